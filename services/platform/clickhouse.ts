@@ -1,0 +1,87 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+
+/**
+ * ClickHouse access. The local server (18.16) has no query parameters, so every value that reaches SQL
+ * goes through `chSql`, which escapes literals and validates identifiers. Nothing else builds SQL text.
+ */
+export interface ClickHouse {
+  client: ClickHouseClient;
+  database: string;
+  query<T>(sql: SqlText): Promise<T[]>;
+  command(sql: SqlText): Promise<void>;
+  insert<T extends Record<string, unknown>>(table: string, rows: T[]): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** SQL text built by `chSql`; a branded string so raw strings cannot be passed by accident. */
+export type SqlText = string & { readonly __sql: true };
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** An identifier (table, column, database); throws on anything that is not a plain name. */
+export class Ident {
+  constructor(readonly name: string) {
+    if (!IDENT.test(name)) throw new Error(`invalid ClickHouse identifier: ${JSON.stringify(name)}`);
+  }
+}
+export const ident = (name: string): Ident => new Ident(name);
+
+/** Raw, already-safe SQL fragment (for composing chSql results). */
+export class Raw {
+  constructor(readonly text: string) {}
+}
+
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Ident) return `\`${value.name}\``;
+  if (value instanceof Raw) return value.text;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`non-finite number in SQL: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? '1' : '0';
+  if (value instanceof Date) return `toDateTime('${value.toISOString().slice(0, 19).replace('T', ' ')}', 'UTC')`;
+  if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
+  if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  throw new Error(`unsupported SQL literal type: ${typeof value}`);
+}
+
+/** Tagged template: interpolations become escaped literals (or identifiers with `ident()`). */
+export function chSql(strings: TemplateStringsArray, ...values: unknown[]): SqlText {
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => {
+    out += literal(v) + (strings[i + 1] ?? '');
+  });
+  return out as SqlText;
+}
+
+export function createClickHouse(url: string, database: string): ClickHouse {
+  ident(database);
+  const client = createClient({
+    url,
+    database,
+    clickhouse_settings: { date_time_input_format: 'best_effort' },
+    request_timeout: 30_000,
+  });
+  return {
+    client,
+    database,
+    async query<T>(sql: SqlText) {
+      const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+      return (await rs.json()) as T[];
+    },
+    async command(sql: SqlText) {
+      await client.command({ query: sql });
+    },
+    async insert(table, rows) {
+      if (rows.length === 0) return;
+      await client.insert({ table: ident(table).name, values: rows, format: 'JSONEachRow' });
+    },
+    async ping() {
+      const r = await client.ping();
+      return r.success;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,70 @@
+import { Kysely, type Migration, type MigrationResultSet, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+// int8 (bigint) columns come back as strings by default; our counts and money (minor units) fit in
+// a double, so parse them as numbers once here rather than at every call site.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric: amounts are stored as numeric(14,2); same reasoning.
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+// biome-ignore lint/suspicious/noExplicitAny: the shared handle is typed per service by its repository.
+export type Db = Kysely<any>;
+
+export function createDb(databaseUrl: string, max = 10): Db {
+  return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max }) }) });
+}
+
+/**
+ * Runs one service's migrations. Each service keeps its own migration table so that services can later
+ * live in separate databases without renumbering anything.
+ */
+export async function migrateService(db: Db, service: string, migrations: Record<string, Migration>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: `migrations_${service.replaceAll('-', '_')}`,
+    migrationLockTableName: `migrations_${service.replaceAll('-', '_')}_lock`,
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${service}/${failed} failed: ${String(result.error)}`);
+  }
+}
+
+/** Creates the database named in the URL when it does not exist (local convenience; prod DBs are provisioned). */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`database name "${name}" is not a plain identifier`);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await admin.query(`create database "${name}"`);
+      } catch (err) {
+        // Two processes racing to create it: the loser sees duplicate_database, which is fine.
+        if ((err as { code?: string }).code !== '42P04') throw err;
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Drops a database (tests only). */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
