@@ -75,7 +75,7 @@ export const catalogue = {
     },
   },
   GenerateReferralAssets: {
-    description: "Create (or return the existing) referral code and share link for a participant.",
+    description: 'Create (or return the existing) referral code and share link for a participant.',
     input: {
       type: 'object',
       required: ['participant_id'],
@@ -94,7 +94,11 @@ export const catalogue = {
       type: 'object',
       required: ['referee_id'],
       additionalProperties: false,
-      properties: { referee_id: id, code: { type: ['string', 'null'] }, referral_id: { type: ['string', 'null'] } },
+      properties: {
+        referee_id: id,
+        code: { type: ['string', 'null'] },
+        referral_id: { type: ['string', 'null'] },
+      },
     },
     output: {
       type: 'object',
@@ -134,25 +138,33 @@ export const catalogue = {
     },
   },
   ScoreParticipant: {
-    description: 'A 0-100 score and low/medium/high level from a named model (churn risk, intent, health, adoption).',
+    description:
+      'A 0-100 score and low/medium/high level from a named model (churn risk, intent, health, adoption).',
     input: {
       type: 'object',
       required: ['participant_id', 'model'],
       additionalProperties: false,
       properties: {
         participant_id: id,
-        model: { enum: ['churn_risk', 'purchase_intent', 'customer_health', 'feature_adoption', 'engagement'] },
+        model: {
+          enum: ['churn_risk', 'purchase_intent', 'customer_health', 'feature_adoption', 'engagement'],
+        },
         traits: anyObject,
       },
     },
     output: {
       type: 'object',
       required: ['score', 'level'],
-      properties: { score: { type: 'number' }, level: { enum: ['low', 'medium', 'high'] }, signals: anyObject },
+      properties: {
+        score: { type: 'number' },
+        level: { enum: ['low', 'medium', 'high'] },
+        signals: anyObject,
+      },
     },
   },
   VerifySubmission: {
-    description: 'Verify proof a participant submitted (a review URL and rating, a competitor invoice, a migration).',
+    description:
+      'Verify proof a participant submitted (a review URL and rating, a competitor invoice, a migration).',
     input: {
       type: 'object',
       required: ['participant_id', 'kind'],
@@ -169,11 +181,16 @@ export const catalogue = {
     output: {
       type: 'object',
       required: ['verified', 'reason'],
-      properties: { verified: { type: 'boolean' }, reason: { type: ['string', 'null'] }, tier: { type: ['string', 'null'] } },
+      properties: {
+        verified: { type: 'boolean' },
+        reason: { type: ['string', 'null'] },
+        tier: { type: ['string', 'null'] },
+      },
     },
   },
   AllocateReward: {
-    description: 'Allocate a reward under the campaign rule, enforcing budget, winner cap and earning limits.',
+    description:
+      'Allocate a reward under the campaign rule, enforcing budget, winner cap and earning limits.',
     input: {
       type: 'object',
       required: ['participant_id', 'reward'],
@@ -182,7 +199,10 @@ export const catalogue = {
         participant_id: id,
         reward: { description: 'Name of the reward rule in the campaign `rewards` section', type: 'string' },
         side: { enum: ['referrer', 'referee', 'participant'] },
-        basis_value: { description: 'Value the reward is computed from (order amount, tier input)', type: 'number' },
+        basis_value: {
+          description: 'Value the reward is computed from (order amount, tier input)',
+          type: 'number',
+        },
         referral_id: { type: ['string', 'null'] },
         reason: { type: 'string' },
       },
@@ -203,8 +223,17 @@ export const catalogue = {
   },
   FulfillReward: {
     description: 'Move an approved reward through fulfilment (ledger credit, coupon, webhook, provider).',
-    input: { type: 'object', required: ['reward_id'], additionalProperties: false, properties: { reward_id: id } },
-    output: { type: 'object', required: ['state'], properties: { state: { type: 'string' }, fulfilment: anyObject } },
+    input: {
+      type: 'object',
+      required: ['reward_id'],
+      additionalProperties: false,
+      properties: { reward_id: id },
+    },
+    output: {
+      type: 'object',
+      required: ['state'],
+      properties: { state: { type: 'string' }, fulfilment: anyObject },
+    },
   },
   CheckMilestone: {
     description: 'Increment a participant counter and report milestones reached (and rewards they earned).',
@@ -243,11 +272,16 @@ export const catalogue = {
     output: {
       type: 'object',
       required: ['standings'],
-      properties: { standings: { type: 'array' }, rank: { type: ['number', 'null'] }, changed: { type: 'boolean' } },
+      properties: {
+        standings: { type: 'array' },
+        rank: { type: ['number', 'null'] },
+        changed: { type: 'boolean' },
+      },
     },
   },
   RenderNotificationContent: {
-    description: 'Render a template (subject, html, text) with participant, referral, reward and campaign data.',
+    description:
+      'Render a template (subject, html, text) with participant, referral, reward and campaign data.',
     input: {
       type: 'object',
       required: ['template'],
@@ -301,7 +335,8 @@ export const catalogue = {
     output: { type: 'object', required: ['recorded'], properties: { recorded: { type: 'boolean' } } },
   },
   EmitEvent: {
-    description: 'Publish a platform event (used by `emit` steps); it enters the pipeline like any other event.',
+    description:
+      'Publish a platform event (used by `emit` steps); it enters the pipeline like any other event.',
     input: {
       type: 'object',
       required: ['event'],

@@ -222,6 +222,9 @@ export interface JourneyOutcome {
 }
 
 /** Deterministic workflow id: one journey per (client, campaign, journey key). */
-export function journeyWorkflowId(campaign: Pick<CampaignRef, 'clientId' | 'campaignId'>, journeyKey: string): string {
+export function journeyWorkflowId(
+  campaign: Pick<CampaignRef, 'clientId' | 'campaignId'>,
+  journeyKey: string,
+): string {
   return `pulse:${campaign.clientId}:${campaign.campaignId}:${journeyKey}`;
 }

@@ -41,7 +41,8 @@ export function literal(value: unknown): string {
     return String(value);
   }
   if (typeof value === 'boolean') return value ? '1' : '0';
-  if (value instanceof Date) return `toDateTime('${value.toISOString().slice(0, 19).replace('T', ' ')}', 'UTC')`;
+  if (value instanceof Date)
+    return `toDateTime('${value.toISOString().slice(0, 19).replace('T', ' ')}', 'UTC')`;
   if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
   if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
   throw new Error(`unsupported SQL literal type: ${typeof value}`);

@@ -29,13 +29,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     const raw = env[key];
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0 || n > 65535) problems.push(`${key} must be a port number, got "${raw}"`);
+    if (!Number.isInteger(n) || n <= 0 || n > 65535)
+      problems.push(`${key} must be a port number, got "${raw}"`);
     return n;
   };
   const busAdapter = env.PULSE_BUS ?? 'postgres';
   if (busAdapter !== 'postgres' && busAdapter !== 'sns') problems.push(`PULSE_BUS must be postgres or sns`);
   const clickhouseDatabase = env.CLICKHOUSE_DATABASE ?? 'pulse';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(clickhouseDatabase)) problems.push('CLICKHOUSE_DATABASE must be an identifier');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(clickhouseDatabase))
+    problems.push('CLICKHOUSE_DATABASE must be an identifier');
   const httpPort = int('PORT', 3000);
   const config: Config = {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pulse',
@@ -54,7 +56,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
     awsRegion: env.AWS_REGION ?? 'us-east-1',
   };
-  if (env.NODE_ENV === 'production' && !env.PULSE_HASH_SECRET) problems.push('PULSE_HASH_SECRET is required in production');
+  if (env.NODE_ENV === 'production' && !env.PULSE_HASH_SECRET)
+    problems.push('PULSE_HASH_SECRET is required in production');
   if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(config);
 }

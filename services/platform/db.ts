@@ -11,14 +11,20 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 export type Db = Kysely<any>;
 
 export function createDb(databaseUrl: string, max = 10): Db {
-  return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max }) }) });
+  return new Kysely({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max }) }),
+  });
 }
 
 /**
  * Runs one service's migrations. Each service keeps its own migration table so that services can later
  * live in separate databases without renumbering anything.
  */
-export async function migrateService(db: Db, service: string, migrations: Record<string, Migration>): Promise<void> {
+export async function migrateService(
+  db: Db,
+  service: string,
+  migrations: Record<string, Migration>,
+): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
@@ -36,7 +42,8 @@ export async function migrateService(db: Db, service: string, migrations: Record
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`database name "${name}" is not a plain identifier`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new Error(`database name "${name}" is not a plain identifier`);
   url.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();

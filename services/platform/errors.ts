@@ -49,7 +49,11 @@ export class AppError extends Error {
 
   toJSON(): { error: { code: ErrorCode; message: string; details?: ErrorDetail[] } } {
     return {
-      error: { code: this.code, message: this.message, ...(this.details.length ? { details: this.details } : {}) },
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details.length ? { details: this.details } : {}),
+      },
     };
   }
 }

@@ -16,7 +16,9 @@ export function errorResponse(err: unknown, c: Context): Response {
 /** Installs the shared error handler and a JSON 404 on an app. */
 export function withErrorHandling<T extends Hono>(app: T): T {
   app.onError(errorResponse);
-  app.notFound((c) => c.json(new AppError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`).toJSON(), 404));
+  app.notFound((c) =>
+    c.json(new AppError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`).toJSON(), 404),
+  );
   return app;
 }
 

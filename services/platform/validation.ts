@@ -1,13 +1,12 @@
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AppError, type ErrorDetail } from './errors.ts';
 
-// ajv and ajv-formats are CommonJS with `default` exports; normalise once here.
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+// ajv-formats is CommonJS with a `default` export; normalise once here.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 /** A strict Ajv instance with all errors and formats; create one per schema family and compile once. */
-export function createAjv(): InstanceType<typeof AjvModule> {
+export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, useDefaults: false });
   addFormats(ajv);
   return ajv;
@@ -17,8 +16,12 @@ export function createAjv(): InstanceType<typeof AjvModule> {
 export function toErrorDetails(errors: ErrorObject[] | null | undefined): ErrorDetail[] {
   return (errors ?? []).map((e) => {
     const base = e.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    const missing = e.keyword === 'required' ? (e.params as { missingProperty: string }).missingProperty : undefined;
-    const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
+    const missing =
+      e.keyword === 'required' ? (e.params as { missingProperty: string }).missingProperty : undefined;
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? (e.params as { additionalProperty: string }).additionalProperty
+        : undefined;
     const path = [base, missing ?? extra].filter(Boolean).join('.') || '(root)';
     return { path, message: e.message ?? e.keyword, expected: expectedOf(e) };
   });

@@ -11,7 +11,9 @@ export interface TestClickHouse {
 }
 
 /** A fresh ClickHouse database for one test file; `setup` receives it to apply DDL. */
-export async function createTestClickHouse(setup?: (ch: ClickHouse) => Promise<void>): Promise<TestClickHouse> {
+export async function createTestClickHouse(
+  setup?: (ch: ClickHouse) => Promise<void>,
+): Promise<TestClickHouse> {
   const database = `pulse_test_${randomBytes(5).toString('hex')}`;
   const admin = createClickHouse(CH_URL, 'default');
   await admin.command(chSql`CREATE DATABASE IF NOT EXISTS ${ident(database)}`);

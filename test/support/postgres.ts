@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Migration } from 'kysely';
-import { type Db, createDb, dropDatabase, ensureDatabase, migrateService } from '../../services/platform/db.ts';
+import {
+  createDb,
+  type Db,
+  dropDatabase,
+  ensureDatabase,
+  migrateService,
+} from '../../services/platform/db.ts';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pulse';
 

@@ -8,7 +8,9 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export function testServerPath(): string {
   const path = process.env.PULSE_TEMPORAL_TEST_SERVER ?? `${REPO}.venv/bin/temporal-test-server`;
   if (!existsSync(path)) {
-    throw new Error(`Temporal test server not found at ${path}; run \`npm run stack -- up\` (it installs the venv)`);
+    throw new Error(
+      `Temporal test server not found at ${path}; run \`npm run stack -- up\` (it installs the venv)`,
+    );
   }
   return path;
 }

@@ -1,0 +1,77 @@
+import type { MiddlewareHandler } from 'hono';
+import { AppError } from './errors.ts';
+
+/**
+ * Who is calling. Publishable keys (`pk_…`) are embedded in websites and may only send events and read
+ * a participant's own data; secret keys (`sk_…`) act for the client's server with a role; platform
+ * admins act across clients.
+ */
+export type Role = 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+
+export interface Principal {
+  clientId: string;
+  clientStatus: 'active' | 'suspended' | 'inactive';
+  keyKind: 'publishable' | 'secret' | 'admin';
+  keyId: string;
+  role: Role | null;
+  /** Secret used to verify HMAC-signed server-side events (secret keys only). */
+  signingSecret?: string;
+}
+
+export interface ApiKeyResolver {
+  /** Returns the principal for a raw key, or null when the key is unknown or revoked. */
+  resolve(rawKey: string): Promise<Principal | null>;
+}
+
+export type AuthVariables = { principal: Principal };
+
+const ROLE_RANK: Record<Role, number> = { viewer: 0, analyst: 1, manager: 2, admin: 3, owner: 4 };
+
+export function roleAtLeast(role: Role | null, needed: Role): boolean {
+  return role !== null && ROLE_RANK[role] >= ROLE_RANK[needed];
+}
+
+/** Reads the key from `Authorization: Bearer` or `X-Api-Key`. */
+export function readApiKey(headers: { get(name: string): string | null | undefined }): string | null {
+  const auth = headers.get('authorization');
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim() || null;
+  return headers.get('x-api-key')?.trim() || null;
+}
+
+export interface AuthOptions {
+  /** Key kinds accepted by these routes. */
+  kinds: Principal['keyKind'][];
+  /** Minimum role for secret keys. */
+  role?: Role;
+  /** Whether an inactive client is refused (403). Default true. */
+  requireActive?: boolean;
+}
+
+/** Hono middleware: 401 for a missing/unknown key, 403 for a wrong kind, role or inactive client. */
+export function authenticate(
+  resolver: ApiKeyResolver,
+  opts: AuthOptions,
+): MiddlewareHandler<{ Variables: AuthVariables }> {
+  return async (c, next) => {
+    const raw = readApiKey(c.req.raw.headers);
+    if (!raw)
+      throw new AppError('UNAUTHORIZED', 'missing API key (Authorization: Bearer <key> or X-Api-Key)');
+    const principal = await resolver.resolve(raw);
+    if (!principal) throw new AppError('UNAUTHORIZED', 'unknown or revoked API key');
+    if (!opts.kinds.includes(principal.keyKind)) {
+      throw new AppError('FORBIDDEN', `a ${principal.keyKind} key cannot call this endpoint`);
+    }
+    if (
+      (opts.requireActive ?? true) &&
+      principal.clientStatus !== 'active' &&
+      principal.keyKind !== 'admin'
+    ) {
+      throw new AppError('CLIENT_INACTIVE', `client is ${principal.clientStatus}`);
+    }
+    if (opts.role && principal.keyKind === 'secret' && !roleAtLeast(principal.role, opts.role)) {
+      throw new AppError('FORBIDDEN', `role ${principal.role ?? 'none'} is below the required ${opts.role}`);
+    }
+    c.set('principal', principal);
+    await next();
+  };
+}
