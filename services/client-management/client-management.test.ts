@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type TestDatabase, createTestDatabase } from '../../test/support/postgres.ts';
+import { createClientManagementApp, createClientManagement, migrations } from './index.ts';
+
+describe('client management', () => {
+  let t: TestDatabase;
+  let app: ReturnType<typeof createClientManagementApp>;
+  let cm: ReturnType<typeof createClientManagement>;
+  let adminKey: string;
+
+  before(async () => {
+    t = await createTestDatabase({ 'client-management': migrations });
+    cm = createClientManagement(t.db, { hashSecret: 'test', cacheMs: 0 });
+    app = createClientManagementApp({ db: t.db, clientManagement: cm });
+    adminKey = (await cm.issueKey(null, 'admin')).key;
+  });
+  after(() => t.drop());
+
+  const call = (method: string, path: string, key: string | null, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('creates a client with a publishable and a secret key, stored only as hashes', async () => {
+    const res = await call('POST', '/v1/admin/clients', adminKey, { name: 'Acme' });
+    assert.equal(res.status, 201);
+    const body = (await res.json()) as { client: { id: string }; keys: { publishable: { key: string }; secret: { key: string } } };
+    assert.match(body.keys.publishable.key, /^pk_[0-9a-z]{32}$/);
+    assert.match(body.keys.secret.key, /^sk_[0-9a-z]{32}$/);
+    const stored = await t.db.selectFrom('api_keys').select(['key_hash', 'key_prefix']).where('client_id', '=', body.client.id).execute();
+    assert.equal(stored.length, 2);
+    for (const row of stored) {
+      assert.notEqual(row.key_hash, body.keys.publishable.key);
+      assert.notEqual(row.key_hash, body.keys.secret.key);
+      assert.equal(row.key_prefix.length, 7);
+    }
+    const principal = await cm.resolver.resolve(body.keys.secret.key);
+    assert.equal(principal?.clientId, body.client.id);
+    assert.equal(principal?.role, 'owner');
+  });
+
+  it('refuses missing, unknown and wrong-kind keys', async () => {
+    assert.equal((await call('GET', '/v1/admin/clients', null)).status, 401);
+    assert.equal((await call('GET', '/v1/admin/clients', 'sk_nope')).status, 401);
+    const { secret } = await cm.createClient({ name: 'Beta' });
+    const res = await call('GET', '/v1/admin/clients', secret.key);
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'FORBIDDEN');
+  });
+
+  it('enforces roles: a viewer cannot add members; an admin can, but not owners', async () => {
+    const { client, secret } = await cm.createClient({ name: 'Gamma' });
+    const admin = await call('POST', '/v1/members', secret.key, { email: 'ann@gamma.test', role: 'admin' });
+    assert.equal(admin.status, 201);
+    const adminMemberKey = ((await admin.json()) as { key: { key: string } }).key.key;
+    const viewer = await call('POST', '/v1/members', adminMemberKey, { email: 'vic@gamma.test', role: 'viewer' });
+    assert.equal(viewer.status, 201);
+    const viewerKey = ((await viewer.json()) as { key: { key: string } }).key.key;
+    assert.equal((await call('POST', '/v1/members', viewerKey, { email: 'x@gamma.test', role: 'viewer' })).status, 403);
+    assert.equal((await call('POST', '/v1/members', adminMemberKey, { email: 'o@gamma.test', role: 'owner' })).status, 403);
+    const list = (await (await call('GET', '/v1/members', viewerKey)).json()) as { members: { client_id: string }[] };
+    assert.equal(list.members.length, 2);
+    assert.ok(list.members.every((m) => m.client_id === client.id));
+  });
+
+  it('reports the field path of invalid input', async () => {
+    const { secret } = await cm.createClient({ name: 'Delta' });
+    const res = await call('POST', '/v1/members', secret.key, { email: 'not-an-email', role: 'viewer' });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { details: { path: string }[] } };
+    assert.equal(body.error.details[0]?.path, 'email');
+  });
+
+  it('keeps tenants apart: one client cannot revoke or list another client’s keys', async () => {
+    const a = await cm.createClient({ name: 'Tenant A' });
+    const b = await cm.createClient({ name: 'Tenant B' });
+    const res = await call('DELETE', `/v1/api-keys/${a.publishable.id}`, b.secret.key);
+    assert.equal(res.status, 404);
+    assert.ok(await cm.resolver.resolve(a.publishable.key), 'A key still works');
+    const keys = (await (await call('GET', '/v1/api-keys', b.secret.key)).json()) as { keys: { id: string }[] };
+    assert.ok(!keys.keys.some((k) => k.id === a.publishable.id));
+  });
+
+  it('revokes keys and marks clients inactive', async () => {
+    const { client, publishable, secret } = await cm.createClient({ name: 'Epsilon' });
+    assert.equal((await call('DELETE', `/v1/api-keys/${publishable.id}`, secret.key)).status, 200);
+    assert.equal(await cm.resolver.resolve(publishable.key), null);
+    await call('PATCH', `/v1/admin/clients/${client.id}`, adminKey, { status: 'suspended' });
+    const res = await call('GET', '/v1/members', secret.key);
+    assert.equal(res.status, 403);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'CLIENT_INACTIVE');
+  });
+});

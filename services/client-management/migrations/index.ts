@@ -1,0 +1,41 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+// Frozen in time: never edit a shipped migration, add a new one.
+export const migrations: Record<string, Migration> = {
+  '0001_clients_members_keys': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('clients')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status in ('active','suspended','inactive')`))
+        .addColumn('plan', 'text', (c) => c.notNull().defaultTo('starter'))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('members')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('clients.id'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('members_client_email', ['client_id', 'email'])
+        .execute();
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.references('clients.id'))
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('publishable','secret','admin')`))
+        .addColumn('role', 'text')
+        .addColumn('member_id', 'text', (c) => c.references('members.id'))
+        // Only a keyed hash of the key is stored; the raw key is shown once at creation.
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('key_prefix', 'text', (c) => c.notNull())
+        .addColumn('signing_secret', 'text')
+        .addColumn('revoked_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('api_keys_client').on('api_keys').column('client_id').execute();
+    },
+  },
+};

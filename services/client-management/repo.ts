@@ -1,0 +1,103 @@
+import type { Generated, Kysely, Selectable } from 'kysely';
+import type { Principal, Role } from '../platform/auth.ts';
+
+export interface ClientsTable {
+  id: string;
+  name: string;
+  status: Generated<Principal['clientStatus']>;
+  plan: string;
+  created_at: Generated<Date>;
+}
+export interface MembersTable {
+  id: string;
+  client_id: string;
+  email: string;
+  role: Role;
+  created_at: Generated<Date>;
+}
+export interface ApiKeysTable {
+  id: string;
+  client_id: string | null;
+  kind: Principal['keyKind'];
+  role: Role | null;
+  member_id: string | null;
+  key_hash: string;
+  key_prefix: string;
+  signing_secret: string | null;
+  revoked_at: Date | null;
+  created_at: Generated<Date>;
+}
+export interface ClientManagementTables {
+  clients: ClientsTable;
+  members: MembersTable;
+  api_keys: ApiKeysTable;
+}
+export type ClientRow = Selectable<ClientsTable>;
+export type MemberRow = Selectable<MembersTable>;
+type Db = Kysely<ClientManagementTables>;
+
+export async function insertClient(db: Db, row: { id: string; name: string; plan: string }): Promise<ClientRow> {
+  return db.insertInto('clients').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function listClients(db: Db): Promise<ClientRow[]> {
+  return db.selectFrom('clients').selectAll().orderBy('created_at').execute();
+}
+
+export function findClient(db: Db, id: string): Promise<ClientRow | undefined> {
+  return db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function updateClientStatus(db: Db, id: string, status: ClientRow['status']): Promise<ClientRow | undefined> {
+  return db.updateTable('clients').set({ status }).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export async function insertMember(db: Db, row: { id: string; client_id: string; email: string; role: Role }): Promise<MemberRow> {
+  return db.insertInto('members').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function listMembers(db: Db, clientId: string): Promise<MemberRow[]> {
+  return db.selectFrom('members').selectAll().where('client_id', '=', clientId).orderBy('created_at').execute();
+}
+
+export async function insertApiKey(db: Db, row: Omit<ApiKeysTable, 'created_at' | 'revoked_at'>): Promise<void> {
+  await db.insertInto('api_keys').values(row).execute();
+}
+
+export function listApiKeys(db: Db, clientId: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'kind', 'role', 'member_id', 'key_prefix', 'revoked_at', 'created_at'])
+    .where('client_id', '=', clientId)
+    .orderBy('created_at')
+    .execute();
+}
+
+/** Revokes a key of this client; returns false when the key is not this client's. */
+export async function revokeApiKey(db: Db, clientId: string, keyId: string): Promise<boolean> {
+  const r = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', keyId)
+    .where('client_id', '=', clientId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return r.numUpdatedRows > 0n;
+}
+
+export function findKeyByHash(db: Db, keyHash: string) {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('clients', 'clients.id', 'api_keys.client_id')
+    .select([
+      'api_keys.id as key_id',
+      'api_keys.client_id',
+      'api_keys.kind',
+      'api_keys.role',
+      'api_keys.signing_secret',
+      'api_keys.revoked_at',
+      'clients.status as client_status',
+    ])
+    .where('api_keys.key_hash', '=', keyHash)
+    .executeTakeFirst();
+}

@@ -1,0 +1,75 @@
+import { Hono } from 'hono';
+import { type ApiKeyResolver, type AuthVariables, type Role, authenticate } from '../platform/auth.ts';
+import { AppError } from '../platform/errors.ts';
+import { readJson } from '../platform/http.ts';
+import type { Db } from '../platform/db.ts';
+import * as repo from './repo.ts';
+import type { ClientManagement } from './service.ts';
+
+const ROLES: Role[] = ['owner', 'admin', 'manager', 'analyst', 'viewer'];
+const STATUSES = ['active', 'suspended', 'inactive'] as const;
+
+function field<T>(body: unknown, key: string, check: (v: unknown) => v is T, expected: string): T {
+  const v = (body as Record<string, unknown> | null)?.[key];
+  if (!check(v)) throw new AppError('VALIDATION_FAILED', `${key} is invalid`, [{ path: key, message: 'invalid', expected }]);
+  return v;
+}
+const isName = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0 && v.length <= 200;
+const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as string[]).includes(v);
+const isStatus = (v: unknown): v is (typeof STATUSES)[number] => typeof v === 'string' && (STATUSES as readonly string[]).includes(v);
+const isEmail = (v: unknown): v is string => typeof v === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v);
+
+/** Platform-admin routes: clients across tenants. */
+export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKeyResolver) {
+  return new Hono<{ Variables: AuthVariables }>()
+    .use('*', authenticate(resolver, { kinds: ['admin'] }))
+    .post('/clients', async (c) => {
+      const body = await readJson(c);
+      const name = field(body, 'name', isName, 'a non-empty name');
+      const { client, publishable, secret } = await cm.createClient({ name });
+      return c.json({ client, keys: { publishable, secret } }, 201);
+    })
+    .get('/clients', async (c) => c.json({ clients: await repo.listClients(db) }))
+    .patch('/clients/:id', async (c) => {
+      const status = field(await readJson(c), 'status', isStatus, `one of ${STATUSES.join(', ')}`);
+      return c.json({ client: await cm.setStatus(c.req.param('id'), status) });
+    });
+}
+
+/** A client's own account: profile, members (RBAC) and keys. */
+export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiKeyResolver) {
+  return new Hono<{ Variables: AuthVariables }>()
+    .get('/client', authenticate(resolver, { kinds: ['secret'], role: 'viewer', requireActive: false }), async (c) => {
+      const client = await repo.findClient(db, c.get('principal').clientId);
+      if (!client) throw new AppError('NOT_FOUND', 'no such client');
+      return c.json({ client });
+    })
+    .get('/members', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
+      c.json({ members: await repo.listMembers(db, c.get('principal').clientId) }),
+    )
+    .post('/members', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) => {
+      const body = await readJson(c);
+      const email = field(body, 'email', isEmail, 'an email address');
+      const role = field(body, 'role', isRole, `one of ${ROLES.join(', ')}`);
+      const principal = c.get('principal');
+      // Nobody grants more than they hold.
+      if (role === 'owner' && principal.role !== 'owner') throw new AppError('FORBIDDEN', 'only an owner can add an owner');
+      const { member, key } = await cm.addMember(principal.clientId, email, role);
+      return c.json({ member, key }, 201);
+    })
+    .get('/api-keys', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) =>
+      c.json({ keys: await repo.listApiKeys(db, c.get('principal').clientId) }),
+    )
+    .post('/api-keys', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) => {
+      const body = (await readJson(c)) as Record<string, unknown>;
+      const kind = field(body, 'kind', (v): v is 'publishable' | 'secret' => v === 'publishable' || v === 'secret', 'publishable or secret');
+      const role = kind === 'secret' ? field(body, 'role', isRole, `one of ${ROLES.join(', ')}`) : null;
+      const key = await cm.issueKey(c.get('principal').clientId, kind, role);
+      return c.json({ key }, 201);
+    })
+    .delete('/api-keys/:id', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) => {
+      const ok = await repo.revokeApiKey(db, c.get('principal').clientId, c.req.param('id'));
+      if (!ok) throw new AppError('NOT_FOUND', 'no such active key for this client');
+      return c.json({ revoked: true });
+    });
+}
