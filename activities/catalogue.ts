@@ -80,7 +80,16 @@ export const catalogue = {
       type: 'object',
       required: ['participant_id'],
       additionalProperties: false,
-      properties: { participant_id: id, email: { type: 'string' }, name: { type: 'string' } },
+      properties: {
+        participant_id: id,
+        email: { type: 'string' },
+        name: { type: 'string' },
+        landing_url: {
+          description: 'Page the share link forwards to (with ?ref=CODE)',
+          type: 'string',
+          format: 'uri',
+        },
+      },
     },
     output: {
       type: 'object',

@@ -16,6 +16,8 @@ export interface Config {
   publicBaseUrl: string;
   /** Secret mixed into API-key and IP hashes; a deployment must set its own. */
   hashSecret: string;
+  /** Token services and workers present on `/internal` routes. */
+  internalToken: string;
   busAdapter: 'postgres' | 'sns';
   awsEndpoint: string | undefined;
   awsRegion: string;
@@ -52,6 +54,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     httpPort,
     publicBaseUrl: env.PULSE_PUBLIC_URL ?? `http://127.0.0.1:${httpPort}`,
     hashSecret: env.PULSE_HASH_SECRET ?? 'local-development-only',
+    internalToken: env.PULSE_INTERNAL_TOKEN ?? 'local-internal-token',
     busAdapter: busAdapter as Config['busAdapter'],
     awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
     awsRegion: env.AWS_REGION ?? 'us-east-1',

@@ -1,0 +1,45 @@
+import type { ActivityImplementations } from './catalogue.ts';
+import { asActivity } from './failure.ts';
+import type { ServiceClient } from './service-client.ts';
+
+type NotificationActivities = Pick<
+  ActivityImplementations,
+  'RenderNotificationContent' | 'SendNotification' | 'SendWebhook'
+>;
+
+/** Rendering, delivery and webhooks through the notification service; delivery is once per step execution. */
+export function createNotificationActivities(deps: { notification: ServiceClient }): NotificationActivities {
+  const n = deps.notification;
+  return {
+    RenderNotificationContent: (input, ctx) =>
+      asActivity(() =>
+        n.post('/internal/v1/notifications/render', { ...input, client_id: ctx.campaign.clientId }),
+      ),
+    SendNotification: (input, ctx) =>
+      asActivity(() =>
+        n.post('/internal/v1/notifications/send', {
+          ...input,
+          data: {
+            ...(input.data ?? {}),
+            campaign: { id: ctx.campaign.campaignId, pulse: ctx.campaign.pulse },
+          },
+          client_id: ctx.campaign.clientId,
+          campaign_id: ctx.campaign.campaignId,
+          idempotency_key: ctx.idempotencyKey,
+        }),
+      ),
+    SendWebhook: (input, ctx) =>
+      asActivity(() =>
+        n.post('/internal/v1/notifications/webhooks', {
+          topic: input.topic,
+          payload: {
+            ...(input.payload ?? {}),
+            campaign_id: ctx.campaign.campaignId,
+            journey: ctx.journeyKey,
+          },
+          client_id: ctx.campaign.clientId,
+          idempotency_key: ctx.idempotencyKey,
+        }),
+      ),
+  };
+}

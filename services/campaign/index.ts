@@ -1,0 +1,23 @@
+import { Hono } from 'hono';
+import type { ApiKeyResolver } from '../platform/auth.ts';
+import type { Db } from '../platform/db.ts';
+import { withErrorHandling } from '../platform/http.ts';
+import { createCampaignInternalRoutes, createCampaignRoutes } from './routes.ts';
+import type { OnDeployed } from './service.ts';
+
+export { migrations } from './migrations/index.ts';
+export { createDeployedCampaigns, type DeployedVersion, deployCampaign, type OnDeployed } from './service.ts';
+
+/** Campaign service: YAML definitions compiled, versioned and stored; it never runs journeys. */
+export function createCampaignApp(deps: {
+  db: Db;
+  resolver: ApiKeyResolver;
+  internalToken: string;
+  onDeployed: OnDeployed;
+}) {
+  return withErrorHandling(
+    new Hono()
+      .route('/v1/campaigns', createCampaignRoutes(deps.db, deps.resolver, deps.onDeployed))
+      .route('/internal/v1/campaigns', createCampaignInternalRoutes(deps.db, deps.internalToken)),
+  );
+}

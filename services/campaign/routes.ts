@@ -1,0 +1,113 @@
+import { Hono } from 'hono';
+import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import type { Db } from '../platform/db.ts';
+import { AppError } from '../platform/errors.ts';
+import { readJson } from '../platform/http.ts';
+import { internalAuth } from '../platform/internal-auth.ts';
+import * as repo from './repo.ts';
+import { deployCampaign, type OnDeployed } from './service.ts';
+
+const STATUSES: repo.CampaignStatus[] = ['draft', 'active', 'paused', 'ended'];
+
+function readDeployBody(body: unknown): { source: string; file: string; settings?: Record<string, unknown> } {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const details = [];
+  if (typeof b.source !== 'string' || b.source.length === 0 || b.source.length > 256_000) {
+    details.push({
+      path: 'source',
+      message: 'must be the YAML text of the campaign',
+      expected: 'string (≤ 256 kB)',
+    });
+  }
+  if (b.file !== undefined && typeof b.file !== 'string')
+    details.push({ path: 'file', message: 'must be a string', expected: 'string' });
+  if (
+    b.settings !== undefined &&
+    (typeof b.settings !== 'object' || b.settings === null || Array.isArray(b.settings))
+  ) {
+    details.push({ path: 'settings', message: 'must be an object of setting overrides', expected: 'object' });
+  }
+  if (details.length) throw new AppError('VALIDATION_FAILED', 'deploy request is invalid', details);
+  return {
+    source: b.source as string,
+    file: typeof b.file === 'string' ? b.file : 'campaign.pulse.yaml',
+    ...(b.settings ? { settings: b.settings as Record<string, unknown> } : {}),
+  };
+}
+
+/** The client portal's campaign API (secret keys with a role). */
+export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, onDeployed: OnDeployed) {
+  const viewer = authenticate(resolver, { kinds: ['secret'], role: 'viewer' });
+  const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
+  return new Hono<{ Variables: AuthVariables }>()
+    .post('/deploy', manager, async (c) => {
+      const body = readDeployBody(await readJson(c));
+      const p = c.get('principal');
+      const r = await deployCampaign(db, onDeployed, { ...body, clientId: p.clientId, deployedBy: p.keyId });
+      return c.json(
+        {
+          campaign_id: r.campaign.id,
+          version: r.version,
+          created: r.created,
+          pulse: r.plan.pulse,
+          plan_hash: r.plan.hash,
+        },
+        r.created ? 201 : 200,
+      );
+    })
+    .get('/', viewer, async (c) =>
+      c.json({ campaigns: await repo.listCampaigns(db, c.get('principal').clientId) }),
+    )
+    .get('/:id', viewer, async (c) => {
+      const clientId = c.get('principal').clientId;
+      const campaign = await repo.findCampaign(db, clientId, c.req.param('id'));
+      if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
+      return c.json({ campaign, versions: await repo.listVersions(db, clientId, campaign.id) });
+    })
+    .get('/:id/versions/:version', viewer, async (c) => {
+      const version = Number(c.req.param('version'));
+      if (!Number.isInteger(version) || version < 1) {
+        throw new AppError('VALIDATION_FAILED', 'bad version', [
+          { path: 'version', message: 'must be a positive integer' },
+        ]);
+      }
+      const row = await repo.findVersion(db, c.get('principal').clientId, c.req.param('id'), version);
+      if (!row) throw new AppError('NOT_FOUND', 'no such campaign version');
+      return c.json({ version: row });
+    })
+    .post('/:id/status', manager, async (c) => {
+      const status = ((await readJson(c)) as { status?: unknown } | null)?.status;
+      if (typeof status !== 'string' || !(STATUSES as string[]).includes(status)) {
+        throw new AppError('VALIDATION_FAILED', 'bad status', [
+          { path: 'status', message: 'invalid', expected: STATUSES.join('|') },
+        ]);
+      }
+      const row = await repo.setStatus(
+        db,
+        c.get('principal').clientId,
+        c.req.param('id'),
+        status as repo.CampaignStatus,
+      );
+      if (!row) throw new AppError('NOT_FOUND', 'no such campaign');
+      return c.json({ campaign: row });
+    });
+}
+
+/** Routes workers call on a tenant's behalf (FetchCampaignConfig). */
+export function createCampaignInternalRoutes(db: Db, token: string) {
+  return new Hono().use('*', internalAuth(token)).get('/:clientId/:campaignId', async (c) => {
+    const campaign = await repo.findCampaign(db, c.req.param('clientId'), c.req.param('campaignId'));
+    if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
+    const now = Date.now();
+    const active =
+      campaign.status === 'active' &&
+      (!campaign.starts_at || campaign.starts_at.getTime() <= now) &&
+      (!campaign.ends_at || campaign.ends_at.getTime() > now);
+    return c.json({
+      active,
+      status: campaign.status,
+      starts_at: campaign.starts_at?.toISOString() ?? null,
+      ends_at: campaign.ends_at?.toISOString() ?? null,
+    });
+  });
+}

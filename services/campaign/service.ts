@@ -1,0 +1,96 @@
+import { compileCampaignSource } from '../../dsl/index.ts';
+import type { CampaignRef, Plan } from '../../engine/plan.ts';
+import type { Db } from '../platform/db.ts';
+import { AppError } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import * as repo from './repo.ts';
+
+export interface DeployedVersion {
+  campaign: CampaignRef;
+  plan: Plan;
+}
+
+/** Called after a new version is stored (the reward service registers the version's rules and caps). */
+export type OnDeployed = (deployed: DeployedVersion & { status: repo.CampaignStatus }) => Promise<void>;
+
+export interface DeployInput {
+  clientId: string;
+  source: string;
+  file: string;
+  settings?: Record<string, unknown>;
+  deployedBy: string;
+}
+
+/**
+ * Compiles YAML to a plan (every diagnostic reported with file:line:column) and stores it as the next
+ * version. Running journeys keep the plan they started with; only new journeys see the new version.
+ */
+export async function deployCampaign(
+  db: Db,
+  onDeployed: OnDeployed,
+  input: DeployInput,
+): Promise<{ campaign: repo.CampaignRow; version: number; created: boolean; plan: Plan }> {
+  const { plan, diagnostics } = compileCampaignSource(input.source, input.file, {
+    settings: input.settings ?? {},
+  });
+  const errors = diagnostics.filter((d) => (d.severity ?? 'error') === 'error');
+  if (!plan || errors.length > 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${input.file} has ${errors.length} error(s)`,
+      errors.map((d) => ({
+        path: d.path,
+        message: `${d.file}:${d.line}:${d.column} ${d.code}: ${d.message}`,
+        ...(d.expected ? { expected: String(d.expected) } : {}),
+      })),
+    );
+  }
+  const result = await repo.appendVersion(db, {
+    clientId: input.clientId,
+    campaignId: newId('cmp'),
+    plan,
+    source: input.source,
+    sourceFile: input.file,
+    deployedBy: input.deployedBy,
+  });
+  if (result.created) {
+    await onDeployed({
+      campaign: {
+        clientId: input.clientId,
+        campaignId: result.campaign.id,
+        version: result.version,
+        pulse: plan.pulse,
+      },
+      plan,
+      status: result.campaign.status,
+    });
+  }
+  return { ...result, plan };
+}
+
+/**
+ * The router's view of deployed campaigns, cached briefly per (client, event): routing runs for every
+ * event, while deploys are rare. A deploy becomes visible to routing within `cacheMs`.
+ */
+export function createDeployedCampaigns(db: Db, opts: { cacheMs?: number } = {}) {
+  const cacheMs = opts.cacheMs ?? 2_000;
+  const cache = new Map<string, { at: number; value: DeployedVersion[] }>();
+  return {
+    async forEvent(clientId: string, eventName: string): Promise<DeployedVersion[]> {
+      const key = `${clientId}\u0000${eventName}`;
+      const hit = cache.get(key);
+      if (hit && Date.now() - hit.at < cacheMs) return hit.value;
+      const rows = await repo.versionsForEvent(db, clientId, eventName);
+      const value = rows.map((r) => ({
+        campaign: { clientId: r.client_id, campaignId: r.campaign_id, version: r.version, pulse: r.pulse },
+        plan: r.plan,
+      }));
+      if (cache.size > 50_000) cache.clear();
+      cache.set(key, { at: Date.now(), value });
+      return value;
+    },
+    invalidate(): void {
+      cache.clear();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { Hono } from 'hono';
+import type { ApiKeyResolver } from '../platform/auth.ts';
+import type { Db } from '../platform/db.ts';
+import { withErrorHandling } from '../platform/http.ts';
+import type { Mailer } from './mailer.ts';
+import { createNotificationInternalRoutes, createNotificationRoutes } from './routes.ts';
+
+export { createSmtpMailer, type Mailer } from './mailer.ts';
+export { migrations } from './migrations/index.ts';
+export { signPayload } from './service.ts';
+
+/** Notification & content: templates (built-in + client overrides), email over SMTP, in-app, signed webhooks. */
+export function createNotificationApp(deps: {
+  db: Db;
+  mailer: Mailer;
+  resolver: ApiKeyResolver;
+  internalToken: string;
+}) {
+  return withErrorHandling(
+    new Hono()
+      .route('/v1/notifications', createNotificationRoutes(deps.db, deps.resolver))
+      .route(
+        '/internal/v1/notifications',
+        createNotificationInternalRoutes(deps.db, deps.mailer, deps.internalToken),
+      ),
+  );
+}

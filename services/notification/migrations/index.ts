@@ -1,0 +1,64 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+export const migrations: Record<string, Migration> = {
+  '0001_notifications': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('notification_templates')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('locale', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('html', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('notification_templates_pk', ['client_id', 'name', 'locale', 'version'])
+        .execute();
+      await db.schema
+        .createTable('notifications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        // The journey step's idempotency key: a retried activity finds its row and does not send again.
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('campaign_id', 'text')
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('template', 'text', (c) => c.notNull())
+        .addColumn('recipient', 'text')
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('sent_at', 'timestamptz')
+        .addUniqueConstraint('notifications_idempotency', ['client_id', 'idempotency_key'])
+        .execute();
+      await db.schema
+        .createIndex('notifications_participant')
+        .on('notifications')
+        .columns(['client_id', 'participant_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('topics', sql`text[]`, (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('delivered_at', 'timestamptz')
+        .addPrimaryKeyConstraint('webhook_deliveries_pk', ['client_id', 'endpoint_id', 'idempotency_key'])
+        .execute();
+    },
+  },
+};

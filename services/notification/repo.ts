@@ -1,0 +1,159 @@
+import type { Generated, Kysely, Selectable } from 'kysely';
+
+export interface TemplatesTable {
+  client_id: string;
+  name: string;
+  locale: string;
+  version: number;
+  subject: string;
+  text: string;
+  html: string | null;
+  created_at: Generated<Date>;
+}
+export interface NotificationsTable {
+  id: string;
+  client_id: string;
+  idempotency_key: string;
+  campaign_id: string | null;
+  participant_id: string;
+  channel: string;
+  template: string;
+  recipient: string | null;
+  subject: string;
+  body: string;
+  status: string;
+  error: string | null;
+  attempts: Generated<number>;
+  created_at: Generated<Date>;
+  sent_at: Date | null;
+}
+export interface WebhookEndpointsTable {
+  id: string;
+  client_id: string;
+  url: string;
+  secret: string;
+  topics: string[];
+  created_at: Generated<Date>;
+}
+export interface WebhookDeliveriesTable {
+  client_id: string;
+  endpoint_id: string;
+  idempotency_key: string;
+  topic: string;
+  status_code: number | null;
+  delivered_at: Date | null;
+}
+export interface NotificationTables {
+  notification_templates: TemplatesTable;
+  notifications: NotificationsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+}
+export type NotificationRow = Selectable<NotificationsTable>;
+type Db = Kysely<NotificationTables>;
+
+/** Latest version of a client's template in the locale, if the client overrides it. */
+export function findTemplate(db: Db, clientId: string, name: string, locale: string) {
+  return db
+    .selectFrom('notification_templates')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('name', '=', name)
+    .where('locale', '=', locale)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function insertTemplateVersion(
+  db: Db,
+  row: Omit<TemplatesTable, 'created_at' | 'version'>,
+): Promise<number> {
+  const latest = await findTemplate(db, row.client_id, row.name, row.locale);
+  const version = (latest?.version ?? 0) + 1;
+  await db
+    .insertInto('notification_templates')
+    .values({ ...row, version })
+    .execute();
+  return version;
+}
+
+/** Inserts the notification or returns the one already recorded under the same idempotency key. */
+export async function claimNotification(
+  db: Db,
+  row: Omit<NotificationsTable, 'created_at' | 'attempts' | 'sent_at' | 'error'>,
+): Promise<NotificationRow> {
+  const inserted = await db
+    .insertInto('notifications')
+    .values(row)
+    .onConflict((oc) => oc.columns(['client_id', 'idempotency_key']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return inserted;
+  return db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('client_id', '=', row.client_id)
+    .where('idempotency_key', '=', row.idempotency_key)
+    .executeTakeFirstOrThrow();
+}
+
+export async function markNotification(
+  db: Db,
+  id: string,
+  status: string,
+  error: string | null,
+): Promise<void> {
+  await db
+    .updateTable('notifications')
+    .set((eb) => ({
+      status,
+      error,
+      attempts: eb('attempts', '+', 1),
+      ...(status === 'sent' ? { sent_at: new Date() } : {}),
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+export function listNotifications(db: Db, clientId: string, participantId: string) {
+  return db
+    .selectFrom('notifications')
+    .select(['id', 'channel', 'template', 'subject', 'status', 'created_at', 'sent_at'])
+    .where('client_id', '=', clientId)
+    .where('participant_id', '=', participantId)
+    .orderBy('created_at', 'desc')
+    .limit(100)
+    .execute();
+}
+
+export function endpointsFor(db: Db, clientId: string) {
+  return db.selectFrom('webhook_endpoints').selectAll().where('client_id', '=', clientId).execute();
+}
+
+export async function insertEndpoint(db: Db, row: Omit<WebhookEndpointsTable, 'created_at'>): Promise<void> {
+  await db.insertInto('webhook_endpoints').values(row).execute();
+}
+
+export function findDelivery(db: Db, clientId: string, endpointId: string, key: string) {
+  return db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('endpoint_id', '=', endpointId)
+    .where('idempotency_key', '=', key)
+    .where('delivered_at', 'is not', null)
+    .executeTakeFirst();
+}
+
+export async function recordDelivery(db: Db, row: WebhookDeliveriesTable): Promise<void> {
+  await db
+    .insertInto('webhook_deliveries')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['client_id', 'endpoint_id', 'idempotency_key'])
+        .doUpdateSet({ status_code: row.status_code, delivered_at: row.delivered_at }),
+    )
+    .execute();
+}

@@ -1,0 +1,120 @@
+import { Hono } from 'hono';
+import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import type { Db } from '../platform/db.ts';
+import { AppError } from '../platform/errors.ts';
+import { readJson } from '../platform/http.ts';
+import { newId, randomToken } from '../platform/ids.ts';
+import { internalAuth } from '../platform/internal-auth.ts';
+import type { Mailer } from './mailer.ts';
+import * as repo from './repo.ts';
+import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
+
+type Body = Record<string, unknown>;
+const CHANNELS = ['email', 'in_app', 'push', 'sms'] as const;
+
+function need(b: Body, key: string): string {
+  const v = b[key];
+  if (typeof v !== 'string' || !v)
+    throw new AppError('VALIDATION_FAILED', `${key} is required`, [
+      { path: key, message: 'required', expected: 'string' },
+    ]);
+  return v;
+}
+function dataOf(b: Body): Record<string, unknown> {
+  const d = b.data ?? {};
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) {
+    throw new AppError('VALIDATION_FAILED', 'data must be an object', [
+      { path: 'data', message: 'invalid', expected: 'object' },
+    ]);
+  }
+  return d as Record<string, unknown>;
+}
+
+/** Worker-facing routes (RenderNotificationContent, SendNotification, SendWebhook activities). */
+export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string) {
+  return new Hono()
+    .use('*', internalAuth(token))
+    .post('/render', async (c) => {
+      const b = (await readJson(c)) as Body;
+      return c.json(
+        await renderNotification(db, need(b, 'client_id'), {
+          template: need(b, 'template'),
+          ...(typeof b.locale === 'string' ? { locale: b.locale } : {}),
+          data: dataOf(b),
+        }),
+      );
+    })
+    .post('/send', async (c) => {
+      const b = (await readJson(c)) as Body;
+      const channel = (b.channel ?? 'email') as SendInput['channel'];
+      if (!CHANNELS.includes(channel)) {
+        throw new AppError('VALIDATION_FAILED', 'bad channel', [
+          { path: 'channel', message: 'invalid', expected: CHANNELS.join('|') },
+        ]);
+      }
+      return c.json(
+        await sendNotification(db, mailer, {
+          clientId: need(b, 'client_id'),
+          ...(typeof b.campaign_id === 'string' ? { campaignId: b.campaign_id } : {}),
+          idempotencyKey: need(b, 'idempotency_key'),
+          participantId: need(b, 'participant_id'),
+          channel,
+          template: need(b, 'template'),
+          ...(typeof b.to === 'string' && b.to ? { to: b.to } : {}),
+          ...(typeof b.locale === 'string' ? { locale: b.locale } : {}),
+          data: dataOf(b),
+        }),
+      );
+    })
+    .post('/webhooks', async (c) => {
+      const b = (await readJson(c)) as Body;
+      const payload = (b.payload ?? {}) as Record<string, unknown>;
+      return c.json(
+        await sendWebhook(db, {
+          clientId: need(b, 'client_id'),
+          topic: need(b, 'topic'),
+          payload,
+          idempotencyKey: need(b, 'idempotency_key'),
+        }),
+      );
+    });
+}
+
+/** Client portal: template overrides, webhook endpoints, a participant's notification log. */
+export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
+  const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
+  return new Hono<{ Variables: AuthVariables }>()
+    .put('/templates/:name', manager, async (c) => {
+      const b = (await readJson(c)) as Body;
+      const version = await repo.insertTemplateVersion(db, {
+        client_id: c.get('principal').clientId,
+        name: c.req.param('name'),
+        locale: typeof b.locale === 'string' ? b.locale : 'en',
+        subject: need(b, 'subject'),
+        text: need(b, 'text'),
+        html: typeof b.html === 'string' ? b.html : null,
+      });
+      return c.json({ name: c.req.param('name'), version }, 201);
+    })
+    .post('/webhook-endpoints', manager, async (c) => {
+      const b = (await readJson(c)) as Body;
+      const url = need(b, 'url');
+      if (!/^https?:\/\//.test(url))
+        throw new AppError('VALIDATION_FAILED', 'bad url', [
+          { path: 'url', message: 'invalid', expected: 'http(s) URL' },
+        ]);
+      const topics =
+        Array.isArray(b.topics) && b.topics.every((t) => typeof t === 'string')
+          ? (b.topics as string[])
+          : ['*'];
+      const id = newId('whe');
+      const secret = `whsec_${randomToken(32)}`;
+      await repo.insertEndpoint(db, { id, client_id: c.get('principal').clientId, url, secret, topics });
+      return c.json({ id, url, topics, secret }, 201);
+    })
+    .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
+      c.json({
+        notifications: await repo.listNotifications(db, c.get('principal').clientId, c.req.param('id')),
+      }),
+    );
+}

@@ -1,0 +1,167 @@
+import { createHmac } from 'node:crypto';
+import type { Db } from '../platform/db.ts';
+import { AppError } from '../platform/errors.ts';
+import { newId } from '../platform/ids.ts';
+import type { Mailer } from './mailer.ts';
+import { MissingTemplateValue, renderTemplate } from './render.ts';
+import * as repo from './repo.ts';
+import { BUILT_IN_TEMPLATES } from './templates.ts';
+
+export interface Rendered {
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+/** Client override (latest version) first, then the built-in; an unknown name is an error, not a blank email. */
+export async function renderNotification(
+  db: Db,
+  clientId: string,
+  input: { template: string; locale?: string; data?: Record<string, unknown> },
+): Promise<Rendered> {
+  const locale = input.locale ?? 'en';
+  const custom = await repo.findTemplate(db, clientId, input.template, locale);
+  const content = custom
+    ? { subject: custom.subject, text: custom.text, html: custom.html ?? undefined }
+    : BUILT_IN_TEMPLATES[input.template];
+  if (!content)
+    throw new AppError('NOT_FOUND', `no template named "${input.template}"`, [
+      { path: 'template', message: 'unknown template' },
+    ]);
+  const data = input.data ?? {};
+  try {
+    return {
+      subject: renderTemplate(content.subject, data, 'text'),
+      text: renderTemplate(content.text, data, 'text'),
+      ...(content.html ? { html: renderTemplate(content.html, data, 'html') } : {}),
+    };
+  } catch (err) {
+    if (err instanceof MissingTemplateValue) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `template "${input.template}" needs values it was not given`,
+        err.paths.map((p) => ({ path: `data.${p}`, message: 'missing template value' })),
+      );
+    }
+    throw err;
+  }
+}
+
+export interface SendInput {
+  clientId: string;
+  campaignId?: string;
+  idempotencyKey: string;
+  participantId: string;
+  channel: 'email' | 'in_app' | 'push' | 'sms';
+  template: string;
+  to?: string;
+  locale?: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Renders and delivers once per idempotency key: a retried activity finds the row already sent and
+ * returns it. Email goes over SMTP; in-app messages are stored for the SDK to fetch; push and SMS are
+ * recorded as `queued` until their providers are configured.
+ */
+export async function sendNotification(
+  db: Db,
+  mailer: Mailer,
+  input: SendInput,
+): Promise<{ notification_id: string; status: string }> {
+  const rendered = await renderNotification(db, input.clientId, input);
+  const row = await repo.claimNotification(db, {
+    id: newId('ntf'),
+    client_id: input.clientId,
+    idempotency_key: input.idempotencyKey,
+    campaign_id: input.campaignId ?? null,
+    participant_id: input.participantId,
+    channel: input.channel,
+    template: input.template,
+    recipient: input.to ?? null,
+    subject: rendered.subject,
+    body: rendered.text,
+    status: 'pending',
+  });
+  if (row.status === 'sent' || row.status === 'stored' || row.status === 'skipped_no_address') {
+    return { notification_id: row.id, status: row.status };
+  }
+  if (input.channel === 'in_app') {
+    await repo.markNotification(db, row.id, 'stored', null);
+    return { notification_id: row.id, status: 'stored' };
+  }
+  if (input.channel !== 'email') {
+    await repo.markNotification(db, row.id, 'queued', null);
+    return { notification_id: row.id, status: 'queued' };
+  }
+  if (!input.to) {
+    await repo.markNotification(db, row.id, 'skipped_no_address', null);
+    return { notification_id: row.id, status: 'skipped_no_address' };
+  }
+  try {
+    await mailer.send({
+      to: input.to,
+      subject: rendered.subject,
+      text: rendered.text,
+      ...(rendered.html ? { html: rendered.html } : {}),
+      notificationId: row.id,
+    });
+  } catch (err) {
+    await repo.markNotification(db, row.id, 'failed', String((err as Error).message).slice(0, 500));
+    throw new AppError('UPSTREAM_UNAVAILABLE', 'email delivery failed; will retry');
+  }
+  await repo.markNotification(db, row.id, 'sent', null);
+  return { notification_id: row.id, status: 'sent' };
+}
+
+/** `t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, the same scheme our event service verifies. */
+export function signPayload(secret: string, body: string, at = Math.floor(Date.now() / 1000)): string {
+  return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Delivers a signed webhook to every endpoint of the client subscribed to the topic (or `*`), once per
+ * idempotency key and endpoint. A non-2xx answer throws a retryable error so the journey retries later.
+ */
+export async function sendWebhook(
+  db: Db,
+  input: { clientId: string; topic: string; payload: Record<string, unknown>; idempotencyKey: string },
+  fetchImpl: typeof fetch = fetch,
+): Promise<{ delivered: number }> {
+  const endpoints = (await repo.endpointsFor(db, input.clientId)).filter(
+    (e) => e.topics.includes(input.topic) || e.topics.includes('*'),
+  );
+  let delivered = 0;
+  for (const ep of endpoints) {
+    if (await repo.findDelivery(db, input.clientId, ep.id, input.idempotencyKey)) {
+      delivered++;
+      continue;
+    }
+    const body = JSON.stringify({ id: input.idempotencyKey, topic: input.topic, data: input.payload });
+    const res = await fetchImpl(ep.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-pulse-signature': signPayload(ep.secret, body),
+        'x-pulse-delivery': input.idempotencyKey,
+      },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    }).catch(() => null);
+    await repo.recordDelivery(db, {
+      client_id: input.clientId,
+      endpoint_id: ep.id,
+      idempotency_key: input.idempotencyKey,
+      topic: input.topic,
+      status_code: res?.status ?? null,
+      delivered_at: res?.ok ? new Date() : null,
+    });
+    if (!res?.ok)
+      throw new AppError(
+        'UPSTREAM_UNAVAILABLE',
+        `webhook endpoint ${ep.id} answered ${res?.status ?? 'nothing'}`,
+      );
+    delivered++;
+  }
+  return { delivered };
+}

@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import type { ApiKeyResolver } from '../platform/auth.ts';
+import type { Db } from '../platform/db.ts';
+import { withErrorHandling } from '../platform/http.ts';
+import { createReferralInternalRoutes, createReferralRedirect, createReferralRoutes } from './routes.ts';
+
+export { migrations } from './migrations/index.ts';
+export { startReferralTracking } from './subscriber.ts';
+
+/** Referral service: codes and links, clicks and shares, attribution, conversion checks, fraud signals. */
+export function createReferralApp(deps: {
+  db: Db;
+  resolver: ApiKeyResolver;
+  internalToken: string;
+  publicBaseUrl: string;
+}) {
+  return withErrorHandling(
+    new Hono()
+      .route('/v1/referrals', createReferralRoutes(deps.db, deps.resolver))
+      .route(
+        '/internal/v1/referrals',
+        createReferralInternalRoutes(deps.db, deps.internalToken, deps.publicBaseUrl),
+      )
+      .route('/r', createReferralRedirect(deps.db)),
+  );
+}

@@ -1,0 +1,67 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+export const migrations: Record<string, Migration> = {
+  '0001_referrals': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('referral_codes')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        // '' when the code is not tied to one campaign; keeps the unique key simple.
+        .addColumn('campaign_id', 'text', (c) => c.notNull())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('link', 'text', (c) => c.notNull())
+        .addColumn('landing_url', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('referral_codes_pk', ['client_id', 'code'])
+        .addUniqueConstraint('referral_codes_participant', ['client_id', 'campaign_id', 'participant_id'])
+        .execute();
+      await db.schema
+        .createTable('referral_clicks')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('visitor_id', 'text')
+        .addColumn('ip_hash', 'text')
+        .addColumn('clicked_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('referral_clicks_pk', ['client_id', 'event_id'])
+        .execute();
+      await db.schema
+        .createIndex('referral_clicks_code')
+        .on('referral_clicks')
+        .columns(['client_id', 'code'])
+        .execute();
+      await db.schema
+        .createTable('referral_shares')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('shared_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('referral_shares_pk', ['client_id', 'event_id'])
+        .execute();
+      await db.schema
+        .createTable('referrals')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('campaign_id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('referrer_id', 'text', (c) => c.notNull())
+        .addColumn('referee_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) =>
+          c.notNull().defaultTo('signed_up').check(sql`status in ('signed_up','converted','rejected')`),
+        )
+        .addColumn('attributed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('converted_at', 'timestamptz')
+        .addColumn('order_id', 'text')
+        // A person is referred once per client: the first valid attribution wins.
+        .addUniqueConstraint('referrals_referee', ['client_id', 'referee_id'])
+        .execute();
+      await db.schema
+        .createIndex('referrals_referrer')
+        .on('referrals')
+        .columns(['client_id', 'referrer_id'])
+        .execute();
+    },
+  },
+};

@@ -1,0 +1,180 @@
+import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
+
+export interface ReferralCodesTable {
+  client_id: string;
+  code: string;
+  campaign_id: string;
+  participant_id: string;
+  link: string;
+  landing_url: string | null;
+  created_at: Generated<Date>;
+}
+export interface ReferralClicksTable {
+  client_id: string;
+  event_id: string;
+  code: string;
+  visitor_id: string | null;
+  ip_hash: string | null;
+  clicked_at: Date;
+}
+export interface ReferralSharesTable {
+  client_id: string;
+  event_id: string;
+  participant_id: string;
+  channel: string;
+  shared_at: Date;
+}
+export interface ReferralsTable {
+  id: string;
+  client_id: string;
+  campaign_id: string;
+  code: string;
+  referrer_id: string;
+  referee_id: string;
+  status: Generated<'signed_up' | 'converted' | 'rejected'>;
+  attributed_at: Generated<Date>;
+  converted_at: Date | null;
+  order_id: string | null;
+}
+export interface ReferralTables {
+  referral_codes: ReferralCodesTable;
+  referral_clicks: ReferralClicksTable;
+  referral_shares: ReferralSharesTable;
+  referrals: ReferralsTable;
+}
+export type CodeRow = Selectable<ReferralCodesTable>;
+export type ReferralRow = Selectable<ReferralsTable>;
+type Db = Kysely<ReferralTables>;
+
+export function findCodeOfParticipant(db: Db, clientId: string, campaignId: string, participantId: string) {
+  return db
+    .selectFrom('referral_codes')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('campaign_id', '=', campaignId)
+    .where('participant_id', '=', participantId)
+    .executeTakeFirst();
+}
+
+/** Inserts a code; returns undefined when the code or the participant already has one (caller re-reads). */
+export async function insertCode(
+  db: Db,
+  row: Omit<ReferralCodesTable, 'created_at'>,
+): Promise<CodeRow | undefined> {
+  return db
+    .insertInto('referral_codes')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function findCode(db: Db, clientId: string, code: string) {
+  return db
+    .selectFrom('referral_codes')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('code', '=', code)
+    .executeTakeFirst();
+}
+
+export async function recordClick(db: Db, row: ReferralClicksTable): Promise<boolean> {
+  const r = await db
+    .insertInto('referral_clicks')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+export async function recordShare(db: Db, row: ReferralSharesTable): Promise<boolean> {
+  const r = await db
+    .insertInto('referral_shares')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+export function findReferralOfReferee(db: Db, clientId: string, refereeId: string) {
+  return db
+    .selectFrom('referrals')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('referee_id', '=', refereeId)
+    .executeTakeFirst();
+}
+
+export function findReferral(db: Db, clientId: string, id: string) {
+  return db
+    .selectFrom('referrals')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function insertReferral(
+  db: Db,
+  row: Omit<ReferralsTable, 'status' | 'attributed_at' | 'converted_at' | 'order_id'>,
+) {
+  return db
+    .insertInto('referrals')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Marks the referral converted once; a second purchase finds it converted and gets nothing back. */
+export function markConverted(db: Db, clientId: string, id: string, orderId: string | null) {
+  return db
+    .updateTable('referrals')
+    .set({ status: 'converted', converted_at: new Date(), order_id: orderId })
+    .where('client_id', '=', clientId)
+    .where('id', '=', id)
+    .where('status', '=', 'signed_up')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function listReferralsOf(db: Db, clientId: string, referrerId: string) {
+  return db
+    .selectFrom('referrals')
+    .select(['id', 'campaign_id', 'referee_id', 'status', 'attributed_at', 'converted_at'])
+    .where('client_id', '=', clientId)
+    .where('referrer_id', '=', referrerId)
+    .orderBy('attributed_at', 'desc')
+    .limit(500)
+    .execute();
+}
+
+export async function countReferralsSince(
+  db: Db,
+  clientId: string,
+  referrerId: string,
+  since: Date,
+): Promise<number> {
+  const r = await db
+    .selectFrom('referrals')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('client_id', '=', clientId)
+    .where('referrer_id', '=', referrerId)
+    .where('attributed_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return r.n;
+}
+
+/** IP hashes from which a code was clicked (for duplicate-IP fraud checks). */
+export async function clickIpsOfCode(db: Db, clientId: string, code: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('referral_clicks')
+    .select('ip_hash')
+    .distinct()
+    .where('client_id', '=', clientId)
+    .where('code', '=', code)
+    .where('ip_hash', 'is not', null)
+    .limit(1000)
+    .execute();
+  return rows.map((r) => r.ip_hash as string);
+}

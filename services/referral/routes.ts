@@ -1,0 +1,123 @@
+import { Hono } from 'hono';
+import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import type { Db } from '../platform/db.ts';
+import { AppError } from '../platform/errors.ts';
+import { readJson } from '../platform/http.ts';
+import { internalAuth } from '../platform/internal-auth.ts';
+import * as repo from './repo.ts';
+import * as service from './service.ts';
+
+type Body = Record<string, unknown>;
+
+function str(body: Body, key: string, required: true): string;
+function str(body: Body, key: string, required?: false): string | undefined;
+function str(body: Body, key: string, required = false): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) {
+    if (required)
+      throw new AppError('VALIDATION_FAILED', `${key} is required`, [
+        { path: key, message: 'required', expected: 'string' },
+      ]);
+    return undefined;
+  }
+  if (typeof v !== 'string' || v.length === 0 || v.length > 500) {
+    throw new AppError('VALIDATION_FAILED', `${key} is invalid`, [
+      { path: key, message: 'invalid', expected: 'non-empty string' },
+    ]);
+  }
+  return v;
+}
+function num(body: Body, key: string): number | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new AppError('VALIDATION_FAILED', `${key} is invalid`, [
+      { path: key, message: 'invalid', expected: 'number' },
+    ]);
+  }
+  return v;
+}
+const tenantOf = (b: Body): service.Tenant => ({
+  clientId: str(b, 'client_id', true),
+  campaignId: str(b, 'campaign_id', true),
+});
+
+/** Routes activities call for a tenant (the tenant comes from the journey's pinned campaign). */
+export function createReferralInternalRoutes(db: Db, token: string, publicBaseUrl: string) {
+  return new Hono()
+    .use('*', internalAuth(token))
+    .post('/assets', async (c) => {
+      const b = (await readJson(c)) as Body;
+      const r = await service.generateAssets(
+        db,
+        tenantOf(b),
+        { participantId: str(b, 'participant_id', true), landingUrl: str(b, 'landing_url') },
+        publicBaseUrl,
+      );
+      return c.json(r);
+    })
+    .post('/attribute', async (c) => {
+      const b = (await readJson(c)) as Body;
+      return c.json(
+        await service.attribute(db, tenantOf(b), {
+          refereeId: str(b, 'referee_id', true),
+          code: str(b, 'code') ?? null,
+          referralId: str(b, 'referral_id') ?? null,
+        }),
+      );
+    })
+    .post('/validate-conversion', async (c) => {
+      const b = (await readJson(c)) as Body;
+      const orderId = str(b, 'order_id');
+      const orderValue = num(b, 'order_value');
+      const minOrder = num(b, 'min_order');
+      const windowDays = num(b, 'window_days');
+      return c.json(
+        await service.validateConversion(db, tenantOf(b), {
+          refereeId: str(b, 'referee_id', true),
+          ...(orderId !== undefined ? { orderId } : {}),
+          ...(orderValue !== undefined ? { orderValue } : {}),
+          ...(minOrder !== undefined ? { minOrder } : {}),
+          ...(windowDays !== undefined ? { windowDays } : {}),
+        }),
+      );
+    })
+    .post('/fraud-check', async (c) => {
+      const b = (await readJson(c)) as Body;
+      const referrerId = str(b, 'referrer_id');
+      const ipHash = str(b, 'ip_hash');
+      return c.json(
+        await service.checkFraud(db, tenantOf(b), {
+          participantId: str(b, 'participant_id', true),
+          ...(referrerId ? { referrerId } : {}),
+          ...(ipHash ? { ipHash } : {}),
+        }),
+      );
+    });
+}
+
+/** What a client's server (secret key) or the SDK (publishable key) may read. */
+export function createReferralRoutes(db: Db, resolver: ApiKeyResolver) {
+  return new Hono<{ Variables: AuthVariables }>()
+    .get('/codes/:code', authenticate(resolver, { kinds: ['publishable', 'secret'] }), async (c) => {
+      const code = await repo.findCode(db, c.get('principal').clientId, c.req.param('code').toUpperCase());
+      // Publishable keys are public: say only whether the code is valid, never who owns it.
+      if (!code) return c.json({ valid: false });
+      return c.json({ valid: true, code: code.code, campaign_id: code.campaign_id || null });
+    })
+    .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
+      c.json({ referrals: await repo.listReferralsOf(db, c.get('principal').clientId, c.req.param('id')) }),
+    );
+}
+
+/** The share link: `/r/:client/:code` forwards to the campaign's landing page with `?ref=CODE`. */
+export function createReferralRedirect(db: Db) {
+  return new Hono().get('/:clientId/:code', async (c) => {
+    const code = await repo.findCode(db, c.req.param('clientId'), c.req.param('code').toUpperCase());
+    if (!code) return c.text('This referral link is not valid.', 404);
+    if (!code.landing_url) return c.text(`Referral code ${code.code}`, 200);
+    const target = new URL(code.landing_url);
+    target.searchParams.set('ref', code.code);
+    return c.redirect(target.toString(), 302);
+  });
+}

@@ -1,0 +1,15 @@
+import type { Client } from '@temporalio/client';
+import { Hono } from 'hono';
+import type { ApiKeyResolver } from '../platform/auth.ts';
+import { withErrorHandling } from '../platform/http.ts';
+import { createWorkflowRoutes } from './routes.ts';
+
+/**
+ * Workflow orchestration's HTTP face: journey status for portals. The orchestration itself (router,
+ * the generic runCampaign workflow, the worker) lives in engine/ and runs in the worker process.
+ */
+export function createWorkflowApp(deps: { temporal: Client; resolver: ApiKeyResolver }) {
+  return withErrorHandling(
+    new Hono().route('/v1/journeys', createWorkflowRoutes(deps.temporal, deps.resolver)),
+  );
+}

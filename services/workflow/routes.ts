@@ -1,0 +1,36 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { Hono } from 'hono';
+import { journeyWorkflowId } from '../../engine/plan.ts';
+import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import { AppError } from '../platform/errors.ts';
+
+/**
+ * Status monitoring of running journeys (the only part of orchestration exposed to portals). The workflow
+ * id is derived from the caller's own client id, so a client can only ever address its own journeys.
+ */
+export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver) {
+  return new Hono<{ Variables: AuthVariables }>()
+    .use('*', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }))
+    .get('/:campaignId/:journeyKey', async (c) => {
+      const workflowId = journeyWorkflowId(
+        { clientId: c.get('principal').clientId, campaignId: c.req.param('campaignId') },
+        c.req.param('journeyKey'),
+      );
+      const handle = temporal.workflow.getHandle(workflowId);
+      try {
+        const description = await handle.describe();
+        const status = await handle.query('status').catch(() => null);
+        return c.json({
+          workflow_id: workflowId,
+          execution_status: description.status.name,
+          started_at: description.startTime.toISOString(),
+          closed_at: description.closeTime?.toISOString() ?? null,
+          journey: status,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new AppError('NOT_FOUND', 'no such journey');
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'workflow engine unavailable');
+      }
+    });
+}
