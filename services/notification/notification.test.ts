@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { type TestDatabase, createTestDatabase } from '../../test/support/postgres.ts';
+import { type TestSmtpServer, decodeQuotedPrintable, startTestSmtpServer } from '../../test/support/smtp.ts';
+import { createClientManagement, migrations as cmMigrations } from '../client-management/index.ts';
+import { createNotificationApp, createSmtpMailer, migrations, signPayload } from './index.ts';
+import { renderTemplate } from './render.ts';
+
+const TOKEN = 'internal-test-token';
+
+describe('notification service', () => {
+  let t: TestDatabase;
+  let smtp: TestSmtpServer;
+  let app: ReturnType<typeof createNotificationApp>;
+  let mailer: ReturnType<typeof createSmtpMailer>;
+  let secretKey: string;
+  let clientId: string;
+
+  before(async () => {
+    t = await createTestDatabase({ 'client-management': cmMigrations, notification: migrations });
+    smtp = await startTestSmtpServer();
+    mailer = createSmtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'Pulse <no-reply@pulse.test>' });
+    const cm = createClientManagement(t.db, { hashSecret: 'x', cacheMs: 0 });
+    const created = await cm.createClient({ name: 'Acme' });
+    secretKey = created.secret.key;
+    clientId = created.client.id;
+    app = createNotificationApp({ db: t.db, mailer, resolver: cm.resolver, internalToken: TOKEN });
+  });
+  after(async () => {
+    mailer.close();
+    await smtp.close();
+    await t.drop();
+  });
+
+  const internal = (path: string, body: unknown, token = TOKEN) =>
+    app.request(`/internal/v1/notifications/${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('renders placeholders, escapes HTML, and refuses missing values', () => {
+    assert.equal(renderTemplate('Hi {{ user.name }}!', { user: { name: '<b>Ann</b>' } }, 'html'), 'Hi &lt;b&gt;Ann&lt;/b&gt;!');
+    assert.equal(renderTemplate('Hi {{ user.name | default: "there" }}', {}, 'text'), 'Hi there');
+    assert.throws(() => renderTemplate('{{ referral.link }}', {}, 'text'), /referral\.link/);
+  });
+
+  it('sends an email over real SMTP exactly once per idempotency key', async () => {
+    const body = {
+      client_id: clientId,
+      idempotency_key: 'wf-1/welcome',
+      participant_id: 'user-a',
+      channel: 'email',
+      template: 'welcome',
+      to: 'ann@example.test',
+      data: { referral: { link: 'http://127.0.0.1/r/x/ABCD2345', code: 'ABCD2345' } },
+    };
+    const first = await internal('send', body);
+    assert.equal(first.status, 200);
+    const r1 = (await first.json()) as { notification_id: string; status: string };
+    assert.equal(r1.status, 'sent');
+    const r2 = (await (await internal('send', body)).json()) as { notification_id: string };
+    assert.equal(r2.notification_id, r1.notification_id);
+    const mail = await smtp.waitFor((m) => m.to.includes('ann@example.test'));
+    assert.match(decodeQuotedPrintable(mail.raw), /ABCD2345/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(smtp.messages.filter((m) => m.to.includes('ann@example.test')).length, 1);
+  });
+
+  it('uses a client template override, latest version first', async () => {
+    const put = await app.request('/v1/notifications/templates/welcome', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ subject: 'Custom {{ referral.code }}', text: 'Link: {{ referral.link }}' }),
+    });
+    assert.equal(put.status, 201);
+    const res = await internal('render', { client_id: clientId, template: 'welcome', data: { referral: { code: 'C1', link: 'L1' } } });
+    assert.deepEqual(await res.json(), { subject: 'Custom C1', text: 'Link: L1' });
+  });
+
+  it('answers 400 with the field path for missing template data and 404 for unknown templates', async () => {
+    const missing = await internal('render', { client_id: clientId, template: 'referral-reward', data: {} });
+    assert.equal(missing.status, 200, 'referral-reward has defaults for every value');
+    const bad = await internal('render', { client_id: 'other', template: 'welcome', data: {} });
+    assert.equal(bad.status, 400);
+    const details = ((await bad.json()) as { error: { details: { path: string }[] } }).error.details.map((d) => d.path);
+    assert.deepEqual(details.sort(), ['data.referral.code', 'data.referral.link']);
+    assert.equal((await internal('render', { client_id: clientId, template: 'nope' })).status, 404);
+  });
+
+  it('refuses internal calls without the service token', async () => {
+    assert.equal((await internal('render', { client_id: clientId, template: 'welcome' }, 'wrong')).status, 401);
+  });
+
+  it('delivers signed webhooks once per key to subscribed endpoints only', async () => {
+    const received: { body: string; signature: string }[] = [];
+    const server: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ body, signature: String(req.headers['x-pulse-signature']) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const created = await app.request('/v1/notifications/webhook-endpoints', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url, topics: ['reward.allocated'] }),
+      });
+      const { secret } = (await created.json()) as { secret: string };
+      const send = (topic: string) => internal('webhooks', { client_id: clientId, topic, payload: { amount: 10 }, idempotency_key: 'wf/hook' });
+      assert.deepEqual(await (await send('reward.allocated')).json(), { delivered: 1 });
+      assert.deepEqual(await (await send('reward.allocated')).json(), { delivered: 1 });
+      assert.deepEqual(await (await send('other.topic')).json(), { delivered: 0 });
+      assert.equal(received.length, 1);
+      const [delivery] = received;
+      const t0 = Number(/t=(\d+)/.exec(delivery!.signature)?.[1]);
+      assert.equal(delivery!.signature, signPayload(secret, delivery!.body, t0));
+    } finally {
+      server.close();
+    }
+  });
+});
