@@ -58,15 +58,16 @@ export async function hourlyStats(
   campaignId: string,
   hours: number,
 ): Promise<HourlyRow[]> {
-  const rows = await ch.query<Record<keyof HourlyRow, string | number>>(chSql`
-    SELECT toString(hour) AS hour, event, uniqExactMerge(events) AS events,
+  const rows = await ch.query<Record<keyof HourlyRow | 'hour_start', string | number>>(chSql`
+    SELECT toString(hour) AS hour_start, event, uniqExactMerge(events) AS events,
            uniqMerge(participants) AS participants, sumMerge(value) AS value
     FROM campaign_hourly_stats
     WHERE client_id = ${clientId} AND campaign_id = ${campaignId} AND hour >= now() - ${Math.trunc(hours) * 3600}
     GROUP BY hour, event
     ORDER BY hour, event`);
+  // The alias differs from the column: ClickHouse resolves SELECT aliases inside WHERE as well.
   return rows.map((r) => ({
-    hour: String(r.hour),
+    hour: String(r.hour_start),
     event: String(r.event),
     events: Number(r.events),
     participants: Number(r.participants),

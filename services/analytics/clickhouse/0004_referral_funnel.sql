@@ -10,7 +10,7 @@ AS SELECT
   toDate(occurred_at) AS day,
   uniqExactStateIf(event_id, event = 'referral_shared') AS shared,
   uniqExactStateIf(event_id, event IN ('referral_clicked', 'referral_visit')) AS clicked,
-  uniqExactStateIf(event_id, event IN ('referred_signed_up', 'user_signed_up') AND referral_id != '') AS signed_up,
-  uniqExactStateIf(event_id, event IN ('referred_made_purchase', 'purchase_completed') AND referral_id != '') AS converted
+  uniqExactStateIf(event_id, event IN ('referred_signed_up', 'user_signed_up') AND (referral_id != '' OR referral_code != '')) AS signed_up,
+  uniqExactStateIf(event_id, event IN ('referred_made_purchase', 'purchase_completed') AND (referral_id != '' OR referral_code != '')) AS converted
 FROM events
 GROUP BY client_id, campaign_id, day
