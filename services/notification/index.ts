@@ -5,6 +5,7 @@ import { withErrorHandling } from '../platform/http.ts';
 import type { Mailer } from './mailer.ts';
 import { createNotificationInternalRoutes, createNotificationRoutes } from './routes.ts';
 
+export { startContactTracking } from './contacts.ts';
 export { createSmtpMailer, type Mailer } from './mailer.ts';
 export { migrations } from './migrations/index.ts';
 export { signPayload } from './service.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type TestDatabase, createTestDatabase } from '../../test/support/postgres.ts';
-import { type TestSmtpServer, decodeQuotedPrintable, startTestSmtpServer } from '../../test/support/smtp.ts';
-import { createClientManagement, migrations as cmMigrations } from '../client-management/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
+import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
 import { createNotificationApp, createSmtpMailer, migrations, signPayload } from './index.ts';
 import { renderTemplate } from './render.ts';
 
@@ -42,7 +42,10 @@ describe('notification service', () => {
     });
 
   it('renders placeholders, escapes HTML, and refuses missing values', () => {
-    assert.equal(renderTemplate('Hi {{ user.name }}!', { user: { name: '<b>Ann</b>' } }, 'html'), 'Hi &lt;b&gt;Ann&lt;/b&gt;!');
+    assert.equal(
+      renderTemplate('Hi {{ user.name }}!', { user: { name: '<b>Ann</b>' } }, 'html'),
+      'Hi &lt;b&gt;Ann&lt;/b&gt;!',
+    );
     assert.equal(renderTemplate('Hi {{ user.name | default: "there" }}', {}, 'text'), 'Hi there');
     assert.throws(() => renderTemplate('{{ referral.link }}', {}, 'text'), /referral\.link/);
   });
@@ -76,7 +79,11 @@ describe('notification service', () => {
       body: JSON.stringify({ subject: 'Custom {{ referral.code }}', text: 'Link: {{ referral.link }}' }),
     });
     assert.equal(put.status, 201);
-    const res = await internal('render', { client_id: clientId, template: 'welcome', data: { referral: { code: 'C1', link: 'L1' } } });
+    const res = await internal('render', {
+      client_id: clientId,
+      template: 'welcome',
+      data: { referral: { code: 'C1', link: 'L1' } },
+    });
     assert.deepEqual(await res.json(), { subject: 'Custom C1', text: 'Link: L1' });
   });
 
@@ -85,13 +92,18 @@ describe('notification service', () => {
     assert.equal(missing.status, 200, 'referral-reward has defaults for every value');
     const bad = await internal('render', { client_id: 'other', template: 'welcome', data: {} });
     assert.equal(bad.status, 400);
-    const details = ((await bad.json()) as { error: { details: { path: string }[] } }).error.details.map((d) => d.path);
+    const details = ((await bad.json()) as { error: { details: { path: string }[] } }).error.details.map(
+      (d) => d.path,
+    );
     assert.deepEqual(details.sort(), ['data.referral.code', 'data.referral.link']);
     assert.equal((await internal('render', { client_id: clientId, template: 'nope' })).status, 404);
   });
 
   it('refuses internal calls without the service token', async () => {
-    assert.equal((await internal('render', { client_id: clientId, template: 'welcome' }, 'wrong')).status, 401);
+    assert.equal(
+      (await internal('render', { client_id: clientId, template: 'welcome' }, 'wrong')).status,
+      401,
+    );
   });
 
   it('delivers signed webhooks once per key to subscribed endpoints only', async () => {
@@ -113,7 +125,13 @@ describe('notification service', () => {
         body: JSON.stringify({ url, topics: ['reward.allocated'] }),
       });
       const { secret } = (await created.json()) as { secret: string };
-      const send = (topic: string) => internal('webhooks', { client_id: clientId, topic, payload: { amount: 10 }, idempotency_key: 'wf/hook' });
+      const send = (topic: string) =>
+        internal('webhooks', {
+          client_id: clientId,
+          topic,
+          payload: { amount: 10 },
+          idempotency_key: 'wf/hook',
+        });
       assert.deepEqual(await (await send('reward.allocated')).json(), { delivered: 1 });
       assert.deepEqual(await (await send('reward.allocated')).json(), { delivered: 1 });
       assert.deepEqual(await (await send('other.topic')).json(), { delivered: 0 });
@@ -123,6 +141,56 @@ describe('notification service', () => {
       assert.equal(delivery!.signature, signPayload(secret, delivery!.body, t0));
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('contacts', () => {
+  it('learns addresses from identifying events and mails by participant id', async () => {
+    const { createPostgresBus } = await import('../platform/bus/postgres-bus.ts');
+    const { busMigrations } = await import('../platform/bus/postgres-bus.ts');
+    const { startContactTracking } = await import('./contacts.ts');
+    const db = await createTestDatabase({ notification: migrations, bus: busMigrations });
+    const smtp = await startTestSmtpServer();
+    const mailer = createSmtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'p@pulse.test' });
+    const bus = createPostgresBus({ db: db.db, pollMs: 50 });
+    try {
+      const subs = await startContactTracking(bus, db.db);
+      await bus.publish('event.user_signed_up.cli_x.none', {
+        client_id: 'cli_x',
+        participant_id: 'ann',
+        traits: { email: 'Ann@Example.test', name: 'Ann' },
+      });
+      const { findContact } = await import('./repo.ts');
+      const deadline = Date.now() + 10_000;
+      while (!(await findContact(db.db, 'cli_x', 'ann')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await findContact(db.db, 'cli_x', 'ann'))?.email, 'ann@example.test');
+      const { sendNotification } = await import('./service.ts');
+      const sent = await sendNotification(db.db, mailer, {
+        clientId: 'cli_x',
+        idempotencyKey: 'k1',
+        participantId: 'ann',
+        channel: 'email',
+        template: 'reminder',
+      });
+      assert.equal(sent.status, 'sent');
+      const mail = await smtp.waitFor((m) => m.to.includes('ann@example.test'));
+      assert.match(mail.subject, /reminder/i);
+      const nobody = await sendNotification(db.db, mailer, {
+        clientId: 'cli_y',
+        idempotencyKey: 'k1',
+        participantId: 'ann',
+        channel: 'email',
+        template: 'reminder',
+      });
+      assert.equal(nobody.status, 'skipped_no_address', 'contacts are per client');
+      for (const s of subs) await s.stop();
+    } finally {
+      await bus.close();
+      mailer.close();
+      await smtp.close();
+      await db.drop();
     }
   });
 });

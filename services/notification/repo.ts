@@ -43,7 +43,16 @@ export interface WebhookDeliveriesTable {
   status_code: number | null;
   delivered_at: Date | null;
 }
+export interface ContactsTable {
+  client_id: string;
+  participant_id: string;
+  email: string | null;
+  name: string | null;
+  locale: string | null;
+  updated_at: Generated<Date>;
+}
 export interface NotificationTables {
+  contacts: ContactsTable;
   notification_templates: TemplatesTable;
   notifications: NotificationsTable;
   webhook_endpoints: WebhookEndpointsTable;
@@ -156,4 +165,39 @@ export async function recordDelivery(db: Db, row: WebhookDeliveriesTable): Promi
         .doUpdateSet({ status_code: row.status_code, delivered_at: row.delivered_at }),
     )
     .execute();
+}
+
+/** Upserts what we know; fields absent from this update keep their stored value. */
+export async function upsertContact(
+  db: Db,
+  row: { client_id: string; participant_id: string; email?: string; name?: string; locale?: string },
+): Promise<void> {
+  const values = {
+    client_id: row.client_id,
+    participant_id: row.participant_id,
+    email: row.email ?? null,
+    name: row.name ?? null,
+    locale: row.locale ?? null,
+  };
+  await db
+    .insertInto('contacts')
+    .values(values)
+    .onConflict((oc) =>
+      oc.columns(['client_id', 'participant_id']).doUpdateSet((eb) => ({
+        email: eb.fn.coalesce('excluded.email', 'contacts.email'),
+        name: eb.fn.coalesce('excluded.name', 'contacts.name'),
+        locale: eb.fn.coalesce('excluded.locale', 'contacts.locale'),
+        updated_at: new Date(),
+      })),
+    )
+    .execute();
+}
+
+export function findContact(db: Db, clientId: string, participantId: string) {
+  return db
+    .selectFrom('contacts')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('participant_id', '=', participantId)
+    .executeTakeFirst();
 }

@@ -69,7 +69,16 @@ export async function sendNotification(
   mailer: Mailer,
   input: SendInput,
 ): Promise<{ notification_id: string; status: string }> {
-  const rendered = await renderNotification(db, input.clientId, input);
+  // Journeys name people by participant id; the address comes from the contact we learnt from events.
+  const contact = await repo.findContact(db, input.clientId, input.participantId);
+  const to = input.to ?? contact?.email ?? undefined;
+  const locale = input.locale ?? contact?.locale ?? undefined;
+  const participant = { id: input.participantId, name: contact?.name ?? undefined, email: to };
+  const rendered = await renderNotification(db, input.clientId, {
+    template: input.template,
+    ...(locale ? { locale } : {}),
+    data: { participant, ...(input.data ?? {}) },
+  });
   const row = await repo.claimNotification(db, {
     id: newId('ntf'),
     client_id: input.clientId,
@@ -78,7 +87,7 @@ export async function sendNotification(
     participant_id: input.participantId,
     channel: input.channel,
     template: input.template,
-    recipient: input.to ?? null,
+    recipient: to ?? null,
     subject: rendered.subject,
     body: rendered.text,
     status: 'pending',
@@ -94,13 +103,13 @@ export async function sendNotification(
     await repo.markNotification(db, row.id, 'queued', null);
     return { notification_id: row.id, status: 'queued' };
   }
-  if (!input.to) {
+  if (!to) {
     await repo.markNotification(db, row.id, 'skipped_no_address', null);
     return { notification_id: row.id, status: 'skipped_no_address' };
   }
   try {
     await mailer.send({
-      to: input.to,
+      to,
       subject: rendered.subject,
       text: rendered.text,
       ...(rendered.html ? { html: rendered.html } : {}),

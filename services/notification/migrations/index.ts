@@ -61,4 +61,20 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_contacts': {
+    async up(db: Kysely<unknown>) {
+      // Where to reach a participant, learnt from identify/signup traits, so journeys address people by
+      // participant id and never carry email addresses in their definitions.
+      await db.schema
+        .createTable('contacts')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('name', 'text')
+        .addColumn('locale', 'text')
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('contacts_pk', ['client_id', 'participant_id'])
+        .execute();
+    },
+  },
 };
