@@ -3,6 +3,7 @@ import { migrations as campaign } from './campaign/migrations/index.ts';
 import { migrations as clientManagement } from './client-management/migrations/index.ts';
 import { migrations as event } from './event/migrations/index.ts';
 import { migrations as notification } from './notification/migrations/index.ts';
+import { busMigrations } from './platform/bus/postgres-bus.ts';
 import { migrations as referral } from './referral/migrations/index.ts';
 
 /**
@@ -15,4 +16,5 @@ export const serviceMigrations: Record<string, Record<string, Migration>> = {
   referral,
   notification,
   event,
+  bus: busMigrations,
 };
