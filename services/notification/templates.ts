@@ -18,6 +18,20 @@ export const BUILT_IN_TEMPLATES: Record<string, TemplateContent> = {
       signoff,
     html: '<p>Hi {{ participant.name | default: "there" }},</p><p>Thanks for signing up. Share your link and you both get rewarded:</p><p><a href="{{ referral.link }}">{{ referral.link }}</a></p><p>Your code: <b>{{ referral.code }}</b></p>',
   },
+  'signup-welcome': {
+    subject: 'Welcome! Your referral link is ready',
+    text:
+      'Hi {{ participant.name | default: "there" }},\n\nThanks for signing up. Invite friends with your personal link:\n{{ referral_link }}\n\nYour code: {{ referral_code }}\nWelcome reward: {{ reward.amount | default: "none yet" }} {{ reward.currency | default: "" }}' +
+      signoff,
+    html: '<p>Hi {{ participant.name | default: "there" }},</p><p>Thanks for signing up. Invite friends with your personal link:</p><p><a href="{{ referral_link }}">{{ referral_link }}</a></p><p>Your code: <b>{{ referral_code }}</b></p>',
+  },
+  'signup-referrer-rewarded': {
+    subject:
+      'Your friend joined: you earned {{ reward.amount | default: "a reward" }} {{ reward.currency | default: "" }}',
+    text:
+      'Someone you invited just signed up. Your reward ({{ reward.category | default: "reward" }}): {{ reward.amount | default: "" }} {{ reward.currency | default: "" }}, now {{ reward.state | default: "allocated" }}.' +
+      signoff,
+  },
   'referral-reward': {
     subject: 'You earned a reward',
     text:

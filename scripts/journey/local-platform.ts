@@ -1,0 +1,41 @@
+import { loadConfig } from '../../services/platform/config.ts';
+import { type Runtime, startRuntime } from '../../services/runtime.ts';
+import { startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
+
+export interface LocalPlatform {
+  runtime: Runtime;
+  smtp: TestSmtpServer;
+  /** A platform-admin key issued for this run. */
+  adminKey: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything in one process on top of the running stack: the eight services on a free port, the event
+ * drainer, bus subscribers, the Temporal worker and router, and an SMTP server on loopback whose
+ * mailbox stands in for the participants' inboxes.
+ */
+export async function startLocalPlatform(
+  env: Record<string, string | undefined> = process.env,
+): Promise<LocalPlatform> {
+  const smtp = await startTestSmtpServer();
+  // A task queue of its own per run, so a stale worker from another process never takes our journeys.
+  const taskQueue = `pulse-local-${process.pid}-${Date.now().toString(36)}`;
+  const config = loadConfig({
+    ...env,
+    SMTP_PORT: String(smtp.port),
+    PULSE_TASK_QUEUE: taskQueue,
+    PORT: env.PORT ?? '3000',
+  });
+  const runtime = await startRuntime({ config, port: 0 });
+  const admin = await runtime.platform.clientManagement.issueKey(null, 'admin');
+  return {
+    runtime,
+    smtp,
+    adminKey: admin.key,
+    async stop() {
+      await runtime.stop();
+      await smtp.close();
+    },
+  };
+}
