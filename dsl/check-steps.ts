@@ -1,0 +1,308 @@
+/**
+ * The step walker: validates each step against the schema of its kind, then checks what a schema cannot
+ * see: unique ids, reachable steps, bounded loops, known activities and rewards, and every expression
+ * against the variables declared before it (in document order).
+ */
+import { checkActivity } from './check-activity.ts';
+import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
+import { parseDuration } from './duration.ts';
+import { type Diagnostic, describeValue, type JsonPath } from './errors.ts';
+import type { ParsedSource } from './parse.ts';
+import { campaignSchemas, STEP_KIND_KEYS, schemaErrors } from './schema.ts';
+import { schemaDiagnostics } from './schema-errors.ts';
+
+/** Names the engine puts in every journey scope (engine/interpreter/runtime.ts `scope()`). */
+export const BUILTIN_NAMES = [
+  'event',
+  'settings',
+  'rewards',
+  'segments',
+  'campaign',
+  'journey',
+  'now',
+  'input',
+] as const;
+const RESERVED: ReadonlySet<string> = new Set(BUILTIN_NAMES);
+
+export const MAX_REPEAT = 100;
+export const MAX_FOR_EACH = 1000;
+
+/** Reward rule names by their type (`single`, `milestone`, ...), from the document's `rewards`. */
+export type RewardTypes = ReadonlyMap<string, string>;
+
+export interface StepCheckContext {
+  parsed: ParsedSource;
+  report: Report;
+  /** Schema diagnostics go straight into the output list (they carry their own location). */
+  push(d: Diagnostic): void;
+  settings: ReadonlySet<string>;
+  rewards: RewardTypes;
+  segments: ReadonlySet<string>;
+  /** Every `call` step met, for the caller to resolve. */
+  calls: { ref: string; path: JsonPath }[];
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Walks the top-level steps. */
+export function checkAllSteps(steps: unknown, ctx: StepCheckContext): void {
+  const walker = new Walker(ctx);
+  walker.list(steps, ['steps']);
+}
+
+class Walker {
+  private readonly ids = new Map<string, JsonPath>();
+  private readonly declared = new Set<string>();
+
+  constructor(private readonly ctx: StepCheckContext) {}
+
+  private scope(): ExprScope {
+    return {
+      names: new Set([...BUILTIN_NAMES, ...this.declared]),
+      settings: this.ctx.settings,
+      rewards: new Set(['constraints', ...this.ctx.rewards.keys()]),
+      segments: this.ctx.segments,
+      eventFields: campaignSchemas().eventFields,
+    };
+  }
+
+  private expr(value: unknown, path: JsonPath, mode: 'logic' | 'value'): void {
+    if (value !== undefined) checkExpr(value, path, mode, this.scope(), this.ctx.report);
+  }
+
+  private declare(name: unknown, path: JsonPath): void {
+    if (typeof name !== 'string') return;
+    if (RESERVED.has(name)) {
+      this.ctx.report('RESERVED_VARIABLE', path, `"${name}" is a built-in name and cannot be set`, {
+        found: JSON.stringify(name),
+        expected: `a name other than ${BUILTIN_NAMES.join(', ')}`,
+      });
+      return;
+    }
+    this.declared.add(name);
+  }
+
+  list(steps: unknown, path: JsonPath): void {
+    if (!Array.isArray(steps)) return;
+    let endedAt: number | null = null;
+    steps.forEach((step, i) => {
+      const p = [...path, i];
+      if (endedAt !== null && endedAt === i - 1) {
+        this.ctx.report(
+          'UNREACHABLE_STEP',
+          p,
+          'this step can never run: the journey ends in the step before',
+          {
+            found: describeValue(isObj(step) ? step.id : step),
+            expected: 'no steps after an `end` in the same list',
+          },
+        );
+      }
+      this.step(step, p);
+      if (isObj(step) && 'end' in step && endedAt === null) endedAt = i;
+    });
+  }
+
+  private step(step: unknown, p: JsonPath): void {
+    if (!isObj(step)) return; // the enclosing schema reports a non-object step
+    const kinds = STEP_KIND_KEYS.filter((k) => k in step);
+    if (kinds.length > 1) {
+      this.ctx.report(
+        'AMBIGUOUS_STEP',
+        p,
+        `a step does exactly one thing, this one has ${kinds.join(' and ')}`,
+        {
+          found: kinds.join(', '),
+          expected: 'one of do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end',
+        },
+      );
+      return;
+    }
+    this.checkId(step, p);
+    const kind = kinds[0];
+    if (kind === undefined) {
+      this.ctx.report('SCHEMA', p, 'a step needs a kind', {
+        found: `keys ${Object.keys(step).join(', ')}`,
+        expected: 'one of do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end',
+      });
+      return;
+    }
+    const { step: validators, eventNames } = campaignSchemas();
+    const errors = schemaErrors(validators[kind], step);
+    for (const d of schemaDiagnostics(errors, {
+      parsed: this.ctx.parsed,
+      data: step,
+      base: p,
+      eventNames,
+      isStep: true,
+    })) {
+      this.ctx.push(d);
+    }
+    this.semantic(kind, step, p);
+  }
+
+  private checkId(step: Obj, p: JsonPath): void {
+    const id = step.id;
+    if (typeof id !== 'string') return; // missing or mistyped: the step schema reports it
+    const first = this.ids.get(id);
+    if (first) {
+      this.ctx.report('DUPLICATE_STEP_ID', [...p, 'id'], `step id "${id}" is already used`, {
+        found: JSON.stringify(id),
+        expected: 'a unique id',
+      });
+    } else {
+      this.ids.set(id, p);
+    }
+  }
+
+  private semantic(kind: (typeof STEP_KIND_KEYS)[number], s: Obj, p: JsonPath): void {
+    switch (kind) {
+      case 'do':
+        checkActivity(s.do, s.with, p, this.ctx.report);
+        this.rewardRefs(s, p);
+        if (isObj(s.with))
+          for (const [k, v] of Object.entries(s.with)) this.expr(v, [...p, 'with', k], 'value');
+        this.duration(s.timeout, [...p, 'timeout']);
+        if (isObj(s.retry)) {
+          this.duration(s.retry.initial_interval, [...p, 'retry', 'initial_interval']);
+          this.duration(s.retry.max_interval, [...p, 'retry', 'max_interval']);
+        }
+        this.declare(s.as, [...p, 'as']);
+        return;
+      case 'if':
+        this.expr(s.if, [...p, 'if'], 'logic');
+        this.list(s.then, [...p, 'then']);
+        this.list(s.else, [...p, 'else']);
+        return;
+      case 'switch':
+        this.expr(s.switch, [...p, 'switch'], 'value');
+        if (isObj(s.cases)) for (const [k, v] of Object.entries(s.cases)) this.list(v, [...p, 'cases', k]);
+        this.list(s.default, [...p, 'default']);
+        return;
+      case 'parallel':
+        if (isObj(s.parallel))
+          for (const [k, v] of Object.entries(s.parallel)) this.list(v, [...p, 'parallel', k]);
+        return;
+      case 'wait':
+        this.expr(s.match, [...p, 'match'], 'logic');
+        if (typeof s.timeout === 'string') this.duration(s.timeout, [...p, 'timeout']);
+        else this.expr(s.timeout, [...p, 'timeout'], 'value');
+        this.declare(s.as, [...p, 'as']);
+        this.list(s.then, [...p, 'then']);
+        this.list(s.on_timeout, [...p, 'on_timeout']);
+        return;
+      case 'sleep':
+        if (typeof s.sleep === 'string') this.duration(s.sleep, [...p, 'sleep']);
+        else if (isObj(s.sleep)) {
+          if (typeof s.sleep.for === 'string') this.duration(s.sleep.for, [...p, 'sleep', 'for']);
+          else this.expr(s.sleep.for, [...p, 'sleep', 'for'], 'value');
+          this.expr(s.sleep.until, [...p, 'sleep', 'until'], 'value');
+        }
+        return;
+      case 'repeat':
+        this.loopBound(s.max, MAX_REPEAT, [...p, 'max']);
+        if (typeof s.repeat === 'number' && typeof s.max === 'number' && s.repeat > s.max) {
+          this.ctx.report('UNBOUNDED_LOOP', [...p, 'repeat'], 'asks for more iterations than `max` allows', {
+            found: String(s.repeat),
+            expected: `at most ${s.max}`,
+          });
+        }
+        this.expr(s.repeat, [...p, 'repeat'], 'value');
+        this.declare(s.index ?? 'index', [...p, 'index']);
+        this.expr(s.while, [...p, 'while'], 'logic');
+        this.list(s.steps, [...p, 'steps']);
+        return;
+      case 'for_each':
+        this.loopBound(s.max_items, MAX_FOR_EACH, [...p, 'max_items']);
+        if (Array.isArray(s.for_each) && typeof s.max_items === 'number' && s.for_each.length > s.max_items) {
+          this.ctx.report('UNBOUNDED_LOOP', [...p, 'for_each'], 'the list is longer than `max_items`', {
+            found: `${s.for_each.length} items`,
+            expected: `at most ${s.max_items}`,
+          });
+        }
+        this.expr(s.for_each, [...p, 'for_each'], 'value');
+        this.declare(s.as, [...p, 'as']);
+        if (s.index !== undefined) this.declare(s.index, [...p, 'index']);
+        this.list(s.steps, [...p, 'steps']);
+        return;
+      case 'set':
+        if (isObj(s.set)) {
+          for (const [k, v] of Object.entries(s.set)) this.expr(v, [...p, 'set', k], 'value');
+          for (const k of Object.keys(s.set)) this.declare(k, [...p, 'set', k]);
+        }
+        return;
+      case 'emit':
+        if (isObj(s.properties)) {
+          for (const [k, v] of Object.entries(s.properties)) this.expr(v, [...p, 'properties', k], 'value');
+        }
+        return;
+      case 'call':
+        if (typeof s.call === 'string') this.ctx.calls.push({ ref: s.call, path: [...p, 'call'] });
+        if (isObj(s.with))
+          for (const [k, v] of Object.entries(s.with)) this.expr(v, [...p, 'with', k], 'value');
+        this.declare(s.as, [...p, 'as']);
+        return;
+      case 'end':
+        this.expr(s.reason, [...p, 'reason'], 'value');
+        return;
+      default: {
+        const never: never = kind;
+        throw new TypeError(`unhandled step kind ${String(never)}`);
+      }
+    }
+  }
+
+  private loopBound(value: unknown, limit: number, path: JsonPath): void {
+    if (typeof value === 'number' && value > limit) {
+      this.ctx.report(
+        'UNBOUNDED_LOOP',
+        path,
+        `loops are capped at ${limit} iterations to keep journey history bounded`,
+        {
+          found: String(value),
+          expected: `at most ${limit}`,
+        },
+      );
+    }
+  }
+
+  private duration(value: unknown, path: JsonPath): void {
+    if (typeof value === 'string' && parseDuration(value) === null) {
+      this.ctx.report('BAD_DURATION', path, 'not a duration', {
+        found: JSON.stringify(value),
+        expected: 'a duration like "30d", "12h", "90m", "10s", "1h30m" or ISO "P30D"',
+      });
+    }
+  }
+
+  /** Literal reward, milestone and leaderboard names must name a rule of the right type in `rewards`. */
+  private rewardRefs(s: Obj, p: JsonPath): void {
+    if (!isObj(s.with)) return;
+    const refs: [string, string | null][] = [
+      ['reward', null],
+      ['milestone', 'milestone'],
+      ['leaderboard', 'leaderboard'],
+    ];
+    for (const [key, type] of refs) {
+      const name = s.with[key];
+      if (typeof name !== 'string') continue;
+      const actual = this.ctx.rewards.get(name);
+      const path = [...p, 'with', key];
+      const candidates = [...this.ctx.rewards].filter(([, t]) => type === null || t === type).map(([n]) => n);
+      if (actual === undefined) {
+        this.ctx.report('UNKNOWN_REWARD', path, `no reward rule "${name}" in \`rewards\``, {
+          found: JSON.stringify(name),
+          expected:
+            candidates.length > 0 ? `one of ${candidates.join(', ')}` : 'a rule declared under `rewards`',
+        });
+      } else if (type !== null && actual !== type) {
+        this.ctx.report('UNKNOWN_REWARD', path, `reward rule "${name}" is ${actual}, not ${type}`, {
+          found: actual,
+          expected: candidates.length > 0 ? `one of ${candidates.join(', ')}` : `a ${type} rule`,
+        });
+      }
+    }
+  }
+}

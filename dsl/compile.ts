@@ -1,0 +1,267 @@
+/**
+ * Validated campaign document → Plan (engine/plan.ts). Pure: literal durations become milliseconds,
+ * shorthands are expanded, settings are resolved (defaults merged with the client's overrides, which are
+ * checked against the declarations), children of `call` steps are inlined, and the plan is hashed.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type EndStatus,
+  type Expr,
+  PLAN_VERSION,
+  type Plan,
+  type Step as PlanStep,
+  type RetryPolicy,
+} from '../engine/plan.ts';
+import type { Campaign, DoStep, RetryPolicy as DslRetry, Step } from './campaign.generated.ts';
+import { type SettingDecl, settingValueProblem } from './check-settings.ts';
+import { parseDuration } from './duration.ts';
+import { type Diagnostic, formatPath } from './errors.ts';
+
+export interface CompileOptions {
+  /** The client's overrides of declared settings (checked against type, bounds and enum). */
+  settings?: Record<string, unknown>;
+  /** Compiled child plans by the reference written in `call` steps. */
+  children?: Record<string, Plan>;
+  /** File name used in diagnostics. */
+  file?: string;
+}
+
+export interface CompileResult {
+  plan?: Plan;
+  diagnostics: Diagnostic[];
+}
+
+const DEFAULT_RETRY = { maxAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2 };
+const DEFAULT_JOURNEY: Expr = { var: 'event.participant_id' };
+
+/** Compiles a document that passed validation. Settings overrides that do not fit come back as diagnostics. */
+export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult {
+  const file = opts.file ?? `${doc.id}.pulse.yaml`;
+  const { settings, diagnostics } = resolveSettings(doc, opts.settings ?? {}, file);
+  if (diagnostics.length > 0) return { diagnostics };
+
+  const waits = new Set<string>();
+  const children: Record<string, Plan> = {};
+  const steps = compileSteps(doc.steps, { waits, children, refs: opts.children ?? {} });
+  const events = typeof doc.trigger.event === 'string' ? [doc.trigger.event] : [...doc.trigger.event];
+  const journey = doc.trigger.journey;
+
+  const body: Omit<Plan, 'hash'> = {
+    planVersion: PLAN_VERSION,
+    pulse: doc.pulse,
+    id: doc.id,
+    version: doc.version,
+    title: doc.title,
+    ...(doc.goal !== undefined ? { goal: doc.goal } : {}),
+    trigger: {
+      events,
+      ...(doc.trigger.when !== undefined ? { when: doc.trigger.when } : {}),
+      journey:
+        journey === undefined ? DEFAULT_JOURNEY : typeof journey === 'string' ? { var: journey } : journey,
+    },
+    settings,
+    rewards: (doc.rewards ?? {}) as Record<string, unknown>,
+    segments: (doc.segments ?? {}) as Record<string, unknown>,
+    waitsFor: [...waits].sort(),
+    steps,
+    children,
+  };
+  return { plan: { ...body, hash: planHash(body) }, diagnostics: [] };
+}
+
+/** sha256 of the canonical JSON (sorted keys) of a plan without its `hash`. */
+export function planHash(plan: Omit<Plan, 'hash'> | Plan): string {
+  const { hash: _ignored, ...body } = plan as Plan;
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+/** JSON with object keys sorted at every level (undefined members dropped, as JSON.stringify does). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+function resolveSettings(
+  doc: Campaign,
+  overrides: Record<string, unknown>,
+  file: string,
+): { settings: Record<string, unknown>; diagnostics: Diagnostic[] } {
+  const decls = (doc.settings ?? {}) as Record<string, SettingDecl>;
+  const settings: Record<string, unknown> = {};
+  for (const [name, decl] of Object.entries(decls)) settings[name] = decl.default;
+  const diagnostics: Diagnostic[] = [];
+  const at = (name: string) => ({ file, line: 0, column: 0, path: formatPath(['settings', name]) });
+  for (const [name, value] of Object.entries(overrides)) {
+    const decl = decls[name];
+    if (!decl) {
+      diagnostics.push({
+        code: 'UNKNOWN_SETTING',
+        severity: 'error',
+        ...at(name),
+        message: `this campaign has no setting "${name}"`,
+        found: JSON.stringify(name),
+        expected: Object.keys(decls).length > 0 ? `one of ${Object.keys(decls).join(', ')}` : 'no settings',
+      });
+      continue;
+    }
+    const problem = settingValueProblem(name, decl, value, {
+      type: 'SETTING_OVERRIDE',
+      range: 'SETTING_OVERRIDE',
+    });
+    if (problem) {
+      diagnostics.push({ severity: 'error', ...at(name), ...problem });
+      continue;
+    }
+    settings[name] = value;
+  }
+  return { settings, diagnostics };
+}
+
+interface StepContext {
+  waits: Set<string>;
+  children: Record<string, Plan>;
+  refs: Record<string, Plan>;
+}
+
+function compileSteps(steps: readonly Step[] | undefined, ctx: StepContext): PlanStep[] {
+  return (steps ?? []).map((s) => compileStep(s, ctx));
+}
+
+function compileStep(s: Step, ctx: StepContext): PlanStep {
+  const id = s.id;
+  if ('do' in s) return compileDo(s, ctx);
+  if ('if' in s) {
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (engine/plan.ts).
+    return { id, kind: 'if', cond: s.if, then: compileSteps(s.then, ctx), else: compileSteps(s.else, ctx) };
+  }
+  if ('switch' in s) {
+    return {
+      id,
+      kind: 'switch',
+      cases: Object.entries(s.cases).map(([value, steps]) => ({
+        when: { '==': [s.switch, caseValue(value)] },
+        steps: compileSteps(steps, ctx),
+      })),
+      default: compileSteps(s.default, ctx),
+    };
+  }
+  if ('parallel' in s) {
+    return {
+      id,
+      kind: 'parallel',
+      branches: Object.entries(s.parallel).map(([name, steps]) => ({
+        name,
+        steps: compileSteps(steps, ctx),
+      })),
+    };
+  }
+  if ('wait' in s) {
+    const events = typeof s.wait === 'string' ? [s.wait] : [...s.wait];
+    for (const e of events) ctx.waits.add(e);
+    return {
+      id,
+      kind: 'wait',
+      events,
+      ...(s.match !== undefined ? { match: s.match } : {}),
+      timeoutMs: durationValue(s.timeout),
+      ...(s.as !== undefined ? { as: s.as } : {}),
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (engine/plan.ts).
+      then: compileSteps(s.then, ctx),
+      onTimeout: compileSteps(s.on_timeout, ctx),
+    };
+  }
+  if ('sleep' in s) {
+    const v = s.sleep;
+    if (typeof v === 'object' && v !== null && 'until' in v) return { id, kind: 'sleep', until: v.until };
+    const d = typeof v === 'object' && v !== null && 'for' in v ? v.for : v;
+    return { id, kind: 'sleep', durationMs: durationValue(d) };
+  }
+  if ('repeat' in s) {
+    return {
+      id,
+      kind: 'repeat',
+      times: s.repeat,
+      maxIterations: s.max,
+      ...(s.while !== undefined ? { while: s.while } : {}),
+      index: s.index ?? 'index',
+      steps: compileSteps(s.steps, ctx),
+    };
+  }
+  if ('for_each' in s) {
+    return {
+      id,
+      kind: 'for_each',
+      items: s.for_each,
+      as: s.as,
+      ...(s.index !== undefined ? { index: s.index } : {}),
+      maxItems: s.max_items,
+      steps: compileSteps(s.steps, ctx),
+    };
+  }
+  if ('set' in s) return { id, kind: 'set', values: { ...s.set } };
+  if ('emit' in s) return { id, kind: 'emit', event: s.emit, properties: { ...(s.properties ?? {}) } };
+  if ('call' in s) {
+    const child = ctx.refs[s.call];
+    // Validation resolved every reference before compiling; an unresolved one keeps the reference text
+    // so the engine fails with UNKNOWN_CHILD_PLAN rather than running something else.
+    const plan = child?.id ?? s.call;
+    if (child) ctx.children[child.id] = child;
+    return {
+      id,
+      kind: 'call',
+      plan,
+      input: { ...(s.with ?? {}) },
+      ...(s.as !== undefined ? { as: s.as } : {}),
+    };
+  }
+  return {
+    id,
+    kind: 'end',
+    status: s.end as EndStatus,
+    ...(s.reason !== undefined ? { reason: s.reason } : {}),
+  };
+}
+
+function compileDo(s: DoStep, _ctx: StepContext): PlanStep {
+  const timeoutMs = s.timeout !== undefined ? parseDuration(s.timeout) : null;
+  return {
+    id: s.id,
+    kind: 'do',
+    activity: s.do,
+    with: { ...(s.with ?? {}) },
+    ...(s.as !== undefined ? { as: s.as } : {}),
+    ...(s.retry !== undefined ? { retry: compileRetry(s.retry) } : {}),
+    ...(timeoutMs !== null ? { timeoutMs } : {}),
+    ...(s.optional !== undefined ? { optional: s.optional } : {}),
+  };
+}
+
+function compileRetry(r: DslRetry): RetryPolicy {
+  const policy: RetryPolicy = {
+    maxAttempts: r.max_attempts ?? DEFAULT_RETRY.maxAttempts,
+    initialIntervalMs:
+      r.initial_interval !== undefined
+        ? (parseDuration(r.initial_interval) ?? DEFAULT_RETRY.initialIntervalMs)
+        : DEFAULT_RETRY.initialIntervalMs,
+    backoffCoefficient: r.backoff ?? DEFAULT_RETRY.backoffCoefficient,
+  };
+  const max = r.max_interval !== undefined ? parseDuration(r.max_interval) : null;
+  if (max !== null) policy.maxIntervalMs = max;
+  if (r.non_retryable !== undefined) policy.nonRetryable = [...r.non_retryable];
+  return policy;
+}
+
+/** YAML map keys are text; `true`/`false` cases compare as booleans (numbers already compare loosely). */
+function caseValue(key: string): string | boolean {
+  return key === 'true' ? true : key === 'false' ? false : key;
+}
+
+/** A literal duration becomes milliseconds; an expression stays for the engine to evaluate. */
+function durationValue(v: unknown): number | Expr {
+  if (typeof v === 'string') return parseDuration(v) ?? v;
+  return v;
+}

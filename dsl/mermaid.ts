@@ -1,0 +1,167 @@
+/**
+ * Plan → Mermaid flowchart, so a marketer can see the journey (`pulse plan` prints it).
+ */
+import type { Plan, Step } from '../engine/plan.ts';
+import { formatDuration } from './duration.ts';
+
+interface Exit {
+  from: string;
+  label?: string;
+}
+
+class Builder {
+  readonly lines: string[] = [];
+  private readonly used = new Set<string>();
+
+  node(id: string, shape: 'box' | 'diamond' | 'round' | 'hex' | 'circle' | 'sub', text: string): string {
+    let key = `s_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    for (let n = 2; this.used.has(key); n++) key = `s_${id.replace(/[^A-Za-z0-9_]/g, '_')}_${n}`;
+    this.used.add(key);
+    const t = `"${label(text)}"`;
+    const body =
+      shape === 'diamond'
+        ? `{${t}}`
+        : shape === 'round'
+          ? `([${t}])`
+          : shape === 'hex'
+            ? `{{${t}}}`
+            : shape === 'circle'
+              ? `((${t}))`
+              : shape === 'sub'
+                ? `[[${t}]]`
+                : `[${t}]`;
+    this.lines.push(`  ${key}${body}`);
+    return key;
+  }
+
+  edge(exits: readonly Exit[], to: string, dashed = false): void {
+    for (const e of exits) {
+      const arrow = dashed ? '-.->' : '-->';
+      this.lines.push(
+        e.label ? `  ${e.from} ${arrow}|"${label(e.label)}"| ${to}` : `  ${e.from} ${arrow} ${to}`,
+      );
+    }
+  }
+}
+
+function label(text: string): string {
+  return text.replaceAll('"', '#quot;').replaceAll('\n', '<br/>');
+}
+
+function brief(value: unknown): string {
+  if (typeof value === 'number') return formatDuration(value);
+  const text = JSON.stringify(value) ?? '';
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** A Mermaid `flowchart TD` of the plan's steps, branches, waits and loops. */
+export function toMermaid(plan: Plan): string {
+  const b = new Builder();
+  b.lines.push('flowchart TD');
+  const start = b.node('start', 'round', `trigger: ${plan.trigger.events.join(' | ')}`);
+  const exits = list(b, plan.steps, [{ from: start }]);
+  if (exits.length > 0) b.edge(exits, b.node('done', 'round', 'completed'));
+  return `${b.lines.join('\n')}\n`;
+}
+
+function list(b: Builder, steps: readonly Step[], entry: Exit[]): Exit[] {
+  let exits = entry;
+  for (const step of steps) {
+    if (exits.length === 0) break; // after an `end`: unreachable
+    exits = one(b, step, exits);
+  }
+  return exits;
+}
+
+function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
+  switch (s.kind) {
+    case 'do': {
+      const n = b.node(s.id, 'box', `${s.id}\n${s.activity}${s.optional ? ' (optional)' : ''}`);
+      b.edge(entry, n);
+      return [{ from: n }];
+    }
+    case 'if': {
+      const n = b.node(s.id, 'diamond', s.id);
+      b.edge(entry, n);
+      const yes = list(b, s.then, [{ from: n, label: 'yes' }]);
+      const no = s.else.length > 0 ? list(b, s.else, [{ from: n, label: 'no' }]) : [{ from: n, label: 'no' }];
+      return [...yes, ...no];
+    }
+    case 'switch': {
+      const n = b.node(s.id, 'diamond', s.id);
+      b.edge(entry, n);
+      const out: Exit[] = [];
+      for (const c of s.cases) {
+        const eq = (c.when as { '=='?: unknown[] })['=='];
+        const label = Array.isArray(eq) ? String(eq[1]) : brief(c.when);
+        out.push(...list(b, c.steps, [{ from: n, label }]));
+      }
+      out.push(
+        ...(s.default.length > 0
+          ? list(b, s.default, [{ from: n, label: 'default' }])
+          : [{ from: n, label: 'default' }]),
+      );
+      return out;
+    }
+    case 'parallel': {
+      const fork = b.node(s.id, 'hex', `${s.id}: in parallel`);
+      b.edge(entry, fork);
+      const join = b.node(`${s.id}_join`, 'circle', 'all done');
+      for (const branch of s.branches)
+        b.edge(list(b, branch.steps, [{ from: fork, label: branch.name }]), join);
+      return [{ from: join }];
+    }
+    case 'wait': {
+      const timeout = s.timeoutMs !== undefined ? ` (up to ${brief(s.timeoutMs)})` : '';
+      const n = b.node(s.id, 'hex', `${s.id}\nwait for ${s.events.join(' | ')}${timeout}`);
+      b.edge(entry, n);
+      const got =
+        s.then.length > 0 ? list(b, s.then, [{ from: n, label: 'event' }]) : [{ from: n, label: 'event' }];
+      const late =
+        s.onTimeout.length > 0
+          ? list(b, s.onTimeout, [{ from: n, label: 'timeout' }])
+          : [{ from: n, label: 'timeout' }];
+      return [...got, ...late];
+    }
+    case 'sleep': {
+      const what = s.until !== undefined ? `until ${brief(s.until)}` : `for ${brief(s.durationMs)}`;
+      const n = b.node(s.id, 'hex', `${s.id}\nsleep ${what}`);
+      b.edge(entry, n);
+      return [{ from: n }];
+    }
+    case 'repeat':
+    case 'for_each': {
+      const head =
+        s.kind === 'repeat'
+          ? `${s.id}\nrepeat ${typeof s.times === 'number' ? `${s.times}×` : brief(s.times)} (max ${s.maxIterations})`
+          : `${s.id}\nfor each ${s.as} (max ${s.maxItems})`;
+      const n = b.node(s.id, 'sub', head);
+      b.edge(entry, n);
+      const body = list(b, s.steps, [{ from: n, label: 'next' }]);
+      b.edge(body, n, true);
+      return [{ from: n, label: 'done' }];
+    }
+    case 'set':
+    case 'emit':
+    case 'call': {
+      const text =
+        s.kind === 'set'
+          ? `set ${Object.keys(s.values).join(', ')}`
+          : s.kind === 'emit'
+            ? `emit ${s.event}`
+            : `call ${s.plan}`;
+      const n = b.node(s.id, s.kind === 'call' ? 'sub' : 'box', `${s.id}\n${text}`);
+      b.edge(entry, n);
+      return [{ from: n }];
+    }
+    case 'end': {
+      const n = b.node(s.id, 'round', `end: ${s.status}`);
+      b.edge(entry, n);
+      return [];
+    }
+    default: {
+      const never: never = s;
+      return never;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Validation: the JSON Schema (ajv, compiled once) and then the semantic passes. Returns every
+ * diagnostic at once and never throws for bad input.
+ */
+import type { Campaign } from './campaign.generated.ts';
+import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
+import { checkSettingDecls } from './check-settings.ts';
+import { checkAllSteps, type RewardTypes } from './check-steps.ts';
+import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
+import type { ParsedSource } from './parse.ts';
+import { campaignSchemas, schemaErrors } from './schema.ts';
+import { schemaDiagnostics } from './schema-errors.ts';
+
+export interface ValidationResult {
+  /** The document, typed, when there are no errors. */
+  doc?: Campaign;
+  diagnostics: Diagnostic[];
+  /** `call` steps found (child campaign references) with their paths, for the caller to resolve. */
+  calls: { ref: string; path: JsonPath }[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Makes a Report that locates each finding in the parsed source. */
+export function reporterFor(parsed: ParsedSource, out: Diagnostic[]): Report {
+  return (code, path, message, details = {}) => {
+    const loc = parsed.locate(path, { key: details.key === true });
+    const d: Diagnostic = {
+      code,
+      severity: 'error',
+      file: parsed.file,
+      line: loc.line,
+      column: loc.column,
+      path: formatPath(path),
+      message,
+    };
+    if (details.found !== undefined) d.found = details.found;
+    if (details.expected !== undefined) d.expected = details.expected;
+    out.push(d);
+  };
+}
+
+/** Validates a parsed campaign: schema, settings, trigger, steps. */
+export function validateCampaign(parsed: ParsedSource): ValidationResult {
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
+  const calls: ValidationResult['calls'] = [];
+  if (parsed.diagnostics.length > 0) return { diagnostics, calls };
+  const data = parsed.data;
+  const { document, eventNames } = campaignSchemas();
+  diagnostics.push(
+    ...schemaDiagnostics(schemaErrors(document, data), { parsed, data, base: [], eventNames }),
+  );
+  if (!isObj(data)) return { diagnostics, calls };
+
+  const report = reporterFor(parsed, diagnostics);
+  const settings = isObj(data.settings) ? new Set(Object.keys(data.settings)) : new Set<string>();
+  const rewards: RewardTypes = new Map(
+    isObj(data.rewards)
+      ? Object.entries(data.rewards)
+          .filter(([name, rule]) => name !== 'constraints' && isObj(rule))
+          .map(([name, rule]) => [name, String((rule as Obj).type)])
+      : [],
+  );
+  const segments = isObj(data.segments) ? new Set(Object.keys(data.segments)) : new Set<string>();
+
+  checkSettingDecls(data.settings, report);
+  checkTrigger(data.trigger, settings, report);
+  checkAllSteps(data.steps, {
+    parsed,
+    report,
+    push: (d) => diagnostics.push(d),
+    settings,
+    rewards,
+    segments,
+    calls,
+  });
+
+  const unique = dedupe(diagnostics);
+  const failed = unique.some((d) => d.severity === 'error');
+  return failed
+    ? { diagnostics: unique, calls }
+    : { doc: data as unknown as Campaign, diagnostics: unique, calls };
+}
+
+/** The router evaluates `when` and `journey` over `{ event, settings }` only, before any journey exists. */
+function checkTrigger(trigger: unknown, settings: ReadonlySet<string>, report: Report): void {
+  if (!isObj(trigger)) return;
+  const scope: ExprScope = {
+    names: new Set(['event', 'settings']),
+    settings,
+    rewards: new Set(),
+    segments: new Set(),
+    eventFields: campaignSchemas().eventFields,
+  };
+  if (trigger.when !== undefined) checkExpr(trigger.when, ['trigger', 'when'], 'logic', scope, report);
+  if (typeof trigger.journey === 'string') {
+    checkExpr({ var: trigger.journey }, ['trigger', 'journey'], 'logic', scope, report);
+  } else if (trigger.journey !== undefined) {
+    checkExpr(trigger.journey, ['trigger', 'journey'], 'logic', scope, report);
+  }
+}
+
+/** Schema and semantic passes can both notice one problem (e.g. a bad duration); keep one per place. */
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.code}|${d.path}|${d.line}|${d.column}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
