@@ -5,6 +5,7 @@ import { migrations as event } from './event/migrations/index.ts';
 import { migrations as notification } from './notification/migrations/index.ts';
 import { busMigrations } from './platform/bus/postgres-bus.ts';
 import { migrations as referral } from './referral/migrations/index.ts';
+import { migrations as reward } from './reward/migrations/index.ts';
 
 /**
  * Every service's Postgres migrations, by service. Locally they share one database (each with its own
@@ -15,6 +16,7 @@ export const serviceMigrations: Record<string, Record<string, Migration>> = {
   campaign,
   referral,
   notification,
+  reward,
   event,
   bus: busMigrations,
 };

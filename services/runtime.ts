@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { createActivities } from '../activities/index.ts';
 import type { ServiceEndpoint } from '../activities/service-client.ts';
 import { createTemporalClient } from '../engine/client.ts';
+import { quietTemporalRuntime } from '../engine/quiet-runtime.ts';
 import { createRouter } from '../engine/router.ts';
 import { startRouterSubscription } from '../engine/router-subscriber.ts';
 import { createWorker } from '../engine/worker.ts';
@@ -84,6 +85,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       endpoints: { campaign: local, referral: local, notification: local, reward: local },
       bus,
     });
+    quietTemporalRuntime();
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
     worker = await createWorker({
       connection: nativeConnection,

@@ -30,7 +30,10 @@ export async function call<T = Record<string, unknown>>(
   return { status: res.status, body: body as T, headers: res.headers };
 }
 
-/** Polls `probe` until it returns a value (not undefined) or the time runs out. */
+/** Thrown by a probe to stop waiting at once (the awaited thing can no longer happen). */
+export class GiveUp extends Error {}
+
+/** Polls `probe` until it returns a value (not undefined) or the time runs out; a `GiveUp` ends it at once. */
 export async function waitUntil<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -44,6 +47,7 @@ export async function waitUntil<T>(
       const v = await probe();
       if (v !== undefined) return v;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, everyMs));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { decodeQuotedPrintable, type TestSmtpServer } from '../../test/support/smtp.ts';
-import { call, waitUntil } from './http.ts';
+import { call, GiveUp, waitUntil } from './http.ts';
 
 /**
  * The spec's "Complete Referral Journey", signup flavour, driven over HTTP exactly as a client's

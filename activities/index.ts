@@ -1,0 +1,41 @@
+import type { Bus } from '../services/platform/bus.ts';
+import { createAllocateReward } from './allocate-reward.ts';
+import { createBusActivities } from './bus-activities.ts';
+import { createCalculateLeaderboard } from './calculate-leaderboard.ts';
+import type { ActivityImplementations } from './catalogue.ts';
+import { createCheckEligibility } from './check-eligibility.ts';
+import { createCheckMilestone } from './check-milestone.ts';
+import { createFetchCampaignConfig } from './fetch-campaign-config.ts';
+import { createFulfillReward } from './fulfill-reward.ts';
+import { createNotificationActivities } from './notification-activities.ts';
+import { createReferralActivities } from './referral-activities.ts';
+import { createScoreParticipant } from './score-participant.ts';
+import { createServiceClient, type ServiceEndpoint } from './service-client.ts';
+import { createVerifySubmission } from './verify-submission.ts';
+
+export interface ActivityDeps {
+  /** Where each service is reached: in-process (`fetch: app.fetch`) or over HTTP. */
+  endpoints: Record<'campaign' | 'referral' | 'notification' | 'reward', ServiceEndpoint>;
+  bus: Bus;
+}
+
+/** Every catalogue activity, built from its dependencies; the worker registers exactly this set. */
+export function createActivities(deps: ActivityDeps): ActivityImplementations {
+  const campaign = createServiceClient(deps.endpoints.campaign);
+  const referral = createServiceClient(deps.endpoints.referral);
+  const notification = createServiceClient(deps.endpoints.notification);
+  const reward = createServiceClient(deps.endpoints.reward);
+  return {
+    FetchCampaignConfig: createFetchCampaignConfig({ campaign }),
+    ...createReferralActivities({ referral }),
+    ...createNotificationActivities({ notification }),
+    ...createBusActivities({ bus: deps.bus }),
+    ScoreParticipant: createScoreParticipant(),
+    VerifySubmission: createVerifySubmission(),
+    CheckEligibility: createCheckEligibility({ reward }),
+    AllocateReward: createAllocateReward({ reward }),
+    FulfillReward: createFulfillReward({ reward }),
+    CheckMilestone: createCheckMilestone({ reward }),
+    CalculateLeaderboard: createCalculateLeaderboard({ reward }),
+  };
+}

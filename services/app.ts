@@ -1,0 +1,88 @@
+import type { Client } from '@temporalio/client';
+import { Hono } from 'hono';
+import type { Redis } from 'ioredis';
+import { createAnalyticsApp } from './analytics/index.ts';
+import { createCampaignApp, createDeployedCampaigns, type OnDeployed } from './campaign/index.ts';
+import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
+import { createEventApp, createEventDrainer } from './event/index.ts';
+import { createNotificationApp, type Mailer } from './notification/index.ts';
+import type { Bus } from './platform/bus.ts';
+import type { ClickHouse } from './platform/clickhouse.ts';
+import type { Config } from './platform/config.ts';
+import type { Db } from './platform/db.ts';
+import { withErrorHandling } from './platform/http.ts';
+import { createReferralApp } from './referral/index.ts';
+import { createRewardApp, registerProgram } from './reward/index.ts';
+import { createWorkflowApp } from './workflow/index.ts';
+
+export const SERVICE_NAMES = [
+  'client-management',
+  'campaign',
+  'workflow',
+  'event',
+  'referral',
+  'reward',
+  'analytics',
+  'notification',
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface PlatformDeps {
+  config: Readonly<Config>;
+  db: Db;
+  ch: ClickHouse;
+  bus: Bus;
+  mailer: Mailer;
+  temporal: Client;
+  redis?: Redis;
+}
+
+/**
+ * The composition root: builds the eight service apps from shared dependencies. Mounted together they
+ * are the local single-process deployment; `only` mounts a subset (one service per process in production).
+ */
+export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] = SERVICE_NAMES) {
+  const { config, db } = deps;
+  const clientManagement = createClientManagement(db, { hashSecret: config.hashSecret });
+  const resolver = clientManagement.resolver;
+  const deployedCampaigns = createDeployedCampaigns(db);
+  const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
+  const onDeployed: OnDeployed = async ({ campaign, plan, status }) => {
+    await registerProgram(db, {
+      clientId: campaign.clientId,
+      campaignId: campaign.campaignId,
+      version: campaign.version,
+      rewards: plan.rewards,
+      segments: plan.segments,
+      status,
+    });
+    deployedCampaigns.invalidate();
+  };
+  const internalToken = config.internalToken;
+  const builders: Record<ServiceName, () => Hono> = {
+    'client-management': () => createClientManagementApp({ db, clientManagement }),
+    campaign: () => createCampaignApp({ db, resolver, internalToken, onDeployed }),
+    workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver }),
+    event: () =>
+      createEventApp({
+        db,
+        resolver,
+        hashSecret: config.hashSecret,
+        ...(deps.redis ? { redis: deps.redis } : {}),
+        onAccepted: (n) => drainer.nudge(n),
+      }),
+    referral: () => createReferralApp({ db, resolver, internalToken, publicBaseUrl: config.publicBaseUrl }),
+    reward: () => createRewardApp({ db, resolver, internalToken }),
+    analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
+    notification: () => createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken }),
+  };
+  const apps = Object.fromEntries(only.map((name) => [name, builders[name]()])) as Partial<
+    Record<ServiceName, Hono>
+  >;
+  const app = withErrorHandling(new Hono());
+  app.get('/health', (c) => c.json({ ok: true, services: only }));
+  for (const sub of Object.values(apps)) app.route('/', sub);
+  return { app, apps, clientManagement, deployedCampaigns, drainer };
+}
+
+export type Platform = ReturnType<typeof createPlatform>;
