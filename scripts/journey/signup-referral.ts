@@ -105,7 +105,7 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
         if (r.status !== 200) return undefined;
         if (r.body.execution_status === 'COMPLETED') return r.body;
         if (['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELED'].includes(r.body.execution_status)) {
-          throw new Error(
+          throw new GiveUp(
             `journey ${key} ended ${r.body.execution_status}: ${JSON.stringify(r.body.journey)}`,
           );
         }

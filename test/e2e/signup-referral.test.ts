@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { type JourneyReport, runSignupReferralJourney } from '../../scripts/journey/signup-referral.ts';
+import { serviceMigrations } from '../../services/migrations.ts';
+import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
+import { type TestClickHouse, createTestClickHouse } from '../support/clickhouse.ts';
+import { type TestDatabase, createTestDatabase } from '../support/postgres.ts';
+
+const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
 
 /**
  * The whole platform end to end on the real stack: HTTP event intake → Postgres outbox → bus → router →
@@ -10,16 +17,25 @@ import { type JourneyReport, runSignupReferralJourney } from '../../scripts/jour
 describe('complete referral journey (signup)', () => {
   let platform: LocalPlatform;
   let report: JourneyReport;
+  let pg: TestDatabase;
+  let ch: TestClickHouse;
 
   before(async () => {
-    platform = await startLocalPlatform();
+    // Fresh databases of its own: the journey never depends on what earlier runs left behind.
+    pg = await createTestDatabase(serviceMigrations);
+    ch = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
+    platform = await startLocalPlatform({ ...process.env, DATABASE_URL: pg.url, CLICKHOUSE_DATABASE: ch.database });
     report = await runSignupReferralJourney({
       baseUrl: platform.runtime.url,
       adminKey: platform.adminKey,
       smtp: platform.smtp,
     });
   });
-  after(() => platform?.stop());
+  after(async () => {
+    await platform?.stop();
+    await ch?.drop();
+    await pg?.drop();
+  });
 
   it('gives user A a referral code and link, delivered in a real welcome email', () => {
     assert.match(report.userA.code, /^[A-Z2-9]{8}$/);
