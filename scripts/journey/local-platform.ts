@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { loadConfig } from '../../services/platform/config.ts';
 import { type Runtime, startRuntime } from '../../services/runtime.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
