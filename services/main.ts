@@ -31,7 +31,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     console.log(`pulse: ${signal}, stopping`);
     runtime.stop().then(
       () => process.exit(0),
-      (err) => (console.error(err), process.exit(1)),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
     );
   });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestDatabase, createTestDatabase } from '../../test/support/postgres.ts';
-import { createClientManagementApp, createClientManagement, migrations } from './index.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { createClientManagement, createClientManagementApp, migrations } from './index.ts';
 
 describe('client management', () => {
   let t: TestDatabase;
@@ -27,10 +27,17 @@ describe('client management', () => {
   it('creates a client with a publishable and a secret key, stored only as hashes', async () => {
     const res = await call('POST', '/v1/admin/clients', adminKey, { name: 'Acme' });
     assert.equal(res.status, 201);
-    const body = (await res.json()) as { client: { id: string }; keys: { publishable: { key: string }; secret: { key: string } } };
+    const body = (await res.json()) as {
+      client: { id: string };
+      keys: { publishable: { key: string }; secret: { key: string } };
+    };
     assert.match(body.keys.publishable.key, /^pk_[0-9a-z]{32}$/);
     assert.match(body.keys.secret.key, /^sk_[0-9a-z]{32}$/);
-    const stored = await t.db.selectFrom('api_keys').select(['key_hash', 'key_prefix']).where('client_id', '=', body.client.id).execute();
+    const stored = await t.db
+      .selectFrom('api_keys')
+      .select(['key_hash', 'key_prefix'])
+      .where('client_id', '=', body.client.id)
+      .execute();
     assert.equal(stored.length, 2);
     for (const row of stored) {
       assert.notEqual(row.key_hash, body.keys.publishable.key);
@@ -56,12 +63,23 @@ describe('client management', () => {
     const admin = await call('POST', '/v1/members', secret.key, { email: 'ann@gamma.test', role: 'admin' });
     assert.equal(admin.status, 201);
     const adminMemberKey = ((await admin.json()) as { key: { key: string } }).key.key;
-    const viewer = await call('POST', '/v1/members', adminMemberKey, { email: 'vic@gamma.test', role: 'viewer' });
+    const viewer = await call('POST', '/v1/members', adminMemberKey, {
+      email: 'vic@gamma.test',
+      role: 'viewer',
+    });
     assert.equal(viewer.status, 201);
     const viewerKey = ((await viewer.json()) as { key: { key: string } }).key.key;
-    assert.equal((await call('POST', '/v1/members', viewerKey, { email: 'x@gamma.test', role: 'viewer' })).status, 403);
-    assert.equal((await call('POST', '/v1/members', adminMemberKey, { email: 'o@gamma.test', role: 'owner' })).status, 403);
-    const list = (await (await call('GET', '/v1/members', viewerKey)).json()) as { members: { client_id: string }[] };
+    assert.equal(
+      (await call('POST', '/v1/members', viewerKey, { email: 'x@gamma.test', role: 'viewer' })).status,
+      403,
+    );
+    assert.equal(
+      (await call('POST', '/v1/members', adminMemberKey, { email: 'o@gamma.test', role: 'owner' })).status,
+      403,
+    );
+    const list = (await (await call('GET', '/v1/members', viewerKey)).json()) as {
+      members: { client_id: string }[];
+    };
     assert.equal(list.members.length, 2);
     assert.ok(list.members.every((m) => m.client_id === client.id));
   });
@@ -80,7 +98,9 @@ describe('client management', () => {
     const res = await call('DELETE', `/v1/api-keys/${a.publishable.id}`, b.secret.key);
     assert.equal(res.status, 404);
     assert.ok(await cm.resolver.resolve(a.publishable.key), 'A key still works');
-    const keys = (await (await call('GET', '/v1/api-keys', b.secret.key)).json()) as { keys: { id: string }[] };
+    const keys = (await (await call('GET', '/v1/api-keys', b.secret.key)).json()) as {
+      keys: { id: string }[];
+    };
     assert.ok(!keys.keys.some((k) => k.id === a.publishable.id));
   });
 

@@ -36,7 +36,10 @@ export type ClientRow = Selectable<ClientsTable>;
 export type MemberRow = Selectable<MembersTable>;
 type Db = Kysely<ClientManagementTables>;
 
-export async function insertClient(db: Db, row: { id: string; name: string; plan: string }): Promise<ClientRow> {
+export async function insertClient(
+  db: Db,
+  row: { id: string; name: string; plan: string },
+): Promise<ClientRow> {
   return db.insertInto('clients').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -48,19 +51,34 @@ export function findClient(db: Db, id: string): Promise<ClientRow | undefined> {
   return db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function updateClientStatus(db: Db, id: string, status: ClientRow['status']): Promise<ClientRow | undefined> {
+export function updateClientStatus(
+  db: Db,
+  id: string,
+  status: ClientRow['status'],
+): Promise<ClientRow | undefined> {
   return db.updateTable('clients').set({ status }).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
-export async function insertMember(db: Db, row: { id: string; client_id: string; email: string; role: Role }): Promise<MemberRow> {
+export async function insertMember(
+  db: Db,
+  row: { id: string; client_id: string; email: string; role: Role },
+): Promise<MemberRow> {
   return db.insertInto('members').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
 export function listMembers(db: Db, clientId: string): Promise<MemberRow[]> {
-  return db.selectFrom('members').selectAll().where('client_id', '=', clientId).orderBy('created_at').execute();
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .orderBy('created_at')
+    .execute();
 }
 
-export async function insertApiKey(db: Db, row: Omit<ApiKeysTable, 'created_at' | 'revoked_at'>): Promise<void> {
+export async function insertApiKey(
+  db: Db,
+  row: Omit<ApiKeysTable, 'created_at' | 'revoked_at'>,
+): Promise<void> {
   await db.insertInto('api_keys').values(row).execute();
 }
 

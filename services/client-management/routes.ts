@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
-import { type ApiKeyResolver, type AuthVariables, type Role, authenticate } from '../platform/auth.ts';
+import { type ApiKeyResolver, type AuthVariables, authenticate, type Role } from '../platform/auth.ts';
+import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
 import { readJson } from '../platform/http.ts';
-import type { Db } from '../platform/db.ts';
 import * as repo from './repo.ts';
 import type { ClientManagement } from './service.ts';
 
@@ -11,12 +11,16 @@ const STATUSES = ['active', 'suspended', 'inactive'] as const;
 
 function field<T>(body: unknown, key: string, check: (v: unknown) => v is T, expected: string): T {
   const v = (body as Record<string, unknown> | null)?.[key];
-  if (!check(v)) throw new AppError('VALIDATION_FAILED', `${key} is invalid`, [{ path: key, message: 'invalid', expected }]);
+  if (!check(v))
+    throw new AppError('VALIDATION_FAILED', `${key} is invalid`, [
+      { path: key, message: 'invalid', expected },
+    ]);
   return v;
 }
 const isName = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0 && v.length <= 200;
 const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as string[]).includes(v);
-const isStatus = (v: unknown): v is (typeof STATUSES)[number] => typeof v === 'string' && (STATUSES as readonly string[]).includes(v);
+const isStatus = (v: unknown): v is (typeof STATUSES)[number] =>
+  typeof v === 'string' && (STATUSES as readonly string[]).includes(v);
 const isEmail = (v: unknown): v is string => typeof v === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v);
 
 /** Platform-admin routes: clients across tenants. */
@@ -39,11 +43,15 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
 /** A client's own account: profile, members (RBAC) and keys. */
 export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
-    .get('/client', authenticate(resolver, { kinds: ['secret'], role: 'viewer', requireActive: false }), async (c) => {
-      const client = await repo.findClient(db, c.get('principal').clientId);
-      if (!client) throw new AppError('NOT_FOUND', 'no such client');
-      return c.json({ client });
-    })
+    .get(
+      '/client',
+      authenticate(resolver, { kinds: ['secret'], role: 'viewer', requireActive: false }),
+      async (c) => {
+        const client = await repo.findClient(db, c.get('principal').clientId);
+        if (!client) throw new AppError('NOT_FOUND', 'no such client');
+        return c.json({ client });
+      },
+    )
     .get('/members', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
       c.json({ members: await repo.listMembers(db, c.get('principal').clientId) }),
     )
@@ -53,7 +61,8 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
       const role = field(body, 'role', isRole, `one of ${ROLES.join(', ')}`);
       const principal = c.get('principal');
       // Nobody grants more than they hold.
-      if (role === 'owner' && principal.role !== 'owner') throw new AppError('FORBIDDEN', 'only an owner can add an owner');
+      if (role === 'owner' && principal.role !== 'owner')
+        throw new AppError('FORBIDDEN', 'only an owner can add an owner');
       const { member, key } = await cm.addMember(principal.clientId, email, role);
       return c.json({ member, key }, 201);
     })
@@ -62,7 +71,12 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
     )
     .post('/api-keys', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) => {
       const body = (await readJson(c)) as Record<string, unknown>;
-      const kind = field(body, 'kind', (v): v is 'publishable' | 'secret' => v === 'publishable' || v === 'secret', 'publishable or secret');
+      const kind = field(
+        body,
+        'kind',
+        (v): v is 'publishable' | 'secret' => v === 'publishable' || v === 'secret',
+        'publishable or secret',
+      );
       const role = kind === 'secret' ? field(body, 'role', isRole, `one of ${ROLES.join(', ')}`) : null;
       const key = await cm.issueKey(c.get('principal').clientId, kind, role);
       return c.json({ key }, 201);

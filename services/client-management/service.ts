@@ -17,8 +17,16 @@ export interface IssuedKey {
 const KEY_PREFIX: Record<Principal['keyKind'], string> = { publishable: 'pk', secret: 'sk', admin: 'ak' };
 
 export interface ClientManagement {
-  createClient(input: { name: string; plan?: string }): Promise<{ client: repo.ClientRow; publishable: IssuedKey; secret: IssuedKey }>;
-  issueKey(clientId: string | null, kind: Principal['keyKind'], role?: Role | null, memberId?: string | null): Promise<IssuedKey>;
+  createClient(input: {
+    name: string;
+    plan?: string;
+  }): Promise<{ client: repo.ClientRow; publishable: IssuedKey; secret: IssuedKey }>;
+  issueKey(
+    clientId: string | null,
+    kind: Principal['keyKind'],
+    role?: Role | null,
+    memberId?: string | null,
+  ): Promise<IssuedKey>;
   addMember(clientId: string, email: string, role: Role): Promise<{ member: repo.MemberRow; key: IssuedKey }>;
   setStatus(clientId: string, status: Principal['clientStatus']): Promise<repo.ClientRow>;
   resolver: ApiKeyResolver;
@@ -28,7 +36,10 @@ export interface ClientManagement {
  * Clients, members and API keys. Keys are stored as keyed hashes; resolution is cached for a few seconds
  * because every ingested event resolves its key (a revoked key stops working within `cacheMs`).
  */
-export function createClientManagement(db: Db, opts: { hashSecret: string; cacheMs?: number }): ClientManagement {
+export function createClientManagement(
+  db: Db,
+  opts: { hashSecret: string; cacheMs?: number },
+): ClientManagement {
   const cacheMs = opts.cacheMs ?? 5_000;
   const cache = new Map<string, { at: number; principal: Principal | null }>();
   const hash = (raw: string) => keyedHash(opts.hashSecret, raw);
@@ -66,11 +77,17 @@ export function createClientManagement(db: Db, opts: { hashSecret: string; cache
     issueKey,
     async addMember(clientId, email, role) {
       try {
-        const member = await repo.insertMember(db, { id: newId('mem'), client_id: clientId, email: email.toLowerCase(), role });
+        const member = await repo.insertMember(db, {
+          id: newId('mem'),
+          client_id: clientId,
+          email: email.toLowerCase(),
+          role,
+        });
         const key = await issueKey(clientId, 'secret', role, member.id);
         return { member, key };
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw new AppError('CONFLICT', 'a member with this email exists');
+        if ((err as { code?: string }).code === '23505')
+          throw new AppError('CONFLICT', 'a member with this email exists');
         throw err;
       }
     },

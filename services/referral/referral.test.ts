@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type TestDatabase, createTestDatabase } from '../../test/support/postgres.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
 import { createReferralApp, migrations } from './index.ts';
 import * as service from './service.ts';
 
@@ -20,22 +20,36 @@ describe('referral service', () => {
   after(() => t.drop());
 
   it('gives each participant one stable, readable code and link per campaign', async () => {
-    const first = await service.generateAssets(t.db, A, { participantId: 'ann', landingUrl: 'https://acme.test/join' }, 'http://pulse.test');
+    const first = await service.generateAssets(
+      t.db,
+      A,
+      { participantId: 'ann', landingUrl: 'https://acme.test/join' },
+      'http://pulse.test',
+    );
     const again = await service.generateAssets(t.db, A, { participantId: 'ann' }, 'http://pulse.test');
     assert.equal(first.created, true);
     assert.equal(again.created, false);
     assert.equal(again.code, first.code);
     assert.match(first.code, /^[A-HJKMNP-Z2-9]{8}$/);
     assert.equal(first.link, `http://pulse.test/r/cli_a/${first.code}`);
-    const concurrent = await Promise.all(Array.from({ length: 10 }, () => service.generateAssets(t.db, A, { participantId: 'bob' }, 'x')));
+    const concurrent = await Promise.all(
+      Array.from({ length: 10 }, () => service.generateAssets(t.db, A, { participantId: 'bob' }, 'x')),
+    );
     assert.equal(new Set(concurrent.map((c) => c.code)).size, 1, 'concurrent calls agree on one code');
   });
 
   it('attributes a referee once, refuses self-referral and unknown codes, and stays within the tenant', async () => {
     const { code } = await service.generateAssets(t.db, A, { participantId: 'ann' }, 'x');
     assert.equal((await service.attribute(t.db, A, { refereeId: 'ann', code })).reason, 'self_referral');
-    assert.equal((await service.attribute(t.db, A, { refereeId: 'cat', code: 'NOPE2345' })).reason, 'unknown_code');
-    assert.equal((await service.attribute(t.db, B, { refereeId: 'cat', code })).reason, 'unknown_code', 'client B cannot use client A codes');
+    assert.equal(
+      (await service.attribute(t.db, A, { refereeId: 'cat', code: 'NOPE2345' })).reason,
+      'unknown_code',
+    );
+    assert.equal(
+      (await service.attribute(t.db, B, { refereeId: 'cat', code })).reason,
+      'unknown_code',
+      'client B cannot use client A codes',
+    );
     const first = await service.attribute(t.db, A, { refereeId: 'cat', code: code.toLowerCase() });
     assert.equal(first.attributed, true);
     assert.equal(first.referrer_id, 'ann');
@@ -49,13 +63,39 @@ describe('referral service', () => {
     const { code } = await service.generateAssets(t.db, A, { participantId: 'dan' }, 'x');
     await service.attribute(t.db, A, { refereeId: 'eve', code });
     assert.equal((await service.validateConversion(t.db, A, { refereeId: 'nobody' })).reason, 'not_referred');
-    assert.equal((await service.validateConversion(t.db, A, { refereeId: 'eve', orderValue: 10, minOrder: 50 })).reason, 'below_minimum');
+    assert.equal(
+      (await service.validateConversion(t.db, A, { refereeId: 'eve', orderValue: 10, minOrder: 50 })).reason,
+      'below_minimum',
+    );
     const future = new Date(Date.now() + 40 * 86_400_000);
-    assert.equal((await service.validateConversion(t.db, A, { refereeId: 'eve', orderValue: 80, windowDays: 30 }, future)).reason, 'outside_window');
-    const ok = await service.validateConversion(t.db, A, { refereeId: 'eve', orderId: 'o-1', orderValue: 80, minOrder: 50, windowDays: 30 });
+    assert.equal(
+      (
+        await service.validateConversion(
+          t.db,
+          A,
+          { refereeId: 'eve', orderValue: 80, windowDays: 30 },
+          future,
+        )
+      ).reason,
+      'outside_window',
+    );
+    const ok = await service.validateConversion(t.db, A, {
+      refereeId: 'eve',
+      orderId: 'o-1',
+      orderValue: 80,
+      minOrder: 50,
+      windowDays: 30,
+    });
     assert.deepEqual([ok.valid, ok.referrer_id], [true, 'dan']);
-    assert.equal((await service.validateConversion(t.db, A, { refereeId: 'eve', orderId: 'o-1' })).valid, true, 'same order replays valid');
-    assert.equal((await service.validateConversion(t.db, A, { refereeId: 'eve', orderId: 'o-2' })).reason, 'already_converted');
+    assert.equal(
+      (await service.validateConversion(t.db, A, { refereeId: 'eve', orderId: 'o-1' })).valid,
+      true,
+      'same order replays valid',
+    );
+    assert.equal(
+      (await service.validateConversion(t.db, A, { refereeId: 'eve', orderId: 'o-2' })).reason,
+      'already_converted',
+    );
   });
 
   it('flags self-referral and velocity as fraud', async () => {
@@ -78,8 +118,16 @@ describe('referral service', () => {
       body: JSON.stringify({ client_id: 'cli_a', campaign_id: 'cmp_1' }),
     });
     assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as { error: { details: { path: string }[] } }).error.details[0]?.path, 'participant_id');
-    const { code } = await service.generateAssets(t.db, A, { participantId: 'fay', landingUrl: 'https://acme.test/join?x=1' }, 'x');
+    assert.equal(
+      ((await bad.json()) as { error: { details: { path: string }[] } }).error.details[0]?.path,
+      'participant_id',
+    );
+    const { code } = await service.generateAssets(
+      t.db,
+      A,
+      { participantId: 'fay', landingUrl: 'https://acme.test/join?x=1' },
+      'x',
+    );
     const res = await app.request(`/r/cli_a/${code}`);
     assert.equal(res.status, 302);
     assert.equal(res.headers.get('location'), `https://acme.test/join?x=1&ref=${code}`);

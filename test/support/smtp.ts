@@ -60,8 +60,17 @@ export async function startTestSmtpServer(port = 0): Promise<TestSmtpServer> {
       const found = messages.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching email within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+        const timer = setTimeout(
+          () => reject(new Error(`no matching email within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({
+          pred,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
       });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -70,5 +79,7 @@ export async function startTestSmtpServer(port = 0): Promise<TestSmtpServer> {
 
 /** Decodes a quoted-printable body well enough to search it (soft line breaks and =XX escapes). */
 export function decodeQuotedPrintable(raw: string): string {
-  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return raw
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }

@@ -8,7 +8,9 @@ export const migrations: Record<string, Migration> = {
         .createTable('clients')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status in ('active','suspended','inactive')`))
+        .addColumn('status', 'text', (c) =>
+          c.notNull().defaultTo('active').check(sql`status in ('active','suspended','inactive')`),
+        )
         .addColumn('plan', 'text', (c) => c.notNull().defaultTo('starter'))
         .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
         .execute();
