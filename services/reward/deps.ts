@@ -1,0 +1,48 @@
+import type { Db } from '../platform/db.ts';
+import type { RuleEngine } from '../platform/rules/compile.ts';
+import { type Allocator, createAllocator } from './allocator.ts';
+import { createRewardRuleEngine } from './engine.ts';
+import type { ProviderRegistry } from './fulfilment/provider.ts';
+import { createProviders, type ProviderOptions } from './fulfilment/providers.ts';
+import { createProgramStore, type ProgramStore } from './programs.ts';
+import type { RewardDb } from './repo.ts';
+
+/** Everything the reward service functions need, built once by createRewardService and passed in. */
+export interface RewardDeps {
+  db: RewardDb;
+  programs: ProgramStore;
+  engine: RuleEngine;
+  allocator: Allocator;
+  providers: ProviderRegistry;
+  now(): Date;
+  fulfilment: {
+    /** Tries before a reward is FAILED. */
+    maxAttempts: number;
+    /** First retry delay; each further retry doubles it (plus jitter), capped at maxDelayMs. */
+    baseDelayMs: number;
+    maxDelayMs: number;
+  };
+}
+
+export interface RewardServiceOptions {
+  db: Db;
+  now?: () => Date;
+  providers?: ProviderOptions;
+  fulfilment?: Partial<RewardDeps['fulfilment']>;
+  /** Allocation batching: largest batch and most batches in flight (each uses one pooled connection). */
+  allocation?: { maxBatch?: number; maxInFlight?: number };
+}
+
+export function createRewardDeps(opts: RewardServiceOptions): RewardDeps {
+  const db = opts.db as RewardDb;
+  const engine = createRewardRuleEngine();
+  return {
+    db,
+    engine,
+    allocator: createAllocator(db, opts.allocation ?? {}),
+    programs: createProgramStore(db, engine),
+    providers: createProviders(db, opts.providers ?? {}),
+    now: opts.now ?? (() => new Date()),
+    fulfilment: { maxAttempts: 5, baseDelayMs: 30_000, maxDelayMs: 3_600_000, ...opts.fulfilment },
+  };
+}

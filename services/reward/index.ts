@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import type { ApiKeyResolver } from '../platform/auth.ts';
+import { withErrorHandling } from '../platform/http.ts';
+import { createInternalRoutes, createProgramRoutes } from './routes-internal.ts';
+import { createPublicRoutes } from './routes-public.ts';
+import { createRewardService, type RewardService, type RewardServiceOptions } from './service.ts';
+
+export { createRewardServiceClient, type RewardServiceClient } from './client.ts';
+export { migrations } from './migrations/index.ts';
+export { createRewardService, type RewardService, registerProgram, setProgramStatus } from './service.ts';
+
+export interface RewardAppDeps extends RewardServiceOptions {
+  resolver: ApiKeyResolver;
+  /** Token of /internal routes and program registration (other services and workers present it). */
+  internalToken: string;
+  /** An existing service (to share its deps with a worker); built from the options otherwise. */
+  service?: RewardService;
+}
+
+/** Reward service: eligibility, allocation under caps, approvals, claims, fulfilment, expiry. */
+export function createRewardApp(deps: RewardAppDeps) {
+  const service = deps.service ?? createRewardService(deps);
+  return withErrorHandling(
+    new Hono()
+      .route('/internal/v1/rewards', createInternalRoutes(service.deps, deps.internalToken))
+      .route('/v1/reward-programs', createProgramRoutes(service.deps, deps.internalToken))
+      .route('/v1', createPublicRoutes(service.deps, deps.resolver)),
+  );
+}
