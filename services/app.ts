@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import { createAnalyticsApp } from './analytics/index.ts';
-import { createCampaignApp, createDeployedCampaigns, type OnDeployed } from './campaign/index.ts';
+import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from './campaign/index.ts';
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
 import { createEventApp, createEventDrainer } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
@@ -12,7 +12,13 @@ import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
 import { createReferralApp } from './referral/index.ts';
-import { createRewardApp, registerProgram } from './reward/index.ts';
+import {
+  createRewardApp,
+  createRewardService,
+  programProblems,
+  registerProgram,
+  setProgramStatus,
+} from './reward/index.ts';
 import { createWorkflowApp } from './workflow/index.ts';
 
 export const SERVICE_NAMES = [
@@ -47,21 +53,30 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const resolver = clientManagement.resolver;
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
-  const onDeployed: OnDeployed = async ({ campaign, plan, status }) => {
-    await registerProgram(db, {
-      clientId: campaign.clientId,
-      campaignId: campaign.campaignId,
-      version: campaign.version,
-      rewards: plan.rewards,
-      segments: plan.segments,
-      status,
-    });
-    deployedCampaigns.invalidate();
+  // One reward service shared by its routes and its background jobs (fulfilment queue, expiry sweep).
+  const rewardService = createRewardService({ db });
+  const campaignHooks: CampaignHooks = {
+    checkPlan: (plan) => programProblems({ rewards: plan.rewards, segments: plan.segments }),
+    async onDeployed({ campaign, plan, status }) {
+      await registerProgram(db, {
+        clientId: campaign.clientId,
+        campaignId: campaign.campaignId,
+        version: campaign.version,
+        rewards: plan.rewards,
+        segments: plan.segments,
+        status,
+      });
+      deployedCampaigns.invalidate();
+    },
+    async onStatusChanged({ clientId, campaignId, status }) {
+      await setProgramStatus(db, { clientId, campaignId, status });
+      deployedCampaigns.invalidate();
+    },
   };
   const internalToken = config.internalToken;
   const builders: Record<ServiceName, () => Hono> = {
     'client-management': () => createClientManagementApp({ db, clientManagement }),
-    campaign: () => createCampaignApp({ db, resolver, internalToken, onDeployed }),
+    campaign: () => createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks }),
     workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver }),
     event: () =>
       createEventApp({
@@ -72,7 +87,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         onAccepted: (n) => drainer.nudge(n),
       }),
     referral: () => createReferralApp({ db, resolver, internalToken, publicBaseUrl: config.publicBaseUrl }),
-    reward: () => createRewardApp({ db, resolver, internalToken }),
+    reward: () => createRewardApp({ db, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
     notification: () => createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken }),
   };
@@ -82,7 +97,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const app = withErrorHandling(new Hono());
   app.get('/health', (c) => c.json({ ok: true, services: only }));
   for (const sub of Object.values(apps)) app.route('/', sub);
-  return { app, apps, clientManagement, deployedCampaigns, drainer };
+  return { app, apps, clientManagement, deployedCampaigns, drainer, rewardService };
 }
 
 export type Platform = ReturnType<typeof createPlatform>;

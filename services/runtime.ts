@@ -70,6 +70,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   if (only.includes('event')) platform.drainer.start();
   if (only.includes('referral')) subscriptions.push(...(await startReferralTracking(bus, db)));
   if (only.includes('notification')) subscriptions.push(...(await startContactTracking(bus, db)));
+  const background: { stop(): Promise<void> }[] = [];
+  if (only.includes('reward')) {
+    background.push(platform.rewardService.startFulfilmentWorker());
+    // Unclaimed and unapproved rewards expire on their dates; a minute's lateness is fine.
+    const sweep = setInterval(() => {
+      platform.rewardService
+        .expireDue()
+        .catch((err) => console.warn(`reward expiry sweep failed: ${String(err)}`));
+    }, 60_000);
+    sweep.unref();
+    background.push({ stop: async () => clearInterval(sweep) });
+  }
 
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
@@ -112,6 +124,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         await workerRun;
       }
       await nativeConnection?.close();
+      for (const job of background) await job.stop();
       if (only.includes('event')) await platform.drainer.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await bus.close();

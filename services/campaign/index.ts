@@ -3,21 +3,26 @@ import type { ApiKeyResolver } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { createCampaignInternalRoutes, createCampaignRoutes } from './routes.ts';
-import type { OnDeployed } from './service.ts';
+import type { CampaignHooks } from './service.ts';
 
 export { migrations } from './migrations/index.ts';
-export { createDeployedCampaigns, type DeployedVersion, deployCampaign, type OnDeployed } from './service.ts';
+export {
+  type CampaignHooks,
+  createDeployedCampaigns,
+  type DeployedVersion,
+  deployCampaign,
+} from './service.ts';
 
 /** Campaign service: YAML definitions compiled, versioned and stored; it never runs journeys. */
 export function createCampaignApp(deps: {
   db: Db;
   resolver: ApiKeyResolver;
   internalToken: string;
-  onDeployed: OnDeployed;
+  hooks: CampaignHooks;
 }) {
   return withErrorHandling(
     new Hono()
-      .route('/v1/campaigns', createCampaignRoutes(deps.db, deps.resolver, deps.onDeployed))
+      .route('/v1/campaigns', createCampaignRoutes(deps.db, deps.resolver, deps.hooks))
       .route('/internal/v1/campaigns', createCampaignInternalRoutes(deps.db, deps.internalToken)),
   );
 }

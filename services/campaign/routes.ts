@@ -5,7 +5,7 @@ import { AppError } from '../platform/errors.ts';
 import { readJson } from '../platform/http.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import * as repo from './repo.ts';
-import { deployCampaign, type OnDeployed } from './service.ts';
+import { type CampaignHooks, deployCampaign } from './service.ts';
 
 const STATUSES: repo.CampaignStatus[] = ['draft', 'active', 'paused', 'ended'];
 
@@ -36,14 +36,14 @@ function readDeployBody(body: unknown): { source: string; file: string; settings
 }
 
 /** The client portal's campaign API (secret keys with a role). */
-export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, onDeployed: OnDeployed) {
+export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: CampaignHooks) {
   const viewer = authenticate(resolver, { kinds: ['secret'], role: 'viewer' });
   const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
   return new Hono<{ Variables: AuthVariables }>()
     .post('/deploy', manager, async (c) => {
       const body = readDeployBody(await readJson(c));
       const p = c.get('principal');
-      const r = await deployCampaign(db, onDeployed, { ...body, clientId: p.clientId, deployedBy: p.keyId });
+      const r = await deployCampaign(db, hooks, { ...body, clientId: p.clientId, deployedBy: p.keyId });
       return c.json(
         {
           campaign_id: r.campaign.id,
@@ -89,6 +89,7 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, onDeploye
         status as repo.CampaignStatus,
       );
       if (!row) throw new AppError('NOT_FOUND', 'no such campaign');
+      await hooks.onStatusChanged({ clientId: row.client_id, campaignId: row.id, status: row.status });
       return c.json({ campaign: row });
     });
 }

@@ -1,7 +1,7 @@
 import { compileCampaignSource } from '../../dsl/index.ts';
 import type { CampaignRef, Plan } from '../../engine/plan.ts';
 import type { Db } from '../platform/db.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, type ErrorDetail } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import * as repo from './repo.ts';
 
@@ -10,8 +10,20 @@ export interface DeployedVersion {
   plan: Plan;
 }
 
-/** Called after a new version is stored (the reward service registers the version's rules and caps). */
-export type OnDeployed = (deployed: DeployedVersion & { status: repo.CampaignStatus }) => Promise<void>;
+/**
+ * What other services need to hear about campaigns. The reward service owns rules, budgets and caps:
+ * it vets a plan's rewards before the version is stored, registers them after, and follows the status.
+ */
+export interface CampaignHooks {
+  /** Problems that must stop the deploy (empty when fine). */
+  checkPlan(plan: Plan): ErrorDetail[];
+  onDeployed(deployed: DeployedVersion & { status: repo.CampaignStatus }): Promise<void>;
+  onStatusChanged(campaign: {
+    clientId: string;
+    campaignId: string;
+    status: repo.CampaignStatus;
+  }): Promise<void>;
+}
 
 export interface DeployInput {
   clientId: string;
@@ -27,7 +39,7 @@ export interface DeployInput {
  */
 export async function deployCampaign(
   db: Db,
-  onDeployed: OnDeployed,
+  hooks: Pick<CampaignHooks, 'checkPlan' | 'onDeployed'>,
   input: DeployInput,
 ): Promise<{ campaign: repo.CampaignRow; version: number; created: boolean; plan: Plan }> {
   const { plan, diagnostics } = compileCampaignSource(input.source, input.file, {
@@ -45,6 +57,10 @@ export async function deployCampaign(
       })),
     );
   }
+  const problems = hooks.checkPlan(plan);
+  if (problems.length) {
+    throw new AppError('VALIDATION_FAILED', `${input.file}: the rewards cannot be registered`, problems);
+  }
   const result = await repo.appendVersion(db, {
     clientId: input.clientId,
     campaignId: newId('cmp'),
@@ -54,7 +70,7 @@ export async function deployCampaign(
     deployedBy: input.deployedBy,
   });
   if (result.created) {
-    await onDeployed({
+    await hooks.onDeployed({
       campaign: {
         clientId: input.clientId,
         campaignId: result.campaign.id,

@@ -70,6 +70,15 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();
   try {
+    // pg's pool resolves end() before its sockets are closed; a forced drop would then kill those
+    // connections mid-goodbye and surface as errors in the process that owned them. Wait for them to go.
+    for (let i = 0; i < 50; i++) {
+      const r = await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [
+        name,
+      ]);
+      if (r.rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await admin.query(`drop database if exists "${name}" with (force)`);
   } finally {
     await admin.end();

@@ -7,7 +7,13 @@ import { createRewardService, type RewardService, type RewardServiceOptions } fr
 
 export { createRewardServiceClient, type RewardServiceClient } from './client.ts';
 export { migrations } from './migrations/index.ts';
-export { createRewardService, type RewardService, registerProgram, setProgramStatus } from './service.ts';
+export {
+  createRewardService,
+  programProblems,
+  type RewardService,
+  registerProgram,
+  setProgramStatus,
+} from './service.ts';
 
 export interface RewardAppDeps extends RewardServiceOptions {
   resolver: ApiKeyResolver;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import rewardSchema from '../../schemas/reward.schema.json' with { type: 'json' };
 import type { Db } from '../platform/db.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, type ErrorDetail, isAppError } from '../platform/errors.ts';
 import type { Evaluator, RuleEngine } from '../platform/rules/compile.ts';
 import { createAjv, toErrorDetails } from '../platform/validation.ts';
 import { createRewardRuleEngine } from './engine.ts';
@@ -95,6 +95,20 @@ function canonical(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v);
+}
+
+/**
+ * What would make `registerProgram` refuse these rules, without touching the database: the campaign
+ * service asks before storing a version, so a deploy never leaves a version without its reward program.
+ */
+export function programProblems(input: { rewards: unknown; segments?: unknown }): ErrorDetail[] {
+  try {
+    const { rules, constraints, segments } = parse(input);
+    return checkProgram(rules, constraints, segments, checkingEngine);
+  } catch (err) {
+    if (isAppError(err)) return err.details;
+    throw err;
+  }
 }
 
 /**

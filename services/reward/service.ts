@@ -14,7 +14,7 @@ import {
 import { checkMilestone } from './milestones.ts';
 
 export type { RewardDeps, RewardServiceOptions } from './deps.ts';
-export { type RegisterProgramInput, registerProgram, setProgramStatus } from './programs.ts';
+export { programProblems, type RegisterProgramInput, registerProgram, setProgramStatus } from './programs.ts';
 
 /**
  * The reward service as plain functions bound to their dependencies: what routes, tests, benchmarks and
