@@ -1,0 +1,144 @@
+import { ApplicationFailure, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
+import { ExpressionError, evaluate, isTruthy } from '../../dsl/expr.ts';
+import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../plan.ts';
+import { eventSignal } from '../signals.ts';
+import type { Inbox } from './inbox.ts';
+import type {
+  EngineInput,
+  JourneyState,
+  JourneyStatus,
+  ResumeFrame,
+  TraceKind,
+  TraceRecord,
+} from './types.ts';
+
+/** Where a step runs: its resume path from the plan root and its idempotency prefix. */
+export interface Loc {
+  frames: ResumeFrame[];
+  /** Prefix of step paths: parallel branches (`par.branch/`) and loop iterations (`loop#2/`). */
+  prefix: string;
+  /** Continue-as-new is never taken inside a parallel branch: siblings could be mid-flight. */
+  inParallel: boolean;
+}
+
+export const ROOT: Loc = { frames: [], prefix: '', inParallel: false };
+
+export function stepPath(loc: Loc, step: Step): string {
+  return loc.prefix + step.id;
+}
+
+/** The mutable state of one journey run, shared by every executor. */
+export class Runtime {
+  readonly plan: Plan;
+  readonly workflowId: string;
+  readonly vars: Record<string, unknown>;
+  now = '';
+  state: JourneyState = 'running';
+  currentStep: string | null = null;
+  waitingFor: string[] | null = null;
+  outcome: JourneyOutcome | undefined;
+  /** Running children of `call` steps, with the event names their plans wait for. */
+  readonly children = new Set<{ handle: ChildWorkflowHandle<Workflow>; waitsFor: ReadonlySet<string> }>();
+  /** Set once a step ran in this run, so a resumed run never continues-as-new before making progress. */
+  madeProgress = false;
+  private readonly traceLog: TraceRecord[] = [];
+  private readonly journey: { key: string; workflowId: string; startedAt: string };
+  private base: Record<string, unknown> = {};
+  private readonly traceLimit: number;
+
+  constructor(
+    readonly input: EngineInput,
+    workflowId: string,
+    readonly inbox: Inbox,
+    readonly startedAt: string,
+    vars: Record<string, unknown>,
+    readonly generation: number,
+  ) {
+    this.plan = input.plan;
+    this.workflowId = workflowId;
+    this.vars = vars;
+    this.traceLimit = input.options?.traceLimit ?? 500;
+    this.journey = { key: input.journeyKey, workflowId, startedAt };
+    this.refreshNow();
+  }
+
+  /** The `event` signal: into the inbox (deduplicated) and on to any child that waits for it. */
+  receive(event: JourneyEvent): void {
+    if (!isEvent(event)) {
+      this.trace('wait', 'signal', undefined, { ignored: 'malformed event' });
+      return;
+    }
+    if (this.inbox.push(event) === 'duplicate') return;
+    for (const child of this.children) {
+      // A child that already finished rejects the signal; that is not this journey's failure.
+      if (child.waitsFor.has(event.event)) child.handle.signal(eventSignal, event).catch(() => undefined);
+    }
+  }
+
+  /** `now` is workflow time (deterministic on replay), refreshed before each step. */
+  refreshNow(): void {
+    this.now = new Date().toISOString();
+    this.base = {
+      event: this.input.trigger,
+      settings: this.plan.settings,
+      rewards: this.plan.rewards,
+      segments: this.plan.segments,
+      campaign: this.input.campaign,
+      journey: this.journey,
+      now: this.now,
+    };
+  }
+
+  /** The expression scope: fixed journey data, then the variables (Object.assign: hot path). */
+  scope(): Record<string, unknown> {
+    return Object.assign({}, this.base, this.vars);
+  }
+
+  /** Evaluates an expression; a broken expression fails the journey (the pinned plan cannot heal). */
+  eval(expr: Expr, path: string, scope: Record<string, unknown> = this.scope()): unknown {
+    try {
+      return evaluate(expr, scope);
+    } catch (err) {
+      if (err instanceof ExpressionError) {
+        throw ApplicationFailure.nonRetryable(`step ${path}: ${err.message}`, 'EXPRESSION_FAILED', {
+          path,
+        });
+      }
+      throw err;
+    }
+  }
+
+  test(expr: Expr, path: string, scope?: Record<string, unknown>): boolean {
+    return isTruthy(this.eval(expr, path, scope));
+  }
+
+  trace(kind: TraceKind, path: string, step?: string, detail?: Record<string, unknown>): void {
+    const record: TraceRecord = { at: new Date().toISOString(), kind, path };
+    if (step !== undefined) record.step = step;
+    if (detail !== undefined) record.detail = detail;
+    this.traceLog.push(record);
+    if (this.traceLog.length > this.traceLimit) this.traceLog.shift();
+  }
+
+  traceRecords(): TraceRecord[] {
+    return [...this.traceLog];
+  }
+
+  status(): JourneyStatus {
+    const status: JourneyStatus = {
+      state: this.state,
+      currentStep: this.currentStep,
+      waitingFor: this.waitingFor,
+      vars: this.vars,
+      generation: this.generation,
+    };
+    if (this.outcome) status.outcome = this.outcome;
+    return status;
+  }
+}
+
+function isEvent(value: unknown): value is JourneyEvent {
+  if (value === null || typeof value !== 'object') return false;
+  const e = value as Record<string, unknown>;
+  return typeof e.event === 'string' && typeof e.event_id === 'string' && e.event_id !== '';
+}

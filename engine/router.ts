@@ -1,0 +1,158 @@
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { evaluate, isTruthy } from '../dsl/expr.ts';
+import type { EngineInput, EngineOptions } from './interpreter/types.ts';
+import {
+  type CampaignRef,
+  type JourneyEvent,
+  type JourneyOutcome,
+  journeyWorkflowId,
+  type Plan,
+} from './plan.ts';
+import { eventSignal, RUN_CAMPAIGN } from './signals.ts';
+
+/** Deployed campaigns by client and event name (the campaign service's index; a fake in unit tests). */
+export interface DeployedCampaigns {
+  /** Campaigns of `clientId` whose trigger or waits name `eventName`; [] for everything else. */
+  forEvent(clientId: string, eventName: string): Promise<{ campaign: CampaignRef; plan: Plan }[]>;
+}
+
+export type RouteAction = 'started' | 'signalled' | 'skipped';
+
+/** What the router did with one event for one campaign. */
+export interface RouteResult {
+  campaignId: string;
+  action: RouteAction;
+  workflowId?: string;
+  reason?: string;
+}
+
+export interface Router {
+  route(event: JourneyEvent): Promise<RouteResult[]>;
+}
+
+export interface RouterDeps {
+  client: Client;
+  taskQueue: string;
+  campaigns: DeployedCampaigns;
+  /** Engine knobs added to every journey started (simulations and tests only). */
+  engineOptions?: EngineOptions;
+}
+
+type RunCampaign = (input: EngineInput) => Promise<JourneyOutcome>;
+
+/**
+ * Matches events against deployed triggers and starts or signals journeys. Everything cheap happens
+ * first (name lookup, `when`, journey key); Temporal is called only for a trigger that passes or an
+ * event some plan waits for.
+ *
+ * Reuse policy: REJECT_DUPLICATE. A journey id is `client:campaign:key`, so a key gets one journey for as
+ * long as Temporal remembers the closed run (the namespace retention period): a duplicate trigger after
+ * the journey finished is skipped rather than paying a reward twice. A failed journey is not restarted
+ * by a trigger either; that is an operator decision (reset or re-run), not something a repeated bus
+ * delivery should do. While the journey runs, signalWithStart simply delivers the event to it, and the
+ * workflow dedupes by event_id (the bus is at-least-once).
+ */
+export function createRouter(deps: RouterDeps): Router {
+  const { client, taskQueue, campaigns } = deps;
+
+  async function routeOne(event: JourneyEvent, campaign: CampaignRef, plan: Plan): Promise<RouteResult> {
+    const skipped = (reason: string, workflowId?: string): RouteResult => ({
+      campaignId: campaign.campaignId,
+      action: 'skipped',
+      reason,
+      ...(workflowId ? { workflowId } : {}),
+    });
+    const scope = { event, settings: plan.settings };
+    const key = journeyKeyOf(plan, scope);
+    const isTrigger = plan.trigger.events.includes(event.event);
+    const passes = isTrigger && (plan.trigger.when === undefined || safeTest(plan.trigger.when, scope));
+    if (passes) {
+      if (key === null) return skipped('trigger yields no journey key');
+      const workflowId = journeyWorkflowId(campaign, key);
+      const input: EngineInput = { plan, campaign, journeyKey: key, trigger: event };
+      if (deps.engineOptions) input.options = deps.engineOptions;
+      try {
+        await client.workflow.signalWithStart<RunCampaign, [JourneyEvent]>(RUN_CAMPAIGN, {
+          taskQueue,
+          workflowId,
+          args: [input],
+          signal: eventSignal,
+          signalArgs: [event],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError)
+          return skipped('journey already finished', workflowId);
+        throw err;
+      }
+      return { campaignId: campaign.campaignId, action: 'started', workflowId };
+    }
+    if (!waitedFor(plan).has(event.event))
+      return skipped(isTrigger ? 'trigger condition not met' : 'not a trigger');
+    if (key === null) return skipped('event yields no journey key');
+    const workflowId = journeyWorkflowId(campaign, key);
+    try {
+      await client.workflow.getHandle(workflowId).signal(eventSignal, event);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return skipped('no running journey', workflowId);
+      throw err;
+    }
+    return { campaignId: campaign.campaignId, action: 'signalled', workflowId };
+  }
+
+  return {
+    async route(event) {
+      const deployed = await campaigns.forEvent(event.client_id, event.event);
+      const results: RouteResult[] = [];
+      // One campaign at a time: a failure leaves the rest to the bus redelivery, which is idempotent
+      // (deterministic ids, event_id dedupe in the workflow).
+      for (const { campaign, plan } of deployed) results.push(await routeOne(event, campaign, plan));
+      return results;
+    },
+  };
+}
+
+/** The journey key the trigger's `journey` expression yields, as text; null when empty. */
+function journeyKeyOf(plan: Plan, scope: Record<string, unknown>): string | null {
+  let value: unknown;
+  try {
+    value = evaluate(plan.trigger.journey, scope);
+  } catch {
+    return null;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  return null;
+}
+
+/** A broken `when` never starts a journey (and never throws the bus message back). */
+function safeTest(expr: unknown, scope: Record<string, unknown>): boolean {
+  try {
+    return isTruthy(evaluate(expr, scope));
+  } catch {
+    return false;
+  }
+}
+
+const waitsCache = new WeakMap<Plan, Set<string>>();
+
+/** Every event name a campaign must be routed: its triggers and what it (or a child) waits for. */
+export function routedEvents(plan: Plan): Set<string> {
+  return new Set([...plan.trigger.events, ...waitedFor(plan)]);
+}
+
+/** Events the plan or any child it calls waits for (children receive them through the parent). */
+function waitedFor(plan: Plan): Set<string> {
+  let names = waitsCache.get(plan);
+  if (!names) {
+    names = new Set(plan.waitsFor);
+    for (const child of Object.values(plan.children)) for (const n of waitedFor(child)) names.add(n);
+    waitsCache.set(plan, names);
+  }
+  return names;
+}

@@ -1,0 +1,181 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import type { History } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTimeSkippingEnv } from '../test/support/temporal.ts';
+import type { EngineOptions, JourneyStatus, TraceRecord } from './interpreter/types.ts';
+import type { CampaignRef, JourneyEvent, JourneyOutcome, Plan } from './plan.ts';
+import { quietTemporalRuntime } from './quiet-runtime.ts';
+import { createRouter, type RouteResult, routedEvents } from './router.ts';
+import { statusQuery, traceQuery } from './signals.ts';
+import { type ActivityCall, createFakeActivities } from './simulation/fake-activities.ts';
+import { formatTrace } from './simulation/format.ts';
+import { offsetMs, type SimulationScript } from './simulation/script.ts';
+import { createWorker } from './worker.ts';
+
+export { formatTrace } from './simulation/format.ts';
+export type { SimulationScript } from './simulation/script.ts';
+
+/** One scripted event as delivered: when (virtual time) and what the router did with it. */
+export interface DeliveredEvent {
+  offsetMs: number;
+  at: string;
+  event: JourneyEvent;
+  routes: RouteResult[];
+}
+
+/** One journey the script started: its outcome (or failure), last status and step trace. */
+export interface JourneyReport {
+  workflowId: string;
+  outcome?: JourneyOutcome;
+  failure?: { type: string; message: string };
+  /** True when the journey was still running at the horizon (then terminated). */
+  unfinished: boolean;
+  /** The journey's (last run's) event history, when asked for. */
+  history?: History;
+  status: JourneyStatus;
+  steps: TraceRecord[];
+}
+
+export interface SimulationTrace {
+  pulse: string;
+  startedAt: string;
+  events: DeliveredEvent[];
+  journeys: JourneyReport[];
+  /** Every activity call of those journeys and their children, in call order. */
+  activities: ActivityCall[];
+}
+
+export interface SimulateOptions {
+  /** A time-skipping environment to reuse (tests); by default one is started and torn down. */
+  env?: TestWorkflowEnvironment;
+  /** Prints the formatted trace through this function (the CLI passes console.log). */
+  print?: (text: string) => void;
+  /** Keep each journey's event history (for replay tests: engine/record-histories.ts). */
+  histories?: boolean;
+  /** Engine knobs for the journeys (e.g. a low continue-as-new threshold). */
+  engineOptions?: EngineOptions;
+}
+
+const DEFAULT_HORIZON_MS = 400 * 86_400_000;
+let simulations = 0;
+
+/**
+ * Runs a plan on the time-skipping test server with fake activities, delivering the scripted events
+ * through the real router (trigger `when`, journey key, waitsFor), skipping virtual time between them,
+ * then lets the journey run to its end (or the horizon). Weeks of waits take milliseconds.
+ */
+export async function simulate(
+  plan: Plan,
+  script: SimulationScript,
+  opts: SimulateOptions = {},
+): Promise<SimulationTrace> {
+  quietTemporalRuntime();
+  const env = opts.env ?? (await createTimeSkippingEnv());
+  try {
+    const trace = await run(env, plan, script, opts);
+    opts.print?.(formatTrace(trace));
+    return trace;
+  } finally {
+    if (!opts.env) await env.teardown();
+  }
+}
+
+async function run(
+  env: TestWorkflowEnvironment,
+  basePlan: Plan,
+  script: SimulationScript,
+  opts: SimulateOptions,
+): Promise<SimulationTrace> {
+  simulations += 1;
+  const plan: Plan = { ...basePlan, settings: { ...basePlan.settings, ...script.settings } };
+  const campaign: CampaignRef = {
+    clientId: 'sim-client',
+    campaignId: `sim-${plan.id}`,
+    version: 1,
+    pulse: plan.pulse,
+    ...script.campaign,
+  };
+  const taskQueue = `simulate-${process.pid}-${simulations}`;
+  // Like the campaign service's index: only trigger and waited-for names reach the router.
+  const listens = routedEvents(plan);
+  const fakes = createFakeActivities(script.activities ?? {});
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities: fakes.activities,
+  });
+  const router = createRouter({
+    client: env.client,
+    taskQueue,
+    campaigns: {
+      forEvent: async (clientId, name) =>
+        clientId === campaign.clientId && listens.has(name) ? [{ campaign, plan }] : [],
+    },
+    ...(opts.engineOptions ? { engineOptions: opts.engineOptions } : {}),
+  });
+
+  const start = await env.currentTimeMs();
+  const events: DeliveredEvent[] = [];
+  const journeyIds: string[] = [];
+
+  const drive = async (): Promise<JourneyReport[]> => {
+    let elapsed = 0;
+    for (const [i, scripted] of script.events.entries()) {
+      const target = offsetMs(scripted.at) ?? elapsed;
+      if (target > elapsed) await env.sleep(target - elapsed);
+      elapsed = Math.max(elapsed, target);
+      const at = new Date(start + elapsed).toISOString();
+      const event: JourneyEvent = {
+        event_id: `sim-${simulations}-${i + 1}`,
+        occurred_at: at,
+        client_id: campaign.clientId,
+        ...scripted.event,
+      };
+      const routes = await router.route(event);
+      events.push({ offsetMs: elapsed, at, event, routes });
+      for (const r of routes)
+        if (r.action === 'started' && r.workflowId && !journeyIds.includes(r.workflowId)) {
+          journeyIds.push(r.workflowId);
+        }
+    }
+    // One unlocking call at a time: the test server counts time-skipping unlocks, and two at once
+    // (say, a result() beside a sleep()) let time run past in-flight workflow tasks, which then expire.
+    await env.sleep(offsetMs(script.horizon) ?? DEFAULT_HORIZON_MS);
+    const reports: JourneyReport[] = [];
+    for (const id of journeyIds) reports.push(await settle(env, id, opts.histories ?? false));
+    return reports;
+  };
+
+  const journeys = await worker.runUntil(drive());
+  const ids = new Set(journeyIds);
+  const activities = fakes.calls.filter((c) => ids.has(c.workflowId.split('/call/')[0] ?? c.workflowId));
+  return { pulse: plan.pulse, startedAt: new Date(start).toISOString(), events, journeys, activities };
+}
+
+/** After the horizon: the journey's outcome, or its state if it is still running (then terminated). */
+async function settle(
+  env: TestWorkflowEnvironment,
+  workflowId: string,
+  keepHistory: boolean,
+): Promise<JourneyReport> {
+  const handle = env.client.workflow.getHandle(workflowId);
+  const status = await handle.query(statusQuery);
+  const steps = await handle.query(traceQuery);
+  const report: JourneyReport = { workflowId, unfinished: false, status, steps };
+  if (keepHistory) report.history = await handle.fetchHistory();
+  if ((await handle.describe()).status.name === 'RUNNING') {
+    report.unfinished = true;
+    await handle.terminate('simulation horizon reached');
+    return report;
+  }
+  try {
+    report.outcome = await handle.result();
+  } catch (err) {
+    const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+    report.failure = {
+      type: (cause as { type?: string } | undefined)?.type ?? 'WORKFLOW_FAILED',
+      message: cause?.message ?? String(err),
+    };
+  }
+  return report;
+}

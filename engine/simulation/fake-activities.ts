@@ -1,0 +1,154 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityImplementations, ActivityName } from '../../activities/catalogue.ts';
+import type { ActivityContext } from '../../activities/context.ts';
+import { evaluate, isTruthy } from '../../dsl/expr.ts';
+import type { Expr } from '../plan.ts';
+
+/** One activity call as a fake saw it. */
+export interface ActivityCall {
+  activity: ActivityName;
+  input: Record<string, unknown>;
+  stepId: string;
+  workflowId: string;
+  idempotencyKey: string;
+  attempt: number;
+  /** Server time of the attempt: virtual time on the time-skipping server. */
+  scheduledAt: string;
+}
+
+/**
+ * How a fake behaves, as data so a JSON simulation script can say it: the first rule whose `when`
+ * (JSON-Logic over `{ input, ctx, call }`, `call` = 1-based count of this activity in this journey) holds decides;
+ * `returns` is merged over the default output, `fail` raises an ApplicationFailure with `type = code`.
+ */
+export interface FakeRule {
+  when?: Expr;
+  returns?: Record<string, unknown>;
+  fail?: { code: string; message?: string; retryable?: boolean };
+}
+
+type AnyFake = (input: Record<string, unknown>, ctx: ActivityContext) => unknown;
+export type FakeBehaviour = FakeRule | FakeRule[] | AnyFake;
+export type FakeOverrides = Partial<Record<ActivityName, FakeBehaviour>>;
+
+type Defaults = { [N in ActivityName]: (input: Record<string, unknown>, ctx: ActivityContext) => object };
+
+const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v !== '' ? v : fallback);
+/** Short stable suffix from the idempotency key, so ids look real and are the same on every run. */
+const tag = (ctx: ActivityContext): string => {
+  let h = 0;
+  for (const c of ctx.idempotencyKey) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h.toString(36);
+};
+
+/** Plausible outputs, valid against each catalogue output schema (a test checks that). */
+export const defaultOutputs: Defaults = {
+  FetchCampaignConfig: () => ({ active: true, status: 'active', starts_at: null, ends_at: null }),
+  CheckEligibility: (i) => ({ eligible: true, reason: null, segment: 'all', reward: i.reward ?? null }),
+  CheckFraud: () => ({ score: 4, flags: [], blocked: false }),
+  GenerateReferralAssets: (i) => {
+    const code = `REF-${str(i.participant_id, 'anon').toUpperCase().slice(0, 12)}`;
+    return { code, link: `https://pulse.test/r/${code}` };
+  },
+  AttributeReferral: (i) => ({
+    attributed: true,
+    referrer_id: 'referrer-1',
+    referral_id: str(i.referral_id, 'referral-1'),
+    reason: null,
+  }),
+  ValidateConversion: (i) => ({
+    valid: true,
+    reason: null,
+    referrer_id: 'referrer-1',
+    referral_id: str(i.referral_id, 'referral-1'),
+  }),
+  ScoreParticipant: () => ({ score: 72, level: 'high', signals: {} }),
+  VerifySubmission: () => ({ verified: true, reason: null, tier: null }),
+  AllocateReward: (i, ctx) => ({
+    allocated: true,
+    reward_id: `rw-${tag(ctx)}`,
+    state: 'approved',
+    category: 'credit',
+    amount: typeof i.basis_value === 'number' ? Math.round(i.basis_value * 0.1) : 10,
+    currency: 'USD',
+    reason: null,
+  }),
+  FulfillReward: () => ({ state: 'fulfilled', fulfilment: { method: 'ledger' } }),
+  CheckMilestone: () => ({ count: 1, reached: [], reward_ids: [] }),
+  CalculateLeaderboard: (i) => ({ standings: [], rank: i.participant_id ? 1 : null, changed: true }),
+  RenderNotificationContent: (i) => ({
+    subject: `[${str(i.template, 'template')}]`,
+    html: '<p>Hello</p>',
+    text: 'Hello',
+  }),
+  SendNotification: (_i, ctx) => ({ notification_id: `n-${tag(ctx)}`, status: 'sent' }),
+  SendWebhook: () => ({ delivered: 1 }),
+  RecordWorkflowMetrics: () => ({ recorded: true }),
+  EmitEvent: (_i, ctx) => ({ event_id: `evt-${tag(ctx)}` }),
+};
+
+function applyRules(rules: FakeRule[], scope: Record<string, unknown>, base: object): object | undefined {
+  for (const rule of rules) {
+    if (rule.when !== undefined && !isTruthy(evaluate(rule.when, scope))) continue;
+    if (rule.fail) {
+      throw ApplicationFailure.create({
+        type: rule.fail.code,
+        message: rule.fail.message ?? `simulated ${rule.fail.code}`,
+        nonRetryable: !rule.fail.retryable,
+      });
+    }
+    return { ...base, ...rule.returns };
+  }
+  return undefined;
+}
+
+export interface FakeActivities {
+  activities: ActivityImplementations;
+  /** Every call in completion order (attempts that failed included). */
+  calls: ActivityCall[];
+  /** Calls of one activity, optionally of one journey only. */
+  callsOf(name: ActivityName, workflowId?: string): ActivityCall[];
+  /** Replaces the overrides (tests sharing one worker change behaviour between cases). */
+  setOverrides(overrides: FakeOverrides): void;
+}
+
+/** Fakes of every catalogue activity that record their calls; `overrides` change behaviour per activity. */
+export function createFakeActivities(initial: FakeOverrides = {}): FakeActivities {
+  let overrides = initial;
+  const calls: ActivityCall[] = [];
+  const counts = new Map<string, number>();
+  const make = (name: ActivityName) => async (input: Record<string, unknown>, ctx: ActivityContext) => {
+    const info = Context.current().info;
+    calls.push({
+      activity: name,
+      input,
+      stepId: ctx.stepId,
+      workflowId: ctx.workflowId,
+      idempotencyKey: ctx.idempotencyKey,
+      attempt: info.attempt,
+      scheduledAt: new Date(info.currentAttemptScheduledTimestampMs).toISOString(),
+    });
+    const countKey = `${ctx.workflowId}\u0000${name}`;
+    const call = (counts.get(countKey) ?? 0) + 1;
+    counts.set(countKey, call);
+    const base = defaultOutputs[name](input, ctx);
+    const behaviour = overrides[name];
+    if (typeof behaviour === 'function') return behaviour(input, ctx);
+    if (!behaviour) return base;
+    const rules = Array.isArray(behaviour) ? behaviour : [behaviour];
+    return applyRules(rules, { input, ctx, call }, base) ?? base;
+  };
+  const activities = Object.fromEntries(
+    (Object.keys(defaultOutputs) as ActivityName[]).map((name) => [name, make(name)]),
+  ) as unknown as ActivityImplementations;
+  return {
+    activities,
+    calls,
+    callsOf: (name, workflowId) =>
+      calls.filter((c) => c.activity === name && (workflowId === undefined || c.workflowId === workflowId)),
+    setOverrides: (next) => {
+      overrides = next;
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+
+/**
+ * Pulse server SDK: signed server-side events (purchases, subscriptions…) from a client's backend.
+ * Each request body is signed with HMAC-SHA256 (`X-Pulse-Signature: t=<unix>,v1=<hex of "t.body">`),
+ * retried with exponential backoff on network errors, 5xx and 429 (honouring Retry-After), and sent
+ * with event ids fixed before the first attempt, so a retry can never count twice.
+ */
+export interface PulseServerOptions {
+  endpoint: string;
+  /** Secret key (sk_…). */
+  secretKey: string;
+  /** The key's signing secret (whsec_…), shown once when the key was issued. */
+  signingSecret: string;
+  /** Attempts after the first. Default 5. */
+  maxRetries?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  timeoutMs?: number;
+}
+
+export interface ServerEvent {
+  event: string;
+  participant_id: string;
+  /** Fixed id; otherwise derived from `idempotencyKey`, otherwise random (still stable across retries). */
+  event_id?: string;
+  /** A business key (order id, invoice id…) the event id is derived from: resending the same key is a no-op. */
+  idempotencyKey?: string;
+  occurred_at?: string | Date;
+  campaign_id?: string;
+  referral_id?: string;
+  properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
+  context?: Record<string, unknown>;
+}
+
+export type EventStatus = 'accepted' | 'duplicate';
+
+export class PulseError extends Error {
+  override readonly name = 'PulseError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: unknown[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const VERSION = '0.1.0';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Event id for a business key: the same key and event always give the same id. */
+export function stableEventId(event: string, key: string): string {
+  return `srv_${createHash('sha256').update(`${event}\u0000${key}`).digest('hex').slice(0, 40)}`;
+}
+
+export function signPayload(
+  secret: string,
+  body: string,
+  unixSeconds = Math.floor(Date.now() / 1000),
+): string {
+  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
+}
+
+export function createPulseServerClient(o: PulseServerOptions) {
+  const base = o.endpoint.replace(/\/$/, '');
+  const maxRetries = o.maxRetries ?? 5;
+  const baseDelay = o.baseDelayMs ?? 500;
+  const maxDelay = o.maxDelayMs ?? 30_000;
+
+  function normalise(e: ServerEvent): Record<string, unknown> {
+    const { idempotencyKey, occurred_at, ...rest } = e;
+    return {
+      ...rest,
+      event_id: e.event_id ?? (idempotencyKey ? stableEventId(e.event, idempotencyKey) : randomUUID()),
+      occurred_at: (occurred_at instanceof Date
+        ? occurred_at
+        : new Date(occurred_at ?? Date.now())
+      ).toISOString(),
+      context: { sdk: { name: 'pulse-node', version: VERSION }, ...(e.context ?? {}) },
+    };
+  }
+
+  async function send(path: string, payload: unknown): Promise<unknown> {
+    const body = JSON.stringify(payload);
+    for (let attempt = 0; ; attempt++) {
+      let wait = Math.min(maxDelay, baseDelay * 2 ** attempt) * (0.5 + Math.random() / 2);
+      try {
+        const res = await fetch(base + path, {
+          method: 'POST',
+          body,
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${o.secretKey}`,
+            // Signed per attempt: the timestamp must be within the server's 5-minute tolerance.
+            'x-pulse-signature': signPayload(o.signingSecret, body),
+            'user-agent': `pulse-node/${VERSION}`,
+          },
+          signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+        });
+        const json = (await res.json().catch(() => ({}))) as {
+          error?: { code?: string; message?: string; details?: unknown[] };
+        };
+        if (res.ok) return json;
+        if (res.status !== 429 && res.status < 500) {
+          throw new PulseError(
+            res.status,
+            json.error?.code ?? 'HTTP_ERROR',
+            json.error?.message ?? res.statusText,
+            json.error?.details,
+          );
+        }
+        const retryAfter = Number(res.headers.get('retry-after'));
+        if (retryAfter > 0) wait = Math.min(maxDelay, retryAfter * 1000);
+        if (attempt >= maxRetries)
+          throw new PulseError(res.status, json.error?.code ?? 'HTTP_ERROR', 'gave up after retries');
+      } catch (err) {
+        if (err instanceof PulseError) throw err;
+        if (attempt >= maxRetries)
+          throw new PulseError(0, 'NETWORK', `gave up after retries: ${(err as Error).message}`);
+      }
+      await sleep(wait);
+    }
+  }
+
+  const client = {
+    /** Sends one event; resolves with "accepted" or "duplicate" (already processed). */
+    async track(e: ServerEvent): Promise<{ status: EventStatus; event_id: string }> {
+      return (await send('/v1/events', normalise(e))) as { status: EventStatus; event_id: string };
+    },
+    /** Up to 100 events in one request, with a result per event. */
+    async trackBatch(events: ServerEvent[]) {
+      return (await send('/v1/events/batch', {
+        events: events.map(normalise),
+        sent_at: new Date().toISOString(),
+      })) as {
+        accepted: number;
+        duplicates: number;
+        rejected: number;
+        results: { index: number; event_id: string; status: string; errors?: unknown[] }[];
+      };
+    },
+    /** purchase_completed keyed by order id (sending the same order twice is counted once). */
+    purchaseCompleted(p: {
+      participantId: string;
+      orderId: string;
+      amount: number;
+      currency: string;
+      campaignId?: string;
+      properties?: Record<string, unknown>;
+    }) {
+      return client.track({
+        event: 'purchase_completed',
+        participant_id: p.participantId,
+        idempotencyKey: p.orderId,
+        ...(p.campaignId ? { campaign_id: p.campaignId } : {}),
+        properties: { ...p.properties, order_id: p.orderId, amount: p.amount, currency: p.currency },
+      });
+    },
+    /** subscription_* events keyed by subscription id + event + period, e.g. the renewal date. */
+    subscription(
+      kind: 'started' | 'upgraded' | 'downgraded' | 'ending_soon' | 'renewed' | 'cancelled',
+      p: {
+        participantId: string;
+        subscriptionId: string;
+        plan: string;
+        period: string;
+        properties?: Record<string, unknown>;
+      },
+    ) {
+      return client.track({
+        event: `subscription_${kind}`,
+        participant_id: p.participantId,
+        idempotencyKey: `${p.subscriptionId}:${p.period}`,
+        properties: { ...p.properties, subscription_id: p.subscriptionId, plan: p.plan },
+      });
+    },
+  };
+  return client;
+}
+
+export type PulseServerClient = ReturnType<typeof createPulseServerClient>;

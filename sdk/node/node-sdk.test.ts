@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import type { RateLimiter } from '../../services/event/rate-limit.ts';
+import { type SdkTestServer, startSdkTestServer } from '../test-server.ts';
+import { createPulseServerClient, PulseError, stableEventId } from './index.ts';
+
+let server: SdkTestServer;
+let denyNext = 0;
+// Real limiter semantics are tested in the service; here it only needs to say "wait 1 s" on demand.
+const limiter: RateLimiter = {
+  async take() {
+    if (denyNext > 0) {
+      denyNext--;
+      return { allowed: false, retryAfterMs: 1_000, remaining: 0 };
+    }
+    return { allowed: true, retryAfterMs: 0, remaining: 100 };
+  },
+};
+
+before(async () => {
+  server = await startSdkTestServer({ rateLimiter: limiter });
+});
+after(() => server.close());
+
+const client = (over: Partial<Parameters<typeof createPulseServerClient>[0]> = {}) =>
+  createPulseServerClient({
+    endpoint: server.endpoint,
+    secretKey: server.secretKey,
+    signingSecret: server.signingSecret,
+    baseDelayMs: 50,
+    ...over,
+  });
+
+test('a signed purchase is accepted as a server event; the same order again is a duplicate', async () => {
+  const pulse = client();
+  const r = await pulse.purchaseCompleted({
+    participantId: 'user_9',
+    orderId: 'ord_1001',
+    amount: 80,
+    currency: 'USD',
+  });
+  assert.deepEqual(r, { status: 'accepted', event_id: stableEventId('purchase_completed', 'ord_1001') });
+  const again = await pulse.purchaseCompleted({
+    participantId: 'user_9',
+    orderId: 'ord_1001',
+    amount: 80,
+    currency: 'USD',
+  });
+  assert.equal(again.status, 'duplicate');
+  const stored = (await server.events()).filter((e) => e.event_id === r.event_id);
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0]?.source, 'server');
+  assert.equal(stored[0]?.context.device.type, 'server');
+});
+
+test('subscription events and batches', async () => {
+  const pulse = client();
+  const s = await pulse.subscription('renewed', {
+    participantId: 'user_9',
+    subscriptionId: 'sub_1',
+    plan: 'pro',
+    period: '2026-12',
+  });
+  assert.equal(s.status, 'accepted');
+  const b = await pulse.trackBatch([
+    {
+      event: 'subscription_cancelled',
+      participant_id: 'u1',
+      idempotencyKey: 'sub_2:2026-12',
+      properties: { plan: 'pro' },
+    },
+    { event: 'purchase_completed', participant_id: 'u1', properties: { amount: 1 } },
+  ]);
+  assert.deepEqual([b.accepted, b.rejected], [1, 1]);
+});
+
+test('429: waits for Retry-After and succeeds with the same event id', async () => {
+  denyNext = 1;
+  const t0 = Date.now();
+  const r = await client().purchaseCompleted({
+    participantId: 'u2',
+    orderId: 'ord_2002',
+    amount: 5,
+    currency: 'EUR',
+  });
+  assert.equal(r.status, 'accepted');
+  assert.ok(Date.now() - t0 >= 950, 'honoured Retry-After: 1');
+});
+
+test('5xx and network errors are retried with backoff; the event lands once', async () => {
+  // A flaky front: the first two requests fail with 503, then requests pass through to the real server.
+  let failures = 2;
+  const front: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (failures-- > 0) {
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"UPSTREAM_UNAVAILABLE"}}');
+      return;
+    }
+    const up = await fetch(server.endpoint + (req.url ?? ''), {
+      method: 'POST',
+      headers: req.headers as Record<string, string>,
+      body: Buffer.concat(chunks),
+    });
+    res.writeHead(up.status, { 'content-type': 'application/json' }).end(await up.text());
+  });
+  await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+  try {
+    const endpoint = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    const r = await client({ endpoint }).track({
+      event: 'switchup_completed',
+      participant_id: 'u3',
+      idempotencyKey: 'switch-1',
+      properties: { competitor: 'acme' },
+    });
+    assert.equal(r.status, 'accepted');
+    assert.equal(failures, -1, 'two failures then one success');
+    await assert.rejects(
+      client({ endpoint: 'http://127.0.0.1:9', maxRetries: 1 }).track({
+        event: 'user_logged_in',
+        participant_id: 'u',
+      }),
+      (e: PulseError) => e.code === 'NETWORK',
+    );
+  } finally {
+    front.close();
+  }
+});
+
+test('a wrong signing secret is refused (401) without retrying', async () => {
+  const t0 = Date.now();
+  // With a 2 s base delay, a single retry would take longer than the bound below.
+  await assert.rejects(
+    client({ signingSecret: 'whsec_wrong', baseDelayMs: 2_000 }).track({ event: 'user_logged_in', participant_id: 'u' }),
+    (e: PulseError) => e instanceof PulseError && e.status === 401 && e.code === 'BAD_SIGNATURE',
+  );
+  assert.ok(Date.now() - t0 < 1_000, 'no retry on 401');
+});

@@ -1,0 +1,62 @@
+import { Hono } from 'hono';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { ApiKeyResolver } from '../platform/auth.ts';
+import type { Db } from '../platform/db.ts';
+import { withErrorHandling } from '../platform/http.ts';
+import { createOutboxWriter } from './outbox-writer.ts';
+import {
+  createMemoryRateLimiter,
+  createRedisRateLimiter,
+  DEFAULT_RATE_LIMIT,
+  type RateLimiter,
+  type RateLimitPolicy,
+} from './rate-limit.ts';
+import type { EventTables } from './repo.ts';
+import { createEventRoutes } from './routes.ts';
+import { createEventValidator } from './schema.ts';
+
+export { createEventDrainer, type DrainerOptions, type EventDrainer } from './drainer.ts';
+export { migrations } from './migrations/index.ts';
+export { EVENT_TYPES } from './schema.ts';
+
+export interface EventAppDeps {
+  db: Db;
+  /** Resolves API keys (client-management's Postgres-backed resolver in production). */
+  resolver: ApiKeyResolver;
+  /** Secret for the keyed IP hash. */
+  hashSecret: string;
+  /** Shared Redis for the per-client token bucket; without it each process keeps its own buckets. */
+  redis?: Redis;
+  rateLimit?: RateLimitPolicy;
+  /** Overrides the limiter entirely (tests). */
+  rateLimiter?: RateLimiter;
+  now?: () => Date;
+  /** Trust X-Forwarded-For for the client IP. Default true (the service runs behind a load balancer). */
+  trustProxy?: boolean;
+  maxBodyBytes?: number;
+  /** Called once events are durable; the composition root wires it to `drainer.nudge`. */
+  onAccepted?: (count: number) => void;
+  outbox?: { maxRows?: number; maxInflight?: number };
+}
+
+/** The event service: `POST /v1/events` and `POST /v1/events/batch`, 202 only once events are durable. */
+export function createEventApp(deps: EventAppDeps) {
+  const policy = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const rateLimiter =
+    deps.rateLimiter ??
+    (deps.redis ? createRedisRateLimiter(deps.redis, policy) : createMemoryRateLimiter(policy));
+  const routes = createEventRoutes(
+    {
+      resolver: deps.resolver,
+      rateLimiter,
+      writer: createOutboxWriter(deps.db as Kysely<EventTables>, deps.outbox),
+      validate: createEventValidator(),
+      hashSecret: deps.hashSecret,
+      now: deps.now ?? (() => new Date()),
+      ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
+    },
+    { trustProxy: deps.trustProxy ?? true, maxBodyBytes: deps.maxBodyBytes ?? 512 * 1024 },
+  );
+  return withErrorHandling(new Hono().route('/', routes));
+}

@@ -1,0 +1,39 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+// Frozen in time: never edit a shipped migration, add a new one.
+export const migrations: Record<string, Migration> = {
+  '0001_event_outbox': {
+    async up(db: Kysely<unknown>) {
+      // The durable accept: a request answers 202 only after its events are committed here. The unique
+      // (client_id, event_id) is also the dedup (a replay inserts nothing and answers "already processed").
+      //
+      // Append-only: rows are never updated. Each sink (ClickHouse, bus) keeps a cursor over
+      // (txid, seq) in event_outbox_cursors. Ordering by the inserting transaction id and reading only
+      // rows whose transaction is older than the oldest one still running (pg_snapshot_xmin) means a
+      // row can never appear behind a cursor later — the gap problem of a plain sequence cursor, where a
+      // lower seq commits after a higher one. Rows leave after the dedup window once both cursors passed.
+      await sql`
+        create table event_outbox (
+          seq bigserial,
+          txid xid8 not null default pg_current_xact_id(),
+          client_id text not null,
+          event_id text not null,
+          event text not null,
+          campaign_id text,
+          payload text not null,
+          received_at timestamptz not null default now(),
+          primary key (client_id, event_id)
+        )`.execute(db);
+      await sql`create index event_outbox_commit_order on event_outbox (txid, seq)`.execute(db);
+      // Platform bookkeeping (one row per sink), not tenant data.
+      await sql`
+        create table event_outbox_cursors (
+          sink text primary key,
+          txid xid8 not null default '0'::xid8,
+          seq bigint not null default 0,
+          updated_at timestamptz not null default now()
+        )`.execute(db);
+      await sql`insert into event_outbox_cursors (sink) values ('clickhouse'), ('bus')`.execute(db);
+    },
+  },
+};

@@ -1,0 +1,126 @@
+import { type Kysely, sql } from 'kysely';
+
+export interface EventOutboxTable {
+  seq: number;
+  txid: string;
+  client_id: string;
+  event_id: string;
+  event: string;
+  campaign_id: string | null;
+  /** The enriched event as JSON text (stored as text: Postgres need not parse it). */
+  payload: string;
+  received_at: Date;
+}
+export interface EventOutboxCursorsTable {
+  sink: string;
+  txid: string;
+  seq: number;
+  updated_at: Date;
+}
+export interface EventTables {
+  event_outbox: EventOutboxTable;
+  event_outbox_cursors: EventOutboxCursorsTable;
+}
+type Db = Kysely<EventTables>;
+
+/** A consumer of the outbox; each keeps its own cursor. */
+export type Sink = 'clickhouse' | 'bus';
+
+export interface Cursor {
+  txid: string;
+  seq: number;
+}
+
+export interface OutboxRow {
+  seq: number;
+  txid: string;
+  client_id: string;
+  event_id: string;
+  event: string;
+  campaign_id: string | null;
+  /** The enriched event as JSON text; parsed only by sinks that need the object. */
+  payload: string;
+}
+
+export const outboxKey = (clientId: string, eventId: string): string => `${clientId}\u0000${eventId}`;
+
+/**
+ * Inserts many events in one statement (arrays unnested server-side: five parameters whatever the row
+ * count) and returns the keys actually inserted; the others were already there (duplicates).
+ */
+export async function insertEvents(
+  db: Db,
+  rows: { client_id: string; event_id: string; event: string; campaign_id: string | null; payload: string }[],
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const r = await sql<{ client_id: string; event_id: string }>`
+    insert into event_outbox (client_id, event_id, event, campaign_id, payload)
+    select * from unnest(
+      ${rows.map((x) => x.client_id)}::text[], ${rows.map((x) => x.event_id)}::text[],
+      ${rows.map((x) => x.event)}::text[], ${rows.map((x) => x.campaign_id)}::text[],
+      ${rows.map((x) => x.payload)}::text[])
+    on conflict (client_id, event_id) do nothing
+    returning client_id, event_id`.execute(db);
+  return new Set(r.rows.map((x) => outboxKey(x.client_id, x.event_id)));
+}
+
+// The drainer is a platform process reading every client's rows (the only cross-client reader); one
+// drainer per sink holds a session advisory lock, so rows are handed to a sink once, in commit order.
+export async function tryLockSink(conn: Db, sink: Sink): Promise<boolean> {
+  const r = await sql<{
+    ok: boolean;
+  }>`select pg_try_advisory_lock(hashtext(${`pulse.event_outbox.${sink}`})) as ok`.execute(conn);
+  return r.rows[0]?.ok === true;
+}
+
+export async function unlockSink(conn: Db, sink: Sink): Promise<void> {
+  await sql`select pg_advisory_unlock(hashtext(${`pulse.event_outbox.${sink}`}))`.execute(conn);
+}
+
+export async function readCursor(db: Db, sink: Sink): Promise<Cursor> {
+  const r =
+    await sql<Cursor>`select txid::text as txid, seq from event_outbox_cursors where sink = ${sink}`.execute(
+      db,
+    );
+  return r.rows[0] ?? { txid: '0', seq: 0 };
+}
+
+/**
+ * Rows after the cursor whose inserting transaction is older than every transaction still running:
+ * all of them are committed (or rolled back and absent), and no row can later appear before them.
+ */
+export async function readAfter(db: Db, cursor: Cursor, limit: number): Promise<OutboxRow[]> {
+  const r = await sql<OutboxRow>`
+    select o.seq, o.txid::text as txid, o.client_id, o.event_id, o.event, o.campaign_id, o.payload
+    from event_outbox o
+    where (o.txid, o.seq) > (${cursor.txid}::xid8, ${cursor.seq}::bigint)
+      and o.txid < pg_snapshot_xmin(pg_current_snapshot())
+    order by o.txid, o.seq
+    limit ${limit}`.execute(db);
+  return r.rows;
+}
+
+export async function advanceCursor(db: Db, sink: Sink, to: Cursor): Promise<void> {
+  await sql`update event_outbox_cursors set txid = ${to.txid}::xid8, seq = ${to.seq}, updated_at = now()
+            where sink = ${sink}`.execute(db);
+}
+
+/** Events a sink has not taken yet (including ones whose transaction is still settling). */
+export async function countAfter(db: Db, sink: Sink): Promise<number> {
+  const r = await sql<{ n: number }>`
+    select count(*)::int as n from event_outbox o, event_outbox_cursors c
+    where c.sink = ${sink} and (o.txid, o.seq) > (c.txid, c.seq)`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** Drops rows both sinks have taken, once older than the dedup window (replays after it count again). */
+export async function pruneTaken(db: Db, olderThan: Date, limit = 10_000): Promise<number> {
+  const r = await sql`
+    delete from event_outbox where seq in (
+      select o.seq from event_outbox o
+      where o.received_at < ${olderThan}
+        and not exists (select 1 from event_outbox_cursors c where (o.txid, o.seq) > (c.txid, c.seq))
+      order by o.txid, o.seq
+      limit ${limit})`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}

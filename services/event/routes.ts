@@ -1,0 +1,141 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { readApiKey } from '../platform/auth.ts';
+import { AppError } from '../platform/errors.ts';
+import { countryFromHeaders } from './enrich.ts';
+import {
+  authenticateIngest,
+  checkRateLimit,
+  checkSignature,
+  type IngestDeps,
+  ingestEvents,
+  type RequestInfo,
+} from './service.ts';
+import { SIGNATURE_HEADER } from './signature.ts';
+
+export const MAX_BATCH_EVENTS = 100;
+
+export interface RouteOptions {
+  /** Take the client IP from X-Forwarded-For (behind a load balancer). */
+  trustProxy: boolean;
+  maxBodyBytes: number;
+}
+
+type NodeEnv = { incoming?: { socket?: { remoteAddress?: string } } };
+
+/** POST /v1/events (one event) and POST /v1/events/batch (up to 100, per-event results). */
+export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
+  const limit = bodyLimit({
+    maxSize: opts.maxBodyBytes,
+    onError: () => {
+      throw new AppError('BAD_REQUEST', `request body larger than ${opts.maxBodyBytes} bytes`);
+    },
+  });
+  // Browsers post from clients' sites: any origin, no cookies (the key authenticates).
+  const corsMw = cors({
+    origin: '*',
+    allowMethods: ['POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type', 'Authorization', 'X-Api-Key'],
+    maxAge: 86_400,
+  });
+
+  return new Hono<{ Bindings: NodeEnv }>()
+    .use('/v1/events', corsMw)
+    .use('/v1/events/*', corsMw)
+    .post('/v1/events', limit, async (c) => {
+      const { principal, body, source } = await admit(c.req.raw, c.env, deps, false);
+      await checkRateLimit(deps, principal.clientId, 1);
+      const [r] = await ingestEvents(
+        deps,
+        principal,
+        [parse(body)],
+        facts(c.req.raw, c.env, opts, null),
+        source,
+      );
+      if (!r || r.status === 'rejected') {
+        throw new AppError('VALIDATION_FAILED', 'event is invalid', r?.errors ?? []);
+      }
+      return c.json(
+        r.status === 'duplicate'
+          ? { status: 'duplicate', event_id: r.event_id, message: 'already processed' }
+          : { status: 'accepted', event_id: r.event_id },
+        202,
+      );
+    })
+    .post('/v1/events/batch', limit, async (c) => {
+      const queryKey = c.req.query('key') ?? null;
+      const { principal, body, source } = await admit(c.req.raw, c.env, deps, queryKey !== null, queryKey);
+      const envelope = parse(body) as { events?: unknown; sent_at?: unknown };
+      const events = envelope?.events;
+      if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
+        throw new AppError('VALIDATION_FAILED', 'batch is invalid', [
+          { path: 'events', message: `must be an array of 1 to ${MAX_BATCH_EVENTS} events` },
+        ]);
+      }
+      await checkRateLimit(deps, principal.clientId, events.length);
+      const sentAt = typeof envelope.sent_at === 'string' ? envelope.sent_at : null;
+      const results = await ingestEvents(
+        deps,
+        principal,
+        events,
+        facts(c.req.raw, c.env, opts, sentAt),
+        source,
+      );
+      const count = (s: string) => results.filter((r) => r.status === s).length;
+      const summary = {
+        accepted: count('accepted'),
+        duplicates: count('duplicate'),
+        rejected: count('rejected'),
+        results,
+      };
+      // Nothing usable in the batch is a client error; otherwise the batch is accepted with per-event results.
+      if (summary.rejected === results.length) {
+        return c.json(
+          {
+            error: { code: 'VALIDATION_FAILED', message: 'every event in the batch is invalid' },
+            ...summary,
+          },
+          400,
+        );
+      }
+      return c.json(summary, 202);
+    });
+}
+
+async function admit(
+  req: Request,
+  _env: NodeEnv | undefined,
+  deps: IngestDeps,
+  fromUrl: boolean,
+  queryKey?: string | null,
+) {
+  const rawKey = fromUrl ? (queryKey ?? null) : readApiKey(req.headers);
+  const principal = await authenticateIngest(deps, rawKey, fromUrl);
+  const body = await req.text();
+  const source = checkSignature(principal, body, req.headers.get(SIGNATURE_HEADER), deps.now());
+  return { principal, body, source };
+}
+
+function parse(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new AppError('BAD_REQUEST', 'request body must be valid JSON');
+  }
+}
+
+function facts(
+  req: Request,
+  env: NodeEnv | undefined,
+  opts: RouteOptions,
+  sentAt: string | null,
+): RequestInfo {
+  const forwarded = opts.trustProxy ? req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  return {
+    ip: forwarded || env?.incoming?.socket?.remoteAddress || null,
+    userAgent: req.headers.get('user-agent'),
+    country: countryFromHeaders((n) => req.headers.get(n)),
+    sentAt,
+  };
+}

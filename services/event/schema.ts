@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import type { ValidateFunction } from 'ajv';
+import type { ErrorDetail } from '../platform/errors.ts';
+import { createAjv, toErrorDetails } from '../platform/validation.ts';
+
+/** schemas/event.schema.json, the one definition of an SDK event (editors, SDKs and this service). */
+export const eventSchema = JSON.parse(
+  readFileSync(new URL('../../schemas/event.schema.json', import.meta.url), 'utf8'),
+) as { $defs: { event_name: { enum: string[] }; event_categories: { const: Record<string, string[]> } } };
+
+/** Every event name the platform accepts. */
+export const EVENT_TYPES: readonly string[] = Object.freeze([...eventSchema.$defs.event_name.enum]);
+
+/** The fields of an incoming event the pipeline reads; the schema validates all the rest. */
+export interface IncomingEvent {
+  event: string;
+  event_id: string;
+  occurred_at?: string;
+  received_at?: string;
+  client_id?: string;
+  campaign_id?: string;
+  participant_id?: string;
+  anonymous_id?: string;
+  session_id?: string;
+  referral_id?: string;
+  properties?: Record<string, unknown>;
+  traits?: Record<string, unknown>;
+  context?: EventContext;
+  [key: string]: unknown;
+}
+
+export interface EventContext {
+  device?: Record<string, unknown>;
+  geo?: Record<string, unknown>;
+  marketing?: { utm?: Record<string, string>; [k: string]: unknown };
+  referral?: { code?: string; referrer_id?: string; [k: string]: unknown };
+  page?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export type EventCheck = { ok: true; event: IncomingEvent } | { ok: false; details: ErrorDetail[] };
+
+/** Compiles the schema once; `check` returns every failing field with a dotted path. */
+export function createEventValidator(): (value: unknown) => EventCheck {
+  const validate = createAjv().compile(eventSchema) as ValidateFunction<IncomingEvent>;
+  return (value) => {
+    if (validate(value)) return { ok: true, event: value };
+    // `if` only says "a then-branch failed" (the branch's own errors carry the paths); the root anyOf
+    // (an identity is required) is reported once, in words, instead of as two failed branches.
+    const all = validate.errors ?? [];
+    const identity = all.some((e) => e.schemaPath.startsWith('#/anyOf'));
+    const errors = all.filter((e) => e.keyword !== 'if' && !e.schemaPath.startsWith('#/anyOf'));
+    const details = toErrorDetails(errors);
+    if (identity)
+      details.push({
+        path: 'participant_id',
+        message: 'participant_id or anonymous_id is required',
+        expected: 'a value',
+      });
+    return { ok: false, details: dedupe(details) };
+  };
+}
+
+function dedupe(details: ErrorDetail[]): ErrorDetail[] {
+  const seen = new Set<string>();
+  return details.filter((d) => {
+    const k = `${d.path}|${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

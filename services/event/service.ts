@@ -1,0 +1,157 @@
+import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
+import { AppError, type ErrorDetail } from '../platform/errors.ts';
+import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
+import type { OutboxWriter } from './outbox-writer.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { EventCheck } from './schema.ts';
+import { verifySignature } from './signature.ts';
+import { parseUserAgent } from './user-agent.ts';
+
+/** What the HTTP layer knows about the request (the IP is hashed before anything else sees it). */
+export interface RequestInfo {
+  ip: string | null;
+  userAgent: string | null;
+  country: string | null;
+  sentAt: string | null;
+}
+
+export interface IngestDeps {
+  resolver: ApiKeyResolver;
+  rateLimiter: RateLimiter;
+  writer: OutboxWriter;
+  validate: (value: unknown) => EventCheck;
+  hashSecret: string;
+  now: () => Date;
+  /** Called after events were made durable (e.g. to nudge the drainer). */
+  onAccepted?: (count: number) => void;
+}
+
+export type EventOutcome = 'accepted' | 'duplicate' | 'rejected';
+
+export interface EventResult {
+  index: number;
+  event_id: string | null;
+  status: EventOutcome;
+  message?: string;
+  errors?: ErrorDetail[];
+}
+
+/**
+ * Steps 1–2 of the pipeline: the key (401 when missing or unknown), its kind, and the client's status
+ * (403 when not active). A key passed in the URL (sendBeacon cannot set headers) must be publishable: a
+ * secret key in a URL would end up in access logs.
+ */
+export async function authenticateIngest(
+  deps: Pick<IngestDeps, 'resolver'>,
+  rawKey: string | null,
+  fromUrl: boolean,
+): Promise<Principal> {
+  if (!rawKey)
+    throw new AppError('UNAUTHORIZED', 'missing API key (Authorization: Bearer <key>, X-Api-Key or ?key=)');
+  const principal = await deps.resolver.resolve(rawKey);
+  if (!principal) throw new AppError('UNAUTHORIZED', 'unknown or revoked API key');
+  if (principal.keyKind === 'admin') throw new AppError('FORBIDDEN', 'admin keys cannot send events');
+  if (fromUrl && principal.keyKind !== 'publishable')
+    throw new AppError('FORBIDDEN', 'only publishable keys may be passed as ?key=');
+  if (principal.clientStatus !== 'active')
+    throw new AppError('CLIENT_INACTIVE', `client is ${principal.clientStatus}`);
+  return principal;
+}
+
+/** Secret keys send server-side events, which must carry a valid HMAC signature of the raw body. */
+export function checkSignature(
+  principal: Principal,
+  body: string,
+  header: string | null,
+  now: Date,
+): EventSource {
+  if (principal.keyKind !== 'secret') return 'sdk';
+  if (!principal.signingSecret) throw new AppError('BAD_SIGNATURE', 'this key has no signing secret');
+  const check = verifySignature(principal.signingSecret, body, header, Math.floor(now.getTime() / 1000));
+  if (!check.ok) throw new AppError('BAD_SIGNATURE', check.reason);
+  return 'server';
+}
+
+/** Step 3: one token per event from the client's bucket; 429 with Retry-After (seconds) when empty. */
+export async function checkRateLimit(
+  deps: Pick<IngestDeps, 'rateLimiter'>,
+  clientId: string,
+  cost: number,
+): Promise<void> {
+  const d = await deps.rateLimiter.take(clientId, cost);
+  if (!d.allowed) {
+    const seconds = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
+    throw new AppError('RATE_LIMITED', `rate limit exceeded; retry in ${seconds}s`, [], {
+      'Retry-After': String(seconds),
+    });
+  }
+}
+
+/**
+ * Steps 4–7 for a list of events: schema (per event), tenant check, enrichment, then the durable accept
+ * in the outbox, whose unique key is the dedup. Answers per event; nothing is acknowledged before commit.
+ */
+export async function ingestEvents(
+  deps: IngestDeps,
+  principal: Principal,
+  raw: unknown[],
+  request: RequestInfo,
+  source: EventSource,
+): Promise<EventResult[]> {
+  const facts: RequestFacts = {
+    ipHash: request.ip ? hashIp(deps.hashSecret, request.ip) : null,
+    userAgent: request.userAgent,
+    parsedUserAgent: parseUserAgent(request.userAgent),
+    country: request.country,
+    sentAt: request.sentAt,
+  };
+  const now = deps.now();
+  const receivedAt = now.toISOString();
+  const results: EventResult[] = [];
+  const toWrite: { index: number; event: EnrichedEvent }[] = [];
+  raw.forEach((value, index) => {
+    const check = deps.validate(value);
+    const eventId = idOf(value);
+    if (!check.ok) {
+      results[index] = { index, event_id: eventId, status: 'rejected', errors: check.details };
+      return;
+    }
+    if (check.event.client_id !== undefined && check.event.client_id !== principal.clientId) {
+      results[index] = {
+        index,
+        event_id: eventId,
+        status: 'rejected',
+        errors: [
+          { path: 'client_id', message: 'does not match the API key', expected: 'the key’s client id' },
+        ],
+      };
+      return;
+    }
+    const event = enrichEvent(check.event, facts, { clientId: principal.clientId, source, now, receivedAt });
+    toWrite.push({ index, event });
+  });
+  if (toWrite.length > 0) {
+    let inserted: boolean[];
+    try {
+      inserted = await deps.writer.write(toWrite.map((w) => w.event));
+    } catch (err) {
+      // Not durable, so not accepted: the SDKs retry on 503 with the same event ids.
+      throw new AppError('UPSTREAM_UNAVAILABLE', `event store unavailable: ${(err as Error).message}`);
+    }
+    let fresh = 0;
+    toWrite.forEach((w, i) => {
+      const isNew = inserted[i] === true;
+      if (isNew) fresh++;
+      results[w.index] = isNew
+        ? { index: w.index, event_id: w.event.event_id, status: 'accepted' }
+        : { index: w.index, event_id: w.event.event_id, status: 'duplicate', message: 'already processed' };
+    });
+    if (fresh > 0) deps.onAccepted?.(fresh);
+  }
+  return results;
+}
+
+function idOf(value: unknown): string | null {
+  const id = (value as { event_id?: unknown } | null)?.event_id;
+  return typeof id === 'string' ? id.slice(0, 64) : null;
+}

@@ -1,0 +1,26 @@
+import { after, before } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
+import { busContract } from './contract.ts';
+import type { InspectableBus } from './inspect.ts';
+import { busMigrations, createPostgresBus } from './postgres-bus.ts';
+
+let tdb: TestDatabase;
+let bus: InspectableBus;
+
+before(async () => {
+  tdb = await createTestDatabase({ bus: busMigrations });
+  bus = createPostgresBus({
+    db: tdb.db,
+    listenUrl: tdb.url,
+    pollMs: 200,
+    retryBaseMs: 50,
+    visibilityMs: 5_000,
+  });
+});
+
+after(async () => {
+  await bus.close();
+  await tdb.drop();
+});
+
+busContract('postgres bus', () => bus, { quietMs: 300 });
