@@ -147,7 +147,7 @@ export function routedEvents(plan: Plan): Set<string> {
 }
 
 /** Events the plan or any child it calls waits for (children receive them through the parent). */
-function waitedFor(plan: Plan): Set<string> {
+export function waitedFor(plan: Plan): Set<string> {
   let names = waitsCache.get(plan);
   if (!names) {
     names = new Set(plan.waitsFor);

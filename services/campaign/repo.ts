@@ -1,5 +1,6 @@
 import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
 import type { Plan } from '../../engine/plan.ts';
+import { waitedFor } from '../../engine/router.ts';
 
 export type CampaignStatus = 'draft' | 'active' | 'paused' | 'ended';
 
@@ -101,7 +102,8 @@ export async function appendVersion(
         plan_hash: v.plan.hash,
         settings: JSON.stringify(v.plan.settings) as unknown as Record<string, unknown>,
         trigger_events: v.plan.trigger.events,
-        waits_for: v.plan.waitsFor,
+        // Children's waits too: a parent journey forwards those events to the child it called.
+        waits_for: [...waitedFor(v.plan)],
         deployed_by: v.deployedBy,
       })
       .execute();
