@@ -23,10 +23,13 @@ import { createTestDatabase } from '../test/support/postgres.ts';
  * Ingest benchmark, loopback only, bounded in time. Two servers run in their own processes (so the load
  * generator does not share their event loop): the in-memory ceiling (same Hono + JSON parse + ajv
  * validation of the same batches into an array, no I/O) and the real durable endpoint (API key, Redis
- * rate limit, schema, enrichment, Postgres outbox commit before 202, drainer to ClickHouse and the bus).
+ * rate limit, schema, enrichment, Postgres outbox commit before 202), with the drainer (ClickHouse and
+ * the Postgres bus) running meanwhile as its own worker process.
  * Then it waits for the drainer and checks that ClickHouse holds exactly the events that were accepted.
  *
  *   npm run bench:ingest [-- --seconds 10 --connections 32]
+ * Diagnostics: BENCH_PROFILE=1 (CPU profile of the HTTP server into /tmp/prof), BENCH_INFLIGHT=<n>
+ * (outbox statements in flight), BENCH_NO_REDIS=1 (in-process rate limiter).
  */
 type AutocannonResult = {
   latency: { p50: number; p99: number; average: number };
@@ -107,13 +110,11 @@ async function runCeilingServer(): Promise<void> {
   listen(app.fetch);
 }
 
+/** The HTTP side: key, rate limit (Redis), schema, enrichment, outbox commit, 202. */
 async function runDurableServer(): Promise<void> {
   const env = process.env;
   const db = createDb(env.BENCH_DATABASE_URL!, 16);
-  const ch = createClickHouse(env.BENCH_CLICKHOUSE_URL!, env.BENCH_CLICKHOUSE_DB!);
   const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const bus = createPostgresBus({ db, listenUrl: env.BENCH_DATABASE_URL! });
-  const drainer = createEventDrainer({ db, ch, bus, log: (m, e) => console.error(m, e) });
   const cm = createClientManagement(db, { hashSecret: 'bench' });
   const app = createEventApp({
     db,
@@ -122,14 +123,30 @@ async function runDurableServer(): Promise<void> {
     ...(env.BENCH_NO_REDIS ? {} : { redis }),
     rateLimit: { capacity: 10_000_000, refillPerSecond: 10_000_000 },
     ...(env.BENCH_INFLIGHT ? { outbox: { maxInflight: Number(env.BENCH_INFLIGHT) } } : {}),
-    onAccepted: (n) => drainer.nudge(n),
   });
-  if (!env.BENCH_NO_DRAINER) drainer.start();
   listen(app.fetch);
+  process.on('SIGTERM', async () => {
+    await Promise.all([db.destroy(), redis.quit()]);
+    process.exit(0);
+  });
+}
+
+/**
+ * The drainer as its own worker process (its production shape: it scales and fails apart from the
+ * HTTP replicas): outbox → ClickHouse every 5 s or 5 000 rows, outbox → Postgres bus every 100 ms.
+ */
+async function runDrainer(): Promise<void> {
+  const env = process.env;
+  const db = createDb(env.BENCH_DATABASE_URL!, 4);
+  const ch = createClickHouse(env.BENCH_CLICKHOUSE_URL!, env.BENCH_CLICKHOUSE_DB!);
+  const bus = createPostgresBus({ db, listenUrl: env.BENCH_DATABASE_URL! });
+  const drainer = createEventDrainer({ db, ch, bus, log: (m, e) => console.error(m, e) });
+  drainer.start();
+  console.log(JSON.stringify({ port: 0 }));
   process.on('SIGTERM', async () => {
     await drainer.stop();
     await bus.close();
-    await Promise.all([db.destroy(), ch.close(), redis.quit()]);
+    await Promise.all([db.destroy(), ch.close()]);
     process.exit(0);
   });
 }
@@ -225,11 +242,13 @@ async function main(): Promise<void> {
   const tch = await createTestClickHouse(createEventsTable);
   const cm = createClientManagement(tdb.db, { hashSecret: 'bench' });
   const { client, publishable } = await cm.createClient({ name: 'Bench' });
-  const durable = await startServer('durable', {
+  const benchEnv = {
     BENCH_DATABASE_URL: tdb.url,
     BENCH_CLICKHOUSE_URL: tch.url,
     BENCH_CLICKHOUSE_DB: tch.database,
-  });
+  };
+  const durable = await startServer('durable', benchEnv);
+  const drainer = await startServer('drainer', benchEnv);
   try {
     await load(durable.port, publishable.key, warm, connections);
     const d = await load(durable.port, publishable.key, seconds, connections);
@@ -275,6 +294,7 @@ async function main(): Promise<void> {
     if (!ok) process.exitCode = 1;
   } finally {
     await stop(durable.child);
+    await stop(drainer.child);
     await tch.drop();
     await tdb.drop();
   }
@@ -283,4 +303,5 @@ async function main(): Promise<void> {
 const mode = process.argv.includes('--server') ? process.argv[process.argv.indexOf('--server') + 1] : null;
 if (mode === 'ceiling') await runCeilingServer();
 else if (mode === 'durable') await runDurableServer();
+else if (mode === 'drainer') await runDrainer();
 else await main();

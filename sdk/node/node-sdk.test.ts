@@ -135,7 +135,10 @@ test('a wrong signing secret is refused (401) without retrying', async () => {
   const t0 = Date.now();
   // With a 2 s base delay, a single retry would take longer than the bound below.
   await assert.rejects(
-    client({ signingSecret: 'whsec_wrong', baseDelayMs: 2_000 }).track({ event: 'user_logged_in', participant_id: 'u' }),
+    client({ signingSecret: 'whsec_wrong', baseDelayMs: 2_000 }).track({
+      event: 'user_logged_in',
+      participant_id: 'u',
+    }),
     (e: PulseError) => e instanceof PulseError && e.status === 401 && e.code === 'BAD_SIGNATURE',
   );
   assert.ok(Date.now() - t0 < 1_000, 'no retry on 401');

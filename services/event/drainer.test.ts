@@ -139,3 +139,31 @@ test('a ClickHouse outage loses nothing: events wait in the outbox and land exac
   assert.equal(Number(n), before.rows + 120);
   assert.equal(published.length, before.rows + 120, 'each event published once');
 });
+
+test('restarts and a second drainer never write a row twice (advisory lock + persisted cursor)', async () => {
+  await drainer.settle();
+  const before = await chCounts();
+  await drainer.stop();
+  for (let i = 0; i < 5; i++) await sendBatch(Array.from({ length: 10 }, () => sampleEvent()));
+  const opts = {
+    db: tdb.db,
+    ch: chViaProxy,
+    bus,
+    clickhouse: { intervalMs: 100, batchRows: 7 },
+    busSink: { intervalMs: 100, batchRows: 7 },
+    log: () => {},
+  };
+  const a = createEventDrainer(opts);
+  const b = createEventDrainer(opts);
+  a.start();
+  b.start();
+  for (let i = 0; i < 5; i++) await sendBatch(Array.from({ length: 10 }, () => sampleEvent()));
+  await a.settle(20_000);
+  await a.stop();
+  await b.stop();
+  const after = await chCounts();
+  assert.equal(after.rows, before.rows + 100);
+  assert.equal(after.unique, before.rows + 100);
+  await waitFor(() => published.length === before.rows + 100, 'every event published once');
+  drainer.start();
+});

@@ -51,6 +51,12 @@ export interface EventDrainer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A ClickHouse server exception (numeric code) means the data was refused; socket errors mean an outage. */
+function isDataRejection(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^\d+$/.test(code);
+}
+
 /** JSON kept as text until serialised: `JSON.stringify` calls `toJSON`, so nothing parses it before then. */
 class JsonText {
   constructor(private readonly text: string) {}
@@ -116,6 +122,9 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
 
   async function runSink(sink: Sink): Promise<void> {
     let failures = 0;
+    // Shrinks while a sink rejects the data itself (not an outage), to isolate the offending row: every
+    // row before it still gets through, and the log names the row that holds the sink back.
+    let limit = cfg[sink].batchRows;
     while (!stopped) {
       try {
         await db.connection().execute(async (conn) => {
@@ -123,23 +132,30 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
           try {
             let cursor = await readCursor(conn, sink);
             while (!stopped) {
-              const rows = await readAfter(conn, cursor, cfg[sink].batchRows);
+              const rows = await readAfter(conn, cursor, limit);
               if (rows.length > 0) {
                 try {
                   await write[sink](rows);
                 } catch (err) {
                   failures++;
-                  log(`${sink} write of ${rows.length} rows failed (attempt ${failures}); will retry`, err);
+                  const rejected = isDataRejection(err);
+                  if (rejected) limit = Math.max(1, limit >> 1);
+                  const which = rows.length === 1 ? ` (outbox seq ${rows[0]?.seq})` : '';
+                  log(
+                    `${sink} write of ${rows.length} rows${which} failed (attempt ${failures}); will retry`,
+                    err,
+                  );
                   await sleep(Math.min(max, base * 2 ** Math.min(failures - 1, 16)));
                   continue;
                 }
+                limit = Math.min(cfg[sink].batchRows, limit * 2);
                 // Advanced only after the sink has the rows: a crash in between re-sends them, which the
                 // ClickHouse engine (ReplacingMergeTree by event id) and the bus (idempotent ids) absorb.
                 const last = rows[rows.length - 1]!;
                 cursor = { txid: last.txid, seq: last.seq };
                 await advanceCursor(conn, sink, cursor);
                 failures = 0;
-                if (rows.length === cfg[sink].batchRows) continue;
+                if (rows.length === limit || rows.length === cfg[sink].batchRows) continue;
               }
               await waitForWork(sink);
             }

@@ -267,3 +267,30 @@ describe('server-side events signed with HMAC', () => {
     }
   });
 });
+
+describe('with the real client-management key resolver', () => {
+  test('202 for an active client, 403 once suspended, 401 for an unknown key', async () => {
+    const { migrations: cmMigrations } = await import('../client-management/migrations/index.ts');
+    const { createClientManagement } = await import('../client-management/service.ts');
+    const cdb = await createTestDatabase({ 'client-management': cmMigrations, event: migrations });
+    try {
+      const cm = createClientManagement(cdb.db, { hashSecret: 'h' });
+      const { client, publishable } = await cm.createClient({ name: 'Acme' });
+      const real = createEventApp({ db: cdb.db, resolver: cm.resolver, hashSecret: 'h' });
+      const send = (key: string) =>
+        real.request('/v1/events', {
+          method: 'POST',
+          body: JSON.stringify(sampleEvent()),
+          headers: { authorization: `Bearer ${key}` },
+        });
+      assert.equal((await send(publishable.key)).status, 202);
+      await cm.setStatus(client.id, 'suspended');
+      const suspended = await send(publishable.key);
+      assert.equal(suspended.status, 403);
+      assert.equal(((await suspended.json()) as any).error.code, 'CLIENT_INACTIVE');
+      assert.equal((await send(`${publishable.key}x`)).status, 401);
+    } finally {
+      await cdb.drop();
+    }
+  });
+});

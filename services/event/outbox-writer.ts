@@ -51,20 +51,14 @@ export function createOutboxWriter(
 
   async function flush(batch: Waiting[]): Promise<void> {
     // The same event twice in one statement: the first occurrence decides, later ones are duplicates.
-    const firstIndex = new Map<string, number>();
-    const rows: Parameters<typeof insertEvents>[1] = [];
+    const seen = new Set<string>();
+    const rows: EnrichedEvent[] = [];
     for (const w of batch) {
       for (const e of w.events) {
         const key = outboxKey(e.client_id, e.event_id);
-        if (firstIndex.has(key)) continue;
-        firstIndex.set(key, rows.length);
-        rows.push({
-          client_id: e.client_id,
-          event_id: e.event_id,
-          event: e.event,
-          campaign_id: e.campaign_id ?? null,
-          payload: JSON.stringify(e),
-        });
+        if (seen.has(key)) continue;
+        seen.add(key);
+        rows.push(e);
       }
     }
     try {

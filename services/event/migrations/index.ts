@@ -12,6 +12,8 @@ export const migrations: Record<string, Migration> = {
       // rows whose transaction is older than the oldest one still running (pg_snapshot_xmin) means a
       // row can never appear behind a cursor later — the gap problem of a plain sequence cursor, where a
       // lower seq commits after a higher one. Rows leave after the dedup window once both cursors passed.
+      // Operational note: the snapshot xmin is cluster-wide, so a session left idle in a transaction
+      // anywhere on the server delays (never loses) draining; set idle_in_transaction_session_timeout.
       await sql`
         create table event_outbox (
           seq bigserial,
