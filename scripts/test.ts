@@ -55,6 +55,15 @@ function summary(): string | undefined {
   return `${count('pass')} passed, ${count('fail') + count('cancelled')} failed${skipped ? `, ${skipped} skipped` : ''}`;
 }
 
+/** The SDK's browser tests drive Debian's Chromium (never a downloaded browser); install it once. */
+async function ensureChromium(): Promise<void> {
+  if (existsSync('/usr/bin/chromium')) return;
+  const { aptInstall } = await import('./stack/apt.ts');
+  const log = join(REPO_ROOT, '.data', 'logs', 'chromium-install.log');
+  console.log(`test: installing Debian chromium for the browser tests (log ${relative(REPO_ROOT, log)})`);
+  await aptInstall('chromium', ['chromium'], log);
+}
+
 async function main(argv: string[]): Promise<number> {
   const began = performance.now();
   ensureNodeModules();
@@ -67,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const info = await stackUp();
+  await ensureChromium();
   console.log(`test: running ${files.length} file(s)`);
   rmSync(TAP_FILE, { force: true });
   const args = [

@@ -181,7 +181,7 @@ test('the referral widget loads as a separate chunk, renders in a Shadow DOM and
     await page.locator('#widget-slot .list li').waitFor();
     assert.equal(
       await page.locator('#widget-slot .list li').first().textContent(),
-      '10 USD credit (fulfilled)',
+      '10 USD store credit (approved)',
     );
     await page.locator('#widget-slot button.copy').click();
     await page.locator('#widget-slot button.copy', { hasText: 'Copied!' }).waitFor();
@@ -192,7 +192,7 @@ test('the referral widget loads as a separate chunk, renders in a Shadow DOM and
   });
 });
 
-test('the widget renders gracefully when the rewards endpoint answers 404', async () => {
+test('the widget renders gracefully for a participant with no rewards yet', async () => {
   await withPage(async (page) => {
     await page.goto(`${server.origin}/app`);
     await page.waitForFunction(() => typeof (window as any).Pulse?.ids === 'function');

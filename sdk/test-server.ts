@@ -11,6 +11,12 @@ import { createEventApp } from '../services/event/index.ts';
 import { migrations as eventMigrations } from '../services/event/migrations/index.ts';
 import type { RateLimiter } from '../services/event/rate-limit.ts';
 import { renderEmbedSnippet } from '../services/event/snippet.ts';
+import {
+  createRewardApp,
+  createRewardService,
+  registerProgram,
+  migrations as rewardMigrations,
+} from '../services/reward/index.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -40,11 +46,15 @@ export interface SdkTestServer {
 
 /**
  * One HTTP server on loopback hosting the real event app (real Postgres, the real client-management key
- * resolver), the built SDK files, and the test pages with the embed snippet in them. A stand-in rewards
- * route answers for `user_rewarded` only (everyone else gets the 404 the widget must survive).
+ * resolver, the real reward service), the built SDK files, and the test pages with the embed snippet in
+ * them. Only `user_rewarded` has a reward; everyone else gets an empty list.
  */
 export async function startSdkTestServer(opts: { rateLimiter?: RateLimiter } = {}): Promise<SdkTestServer> {
-  const tdb = await createTestDatabase({ 'client-management': cmMigrations, event: eventMigrations });
+  const tdb = await createTestDatabase({
+    'client-management': cmMigrations,
+    event: eventMigrations,
+    reward: rewardMigrations,
+  });
   const cm = createClientManagement(tdb.db, { hashSecret: 'sdk-test' });
   const { client, publishable, secret } = await cm.createClient({ name: 'Shop' });
   const requests: SeenRequest[] = [];
@@ -57,6 +67,36 @@ export async function startSdkTestServer(opts: { rateLimiter?: RateLimiter } = {
     resolver: cm.resolver,
     hashSecret: 'sdk-test',
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+  });
+  // The real reward service answers the widget; one participant has a reward, everyone else none.
+  const rewardService = createRewardService({ db: tdb.db });
+  const rewards = createRewardApp({
+    db: tdb.db,
+    resolver: cm.resolver,
+    internalToken: 'sdk-test',
+    service: rewardService,
+  });
+  await registerProgram(tdb.db, {
+    clientId: client.id,
+    campaignId: 'cmp_widget',
+    version: 1,
+    status: 'active',
+    rewards: {
+      welcome: {
+        type: 'single',
+        side: 'referee',
+        give: { category: 'store_credit', amount: 10, currency: 'USD' },
+      },
+    },
+  });
+  await rewardService.allocate({
+    clientId: client.id,
+    campaignId: 'cmp_widget',
+    version: 1,
+    rule: 'welcome',
+    side: 'referee',
+    participantId: 'user_rewarded',
+    idempotencyKey: 'sdk-test/user_rewarded',
   });
   const page = async (name: string) => {
     const html = await readFile(`${ROOT}sdk/test-pages/${name}.html`, 'utf8');
@@ -80,17 +120,7 @@ export async function startSdkTestServer(opts: { rateLimiter?: RateLimiter } = {
       });
       await next();
     })
-    .get('/v1/participants/:id/rewards', (c) =>
-      c.req.param('id') === 'user_rewarded'
-        ? c.json(
-            { rewards: [{ category: 'credit', amount: 10, currency: 'USD', status: 'fulfilled' }] },
-            200,
-            { 'access-control-allow-origin': '*' },
-          )
-        : c.json({ error: { code: 'NOT_FOUND', message: 'no rewards' } }, 404, {
-            'access-control-allow-origin': '*',
-          }),
-    )
+    .route('/', rewards)
     .route('/', events)
     .get('/sdk/:file', async (c) => {
       const file = c.req.param('file');

@@ -9,13 +9,14 @@ export interface WidgetHost {
   track: (event: string, properties?: Record<string, unknown>) => string;
 }
 
+/** A reward as the reward service lists it (`GET /v1/reward-participants/:id/rewards`). */
 interface Reward {
-  description?: string;
-  category?: string;
-  amount?: number;
-  currency?: string;
-  status?: string;
-  percent?: number;
+  description?: string | null;
+  category?: string | null;
+  amount?: number | null;
+  currency?: string | null;
+  state?: string | null;
+  percent?: number | null;
 }
 
 const CSS = `:host{all:initial;font:14px/1.4 system-ui,sans-serif;color:#1b1b1f}
@@ -96,7 +97,7 @@ export async function mountWidget(o: WidgetOptions, host: WidgetHost): Promise<H
 async function loadRewards(host: WidgetHost): Promise<Reward[]> {
   if (!host.participant) return [];
   const res = await fetch(
-    `${host.endpoint.replace(/\/$/, '')}/v1/participants/${encodeURIComponent(host.participant)}/rewards?key=${encodeURIComponent(host.key)}`,
+    `${host.endpoint.replace(/\/$/, '')}/v1/reward-participants/${encodeURIComponent(host.participant)}/rewards?key=${encodeURIComponent(host.key)}`,
     { credentials: 'omit' },
   );
   if (res.status === 404) return [];
@@ -108,10 +109,10 @@ async function loadRewards(host: WidgetHost): Promise<Reward[]> {
 function label(r: Reward): string {
   const what =
     r.description ??
-    (r.amount !== undefined
-      ? `${r.amount} ${r.currency ?? ''} ${r.category ?? ''}`
-      : r.percent !== undefined
+    (r.amount != null
+      ? `${r.amount} ${r.currency ?? ''} ${(r.category ?? '').replace(/_/g, ' ')}`
+      : r.percent != null
         ? `${r.percent}% ${r.category ?? 'off'}`
         : (r.category ?? 'reward'));
-  return `${what.replace(/\s+/g, ' ').trim()}${r.status ? ` (${r.status})` : ''}`;
+  return `${what.replace(/\s+/g, ' ').trim()}${r.state ? ` (${r.state.toLowerCase()})` : ''}`;
 }

@@ -53,11 +53,18 @@ export function authenticate(
   opts: AuthOptions,
 ): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const raw = readApiKey(c.req.raw.headers);
+    const headerKey = readApiKey(c.req.raw.headers);
+    // Browsers cannot set headers on sendBeacon or on a widget's simple GET, so publishable keys (public
+    // by design) may come as `?key=`; a secret key in a URL would land in logs, so it is refused.
+    const queryKey = !headerKey && opts.kinds.includes('publishable') ? (c.req.query('key') ?? null) : null;
+    const raw = headerKey ?? queryKey;
     if (!raw)
       throw new AppError('UNAUTHORIZED', 'missing API key (Authorization: Bearer <key> or X-Api-Key)');
     const principal = await resolver.resolve(raw);
     if (!principal) throw new AppError('UNAUTHORIZED', 'unknown or revoked API key');
+    if (queryKey && principal.keyKind !== 'publishable') {
+      throw new AppError('UNAUTHORIZED', 'only publishable keys may be passed in the URL');
+    }
     if (!opts.kinds.includes(principal.keyKind)) {
       throw new AppError('FORBIDDEN', `a ${principal.keyKind} key cannot call this endpoint`);
     }

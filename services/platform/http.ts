@@ -1,4 +1,4 @@
-import type { Context, Hono } from 'hono';
+import type { Context, Env, Hono, Schema } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, isAppError } from './errors.ts';
 
@@ -14,7 +14,9 @@ export function errorResponse(err: unknown, c: Context): Response {
 }
 
 /** Installs the shared error handler and a JSON 404 on an app. */
-export function withErrorHandling<T extends Hono>(app: T): T {
+export function withErrorHandling<E extends Env, S extends Schema, B extends string>(
+  app: Hono<E, S, B>,
+): Hono<E, S, B> {
   app.onError(errorResponse);
   app.notFound((c) =>
     c.json(new AppError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`).toJSON(), 404),

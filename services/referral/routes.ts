@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import { sdkCors } from '../platform/cors.ts';
 import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
 import { readJson } from '../platform/http.ts';
@@ -99,6 +100,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
 /** What a client's server (secret key) or the SDK (publishable key) may read. */
 export function createReferralRoutes(db: Db, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
+    .use('/codes/*', sdkCors())
     .get('/codes/:code', authenticate(resolver, { kinds: ['publishable', 'secret'] }), async (c) => {
       const code = await repo.findCode(db, c.get('principal').clientId, c.req.param('code').toUpperCase());
       // Publishable keys are public: say only whether the code is valid, never who owns it.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import { sdkCors } from '../platform/cors.ts';
 import { AppError } from '../platform/errors.ts';
 import { readJson } from '../platform/http.ts';
 import { assertValid } from '../platform/validation.ts';
@@ -66,6 +67,9 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
   const actor = (p: AuthVariables['principal']) => `key:${p.keyId}`;
 
   return new Hono<{ Variables: AuthVariables }>()
+    .use('/reward-participants/*', sdkCors())
+    .use('/reward-leaderboards/*', sdkCors())
+    .use('/rewards/:rewardId/claim', sdkCors())
     .get('/reward-participants/:participantId/rewards', sdk, async (c) => {
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
         participantId: c.req.param('participantId'),

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Hono } from 'hono';
+import {
+  type ApiKeyResolver,
+  type AuthVariables,
+  authenticate,
+  type Principal,
+  roleAtLeast,
+} from './auth.ts';
+import { withErrorHandling } from './http.ts';
+
+const principals: Record<string, Principal> = {
+  pk_live: { clientId: 'c1', clientStatus: 'active', keyKind: 'publishable', keyId: 'k1', role: null },
+  sk_live: { clientId: 'c1', clientStatus: 'active', keyKind: 'secret', keyId: 'k2', role: 'viewer' },
+  sk_gone: { clientId: 'c2', clientStatus: 'suspended', keyKind: 'secret', keyId: 'k3', role: 'owner' },
+};
+const resolver: ApiKeyResolver = { resolve: async (raw) => principals[raw] ?? null };
+
+function app(opts: Parameters<typeof authenticate>[1]) {
+  return withErrorHandling(
+    new Hono<{ Variables: AuthVariables }>().get('/x', authenticate(resolver, opts), (c) =>
+      c.json({ client: c.get('principal').clientId }),
+    ),
+  );
+}
+const code = async (res: Response) => ((await res.json()) as { error?: { code: string } }).error?.code;
+
+describe('authenticate', () => {
+  it('accepts a publishable key in the URL (beacons, widgets) but never a secret one', async () => {
+    const sdk = app({ kinds: ['publishable', 'secret'] });
+    assert.equal((await sdk.request('/x?key=pk_live')).status, 200);
+    const leaked = await sdk.request('/x?key=sk_live');
+    assert.deepEqual([leaked.status, await code(leaked)], [401, 'UNAUTHORIZED']);
+    assert.equal((await sdk.request('/x', { headers: { authorization: 'Bearer sk_live' } })).status, 200);
+    const portalOnly = app({ kinds: ['secret'] });
+    assert.equal(
+      (await portalOnly.request('/x?key=pk_live')).status,
+      401,
+      'no URL keys where publishable keys are not accepted',
+    );
+  });
+
+  it('answers 401 for missing or unknown keys, 403 for wrong kind, role or an inactive client', async () => {
+    const a = app({ kinds: ['secret'], role: 'manager' });
+    assert.equal((await a.request('/x')).status, 401);
+    assert.equal((await a.request('/x', { headers: { 'x-api-key': 'nope' } })).status, 401);
+    const low = await a.request('/x', { headers: { 'x-api-key': 'sk_live' } });
+    assert.deepEqual([low.status, await code(low)], [403, 'FORBIDDEN']);
+    const inactive = await a.request('/x', { headers: { 'x-api-key': 'sk_gone' } });
+    assert.deepEqual([inactive.status, await code(inactive)], [403, 'CLIENT_INACTIVE']);
+    const wrongKind = await a.request('/x', { headers: { authorization: 'Bearer pk_live' } });
+    assert.deepEqual([wrongKind.status, await code(wrongKind)], [403, 'FORBIDDEN']);
+  });
+
+  it('orders roles', () => {
+    assert.ok(roleAtLeast('owner', 'admin'));
+    assert.ok(!roleAtLeast('analyst', 'manager'));
+    assert.ok(!roleAtLeast(null, 'viewer'));
+  });
+});
