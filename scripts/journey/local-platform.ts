@@ -22,13 +22,16 @@ export async function startLocalPlatform(
   const smtp = await startTestSmtpServer();
   // A task queue of its own per run, so a stale worker from another process never takes our journeys.
   const taskQueue = `pulse-local-${process.pid}-${Date.now().toString(36)}`;
+  // The port is chosen before start so that share links (PULSE_PUBLIC_URL) point at this very server.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const config = loadConfig({
     ...env,
     SMTP_PORT: String(smtp.port),
     PULSE_TASK_QUEUE: taskQueue,
-    PORT: env.PORT ?? '3000',
+    PORT: String(port),
+    PULSE_PUBLIC_URL: env.PULSE_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
   });
-  const runtime = await startRuntime({ config, port: 0 });
+  const runtime = await startRuntime({ config, port });
   const admin = await runtime.platform.clientManagement.issueKey(null, 'admin');
   return {
     runtime,

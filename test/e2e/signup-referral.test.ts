@@ -5,8 +5,8 @@ import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/lo
 import { type JourneyReport, runSignupReferralJourney } from '../../scripts/journey/signup-referral.ts';
 import { serviceMigrations } from '../../services/migrations.ts';
 import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
-import { type TestClickHouse, createTestClickHouse } from '../support/clickhouse.ts';
-import { type TestDatabase, createTestDatabase } from '../support/postgres.ts';
+import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
 const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
 
@@ -24,7 +24,11 @@ describe('complete referral journey (signup)', () => {
     // Fresh databases of its own: the journey never depends on what earlier runs left behind.
     pg = await createTestDatabase(serviceMigrations);
     ch = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
-    platform = await startLocalPlatform({ ...process.env, DATABASE_URL: pg.url, CLICKHOUSE_DATABASE: ch.database });
+    platform = await startLocalPlatform({
+      ...process.env,
+      DATABASE_URL: pg.url,
+      CLICKHOUSE_DATABASE: ch.database,
+    });
     report = await runSignupReferralJourney({
       baseUrl: platform.runtime.url,
       adminKey: platform.adminKey,
