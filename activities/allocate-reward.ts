@@ -36,6 +36,7 @@ export function createAllocateReward(deps: {
         reason: r.reason,
         segment: r.segment,
         fulfilment: r.fulfilment,
+        label: r.label,
       };
     });
 }

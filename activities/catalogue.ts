@@ -236,6 +236,10 @@ export const catalogue = {
         reason: { type: ['string', 'null'] },
         segment: { type: ['string', 'null'] },
         fulfilment: { enum: ['auto', 'claim', 'approval'] },
+        label: {
+          description: 'What the participant gets, in words, e.g. "$20.00 store credit"',
+          type: ['string', 'null'],
+        },
       },
     },
   },

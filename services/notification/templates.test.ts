@@ -152,6 +152,7 @@ const OUTPUT_SAMPLES: Partial<Record<ActivityName, Record<string, unknown>>> = {
     reason: 'friend signed up',
     segment: null,
     fulfilment: 'auto',
+    label: '$20.00 store credit',
   },
   GenerateReferralAssets: { code: 'ANNA2345', link: 'https://acme.test/r/cli_acme/ANNA2345' },
   CheckMilestone: { count: 5, reached: [5], reward_ids: ['rwd_m5'] },

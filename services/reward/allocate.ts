@@ -1,6 +1,7 @@
 import { newId } from '../platform/ids.ts';
 import { type Assessment, assess, type Side } from './assess.ts';
 import type { RewardDeps } from './deps.ts';
+import { describeReward } from './describe.ts';
 import type { RejectionReason } from './reasons.ts';
 import type { RewardValue } from './rules.generated.ts';
 import { path, type RewardState } from './state-machine.ts';
@@ -35,6 +36,8 @@ export interface AllocateOutput {
   segment: string | null;
   fulfilment: Assessment['mode'];
   replayed: boolean;
+  /** What the participant gets, in words ("$20.00 store credit", "10% off"): for emails and widgets. */
+  label: string | null;
 }
 
 // Checked once at load by the state machine: the path each fulfilment mode takes at allocation.
@@ -98,5 +101,6 @@ export async function allocateReward(deps: RewardDeps, input: AllocateInput): Pr
     segment: a.segment,
     fulfilment: a.mode,
     replayed: r.replayed,
+    label: c ? describeReward(c.value, c.amount, c.currency) : null,
   };
 }

@@ -12,12 +12,11 @@ export const GREETING = 'Hi {{ participant.name | default: "there" }},';
 export const SIGNOFF = 'Warmly,\nThe team';
 
 /**
- * A reward's value as AllocateReward reports it: "20 USD", or `fallback` when the reward is absent or has
- * no amount (percent coupons, badges, premium periods). Put it at the end of a line: the currency
- * placeholder renders empty when the amount falls back.
+ * A reward in words as AllocateReward reports it (`label`: "$20.00 store credit", "10% off", "3 months of
+ * Pro", or the campaign's own label), or `fallback` when the step allocated nothing.
  */
 export function amountOf(key: string, fallback: string): string {
-  return `{{ ${key}.amount | default: "${fallback}" }} {{ ${key}.currency | default: "" }}`;
+  return `{{ ${key}.label | default: "${fallback}" }}`;
 }
 
 export interface EmailCopy {
