@@ -20,8 +20,8 @@ export async function startLocalPlatform(
   env: Record<string, string | undefined> = process.env,
 ): Promise<LocalPlatform> {
   const smtp = await startTestSmtpServer();
-  // A task queue of its own per run, so a stale worker from another process never takes our journeys.
-  const taskQueue = `pulse-local-${process.pid}-${Date.now().toString(36)}`;
+  // A task queue of its own per run (unless given), so a stale worker elsewhere never takes our journeys.
+  const taskQueue = env.PULSE_TASK_QUEUE ?? `pulse-local-${process.pid}-${Date.now().toString(36)}`;
   // The port is chosen before start so that share links (PULSE_PUBLIC_URL) point at this very server.
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const config = loadConfig({
