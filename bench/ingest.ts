@@ -28,8 +28,10 @@ import { createTestDatabase } from '../test/support/postgres.ts';
  * Then it waits for the drainer and checks that ClickHouse holds exactly the events that were accepted.
  *
  *   npm run bench:ingest [-- --seconds 10 --connections 32]
- * Diagnostics: BENCH_PROFILE=1 (CPU profile of the HTTP server into /tmp/prof), BENCH_INFLIGHT=<n>
- * (outbox statements in flight), BENCH_NO_REDIS=1 (in-process rate limiter).
+ * Diagnostics: BENCH_PROFILE=1 (CPU profiles of the HTTP server and the drainer into /tmp/prof/<mode>),
+ * BENCH_INFLIGHT=<n> (outbox statements in flight), BENCH_NO_REDIS=1 (in-process rate limiter),
+ * BENCH_DRAINER_AFTER=1 (drainer started after the load: the endpoint's own cost, still checked for loss),
+ * BENCH_FLAGS_<MODE>="--node-flag …" (extra node flags for one server process).
  */
 type AutocannonResult = {
   latency: { p50: number; p99: number; average: number };
@@ -163,8 +165,9 @@ async function startServer(
   env: Record<string, string>,
 ): Promise<{ port: number; child: ChildProcess }> {
   const extra =
-    mode === 'durable' && process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', SELF, '--server', mode], {
+    mode !== 'ceiling' && process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=/tmp/prof/${mode}`] : [];
+  const flags = (process.env[`BENCH_FLAGS_${mode.toUpperCase()}`] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, ...flags, '--import', 'tsx', SELF, '--server', mode], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -248,10 +251,14 @@ async function main(): Promise<void> {
     BENCH_CLICKHOUSE_DB: tch.database,
   };
   const durable = await startServer('durable', benchEnv);
-  const drainer = await startServer('drainer', benchEnv);
+  // BENCH_DRAINER_AFTER=1 starts the drainer after the load: the endpoint's own cost, without the drainer
+  // competing for the same cores.
+  const drainerAfter = Boolean(process.env.BENCH_DRAINER_AFTER);
+  let drainer = drainerAfter ? null : await startServer('drainer', benchEnv);
   try {
     await load(durable.port, publishable.key, warm, connections);
     const d = await load(durable.port, publishable.key, seconds, connections);
+    drainer ??= await startServer('drainer', benchEnv);
     const durableRate = (d['2xx'] * EVENTS_PER_BATCH) / seconds;
     const line = (name: string, r: AutocannonResult, rate: number) =>
       console.log(
@@ -294,7 +301,7 @@ async function main(): Promise<void> {
     if (!ok) process.exitCode = 1;
   } finally {
     await stop(durable.child);
-    await stop(drainer.child);
+    if (drainer) await stop(drainer.child);
     await tch.drop();
     await tdb.drop();
   }

@@ -67,7 +67,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const subscriptions: Subscription[] = [];
-  if (only.includes('event')) platform.drainer.start();
   if (only.includes('referral')) subscriptions.push(...(await startReferralTracking(bus, db)));
   if (only.includes('notification')) subscriptions.push(...(await startContactTracking(bus, db)));
   const background: { stop(): Promise<void> }[] = [];
@@ -113,6 +112,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     });
     subscriptions.push(await startRouterSubscription(bus, router));
   }
+
+  // Last: the bus stores only messages some subscription wants, so subscribers register before the
+  // drainer publishes anything (on a fresh database the first events would otherwise reach nobody).
+  if (only.includes('event')) platform.drainer.start();
 
   return {
     url,

@@ -38,6 +38,53 @@ test('redis limiter keeps clients apart', async () => {
   assert.equal((await l.take(y, 1)).allowed, true);
 });
 
+test('redis limiter leases tokens under load: few Redis calls, never more than the bucket holds', async () => {
+  const key = `lease_${randomUUID()}`;
+  const policy = { capacity: 1_000, refillPerSecond: 0.001 };
+  let calls = 0;
+  const counted = new Proxy(redis, {
+    get(target, prop, receiver) {
+      if (prop === 'evalsha' || prop === 'eval') calls++;
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const a = createRedisRateLimiter(counted, policy, 'pulse:test:rl:');
+  const b = createRedisRateLimiter(counted, policy, 'pulse:test:rl:');
+  let admitted = 0;
+  let callsWhileAdmitting = 0;
+  for (let i = 0; i < 60; i++) {
+    // Concurrent requests on both replicas, as under load.
+    const ds = await Promise.all([a, b, a, b].map((l) => l.take(key, 10)));
+    for (const d of ds) if (d.allowed) admitted += 10;
+    if (ds.every((d) => d.allowed)) callsWhileAdmitting = calls;
+  }
+  assert.ok(admitted <= 1_000, `admitted ${admitted} of a 1000-token bucket`);
+  // What the replicas still hold in their leases is at most one lease (10 % of capacity) each.
+  assert.ok(admitted >= 800, `admitted ${admitted}: leases must not waste more than one lease per replica`);
+  // Refusals are always asked of Redis (exact Retry-After); admissions mostly come from the leases.
+  assert.ok(callsWhileAdmitting < 30, `${callsWhileAdmitting} Redis calls for ~80 admitted requests`);
+  await redis.del(`pulse:test:rl:${key}`);
+});
+
+test('redis limiter asks for exactly what a sparse client needs (no lease without recent demand)', async () => {
+  const key = `sparse_${randomUUID()}`;
+  let t = 0;
+  const l = createRedisRateLimiter(
+    redis,
+    { capacity: 100, refillPerSecond: 0.001 },
+    'pulse:test:rl:',
+    {},
+    () => t,
+  );
+  for (let i = 0; i < 10; i++) {
+    assert.equal((await l.take(key, 10)).allowed, true);
+    t += 1_000; // one request a second: each lease would expire unused
+  }
+  assert.equal((await l.take(key, 1)).allowed, false, 'all 100 tokens went to the 10 requests');
+  await redis.del(`pulse:test:rl:${key}`);
+});
+
 test('redis unavailable is a retryable 503, not a silent pass', async () => {
   const dead = new Redis('redis://127.0.0.1:1', {
     lazyConnect: true,

@@ -65,14 +65,10 @@ export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
 
   async function publishMany(messages: { topic: string; payload: unknown; id?: string }[]): Promise<void> {
     if (messages.length === 0) return;
-    const rows = messages.map((m) => ({
-      id: m.id ?? crypto.randomUUID(),
-      topic: m.topic,
-      payload: JSON.stringify(m.payload ?? null),
-    }));
+    const rows = messages.map((m) => ({ id: m.id ?? crypto.randomUUID(), topic: m.topic, message: m }));
     await db.transaction().execute(async (trx) => {
-      // Only messages some subscription wants are stored: a topic nobody listens to costs nothing
-      // (event.* topics carry every ingested event). Idempotency by id holds for everything stored.
+      // Only messages some subscription wants are stored (and serialised): a topic nobody listens to
+      // costs nothing (event.* topics carry every ingested event). Idempotency by id holds for everything stored.
       const subs = await repo.listSubscriptions(trx);
       const wanted = new Map<string, string[]>();
       for (const r of rows) {
@@ -82,7 +78,9 @@ export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
       if (wanted.size === 0) return;
       const inserted = await repo.insertMessages(
         trx,
-        rows.filter((r) => wanted.has(r.id)),
+        rows
+          .filter((r) => wanted.has(r.id))
+          .map((r) => ({ id: r.id, topic: r.topic, payload: JSON.stringify(r.message.payload ?? null) })),
       );
       const pairs: { subscription: string; messageId: string }[] = [];
       const touched = new Set<string>();
