@@ -5,7 +5,9 @@ function money(amount: number, currency: string | null | undefined): string {
   if (!currency) return amount.toFixed(2);
   try {
     // Intl separates code and number with a no-break space; plain text reads better in emails and SMS.
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount).replace(/\u00a0/g, ' ');
+    return new Intl.NumberFormat('en', { style: 'currency', currency })
+      .format(amount)
+      .replace(/\u00a0/g, ' ');
   } catch {
     return `${amount.toFixed(2)} ${currency}`;
   }
