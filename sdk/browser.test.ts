@@ -181,7 +181,7 @@ test('the referral widget loads as a separate chunk, renders in a Shadow DOM and
     await page.locator('#widget-slot .list li').waitFor();
     assert.equal(
       await page.locator('#widget-slot .list li').first().textContent(),
-      '10 USD store credit (approved)',
+      '$10.00 store credit (approved)',
     );
     await page.locator('#widget-slot button.copy').click();
     await page.locator('#widget-slot button.copy', { hasText: 'Copied!' }).waitFor();

@@ -11,6 +11,8 @@ export interface WidgetHost {
 
 /** A reward as the reward service lists it (`GET /v1/reward-participants/:id/rewards`). */
 interface Reward {
+  /** The service's words for the reward ("$10.00 store credit", "10% off"). */
+  label?: string | null;
   description?: string | null;
   category?: string | null;
   amount?: number | null;
@@ -108,6 +110,7 @@ async function loadRewards(host: WidgetHost): Promise<Reward[]> {
 
 function label(r: Reward): string {
   const what =
+    r.label ??
     r.description ??
     (r.amount != null
       ? `${r.amount} ${r.currency ?? ''} ${(r.category ?? '').replace(/_/g, ' ')}`

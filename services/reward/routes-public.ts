@@ -6,6 +6,7 @@ import { AppError } from '../platform/errors.ts';
 import { readJson } from '../platform/http.ts';
 import { assertValid } from '../platform/validation.ts';
 import type { RewardDeps } from './deps.ts';
+import { describeReward } from './describe.ts';
 import { validators as v } from './http-schemas.ts';
 import { calculateLeaderboard } from './leaderboards.ts';
 import {
@@ -20,6 +21,7 @@ import type { RewardRow } from './repo.ts';
 import { balances, findCoupon, saveEndpoint } from './repo-fulfilment.ts';
 import { findReward, listRewards, listTransitions } from './repo-moves.ts';
 import { findCampaign } from './repo-programs.ts';
+import type { RewardValue } from './rules.generated.ts';
 import { isRewardState } from './state-machine.ts';
 
 /** What clients see of a reward (no idempotency keys or internal flags). */
@@ -38,6 +40,7 @@ export function rewardView(r: RewardRow) {
     amount: r.amount,
     currency: r.currency,
     value: r.value,
+    label: describeReward(r.value as unknown as RewardValue, r.amount, r.currency),
     segment: r.segment,
     fulfilment_mode: r.fulfilment_mode,
     fulfilment: r.fulfilment,
