@@ -11,7 +11,7 @@ import { startRouterSubscription } from '../engine/router-subscriber.ts';
 import { createWorker } from '../engine/worker.ts';
 import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from './app.ts';
 import { createSmtpMailer, startContactTracking } from './notification/index.ts';
-import { createPostgresBus } from './platform/bus/postgres-bus.ts';
+import { createBusFromConfig } from './platform/bus/from-config.ts';
 import type { Subscription } from './platform/bus.ts';
 import { createClickHouse } from './platform/clickhouse.ts';
 import type { Config } from './platform/config.ts';
@@ -43,7 +43,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const only = opts.only ?? SERVICE_NAMES;
   const db = createDb(config.databaseUrl, 20);
   const ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
-  const bus = createPostgresBus({ db, listenUrl: config.databaseUrl, pollMs: 500, retryBaseMs: 250 });
+  const bus = createBusFromConfig(config, db);
   const mailer = createSmtpMailer({
     host: config.smtpHost,
     port: config.smtpPort,
