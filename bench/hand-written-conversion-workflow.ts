@@ -1,5 +1,6 @@
 import { type ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ActivityContext } from '../activities/context.ts';
+import { NON_RETRYABLE_CODES } from '../engine/interpreter/activity-call.ts';
 import type { JourneyOutcome, RunCampaignInput } from '../engine/plan.ts';
 
 type Out = Record<string, unknown> & { [k: string]: unknown };
@@ -7,19 +8,7 @@ type Activity = (input: Record<string, unknown>, ctx: ActivityContext) => Promis
 type Acts = Record<string, Activity>;
 
 // The same activity options the interpreter derives for these steps (engine/interpreter/activity-call.ts).
-const NON_RETRYABLE = [
-  'VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'UNAUTHORIZED',
-  'BAD_SIGNATURE',
-  'FORBIDDEN',
-  'CLIENT_INACTIVE',
-  'NOT_FOUND',
-  'CONFLICT',
-  'ILLEGAL_TRANSITION',
-  'BUDGET_EXHAUSTED',
-  'NOT_ELIGIBLE',
-];
+const NON_RETRYABLE = [...NON_RETRYABLE_CODES];
 const base: ActivityOptions = {
   startToCloseTimeout: 30_000,
   retry: {

@@ -18,7 +18,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  * `ApplicationFailure` with `type = code`; listing them here spares every plan from repeating them.
  * Type-checked against the shared codes (type-only import: nothing from services/ enters the bundle).
  */
-const NON_RETRYABLE_CODES = [
+export const NON_RETRYABLE_CODES = [
   'VALIDATION_FAILED',
   'BAD_REQUEST',
   'UNAUTHORIZED',
