@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
-import { createRewardFixture, INTERNAL_TOKEN, type RewardFixture } from '../services/reward/test-support.ts';
+import type { ActivityContext } from '../contract/activity-context.ts';
+import { createRewardFixture, INTERNAL_TOKEN, type RewardFixture } from '../test/support/reward.ts';
 import { createAllocateReward } from './allocate-reward.ts';
 import { createCalculateLeaderboard } from './calculate-leaderboard.ts';
 import { createCheckEligibility } from './check-eligibility.ts';
 import { createCheckMilestone } from './check-milestone.ts';
-import type { ActivityContext } from './context.ts';
 import { createFulfillReward } from './fulfill-reward.ts';
 import { createServiceClient, type ServiceClient } from './service-client.ts';
 

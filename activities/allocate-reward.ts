@@ -1,6 +1,6 @@
-import { asRewardClient, type JsonTransport, type RewardServiceClient } from '../services/reward/client.ts';
-import type { ActivityImplementations } from './catalogue.ts';
+import type { ActivityImplementations } from '../contract/catalogue.ts';
 import { asActivity } from './failure.ts';
+import { asRewardClient, type JsonTransport, type RewardServiceClient } from './reward-client.ts';
 
 /**
  * AllocateReward: reserves a reward under the campaign rule named in `reward` for the journey's pinned

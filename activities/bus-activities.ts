@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Bus } from '../services/platform/bus.ts';
-import type { ActivityImplementations } from './catalogue.ts';
+import type { Bus } from '../contract/bus.ts';
+import type { ActivityImplementations } from '../contract/catalogue.ts';
 import { asActivity } from './failure.ts';
 
 type BusActivities = Pick<ActivityImplementations, 'EmitEvent' | 'RecordWorkflowMetrics'>;

@@ -1,6 +1,6 @@
-import { asRewardClient, type JsonTransport, type RewardServiceClient } from '../services/reward/client.ts';
-import type { ActivityImplementations } from './catalogue.ts';
+import type { ActivityImplementations } from '../contract/catalogue.ts';
 import { asActivity } from './failure.ts';
+import { asRewardClient, type JsonTransport, type RewardServiceClient } from './reward-client.ts';
 
 /** CheckEligibility: the three-phase check (constraints, segmentation, fraud); reserves nothing. */
 export function createCheckEligibility(deps: {

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { isAppError } from '../services/platform/errors.ts';
+import { isAppError } from '../contract/errors.ts';
 
 /**
  * Runs an activity body and turns an AppError into an ApplicationFailure whose `type` is the stable error

@@ -1,8 +1,8 @@
-import type { Bus } from '../services/platform/bus.ts';
+import type { Bus } from '../contract/bus.ts';
+import type { ActivityImplementations } from '../contract/catalogue.ts';
 import { createAllocateReward } from './allocate-reward.ts';
 import { createBusActivities } from './bus-activities.ts';
 import { createCalculateLeaderboard } from './calculate-leaderboard.ts';
-import type { ActivityImplementations } from './catalogue.ts';
 import { createCheckEligibility } from './check-eligibility.ts';
 import { createCheckMilestone } from './check-milestone.ts';
 import { createFetchCampaignConfig } from './fetch-campaign-config.ts';

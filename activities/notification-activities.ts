@@ -1,4 +1,4 @@
-import type { ActivityImplementations } from './catalogue.ts';
+import type { ActivityImplementations } from '../contract/catalogue.ts';
 import { asActivity } from './failure.ts';
 import type { ServiceClient } from './service-client.ts';
 

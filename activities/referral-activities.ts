@@ -1,5 +1,5 @@
-import type { ActivityImplementations } from './catalogue.ts';
-import type { ActivityContext } from './context.ts';
+import type { ActivityContext } from '../contract/activity-context.ts';
+import type { ActivityImplementations } from '../contract/catalogue.ts';
 import { asActivity } from './failure.ts';
 import type { ServiceClient } from './service-client.ts';
 

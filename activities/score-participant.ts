@@ -1,4 +1,4 @@
-import type { ActivityImplementations, ActivityInput, ActivityOutput } from './catalogue.ts';
+import type { ActivityImplementations, ActivityInput, ActivityOutput } from '../contract/catalogue.ts';
 
 type Traits = Record<string, unknown>;
 const num = (t: Traits, k: string): number | undefined =>

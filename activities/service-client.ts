@@ -1,4 +1,4 @@
-import { AppError, ERROR_STATUS, type ErrorCode } from '../services/platform/errors.ts';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../contract/errors.ts';
 
 /**
  * How activities reach services: one small JSON client over `fetch`. With `fetch` set to a Hono app's

@@ -1,4 +1,4 @@
-import type { ActivityImplementations, ActivityInput, ActivityOutput } from './catalogue.ts';
+import type { ActivityImplementations, ActivityInput, ActivityOutput } from '../contract/catalogue.ts';
 
 /** Review platforms we verify, best first: the platform decides the reward tier, never the rating. */
 const REVIEW_HOSTS: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { type ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { ActivityContext } from '../activities/context.ts';
-import { NON_RETRYABLE_CODES } from '../engine/interpreter/activity-call.ts';
-import type { JourneyOutcome, RunCampaignInput } from '../engine/plan.ts';
+import type { ActivityContext } from '../contract/activity-context.ts';
+import { NON_RETRYABLE_CODES } from '../contract/errors.ts';
+import type { JourneyOutcome, RunCampaignInput } from '../contract/plan.ts';
 
 type Out = Record<string, unknown> & { [k: string]: unknown };
 type Activity = (input: Record<string, unknown>, ctx: ActivityContext) => Promise<Out>;

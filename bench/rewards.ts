@@ -8,10 +8,10 @@
  */
 import { sql } from 'kysely';
 import { migrations } from '../services/reward/migrations/index.ts';
-import { registerProgram } from '../services/reward/programs.ts';
+import { registerProgram } from '../services/reward/programs/programs.ts';
 import { createRewardService } from '../services/reward/service.ts';
-import { dropQuietly } from '../services/reward/test-support.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { dropQuietly } from '../test/support/reward.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 20;

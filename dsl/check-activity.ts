@@ -4,10 +4,10 @@
  * values of the wrong type or out of range). Expressions are opaque until run time.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { catalogue } from '../activities/catalogue.ts';
+import { catalogue } from '../contract/catalogue.ts';
+import { isLogicNode } from '../contract/expr.ts';
 import type { Report } from './check-expr.ts';
 import { describeValue, type JsonPath } from './errors.ts';
-import { isLogicNode } from './expr.ts';
 import { closest } from './suggest.ts';
 
 interface InputSchema {

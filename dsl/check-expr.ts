@@ -3,8 +3,8 @@
  * every literal `var` path against the names the journey scope will hold at that point.
  */
 
+import { CUSTOM_OPERATORS, isOperator, OPERATORS } from '../contract/expr.ts';
 import type { DiagnosticCode, JsonPath } from './errors.ts';
-import { CUSTOM_OPERATORS, isOperator, OPERATORS } from './expr.ts';
 import { closest } from './suggest.ts';
 
 const CAMPAIGN_FIELDS = ['clientId', 'campaignId', 'version', 'pulse'];

@@ -3,8 +3,8 @@
  * are checked the same way when a plan is compiled for deployment.
  */
 
+import { parseDuration } from '../contract/duration.ts';
 import type { Report } from './check-expr.ts';
-import { parseDuration } from './duration.ts';
 import type { DiagnosticCode, JsonPath } from './errors.ts';
 import { describeValue } from './errors.ts';
 

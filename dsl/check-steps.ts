@@ -3,9 +3,10 @@
  * see: unique ids, reachable steps, bounded loops, known activities and rewards, and every expression
  * against the variables declared before it (in document order).
  */
+
+import { parseDuration } from '../contract/duration.ts';
 import { checkActivity } from './check-activity.ts';
 import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
-import { parseDuration } from './duration.ts';
 import { type Diagnostic, describeValue, type JsonPath } from './errors.ts';
 import type { ParsedSource } from './parse.ts';
 import { campaignSchemas, STEP_KIND_KEYS, schemaErrors } from './schema.ts';

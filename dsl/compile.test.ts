@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Plan, Step } from '../engine/plan.ts';
+import type { Plan, Step } from '../contract/plan.ts';
 import { canonicalJson, planHash } from './compile.ts';
 import {
   compileCampaignSource,

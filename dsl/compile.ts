@@ -4,6 +4,7 @@
  * checked against the declarations), children of `call` steps are inlined, and the plan is hashed.
  */
 import { createHash } from 'node:crypto';
+import { parseDuration } from '../contract/duration.ts';
 import {
   type EndStatus,
   type Expr,
@@ -11,10 +12,9 @@ import {
   type Plan,
   type Step as PlanStep,
   type RetryPolicy,
-} from '../engine/plan.ts';
+} from '../contract/plan.ts';
 import type { Campaign, DoStep, RetryPolicy as DslRetry, Step } from './campaign.generated.ts';
 import { type SettingDecl, settingValueProblem } from './check-settings.ts';
-import { parseDuration } from './duration.ts';
 import { type Diagnostic, formatPath } from './errors.ts';
 
 export interface CompileOptions {

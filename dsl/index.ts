@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Plan } from '../engine/plan.ts';
+import type { Plan } from '../contract/plan.ts';
 import { compile } from './compile.ts';
 import { type Diagnostic, hasErrors, sortDiagnostics } from './errors.ts';
 import { parseSource } from './parse.ts';

@@ -1,8 +1,9 @@
 /**
  * Plan → Mermaid flowchart, so a marketer can see the journey (`pulse plan` prints it).
  */
-import type { Plan, Step } from '../engine/plan.ts';
-import { formatDuration } from './duration.ts';
+
+import { formatDuration } from '../contract/duration.ts';
+import type { Plan, Step } from '../contract/plan.ts';
 
 interface Exit {
   from: string;

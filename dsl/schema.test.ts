@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
-import { activityNames } from '../activities/catalogue.ts';
-import { CUSTOM_OPERATORS } from './expr.ts';
+import { activityNames } from '../contract/catalogue.ts';
+import { CUSTOM_OPERATORS } from '../contract/expr.ts';
 import { DEFAULT_CAMPAIGNS_DIR } from './index.ts';
 import { SCHEMAS_DIR } from './schema.ts';
 

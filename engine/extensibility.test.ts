@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Plan } from '../contract/plan.ts';
 import { compileCampaignSource, formatDiagnostics } from '../dsl/index.ts';
 import { createTimeSkippingEnv } from '../test/support/temporal.ts';
-import type { Plan } from './plan.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { simulate } from './simulate.ts';
 

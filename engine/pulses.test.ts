@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ActivityName } from '../activities/catalogue.ts';
+import type { ActivityName } from '../contract/catalogue.ts';
 import { formatDiagnostics, loadCampaignFile } from '../dsl/index.ts';
+import { CAMPAIGNS_DIR, pulseFile, scenarios } from '../test/support/engine/pulse-scenarios.ts';
 import { createTimeSkippingEnv } from '../test/support/temporal.ts';
-import { CAMPAIGNS_DIR, pulseFile, scenarios } from './pulses/scenarios.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { type SimulationTrace, simulate } from './simulate.ts';
 

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { HISTORIES_DIR, type RecordedHistory } from '../scripts/record-histories.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
-import { HISTORIES_DIR, type RecordedHistory } from './record-histories.ts';
 import { workflowBundle } from './worker.ts';
 
 /**

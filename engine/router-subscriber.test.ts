@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Bus, type BusMessage, topicMatches } from '../services/platform/bus.ts';
-import type { JourneyEvent } from './plan.ts';
+import { type Bus, type BusMessage, topicMatches } from '../contract/bus.ts';
+import type { JourneyEvent } from '../contract/plan.ts';
+import { testEvent } from '../test/support/engine/plans.ts';
 import type { Router } from './router.ts';
 import { startRouterSubscription } from './router-subscriber.ts';
-import { testEvent } from './testing/plans.ts';
 
 /** An in-memory fake of our Bus interface: synchronous delivery to matching subscriptions. */
 function fakeBus(): Bus & { patterns: string[] } {

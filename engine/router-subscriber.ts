@@ -1,5 +1,5 @@
-import type { Bus, Subscription } from '../services/platform/bus.ts';
-import type { JourneyEvent } from './plan.ts';
+import type { Bus, Subscription } from '../contract/bus.ts';
+import type { JourneyEvent } from '../contract/plan.ts';
 import type { Router } from './router.ts';
 
 /** Durable subscription name: restarting the router resumes where it stopped. */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import type { CampaignRef, JourneyEvent, Plan } from './plan.ts';
+import type { CampaignRef, JourneyEvent, Plan } from '../contract/plan.ts';
+import { type Harness, startHarness } from '../test/support/engine/harness.ts';
+import { handPlan, testEvent, waitStep } from '../test/support/engine/plans.ts';
 import { createRouter, type DeployedCampaigns } from './router.ts';
 import { statusQuery } from './signals.ts';
-import { type Harness, startHarness } from './testing/harness.ts';
-import { handPlan, testEvent, waitStep } from './testing/plans.ts';
 
 let h: Harness;
 before(async () => {

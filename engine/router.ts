@@ -4,15 +4,16 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { evaluate, isTruthy } from '../dsl/expr.ts';
-import type { EngineInput, EngineOptions } from './interpreter/types.ts';
+import { evaluate, isTruthy } from '../contract/expr.ts';
 import {
   type CampaignRef,
   type JourneyEvent,
   type JourneyOutcome,
   journeyWorkflowId,
   type Plan,
-} from './plan.ts';
+  waitedFor,
+} from '../contract/plan.ts';
+import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { eventSignal, RUN_CAMPAIGN } from './signals.ts';
 
 /** Deployed campaigns by client and event name (the campaign service's index; a fake in unit tests). */
@@ -137,22 +138,4 @@ function safeTest(expr: unknown, scope: Record<string, unknown>): boolean {
   } catch {
     return false;
   }
-}
-
-const waitsCache = new WeakMap<Plan, Set<string>>();
-
-/** Every event name a campaign must be routed: its triggers and what it (or a child) waits for. */
-export function routedEvents(plan: Plan): Set<string> {
-  return new Set([...plan.trigger.events, ...waitedFor(plan)]);
-}
-
-/** Events the plan or any child it calls waits for (children receive them through the parent). */
-export function waitedFor(plan: Plan): Set<string> {
-  let names = waitsCache.get(plan);
-  if (!names) {
-    names = new Set(plan.waitsFor);
-    for (const child of Object.values(plan.children)) for (const n of waitedFor(child)) names.add(n);
-    waitsCache.set(plan, names);
-  }
-  return names;
 }

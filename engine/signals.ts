@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { JourneyEvent } from '../contract/plan.ts';
 import type { JourneyStatus, TraceRecord } from './interpreter/types.ts';
-import type { JourneyEvent } from './plan.ts';
 
 /** The one signal a journey receives: a bus event (the trigger included, deduplicated by `event_id`). */
 export const eventSignal = defineSignal<[JourneyEvent]>('event');

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Plan } from '../contract/plan.ts';
 import { formatDiagnostics, loadCampaignFile } from '../dsl/index.ts';
+import { handScenarios } from '../test/support/engine/hand-scenarios.ts';
+import { handPlan, waitStep } from '../test/support/engine/plans.ts';
+import { CAMPAIGNS_DIR } from '../test/support/engine/pulse-scenarios.ts';
 import { createTimeSkippingEnv } from '../test/support/temporal.ts';
-import type { Plan } from './plan.ts';
-import { CAMPAIGNS_DIR } from './pulses/scenarios.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { formatTrace, simulate } from './simulate.ts';
 import { loadSimulationScript, parseSimulationScript } from './simulation/script.ts';
-import { handScenarios } from './testing/hand-scenarios.ts';
-import { handPlan, waitStep } from './testing/plans.ts';
 
 let env: TestWorkflowEnvironment;
 before(async () => {

@@ -1,49 +1,25 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnv } from '../test/support/temporal.ts';
+import type { CampaignRef, JourneyEvent, JourneyOutcome, Plan } from '../contract/plan.ts';
+import { routedEvents } from '../contract/plan.ts';
 import type { EngineOptions, JourneyStatus, TraceRecord } from './interpreter/types.ts';
-import type { CampaignRef, JourneyEvent, JourneyOutcome, Plan } from './plan.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
-import { createRouter, type RouteResult, routedEvents } from './router.ts';
+import { createRouter, type RouteResult } from './router.ts';
 import { statusQuery, traceQuery } from './signals.ts';
 import { type ActivityCall, createFakeActivities } from './simulation/fake-activities.ts';
 import { formatTrace } from './simulation/format.ts';
 import { offsetMs, type SimulationScript } from './simulation/script.ts';
+import { createTimeSkippingEnv } from './simulation/time-skipping.ts';
 import { createWorker } from './worker.ts';
 
 export { formatTrace } from './simulation/format.ts';
 export type { SimulationScript } from './simulation/script.ts';
 
 /** One scripted event as delivered: when (virtual time) and what the router did with it. */
-export interface DeliveredEvent {
-  offsetMs: number;
-  at: string;
-  event: JourneyEvent;
-  routes: RouteResult[];
-}
+import type { DeliveredEvent, JourneyReport, SimulationTrace } from './simulation/trace.ts';
 
-/** One journey the script started: its outcome (or failure), last status and step trace. */
-export interface JourneyReport {
-  workflowId: string;
-  outcome?: JourneyOutcome;
-  failure?: { type: string; message: string };
-  /** True when the journey was still running at the horizon (then terminated). */
-  unfinished: boolean;
-  /** The journey's (last run's) event history, when asked for. */
-  history?: History;
-  status: JourneyStatus;
-  steps: TraceRecord[];
-}
-
-export interface SimulationTrace {
-  pulse: string;
-  startedAt: string;
-  events: DeliveredEvent[];
-  journeys: JourneyReport[];
-  /** Every activity call of those journeys and their children, in call order. */
-  activities: ActivityCall[];
-}
+export type { DeliveredEvent, JourneyReport, SimulationTrace };
 
 export interface SimulateOptions {
   /** A time-skipping environment to reuse (tests); by default one is started and torn down. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { CampaignRef, JourneyEvent, Plan } from '../contract/plan.ts';
 import { compileCampaignSource, formatDiagnostics } from '../dsl/index.ts';
-import type { CampaignRef, JourneyEvent, Plan } from './plan.ts';
+import { type Harness, startHarness } from '../test/support/engine/harness.ts';
+import { testEvent } from '../test/support/engine/plans.ts';
 import { createRouter, type DeployedCampaigns } from './router.ts';
-import { type Harness, startHarness } from './testing/harness.ts';
-import { testEvent } from './testing/plans.ts';
 
 /**
  * Definition versions: a journey keeps the plan it started with (it travels in the workflow input), so

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
+import type { Plan } from '../contract/plan.ts';
+import { type Harness, type RunCampaign, startHarness } from '../test/support/engine/harness.ts';
+import { handPlan } from '../test/support/engine/plans.ts';
 import type { JourneyStatus, TraceRecord } from './interpreter/types.ts';
-import type { Plan } from './plan.ts';
 import { statusQuery, traceQuery } from './signals.ts';
-import { type Harness, type RunCampaign, startHarness } from './testing/harness.ts';
-import { handPlan } from './testing/plans.ts';
 
 let h: Harness;
 before(async () => {

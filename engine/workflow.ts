@@ -1,9 +1,9 @@
 import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
+import { type EndStatus, type JourneyOutcome, PLAN_VERSION } from '../contract/plan.ts';
 import { runner } from './interpreter/execute.ts';
 import { Inbox } from './interpreter/inbox.ts';
 import { ROOT, Runtime } from './interpreter/runtime.ts';
 import { type EngineInput, JourneyEnd, type ResumeState } from './interpreter/types.ts';
-import { type EndStatus, type JourneyOutcome, PLAN_VERSION } from './plan.ts';
 import { eventSignal, statusQuery, traceQuery } from './signals.ts';
 
 /**

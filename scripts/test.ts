@@ -8,7 +8,18 @@ import { REPO_ROOT } from './stack/paths.ts';
  * `npm test [-- paths... --node-test-flags...]`: brings the stack up, then runs the test files one
  * file at a time (they share Temporal, ClickHouse and Postgres) with node's test runner.
  */
-const TEST_DIRS = ['engine', 'dsl', 'activities', 'services', 'sdk', 'schemas', 'scripts', 'test'];
+const TEST_DIRS = [
+  'contract',
+  'dsl',
+  'engine',
+  'activities',
+  'services',
+  'app',
+  'sdk',
+  'schemas',
+  'scripts',
+  'test',
+];
 const SKIP_DIRS = new Set(['node_modules', '.data', '.venv', 'dist', '.git']);
 const TAP_FILE = join(REPO_ROOT, '.data', 'test-results.tap');
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildSdk } from '../scripts/build-sdk.ts';
-import { type SdkTestServer, startSdkTestServer } from './test-server.ts';
+import { type SdkTestServer, startSdkTestServer } from '../test/support/sdk-server.ts';
 
 // Real Chromium (Debian's /usr/bin/chromium) against the real event app over loopback HTTP.
 let server: SdkTestServer;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { serviceMigrations } from '../app/migrations.ts';
 import { createTemporalClient } from '../engine/client.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
 import { createPlatform, SERVICE_NAMES, type ServiceName } from './app.ts';
-import { serviceMigrations } from './migrations.ts';
 import { createSmtpMailer } from './notification/index.ts';
 import { createPostgresBus } from './platform/bus/postgres-bus.ts';
 import { createClickHouse } from './platform/clickhouse.ts';

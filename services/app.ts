@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
+import type { Bus } from '../contract/bus.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
 import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from './campaign/index.ts';
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
 import { createEventApp, createEventDrainer } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
-import type { Bus } from './platform/bus.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';

@@ -6,31 +6,12 @@ import {
   type RetryPolicy as TemporalRetryPolicy,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import type { ActivityContext } from '../../activities/context.ts';
-import type { ErrorCode } from '../../services/platform/errors.ts';
-import type { RetryPolicy } from '../plan.ts';
+import type { ActivityContext } from '../../contract/activity-context.ts';
+import { NON_RETRYABLE_CODES } from '../../contract/errors.ts';
+import type { RetryPolicy } from '../../contract/plan.ts';
 import type { Runtime } from './runtime.ts';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-/**
- * AppError codes a retry cannot fix (the same request fails the same way). Activities raise
- * `ApplicationFailure` with `type = code`; listing them here spares every plan from repeating them.
- * Type-checked against the shared codes (type-only import: nothing from services/ enters the bundle).
- */
-export const NON_RETRYABLE_CODES = [
-  'VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'UNAUTHORIZED',
-  'BAD_SIGNATURE',
-  'FORBIDDEN',
-  'CLIENT_INACTIVE',
-  'NOT_FOUND',
-  'CONFLICT',
-  'ILLEGAL_TRANSITION',
-  'BUDGET_EXHAUSTED',
-  'NOT_ELIGIBLE',
-] as const satisfies readonly ErrorCode[];
 
 const DEFAULT_RETRY: TemporalRetryPolicy = {
   maximumAttempts: 5,

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { Step } from '../plan.ts';
+import type { Step } from '../../contract/plan.ts';
 import type { Flow } from './flow.ts';
 import type { Loc } from './runtime.ts';
 import type { ResumeFrame, RunSteps } from './types.ts';

@@ -1,5 +1,5 @@
 import { ApplicationFailure, ChildWorkflowFailure, startChild } from '@temporalio/workflow';
-import type { CallStep, JourneyOutcome } from '../plan.ts';
+import type { CallStep, JourneyOutcome } from '../../contract/plan.ts';
 import { RUN_CAMPAIGN } from '../signals.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
 import type { EngineInput } from './types.ts';

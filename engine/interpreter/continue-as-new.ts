@@ -1,5 +1,5 @@
 import { continueAsNew, workflowInfo } from '@temporalio/workflow';
-import type { JourneyOutcome } from '../plan.ts';
+import type { JourneyOutcome } from '../../contract/plan.ts';
 import type { Loc, Runtime } from './runtime.ts';
 import type { EngineInput, ResumeFrame, ResumeState } from './types.ts';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { type Harness, startHarness } from '../../test/support/engine/harness.ts';
+import { handPlan } from '../../test/support/engine/plans.ts';
 import { statusQuery } from '../signals.ts';
-import { type Harness, startHarness } from '../testing/harness.ts';
-import { handPlan } from '../testing/plans.ts';
 
 let h: Harness;
 before(async () => {

@@ -1,4 +1,4 @@
-import type { DoStep } from '../plan.ts';
+import type { DoStep } from '../../contract/plan.ts';
 import { callActivity, stepFailed } from './activity-call.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { toDurationMs } from '../../dsl/duration.ts';
-import type { DurationExpr, Expr } from '../plan.ts';
+import { toDurationMs } from '../../contract/duration.ts';
+import type { DurationExpr, Expr } from '../../contract/plan.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Milliseconds of a DurationExpr: a number, or an expression yielding ms or a duration text ("3d"). */

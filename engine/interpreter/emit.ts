@@ -1,4 +1,4 @@
-import type { EmitStep } from '../plan.ts';
+import type { EmitStep } from '../../contract/plan.ts';
 import { callActivity, stepFailed } from './activity-call.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
 

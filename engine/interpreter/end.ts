@@ -1,4 +1,4 @@
-import type { EndStep } from '../plan.ts';
+import type { EndStep } from '../../contract/plan.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
 import { JourneyEnd } from './types.ts';
 

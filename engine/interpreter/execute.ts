@@ -9,7 +9,7 @@
  * with deprecatePatch. `npm run histories:record` then adds histories of the new behaviour, and the
  * replay test (engine/replay.test.ts) proves old ones still replay.
  */
-import type { Step } from '../plan.ts';
+import type { Step } from '../../contract/plan.ts';
 import { resumeMismatch } from './branch.ts';
 import { executeCall } from './call.ts';
 import { executeDo } from './do.ts';

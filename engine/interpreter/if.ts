@@ -1,4 +1,4 @@
-import type { IfStep } from '../plan.ts';
+import type { IfStep } from '../../contract/plan.ts';
 import { resumeBranch, runBranch } from './branch.ts';
 import type { Flow } from './flow.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';

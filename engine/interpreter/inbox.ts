@@ -1,4 +1,4 @@
-import type { JourneyEvent } from '../plan.ts';
+import type { JourneyEvent } from '../../contract/plan.ts';
 
 const SEEN_LIMIT = 1_000;
 const INBOX_LIMIT = 200;

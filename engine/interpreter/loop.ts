@@ -1,4 +1,4 @@
-import type { Step } from '../plan.ts';
+import type { Step } from '../../contract/plan.ts';
 import { resumeMismatch } from './branch.ts';
 import { safePoint } from './continue-as-new.ts';
 import { andThen, type Flow } from './flow.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Step } from '../plan.ts';
+import type { Step } from '../../contract/plan.ts';
+import { type Harness, startHarness } from '../../test/support/engine/harness.ts';
+import { handPlan, testEvent, waitStep } from '../../test/support/engine/plans.ts';
 import { eventSignal, statusQuery } from '../signals.ts';
-import { type Harness, startHarness } from '../testing/harness.ts';
-import { handPlan, testEvent, waitStep } from '../testing/plans.ts';
 
 let h: Harness;
 before(async () => {

@@ -1,4 +1,4 @@
-import type { ParallelStep } from '../plan.ts';
+import type { ParallelStep } from '../../contract/plan.ts';
 import type { Flow } from './flow.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
 import type { RunSteps } from './types.ts';

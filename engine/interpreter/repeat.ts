@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { RepeatStep } from '../plan.ts';
+import type { RepeatStep } from '../../contract/plan.ts';
 import type { Flow } from './flow.ts';
 import { resumeIteration, runLoop } from './loop.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';

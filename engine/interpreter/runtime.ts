@@ -1,27 +1,19 @@
 import { ApplicationFailure, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
-import { ExpressionError, evaluate, isTruthy } from '../../dsl/expr.ts';
-import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../plan.ts';
+import { ExpressionError, evaluate, isTruthy } from '../../contract/expr.ts';
+import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../../contract/plan.ts';
 import { eventSignal } from '../signals.ts';
 import type { Inbox } from './inbox.ts';
 import type {
   EngineInput,
   JourneyState,
   JourneyStatus,
+  Loc,
   ResumeFrame,
   TraceKind,
   TraceRecord,
 } from './types.ts';
 
-/** Where a step runs: its resume path from the plan root and its idempotency prefix. */
-export interface Loc {
-  frames: ResumeFrame[];
-  /** Prefix of step paths: parallel branches (`par.branch/`) and loop iterations (`loop#2/`). */
-  prefix: string;
-  /** Continue-as-new is never taken inside a parallel branch: siblings could be mid-flight. */
-  inParallel: boolean;
-}
-
-export const ROOT: Loc = { frames: [], prefix: '', inParallel: false };
+export { type Loc, ROOT } from './types.ts';
 
 export function stepPath(loc: Loc, step: Step): string {
   return loc.prefix + step.id;

@@ -1,4 +1,4 @@
-import type { SetStep } from '../plan.ts';
+import type { SetStep } from '../../contract/plan.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
 
 /** `set`: assigns in declared order, so a later value may read an earlier one. */

@@ -1,5 +1,5 @@
 import { sleep } from '@temporalio/workflow';
-import type { SleepStep } from '../plan.ts';
+import type { SleepStep } from '../../contract/plan.ts';
 import { safePoint } from './continue-as-new.ts';
 import { resolveDuration, resolveInstant } from './durations.ts';
 import type { Flow } from './flow.ts';

@@ -1,4 +1,4 @@
-import type { Step, SwitchStep } from '../plan.ts';
+import type { Step, SwitchStep } from '../../contract/plan.ts';
 import { resumeBranch, resumeMismatch, runBranch } from './branch.ts';
 import type { Flow } from './flow.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';

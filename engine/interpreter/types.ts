@@ -1,6 +1,5 @@
-import type { EndStatus, JourneyEvent, JourneyOutcome, RunCampaignInput, Step } from '../plan.ts';
+import type { EndStatus, JourneyEvent, JourneyOutcome, RunCampaignInput, Step } from '../../contract/plan.ts';
 import type { Flow } from './flow.ts';
-import type { Loc } from './runtime.ts';
 
 /**
  * Engine-only knobs a caller may add to the workflow input. Kept out of `engine/plan.ts` (the DSL
@@ -86,3 +85,14 @@ export class JourneyEnd {
 
 /** Runs a list of steps; container executors receive it instead of importing the dispatcher (no cycle). */
 export type RunSteps = (steps: Step[], loc: Loc, resume?: ResumeFrame[]) => Flow;
+
+/** Where a step runs: its resume path from the plan root and its idempotency prefix. */
+export interface Loc {
+  frames: ResumeFrame[];
+  /** Prefix of step paths: parallel branches (`par.branch/`) and loop iterations (`loop#2/`). */
+  prefix: string;
+  /** Continue-as-new is never taken inside a parallel branch: siblings could be mid-flight. */
+  inParallel: boolean;
+}
+
+export const ROOT: Loc = { frames: [], prefix: '', inParallel: false };

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Step, WaitStep } from '../plan.ts';
+import type { Step, WaitStep } from '../../contract/plan.ts';
+import { type Harness, type RunCampaign, startHarness } from '../../test/support/engine/harness.ts';
+import { handPlan, testEvent, waitStep } from '../../test/support/engine/plans.ts';
 import { eventSignal, statusQuery, traceQuery } from '../signals.ts';
-import { type Harness, type RunCampaign, startHarness } from '../testing/harness.ts';
-import { handPlan, testEvent, waitStep } from '../testing/plans.ts';
 
 let h: Harness;
 before(async () => {

@@ -1,5 +1,5 @@
 import { condition } from '@temporalio/workflow';
-import type { JourneyEvent, WaitStep } from '../plan.ts';
+import type { JourneyEvent, WaitStep } from '../../contract/plan.ts';
 import { resumeBranch, runBranch } from './branch.ts';
 import { safePoint } from './continue-as-new.ts';
 import { resolveDuration } from './durations.ts';

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ActivityImplementations, ActivityName } from '../../activities/catalogue.ts';
-import type { ActivityContext } from '../../activities/context.ts';
-import { evaluate, isTruthy } from '../../dsl/expr.ts';
-import type { Expr } from '../plan.ts';
+import type { ActivityContext } from '../../contract/activity-context.ts';
+import type { ActivityImplementations, ActivityName } from '../../contract/catalogue.ts';
+import { evaluate, isTruthy } from '../../contract/expr.ts';
+import type { Expr } from '../../contract/plan.ts';
 
 /** One activity call as a fake saw it. */
 export interface ActivityCall {

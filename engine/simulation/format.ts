@@ -1,5 +1,5 @@
-import { formatDuration } from '../../dsl/duration.ts';
-import type { SimulationTrace } from '../simulate.ts';
+import { formatDuration } from '../../contract/duration.ts';
+import type { SimulationTrace } from './trace.ts';
 
 const MAX_JSON = 120;
 

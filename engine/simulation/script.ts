@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { toDurationMs } from '../../dsl/duration.ts';
-import { createAjv, toErrorDetails } from '../../services/platform/validation.ts';
-import type { CampaignRef, JourneyEvent } from '../plan.ts';
+import { toDurationMs } from '../../contract/duration.ts';
+import type { CampaignRef, JourneyEvent } from '../../contract/plan.ts';
+import { createAjv, toErrorDetails } from '../../contract/validation.ts';
 import type { FakeOverrides, FakeRule } from './fake-activities.ts';
 
 /** One scripted event: delivered through the router `at` an offset from the simulation start. */

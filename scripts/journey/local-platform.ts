@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
+import { type Runtime, startRuntime } from '../../app/runtime.ts';
 import { loadConfig } from '../../services/platform/config.ts';
-import { type Runtime, startRuntime } from '../../services/runtime.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 
 export interface LocalPlatform {

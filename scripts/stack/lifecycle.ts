@@ -32,7 +32,7 @@ export interface StackInfo {
 
 export interface StackOptions {
   log?: Log;
-  /** Run scripts/migrate.ts after the services are healthy (default true). */
+  /** Run app/migrate.ts after the services are healthy (default true). */
   migrate?: boolean;
   settings?: StackSettings;
 }
@@ -63,7 +63,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackInfo> {
           clickhouseDatabase: s.clickhouse.database,
         });
         log(
-          `${label('migrate')}${ran ? `done (${ms(Date.now() - t0)})` : 'skipped (no scripts/migrate.ts yet)'}`,
+          `${label('migrate')}${ran ? `done (${ms(Date.now() - t0)})` : 'skipped (no app/migrate.ts yet)'}`,
         );
       }
       log(`stack: up in ${ms(Date.now() - began)}`);

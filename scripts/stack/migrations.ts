@@ -12,11 +12,11 @@ export interface MigrationTargets {
 type MigrateAll = (targets: MigrationTargets) => Promise<unknown>;
 
 /**
- * Applies every service's migrations through scripts/migrate.ts when that file exists; until it
+ * Applies every service's migrations through app/migrate.ts when that file exists; until it
  * lands (another team writes it) the stack still comes up. Returns false when there was nothing to run.
  */
 export async function runMigrations(root: string, targets: MigrationTargets): Promise<boolean> {
-  const file = join(root, 'scripts', 'migrate.ts');
+  const file = join(root, 'app', 'migrate.ts');
   if (!existsSync(file)) return false;
   // A computed specifier, so type-checking does not depend on the file being there.
   const mod: unknown = await import(pathToFileURL(file).href);
@@ -24,7 +24,7 @@ export async function runMigrations(root: string, targets: MigrationTargets): Pr
   if (typeof migrateAll !== 'function') {
     throw new StackError(
       'migrate',
-      'scripts/migrate.ts does not export migrateAll({ databaseUrl, clickhouseUrl, clickhouseDatabase })',
+      'app/migrate.ts does not export migrateAll({ databaseUrl, clickhouseUrl, clickhouseDatabase })',
     );
   }
   try {

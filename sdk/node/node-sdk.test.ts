@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { RateLimiter } from '../../services/event/rate-limit.ts';
-import { type SdkTestServer, startSdkTestServer } from '../test-server.ts';
+import { type SdkTestServer, startSdkTestServer } from '../../test/support/sdk-server.ts';
 import { createPulseServerClient, PulseError, stableEventId } from './index.ts';
 
 let server: SdkTestServer;

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
+import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
-import { AppError } from '../platform/errors.ts';
 import * as q from './queries.ts';
 
 function bounded(raw: string | undefined, name: string, min: number, max: number, fallback: number): number {

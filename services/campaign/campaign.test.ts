@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import type { ErrorDetail } from '../../contract/errors.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
 import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
-import type { ErrorDetail } from '../platform/errors.ts';
 import { type CampaignHooks, createCampaignApp, createDeployedCampaigns, migrations } from './index.ts';
 
 const SIGNUP = await readFile(new URL('../../campaigns/signup.pulse.yaml', import.meta.url), 'utf8');

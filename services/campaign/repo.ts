@@ -1,6 +1,6 @@
 import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
-import type { Plan } from '../../engine/plan.ts';
-import { waitedFor } from '../../engine/router.ts';
+import type { Plan } from '../../contract/plan.ts';
+import { waitedFor } from '../../contract/plan.ts';
 
 export type CampaignStatus = 'draft' | 'active' | 'paused' | 'ended';
 

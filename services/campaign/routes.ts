@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
+import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
-import { AppError } from '../platform/errors.ts';
 import { readJson } from '../platform/http.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import * as repo from './repo.ts';

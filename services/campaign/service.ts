@@ -1,7 +1,7 @@
+import { AppError, type ErrorDetail } from '../../contract/errors.ts';
+import type { CampaignRef, Plan } from '../../contract/plan.ts';
 import { compileCampaignSource } from '../../dsl/index.ts';
-import type { CampaignRef, Plan } from '../../engine/plan.ts';
 import type { Db } from '../platform/db.ts';
-import { AppError, type ErrorDetail } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import * as repo from './repo.ts';
 

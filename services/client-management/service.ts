@@ -1,6 +1,6 @@
+import { AppError } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal, Role } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
-import { AppError } from '../platform/errors.ts';
 import { keyedHash, newId, randomToken } from '../platform/ids.ts';
 import * as repo from './repo.ts';
 

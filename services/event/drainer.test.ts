@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { BusMessage } from '../../contract/bus.ts';
+import { waitFor } from '../../test/support/bus-contract.ts';
 import { createTestClickHouse, type TestClickHouse } from '../../test/support/clickhouse.ts';
+import { fakeResolver, purchase, sampleEvent } from '../../test/support/event.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
-import { waitFor } from '../platform/bus/contract.ts';
+import { startTcpProxy, type TcpProxy } from '../../test/support/tcp-proxy.ts';
 import type { InspectableBus } from '../platform/bus/inspect.ts';
 import { busMigrations, createPostgresBus } from '../platform/bus/postgres-bus.ts';
-import type { BusMessage } from '../platform/bus.ts';
 import { type ClickHouse, chSql, createClickHouse } from '../platform/clickhouse.ts';
 import { createEventsTable } from './events-table.ts';
 import { createEventApp, createEventDrainer, type EventDrainer } from './index.ts';
 import { migrations } from './migrations/index.ts';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
-import { fakeResolver, purchase, sampleEvent } from './test-support.ts';
 
 let tdb: TestDatabase;
 let tch: TestClickHouse;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Bus } from '../platform/bus.ts';
+import type { Bus } from '../../contract/bus.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
 import type { EnrichedEvent } from './enrich.ts';

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { fakeResolver, purchase, sampleEvent } from '../../test/support/event.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
 import { createEventApp } from './index.ts';
 import { migrations } from './migrations/index.ts';
 import { createMemoryRateLimiter } from './rate-limit.ts';
 import { signBody } from './signature.ts';
-import { fakeResolver, purchase, sampleEvent } from './test-support.ts';
 
 let tdb: TestDatabase;
 let app: ReturnType<typeof createEventApp>;

@@ -107,7 +107,7 @@ export async function insertEventRows(ch: ClickHouse, rows: EventRow[]): Promise
   await ch.insert(EVENTS_TABLE, rows as unknown as Record<string, unknown>[]);
 }
 
-/** Applies this service's DDL to a database (tests; deployments use scripts/migrate.ts). */
+/** Applies this service's DDL to a database (tests; deployments use app/migrate.ts). */
 export async function createEventsTable(ch: ClickHouse): Promise<void> {
   const ddl = await readFile(new URL('./clickhouse/0001_events.sql', import.meta.url), 'utf8');
   await ch.command(ddl.replace(/^\s*--.*$/gm, '').replace(/;\s*$/, '') as SqlText);

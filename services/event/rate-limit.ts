@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError } from '../platform/errors.ts';
+import { AppError } from '../../contract/errors.ts';
 
 /**
  * Per-client token buckets: `capacity` tokens (the burst), refilled at `refillPerSecond`; one event costs

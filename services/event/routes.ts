@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { AppError } from '../../contract/errors.ts';
 import { readApiKey } from '../platform/auth.ts';
-import { AppError } from '../platform/errors.ts';
 import { countryFromHeaders } from './enrich.ts';
 import {
   authenticateIngest,

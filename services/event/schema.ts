@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
-import type { ErrorDetail } from '../platform/errors.ts';
-import { createAjv, toErrorDetails } from '../platform/validation.ts';
+import type { ErrorDetail } from '../../contract/errors.ts';
+import { createAjv, toErrorDetails } from '../../contract/validation.ts';
 
 /** schemas/event.schema.json, the one definition of an SDK event (editors, SDKs and this service). */
 export const eventSchema = JSON.parse(

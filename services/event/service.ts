@@ -1,5 +1,5 @@
+import { AppError, type ErrorDetail } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
-import { AppError, type ErrorDetail } from '../platform/errors.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
 import type { OutboxWriter } from './outbox-writer.ts';
 import type { RateLimiter } from './rate-limit.ts';

@@ -1,4 +1,4 @@
-import type { Bus, Subscription } from '../platform/bus.ts';
+import type { Bus, Subscription } from '../../contract/bus.ts';
 import type { Db } from '../platform/db.ts';
 import { upsertContact } from './repo.ts';
 

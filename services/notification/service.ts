@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { AppError } from '../../contract/errors.ts';
 import type { Db } from '../platform/db.ts';
-import { AppError } from '../platform/errors.ts';
 import { newId } from '../platform/ids.ts';
 import type { Mailer } from './mailer.ts';
 import { MissingTemplateValue, renderTemplate } from './render.ts';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { type ActivityName, catalogue } from '../../activities/catalogue.ts';
+import { type ActivityName, catalogue } from '../../contract/catalogue.ts';
+import type { Expr, Plan, Step } from '../../contract/plan.ts';
+import { createAjv } from '../../contract/validation.ts';
 import { DEFAULT_CAMPAIGNS_DIR, formatDiagnostics, loadCampaignFile } from '../../dsl/index.ts';
-import type { Expr, Plan, Step } from '../../engine/plan.ts';
-import { createAjv } from '../platform/validation.ts';
 import { renderTemplate } from './render.ts';
 import { BUILT_IN_TEMPLATE_SETS, BUILT_IN_TEMPLATES, type TemplateContent } from './templates.ts';
 

@@ -15,11 +15,9 @@ import { SWITCHUP_TEMPLATES } from './templates/switchup.ts';
  * templates.test.ts fails when a campaign in campaigns/ names a template that is missing here, or passes
  * data a template cannot render.
  */
-export interface TemplateContent {
-  subject: string;
-  text: string;
-  html?: string;
-}
+export type { TemplateContent } from './templates/content.ts';
+
+import type { TemplateContent } from './templates/content.ts';
 
 /** One set per journey (templates/<pulse>.ts) plus the generic ones; a name belongs to exactly one set. */
 export const BUILT_IN_TEMPLATE_SETS: Readonly<Record<string, Record<string, TemplateContent>>> = {

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from './errors.ts';
+import { AppError } from '../../contract/errors.ts';
 
 /**
  * Who is calling. Publishable keys (`pk_…`) are embedded in websites and may only send events and read

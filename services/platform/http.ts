@@ -1,6 +1,6 @@
 import type { Context, Env, Hono, Schema } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, isAppError } from './errors.ts';
+import { AppError, isAppError } from '../../contract/errors.ts';
 
 /** Maps thrown errors to JSON responses: AppError keeps its status and code; anything else is a 500. */
 export function errorResponse(err: unknown, c: Context): Response {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from './errors.ts';
+import { AppError } from '../../contract/errors.ts';
 
 /**
  * Guards `/internal/...` routes, which workers and other services call on a tenant's behalf (the tenant

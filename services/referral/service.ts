@@ -1,5 +1,5 @@
+import { AppError } from '../../contract/errors.ts';
 import type { Db } from '../platform/db.ts';
-import { AppError } from '../platform/errors.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import * as repo from './repo.ts';
 

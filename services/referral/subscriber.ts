@@ -1,4 +1,4 @@
-import type { Bus, Subscription } from '../platform/bus.ts';
+import type { Bus, Subscription } from '../../contract/bus.ts';
 import type { Db } from '../platform/db.ts';
 import * as repo from './repo.ts';
 import { trackClick } from './service.ts';

@@ -1,11 +1,11 @@
 import type { Db } from '../platform/db.ts';
 import type { RuleEngine } from '../platform/rules/compile.ts';
-import { type Allocator, createAllocator } from './allocator.ts';
-import { createRewardRuleEngine } from './engine.ts';
+import { type Allocator, createAllocator } from './allocation/allocator.ts';
+import { createRewardRuleEngine } from './eligibility/rule-engine.ts';
 import type { ProviderRegistry } from './fulfilment/provider.ts';
 import { createProviders, type ProviderOptions } from './fulfilment/providers.ts';
-import { createProgramStore, type ProgramStore } from './programs.ts';
-import type { RewardDb } from './repo.ts';
+import { createProgramStore, type ProgramStore } from './programs/programs.ts';
+import type { RewardDb } from './tables.ts';
 
 /** Everything the reward service functions need, built once by createRewardService and passed in. */
 export interface RewardDeps {

@@ -1,11 +1,10 @@
 import { Hono } from 'hono';
 import type { ApiKeyResolver } from '../platform/auth.ts';
 import { withErrorHandling } from '../platform/http.ts';
-import { createInternalRoutes, createProgramRoutes } from './routes-internal.ts';
-import { createPublicRoutes } from './routes-public.ts';
+import { createInternalRoutes, createProgramRoutes } from './http/routes-internal.ts';
+import { createPublicRoutes } from './http/routes-public.ts';
 import { createRewardService, type RewardService, type RewardServiceOptions } from './service.ts';
 
-export { createRewardServiceClient, type RewardServiceClient } from './client.ts';
 export { migrations } from './migrations/index.ts';
 export {
   createRewardService,

@@ -1,8 +1,7 @@
-import { allocateReward } from './allocate.ts';
+import { allocateReward } from './allocation/allocate.ts';
 import { createRewardDeps, type RewardDeps, type RewardServiceOptions } from './deps.ts';
-import { checkEligibility } from './eligibility.ts';
+import { checkEligibility } from './eligibility/eligibility.ts';
 import { fulfilNow, runFulfilmentBatch, startFulfilmentWorker } from './fulfilment/queue.ts';
-import { calculateLeaderboard } from './leaderboards.ts';
 import {
   approveReward,
   claimReward,
@@ -10,11 +9,17 @@ import {
   redeemReward,
   rejectReward,
   retryReward,
-} from './lifecycle.ts';
-import { checkMilestone } from './milestones.ts';
+} from './lifecycle/lifecycle.ts';
+import { calculateLeaderboard } from './progress/leaderboards.ts';
+import { checkMilestone } from './progress/milestones.ts';
 
 export type { RewardDeps, RewardServiceOptions } from './deps.ts';
-export { programProblems, type RegisterProgramInput, registerProgram, setProgramStatus } from './programs.ts';
+export {
+  programProblems,
+  type RegisterProgramInput,
+  registerProgram,
+  setProgramStatus,
+} from './programs/programs.ts';
 
 /**
  * The reward service as plain functions bound to their dependencies: what routes, tests, benchmarks and

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Hono } from 'hono';
-import { journeyWorkflowId } from '../../engine/plan.ts';
+import { AppError } from '../../contract/errors.ts';
+import { journeyWorkflowId } from '../../contract/plan.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
-import { AppError } from '../platform/errors.ts';
 
 /**
  * Status monitoring of running journeys (the only part of orchestration exposed to portals). The workflow

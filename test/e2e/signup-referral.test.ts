@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { serviceMigrations } from '../../app/migrations.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { type JourneyReport, runSignupReferralJourney } from '../../scripts/journey/signup-referral.ts';
-import { serviceMigrations } from '../../services/migrations.ts';
 import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';

@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { amountOf, email } from './layout.ts';
 
 /** Conversion Pulse (campaigns/conversion.pulse.yaml): both sides of a referred purchase, and milestones. */

@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { amountOf, email, inApp } from './layout.ts';
 
 const FEATURE = '{{ feature | default: "our premium features" }}';

@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { amountOf, email } from './layout.ts';
 
 const PLATFORM = '{{ platform | default: "your favourite review site" }}';

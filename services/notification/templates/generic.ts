@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { SIGNOFF } from './layout.ts';
 
 const signoff = `\n\n${SIGNOFF}`;

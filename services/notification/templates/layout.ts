@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 
 /**
  * Builds the text and HTML bodies of a built-in template from one piece of copy, so the two versions

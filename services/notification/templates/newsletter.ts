@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { amountOf, email } from './layout.ts';
 
 /** Newsletter Subscription Pulse (campaigns/newsletter.pulse.yaml): welcome ebook and subscriber referrals. */

@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { amountOf, email, inApp } from './layout.ts';
 
 // `features` is the list of unused features, often empty: only its first entry is shown, with a default.

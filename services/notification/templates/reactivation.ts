@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { amountOf, email } from './layout.ts';
 
 /** Reactivation Pulse (campaigns/reactivation.pulse.yaml): the comeback offer and the welcome back. */

@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { amountOf, type EmailCopy, email } from './layout.ts';
 
 /*

@@ -1,4 +1,4 @@
-import type { TemplateContent } from '../templates.ts';
+import type { TemplateContent } from './content.ts';
 import { amountOf, email } from './layout.ts';
 
 /** Signup Pulse (campaigns/signup.pulse.yaml): the new user's welcome and the referrer's thank-you. */

@@ -1,4 +1,4 @@
-import type { Bus, BusMessage } from '../bus.ts';
+import type { Bus, BusMessage } from '../../../contract/bus.ts';
 
 /** What both adapters offer beyond `Bus`, for operators and the contract tests. */
 export interface InspectableBus extends Bus {

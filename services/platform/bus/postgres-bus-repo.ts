@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { BusMessage } from '../bus.ts';
+import type { BusMessage } from '../../../contract/bus.ts';
 
 // Kysely for the Postgres bus, kept apart from the adapter's control flow.
 // biome-ignore lint/suspicious/noExplicitAny: tables are addressed through raw sql here.

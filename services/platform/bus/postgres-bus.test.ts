@@ -1,6 +1,6 @@
 import { after, before } from 'node:test';
+import { busContract } from '../../../test/support/bus-contract.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
-import { busContract } from './contract.ts';
 import type { InspectableBus } from './inspect.ts';
 import { busMigrations, createPostgresBus } from './postgres-bus.ts';
 

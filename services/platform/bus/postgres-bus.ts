@@ -1,6 +1,11 @@
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { type BusMessage, type SubscribeOptions, type Subscription, topicMatches } from '../bus.ts';
+import {
+  type BusMessage,
+  type SubscribeOptions,
+  type Subscription,
+  topicMatches,
+} from '../../../contract/bus.ts';
 import { type InspectableBus, retryDelay } from './inspect.ts';
 import * as repo from './postgres-bus-repo.ts';
 

@@ -1,9 +1,9 @@
 import { after, before } from 'node:test';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { busContract } from './contract.ts';
+import { busContract } from '../../../test/support/bus-contract.ts';
+import { type Moto, startMoto } from '../../../test/support/moto.ts';
 import type { InspectableBus } from './inspect.ts';
-import { type Moto, startMoto } from './moto.ts';
 import { createSnsBus } from './sns-bus.ts';
 
 let moto: Moto;

@@ -17,7 +17,12 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type BusMessage, type SubscribeOptions, type Subscription, topicMatches } from '../bus.ts';
+import {
+  type BusMessage,
+  type SubscribeOptions,
+  type Subscription,
+  topicMatches,
+} from '../../../contract/bus.ts';
 import { type InspectableBus, retryDelay } from './inspect.ts';
 
 /**

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jsonLogic from 'json-logic-js';
+import {
+  type Case,
+  customOperators,
+  edgeCases,
+  generatedBooleanCases,
+  generatedCases,
+} from '../../../test/support/rule-corpus.ts';
 import { createRuleEngine } from './compile.ts';
-import { type Case, customOperators, edgeCases, generatedBooleanCases, generatedCases } from './corpus.ts';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; message: string };
 

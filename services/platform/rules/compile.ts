@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../../../contract/errors.ts';
 import { generateBoolean } from './codegen.ts';
 import { buildBuiltin } from './fast-paths.ts';
 import { buildCall, type Evaluator, evalAll, hasOwn, isLogic, isPrimitive } from './nodes.ts';

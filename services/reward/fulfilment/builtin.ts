@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { randomToken } from '../../platform/ids.ts';
-import { addDuration } from '../calculate.ts';
-import type { RewardDb } from '../repo.ts';
-import { creditLedger, findEndpoint, saveCoupon } from '../repo-fulfilment.ts';
+import { addDuration } from '../allocation/calculate.ts';
+import type { RewardDb } from '../tables.ts';
 import {
   type FulfilmentProvider,
   failureFor,
@@ -10,6 +9,7 @@ import {
   rewardValue,
   transientFailure,
 } from './provider.ts';
+import { creditLedger, findEndpoint, saveCoupon } from './repo.ts';
 
 /** The providers that need nothing outside Pulse, plus the signed webhook to the client's own system. */
 

@@ -1,4 +1,4 @@
-import type { RewardRow } from '../repo.ts';
+import type { RewardRow } from '../tables.ts';
 import {
   destination,
   type FulfilmentProvider,

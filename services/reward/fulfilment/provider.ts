@@ -1,6 +1,6 @@
-import { AppError } from '../../platform/errors.ts';
-import type { RewardRow } from '../repo.ts';
+import { AppError } from '../../../contract/errors.ts';
 import type { RewardValue } from '../rules.generated.ts';
+import type { RewardRow } from '../tables.ts';
 
 /**
  * One interface for every way a reward is delivered: the built-in ledger (store credit), coupon codes,

@@ -1,4 +1,4 @@
-import type { RewardDb } from '../repo.ts';
+import type { RewardDb } from '../tables.ts';
 import { couponProvider, grantProvider, ledgerProvider, webhookProvider } from './builtin.ts';
 import {
   type GiftCardOptions,

@@ -1,10 +1,10 @@
-import { AppError, isAppError } from '../../platform/errors.ts';
-import { addDuration } from '../calculate.ts';
+import { AppError, isAppError } from '../../../contract/errors.ts';
+import { addDuration } from '../allocation/calculate.ts';
 import type { RewardDeps } from '../deps.ts';
-import type { RewardRow } from '../repo.ts';
-import { claimJobs, findJob, finishJob, type Job, rescheduleJob } from '../repo-fulfilment.ts';
-import { findReward, moveReward } from '../repo-moves.ts';
+import { findReward, moveReward } from '../lifecycle/repo.ts';
+import type { RewardRow } from '../tables.ts';
 import { rewardValue } from './provider.ts';
+import { claimJobs, findJob, finishJob, type Job, rescheduleJob } from './repo.ts';
 
 /**
  * The fulfilment queue: APPROVED rewards have a job; workers claim due jobs (SKIP LOCKED, leased), call the

@@ -1,0 +1,22 @@
+import type { Migration } from 'kysely';
+import { migrations as campaign } from '../services/campaign/migrations/index.ts';
+import { migrations as clientManagement } from '../services/client-management/migrations/index.ts';
+import { migrations as event } from '../services/event/migrations/index.ts';
+import { migrations as notification } from '../services/notification/migrations/index.ts';
+import { busMigrations } from '../services/platform/bus/postgres-bus.ts';
+import { migrations as referral } from '../services/referral/migrations/index.ts';
+import { migrations as reward } from '../services/reward/migrations/index.ts';
+
+/**
+ * Every service's Postgres migrations, by service. Locally they share one database (each with its own
+ * migration table); in production each service runs its own against its own database.
+ */
+export const serviceMigrations: Record<string, Record<string, Migration>> = {
+  'client-management': clientManagement,
+  campaign,
+  referral,
+  notification,
+  reward,
+  event,
+  bus: busMigrations,
+};

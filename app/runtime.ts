@@ -1,0 +1,141 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { createActivities } from '../activities/index.ts';
+import type { ServiceEndpoint } from '../activities/service-client.ts';
+import type { Subscription } from '../contract/bus.ts';
+import { createTemporalClient } from '../engine/client.ts';
+import { quietTemporalRuntime } from '../engine/quiet-runtime.ts';
+import { createRouter } from '../engine/router.ts';
+import { startRouterSubscription } from '../engine/router-subscriber.ts';
+import { createWorker } from '../engine/worker.ts';
+import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from '../services/app.ts';
+import { createSmtpMailer, startContactTracking } from '../services/notification/index.ts';
+import { createBusFromConfig } from '../services/platform/bus/from-config.ts';
+import { createClickHouse } from '../services/platform/clickhouse.ts';
+import type { Config } from '../services/platform/config.ts';
+import { createDb } from '../services/platform/db.ts';
+import { startReferralTracking } from '../services/referral/index.ts';
+
+export interface RuntimeOptions {
+  config: Readonly<Config>;
+  /** Services to mount (default: all eight). */
+  only?: readonly ServiceName[];
+  /** Run the Temporal worker and the event router in this process (default: true with all services). */
+  worker?: boolean;
+  /** Port to listen on; 0 picks a free one. Default config.httpPort. */
+  port?: number;
+}
+
+export interface Runtime {
+  url: string;
+  platform: Platform;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts services (HTTP), the event drainer, the bus subscribers, and optionally the Temporal worker and
+ * the router, all in one process. Stops in reverse order so in-flight work drains.
+ */
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config } = opts;
+  const only = opts.only ?? SERVICE_NAMES;
+  const db = createDb(config.databaseUrl, 20);
+  const ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
+  const bus = createBusFromConfig(config, db);
+  const mailer = createSmtpMailer({
+    host: config.smtpHost,
+    port: config.smtpPort,
+    from: 'Pulse <no-reply@pulse.local>',
+  });
+  const temporal = await createTemporalClient(config.temporalAddress, config.temporalNamespace);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    : undefined;
+  const platform = createPlatform(
+    { config, db, ch, bus, mailer, temporal, ...(redis ? { redis } : {}) },
+    only,
+  );
+
+  const server = serve({
+    fetch: platform.app.fetch,
+    port: opts.port ?? config.httpPort,
+    hostname: '127.0.0.1',
+  });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const subscriptions: Subscription[] = [];
+  if (only.includes('referral')) subscriptions.push(...(await startReferralTracking(bus, db)));
+  if (only.includes('notification')) subscriptions.push(...(await startContactTracking(bus, db)));
+  const background: { stop(): Promise<void> }[] = [];
+  if (only.includes('reward')) {
+    background.push(platform.rewardService.startFulfilmentWorker());
+    // Unclaimed and unapproved rewards expire on their dates; a minute's lateness is fine.
+    const sweep = setInterval(() => {
+      platform.rewardService
+        .expireDue()
+        .catch((err) => console.warn(`reward expiry sweep failed: ${String(err)}`));
+    }, 60_000);
+    sweep.unref();
+    background.push({ stop: async () => clearInterval(sweep) });
+  }
+
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (opts.worker ?? only.length === SERVICE_NAMES.length) {
+    // In-process calls: activities reach the services through app.fetch, the same routes as over HTTP.
+    const local: ServiceEndpoint = {
+      baseUrl: 'http://in-process',
+      token: config.internalToken,
+      fetch: (r) => platform.app.fetch(r),
+    };
+    const activities = createActivities({
+      endpoints: { campaign: local, referral: local, notification: local, reward: local },
+      bus,
+    });
+    quietTemporalRuntime();
+    nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
+    worker = await createWorker({
+      connection: nativeConnection,
+      taskQueue: config.taskQueue,
+      activities,
+      namespace: config.temporalNamespace,
+    });
+    workerRun = worker.run();
+    const router = createRouter({
+      client: temporal,
+      taskQueue: config.taskQueue,
+      campaigns: platform.deployedCampaigns,
+    });
+    subscriptions.push(await startRouterSubscription(bus, router));
+  }
+
+  // Last: the bus stores only messages some subscription wants, so subscribers register before the
+  // drainer publishes anything (on a fresh database the first events would otherwise reach nobody).
+  if (only.includes('event')) platform.drainer.start();
+
+  return {
+    url,
+    platform,
+    async stop() {
+      for (const s of subscriptions) await s.stop();
+      if (worker) {
+        worker.shutdown();
+        await workerRun;
+      }
+      await nativeConnection?.close();
+      for (const job of background) await job.stop();
+      if (only.includes('event')) await platform.drainer.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bus.close();
+      await temporal.connection.close();
+      mailer.close();
+      redis?.disconnect();
+      await ch.close();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * One error type for services and activities. `code` is stable: clients, tests and Temporal
+ * (`ApplicationFailure.type`) all key on it, never on the message.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  BAD_SIGNATURE: 401,
+  FORBIDDEN: 403,
+  CLIENT_INACTIVE: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  ILLEGAL_TRANSITION: 409,
+  RATE_LIMITED: 429,
+  BUDGET_EXHAUSTED: 409,
+  NOT_ELIGIBLE: 409,
+  UPSTREAM_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Codes a caller may retry: the same request can succeed later without change. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'INTERNAL']);
+
+export interface ErrorDetail {
+  /** JSON pointer or dotted path of the offending field, when there is one. */
+  path?: string;
+  message: string;
+  expected?: string;
+}
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+    this.retryable = RETRYABLE.has(code);
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details?: ErrorDetail[] } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details.length ? { details: this.details } : {}),
+      },
+    };
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}
+
+/**
+ * AppError codes a retry cannot fix (the same request fails the same way). Activities raise
+ * `ApplicationFailure` with `type = code`; listing them here spares every plan from repeating them.
+ */
+export const NON_RETRYABLE_CODES = [
+  'VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'BAD_SIGNATURE',
+  'FORBIDDEN',
+  'CLIENT_INACTIVE',
+  'NOT_FOUND',
+  'CONFLICT',
+  'ILLEGAL_TRANSITION',
+  'BUDGET_EXHAUSTED',
+  'NOT_ELIGIBLE',
+] as const satisfies readonly ErrorCode[];

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import { AppError } from '../../../contract/errors.ts';
+import { validators as v } from '../../../contract/reward-http.ts';
+import { assertValid } from '../../../contract/validation.ts';
+import { type ApiKeyResolver, type AuthVariables, authenticate } from '../../platform/auth.ts';
+import { sdkCors } from '../../platform/cors.ts';
+import { readJson } from '../../platform/http.ts';
+import type { RewardDeps } from '../deps.ts';
+import { balances, findCoupon, saveEndpoint } from '../fulfilment/repo.ts';
+import { describeReward } from '../lifecycle/describe.ts';
+import {
+  approveReward,
+  claimReward,
+  redeemCoupon,
+  redeemReward,
+  rejectReward,
+  retryReward,
+} from '../lifecycle/lifecycle.ts';
+import { findReward, listRewards, listTransitions } from '../lifecycle/repo.ts';
+import { isRewardState } from '../lifecycle/state-machine.ts';
+import { findCampaign } from '../programs/repo.ts';
+import { calculateLeaderboard } from '../progress/leaderboards.ts';
+import type { RewardValue } from '../rules.generated.ts';
+import type { RewardRow } from '../tables.ts';
+
+/** What clients see of a reward (no idempotency keys or internal flags). */
+export function rewardView(r: RewardRow) {
+  return {
+    id: r.id,
+    campaign_id: r.campaign_id,
+    version: r.version,
+    rule: r.rule,
+    side: r.side,
+    participant_id: r.participant_id,
+    referral_id: r.referral_id,
+    state: r.state,
+    reason: r.reason,
+    category: r.category,
+    amount: r.amount,
+    currency: r.currency,
+    value: r.value,
+    label: describeReward(r.value as unknown as RewardValue, r.amount, r.currency),
+    segment: r.segment,
+    fulfilment_mode: r.fulfilment_mode,
+    fulfilment: r.fulfilment,
+    expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  };
+}
+
+function page(q: (k: string) => string | undefined): { limit: number; offset: number } {
+  const limit = Math.min(200, Math.max(1, Number(q('limit') ?? 50) || 50));
+  const offset = Math.max(0, Number(q('offset') ?? 0) || 0);
+  return { limit, offset };
+}
+
+/**
+ * Public routes, mounted at /v1. SDK routes accept a publishable key and a participant id (a participant
+ * reads and claims only their own rewards); the portal and the client's server use secret keys with a role:
+ * viewers read, managers work the approval queue and redeem/retry, admins set the fulfilment webhook.
+ * Every query is scoped to the key's client, so another client's reward is simply not found.
+ */
+export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
+  const sdk = authenticate(resolver, { kinds: ['publishable', 'secret'] });
+  const viewer = authenticate(resolver, { kinds: ['secret'], role: 'viewer' });
+  const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
+  const admin = authenticate(resolver, { kinds: ['secret'], role: 'admin' });
+  const actor = (p: AuthVariables['principal']) => `key:${p.keyId}`;
+
+  return new Hono<{ Variables: AuthVariables }>()
+    .use('/reward-participants/*', sdkCors())
+    .use('/reward-leaderboards/*', sdkCors())
+    .use('/rewards/:rewardId/claim', sdkCors())
+    .get('/reward-participants/:participantId/rewards', sdk, async (c) => {
+      const rows = await listRewards(deps.db, c.get('principal').clientId, {
+        participantId: c.req.param('participantId'),
+        ...page((k) => c.req.query(k)),
+      });
+      return c.json({ rewards: rows.map(rewardView) });
+    })
+    .get('/reward-participants/:participantId/balance', sdk, async (c) =>
+      c.json({
+        balances: await balances(deps.db, c.get('principal').clientId, c.req.param('participantId')),
+      }),
+    )
+    .post('/rewards/:rewardId/claim', sdk, async (c) => {
+      const b = assertValid(v.claim, await readJson(c), 'claim');
+      const row = await claimReward(
+        deps,
+        c.get('principal').clientId,
+        c.req.param('rewardId'),
+        b.participant_id,
+        b.details ?? {},
+      );
+      return c.json({ reward: rewardView(row) });
+    })
+    .get('/reward-leaderboards/:campaignId/:board', sdk, async (c) => {
+      const clientId = c.get('principal').clientId;
+      const campaign = await findCampaign(deps.db, clientId, c.req.param('campaignId'));
+      if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
+      const period = c.req.query('period');
+      const participant = c.req.query('participant_id');
+      const result = await calculateLeaderboard(deps, {
+        clientId,
+        campaignId: campaign.campaign_id,
+        version: campaign.current_version,
+        board: c.req.param('board'),
+        ...(period ? { period } : {}),
+        ...(participant ? { participantId: participant } : {}),
+        readOnly: true,
+        idempotencyKey: 'read-only',
+      });
+      return c.json({
+        period: result.period,
+        final: result.final,
+        standings: result.standings,
+        rank: result.rank,
+      });
+    })
+    .get('/rewards', viewer, async (c) => {
+      const state = c.req.query('state');
+      if (state !== undefined && !isRewardState(state))
+        throw new AppError('VALIDATION_FAILED', 'unknown state', [
+          { path: 'state', message: 'unknown', expected: 'a reward state' },
+        ]);
+      const rows = await listRewards(deps.db, c.get('principal').clientId, {
+        campaignId: c.req.query('campaign_id'),
+        participantId: c.req.query('participant_id'),
+        state,
+        ...page((k) => c.req.query(k)),
+      });
+      return c.json({ rewards: rows.map(rewardView) });
+    })
+    .get('/rewards/:rewardId', viewer, async (c) => {
+      const clientId = c.get('principal').clientId;
+      const row = await findReward(deps.db, clientId, c.req.param('rewardId'));
+      if (!row) throw new AppError('NOT_FOUND', 'no such reward');
+      const transitions = await listTransitions(deps.db, clientId, row.id);
+      return c.json({
+        reward: rewardView(row),
+        transitions: transitions.map((t) => ({
+          from: t.from_state,
+          to: t.to_state,
+          actor: t.actor,
+          reason: t.reason,
+          at: t.at.toISOString(),
+        })),
+      });
+    })
+    .post('/rewards/:rewardId/redeem', manager, async (c) => {
+      const p = c.get('principal');
+      return c.json({
+        reward: rewardView(await redeemReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+      });
+    })
+    .post('/rewards/:rewardId/retry', manager, async (c) => {
+      const p = c.get('principal');
+      return c.json({
+        reward: rewardView(await retryReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+      });
+    })
+    .get('/reward-approvals', manager, async (c) => {
+      const rows = await listRewards(deps.db, c.get('principal').clientId, {
+        state: 'PENDING',
+        mode: 'approval',
+        campaignId: c.req.query('campaign_id'),
+        oldestFirst: true,
+        ...page((k) => c.req.query(k)),
+      });
+      return c.json({ rewards: rows.map(rewardView) });
+    })
+    .post('/reward-approvals/:rewardId/approve', manager, async (c) => {
+      const p = c.get('principal');
+      return c.json({
+        reward: rewardView(await approveReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+      });
+    })
+    .post('/reward-approvals/:rewardId/reject', manager, async (c) => {
+      const p = c.get('principal');
+      const b = assertValid(v.reject, await readJson(c), 'rejection');
+      return c.json({
+        reward: rewardView(await rejectReward(deps, p.clientId, c.req.param('rewardId'), actor(p), b.reason)),
+      });
+    })
+    .get('/reward-coupons/:code', viewer, async (c) => {
+      const coupon = await findCoupon(deps.db, c.get('principal').clientId, c.req.param('code'));
+      if (!coupon) throw new AppError('NOT_FOUND', 'no such coupon');
+      const expired = coupon.expires_at !== null && new Date(coupon.expires_at) <= deps.now();
+      return c.json({ coupon: { ...coupon, valid: !coupon.redeemed_at && !expired } });
+    })
+    .post('/reward-coupons/:code/redeem', manager, async (c) => {
+      const p = c.get('principal');
+      return c.json({
+        reward: rewardView(await redeemCoupon(deps, p.clientId, c.req.param('code'), actor(p))),
+      });
+    })
+    .get('/reward-budgets/:campaignId', viewer, async (c) => {
+      const row = await findCampaign(deps.db, c.get('principal').clientId, c.req.param('campaignId'));
+      if (!row) throw new AppError('NOT_FOUND', 'no such campaign');
+      return c.json({
+        budget: {
+          campaign_id: row.campaign_id,
+          status: row.status,
+          currency: row.currency,
+          budget: row.budget,
+          allocated: row.allocated,
+          fulfilled: row.fulfilled,
+          remaining: row.budget === null ? null : Math.round((row.budget - row.allocated) * 100) / 100,
+          max_winners: row.max_winners,
+          winners: row.winners,
+        },
+      });
+    })
+    .put('/reward-fulfilment-endpoint', admin, async (c) => {
+      const b = assertValid(v.endpoint, await readJson(c), 'fulfilment endpoint');
+      const secret = b.secret ?? `whsec_${randomBytes(24).toString('hex')}`;
+      await saveEndpoint(deps.db, c.get('principal').clientId, b.url, secret);
+      // The secret is shown once, like an API key; deliveries are signed with it.
+      return c.json({ endpoint: { url: b.url, secret } });
+    });
+}
