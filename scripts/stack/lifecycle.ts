@@ -9,7 +9,7 @@ import { daemonStatus, ensureDaemon, stopDaemon } from './daemon.ts';
 import { withLock } from './lock.ts';
 import { runMigrations } from './migrations.ts';
 import { display, logFile } from './paths.ts';
-import { ensurePostgres, postgresAddress, postgresStatus } from './postgres.ts';
+import { ensurePostgres, postgresDown, postgresStatus } from './postgres.ts';
 import { ensureVenv, PYTHON_REQUIREMENTS, venvPaths, venvReady } from './python.ts';
 import { formatDown, formatStatus, formatUp, type Log, label, type ServiceReport } from './report.ts';
 import { type StackSettings, stackSettings } from './settings.ts';
@@ -53,12 +53,12 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackInfo> {
       const [temporal, clickhouse, postgres] = await allOrFirstError([
         upTemporal(s, log),
         upClickHouse(s, log),
-        ensurePostgres(s).then((r) => report(log, r)),
+        ensurePostgres(s, log).then((r) => ({ ...r, report: report(log, r.report) })),
       ]);
       if (opts.migrate !== false) {
         const t0 = Date.now();
         const ran = await runMigrations(s.paths.root, {
-          databaseUrl: s.databaseUrl,
+          databaseUrl: postgres.databaseUrl,
           clickhouseUrl: s.clickhouse.url,
           clickhouseDatabase: s.clickhouse.database,
         });
@@ -72,11 +72,11 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackInfo> {
         temporalAddress: temporalAddress(s),
         temporalUi: `http://${s.temporal.host}:${s.temporal.uiPort}`,
         clickhouseUrl: s.clickhouse.url,
-        databaseUrl: s.databaseUrl,
+        databaseUrl: postgres.databaseUrl,
         testServerPath: venv.testServer,
         motoServerPath: venv.motoServer,
         venvPython: venv.python,
-        services: [temporal.report, clickhouse, postgres],
+        services: [temporal.report, clickhouse, postgres.report],
         venvInstalled: venv.installed,
       };
     },
@@ -131,7 +131,7 @@ async function allOrFirstError<T extends readonly unknown[] | []>(
   };
 }
 
-/** Stops only the servers whose pid files the stack wrote; Postgres and anyone else's servers stay up. */
+/** Stops only the servers whose pid files the stack wrote; a system Postgres and anyone else's servers stay up. */
 export async function stackDown(opts: StackOptions = {}): Promise<ServiceReport[]> {
   const s = opts.settings ?? stackSettings();
   const log = opts.log ?? defaultLog;
@@ -143,15 +143,8 @@ export async function stackDown(opts: StackOptions = {}): Promise<ServiceReport[
         : stopDaemon(temporalSpec(s, temporalBin)),
       s.clickhouse.external ? external('clickhouse', s.clickhouse.url) : stopDaemon(clickhouseSpec(s)),
     ]);
-    for (const r of reports) log(formatDown(r));
-    const pg: ServiceReport = {
-      name: 'postgres',
-      running: true,
-      action: 'left-running',
-      owner: 'system',
-      address: postgresAddress(s.databaseUrl),
-    };
-    log(formatDown(pg));
+    const pg = await postgresDown(s);
+    for (const r of [...reports, pg]) log(formatDown(r));
     return [...reports, pg];
   });
 }

@@ -6,6 +6,12 @@ export interface StackSettings {
   temporal: { host: string; port: number; uiPort: number; external: boolean };
   clickhouse: { url: string; httpPort: number; tcpPort: number; database: string; external: boolean };
   databaseUrl: string;
+  /**
+   * Where Postgres comes from: `external` when DATABASE_URL is set (only checked, or a local system
+   * cluster started), `own` to force the stack's own cluster under .data/, `auto` otherwise (the machine's
+   * server when one answers or is installed, else the stack's own cluster).
+   */
+  postgres: { mode: 'external' | 'own' | 'auto' };
 }
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -41,5 +47,6 @@ export function stackSettings(env: Env = process.env, paths: StackPaths = stackP
       external: clickhouseUrl !== DEFAULT_CLICKHOUSE_URL,
     },
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    postgres: { mode: env.DATABASE_URL ? 'external' : env.PULSE_STACK_POSTGRES === 'own' ? 'own' : 'auto' },
   };
 }
