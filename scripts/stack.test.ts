@@ -25,7 +25,12 @@ test('stackUp twice: the second call starts nothing, and every part answers', as
     const before = first.services.find((s) => s.name === part.name);
     assert.equal(part.pid, before?.pid, `${part.name} changed pid between the two calls`);
   }
-  assert.deepEqual(second.services.map((s) => s.name).sort(), ['clickhouse', 'postgres', 'temporal']);
+  assert.deepEqual(second.services.map((s) => s.name).sort(), [
+    'clickhouse',
+    'mailbox',
+    'postgres',
+    'temporal',
+  ]);
   for (const bin of [second.testServerPath, second.motoServerPath, second.venvPython]) {
     assert.ok(existsSync(bin), `${bin} missing`);
   }

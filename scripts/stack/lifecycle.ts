@@ -7,6 +7,7 @@ import {
 } from './clickhouse.ts';
 import { daemonStatus, ensureDaemon, stopDaemon } from './daemon.ts';
 import { withLock } from './lock.ts';
+import { mailboxSpec } from './mailbox.ts';
 import { runMigrations } from './migrations.ts';
 import { display, logFile } from './paths.ts';
 import { ensurePostgres, postgresDown, postgresStatus } from './postgres.ts';
@@ -19,6 +20,8 @@ import { checkExternalTemporal, temporalAddress, temporalSpec } from './temporal
 export interface StackInfo {
   temporalAddress: string;
   temporalUi: string;
+  /** The development mailbox's web UI, where the mails `npm start` sends can be read. */
+  mailboxUi: string;
   clickhouseUrl: string;
   databaseUrl: string;
   testServerPath: string;
@@ -50,10 +53,11 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackInfo> {
   return withLock(
     s.paths.lockFile,
     async () => {
-      const [temporal, clickhouse, postgres] = await allOrFirstError([
+      const [temporal, clickhouse, postgres, mailbox] = await allOrFirstError([
         upTemporal(s, log),
         upClickHouse(s, log),
         ensurePostgres(s, log).then((r) => ({ ...r, report: report(log, r.report) })),
+        ensureDaemon(mailboxSpec(s)).then((r) => report(log, r)),
       ]);
       if (opts.migrate !== false) {
         const t0 = Date.now();
@@ -71,12 +75,13 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackInfo> {
       return {
         temporalAddress: temporalAddress(s),
         temporalUi: `http://${s.temporal.host}:${s.temporal.uiPort}`,
+        mailboxUi: `http://127.0.0.1:${s.mailbox.webPort}`,
         clickhouseUrl: s.clickhouse.url,
         databaseUrl: postgres.databaseUrl,
         testServerPath: venv.testServer,
         motoServerPath: venv.motoServer,
         venvPython: venv.python,
-        services: [temporal.report, clickhouse, postgres.report],
+        services: [temporal.report, clickhouse, postgres.report, mailbox],
         venvInstalled: venv.installed,
       };
     },
@@ -142,6 +147,7 @@ export async function stackDown(opts: StackOptions = {}): Promise<ServiceReport[
         ? external('temporal', temporalAddress(s))
         : stopDaemon(temporalSpec(s, temporalBin)),
       s.clickhouse.external ? external('clickhouse', s.clickhouse.url) : stopDaemon(clickhouseSpec(s)),
+      stopDaemon(mailboxSpec(s)),
     ]);
     const pg = await postgresDown(s);
     for (const r of [...reports, pg]) log(formatDown(r));
@@ -170,6 +176,7 @@ export async function stackStatus(opts: StackOptions = {}): Promise<ServiceRepor
       s.clickhouse.external ? { ...r, owner: 'env' as const } : r,
     ),
     postgresStatus(s),
+    daemonStatus(mailboxSpec(s)),
   ]);
   const ready = venvReady(s.paths.venvDir);
   log(

@@ -12,6 +12,8 @@ export interface StackSettings {
    * server when one answers or is installed, else the stack's own cluster).
    */
   postgres: { mode: 'external' | 'own' | 'auto' };
+  /** The development mailbox: SMTP where `npm start` delivers, and its web UI. */
+  mailbox: { smtpPort: number; webPort: number };
 }
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -48,5 +50,17 @@ export function stackSettings(env: Env = process.env, paths: StackPaths = stackP
     },
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     postgres: { mode: env.DATABASE_URL ? 'external' : env.PULSE_STACK_POSTGRES === 'own' ? 'own' : 'auto' },
+    mailbox: {
+      smtpPort: portOf(env.SMTP_PORT, 2525, 'SMTP_PORT'),
+      webPort: portOf(env.MAILBOX_WEB_PORT, 1080, 'MAILBOX_WEB_PORT'),
+    },
   };
+}
+
+function portOf(raw: string | undefined, fallback: number, name: string): number {
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535)
+    throw new Error(`${name} must be a port number, got "${raw}"`);
+  return n;
 }
