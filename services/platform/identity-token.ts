@@ -8,9 +8,9 @@ import type { ApiKeyResolver, Principal } from './auth.ts';
  *
  *   v1.<base64url(JSON {pid, exp, cid?})>.<base64url(HMAC-SHA256(secret, "v1.<payload>"))>
  *
- * The secret is the signing secret (whsec_…) of any live secret key of the client — the one its server
- * already holds to sign server events — so there is no second secret to distribute, and revoking the key
- * revokes every token it signed. Browsers send the token as `X-Pulse-Identity` (or the `identity` field
+ * The secret is the signing secret (whsec_…) of any live server key of the client (a secret key not tied
+ * to a member) — the one its server already holds to sign server events — so there is no second secret to
+ * distribute, and revoking the key revokes every token it signed. Browsers send the token as `X-Pulse-Identity` (or the `identity` field
  * of an event batch); every service checks it with this one module.
  */
 export const IDENTITY_HEADER = 'x-pulse-identity';

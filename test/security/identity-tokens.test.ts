@@ -222,6 +222,15 @@ describe('a publishable key reading a participant’s rewards', () => {
     });
   }
 
+  it('a member’s personal secret key vouches for no participant', async () => {
+    const { key } = await cm.addMember(A.client.id, 'ann@shop.test', 'owner');
+    const t = createIdentityToken(key.signing_secret ?? '', 'alice');
+    assert.equal(
+      (await rewardsOf('alice', { identity: t })).body.reason,
+      'identity token signature does not match',
+    );
+  });
+
   it('a revoked secret key’s tokens stop working', async () => {
     const extra = await cm.issueKey(A.client.id, 'secret', 'admin');
     const t = createIdentityToken(extra.signing_secret ?? '', 'alice');
