@@ -61,8 +61,9 @@ function page(q: (k: string) => string | undefined): { limit: number; offset: nu
  * Public routes, mounted at /v1. SDK routes accept a publishable key and a participant id; a publishable
  * key is public, so a participant's rewards, balance and claims need an identity token for exactly that
  * participant (`X-Pulse-Identity`, signed by the client's server); without one the rewards list is only
- * counts and balance/claim answer 401 IDENTITY_REQUIRED. Secret keys see everything. The portal and the client's server use secret keys with a role:
- * viewers read, managers work the approval queue and redeem/retry, admins set the fulfilment webhook.
+ * counts and balance/claim answer 401 IDENTITY_REQUIRED. The portal and the client's server use secret
+ * keys with a role (and need no token): viewers read, managers work the approval queue and redeem/retry,
+ * admins set the fulfilment webhook.
  * Every query is scoped to the key's client, so another client's reward is simply not found.
  */
 export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
