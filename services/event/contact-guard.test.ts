@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { guardContactTraits } from './contact-guard.ts';
+import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 
 const event = (traits?: Record<string, unknown>) => ({
   event: 'user_identified',
@@ -21,4 +21,10 @@ it('leaves trusted events and events without contact traits untouched', () => {
   const plain = event({ plan: 'pro' });
   assert.deepEqual(guardContactTraits(plain, false), { event: plain, stripped: [] });
   assert.deepEqual(guardContactTraits(event(), false).stripped, []);
+});
+
+it('tells which raw events carry contact traits', () => {
+  assert.equal(carriesContactTraits(event({ EMAIL: 'x@y.z' })), true);
+  for (const v of [event({ plan: 'pro' }), event(), null, 'x', { traits: 'email' }])
+    assert.equal(carriesContactTraits(v), false);
 });

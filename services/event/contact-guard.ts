@@ -19,3 +19,13 @@ export function guardContactTraits(
   const kept = Object.fromEntries(Object.entries(traits).filter(([k]) => !stripped.includes(k)));
   return { event: { ...event, traits: kept }, stripped: stripped.map((k) => `traits.${k}`) };
 }
+
+/** Whether a raw (not yet validated) event carries contact traits, so the token is checked only then. */
+export function carriesContactTraits(value: unknown): boolean {
+  const traits = (value as { traits?: unknown } | null)?.traits;
+  return (
+    typeof traits === 'object' &&
+    traits !== null &&
+    Object.keys(traits).some((k) => CONTACT_TRAITS.has(k.toLowerCase()))
+  );
+}

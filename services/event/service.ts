@@ -1,7 +1,7 @@
 import { AppError, type ErrorDetail } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
 import { verifyIdentity } from '../platform/identity-token.ts';
-import { guardContactTraits } from './contact-guard.ts';
+import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
 import type { OutboxWriter } from './outbox-writer.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -115,9 +115,10 @@ export async function ingestEvents(
   const receivedAt = now.toISOString();
   const results: EventResult[] = [];
   const toWrite: { index: number; event: EnrichedEvent; stripped: string[] }[] = [];
-  // Browser events may change contact details only for the participant their identity token names.
+  // Browser events may change contact details only for the participant their identity token names
+  // (checked only when some event carries them).
   const verified =
-    principal.keyKind === 'publishable' && request.identity
+    principal.keyKind === 'publishable' && request.identity && raw.some(carriesContactTraits)
       ? await verifyIdentity(deps.resolver, principal, request.identity, now)
       : null;
   const identified = verified?.ok ? verified.participantId : null;
