@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   BAD_SIGNATURE: 401,
+  /** A publishable key asked for a participant's private data without a valid identity token. */
+  IDENTITY_REQUIRED: 401,
   FORBIDDEN: 403,
   CLIENT_INACTIVE: 403,
   NOT_FOUND: 404,

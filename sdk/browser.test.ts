@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildSdk } from '../scripts/build-sdk.ts';
 import { type SdkTestServer, startSdkTestServer } from '../test/support/sdk-server.ts';
+import { createIdentityToken } from './node/index.ts';
 
 // Real Chromium (Debian's /usr/bin/chromium) against the real event app over loopback HTTP.
 let server: SdkTestServer;
@@ -166,11 +167,12 @@ test('the referral widget loads as a separate chunk, renders in a Shadow DOM and
     await page.goto(`${server.origin}/app`);
     await page.waitForFunction(() => typeof (window as any).Pulse?.ids === 'function');
     assert.deepEqual(chunks, ['/sdk/pulse.iife.js'], 'the widget is not loaded up front');
-    await page.evaluate(() => {
+    const token = createIdentityToken(server.signingSecret, 'user_rewarded');
+    await page.evaluate((token) => {
       const P = (window as any).Pulse;
-      P.identify('user_rewarded');
+      P.identify('user_rewarded', undefined, { token });
       return P.showWidget({ code: 'ALICE10', target: document.getElementById('widget-slot') });
-    });
+    }, token);
     assert.ok(chunks.includes('/sdk/pulse-widget.js'), 'widget chunk fetched on demand');
     const hasShadow = await page.evaluate(() => !!document.getElementById('widget-slot')?.shadowRoot);
     assert.ok(hasShadow);
@@ -189,6 +191,34 @@ test('the referral widget loads as a separate chunk, renders in a Shadow DOM and
     await page.evaluate(() => (window as any).Pulse.flush());
     const shared = await waitFor(named('referral_shared_copy_link'), (v) => v.length === 1, 'share event');
     assert.equal(shared[0]?.properties.referral_code, 'ALICE10');
+  });
+});
+
+test('without an identity token the widget shows no rewards, and email traits are not sent on', async () => {
+  await withPage(async (page) => {
+    await page.goto(`${server.origin}/app`);
+    await page.waitForFunction(() => typeof (window as any).Pulse?.ids === 'function');
+    await page.evaluate(() => {
+      const P = (window as any).Pulse;
+      P.identify('user_rewarded', { email: 'forged@evil.test', plan: 'pro' });
+      return P.showWidget({ code: 'ALICE10' });
+    });
+    await page.locator('.card .list', { hasText: 'Sign in to see your rewards.' }).waitFor();
+    const token = createIdentityToken(server.signingSecret, 'user_verified');
+    await page.evaluate((token) => {
+      const P = (window as any).Pulse;
+      P.identify('user_verified', { email: 'real@shop.test' }, { token });
+      return P.flush();
+    }, token);
+    const mine = async () =>
+      (await named('user_identified')()).filter(
+        (e) => e.traits && ['user_rewarded', 'user_verified'].includes(e.participant_id),
+      );
+    const ids = await waitFor(mine, (v) => v.length === 2, 'both identify events with traits');
+    const forged = ids.find((e) => e.participant_id === 'user_rewarded');
+    const real = ids.find((e) => e.participant_id === 'user_verified');
+    assert.deepEqual(forged?.traits, { plan: 'pro' }, 'the email was stripped');
+    assert.equal(real?.traits.email, 'real@shop.test', 'kept with a token for that participant');
   });
 });
 

@@ -9,7 +9,7 @@ export async function call<T = Record<string, unknown>>(
   base: string,
   method: string,
   path: string,
-  opts: { key?: string; body?: unknown; redirect?: RequestRedirect } = {},
+  opts: { key?: string; body?: unknown; redirect?: RequestRedirect; headers?: Record<string, string> } = {},
 ): Promise<JsonResponse<T>> {
   const res = await fetch(new URL(path, base), {
     method,
@@ -17,6 +17,7 @@ export async function call<T = Record<string, unknown>>(
     headers: {
       ...(opts.key ? { authorization: `Bearer ${opts.key}` } : {}),
       ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...opts.headers,
     },
     ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { createIdentityToken } from '../../sdk/node/index.ts';
 import { decodeQuotedPrintable, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { call, GiveUp, waitUntil } from './http.ts';
 
@@ -53,12 +54,17 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
   // 1. A client with keys (platform admin creates it; keys are shown once and stored hashed).
   const created = await call<{
     client: { id: string };
-    keys: { publishable: { key: string }; secret: { key: string } };
+    keys: { publishable: { key: string }; secret: { key: string; signing_secret: string } };
   }>(base, 'POST', '/v1/admin/clients', { key: env.adminKey, body: { name: `Acme Shop ${run}` } });
   expectStatus('create client', created, 201);
   const clientId = created.body.client.id;
   const pk = created.body.keys.publishable.key;
   const sk = created.body.keys.secret.key;
+  // The site's server vouches for its signed-in user, so the browser may set their email (sdk/README.md).
+  const identity = (participant: unknown): Record<string, string> =>
+    typeof participant === 'string'
+      ? { 'x-pulse-identity': createIdentityToken(created.body.keys.secret.signing_secret, participant) }
+      : {};
   log(
     `client       ${clientId} created; publishable key ${pk.slice(0, 7)}…, secret key ${sk.slice(0, 7)}… (stored hashed)`,
   );
@@ -82,6 +88,7 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
   const track = async (event: Record<string, unknown>) => {
     const res = await call(base, 'POST', '/v1/events', {
       key: pk,
+      headers: identity(event.participant_id),
       body: {
         event_id: randomUUID(),
         occurred_at: new Date().toISOString(),
@@ -152,9 +159,10 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
     properties: { referral_code: codeA },
     traits: { email: emailB, name: 'Bob' },
   };
-  expectStatus('signup B', await call(base, 'POST', '/v1/events', { key: pk, body: signupB }), 202);
+  const asB = { key: pk, body: signupB, headers: identity(userB) };
+  expectStatus('signup B', await call(base, 'POST', '/v1/events', asB), 202);
   const journeyB = await journey(userB);
-  const duplicate = await call(base, 'POST', '/v1/events', { key: pk, body: signupB });
+  const duplicate = await call(base, 'POST', '/v1/events', asB);
   await track({ ...signupB, event_id: randomUUID() });
   log(
     `event        user_signed_up for ${userB} (ref ${codeA}); repeated with the same id → HTTP ${duplicate.status}, and again with a new id`,

@@ -25,6 +25,8 @@ export interface PulseConfig {
   attributionDays?: number;
   /** Where the widget chunk lives. Default: pulse-widget.js beside the SDK file. */
   widgetUrl?: string;
+  /** Identity token of the signed-in participant (your server's `createIdentityToken`). */
+  identityToken?: string;
 }
 
 export interface WidgetOptions {
@@ -48,6 +50,8 @@ export function createPulse(base: string) {
   let held: PulseEvent[] = [];
   let participant = load<string>('pid');
   let traits = load<Record<string, unknown>>('traits');
+  // Kept in memory only: short-lived, and the page gets a fresh one from the client's server.
+  let token: string | null = null;
   let anon = '';
 
   const optedOut = () => load<number>('optout') === 1;
@@ -120,6 +124,7 @@ export function createPulse(base: string) {
       if (transport) return;
       cfg = { refParam: 'ref', ...c };
       consent = load<Consent>('consent') ?? c.consent ?? 'granted';
+      token = c.identityToken ?? token;
       anon = load<string>('aid') ?? uuid();
       save('aid', anon);
       const touch = captureTouch(location, document.referrer, cfg.refParam);
@@ -129,6 +134,7 @@ export function createPulse(base: string) {
         key: c.key,
         flushAt: c.flushAt ?? 10,
         flushIntervalMs: c.flushIntervalMs ?? 10_000,
+        identity: () => token,
       });
       const hide = () => transport?.beacon();
       document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && hide());
@@ -138,8 +144,12 @@ export function createPulse(base: string) {
         track('referral_visit', { referral_code: touch.referral_code, landing_page: touch.landing_page });
       flushHeld();
     },
-    /** Ties later events to your user id (and optional traits: plan, country, tier…). */
-    identify(participantId: string, t?: Record<string, unknown>) {
+    /**
+     * Ties later events to your user id (and optional traits: plan, country, tier…). `token` (from your
+     * server) proves it: without one, rewards stay private and email/phone traits are ignored.
+     */
+    identify(participantId: string, t?: Record<string, unknown>, o: { token?: string } = {}) {
+      if (o.token || participantId !== participant) token = o.token ?? null;
       participant = participantId;
       save('pid', participant);
       if (t) {
@@ -169,7 +179,7 @@ export function createPulse(base: string) {
     flush: () => transport?.flush() ?? Promise.resolve(),
     /** Forgets the user (logout): new anonymous id, no participant id or traits. */
     reset() {
-      participant = traits = null;
+      participant = traits = token = null;
       save('pid', null);
       save('traits', null);
       anon = uuid();
@@ -186,6 +196,7 @@ export function createPulse(base: string) {
         key: cfg.key,
         refParam: cfg.refParam,
         participant,
+        identity: token,
         track,
       });
     },

@@ -7,6 +7,8 @@ export interface TransportOptions {
   key: string;
   flushAt: number;
   flushIntervalMs: number;
+  /** The participant's identity token, sent in the body (sendBeacon cannot set headers). */
+  identity?: () => string | null;
 }
 
 /** Events kept at most (oldest dropped) so an offline visitor cannot fill storage. */
@@ -31,6 +33,10 @@ export function createTransport(o: TransportOptions) {
   let sending = false;
   let stopped = false;
   const url = `${o.endpoint.replace(/\/$/, '')}/v1/events/batch?key=${encodeURIComponent(o.key)}`;
+  const envelope = (events: PulseEvent[]) => {
+    const identity = o.identity?.();
+    return JSON.stringify({ events, sent_at: new Date().toISOString(), ...(identity ? { identity } : {}) });
+  };
 
   // Adopt what earlier page loads (or other tabs) left behind; duplicates are harmless (server dedup).
   const seen = new Set<string>();
@@ -64,7 +70,7 @@ export function createTransport(o: TransportOptions) {
     sending = true;
     let retryAfter = 0;
     try {
-      const body = JSON.stringify({ events: batch, sent_at: new Date().toISOString() });
+      const body = envelope(batch);
       const res = await fetch(url, {
         method: 'POST',
         body,
@@ -98,10 +104,10 @@ export function createTransport(o: TransportOptions) {
     const sent = new Set<string>();
     for (let i = 0; i < rest.length; ) {
       let chunk = rest.slice(i, i + MAX_BATCH);
-      let body = JSON.stringify({ events: chunk, sent_at: new Date().toISOString() });
+      let body = envelope(chunk);
       while (body.length > BEACON_BYTES && chunk.length > 1) {
         chunk = chunk.slice(0, chunk.length >> 1);
-        body = JSON.stringify({ events: chunk, sent_at: new Date().toISOString() });
+        body = envelope(chunk);
       }
       if (!navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }))) break;
       for (const e of chunk) sent.add(e.event_id);

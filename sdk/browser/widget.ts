@@ -6,6 +6,8 @@ export interface WidgetHost {
   key: string;
   refParam: string;
   participant: string | null;
+  /** Identity token for `participant`; without it the service answers only counts. */
+  identity: string | null;
   track: (event: string, properties?: Record<string, unknown>) => string;
 }
 
@@ -86,7 +88,8 @@ export async function mountWidget(o: WidgetOptions, host: WidgetHost): Promise<H
   const list = $<HTMLElement>('.list');
   try {
     const rewards = await loadRewards(host);
-    if (rewards.length) {
+    if (rewards === null) list.textContent = 'Sign in to see your rewards.';
+    else if (rewards.length) {
       list.classList.remove('muted');
       list.innerHTML = `<ul>${rewards.map((r) => `<li>${esc(label(r))}</li>`).join('')}</ul>`;
     } else list.textContent = 'No rewards yet — share your link to earn one.';
@@ -96,16 +99,21 @@ export async function mountWidget(o: WidgetOptions, host: WidgetHost): Promise<H
   return el;
 }
 
-async function loadRewards(host: WidgetHost): Promise<Reward[]> {
+/** The participant's rewards; null when the service only gave the public view (no valid token). */
+async function loadRewards(host: WidgetHost): Promise<Reward[] | null> {
   if (!host.participant) return [];
   const res = await fetch(
     `${host.endpoint.replace(/\/$/, '')}/v1/reward-participants/${encodeURIComponent(host.participant)}/rewards?key=${encodeURIComponent(host.key)}`,
-    { credentials: 'omit' },
+    { credentials: 'omit', ...(host.identity ? { headers: { 'X-Pulse-Identity': host.identity } } : {}) },
   );
   if (res.status === 404) return [];
   if (!res.ok) throw new Error(String(res.status));
-  const body = (await res.json()) as Reward[] | { rewards?: Reward[]; items?: Reward[] };
-  return Array.isArray(body) ? body : (body.rewards ?? body.items ?? []);
+  const body = (await res.json()) as Reward[] | { rewards?: Reward[]; items?: Reward[]; redacted?: boolean };
+  if (Array.isArray(body)) return body;
+  const list = body.rewards ?? body.items ?? [];
+  return body.redacted && !list.length && (body as { counts?: { total?: number } }).counts?.total
+    ? null
+    : list;
 }
 
 function label(r: Reward): string {

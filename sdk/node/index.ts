@@ -12,6 +12,8 @@ export interface PulseServerOptions {
   secretKey: string;
   /** The key's signing secret (whsec_…), shown once when the key was issued. */
   signingSecret: string;
+  /** Your client id (cli_…): when given, identity tokens are bound to it. */
+  clientId?: string;
   /** Attempts after the first. Default 5. */
   maxRetries?: number;
   baseDelayMs?: number;
@@ -62,6 +64,30 @@ export function signPayload(
   unixSeconds = Math.floor(Date.now() / 1000),
 ): string {
   return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
+}
+
+/** Longest identity token lifetime the server accepts. */
+export const IDENTITY_MAX_TTL_SECONDS = 86_400;
+
+/**
+ * A participant identity token for the browser SDK (`Pulse.identify(id, traits, { token })`): with it a
+ * publishable key may read that participant's rewards and balance, claim, and change their email/phone.
+ * `v1.<base64url(JSON {pid, exp, cid?})>.<base64url(HMAC-SHA256(signingSecret, "v1.<payload>"))>`.
+ */
+export function createIdentityToken(
+  signingSecret: string,
+  participantId: string,
+  opts: { ttlSeconds?: number; clientId?: string; now?: Date } = {},
+): string {
+  const ttl = opts.ttlSeconds ?? 3600;
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > IDENTITY_MAX_TTL_SECONDS)
+    throw new RangeError(`ttlSeconds must be an integer from 1 to ${IDENTITY_MAX_TTL_SECONDS}`);
+  if (typeof participantId !== 'string' || participantId.length === 0 || participantId.length > 200)
+    throw new RangeError('participantId must be a string of 1 to 200 characters');
+  const exp = Math.floor((opts.now ?? new Date()).getTime() / 1000) + ttl;
+  const json = JSON.stringify({ pid: participantId, exp, ...(opts.clientId ? { cid: opts.clientId } : {}) });
+  const signed = `v1.${Buffer.from(json).toString('base64url')}`;
+  return `${signed}.${createHmac('sha256', signingSecret).update(signed).digest('base64url')}`;
 }
 
 export function createPulseServerClient(o: PulseServerOptions) {
@@ -126,6 +152,13 @@ export function createPulseServerClient(o: PulseServerOptions) {
   }
 
   const client = {
+    /** An identity token for this participant, signed with this key's signing secret (default 1 h). */
+    createIdentityToken(participantId: string, opts: { ttlSeconds?: number } = {}): string {
+      return createIdentityToken(o.signingSecret, participantId, {
+        ...opts,
+        ...(o.clientId ? { clientId: o.clientId } : {}),
+      });
+    },
     /** Sends one event; resolves with "accepted" or "duplicate" (already processed). */
     async track(e: ServerEvent): Promise<{ status: EventStatus; event_id: string }> {
       return (await send('/v1/events', normalise(e))) as { status: EventStatus; event_id: string };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { RateLimiter } from '../../services/event/rate-limit.ts';
 import { type SdkTestServer, startSdkTestServer } from '../../test/support/sdk-server.ts';
-import { createPulseServerClient, PulseError, stableEventId } from './index.ts';
+import { createIdentityToken, createPulseServerClient, PulseError, stableEventId } from './index.ts';
 
 let server: SdkTestServer;
 let denyNext = 0;
@@ -142,4 +142,35 @@ test('a wrong signing secret is refused (401) without retrying', async () => {
     (e: PulseError) => e instanceof PulseError && e.status === 401 && e.code === 'BAD_SIGNATURE',
   );
   assert.ok(Date.now() - t0 < 1_000, 'no retry on 401');
+});
+
+test('createIdentityToken: a token from the client server unlocks that participant’s rewards, only that one', async () => {
+  const pulse = client({ clientId: server.clientId });
+  const read = async (participant: string, token?: string) => {
+    const res = await fetch(`${server.endpoint}/v1/reward-participants/${participant}/rewards`, {
+      headers: {
+        authorization: `Bearer ${server.publishableKey}`,
+        ...(token ? { 'x-pulse-identity': token } : {}),
+      },
+    });
+    return (await res.json()) as { rewards: { label: string }[]; redacted?: boolean };
+  };
+  const token = pulse.createIdentityToken('user_rewarded', { ttlSeconds: 300 });
+  assert.match(token, /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+  const full = await read('user_rewarded', token);
+  assert.deepEqual(
+    full.rewards.map((r) => r.label),
+    ['$10.00 store credit'],
+  );
+  assert.equal((await read('user_rewarded')).redacted, true, 'no token: the public view');
+  const other = pulse.createIdentityToken('user_other');
+  assert.equal((await read('user_rewarded', other)).redacted, true, 'a token for another participant');
+  const stale = createIdentityToken(server.signingSecret, 'user_rewarded', {
+    ttlSeconds: 60,
+    now: new Date(Date.now() - 3_600_000),
+  });
+  assert.equal((await read('user_rewarded', stale)).redacted, true, 'an expired token');
+  assert.throws(() => pulse.createIdentityToken('user_rewarded', { ttlSeconds: 86_401 }), RangeError);
+  assert.throws(() => pulse.createIdentityToken('user_rewarded', { ttlSeconds: 0 }), RangeError);
+  assert.throws(() => pulse.createIdentityToken(''), RangeError);
 });

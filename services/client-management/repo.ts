@@ -119,3 +119,25 @@ export function findKeyByHash(db: Db, keyHash: string) {
     .where('api_keys.key_hash', '=', keyHash)
     .executeTakeFirst();
 }
+
+/** Most live keys whose secrets verify identity tokens (bounds the work per token). */
+export const MAX_IDENTITY_SECRETS = 50;
+
+/**
+ * Signing secrets of a client's live server keys (secret keys not tied to a member), newest first: they
+ * sign participant identity tokens. A member's personal key vouches for no participant.
+ */
+export async function listSigningSecrets(db: Db, clientId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('api_keys')
+    .select('signing_secret')
+    .where('client_id', '=', clientId)
+    .where('kind', '=', 'secret')
+    .where('member_id', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('signing_secret', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .limit(MAX_IDENTITY_SECRETS)
+    .execute();
+  return rows.flatMap((r) => (r.signing_secret ? [r.signing_secret] : []));
+}

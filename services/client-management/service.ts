@@ -42,6 +42,7 @@ export function createClientManagement(
 ): ClientManagement {
   const cacheMs = opts.cacheMs ?? 5_000;
   const cache = new Map<string, { at: number; principal: Principal | null }>();
+  const secretsCache = new Map<string, { at: number; secrets: string[] }>();
   const hash = (raw: string) => keyedHash(opts.hashSecret, raw);
 
   async function issueKey(
@@ -117,6 +118,15 @@ export function createClientManagement(
         if (cache.size > 10_000) cache.clear();
         cache.set(h, { at: Date.now(), principal });
         return principal;
+      },
+      // Cached like keys: a revoked secret key stops verifying identity tokens within `cacheMs`.
+      async identitySecrets(clientId) {
+        const hit = secretsCache.get(clientId);
+        if (hit && Date.now() - hit.at < cacheMs) return hit.secrets;
+        const secrets = await repo.listSigningSecrets(db, clientId);
+        if (secretsCache.size > 10_000) secretsCache.clear();
+        secretsCache.set(clientId, { at: Date.now(), secrets });
+        return secrets;
       },
     },
   };

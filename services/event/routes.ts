@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { AppError } from '../../contract/errors.ts';
 import { readApiKey } from '../platform/auth.ts';
+import { IDENTITY_HEADER } from '../platform/identity-token.ts';
 import { countryFromHeaders } from './enrich.ts';
 import {
   authenticateIngest,
@@ -36,7 +37,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
   const corsMw = cors({
     origin: '*',
     allowMethods: ['POST', 'OPTIONS'],
-    allowHeaders: ['Content-Type', 'Authorization', 'X-Api-Key'],
+    allowHeaders: ['Content-Type', 'Authorization', 'X-Api-Key', 'X-Pulse-Identity'],
     maxAge: 86_400,
   });
 
@@ -50,27 +51,39 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         deps,
         principal,
         [parse(body)],
-        facts(c.req.raw, c.env, opts, null),
+        { ...facts(c.req.raw, c.env, opts, null), identity: c.req.header(IDENTITY_HEADER) ?? null },
         source,
       );
       if (!r || r.status === 'rejected') {
         throw new AppError('VALIDATION_FAILED', 'event is invalid', r?.errors ?? []);
       }
+      const stripped = r.stripped ? { stripped: r.stripped } : {};
       return c.json(
         r.status === 'duplicate'
-          ? { status: 'duplicate', event_id: r.event_id, message: 'already processed' }
-          : { status: 'accepted', event_id: r.event_id },
+          ? { status: 'duplicate', event_id: r.event_id, message: 'already processed', ...stripped }
+          : { status: 'accepted', event_id: r.event_id, ...stripped },
         202,
       );
     })
     .post('/v1/events/batch', limit, async (c) => {
       const queryKey = c.req.query('key') ?? null;
       const { principal, body, source } = await admit(c.req.raw, c.env, deps, queryKey !== null, queryKey);
-      const envelope = parse(body) as { events?: unknown; sent_at?: unknown };
+      const envelope = parse(body) as { events?: unknown; sent_at?: unknown; identity?: unknown };
       const events = envelope?.events;
       if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
         throw new AppError('VALIDATION_FAILED', 'batch is invalid', [
           { path: 'events', message: `must be an array of 1 to ${MAX_BATCH_EVENTS} events` },
+        ]);
+      }
+      // sendBeacon cannot set headers, so browsers put the identity token in the body.
+      const identity = envelope.identity ?? c.req.header(IDENTITY_HEADER) ?? null;
+      if (identity !== null && (typeof identity !== 'string' || identity.length > 1024)) {
+        throw new AppError('VALIDATION_FAILED', 'batch is invalid', [
+          {
+            path: 'identity',
+            message: 'must be an identity token',
+            expected: 'string of at most 1024 characters',
+          },
         ]);
       }
       await checkRateLimit(deps, principal.clientId, events.length);
@@ -79,7 +92,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         deps,
         principal,
         events,
-        facts(c.req.raw, c.env, opts, sentAt),
+        { ...facts(c.req.raw, c.env, opts, sentAt), identity },
         source,
       );
       const count = (s: string) => results.filter((r) => r.status === s).length;

@@ -1,5 +1,7 @@
 import { AppError, type ErrorDetail } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
+import { verifyIdentity } from '../platform/identity-token.ts';
+import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
 import type { OutboxWriter } from './outbox-writer.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -13,6 +15,8 @@ export interface RequestInfo {
   userAgent: string | null;
   country: string | null;
   sentAt: string | null;
+  /** Participant identity token (`X-Pulse-Identity` or the batch's `identity` field), if any. */
+  identity?: string | null;
 }
 
 export interface IngestDeps {
@@ -34,6 +38,8 @@ export interface EventResult {
   status: EventOutcome;
   message?: string;
   errors?: ErrorDetail[];
+  /** Contact traits dropped because a publishable key sent them without a valid identity token. */
+  stripped?: string[];
 }
 
 /**
@@ -108,7 +114,14 @@ export async function ingestEvents(
   const now = deps.now();
   const receivedAt = now.toISOString();
   const results: EventResult[] = [];
-  const toWrite: { index: number; event: EnrichedEvent }[] = [];
+  const toWrite: { index: number; event: EnrichedEvent; stripped: string[] }[] = [];
+  // Browser events may change contact details only for the participant their identity token names
+  // (checked only when some event carries them).
+  const verified =
+    principal.keyKind === 'publishable' && request.identity && raw.some(carriesContactTraits)
+      ? await verifyIdentity(deps.resolver, principal, request.identity, now)
+      : null;
+  const identified = verified?.ok ? verified.participantId : null;
   raw.forEach((value, index) => {
     const check = deps.validate(value);
     const eventId = idOf(value);
@@ -127,8 +140,18 @@ export async function ingestEvents(
       };
       return;
     }
-    const event = enrichEvent(check.event, facts, { clientId: principal.clientId, source, now, receivedAt });
-    toWrite.push({ index, event });
+    const guarded = guardContactTraits(
+      check.event,
+      principal.keyKind !== 'publishable' ||
+        (identified !== null && check.event.participant_id === identified),
+    );
+    const event = enrichEvent(guarded.event, facts, {
+      clientId: principal.clientId,
+      source,
+      now,
+      receivedAt,
+    });
+    toWrite.push({ index, event, stripped: guarded.stripped });
   });
   if (toWrite.length > 0) {
     let inserted: boolean[];
@@ -142,9 +165,16 @@ export async function ingestEvents(
     toWrite.forEach((w, i) => {
       const isNew = inserted[i] === true;
       if (isNew) fresh++;
+      const stripped = w.stripped.length ? { stripped: w.stripped } : {};
       results[w.index] = isNew
-        ? { index: w.index, event_id: w.event.event_id, status: 'accepted' }
-        : { index: w.index, event_id: w.event.event_id, status: 'duplicate', message: 'already processed' };
+        ? { index: w.index, event_id: w.event.event_id, status: 'accepted', ...stripped }
+        : {
+            index: w.index,
+            event_id: w.event.event_id,
+            status: 'duplicate',
+            message: 'already processed',
+            ...stripped,
+          };
     });
     if (fresh > 0) deps.onAccepted?.(fresh);
   }

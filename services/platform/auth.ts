@@ -21,6 +21,11 @@ export interface Principal {
 export interface ApiKeyResolver {
   /** Returns the principal for a raw key, or null when the key is unknown or revoked. */
   resolve(rawKey: string): Promise<Principal | null>;
+  /**
+   * Signing secrets of the client's live server keys, which sign participant identity tokens
+   * (identity-token.ts). Without it no token verifies: publishable keys get only the public view.
+   */
+  identitySecrets?(clientId: string): Promise<readonly string[]>;
 }
 
 export type AuthVariables = { principal: Principal };

@@ -8,6 +8,6 @@ export const sdkCors = () =>
   cors({
     origin: '*',
     allowMethods: ['GET', 'POST', 'OPTIONS'],
-    allowHeaders: ['content-type', 'authorization', 'x-api-key'],
+    allowHeaders: ['content-type', 'authorization', 'x-api-key', 'x-pulse-identity'],
     maxAge: 600,
   });

@@ -1,4 +1,5 @@
 import type { ApiKeyResolver, Principal, Role } from '../../services/platform/auth.ts';
+import { signIdentityToken } from '../../services/platform/identity-token.ts';
 import type { RewardServiceOptions } from '../../services/reward/deps.ts';
 import { createRewardApp } from '../../services/reward/index.ts';
 import { migrations } from '../../services/reward/migrations/index.ts';
@@ -25,7 +26,19 @@ export function fakeResolver(): ApiKeyResolver {
       };
       return p;
     },
+    identitySecrets: async (clientId) => [identitySecret(clientId)],
   };
+}
+
+const identitySecret = (client: string) => `whsec_test_${client}`;
+
+/** An identity token for a participant of a fake client, valid for 10 minutes from `now`. */
+export function identityToken(client: string, participantId: string, now = new Date()): string {
+  return signIdentityToken(identitySecret(client), {
+    participantId,
+    clientId: client,
+    expiresAt: Math.floor(now.getTime() / 1000) + 600,
+  });
 }
 
 export const keys = {
@@ -83,11 +96,15 @@ export async function call(
   app: { request(path: string, init?: RequestInit): Response | Promise<Response> },
   method: string,
   path: string,
-  opts: { key?: string; body?: unknown } = {},
+  opts: { key?: string; body?: unknown; identity?: string } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await app.request(path, {
     method,
-    headers: { authorization: `Bearer ${opts.key ?? INTERNAL_TOKEN}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${opts.key ?? INTERNAL_TOKEN}`,
+      'content-type': 'application/json',
+      ...(opts.identity ? { 'x-pulse-identity': opts.identity } : {}),
+    },
     ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -6,6 +6,7 @@ import { assertValid } from '../../../contract/validation.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../../platform/auth.ts';
 import { sdkCors } from '../../platform/cors.ts';
 import { readJson } from '../../platform/http.ts';
+import { IDENTITY_HEADER, participantAccess } from '../../platform/identity-token.ts';
 import type { RewardDeps } from '../deps.ts';
 import { balances, findCoupon, saveEndpoint } from '../fulfilment/repo.ts';
 import { describeReward } from '../lifecycle/describe.ts';
@@ -17,7 +18,7 @@ import {
   rejectReward,
   retryReward,
 } from '../lifecycle/lifecycle.ts';
-import { findReward, listRewards, listTransitions } from '../lifecycle/repo.ts';
+import { countRewardsByState, findReward, listRewards, listTransitions } from '../lifecycle/repo.ts';
 import { isRewardState } from '../lifecycle/state-machine.ts';
 import { findCampaign } from '../programs/repo.ts';
 import { calculateLeaderboard } from '../progress/leaderboards.ts';
@@ -57,9 +58,12 @@ function page(q: (k: string) => string | undefined): { limit: number; offset: nu
 }
 
 /**
- * Public routes, mounted at /v1. SDK routes accept a publishable key and a participant id (a participant
- * reads and claims only their own rewards); the portal and the client's server use secret keys with a role:
- * viewers read, managers work the approval queue and redeem/retry, admins set the fulfilment webhook.
+ * Public routes, mounted at /v1. SDK routes accept a publishable key and a participant id; a publishable
+ * key is public, so a participant's rewards, balance and claims need an identity token for exactly that
+ * participant (`X-Pulse-Identity`, signed by the client's server); without one the rewards list is only
+ * counts and balance/claim answer 401 IDENTITY_REQUIRED. The portal and the client's server use secret
+ * keys with a role (and need no token): viewers read, managers work the approval queue and redeem/retry,
+ * admins set the fulfilment webhook.
  * Every query is scoped to the key's client, so another client's reward is simply not found.
  */
 export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
@@ -68,25 +72,45 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
   const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
   const admin = authenticate(resolver, { kinds: ['secret'], role: 'admin' });
   const actor = (p: AuthVariables['principal']) => `key:${p.keyId}`;
+  const access = (
+    c: { get(k: 'principal'): AuthVariables['principal']; req: { header(n: string): string | undefined } },
+    participantId: string,
+  ) =>
+    participantAccess(resolver, c.get('principal'), c.req.header(IDENTITY_HEADER), participantId, deps.now());
+  const requireIdentity = async (...a: Parameters<typeof access>) => {
+    const r = await access(...a);
+    if (!r.full)
+      throw new AppError(
+        'IDENTITY_REQUIRED',
+        `a valid identity token for this participant is required (${r.reason})`,
+      );
+  };
 
   return new Hono<{ Variables: AuthVariables }>()
     .use('/reward-participants/*', sdkCors())
     .use('/reward-leaderboards/*', sdkCors())
     .use('/rewards/:rewardId/claim', sdkCors())
     .get('/reward-participants/:participantId/rewards', sdk, async (c) => {
-      const rows = await listRewards(deps.db, c.get('principal').clientId, {
-        participantId: c.req.param('participantId'),
-        ...page((k) => c.req.query(k)),
-      });
+      const clientId = c.get('principal').clientId;
+      const participantId = c.req.param('participantId');
+      const a = await access(c, participantId);
+      if (!a.full) {
+        // The public view: how many rewards in which state, nothing that identifies or pays one.
+        const counts = await countRewardsByState(deps.db, clientId, participantId);
+        return c.json({ rewards: [], redacted: true, reason: a.reason, counts });
+      }
+      const rows = await listRewards(deps.db, clientId, { participantId, ...page((k) => c.req.query(k)) });
       return c.json({ rewards: rows.map(rewardView) });
     })
-    .get('/reward-participants/:participantId/balance', sdk, async (c) =>
-      c.json({
+    .get('/reward-participants/:participantId/balance', sdk, async (c) => {
+      await requireIdentity(c, c.req.param('participantId'));
+      return c.json({
         balances: await balances(deps.db, c.get('principal').clientId, c.req.param('participantId')),
-      }),
-    )
+      });
+    })
     .post('/rewards/:rewardId/claim', sdk, async (c) => {
       const b = assertValid(v.claim, await readJson(c), 'claim');
+      await requireIdentity(c, b.participant_id);
       const row = await claimReward(
         deps,
         c.get('principal').clientId,

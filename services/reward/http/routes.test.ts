@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { call, createRewardFixture, keys, type RewardFixture } from '../../../test/support/reward.ts';
+import {
+  call,
+  createRewardFixture,
+  identityToken,
+  keys,
+  type RewardFixture,
+} from '../../../test/support/reward.ts';
 import { findReward } from '../lifecycle/repo.ts';
 import { findCampaign } from '../programs/repo.ts';
 
@@ -110,22 +116,43 @@ describe('approval queue', () => {
 });
 
 describe('claims from the SDK', () => {
-  it('the participant lists and claims their reward with a publishable key', async () => {
+  it('the participant lists and claims their reward with a publishable key and an identity token', async () => {
     const r = await allocate('claimed', 'sdk-user');
+    const identity = identityToken('acme', 'sdk-user');
     const mine = await call(f.app, 'GET', '/v1/reward-participants/sdk-user/rewards', {
       key: keys.publishable('acme'),
+      identity,
     });
     assert.deepEqual(
       (mine.body.rewards as { id: string; state: string }[]).map((x) => [x.id, x.state]),
       [[r.reward_id, 'ELIGIBLE']],
     );
+    const anonymous = await call(f.app, 'GET', '/v1/reward-participants/sdk-user/rewards', {
+      key: keys.publishable('acme'),
+    });
+    assert.deepEqual(anonymous.body, {
+      rewards: [],
+      redacted: true,
+      reason: 'no identity token',
+      counts: { total: 1, by_state: { ELIGIBLE: 1 } },
+    });
+    const unclaimed = await call(f.app, 'POST', `/v1/rewards/${r.reward_id}/claim`, {
+      key: keys.publishable('acme'),
+      body: { participant_id: 'sdk-user' },
+    });
+    assert.deepEqual(
+      [unclaimed.status, (unclaimed.body.error as { code: string }).code],
+      [401, 'IDENTITY_REQUIRED'],
+    );
     const wrong = await call(f.app, 'POST', `/v1/rewards/${r.reward_id}/claim`, {
       key: keys.publishable('acme'),
+      identity: identityToken('acme', 'someone-else'),
       body: { participant_id: 'someone-else' },
     });
     assert.equal(wrong.status, 404);
     const claim = await call(f.app, 'POST', `/v1/rewards/${r.reward_id}/claim`, {
       key: keys.publishable('acme'),
+      identity,
       body: { participant_id: 'sdk-user', details: { email: 'a@b.co' } },
     });
     assert.equal((claim.body.reward as { state: string }).state, 'APPROVED');
@@ -138,6 +165,7 @@ describe('claims from the SDK', () => {
     clock = new Date(Date.now() + 11 * 86_400_000);
     const late = await call(f.app, 'POST', `/v1/rewards/${r.reward_id}/claim`, {
       key: keys.publishable('acme'),
+      identity: identityToken('acme', 'late-user', clock),
       body: { participant_id: 'late-user' },
     });
     clock = new Date();
@@ -224,6 +252,7 @@ describe('tenancy and auth', () => {
     assert.deepEqual(list.body.rewards, []);
     const sdk = await call(f.app, 'GET', '/v1/reward-participants/tenant-a/rewards', {
       key: keys.publishable('globex'),
+      identity: identityToken('globex', 'tenant-a'),
     });
     assert.deepEqual(sdk.body.rewards, []);
     const budget = await call(f.app, 'GET', '/v1/reward-budgets/camp', {

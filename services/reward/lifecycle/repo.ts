@@ -180,6 +180,23 @@ export function listRewards(db: RewardDb, clientId: string, f: RewardFilter): Pr
   return q.orderBy('created_at', dir).orderBy('id', dir).limit(f.limit).offset(f.offset).execute();
 }
 
+/** A participant's rewards counted by state (the public view a publishable key gets without a token). */
+export async function countRewardsByState(
+  db: RewardDb,
+  clientId: string,
+  participantId: string,
+): Promise<{ total: number; by_state: Record<string, number> }> {
+  const rows = await db
+    .selectFrom('rewards')
+    .select(['state', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('client_id', '=', clientId)
+    .where('participant_id', '=', participantId)
+    .groupBy('state')
+    .execute();
+  const by_state = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  return { total: rows.reduce((t, r) => t + Number(r.n), 0), by_state };
+}
+
 /** Rewards whose waiting time is over (any client), oldest first; the sweep moves each in its own transaction. */
 export function dueForExpiry(db: RewardDb, now: Date, limit: number, clientId?: string) {
   let q = db
