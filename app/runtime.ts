@@ -123,8 +123,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     async stop() {
       for (const s of subscriptions) await s.stop();
       if (worker) {
-        worker.shutdown();
-        await workerRun;
+        // Stopping twice (a second signal, or a worker that already failed) is not an error.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await workerRun?.catch((err: unknown) =>
+          console.error('pulse: the Temporal worker stopped with an error', err),
+        );
       }
       await nativeConnection?.close();
       for (const job of background) await job.stop();

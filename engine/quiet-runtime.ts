@@ -12,6 +12,9 @@ export function quietTemporalRuntime(): void {
       logger: new DefaultLogger('ERROR'),
       // Core warns about the test server's version on every worker start; its errors still show.
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+      // The process owns its signals (app/main.ts stops HTTP, subscribers and the worker in order);
+      // Temporal's default handlers would stop the worker behind its back on SIGTERM.
+      shutdownSignals: [],
     });
   } catch {
     // Already installed by someone else in this process: their logger stays.
