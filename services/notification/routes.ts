@@ -5,6 +5,7 @@ import type { Db } from '../platform/db.ts';
 import { readJson } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import { idParam } from '../platform/params.ts';
 import type { Mailer } from './mailer.ts';
 import * as repo from './repo.ts';
 import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
@@ -85,16 +86,17 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
   const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
+      const name = idParam(c.req.param('name'), 'name');
       const b = (await readJson(c)) as Body;
       const version = await repo.insertTemplateVersion(db, {
         client_id: c.get('principal').clientId,
-        name: c.req.param('name'),
+        name,
         locale: typeof b.locale === 'string' ? b.locale : 'en',
         subject: need(b, 'subject'),
         text: need(b, 'text'),
         html: typeof b.html === 'string' ? b.html : null,
       });
-      return c.json({ name: c.req.param('name'), version }, 201);
+      return c.json({ name, version }, 201);
     })
     .post('/webhook-endpoints', manager, async (c) => {
       const b = (await readJson(c)) as Body;
@@ -114,7 +116,11 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
     })
     .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
       c.json({
-        notifications: await repo.listNotifications(db, c.get('principal').clientId, c.req.param('id')),
+        notifications: await repo.listNotifications(
+          db,
+          c.get('principal').clientId,
+          idParam(c.req.param('id'), 'id'),
+        ),
       }),
     );
 }

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
 import { journeyWorkflowId } from '../../contract/plan.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import { idParam } from '../platform/params.ts';
 
 /**
  * Status monitoring of running journeys (the only part of orchestration exposed to portals). The workflow
@@ -14,8 +15,11 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver)
     .use('*', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }))
     .get('/:campaignId/:journeyKey', async (c) => {
       const workflowId = journeyWorkflowId(
-        { clientId: c.get('principal').clientId, campaignId: c.req.param('campaignId') },
-        c.req.param('journeyKey'),
+        {
+          clientId: c.get('principal').clientId,
+          campaignId: idParam(c.req.param('campaignId'), 'campaignId'),
+        },
+        idParam(c.req.param('journeyKey'), 'journeyKey'),
       );
       const handle = temporal.workflow.getHandle(workflowId);
       try {

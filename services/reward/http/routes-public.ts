@@ -6,6 +6,7 @@ import { assertValid } from '../../../contract/validation.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../../platform/auth.ts';
 import { sdkCors } from '../../platform/cors.ts';
 import { readJson } from '../../platform/http.ts';
+import { idParam, optionalIdParam, pageParams } from '../../platform/params.ts';
 import type { RewardDeps } from '../deps.ts';
 import { balances, findCoupon, saveEndpoint } from '../fulfilment/repo.ts';
 import { describeReward } from '../lifecycle/describe.ts';
@@ -50,11 +51,7 @@ export function rewardView(r: RewardRow) {
   };
 }
 
-function page(q: (k: string) => string | undefined): { limit: number; offset: number } {
-  const limit = Math.min(200, Math.max(1, Number(q('limit') ?? 50) || 50));
-  const offset = Math.max(0, Number(q('offset') ?? 0) || 0);
-  return { limit, offset };
-}
+const page = (q: (k: string) => string | undefined) => pageParams(q, { max: 200, fallback: 50 });
 
 /**
  * Public routes, mounted at /v1. SDK routes accept a publishable key and a participant id (a participant
@@ -75,14 +72,18 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .use('/rewards/:rewardId/claim', sdkCors())
     .get('/reward-participants/:participantId/rewards', sdk, async (c) => {
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
-        participantId: c.req.param('participantId'),
+        participantId: idParam(c.req.param('participantId'), 'participantId'),
         ...page((k) => c.req.query(k)),
       });
       return c.json({ rewards: rows.map(rewardView) });
     })
     .get('/reward-participants/:participantId/balance', sdk, async (c) =>
       c.json({
-        balances: await balances(deps.db, c.get('principal').clientId, c.req.param('participantId')),
+        balances: await balances(
+          deps.db,
+          c.get('principal').clientId,
+          idParam(c.req.param('participantId'), 'participantId'),
+        ),
       }),
     )
     .post('/rewards/:rewardId/claim', sdk, async (c) => {
@@ -90,7 +91,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       const row = await claimReward(
         deps,
         c.get('principal').clientId,
-        c.req.param('rewardId'),
+        idParam(c.req.param('rewardId'), 'rewardId'),
         b.participant_id,
         b.details ?? {},
       );
@@ -98,15 +99,19 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     })
     .get('/reward-leaderboards/:campaignId/:board', sdk, async (c) => {
       const clientId = c.get('principal').clientId;
-      const campaign = await findCampaign(deps.db, clientId, c.req.param('campaignId'));
+      const campaign = await findCampaign(
+        deps.db,
+        clientId,
+        idParam(c.req.param('campaignId'), 'campaignId'),
+      );
       if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
-      const period = c.req.query('period');
-      const participant = c.req.query('participant_id');
+      const period = optionalIdParam(c.req.query('period'), 'period');
+      const participant = optionalIdParam(c.req.query('participant_id'), 'participant_id');
       const result = await calculateLeaderboard(deps, {
         clientId,
         campaignId: campaign.campaign_id,
         version: campaign.current_version,
-        board: c.req.param('board'),
+        board: idParam(c.req.param('board'), 'board'),
         ...(period ? { period } : {}),
         ...(participant ? { participantId: participant } : {}),
         readOnly: true,
@@ -126,8 +131,8 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
           { path: 'state', message: 'unknown', expected: 'a reward state' },
         ]);
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
-        campaignId: c.req.query('campaign_id'),
-        participantId: c.req.query('participant_id'),
+        campaignId: optionalIdParam(c.req.query('campaign_id'), 'campaign_id'),
+        participantId: optionalIdParam(c.req.query('participant_id'), 'participant_id'),
         state,
         ...page((k) => c.req.query(k)),
       });
@@ -135,7 +140,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     })
     .get('/rewards/:rewardId', viewer, async (c) => {
       const clientId = c.get('principal').clientId;
-      const row = await findReward(deps.db, clientId, c.req.param('rewardId'));
+      const row = await findReward(deps.db, clientId, idParam(c.req.param('rewardId'), 'rewardId'));
       if (!row) throw new AppError('NOT_FOUND', 'no such reward');
       const transitions = await listTransitions(deps.db, clientId, row.id);
       return c.json({
@@ -152,20 +157,24 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .post('/rewards/:rewardId/redeem', manager, async (c) => {
       const p = c.get('principal');
       return c.json({
-        reward: rewardView(await redeemReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+        reward: rewardView(
+          await redeemReward(deps, p.clientId, idParam(c.req.param('rewardId'), 'rewardId'), actor(p)),
+        ),
       });
     })
     .post('/rewards/:rewardId/retry', manager, async (c) => {
       const p = c.get('principal');
       return c.json({
-        reward: rewardView(await retryReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+        reward: rewardView(
+          await retryReward(deps, p.clientId, idParam(c.req.param('rewardId'), 'rewardId'), actor(p)),
+        ),
       });
     })
     .get('/reward-approvals', manager, async (c) => {
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
         state: 'PENDING',
         mode: 'approval',
-        campaignId: c.req.query('campaign_id'),
+        campaignId: optionalIdParam(c.req.query('campaign_id'), 'campaign_id'),
         oldestFirst: true,
         ...page((k) => c.req.query(k)),
       });
@@ -174,18 +183,32 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .post('/reward-approvals/:rewardId/approve', manager, async (c) => {
       const p = c.get('principal');
       return c.json({
-        reward: rewardView(await approveReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+        reward: rewardView(
+          await approveReward(deps, p.clientId, idParam(c.req.param('rewardId'), 'rewardId'), actor(p)),
+        ),
       });
     })
     .post('/reward-approvals/:rewardId/reject', manager, async (c) => {
       const p = c.get('principal');
       const b = assertValid(v.reject, await readJson(c), 'rejection');
       return c.json({
-        reward: rewardView(await rejectReward(deps, p.clientId, c.req.param('rewardId'), actor(p), b.reason)),
+        reward: rewardView(
+          await rejectReward(
+            deps,
+            p.clientId,
+            idParam(c.req.param('rewardId'), 'rewardId'),
+            actor(p),
+            b.reason,
+          ),
+        ),
       });
     })
     .get('/reward-coupons/:code', viewer, async (c) => {
-      const coupon = await findCoupon(deps.db, c.get('principal').clientId, c.req.param('code'));
+      const coupon = await findCoupon(
+        deps.db,
+        c.get('principal').clientId,
+        idParam(c.req.param('code'), 'code'),
+      );
       if (!coupon) throw new AppError('NOT_FOUND', 'no such coupon');
       const expired = coupon.expires_at !== null && new Date(coupon.expires_at) <= deps.now();
       return c.json({ coupon: { ...coupon, valid: !coupon.redeemed_at && !expired } });
@@ -193,11 +216,17 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .post('/reward-coupons/:code/redeem', manager, async (c) => {
       const p = c.get('principal');
       return c.json({
-        reward: rewardView(await redeemCoupon(deps, p.clientId, c.req.param('code'), actor(p))),
+        reward: rewardView(
+          await redeemCoupon(deps, p.clientId, idParam(c.req.param('code'), 'code'), actor(p)),
+        ),
       });
     })
     .get('/reward-budgets/:campaignId', viewer, async (c) => {
-      const row = await findCampaign(deps.db, c.get('principal').clientId, c.req.param('campaignId'));
+      const row = await findCampaign(
+        deps.db,
+        c.get('principal').clientId,
+        idParam(c.req.param('campaignId'), 'campaignId'),
+      );
       if (!row) throw new AppError('NOT_FOUND', 'no such campaign');
       return c.json({
         budget: {
