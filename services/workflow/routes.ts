@@ -23,8 +23,12 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver)
       );
       const handle = temporal.workflow.getHandle(workflowId);
       try {
-        const description = await handle.describe();
-        const status = await handle.query('status').catch(() => null);
+        // Bounded: a Temporal outage is a 503 within seconds, not a request hanging on gRPC retries.
+        const deadline = Date.now() + 5_000;
+        const description = await temporal.connection.withDeadline(deadline, () => handle.describe());
+        const status = await temporal.connection
+          .withDeadline(deadline, () => handle.query('status'))
+          .catch(() => null);
         return c.json({
           workflow_id: workflowId,
           execution_status: description.status.name,
