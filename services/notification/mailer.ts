@@ -7,6 +7,8 @@ export interface OutgoingEmail {
   html?: string;
   /** Lets receivers and our tests correlate a message with its notification row. */
   notificationId: string;
+  /** RFC 5322 Message-ID (`<id@domain>`); the same on every resend of one notification. */
+  messageId?: string;
 }
 
 export interface Mailer {
@@ -52,6 +54,7 @@ export function createSmtpMailer(opts: {
         text: mail.text,
         ...(mail.html ? { html: mail.html } : {}),
         headers: { 'X-Pulse-Notification-Id': mail.notificationId },
+        ...(mail.messageId ? { messageId: mail.messageId } : {}),
       });
       return { messageId: info.messageId };
     },
