@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
-import { readJson } from '../platform/http.ts';
+import { readJsonObject } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { idParam } from '../platform/params.ts';
@@ -36,7 +36,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
   return new Hono()
     .use('*', internalAuth(token))
     .post('/render', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       return c.json(
         await renderNotification(db, need(b, 'client_id'), {
           template: need(b, 'template'),
@@ -46,7 +46,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
       );
     })
     .post('/send', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const channel = (b.channel ?? 'email') as SendInput['channel'];
       if (!CHANNELS.includes(channel)) {
         throw new AppError('VALIDATION_FAILED', 'bad channel', [
@@ -68,7 +68,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
       );
     })
     .post('/webhooks', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const payload = (b.payload ?? {}) as Record<string, unknown>;
       return c.json(
         await sendWebhook(db, {
@@ -87,7 +87,7 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
       const name = idParam(c.req.param('name'), 'name');
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const version = await repo.insertTemplateVersion(db, {
         client_id: c.get('principal').clientId,
         name,
@@ -99,7 +99,7 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
       return c.json({ name, version }, 201);
     })
     .post('/webhook-endpoints', manager, async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const url = need(b, 'url');
       if (!/^https?:\/\//.test(url))
         throw new AppError('VALIDATION_FAILED', 'bad url', [

@@ -3,7 +3,7 @@ import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import { sdkCors } from '../platform/cors.ts';
 import type { Db } from '../platform/db.ts';
-import { readJson } from '../platform/http.ts';
+import { readJsonObject } from '../platform/http.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { idParam } from '../platform/params.ts';
 import * as repo from './repo.ts';
@@ -49,7 +49,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
   return new Hono()
     .use('*', internalAuth(token))
     .post('/assets', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const r = await service.generateAssets(
         db,
         tenantOf(b),
@@ -59,7 +59,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
       return c.json(r);
     })
     .post('/attribute', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       return c.json(
         await service.attribute(db, tenantOf(b), {
           refereeId: str(b, 'referee_id', true),
@@ -69,7 +69,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
       );
     })
     .post('/validate-conversion', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const orderId = str(b, 'order_id');
       const orderValue = num(b, 'order_value');
       const minOrder = num(b, 'min_order');
@@ -85,7 +85,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
       );
     })
     .post('/fraud-check', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const referrerId = str(b, 'referrer_id');
       const ipHash = str(b, 'ip_hash');
       return c.json(
