@@ -13,7 +13,7 @@ export type Db = Kysely<any>;
 export interface DbOptions {
   /** Longest wait for a connection (a new one, or a free one from a busy pool). Default 5 s. */
   connectionTimeoutMs?: number;
-  /** Server-side limit on one statement. Default 30 s (migrations and sweeps included). */
+  /** Server-side limit on one statement. Default 30 s; 0 means none (the migration runner). */
   statementTimeoutMs?: number;
   /** Client-side limit on one query, for a server that stops answering. Default statement + 5 s. */
   queryTimeoutMs?: number;
@@ -27,9 +27,13 @@ export function createDb(databaseUrl: string, max = 10, opts: DbOptions = {}): D
     connectionString: databaseUrl,
     max,
     connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5_000,
-    statement_timeout: statementTimeout,
-    query_timeout: opts.queryTimeoutMs ?? statementTimeout + 5_000,
-    // Lock waits count against the statement timeout too, but a forgotten transaction would hold locks.
+    ...(statementTimeout > 0
+      ? {
+          statement_timeout: statementTimeout,
+          query_timeout: opts.queryTimeoutMs ?? statementTimeout + 5_000,
+        }
+      : {}),
+    // A transaction left open (a handler that died holding row locks) is ended after a minute.
     idle_in_transaction_session_timeout: 60_000,
   });
   const log = opts.log ?? ((m: string) => console.warn(m));
