@@ -23,8 +23,8 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver)
       );
       const handle = temporal.workflow.getHandle(workflowId);
       try {
-        // Bounded: a Temporal outage is a 503 within seconds, not a request hanging on gRPC retries.
-        const deadline = Date.now() + 5_000;
+        // Bounded: a Temporal outage is a 503 within 2 s, not a request hanging on gRPC retries.
+        const deadline = Date.now() + 2_000;
         const description = await temporal.connection.withDeadline(deadline, () => handle.describe());
         const status = await temporal.connection
           .withDeadline(deadline, () => handle.query('status'))
@@ -38,7 +38,7 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver)
         });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw new AppError('NOT_FOUND', 'no such journey');
-        throw new AppError('UPSTREAM_UNAVAILABLE', 'workflow engine unavailable');
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'workflow engine unavailable', [], { 'Retry-After': '5' });
       }
     });
 }
