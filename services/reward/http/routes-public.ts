@@ -6,7 +6,7 @@ import { assertValid } from '../../../contract/validation.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../../platform/auth.ts';
 import { sdkCors } from '../../platform/cors.ts';
 import { readJson } from '../../platform/http.ts';
-import { idParam, optionalIdParam, pageParams } from '../../platform/params.ts';
+import { enumParam, idParam, optionalIdParam, pageParams } from '../../platform/params.ts';
 import type { RewardDeps } from '../deps.ts';
 import { balances, findCoupon, saveEndpoint } from '../fulfilment/repo.ts';
 import { describeReward } from '../lifecycle/describe.ts';
@@ -19,7 +19,7 @@ import {
   retryReward,
 } from '../lifecycle/lifecycle.ts';
 import { findReward, listRewards, listTransitions } from '../lifecycle/repo.ts';
-import { isRewardState } from '../lifecycle/state-machine.ts';
+import { REWARD_STATES } from '../lifecycle/state-machine.ts';
 import { findCampaign } from '../programs/repo.ts';
 import { calculateLeaderboard } from '../progress/leaderboards.ts';
 import type { RewardValue } from '../rules.generated.ts';
@@ -125,11 +125,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       });
     })
     .get('/rewards', viewer, async (c) => {
-      const state = c.req.query('state');
-      if (state !== undefined && !isRewardState(state))
-        throw new AppError('VALIDATION_FAILED', 'unknown state', [
-          { path: 'state', message: 'unknown', expected: 'a reward state' },
-        ]);
+      const state = enumParam(c.req.query('state'), 'state', REWARD_STATES);
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
         campaignId: optionalIdParam(c.req.query('campaign_id'), 'campaign_id'),
         participantId: optionalIdParam(c.req.query('participant_id'), 'participant_id'),
