@@ -16,7 +16,8 @@ export async function migrateAll(opts: {
   clickhouse: string[];
 }> {
   await ensureDatabase(opts.databaseUrl);
-  const db = createDb(opts.databaseUrl, 2);
+  // A migration may rewrite or index a large table: no statement limit here, unlike request traffic.
+  const db = createDb(opts.databaseUrl, 2, { statementTimeoutMs: 0 });
   try {
     for (const [service, migrations] of Object.entries(serviceMigrations))
       await migrateService(db, service, migrations);

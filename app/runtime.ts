@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { Redis } from 'ioredis';
 import { createActivities } from '../activities/index.ts';
 import type { ServiceEndpoint } from '../activities/service-client.ts';
 import type { Subscription } from '../contract/bus.ts';
@@ -16,6 +15,7 @@ import { createBusFromConfig } from '../services/platform/bus/from-config.ts';
 import { createClickHouse } from '../services/platform/clickhouse.ts';
 import type { Config } from '../services/platform/config.ts';
 import { createDb } from '../services/platform/db.ts';
+import { createRedis } from '../services/platform/redis.ts';
 import { startReferralTracking } from '../services/referral/index.ts';
 
 export interface RuntimeOptions {
@@ -50,9 +50,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     from: 'Pulse <no-reply@pulse.local>',
   });
   const temporal = await createTemporalClient(config.temporalAddress, config.temporalNamespace);
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
-    : undefined;
+  const redis = config.redisUrl ? createRedis(config.redisUrl).redis : undefined;
   const platform = createPlatform(
     { config, db, ch, bus, mailer, temporal, ...(redis ? { redis } : {}) },
     only,

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { migrations as cmMigrations } from '../services/client-management/migrations/index.ts';
 import { createClientManagement } from '../services/client-management/service.ts';
@@ -16,6 +15,7 @@ import { createEventValidator } from '../services/event/schema.ts';
 import { busMigrations, createPostgresBus } from '../services/platform/bus/postgres-bus.ts';
 import { chSql, createClickHouse } from '../services/platform/clickhouse.ts';
 import { createDb } from '../services/platform/db.ts';
+import { createRedis } from '../services/platform/redis.ts';
 import { createTestClickHouse } from '../test/support/clickhouse.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 
@@ -116,7 +116,7 @@ async function runCeilingServer(): Promise<void> {
 async function runDurableServer(): Promise<void> {
   const env = process.env;
   const db = createDb(env.BENCH_DATABASE_URL!, 16);
-  const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const { redis } = createRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const cm = createClientManagement(db, { hashSecret: 'bench' });
   const app = createEventApp({
     db,

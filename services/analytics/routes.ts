@@ -2,25 +2,17 @@ import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
+import { dayParam, idParam, intParam, optionalIdParam } from '../platform/params.ts';
 import * as q from './queries.ts';
-
-function bounded(raw: string | undefined, name: string, min: number, max: number, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new AppError('VALIDATION_FAILED', `${name} is invalid`, [
-      { path: name, message: 'out of range', expected: `integer ${min}..${max}` },
-    ]);
-  }
-  return n;
-}
 
 /** Dashboards' read API (secret keys, analyst role and up). */
 export function createAnalyticsRoutes(ch: ClickHouse, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
     .use('*', authenticate(resolver, { kinds: ['secret'], role: 'analyst' }))
     .get('/funnel', async (c) => {
-      const { campaign_id, from, to } = c.req.query();
+      const campaign_id = optionalIdParam(c.req.query('campaign_id'), 'campaign_id');
+      const from = dayParam(c.req.query('from'), 'from');
+      const to = dayParam(c.req.query('to'), 'to');
       try {
         const funnel = await q.funnel(ch, c.get('principal').clientId, {
           ...(campaign_id ? { campaignId: campaign_id } : {}),
@@ -37,13 +29,15 @@ export function createAnalyticsRoutes(ch: ClickHouse, resolver: ApiKeyResolver) 
       }
     })
     .get('/campaigns/:id/hourly', async (c) => {
-      const hours = bounded(c.req.query('hours'), 'hours', 1, 24 * 90, 24);
-      return c.json({ rows: await q.hourlyStats(ch, c.get('principal').clientId, c.req.param('id'), hours) });
+      const id = idParam(c.req.param('id'), 'id');
+      const hours = intParam(c.req.query('hours'), 'hours', { min: 1, max: 24 * 90, fallback: 24 });
+      return c.json({ rows: await q.hourlyStats(ch, c.get('principal').clientId, id, hours) });
     })
     .get('/leaderboard', async (c) => {
-      const limit = bounded(c.req.query('limit'), 'limit', 1, 1000, 10);
+      const limit = intParam(c.req.query('limit'), 'limit', { min: 1, max: 1000, fallback: 10 });
+      const campaignId = optionalIdParam(c.req.query('campaign_id'), 'campaign_id');
       return c.json({
-        leaders: await q.leaderboard(ch, c.get('principal').clientId, c.req.query('campaign_id'), limit),
+        leaders: await q.leaderboard(ch, c.get('principal').clientId, campaignId, limit),
       });
     });
 }

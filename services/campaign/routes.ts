@@ -4,6 +4,7 @@ import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platfo
 import type { Db } from '../platform/db.ts';
 import { readJson } from '../platform/http.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import { idParam, intParam } from '../platform/params.ts';
 import * as repo from './repo.ts';
 import { type CampaignHooks, deployCampaign } from './service.ts';
 
@@ -60,34 +61,26 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
     )
     .get('/:id', viewer, async (c) => {
       const clientId = c.get('principal').clientId;
-      const campaign = await repo.findCampaign(db, clientId, c.req.param('id'));
+      const campaign = await repo.findCampaign(db, clientId, idParam(c.req.param('id'), 'id'));
       if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
       return c.json({ campaign, versions: await repo.listVersions(db, clientId, campaign.id) });
     })
     .get('/:id/versions/:version', viewer, async (c) => {
-      const version = Number(c.req.param('version'));
-      if (!Number.isInteger(version) || version < 1) {
-        throw new AppError('VALIDATION_FAILED', 'bad version', [
-          { path: 'version', message: 'must be a positive integer' },
-        ]);
-      }
-      const row = await repo.findVersion(db, c.get('principal').clientId, c.req.param('id'), version);
+      const id = idParam(c.req.param('id'), 'id');
+      const version = intParam(c.req.param('version'), 'version', { min: 1, max: 2 ** 31 - 1 });
+      const row = await repo.findVersion(db, c.get('principal').clientId, id, version);
       if (!row) throw new AppError('NOT_FOUND', 'no such campaign version');
       return c.json({ version: row });
     })
     .post('/:id/status', manager, async (c) => {
+      const id = idParam(c.req.param('id'), 'id');
       const status = ((await readJson(c)) as { status?: unknown } | null)?.status;
       if (typeof status !== 'string' || !(STATUSES as string[]).includes(status)) {
         throw new AppError('VALIDATION_FAILED', 'bad status', [
           { path: 'status', message: 'invalid', expected: STATUSES.join('|') },
         ]);
       }
-      const row = await repo.setStatus(
-        db,
-        c.get('principal').clientId,
-        c.req.param('id'),
-        status as repo.CampaignStatus,
-      );
+      const row = await repo.setStatus(db, c.get('principal').clientId, id, status as repo.CampaignStatus);
       if (!row) throw new AppError('NOT_FOUND', 'no such campaign');
       await hooks.onStatusChanged({ clientId: row.client_id, campaignId: row.id, status: row.status });
       return c.json({ campaign: row });
@@ -97,7 +90,11 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
 /** Routes workers call on a tenant's behalf (FetchCampaignConfig). */
 export function createCampaignInternalRoutes(db: Db, token: string) {
   return new Hono().use('*', internalAuth(token)).get('/:clientId/:campaignId', async (c) => {
-    const campaign = await repo.findCampaign(db, c.req.param('clientId'), c.req.param('campaignId'));
+    const campaign = await repo.findCampaign(
+      db,
+      idParam(c.req.param('clientId'), 'clientId'),
+      idParam(c.req.param('campaignId'), 'campaignId'),
+    );
     if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
     const now = Date.now();
     const active =

@@ -3,6 +3,7 @@ import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate, type Role } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { readJson } from '../platform/http.ts';
+import { idParam } from '../platform/params.ts';
 import * as repo from './repo.ts';
 import type { ClientManagement } from './service.ts';
 
@@ -35,8 +36,9 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
     })
     .get('/clients', async (c) => c.json({ clients: await repo.listClients(db) }))
     .patch('/clients/:id', async (c) => {
+      const id = idParam(c.req.param('id'), 'id');
       const status = field(await readJson(c), 'status', isStatus, `one of ${STATUSES.join(', ')}`);
-      return c.json({ client: await cm.setStatus(c.req.param('id'), status) });
+      return c.json({ client: await cm.setStatus(id, status) });
     });
 }
 
@@ -82,7 +84,8 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
       return c.json({ key }, 201);
     })
     .delete('/api-keys/:id', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) => {
-      const ok = await repo.revokeApiKey(db, c.get('principal').clientId, c.req.param('id'));
+      const id = idParam(c.req.param('id'), 'id');
+      const ok = await repo.revokeApiKey(db, c.get('principal').clientId, id);
       if (!ok) throw new AppError('NOT_FOUND', 'no such active key for this client');
       return c.json({ revoked: true });
     });

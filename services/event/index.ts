@@ -6,6 +6,7 @@ import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { createOutboxWriter } from './outbox-writer.ts';
 import {
+  createFallbackRateLimiter,
   createMemoryRateLimiter,
   createRedisRateLimiter,
   DEFAULT_RATE_LIMIT,
@@ -26,8 +27,13 @@ export interface EventAppDeps {
   resolver: ApiKeyResolver;
   /** Secret for the keyed IP hash. */
   hashSecret: string;
-  /** Shared Redis for the per-client token bucket; without it each process keeps its own buckets. */
+  /**
+   * Shared Redis for the per-client token bucket; without it (or while it is unreachable) each process
+   * keeps its own buckets.
+   */
   redis?: Redis;
+  /** Where degradations (Redis down and back) are reported, once each. Default console.warn. */
+  log?: (message: string) => void;
   rateLimit?: RateLimitPolicy;
   /** Overrides the limiter entirely (tests). */
   rateLimiter?: RateLimiter;
@@ -45,7 +51,13 @@ export function createEventApp(deps: EventAppDeps) {
   const policy = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const rateLimiter =
     deps.rateLimiter ??
-    (deps.redis ? createRedisRateLimiter(deps.redis, policy) : createMemoryRateLimiter(policy));
+    (deps.redis
+      ? createFallbackRateLimiter(
+          createRedisRateLimiter(deps.redis, policy),
+          createMemoryRateLimiter(policy),
+          deps.log ? { log: deps.log } : {},
+        )
+      : createMemoryRateLimiter(policy));
   const routes = createEventRoutes(
     {
       resolver: deps.resolver,

@@ -72,7 +72,8 @@ interface Lease {
 }
 
 /**
- * Redis-backed limiter shared by all replicas. A Redis failure is a 503 (retryable), never a silent pass.
+ * Redis-backed limiter shared by all replicas. A Redis failure is an UPSTREAM_UNAVAILABLE error, never a
+ * silent pass; `createFallbackRateLimiter` turns that into per-replica limiting.
  *
  * Tokens are leased: a replica asks Redis for what the request needs plus about `windowMs` of its recent
  * demand, then serves the next requests from that local stash, so under load Redis sees a few calls a
@@ -117,7 +118,10 @@ export function createRedisRateLimiter(
     try {
       r = (await evalScript(redis, prefix + key, [policy.capacity, perMs, need, need + extra])) as number[];
     } catch (err) {
-      throw new AppError('UPSTREAM_UNAVAILABLE', `rate limiter unavailable: ${(err as Error).message}`);
+      // The cause (host, port, Redis error text) is for logs, never for a response.
+      const e = new AppError('UPSTREAM_UNAVAILABLE', 'rate limiter unavailable');
+      Object.defineProperty(e, 'cause', { value: err });
+      throw e;
     }
     const granted = Number(r[0] ?? 0);
     if (granted <= 0)
@@ -198,5 +202,58 @@ export function createMemoryRateLimiter(
         remaining: Math.floor(b.tokens),
       };
     },
+  };
+}
+
+export interface FallbackLimiter extends RateLimiter {
+  /** Requests decided by the fallback, and whether the shared limiter is currently considered down. */
+  stats(): { fallbacks: number; outages: number; degraded: boolean };
+}
+
+/**
+ * The shared limiter while it answers; this replica's own buckets while it does not. The ingest keeps
+ * accepting through a Redis outage (each replica then enforces the policy on its own, so the fleet-wide
+ * limit is at most replicas × policy) instead of refusing every event. After a failure the shared limiter
+ * is skipped for `probeAfterMs`, so an outage costs one failed call per interval, not one per request.
+ * Entering and leaving the degraded state is logged once each.
+ */
+export function createFallbackRateLimiter(
+  primary: RateLimiter,
+  fallback: RateLimiter,
+  opts: { probeAfterMs?: number; log?: (message: string) => void; now?: () => number } = {},
+): FallbackLimiter {
+  const probeAfterMs = opts.probeAfterMs ?? 1_000;
+  const log = opts.log ?? ((m: string) => console.warn(m));
+  const now = opts.now ?? Date.now;
+  let skipUntil = 0;
+  let degraded = false;
+  let fallbacks = 0;
+  let outages = 0;
+  return {
+    async take(key, cost) {
+      if (degraded && now() < skipUntil) {
+        fallbacks++;
+        return fallback.take(key, cost);
+      }
+      try {
+        const d = await primary.take(key, cost);
+        if (degraded) {
+          degraded = false;
+          log('rate limiter: shared limiter reachable again; leaving per-replica limiting');
+        }
+        return d;
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'UPSTREAM_UNAVAILABLE')) throw err;
+        skipUntil = now() + probeAfterMs;
+        if (!degraded) {
+          degraded = true;
+          outages++;
+          log('rate limiter: shared limiter unavailable; limiting per replica until it answers');
+        }
+        fallbacks++;
+        return fallback.take(key, cost);
+      }
+    },
+    stats: () => ({ fallbacks, outages, degraded }),
   };
 }

@@ -158,8 +158,10 @@ export async function ingestEvents(
     try {
       inserted = await deps.writer.write(toWrite.map((w) => w.event));
     } catch (err) {
-      // Not durable, so not accepted: the SDKs retry on 503 with the same event ids.
-      throw new AppError('UPSTREAM_UNAVAILABLE', `event store unavailable: ${(err as Error).message}`);
+      // Not durable, so not accepted: the SDKs retry on 503 with the same event ids. The cause (which
+      // may be database text) goes to the log, never into the response.
+      console.error('event store write failed', err);
+      throw new AppError('UPSTREAM_UNAVAILABLE', 'event store unavailable; retry with the same event ids');
     }
     let fresh = 0;
     toWrite.forEach((w, i) => {

@@ -26,6 +26,8 @@ export interface NotificationsTable {
   attempts: Generated<number>;
   created_at: Generated<Date>;
   sent_at: Date | null;
+  /** RFC 5322 Message-ID, set when the email is first handed to SMTP (stable across resends). */
+  message_id: string | null;
 }
 export interface WebhookEndpointsTable {
   id: string;
@@ -90,7 +92,7 @@ export async function insertTemplateVersion(
 /** Inserts the notification or returns the one already recorded under the same idempotency key. */
 export async function claimNotification(
   db: Db,
-  row: Omit<NotificationsTable, 'created_at' | 'attempts' | 'sent_at' | 'error'>,
+  row: Omit<NotificationsTable, 'created_at' | 'attempts' | 'sent_at' | 'error' | 'message_id'>,
 ): Promise<NotificationRow> {
   const inserted = await db
     .insertInto('notifications')
@@ -121,6 +123,15 @@ export async function markNotification(
       attempts: eb('attempts', '+', 1),
       ...(status === 'sent' ? { sent_at: new Date() } : {}),
     }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Records that the email is being handed to SMTP under `messageId`, before the handover. */
+export async function markSending(db: Db, id: string, messageId: string): Promise<void> {
+  await db
+    .updateTable('notifications')
+    .set({ status: 'sending', message_id: messageId, error: null })
     .where('id', '=', id)
     .execute();
 }

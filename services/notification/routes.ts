@@ -2,9 +2,10 @@ import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
-import { readJson } from '../platform/http.ts';
+import { readJsonObject } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import { idParam } from '../platform/params.ts';
 import type { Mailer } from './mailer.ts';
 import * as repo from './repo.ts';
 import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
@@ -35,7 +36,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
   return new Hono()
     .use('*', internalAuth(token))
     .post('/render', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       return c.json(
         await renderNotification(db, need(b, 'client_id'), {
           template: need(b, 'template'),
@@ -45,7 +46,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
       );
     })
     .post('/send', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const channel = (b.channel ?? 'email') as SendInput['channel'];
       if (!CHANNELS.includes(channel)) {
         throw new AppError('VALIDATION_FAILED', 'bad channel', [
@@ -67,7 +68,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
       );
     })
     .post('/webhooks', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const payload = (b.payload ?? {}) as Record<string, unknown>;
       return c.json(
         await sendWebhook(db, {
@@ -85,19 +86,20 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
   const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
-      const b = (await readJson(c)) as Body;
+      const name = idParam(c.req.param('name'), 'name');
+      const b = await readJsonObject(c);
       const version = await repo.insertTemplateVersion(db, {
         client_id: c.get('principal').clientId,
-        name: c.req.param('name'),
+        name,
         locale: typeof b.locale === 'string' ? b.locale : 'en',
         subject: need(b, 'subject'),
         text: need(b, 'text'),
         html: typeof b.html === 'string' ? b.html : null,
       });
-      return c.json({ name: c.req.param('name'), version }, 201);
+      return c.json({ name, version }, 201);
     })
     .post('/webhook-endpoints', manager, async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const url = need(b, 'url');
       if (!/^https?:\/\//.test(url))
         throw new AppError('VALIDATION_FAILED', 'bad url', [
@@ -114,7 +116,11 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
     })
     .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
       c.json({
-        notifications: await repo.listNotifications(db, c.get('principal').clientId, c.req.param('id')),
+        notifications: await repo.listNotifications(
+          db,
+          c.get('principal').clientId,
+          idParam(c.req.param('id'), 'id'),
+        ),
       }),
     );
 }

@@ -107,6 +107,13 @@ export async function sendNotification(
     await repo.markNotification(db, row.id, 'skipped_no_address', null);
     return { notification_id: row.id, status: 'skipped_no_address' };
   }
+  // `sending` is recorded before SMTP sees the message: a row found in that state means an earlier
+  // attempt may have been delivered (the worker died before recording `sent`). It is resent, with the
+  // same Message-ID, so the duplicate is rare (only that crash window) and recognisable downstream.
+  const messageId = row.message_id ?? messageIdFor(row.id);
+  if (row.status === 'sending')
+    console.warn(`notification ${row.id}: resending after an interrupted send (Message-ID ${messageId})`);
+  await repo.markSending(db, row.id, messageId);
   try {
     await mailer.send({
       to,
@@ -114,6 +121,7 @@ export async function sendNotification(
       text: rendered.text,
       ...(rendered.html ? { html: rendered.html } : {}),
       notificationId: row.id,
+      messageId,
     });
   } catch (err) {
     await repo.markNotification(db, row.id, 'failed', String((err as Error).message).slice(0, 500));
@@ -121,6 +129,11 @@ export async function sendNotification(
   }
   await repo.markNotification(db, row.id, 'sent', null);
   return { notification_id: row.id, status: 'sent' };
+}
+
+/** The Message-ID of a notification's email: derived from its id, so every resend carries the same one. */
+export function messageIdFor(notificationId: string): string {
+  return `<${notificationId}@pulse>`;
 }
 
 /** `t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, the same scheme our event service verifies. */

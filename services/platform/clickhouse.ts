@@ -1,4 +1,5 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { AppError } from '../../contract/errors.ts';
 
 /**
  * ClickHouse access. The local server (18.16) has no query parameters, so every value that reaches SQL
@@ -57,13 +58,61 @@ export function chSql(strings: TemplateStringsArray, ...values: unknown[]): SqlT
   return out as SqlText;
 }
 
-export function createClickHouse(url: string, database: string): ClickHouse {
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+
+/**
+ * True when ClickHouse could not be reached or did not answer in time (as opposed to a server exception,
+ * which carries a numeric code and means the query itself was refused).
+ */
+export function isClickHouseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string') {
+    if (/^\d+$/.test(e.code)) return false;
+    if (CONNECTION_CODES.has(e.code)) return true;
+  }
+  if (Array.isArray(e.errors) && e.errors.some(isClickHouseUnavailable)) return true;
+  return typeof e.message === 'string' && /timeout|socket hang up|ECONN|closed|aborted/i.test(e.message);
+}
+
+/** Seconds a caller should wait before retrying after an outage answer. */
+export const CLICKHOUSE_RETRY_AFTER_SECONDS = 5;
+
+/** Connection failures become a retryable 503 naming no host; anything else is rethrown as it came. */
+function classify(err: unknown): never {
+  if (isClickHouseUnavailable(err)) {
+    const e = new AppError('UPSTREAM_UNAVAILABLE', 'analytics store unavailable; retry later', [], {
+      'Retry-After': String(CLICKHOUSE_RETRY_AFTER_SECONDS),
+    });
+    Object.defineProperty(e, 'cause', { value: err });
+    throw e;
+  }
+  throw err;
+}
+
+export interface ClickHouseOptions {
+  /** Longest wait for one request (connect included). Default 10 s; inserts of large batches fit. */
+  requestTimeoutMs?: number;
+}
+
+export function createClickHouse(url: string, database: string, opts: ClickHouseOptions = {}): ClickHouse {
   ident(database);
   const client = createClient({
     url,
     database,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
-    request_timeout: 30_000,
+    request_timeout: opts.requestTimeoutMs ?? 10_000,
     // Every failure reaches our code as a rejected promise, which logs it once with context (the drainer
     // during an outage, say); the client's own logger would print each one again with a stack.
     log: { level: ClickHouseLogLevel.OFF },
@@ -72,15 +121,19 @@ export function createClickHouse(url: string, database: string): ClickHouse {
     client,
     database,
     async query<T>(sql: SqlText) {
-      const rs = await client.query({ query: sql, format: 'JSONEachRow' });
-      return (await rs.json()) as T[];
+      try {
+        const rs = await client.query({ query: sql, format: 'JSONEachRow' });
+        return (await rs.json()) as T[];
+      } catch (err) {
+        return classify(err);
+      }
     },
     async command(sql: SqlText) {
-      await client.command({ query: sql });
+      await client.command({ query: sql }).catch(classify);
     },
     async insert(table, rows) {
       if (rows.length === 0) return;
-      await client.insert({ table: ident(table).name, values: rows, format: 'JSONEachRow' });
+      await client.insert({ table: ident(table).name, values: rows, format: 'JSONEachRow' }).catch(classify);
     },
     async ping() {
       const r = await client.ping();

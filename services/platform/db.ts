@@ -10,10 +10,39 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 // biome-ignore lint/suspicious/noExplicitAny: the shared handle is typed per service by its repository.
 export type Db = Kysely<any>;
 
-export function createDb(databaseUrl: string, max = 10): Db {
-  return new Kysely({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max }) }),
+export interface DbOptions {
+  /** Longest wait for a connection (a new one, or a free one from a busy pool). Default 5 s. */
+  connectionTimeoutMs?: number;
+  /** Server-side limit on one statement. Default 30 s; 0 means none (the migration runner). */
+  statementTimeoutMs?: number;
+  /** Client-side limit on one query, for a server that stops answering. Default statement + 5 s. */
+  queryTimeoutMs?: number;
+  /** Where idle-connection errors go. Default console.warn, without the connection string. */
+  log?: (message: string) => void;
+}
+
+export function createDb(databaseUrl: string, max = 10, opts: DbOptions = {}): Db {
+  const statementTimeout = opts.statementTimeoutMs ?? 30_000;
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5_000,
+    ...(statementTimeout > 0
+      ? {
+          statement_timeout: statementTimeout,
+          query_timeout: opts.queryTimeoutMs ?? statementTimeout + 5_000,
+        }
+      : {}),
+    // A transaction left open (a handler that died holding row locks) is ended after a minute.
+    idle_in_transaction_session_timeout: 60_000,
   });
+  const log = opts.log ?? ((m: string) => console.warn(m));
+  // An idle client losing its connection (server restart, failover) is emitted on the pool; without a
+  // listener that event is an uncaught exception that ends the process. The next query reconnects.
+  pool.on('error', (err: Error & { code?: string }) => {
+    log(`postgres: idle connection lost (${err.code ?? err.name}); the pool reconnects on demand`);
+  });
+  return new Kysely({ dialect: new PostgresDialect({ pool }) });
 }
 
 /**

@@ -26,9 +26,47 @@ export function withErrorHandling<E extends Env, S extends Schema, B extends str
 
 /** Reads a JSON body or throws a 400 naming the problem. */
 export async function readJson(c: Context): Promise<unknown> {
+  let body: unknown;
   try {
-    return await c.req.json();
+    body = await c.req.json();
   } catch {
     throw new AppError('BAD_REQUEST', 'request body must be valid JSON');
   }
+  const nul = nulPath(body);
+  if (nul !== null)
+    throw new AppError('VALIDATION_FAILED', 'request body contains a NUL character', [
+      { path: nul, message: 'contains \\u0000', expected: 'text without NUL characters' },
+    ]);
+  return body;
+}
+
+/**
+ * Path of the first string (or key) holding U+0000, which no Postgres text or jsonb value can store: left
+ * in, it surfaces as a database error (a 500) wherever the value is written or compared.
+ */
+function nulPath(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop() as [unknown, string];
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return path;
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, child] of Object.entries(v)) {
+        const p = path ? `${path}.${k}` : k;
+        if (k.includes('\u0000')) return p;
+        stack.push([child, p]);
+      }
+    }
+  }
+  return null;
+}
+
+/** Reads a JSON body that must be an object (not null, an array or a scalar), or throws a 400. */
+export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+  const body = await readJson(c);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new AppError('VALIDATION_FAILED', 'request body must be a JSON object', [
+      { path: '', message: 'not an object', expected: 'object' },
+    ]);
+  return body as Record<string, unknown>;
 }

@@ -3,8 +3,9 @@ import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import { sdkCors } from '../platform/cors.ts';
 import type { Db } from '../platform/db.ts';
-import { readJson } from '../platform/http.ts';
+import { readJsonObject } from '../platform/http.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import { idParam } from '../platform/params.ts';
 import * as repo from './repo.ts';
 import * as service from './service.ts';
 
@@ -48,7 +49,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
   return new Hono()
     .use('*', internalAuth(token))
     .post('/assets', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const r = await service.generateAssets(
         db,
         tenantOf(b),
@@ -58,7 +59,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
       return c.json(r);
     })
     .post('/attribute', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       return c.json(
         await service.attribute(db, tenantOf(b), {
           refereeId: str(b, 'referee_id', true),
@@ -68,7 +69,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
       );
     })
     .post('/validate-conversion', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const orderId = str(b, 'order_id');
       const orderValue = num(b, 'order_value');
       const minOrder = num(b, 'min_order');
@@ -84,7 +85,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
       );
     })
     .post('/fraud-check', async (c) => {
-      const b = (await readJson(c)) as Body;
+      const b = await readJsonObject(c);
       const referrerId = str(b, 'referrer_id');
       const ipHash = str(b, 'ip_hash');
       return c.json(
@@ -102,20 +103,29 @@ export function createReferralRoutes(db: Db, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
     .use('/codes/*', sdkCors())
     .get('/codes/:code', authenticate(resolver, { kinds: ['publishable', 'secret'] }), async (c) => {
-      const code = await repo.findCode(db, c.get('principal').clientId, c.req.param('code').toUpperCase());
+      const raw = idParam(c.req.param('code'), 'code').toUpperCase();
+      const code = await repo.findCode(db, c.get('principal').clientId, raw);
       // Publishable keys are public: say only whether the code is valid, never who owns it.
       if (!code) return c.json({ valid: false });
       return c.json({ valid: true, code: code.code, campaign_id: code.campaign_id || null });
     })
     .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
-      c.json({ referrals: await repo.listReferralsOf(db, c.get('principal').clientId, c.req.param('id')) }),
+      c.json({
+        referrals: await repo.listReferralsOf(
+          db,
+          c.get('principal').clientId,
+          idParam(c.req.param('id'), 'id'),
+        ),
+      }),
     );
 }
 
 /** The share link: `/r/:client/:code` forwards to the campaign's landing page with `?ref=CODE`. */
 export function createReferralRedirect(db: Db) {
   return new Hono().get('/:clientId/:code', async (c) => {
-    const code = await repo.findCode(db, c.req.param('clientId'), c.req.param('code').toUpperCase());
+    const clientId = idParam(c.req.param('clientId'), 'clientId');
+    const raw = idParam(c.req.param('code'), 'code');
+    const code = await repo.findCode(db, clientId, raw.toUpperCase());
     if (!code) return c.text('This referral link is not valid.', 404);
     if (!code.landing_url) return c.text(`Referral code ${code.code}`, 200);
     const target = new URL(code.landing_url);

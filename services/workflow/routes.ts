@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
 import { journeyWorkflowId } from '../../contract/plan.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import { idParam } from '../platform/params.ts';
 
 /**
  * Status monitoring of running journeys (the only part of orchestration exposed to portals). The workflow
@@ -14,13 +15,20 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver)
     .use('*', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }))
     .get('/:campaignId/:journeyKey', async (c) => {
       const workflowId = journeyWorkflowId(
-        { clientId: c.get('principal').clientId, campaignId: c.req.param('campaignId') },
-        c.req.param('journeyKey'),
+        {
+          clientId: c.get('principal').clientId,
+          campaignId: idParam(c.req.param('campaignId'), 'campaignId'),
+        },
+        idParam(c.req.param('journeyKey'), 'journeyKey'),
       );
       const handle = temporal.workflow.getHandle(workflowId);
       try {
-        const description = await handle.describe();
-        const status = await handle.query('status').catch(() => null);
+        // Bounded: a Temporal outage is a 503 within 2 s, not a request hanging on gRPC retries.
+        const deadline = Date.now() + 2_000;
+        const description = await temporal.connection.withDeadline(deadline, () => handle.describe());
+        const status = await temporal.connection
+          .withDeadline(deadline, () => handle.query('status'))
+          .catch(() => null);
         return c.json({
           workflow_id: workflowId,
           execution_status: description.status.name,
@@ -30,7 +38,7 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver)
         });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw new AppError('NOT_FOUND', 'no such journey');
-        throw new AppError('UPSTREAM_UNAVAILABLE', 'workflow engine unavailable');
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'workflow engine unavailable', [], { 'Retry-After': '5' });
       }
     });
 }

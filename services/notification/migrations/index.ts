@@ -77,4 +77,18 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_message_id': {
+    async up(db: Kysely<unknown>) {
+      // An email is marked `sending` (with its Message-ID) before SMTP is asked to deliver it, so a worker
+      // that dies after the relay accepted the message but before `sent` was recorded leaves a row that
+      // says so; the retry resends with the same Message-ID, which receivers and relays deduplicate on.
+      await db.schema.alterTable('notifications').addColumn('message_id', 'text').execute();
+      await db.schema
+        .createIndex('notifications_sending')
+        .on('notifications')
+        .columns(['client_id', 'created_at'])
+        .where(sql.ref('status'), '=', 'sending')
+        .execute();
+    },
+  },
 };

@@ -9,7 +9,12 @@ import { createSnsBus } from './sns-bus.ts';
 /** The bus the configuration asks for: the Postgres queue locally (`PULSE_BUS=postgres`), SNS+SQS in production. */
 export function createBusFromConfig(config: Readonly<Config>, db: Db): InspectableBus {
   if (config.busAdapter === 'sns') {
-    const aws = { region: config.awsRegion, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) };
+    const aws = {
+      region: config.awsRegion,
+      ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
+      // The SDK's defaults never time out a socket; the request limit stays above the 10 s long poll.
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 30_000 },
+    };
     return createSnsBus({ sns: new SNSClient(aws), sqs: new SQSClient(aws) });
   }
   return createPostgresBus({ db, listenUrl: config.databaseUrl, pollMs: 500, retryBaseMs: 250 });

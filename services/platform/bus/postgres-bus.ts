@@ -49,7 +49,7 @@ export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
 
   async function ensureListener(): Promise<void> {
     if (!opts.listenUrl || listener || closed) return;
-    const client = new pg.Client({ connectionString: opts.listenUrl });
+    const client = new pg.Client({ connectionString: opts.listenUrl, connectionTimeoutMillis: 5_000 });
     listener = client;
     client.on('notification', (n) => n.payload && wake(n.payload));
     client.on('error', (err) => {

@@ -49,7 +49,10 @@ async function processJob(deps: RewardDeps, job: Job): Promise<JobOutcome> {
     await finishJob(deps.db, job.reward_id, 'done');
     return 'fulfilled';
   } catch (err) {
-    const e = isAppError(err) ? err : new AppError('UPSTREAM_UNAVAILABLE', (err as Error).message);
+    // A non-AppError here is ours (a database error, say): its text goes to the log, and the reward's
+    // reason, which clients read, says only that the attempt failed.
+    if (!isAppError(err)) console.error(`fulfilment of ${job.reward_id} failed`, err);
+    const e = isAppError(err) ? err : new AppError('UPSTREAM_UNAVAILABLE', 'fulfilment attempt failed');
     const message = `${e.code}: ${e.message}`.slice(0, 500);
     if (e.retryable && job.attempts < job.max_attempts) {
       await rescheduleJob(

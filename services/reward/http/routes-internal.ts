@@ -3,6 +3,7 @@ import { validators as v } from '../../../contract/reward-http.ts';
 import { assertValid } from '../../../contract/validation.ts';
 import { readJson } from '../../platform/http.ts';
 import { internalAuth } from '../../platform/internal-auth.ts';
+import { idParam } from '../../platform/params.ts';
 import { allocateReward } from '../allocation/allocate.ts';
 import type { RewardDeps } from '../deps.ts';
 import { checkEligibility } from '../eligibility/eligibility.ts';
@@ -61,7 +62,7 @@ export function createInternalRoutes(deps: RewardDeps, internalToken: string) {
     })
     .post('/:rewardId/fulfil', async (c) => {
       const b = assertValid(v.fulfil, await readJson(c), 'fulfilment request');
-      return c.json(await fulfilNow(deps, b.client_id, c.req.param('rewardId')));
+      return c.json(await fulfilNow(deps, b.client_id, idParam(c.req.param('rewardId'), 'rewardId')));
     })
     .post('/milestones/check', async (c) => {
       const b = assertValid(v.milestone, await readJson(c), 'milestone request');
@@ -120,7 +121,7 @@ export function createProgramRoutes(deps: RewardDeps, internalToken: string) {
         deps.db,
         {
           clientId: b.client_id,
-          campaignId: c.req.param('campaignId'),
+          campaignId: idParam(c.req.param('campaignId'), 'campaignId'),
           version: b.version,
           rewards: b.rewards,
           segments: b.segments ?? {},
@@ -136,7 +137,7 @@ export function createProgramRoutes(deps: RewardDeps, internalToken: string) {
       const b = assertValid(v.programStatus, await readJson(c), 'program status');
       await setProgramStatus(deps.db, {
         clientId: b.client_id,
-        campaignId: c.req.param('campaignId'),
+        campaignId: idParam(c.req.param('campaignId'), 'campaignId'),
         status: b.status,
         ...(b.starts_at !== undefined ? { startsAt: b.starts_at } : {}),
         ...(b.ends_at !== undefined ? { endsAt: b.ends_at } : {}),

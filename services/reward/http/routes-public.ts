@@ -7,6 +7,7 @@ import { type ApiKeyResolver, type AuthVariables, authenticate } from '../../pla
 import { sdkCors } from '../../platform/cors.ts';
 import { readJson } from '../../platform/http.ts';
 import { IDENTITY_HEADER, participantAccess } from '../../platform/identity-token.ts';
+import { enumParam, idParam, optionalIdParam, pageParams } from '../../platform/params.ts';
 import type { RewardDeps } from '../deps.ts';
 import { balances, findCoupon, saveEndpoint } from '../fulfilment/repo.ts';
 import { describeReward } from '../lifecycle/describe.ts';
@@ -19,7 +20,7 @@ import {
   retryReward,
 } from '../lifecycle/lifecycle.ts';
 import { countRewardsByState, findReward, listRewards, listTransitions } from '../lifecycle/repo.ts';
-import { isRewardState } from '../lifecycle/state-machine.ts';
+import { REWARD_STATES } from '../lifecycle/state-machine.ts';
 import { findCampaign } from '../programs/repo.ts';
 import { calculateLeaderboard } from '../progress/leaderboards.ts';
 import type { RewardValue } from '../rules.generated.ts';
@@ -51,11 +52,7 @@ export function rewardView(r: RewardRow) {
   };
 }
 
-function page(q: (k: string) => string | undefined): { limit: number; offset: number } {
-  const limit = Math.min(200, Math.max(1, Number(q('limit') ?? 50) || 50));
-  const offset = Math.max(0, Number(q('offset') ?? 0) || 0);
-  return { limit, offset };
-}
+const page = (q: (k: string) => string | undefined) => pageParams(q, { max: 200, fallback: 50 });
 
 /**
  * Public routes, mounted at /v1. SDK routes accept a publishable key and a participant id; a publishable
@@ -92,7 +89,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .use('/rewards/:rewardId/claim', sdkCors())
     .get('/reward-participants/:participantId/rewards', sdk, async (c) => {
       const clientId = c.get('principal').clientId;
-      const participantId = c.req.param('participantId');
+      const participantId = idParam(c.req.param('participantId'), 'participantId');
       const a = await access(c, participantId);
       if (!a.full) {
         // The public view: how many rewards in which state, nothing that identifies or pays one.
@@ -103,10 +100,9 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       return c.json({ rewards: rows.map(rewardView) });
     })
     .get('/reward-participants/:participantId/balance', sdk, async (c) => {
-      await requireIdentity(c, c.req.param('participantId'));
-      return c.json({
-        balances: await balances(deps.db, c.get('principal').clientId, c.req.param('participantId')),
-      });
+      const participantId = idParam(c.req.param('participantId'), 'participantId');
+      await requireIdentity(c, participantId);
+      return c.json({ balances: await balances(deps.db, c.get('principal').clientId, participantId) });
     })
     .post('/rewards/:rewardId/claim', sdk, async (c) => {
       const b = assertValid(v.claim, await readJson(c), 'claim');
@@ -114,7 +110,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       const row = await claimReward(
         deps,
         c.get('principal').clientId,
-        c.req.param('rewardId'),
+        idParam(c.req.param('rewardId'), 'rewardId'),
         b.participant_id,
         b.details ?? {},
       );
@@ -122,15 +118,19 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     })
     .get('/reward-leaderboards/:campaignId/:board', sdk, async (c) => {
       const clientId = c.get('principal').clientId;
-      const campaign = await findCampaign(deps.db, clientId, c.req.param('campaignId'));
+      const campaign = await findCampaign(
+        deps.db,
+        clientId,
+        idParam(c.req.param('campaignId'), 'campaignId'),
+      );
       if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
-      const period = c.req.query('period');
-      const participant = c.req.query('participant_id');
+      const period = optionalIdParam(c.req.query('period'), 'period');
+      const participant = optionalIdParam(c.req.query('participant_id'), 'participant_id');
       const result = await calculateLeaderboard(deps, {
         clientId,
         campaignId: campaign.campaign_id,
         version: campaign.current_version,
-        board: c.req.param('board'),
+        board: idParam(c.req.param('board'), 'board'),
         ...(period ? { period } : {}),
         ...(participant ? { participantId: participant } : {}),
         readOnly: true,
@@ -144,14 +144,10 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       });
     })
     .get('/rewards', viewer, async (c) => {
-      const state = c.req.query('state');
-      if (state !== undefined && !isRewardState(state))
-        throw new AppError('VALIDATION_FAILED', 'unknown state', [
-          { path: 'state', message: 'unknown', expected: 'a reward state' },
-        ]);
+      const state = enumParam(c.req.query('state'), 'state', REWARD_STATES);
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
-        campaignId: c.req.query('campaign_id'),
-        participantId: c.req.query('participant_id'),
+        campaignId: optionalIdParam(c.req.query('campaign_id'), 'campaign_id'),
+        participantId: optionalIdParam(c.req.query('participant_id'), 'participant_id'),
         state,
         ...page((k) => c.req.query(k)),
       });
@@ -159,7 +155,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     })
     .get('/rewards/:rewardId', viewer, async (c) => {
       const clientId = c.get('principal').clientId;
-      const row = await findReward(deps.db, clientId, c.req.param('rewardId'));
+      const row = await findReward(deps.db, clientId, idParam(c.req.param('rewardId'), 'rewardId'));
       if (!row) throw new AppError('NOT_FOUND', 'no such reward');
       const transitions = await listTransitions(deps.db, clientId, row.id);
       return c.json({
@@ -176,20 +172,24 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .post('/rewards/:rewardId/redeem', manager, async (c) => {
       const p = c.get('principal');
       return c.json({
-        reward: rewardView(await redeemReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+        reward: rewardView(
+          await redeemReward(deps, p.clientId, idParam(c.req.param('rewardId'), 'rewardId'), actor(p)),
+        ),
       });
     })
     .post('/rewards/:rewardId/retry', manager, async (c) => {
       const p = c.get('principal');
       return c.json({
-        reward: rewardView(await retryReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+        reward: rewardView(
+          await retryReward(deps, p.clientId, idParam(c.req.param('rewardId'), 'rewardId'), actor(p)),
+        ),
       });
     })
     .get('/reward-approvals', manager, async (c) => {
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
         state: 'PENDING',
         mode: 'approval',
-        campaignId: c.req.query('campaign_id'),
+        campaignId: optionalIdParam(c.req.query('campaign_id'), 'campaign_id'),
         oldestFirst: true,
         ...page((k) => c.req.query(k)),
       });
@@ -198,18 +198,32 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .post('/reward-approvals/:rewardId/approve', manager, async (c) => {
       const p = c.get('principal');
       return c.json({
-        reward: rewardView(await approveReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
+        reward: rewardView(
+          await approveReward(deps, p.clientId, idParam(c.req.param('rewardId'), 'rewardId'), actor(p)),
+        ),
       });
     })
     .post('/reward-approvals/:rewardId/reject', manager, async (c) => {
       const p = c.get('principal');
       const b = assertValid(v.reject, await readJson(c), 'rejection');
       return c.json({
-        reward: rewardView(await rejectReward(deps, p.clientId, c.req.param('rewardId'), actor(p), b.reason)),
+        reward: rewardView(
+          await rejectReward(
+            deps,
+            p.clientId,
+            idParam(c.req.param('rewardId'), 'rewardId'),
+            actor(p),
+            b.reason,
+          ),
+        ),
       });
     })
     .get('/reward-coupons/:code', viewer, async (c) => {
-      const coupon = await findCoupon(deps.db, c.get('principal').clientId, c.req.param('code'));
+      const coupon = await findCoupon(
+        deps.db,
+        c.get('principal').clientId,
+        idParam(c.req.param('code'), 'code'),
+      );
       if (!coupon) throw new AppError('NOT_FOUND', 'no such coupon');
       const expired = coupon.expires_at !== null && new Date(coupon.expires_at) <= deps.now();
       return c.json({ coupon: { ...coupon, valid: !coupon.redeemed_at && !expired } });
@@ -217,11 +231,17 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .post('/reward-coupons/:code/redeem', manager, async (c) => {
       const p = c.get('principal');
       return c.json({
-        reward: rewardView(await redeemCoupon(deps, p.clientId, c.req.param('code'), actor(p))),
+        reward: rewardView(
+          await redeemCoupon(deps, p.clientId, idParam(c.req.param('code'), 'code'), actor(p)),
+        ),
       });
     })
     .get('/reward-budgets/:campaignId', viewer, async (c) => {
-      const row = await findCampaign(deps.db, c.get('principal').clientId, c.req.param('campaignId'));
+      const row = await findCampaign(
+        deps.db,
+        c.get('principal').clientId,
+        idParam(c.req.param('campaignId'), 'campaignId'),
+      );
       if (!row) throw new AppError('NOT_FOUND', 'no such campaign');
       return c.json({
         budget: {
