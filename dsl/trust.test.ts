@@ -151,3 +151,36 @@ ${allocate('pay-b', '        ')}  - id: w-end
     assert.equal(load('newsletter').waitTrust?.referral_shared, 'sdk');
   });
 });
+
+describe('trust through `call`', () => {
+  const childrenDir = `${import.meta.dirname}/fixtures/children/`;
+  const parent = (trust: string) =>
+    `pulse: test\nid: p\nversion: 1\ntitle: P\ntrigger: { event: user_signed_up${trust} }\nsteps:\n  - { id: run-child, call: child }\n`;
+
+  it('a child that pays nothing keeps the trigger at sdk, and declaring sdk is no opt-down', () => {
+    const result = compileCampaignSource(parent(', trust: sdk'), 'p.pulse.yaml', {
+      campaignsDir: childrenDir,
+    });
+    assert.deepEqual(result.diagnostics, []);
+    assert.equal(result.plan?.trigger.trust, 'sdk');
+    const implicit = compileCampaignSource(parent(''), 'p.pulse.yaml', { campaignsDir: childrenDir });
+    assert.equal(implicit.plan?.trigger.trust, 'sdk');
+  });
+
+  it('a child that pays makes the caller require server, and an sdk declaration warns', () => {
+    const source = parent(', trust: sdk').replace('call: child', 'call: paying-child');
+    const result = compileCampaignSource(source, 'p.pulse.yaml', { campaignsDir: childrenDir });
+    assert.deepEqual(
+      result.diagnostics.map((d) => d.code),
+      ['TRUST_OPT_DOWN'],
+    );
+    const implicit = compileCampaignSource(
+      parent('').replace('call: child', 'call: paying-child'),
+      'p.pulse.yaml',
+      {
+        campaignsDir: childrenDir,
+      },
+    );
+    assert.equal(implicit.plan?.trigger.trust, 'server');
+  });
+});

@@ -10,7 +10,7 @@ import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
 import type { ParsedSource } from './parse.ts';
 import { campaignSchemas, schemaErrors } from './schema.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
-import { resolveTrust, type TrustRequirement, trustBelow } from './trust.ts';
+import { type CallReaches, resolveTrust, type TrustRequirement, trustBelow } from './trust.ts';
 
 export interface ValidationResult {
   /** The document, typed, when there are no errors. */
@@ -77,7 +77,8 @@ export function validateCampaign(parsed: ParsedSource): ValidationResult {
     calls,
   });
 
-  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...trustWarnings(parsed, data));
+  if (!diagnostics.some((d) => d.severity === 'error'))
+    diagnostics.push(...trustWarnings(parsed, data, () => true));
   const unique = dedupe(diagnostics);
   const failed = unique.some((d) => d.severity === 'error');
   return failed
@@ -106,10 +107,11 @@ function checkTrigger(trigger: unknown, settings: ReadonlySet<string>, report: R
 /**
  * TRUST_OPT_DOWN: a declared `trust:` below the safe default (dsl/trust.ts). Allowed (a warning never
  * blocks a deploy) but said out loud, because it lets browser-forgeable events drive a journey that
- * moves money. Every `call` counts as reaching a reward here (the children are resolved later).
+ * moves money. `validateCampaign` counts every `call` as reaching a reward; `compileCampaignSource`
+ * recomputes these warnings once the children are known.
  */
-function trustWarnings(parsed: ParsedSource, data: Obj): Diagnostic[] {
-  const { trigger, waits } = resolveTrust(data, () => true);
+export function trustWarnings(parsed: ParsedSource, data: unknown, callReaches: CallReaches): Diagnostic[] {
+  const { trigger, waits } = resolveTrust(data, callReaches);
   const out: Diagnostic[] = [];
   for (const req of [trigger, ...waits.values()]) {
     if (req.declared === undefined || !trustBelow(req.declared, req.default)) continue;
