@@ -73,7 +73,7 @@ export const scenarios: PulseScenario[] = [
     script: () => {
       const purchase = {
         event: 'referred_made_purchase',
-        trust: 'server',
+        trust: 'server' as const,
         event_id: 'purchase-o-1',
         participant_id: 'friend-1',
         referral_id: 'ref-1',
