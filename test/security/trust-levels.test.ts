@@ -100,20 +100,36 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
 
     // Signup attributes the friend to the referrer (browser signups are accepted there); its own bonus
     // is switched off so every reward below comes from the conversion pulse.
-    const signup = await call<{ campaign_id: string }>(base, 'POST', '/v1/campaigns/deploy', {
-      key: sk,
-      body: {
-        source: await campaignFile('signup'),
-        file: 'signup.pulse.yaml',
-        settings: { double_sided: false },
+    const signup = await call<{ campaign_id: string; warnings: { code: string; path: string }[] }>(
+      base,
+      'POST',
+      '/v1/campaigns/deploy',
+      {
+        key: sk,
+        body: {
+          source: await campaignFile('signup'),
+          file: 'signup.pulse.yaml',
+          settings: { double_sided: false },
+        },
       },
-    });
+    );
     assert.equal(signup.status, 201, JSON.stringify(signup.body));
-    const conversion = await call<{ campaign_id: string }>(base, 'POST', '/v1/campaigns/deploy', {
-      key: sk,
-      body: { source: await campaignFile('conversion'), file: 'conversion.pulse.yaml' },
-    });
+    // Its deliberate opt-down to browser signups is deployed, and said out loud.
+    assert.deepEqual(
+      signup.body.warnings.map((w) => [w.code, w.path]),
+      [['TRUST_OPT_DOWN', 'trigger.trust']],
+    );
+    const conversion = await call<{ campaign_id: string; warnings: unknown[] }>(
+      base,
+      'POST',
+      '/v1/campaigns/deploy',
+      {
+        key: sk,
+        body: { source: await campaignFile('conversion'), file: 'conversion.pulse.yaml' },
+      },
+    );
     assert.equal(conversion.status, 201, JSON.stringify(conversion.body));
+    assert.deepEqual(conversion.body.warnings, []);
     conversionId = conversion.body.campaign_id;
     const signupId = signup.body.campaign_id;
 
