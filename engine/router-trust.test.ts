@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { CampaignRef, JourneyEvent, Plan } from '../contract/plan.ts';
+import { DEFAULT_CAMPAIGNS_DIR, loadCampaignFile } from '../dsl/index.ts';
 import { type Harness, startHarness } from '../test/support/engine/harness.ts';
 import { handPlan, testEvent, waitStep } from '../test/support/engine/plans.ts';
 import { createRouter, type DeployedCampaigns } from './router.ts';
@@ -82,5 +83,29 @@ describe('router: trust', () => {
     assert.equal(started?.action, 'started');
     const [buy] = await router.route(ev('purchase', 'p-nobody-legacy', 'sdk'));
     assert.equal(buy?.reason, 'no running journey', 'reached Temporal: no trust pre-filter');
+  });
+
+  it('the shipped pulses: browser purchases and renewals start and reach nothing; browser signups do', async () => {
+    const load = (name: string) => loadCampaignFile(`${DEFAULT_CAMPAIGNS_DIR}${name}.pulse.yaml`).plan!;
+    const route = (p: Plan, event: JourneyEvent) =>
+      createRouter({ client: dead(), taskQueue: 'none', campaigns: campaigns(p) }).route(event);
+    const order = { order_id: 'o-1', amount: 120, currency: 'USD' };
+    for (const name of ['purchase_completed', 'referred_made_purchase']) {
+      const [r] = await route(load('conversion'), testEvent(name, { trust: 'sdk', properties: order }));
+      assert.equal(r?.reason, 'insufficient trust', name);
+    }
+    const [renewed] = await route(load('renewal'), testEvent('subscription_renewed', { trust: 'sdk' }));
+    assert.equal(renewed?.reason, 'insufficient trust');
+    // Signup opts down on purpose: a browser signup starts its journey.
+    const signup = createRouter({
+      client: h.env.client,
+      taskQueue: h.taskQueue,
+      campaigns: campaigns(load('signup')),
+    });
+    const [started] = await signup.route(
+      testEvent('user_signed_up', { participant_id: 'p-browser', trust: 'sdk' }),
+    );
+    assert.equal(started?.action, 'started');
+    await h.env.client.workflow.getHandle(started!.workflowId!).terminate('test done');
   });
 });
