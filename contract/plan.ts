@@ -59,10 +59,33 @@ export interface ParallelStep extends StepBase {
   branches: { name: string; steps: Step[] }[];
 }
 
+/**
+ * How far an event can be trusted, weakest first: `sdk` (publishable key, e.g. a browser: anyone can
+ * forge it), `server` (secret key with a valid HMAC signature), `integration` (a verified provider
+ * webhook). The event service stamps it on every accepted event; a client can never set it.
+ */
+export type TrustLevel = 'sdk' | 'server' | 'integration';
+
+export const TRUST_LEVELS: readonly TrustLevel[] = ['sdk', 'server', 'integration'];
+
+/** The trust an event carries; an event without one (older producers, emitted events) counts as `sdk`. */
+export function eventTrust(event: Pick<JourneyEvent, 'trust'>): TrustLevel {
+  return typeof event.trust === 'string' && (TRUST_LEVELS as readonly string[]).includes(event.trust)
+    ? event.trust
+    : 'sdk';
+}
+
+/** True when `level` is at least `required`; no requirement (plans compiled before trust levels) always passes. */
+export function meetsTrust(level: TrustLevel, required: TrustLevel | undefined): boolean {
+  return required === undefined || TRUST_LEVELS.indexOf(level) >= TRUST_LEVELS.indexOf(required);
+}
+
 /** Pause until an event (delivered to the workflow as a signal) matches, or time out. */
 export interface WaitStep extends StepBase {
   kind: 'wait';
   events: string[];
+  /** Least trust an event needs to be taken by this wait (resolved by the compiler); absent = any. */
+  trust?: TrustLevel;
   /** Filter over `{ ...scope, event: <candidate> }`; absent = any event of the listed names. */
   match?: Expr;
   timeoutMs?: DurationExpr;
@@ -150,6 +173,8 @@ export interface PlanTrigger {
   when?: Expr;
   /** Expr yielding the journey key (which journey an event belongs to), e.g. { var: 'event.participant_id' }. */
   journey: Expr;
+  /** Least trust a trigger event needs to start a journey (resolved by the compiler); absent = any. */
+  trust?: TrustLevel;
 }
 
 export interface Plan {
@@ -171,6 +196,11 @@ export interface Plan {
   segments: Record<string, unknown>;
   /** Every event name any `wait` step listens for; the router signals running journeys only with these. */
   waitsFor: string[];
+  /**
+   * Per event name in `waitsFor`: the lowest `trust` among the waits for it. The router does not signal
+   * a journey with an event below it (no wait could take it). Absent in plans compiled before trust levels.
+   */
+  waitTrust?: Record<string, TrustLevel>;
   steps: Step[];
   /** Plans reachable through `call` steps, by plan id, inlined so a journey never loads code or data later. */
   children: Record<string, Plan>;
@@ -199,6 +229,8 @@ export interface JourneyEvent {
   referral_id?: string;
   properties?: Record<string, unknown>;
   traits?: Record<string, unknown>;
+  /** Set by the event service (see TrustLevel); read through `eventTrust`. */
+  trust?: TrustLevel;
   [key: string]: unknown;
 }
 
@@ -245,4 +277,24 @@ export function waitedFor(plan: Plan): Set<string> {
     waitsCache.set(plan, names);
   }
   return names;
+}
+
+/**
+ * Least trust an event named `name` needs for any wait of the plan (or a child it calls) to take it;
+ * undefined when some wait of a plan without trust levels listens for it (no pre-filter then).
+ */
+export function waitTrustFloor(plan: Plan, name: string): TrustLevel | undefined {
+  let floor: TrustLevel | undefined;
+  let found = false;
+  const visit = (p: Plan): boolean => {
+    if (p.waitsFor.includes(name)) {
+      const level = p.waitTrust?.[name];
+      if (level === undefined) return false;
+      if (!found || TRUST_LEVELS.indexOf(level) < TRUST_LEVELS.indexOf(floor ?? level)) floor = level;
+      found = true;
+    }
+    for (const child of Object.values(p.children)) if (!visit(child)) return false;
+    return true;
+  };
+  return visit(plan) ? floor : undefined;
 }

@@ -12,10 +12,12 @@ import {
   type Plan,
   type Step as PlanStep,
   type RetryPolicy,
+  type TrustLevel,
 } from '../contract/plan.ts';
 import type { Campaign, DoStep, RetryPolicy as DslRetry, Step } from './campaign.generated.ts';
 import { type SettingDecl, settingValueProblem } from './check-settings.ts';
 import { type Diagnostic, formatPath } from './errors.ts';
+import { planReachesReward, resolveTrust, trustBelow } from './trust.ts';
 
 export interface CompileOptions {
   /** The client's overrides of declared settings (checked against type, bounds and enum). */
@@ -42,7 +44,22 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
 
   const waits = new Set<string>();
   const children: Record<string, Plan> = {};
-  const steps = compileSteps(doc.steps, { waits, children, refs: opts.children ?? {} });
+  const refs = opts.children ?? {};
+  // Trust is resolved on the document; a `call` counts as reaching a reward when its child plan does.
+  const trust = resolveTrust(doc, (ref) => {
+    const child = refs[ref];
+    return child === undefined || planReachesReward(child);
+  });
+  const waitTrust: Record<string, TrustLevel> = {};
+  const ctx: StepContext = { waits, children, refs, trust: new Map() };
+  for (const [id, req] of trust.waits) ctx.trust.set(id, req.effective);
+  const steps = compileSteps(doc.steps, ctx);
+  for (const [, req] of trust.waits) {
+    for (const e of req.events) {
+      const known = waitTrust[e];
+      if (known === undefined || trustBelow(req.effective, known)) waitTrust[e] = req.effective;
+    }
+  }
   const events = typeof doc.trigger.event === 'string' ? [doc.trigger.event] : [...doc.trigger.event];
   const journey = doc.trigger.journey;
 
@@ -58,11 +75,17 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
       ...(doc.trigger.when !== undefined ? { when: doc.trigger.when } : {}),
       journey:
         journey === undefined ? DEFAULT_JOURNEY : typeof journey === 'string' ? { var: journey } : journey,
+      trust: trust.trigger.effective,
     },
     settings,
     rewards: (doc.rewards ?? {}) as Record<string, unknown>,
     segments: (doc.segments ?? {}) as Record<string, unknown>,
     waitsFor: [...waits].sort(),
+    waitTrust: Object.fromEntries(
+      Object.keys(waitTrust)
+        .sort()
+        .map((e) => [e, waitTrust[e] as TrustLevel]),
+    ),
     steps,
     children,
   };
@@ -123,6 +146,8 @@ function resolveSettings(
 
 interface StepContext {
   waits: Set<string>;
+  /** Effective trust of each wait step, by id (see dsl/trust.ts). */
+  trust: Map<string, TrustLevel>;
   children: Record<string, Plan>;
   refs: Record<string, Plan>;
 }
@@ -162,11 +187,13 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
   if ('wait' in s) {
     const events = typeof s.wait === 'string' ? [s.wait] : [...s.wait];
     for (const e of events) ctx.waits.add(e);
+    const trust = ctx.trust.get(id);
     return {
       id,
       kind: 'wait',
       events,
       ...(s.match !== undefined ? { match: s.match } : {}),
+      ...(trust !== undefined ? { trust } : {}),
       timeoutMs: durationValue(s.timeout),
       ...(s.as !== undefined ? { as: s.as } : {}),
       // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (engine/plan.ts).

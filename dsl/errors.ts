@@ -27,6 +27,7 @@ export const DIAGNOSTIC_CODES = [
   'UNKNOWN_CHILD_PLAN',
   'CHILD_PLAN_CYCLE',
   'FILE_NOT_FOUND',
+  'TRUST_OPT_DOWN',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

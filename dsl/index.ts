@@ -8,7 +8,8 @@ import type { Plan } from '../contract/plan.ts';
 import { compile } from './compile.ts';
 import { type Diagnostic, hasErrors, sortDiagnostics } from './errors.ts';
 import { parseSource } from './parse.ts';
-import { reporterFor, validateCampaign } from './validate.ts';
+import { planReachesReward } from './trust.ts';
+import { reporterFor, trustWarnings, validateCampaign } from './validate.ts';
 
 export { compile } from './compile.ts';
 export { type Diagnostic, type DiagnosticCode, formatDiagnostic, formatDiagnostics } from './errors.ts';
@@ -95,6 +96,19 @@ export function compileCampaignSource(source: string, file: string, opts: LoadOp
   }
 
   if (!validation.doc || hasErrors(diagnostics)) return { diagnostics: sortDiagnostics(diagnostics) };
+  if (validation.calls.length > 0) {
+    // The children are known now: judge opt-downs against the default the compiler will resolve.
+    const exact = trustWarnings(parsed, parsed.data, (ref) => {
+      const child = children[ref];
+      return child === undefined || planReachesReward(child);
+    });
+    diagnostics.splice(
+      0,
+      diagnostics.length,
+      ...diagnostics.filter((d) => d.code !== 'TRUST_OPT_DOWN'),
+      ...exact,
+    );
+  }
   const compiled = compile(validation.doc, { settings: opts.settings ?? {}, children, file });
   return compiled.plan
     ? { plan: compiled.plan, diagnostics: sortDiagnostics(diagnostics) }

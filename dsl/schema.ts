@@ -48,6 +48,8 @@ export interface CampaignSchemas {
   eventNames: readonly string[];
   /** Top-level fields of an event, which `{ var: event.<field> }` may name. */
   eventFields: ReadonlySet<string>;
+  /** Events that move money (schemas/event.schema.json `$defs.money_moving`): `server` trust by default. */
+  moneyMoving: ReadonlySet<string>;
   /** Validates a whole document, with every step checked only for being an object. */
   document: ValidateFunction;
   /** Validates one step of a kind, with its nested steps checked only for being objects. */
@@ -70,6 +72,7 @@ function build(): CampaignSchemas {
   const event: JsonObject = { ...readSchema('event.schema.json'), $id: 'event.schema.json' };
   const eventNames = ((event.$defs as JsonObject).event_name as { enum: string[] }).enum;
   const eventFields = new Set(Object.keys(event.properties as JsonObject));
+  const moneyMoving = new Set(((event.$defs as JsonObject).money_moving as { const: string[] }).const);
 
   // Internal variant: nested steps validate as plain objects; the walker validates each on its own.
   const defs = { ...(campaign.$defs as JsonObject) };
@@ -88,7 +91,7 @@ function build(): CampaignSchemas {
   for (const key of STEP_KIND_KEYS) {
     step[key] = ajv.getSchema(`campaign.internal.schema.json#/$defs/${STEP_KINDS[key]}`)!;
   }
-  return { campaign, eventNames, eventFields, document, step };
+  return { campaign, eventNames, eventFields, moneyMoving, document, step };
 }
 
 /** Runs a validator and returns its errors (empty when valid). */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DIAGNOSTIC_CODES } from './errors.ts';
+import { DIAGNOSTIC_CODES, hasErrors } from './errors.ts';
 import { compileCampaignSource, formatDiagnostics, loadCampaignFile } from './index.ts';
 
 const invalidDir = fileURLToPath(new URL('./fixtures/invalid/', import.meta.url));
@@ -24,7 +24,9 @@ describe('invalid fixtures', () => {
       const { expected, settings } = expectations(readFileSync(path, 'utf8'));
       assert.ok(expected.length > 0, 'fixture declares its expectations');
       const result = loadCampaignFile(path, { campaignsDir: invalidDir, ...(settings ? { settings } : {}) });
-      assert.equal(result.plan, undefined);
+      // Errors block compilation; a fixture of warnings only (TRUST_OPT_DOWN) still compiles.
+      assert.equal(result.plan === undefined, hasErrors(result.diagnostics));
+      assert.ok(result.diagnostics.length > 0);
       const got = result.diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`);
       assert.deepEqual(got.sort(), expected.sort(), formatDiagnostics(result.diagnostics));
     });

@@ -10,6 +10,7 @@ import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
 import type { ParsedSource } from './parse.ts';
 import { campaignSchemas, schemaErrors } from './schema.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
+import { type CallReaches, resolveTrust, type TrustRequirement, trustBelow } from './trust.ts';
 
 export interface ValidationResult {
   /** The document, typed, when there are no errors. */
@@ -76,6 +77,8 @@ export function validateCampaign(parsed: ParsedSource): ValidationResult {
     calls,
   });
 
+  if (!diagnostics.some((d) => d.severity === 'error'))
+    diagnostics.push(...trustWarnings(parsed, data, () => true));
   const unique = dedupe(diagnostics);
   const failed = unique.some((d) => d.severity === 'error');
   return failed
@@ -99,6 +102,39 @@ function checkTrigger(trigger: unknown, settings: ReadonlySet<string>, report: R
   } else if (trigger.journey !== undefined) {
     checkExpr(trigger.journey, ['trigger', 'journey'], 'logic', scope, report);
   }
+}
+
+/**
+ * TRUST_OPT_DOWN: a declared `trust:` below the safe default (dsl/trust.ts). Allowed (a warning never
+ * blocks a deploy) but said out loud, because it lets browser-forgeable events drive a journey that
+ * moves money. `validateCampaign` counts every `call` as reaching a reward; `compileCampaignSource`
+ * recomputes these warnings once the children are known.
+ */
+export function trustWarnings(parsed: ParsedSource, data: unknown, callReaches: CallReaches): Diagnostic[] {
+  const { trigger, waits } = resolveTrust(data, callReaches);
+  const out: Diagnostic[] = [];
+  for (const req of [trigger, ...waits.values()]) {
+    if (req.declared === undefined || !trustBelow(req.declared, req.default)) continue;
+    const loc = parsed.locate(req.path, {});
+    out.push({
+      code: 'TRUST_OPT_DOWN',
+      severity: 'warning',
+      file: parsed.file,
+      line: loc.line,
+      column: loc.column,
+      path: formatPath(req.path),
+      message: `accepts ${req.declared} events for ${req.events.join(', ')}, below the default ${req.default}: ${whyServer(req)}`,
+      found: req.declared,
+      expected: `${req.default} (or keep the opt-down deliberately)`,
+    });
+  }
+  return out;
+}
+
+function whyServer(req: TrustRequirement): string {
+  return req.reason === 'money_moving'
+    ? 'the event moves money, so a browser could forge it to earn rewards'
+    : 'what follows can allocate or pay a reward, so a browser could forge the event to earn one';
 }
 
 /** Schema and semantic passes can both notice one problem (e.g. a bad duration); keep one per place. */

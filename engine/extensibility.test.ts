@@ -109,9 +109,12 @@ after(async () => {
 });
 
 const HOUR = 3_600_000;
+// Registrations and attendance come signed from the webinar tool's backend: the bonus pays money, so
+// the compiled plan requires server trust for both.
 const registered = (who: string, startsAt: number | null) => ({
   event: {
     event: 'webinar_registered',
+    trust: 'server' as const,
     participant_id: who,
     properties: startsAt === null ? {} : { starts_at: new Date(startsAt).toISOString() },
   },
@@ -125,7 +128,7 @@ describe('a new pulse type, YAML only', () => {
       {
         events: [
           registered('una', start + 72 * HOUR),
-          { at: '72h', event: { event: 'webinar_attended', participant_id: 'una' } },
+          { at: '72h', event: { event: 'webinar_attended', participant_id: 'una', trust: 'server' } },
         ],
       },
       { env },

@@ -7,11 +7,14 @@ import {
 import { evaluate, isTruthy } from '../contract/expr.ts';
 import {
   type CampaignRef,
+  eventTrust,
   type JourneyEvent,
   type JourneyOutcome,
   journeyWorkflowId,
+  meetsTrust,
   type Plan,
   waitedFor,
+  waitTrustFloor,
 } from '../contract/plan.ts';
 import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { eventSignal, RUN_CAMPAIGN } from './signals.ts';
@@ -48,8 +51,12 @@ type RunCampaign = (input: EngineInput) => Promise<JourneyOutcome>;
 
 /**
  * Matches events against deployed triggers and starts or signals journeys. Everything cheap happens
- * first (name lookup, `when`, journey key); Temporal is called only for a trigger that passes or an
+ * first (name lookup, trust, `when`, journey key); Temporal is called only for a trigger that passes or an
  * event some plan waits for.
+ *
+ * Trust: a trigger event below `plan.trigger.trust` never starts a journey (`insufficient trust`), and
+ * an event below the lowest `trust` of the plan's waits for its name is not signalled (no wait could
+ * take it; the workflow's `wait` checks again). Plans compiled before trust levels set neither.
  *
  * Reuse policy: REJECT_DUPLICATE. A journey id is `client:campaign:key`, so a key gets one journey for as
  * long as Temporal remembers the closed run (the namespace retention period): a duplicate trigger after
@@ -71,7 +78,10 @@ export function createRouter(deps: RouterDeps): Router {
     const scope = { event, settings: plan.settings };
     const key = journeyKeyOf(plan, scope);
     const isTrigger = plan.trigger.events.includes(event.event);
-    const passes = isTrigger && (plan.trigger.when === undefined || safeTest(plan.trigger.when, scope));
+    const trust = eventTrust(event);
+    const trusted = meetsTrust(trust, plan.trigger.trust);
+    const passes =
+      isTrigger && trusted && (plan.trigger.when === undefined || safeTest(plan.trigger.when, scope));
     if (passes) {
       if (key === null) return skipped('trigger yields no journey key');
       const workflowId = journeyWorkflowId(campaign, key);
@@ -94,7 +104,10 @@ export function createRouter(deps: RouterDeps): Router {
       return { campaignId: campaign.campaignId, action: 'started', workflowId };
     }
     if (!waitedFor(plan).has(event.event))
-      return skipped(isTrigger ? 'trigger condition not met' : 'not a trigger');
+      return skipped(
+        !isTrigger ? 'not a trigger' : !trusted ? 'insufficient trust' : 'trigger condition not met',
+      );
+    if (!meetsTrust(trust, waitTrustFloor(plan, event.event))) return skipped('insufficient trust');
     if (key === null) return skipped('event yields no journey key');
     const workflowId = journeyWorkflowId(campaign, key);
     try {

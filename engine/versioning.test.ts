@@ -77,8 +77,10 @@ describe('versioning', () => {
     };
     const index: DeployedCampaigns = { forEvent: async () => [deployed] };
     const router = createRouter({ client: h.env.client, taskQueue: h.taskQueue, campaigns: index });
-    const signup = (who: string) => testEvent('user_signed_up', { participant_id: who });
-    const purchase = (who: string): JourneyEvent => testEvent('purchase_completed', { participant_id: who });
+    // Signed server events: v2 pays a reward, so its trigger requires `server`; purchases always do.
+    const signup = (who: string) => testEvent('user_signed_up', { participant_id: who, trust: 'server' });
+    const purchase = (who: string): JourneyEvent =>
+      testEvent('purchase_completed', { participant_id: who, trust: 'server' });
 
     const [a] = await router.route(signup('old-a'));
     const [b] = await router.route(signup('old-b'));

@@ -1,5 +1,5 @@
-import { condition } from '@temporalio/workflow';
-import type { JourneyEvent, WaitStep } from '../../contract/plan.ts';
+import { condition, patched } from '@temporalio/workflow';
+import { eventTrust, type JourneyEvent, meetsTrust, type WaitStep } from '../../contract/plan.ts';
 import { resumeBranch, runBranch } from './branch.ts';
 import { safePoint } from './continue-as-new.ts';
 import { resolveDuration } from './durations.ts';
@@ -11,6 +11,11 @@ import type { ResumeFrame, RunSteps } from './types.ts';
  * `wait`: pause until an inbox event of one of `events` satisfies `match`, or the timeout fires. The
  * inbox keeps events that arrived earlier (a fast follow-up is never lost), and the matched event is
  * consumed, so two waits never take the same event.
+ *
+ * Trust (patch `wait-trust`): an event below the step's `trust` is ignored, neither matched nor
+ * consumed; it stays in the inbox for a wait that accepts it. Plans compiled before trust levels have
+ * no `trust` (nor does an `sdk` requirement filter anything), and then no patch marker is written at
+ * all, so their recorded histories replay unchanged.
  */
 export function executeWait(
   rt: Runtime,
@@ -28,8 +33,11 @@ export function executeWait(
   if (moved) return moved;
   const timeoutMs = step.timeoutMs === undefined ? undefined : resolveDuration(rt, step.timeoutMs, path);
   const names = new Set(step.events);
+  const required =
+    step.trust !== undefined && step.trust !== 'sdk' && patched('wait-trust') ? step.trust : undefined;
   const matches = (event: JourneyEvent): boolean =>
     names.has(event.event) &&
+    meetsTrust(eventTrust(event), required) &&
     (step.match === undefined || rt.test(step.match, path, { ...rt.scope(), event }));
 
   // The predicate consumes the event it matches: conditions are checked in a deterministic order, so

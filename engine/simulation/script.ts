@@ -65,7 +65,11 @@ const scriptSchema = {
           event: {
             type: 'object',
             required: ['event'],
-            properties: { event: { type: 'string', minLength: 1 } },
+            // `trust`: how the event would arrive (sdk = a browser, server = signed); absent counts as sdk.
+            properties: {
+              event: { type: 'string', minLength: 1 },
+              trust: { enum: ['sdk', 'server', 'integration'] },
+            },
           },
         },
       },

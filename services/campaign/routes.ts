@@ -52,6 +52,7 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
           created: r.created,
           pulse: r.plan.pulse,
           plan_hash: r.plan.hash,
+          warnings: r.warnings,
         },
         r.created ? 201 : 200,
       );

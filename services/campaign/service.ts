@@ -41,7 +41,14 @@ export async function deployCampaign(
   db: Db,
   hooks: Pick<CampaignHooks, 'checkPlan' | 'onDeployed'>,
   input: DeployInput,
-): Promise<{ campaign: repo.CampaignRow; version: number; created: boolean; plan: Plan }> {
+): Promise<{
+  campaign: repo.CampaignRow;
+  version: number;
+  created: boolean;
+  plan: Plan;
+  /** Warnings (e.g. TRUST_OPT_DOWN) never block a deploy; they are shown to whoever deployed. */
+  warnings: { code: string; path: string; message: string }[];
+}> {
   const { plan, diagnostics } = compileCampaignSource(input.source, input.file, {
     settings: input.settings ?? {},
   });
@@ -81,7 +88,10 @@ export async function deployCampaign(
       status: result.campaign.status,
     });
   }
-  return { ...result, plan };
+  const warnings = diagnostics
+    .filter((d) => d.severity === 'warning')
+    .map((d) => ({ code: d.code, path: d.path, message: `${d.file}:${d.line}:${d.column} ${d.message}` }));
+  return { ...result, plan, warnings };
 }
 
 /**

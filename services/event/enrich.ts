@@ -1,3 +1,4 @@
+import type { TrustLevel } from '../../contract/plan.ts';
 import { keyedHash } from '../platform/ids.ts';
 import type { EventContext, IncomingEvent } from './schema.ts';
 import { type ParsedUserAgent, parseUserAgent } from './user-agent.ts';
@@ -5,12 +6,23 @@ import { type ParsedUserAgent, parseUserAgent } from './user-agent.ts';
 /** Where an accepted event came from: a browser/mobile SDK (publishable key) or a signed server call. */
 export type EventSource = 'sdk' | 'server';
 
+/**
+ * How far the platform trusts an accepted event (contract/plan.ts TrustLevel): today the same as its
+ * source; `integration` is reserved for verified provider webhooks.
+ */
+export function trustOf(source: EventSource): TrustLevel {
+  return source;
+}
+
 /** An event after enrichment: what the outbox stores, ClickHouse receives and the bus carries. */
 export interface EnrichedEvent extends IncomingEvent {
   client_id: string;
   occurred_at: string;
   received_at: string;
+  /** Kept for compatibility (ClickHouse column, older consumers); `trust` is what journeys check. */
   source: EventSource;
+  /** Always set here from how the request authenticated, overwriting anything the body said. */
+  trust: TrustLevel;
   context: EventContext;
 }
 
@@ -90,6 +102,7 @@ export function enrichEvent(
   out.occurred_at = occurred_at;
   out.received_at = received_at;
   out.source = opts.source;
+  out.trust = trustOf(opts.source);
   out.context = context;
   return out;
 }

@@ -150,6 +150,7 @@ describe('enrichment', () => {
     assert.ok(p);
     assert.equal(p.client_id, 'cli_a');
     assert.equal(p.source, 'sdk');
+    assert.equal(p.trust, 'sdk');
     assert.equal(p.occurred_at, '2020-01-01T00:00:00.000Z');
     assert.ok(Date.now() - Date.parse(p.received_at) < 10_000);
     assert.equal(p.context.geo.country, 'FR');
@@ -249,6 +250,7 @@ describe('server-side events signed with HMAC', () => {
     assert.equal(res.status, 202);
     const [p] = await stored('cli_a', e.event_id as string);
     assert.equal(p?.source, 'server');
+    assert.equal(p?.trust, 'server');
   });
 
   test('missing, wrong, tampered or stale signatures are 401', async () => {

@@ -20,6 +20,7 @@ test('ClickHouse insert keeps every character (tabs, newlines, backslashes, quot
     occurred_at: '2026-11-24T10:00:00.000Z',
     received_at: '2026-11-24T10:00:01.000Z',
     source: 'sdk',
+    trust: 'sdk',
     participant_id: tricky,
     properties: { amount: 129.5, currency: 'EUR', note: tricky, nested: { x: [1, 'y\tz'] } },
     context: { page: { title: tricky }, geo: { country: 'FR' } },

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { serviceMigrations } from '../../app/migrations.ts';
 import { call, waitUntil } from '../../scripts/journey/http.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
+import { signPayload } from '../../sdk/node/index.ts';
 import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
@@ -61,7 +62,7 @@ describe('a journey survives a restart of the whole platform process', () => {
   it('waits, is stopped, and finishes on a new process exactly once', async () => {
     platform = await startLocalPlatform(env);
     const base = platform.runtime.url;
-    const created = await call<{ keys: { publishable: { key: string }; secret: { key: string } } }>(
+    const created = await call<{ keys: { secret: { key: string; signing_secret: string } } }>(
       base,
       'POST',
       '/v1/admin/clients',
@@ -70,18 +71,32 @@ describe('a journey survives a restart of the whole platform process', () => {
         body: { name: 'Restart Co' },
       },
     );
-    const { publishable, secret } = created.body.keys;
+    const { secret } = created.body.keys;
     const deployed = await call<{ campaign_id: string }>(base, 'POST', '/v1/campaigns/deploy', {
       key: secret.key,
       body: { source: WAITING_PULSE, file: 'first-purchase.pulse.yaml' },
     });
     assert.equal(deployed.status, 201, JSON.stringify(deployed.body));
     const campaignId = deployed.body.campaign_id;
-    const send = (b: string, event: Record<string, unknown>) =>
-      call(b, 'POST', '/v1/events', {
-        key: publishable.key,
-        body: { event_id: crypto.randomUUID(), occurred_at: new Date().toISOString(), ...event },
+    // Signed server events: the journey pays a bonus, so its trigger and wait require `server` trust.
+    const send = async (b: string, event: Record<string, unknown>) => {
+      const body = JSON.stringify({
+        event_id: crypto.randomUUID(),
+        occurred_at: new Date().toISOString(),
+        ...event,
       });
+      const res = await fetch(new URL('/v1/events', b), {
+        method: 'POST',
+        body,
+        headers: {
+          authorization: `Bearer ${secret.key}`,
+          'content-type': 'application/json',
+          'x-pulse-signature': signPayload(secret.signing_secret, body),
+        },
+      });
+      await res.body?.cancel();
+      return { status: res.status };
+    };
     assert.equal((await send(base, { event: 'user_signed_up', participant_id: 'u1' })).status, 202);
     const status = (b: string) =>
       call<{ execution_status: string; journey: { state: string } | null }>(

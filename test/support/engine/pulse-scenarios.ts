@@ -19,6 +19,8 @@ export const pulseFile = (pulse: string): string => `${CAMPAIGNS_DIR}${pulse}.pu
 const DAY = 86_400_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+// Events a client's backend sends signed carry `trust: 'server'` (the event service stamps it); browser
+// events (signup, shares) carry none and count as `sdk`, which the campaigns accept for those events.
 export const scenarios: PulseScenario[] = [
   // signup ──────────────────────────────────────────────────────────────────────────────────────────
   {
@@ -71,6 +73,7 @@ export const scenarios: PulseScenario[] = [
     script: () => {
       const purchase = {
         event: 'referred_made_purchase',
+        trust: 'server' as const,
         event_id: 'purchase-o-1',
         participant_id: 'friend-1',
         referral_id: 'ref-1',
@@ -82,6 +85,7 @@ export const scenarios: PulseScenario[] = [
           {
             event: {
               event: 'purchase_completed',
+              trust: 'server',
               participant_id: 'friend-1',
               properties: { order_id: 'o-0' },
             },
@@ -104,6 +108,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'referred_made_purchase',
+            trust: 'server',
             participant_id: 'friend-2',
             properties: { order_id: 'o-2', amount: 20 },
           },
@@ -120,6 +125,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'purchase_completed',
+            trust: 'server',
             participant_id: 'friend-3',
             properties: { order_id: 'o-3', amount: 90 },
           },
@@ -136,9 +142,14 @@ export const scenarios: PulseScenario[] = [
     script: () => ({
       events: [
         {
-          event: { event: 'user_became_inactive', participant_id: 'sam', properties: { days_inactive: 45 } },
+          event: {
+            event: 'user_became_inactive',
+            trust: 'server',
+            participant_id: 'sam',
+            properties: { days_inactive: 45 },
+          },
         },
-        { at: '12d', event: { event: 'user_reactivated', participant_id: 'sam' } },
+        { at: '12d', event: { event: 'user_reactivated', trust: 'server', participant_id: 'sam' } },
       ],
       // The default fake scores churn risk "high": premium offers on three channels.
     }),
@@ -149,7 +160,12 @@ export const scenarios: PulseScenario[] = [
     script: () => ({
       events: [
         {
-          event: { event: 'user_became_inactive', participant_id: 'kim', properties: { days_inactive: 60 } },
+          event: {
+            event: 'user_became_inactive',
+            trust: 'server',
+            participant_id: 'kim',
+            properties: { days_inactive: 60 },
+          },
         },
       ],
       activities: { ScoreParticipant: { returns: { score: 20, level: 'low' } } },
@@ -165,6 +181,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'subscription_ending_soon',
+            trust: 'server',
             participant_id: 'ola',
             properties: { subscription_id: 'sub-1', renews_at: iso(start + 40 * DAY), plan: 'pro' },
           },
@@ -173,6 +190,7 @@ export const scenarios: PulseScenario[] = [
           at: '28d',
           event: {
             event: 'subscription_renewed',
+            trust: 'server',
             participant_id: 'ola',
             referral_id: 'ref-renew-1',
             properties: { subscription_id: 'sub-1', referral_id: 'ref-renew-1' },
@@ -192,6 +210,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'subscription_ending_soon',
+            trust: 'server',
             participant_id: 'lee',
             properties: { subscription_id: 'sub-2', renews_at: iso(start + 40 * DAY), plan: 'pro' },
           },
@@ -211,6 +230,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'feature_viewed',
+            trust: 'server',
             participant_id: 'max',
             properties: { feature: 'sso', plan_required: 'pro' },
             traits: { plan: 'pro' },
@@ -219,6 +239,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'feature_viewed',
+            trust: 'server',
             participant_id: 'mia',
             properties: { feature: 'sso', plan_required: 'pro' },
             traits: { plan: 'free' },
@@ -228,6 +249,7 @@ export const scenarios: PulseScenario[] = [
           at: '9d',
           event: {
             event: 'subscription_upgraded',
+            trust: 'server',
             participant_id: 'mia',
             referral_id: 'ref-up-1',
             properties: { plan: 'pro', amount: 49, referral_id: 'ref-up-1' },
@@ -247,6 +269,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'feature_viewed',
+            trust: 'server',
             participant_id: 'noa',
             properties: { feature: 'audit-log', plan_required: 'enterprise' },
             traits: { plan: 'pro' },
@@ -263,6 +286,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'feature_viewed',
+            trust: 'server',
             participant_id: 'ron',
             properties: { feature: 'sso', plan_required: 'pro' },
             traits: { plan: 'free' },
@@ -280,17 +304,37 @@ export const scenarios: PulseScenario[] = [
     script: () => ({
       events: [
         // A detractor's survey does not start a review journey.
-        { event: { event: 'survey_completed', participant_id: 'dan', properties: { score: 6 } } },
-        { event: { event: 'survey_completed', participant_id: 'liv', properties: { score: 10 } } },
+        {
+          event: {
+            event: 'survey_completed',
+            trust: 'server',
+            participant_id: 'dan',
+            properties: { score: 6 },
+          },
+        },
+        {
+          event: {
+            event: 'survey_completed',
+            trust: 'server',
+            participant_id: 'liv',
+            properties: { score: 10 },
+          },
+        },
         // A submission without a review URL does not satisfy the wait's match.
         {
           at: '1d',
-          event: { event: 'feedback_submitted', participant_id: 'liv', properties: { rating: 5 } },
+          event: {
+            event: 'feedback_submitted',
+            trust: 'server',
+            participant_id: 'liv',
+            properties: { rating: 5 },
+          },
         },
         {
           at: '8d',
           event: {
             event: 'feedback_submitted',
+            trust: 'server',
             participant_id: 'liv',
             properties: { url: 'https://g2.example/review/1', rating: 5, platform: 'G2' },
           },
@@ -303,11 +347,19 @@ export const scenarios: PulseScenario[] = [
     name: 'unverified',
     script: () => ({
       events: [
-        { event: { event: 'survey_completed', participant_id: 'ray', properties: { score: 9 } } },
+        {
+          event: {
+            event: 'survey_completed',
+            trust: 'server',
+            participant_id: 'ray',
+            properties: { score: 9 },
+          },
+        },
         {
           at: '2d',
           event: {
             event: 'feedback_submitted',
+            trust: 'server',
             participant_id: 'ray',
             properties: { url: 'https://capterra.example/r/9', rating: 2, platform: 'capterra' },
           },
@@ -323,20 +375,42 @@ export const scenarios: PulseScenario[] = [
     name: 'power-user',
     script: () => ({
       events: [
-        { event: { event: 'user_logged_in', participant_id: 'ivy', traits: { adoption_score: 12 } } },
-        { at: '1d', event: { event: 'tutorial_completed', participant_id: 'ivy' } },
+        {
+          event: {
+            event: 'user_logged_in',
+            trust: 'server',
+            participant_id: 'ivy',
+            traits: { adoption_score: 12 },
+          },
+        },
+        { at: '1d', event: { event: 'tutorial_completed', trust: 'server', participant_id: 'ivy' } },
         {
           at: '2d',
-          event: { event: 'feature_adopted', participant_id: 'ivy', properties: { feature: 'reports' } },
+          event: {
+            event: 'feature_adopted',
+            trust: 'server',
+            participant_id: 'ivy',
+            properties: { feature: 'reports' },
+          },
         },
         {
           at: '4d',
-          event: { event: 'feature_adopted', participant_id: 'ivy', properties: { feature: 'api' } },
+          event: {
+            event: 'feature_adopted',
+            trust: 'server',
+            participant_id: 'ivy',
+            properties: { feature: 'api' },
+          },
         },
         // The third feature comes after the first 14-day window: the nudge's second chance catches it.
         {
           at: '20d',
-          event: { event: 'feature_adopted', participant_id: 'ivy', properties: { feature: 'sso' } },
+          event: {
+            event: 'feature_adopted',
+            trust: 'server',
+            participant_id: 'ivy',
+            properties: { feature: 'sso' },
+          },
         },
       ],
       activities: {
@@ -355,7 +429,16 @@ export const scenarios: PulseScenario[] = [
     pulse: 'product-education',
     name: 'stalls',
     script: () => ({
-      events: [{ event: { event: 'user_logged_in', participant_id: 'jay', traits: { adoption_score: 5 } } }],
+      events: [
+        {
+          event: {
+            event: 'user_logged_in',
+            trust: 'server',
+            participant_id: 'jay',
+            traits: { adoption_score: 5 },
+          },
+        },
+      ],
       activities: { ScoreParticipant: { returns: { score: 5, level: 'low', signals: {} } } },
     }),
   },
@@ -369,6 +452,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'switchup_initiated',
+            trust: 'server',
             participant_id: 'acme-admin',
             properties: { competitor: 'OldCRM', records: 1200, plan: 'business' },
           },
@@ -377,11 +461,12 @@ export const scenarios: PulseScenario[] = [
           at: '5d',
           event: {
             event: 'switchup_data_imported',
+            trust: 'server',
             participant_id: 'acme-admin',
             properties: { records: 1180 },
           },
         },
-        { at: '20d', event: { event: 'switchup_completed', participant_id: 'acme-admin' } },
+        { at: '20d', event: { event: 'switchup_completed', trust: 'server', participant_id: 'acme-admin' } },
       ],
     }),
   },
@@ -393,6 +478,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'switchup_initiated',
+            trust: 'server',
             participant_id: 'beta-admin',
             properties: { competitor: 'OldCRM' },
           },
@@ -408,6 +494,7 @@ export const scenarios: PulseScenario[] = [
         {
           event: {
             event: 'switchup_initiated',
+            trust: 'server',
             participant_id: 'gamma-admin',
             properties: { competitor: 'Nope' },
           },
@@ -423,7 +510,14 @@ export const scenarios: PulseScenario[] = [
     name: 'referred-and-shares',
     script: () => ({
       events: [
-        { event: { event: 'newsletter_subscribed', participant_id: 'zoe', referral_id: 'ref-news-1' } },
+        {
+          event: {
+            event: 'newsletter_subscribed',
+            trust: 'server',
+            participant_id: 'zoe',
+            referral_id: 'ref-news-1',
+          },
+        },
         { at: '2d', event: { event: 'referral_shared_x', participant_id: 'zoe' } },
       ],
       activities: {
@@ -436,7 +530,7 @@ export const scenarios: PulseScenario[] = [
     pulse: 'newsletter',
     name: 'no-share',
     script: () => ({
-      events: [{ event: { event: 'newsletter_subscribed', participant_id: 'xia' } }],
+      events: [{ event: { event: 'newsletter_subscribed', trust: 'server', participant_id: 'xia' } }],
       activities: {
         AttributeReferral: {
           returns: { attributed: false, referrer_id: null, referral_id: null, reason: 'none' },
