@@ -87,9 +87,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let nativeConnection: NativeConnection | undefined;
   if (opts.worker ?? only.length === SERVICE_NAMES.length) {
     // In-process calls: activities reach the services through app.fetch, the same routes as over HTTP.
-    const local: ServiceEndpoint = {
+    const local: Omit<ServiceEndpoint, 'audience'> = {
       baseUrl: 'http://in-process',
-      token: config.internalToken,
+      signingKey: config.internalSigningKey,
       fetch: (r) => platform.app.fetch(r),
     };
     const activities = createActivities({

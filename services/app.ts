@@ -73,7 +73,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       deployedCampaigns.invalidate();
     },
   };
-  const internalToken = config.internalToken;
+  const internalToken = config.internalSigningKey;
   const builders: Record<ServiceName, () => Hono> = {
     'client-management': () => createClientManagementApp({ db, clientManagement }),
     campaign: () => createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks }),

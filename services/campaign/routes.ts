@@ -96,7 +96,7 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
 
 /** Routes workers call on a tenant's behalf (FetchCampaignConfig). */
 export function createCampaignInternalRoutes(db: Db, token: string) {
-  return new Hono().use('*', internalAuth(token)).get('/:clientId/:campaignId', async (c) => {
+  return new Hono().use('*', internalAuth(token, 'campaign')).get('/:clientId/:campaignId', async (c) => {
     const campaign = await repo.findCampaign(db, c.req.param('clientId'), c.req.param('campaignId'));
     if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
     const now = Date.now();

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { serviceToken } from '../../test/support/service-token.ts';
 import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
 import { createNotificationApp, createSmtpMailer, migrations, signPayload } from './index.ts';
@@ -34,7 +35,7 @@ describe('notification service', () => {
     await t.drop();
   });
 
-  const internal = (path: string, body: unknown, token = TOKEN) =>
+  const internal = (path: string, body: unknown, token = serviceToken(TOKEN, 'notification')) =>
     app.request(`/internal/v1/notifications/${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

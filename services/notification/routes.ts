@@ -33,7 +33,7 @@ function dataOf(b: Body): Record<string, unknown> {
 /** Worker-facing routes (RenderNotificationContent, SendNotification, SendWebhook activities). */
 export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string) {
   return new Hono()
-    .use('*', internalAuth(token))
+    .use('*', internalAuth(token, 'notification'))
     .post('/render', async (c) => {
       const b = (await readJson(c)) as Body;
       return c.json(

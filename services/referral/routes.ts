@@ -46,7 +46,7 @@ const tenantOf = (b: Body): service.Tenant => ({
 /** Routes activities call for a tenant (the tenant comes from the journey's pinned campaign). */
 export function createReferralInternalRoutes(db: Db, token: string, publicBaseUrl: string) {
   return new Hono()
-    .use('*', internalAuth(token))
+    .use('*', internalAuth(token, 'referral'))
     .post('/assets', async (c) => {
       const b = (await readJson(c)) as Body;
       const r = await service.generateAssets(

@@ -5,6 +5,7 @@ import { migrations } from '../../services/reward/migrations/index.ts';
 import { registerProgram } from '../../services/reward/programs/programs.ts';
 import { createRewardService, type RewardService } from '../../services/reward/service.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
+import { serviceToken } from './service-token.ts';
 
 /** Test fixtures for the reward service: a fresh database, the service, its app and a fake key resolver. */
 
@@ -87,7 +88,10 @@ export async function call(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await app.request(path, {
     method,
-    headers: { authorization: `Bearer ${opts.key ?? INTERNAL_TOKEN}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${opts.key ?? serviceToken(INTERNAL_TOKEN, 'reward')}`,
+      'content-type': 'application/json',
+    },
     ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
