@@ -16,7 +16,9 @@ import { createBusFromConfig } from '../services/platform/bus/from-config.ts';
 import { createClickHouse } from '../services/platform/clickhouse.ts';
 import type { Config } from '../services/platform/config.ts';
 import { createDb } from '../services/platform/db.ts';
+import { createSecretBox } from '../services/platform/secret-box.ts';
 import { startReferralTracking } from '../services/referral/index.ts';
+import { reencryptSecrets } from './secrets.ts';
 
 export interface RuntimeOptions {
   config: Readonly<Config>;
@@ -57,6 +59,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     { config, db, ch, bus, mailer, temporal, ...(redis ? { redis } : {}) },
     only,
   );
+  if (only.includes('client-management')) await reencryptSecrets(db, createSecretBox(config.encryptionKeys));
+  // Every process resolves keys; each hears revocations and suspensions from the others at once.
+  const keyNotices = await platform.clientManagement.listen(config.databaseUrl);
 
   const server = serve({
     fetch: platform.app.fetch,
@@ -130,6 +135,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       for (const job of background) await job.stop();
       if (only.includes('event')) await platform.drainer.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await keyNotices.stop();
       await bus.close();
       await temporal.connection.close();
       mailer.close();

@@ -11,6 +11,7 @@ import type { ClickHouse } from './platform/clickhouse.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
+import { createSecretBox } from './platform/secret-box.ts';
 import { createReferralApp } from './referral/index.ts';
 import {
   createRewardApp,
@@ -49,7 +50,8 @@ export interface PlatformDeps {
  */
 export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] = SERVICE_NAMES) {
   const { config, db } = deps;
-  const clientManagement = createClientManagement(db, { hashSecret: config.hashSecret });
+  const secretBox = createSecretBox(config.encryptionKeys);
+  const clientManagement = createClientManagement(db, { hashSecret: config.hashSecret, secretBox });
   const resolver = clientManagement.resolver;
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });

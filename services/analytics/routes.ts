@@ -18,7 +18,7 @@ function bounded(raw: string | undefined, name: string, min: number, max: number
 /** Dashboards' read API (secret keys, analyst role and up). */
 export function createAnalyticsRoutes(ch: ClickHouse, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
-    .use('*', authenticate(resolver, { kinds: ['secret'], role: 'analyst' }))
+    .use('*', authenticate(resolver, { permission: 'analytics.read' }))
     .get('/funnel', async (c) => {
       const { campaign_id, from, to } = c.req.query();
       try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { testSecretBox } from '../../test/support/secret-box.ts';
 import { createClientManagement, createClientManagementApp, migrations } from './index.ts';
 
 describe('client management', () => {
@@ -11,7 +12,7 @@ describe('client management', () => {
 
   before(async () => {
     t = await createTestDatabase({ 'client-management': migrations });
-    cm = createClientManagement(t.db, { hashSecret: 'test', cacheMs: 0 });
+    cm = createClientManagement(t.db, { hashSecret: 'test', cacheMs: 0, secretBox: testSecretBox() });
     app = createClientManagementApp({ db: t.db, clientManagement: cm });
     adminKey = (await cm.issueKey(null, 'admin')).key;
   });

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { testSecretBox } from '../../test/support/secret-box.ts';
 import { serviceToken } from '../../test/support/service-token.ts';
 import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
@@ -23,7 +24,7 @@ describe('notification service', () => {
     t = await createTestDatabase({ 'client-management': cmMigrations, notification: migrations });
     smtp = await startTestSmtpServer();
     mailer = createSmtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'Pulse <no-reply@pulse.test>' });
-    const cm = createClientManagement(t.db, { hashSecret: 'x', cacheMs: 0 });
+    const cm = createClientManagement(t.db, { hashSecret: 'x', cacheMs: 0, secretBox: testSecretBox() });
     const created = await cm.createClient({ name: 'Acme' });
     secretKey = created.secret.key;
     clientId = created.client.id;

@@ -82,7 +82,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
 
 /** Client portal: template overrides, webhook endpoints, a participant's notification log. */
 export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
-  const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
+  const manager = authenticate(resolver, { permission: 'notification.manage' });
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
       const b = (await readJson(c)) as Body;
@@ -112,7 +112,7 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
       await repo.insertEndpoint(db, { id, client_id: c.get('principal').clientId, url, secret, topics });
       return c.json({ id, url, topics, secret }, 201);
     })
-    .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
+    .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) =>
       c.json({
         notifications: await repo.listNotifications(db, c.get('principal').clientId, c.req.param('id')),
       }),

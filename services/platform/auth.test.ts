@@ -28,12 +28,12 @@ const code = async (res: Response) => ((await res.json()) as { error?: { code: s
 
 describe('authenticate', () => {
   it('accepts a publishable key in the URL (beacons, widgets) but never a secret one', async () => {
-    const sdk = app({ kinds: ['publishable', 'secret'] });
+    const sdk = app({ permission: 'event.send' });
     assert.equal((await sdk.request('/x?key=pk_live')).status, 200);
     const leaked = await sdk.request('/x?key=sk_live');
     assert.deepEqual([leaked.status, await code(leaked)], [401, 'UNAUTHORIZED']);
     assert.equal((await sdk.request('/x', { headers: { authorization: 'Bearer sk_live' } })).status, 200);
-    const portalOnly = app({ kinds: ['secret'] });
+    const portalOnly = app({ permission: 'member.read' });
     assert.equal(
       (await portalOnly.request('/x?key=pk_live')).status,
       401,
@@ -42,7 +42,7 @@ describe('authenticate', () => {
   });
 
   it('answers 401 for missing or unknown keys, 403 for wrong kind, role or an inactive client', async () => {
-    const a = app({ kinds: ['secret'], role: 'manager' });
+    const a = app({ permission: 'campaign.deploy' });
     assert.equal((await a.request('/x')).status, 401);
     assert.equal((await a.request('/x', { headers: { 'x-api-key': 'nope' } })).status, 401);
     const low = await a.request('/x', { headers: { 'x-api-key': 'sk_live' } });

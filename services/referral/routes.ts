@@ -101,13 +101,13 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
 export function createReferralRoutes(db: Db, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
     .use('/codes/*', sdkCors())
-    .get('/codes/:code', authenticate(resolver, { kinds: ['publishable', 'secret'] }), async (c) => {
+    .get('/codes/:code', authenticate(resolver, { permission: 'referral.check' }), async (c) => {
       const code = await repo.findCode(db, c.get('principal').clientId, c.req.param('code').toUpperCase());
       // Publishable keys are public: say only whether the code is valid, never who owns it.
       if (!code) return c.json({ valid: false });
       return c.json({ valid: true, code: code.code, campaign_id: code.campaign_id || null });
     })
-    .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
+    .get('/participants/:id', authenticate(resolver, { permission: 'referral.read' }), async (c) =>
       c.json({ referrals: await repo.listReferralsOf(db, c.get('principal').clientId, c.req.param('id')) }),
     );
 }

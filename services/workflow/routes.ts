@@ -11,7 +11,7 @@ import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platfo
  */
 export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
-    .use('*', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }))
+    .use('*', authenticate(resolver, { permission: 'journey.read' }))
     .get('/:campaignId/:journeyKey', async (c) => {
       const workflowId = journeyWorkflowId(
         { clientId: c.get('principal').clientId, campaignId: c.req.param('campaignId') },

@@ -18,6 +18,7 @@ import {
   migrations as rewardMigrations,
 } from '../../services/reward/index.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
+import { testSecretBox } from './secret-box.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -55,7 +56,7 @@ export async function startSdkTestServer(opts: { rateLimiter?: RateLimiter } = {
     event: eventMigrations,
     reward: rewardMigrations,
   });
-  const cm = createClientManagement(tdb.db, { hashSecret: 'sdk-test' });
+  const cm = createClientManagement(tdb.db, { hashSecret: 'sdk-test', secretBox: testSecretBox() });
   const { client, publishable, secret } = await cm.createClient({ name: 'Shop' });
   const requests: SeenRequest[] = [];
   let port = 0;

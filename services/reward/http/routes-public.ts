@@ -63,10 +63,11 @@ function page(q: (k: string) => string | undefined): { limit: number; offset: nu
  * Every query is scoped to the key's client, so another client's reward is simply not found.
  */
 export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
-  const sdk = authenticate(resolver, { kinds: ['publishable', 'secret'] });
-  const viewer = authenticate(resolver, { kinds: ['secret'], role: 'viewer' });
-  const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
-  const admin = authenticate(resolver, { kinds: ['secret'], role: 'admin' });
+  const sdk = authenticate(resolver, { permission: 'participant.rewards' });
+  const viewer = authenticate(resolver, { permission: 'reward.read' });
+  const redeemer = authenticate(resolver, { permission: 'reward.redeem' });
+  const approver = authenticate(resolver, { permission: 'reward.approve' });
+  const admin = authenticate(resolver, { permission: 'reward.configure' });
   const actor = (p: AuthVariables['principal']) => `key:${p.keyId}`;
 
   return new Hono<{ Variables: AuthVariables }>()
@@ -149,19 +150,19 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
         })),
       });
     })
-    .post('/rewards/:rewardId/redeem', manager, async (c) => {
+    .post('/rewards/:rewardId/redeem', redeemer, async (c) => {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(await redeemReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
       });
     })
-    .post('/rewards/:rewardId/retry', manager, async (c) => {
+    .post('/rewards/:rewardId/retry', redeemer, async (c) => {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(await retryReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
       });
     })
-    .get('/reward-approvals', manager, async (c) => {
+    .get('/reward-approvals', approver, async (c) => {
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
         state: 'PENDING',
         mode: 'approval',
@@ -171,13 +172,13 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       });
       return c.json({ rewards: rows.map(rewardView) });
     })
-    .post('/reward-approvals/:rewardId/approve', manager, async (c) => {
+    .post('/reward-approvals/:rewardId/approve', approver, async (c) => {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(await approveReward(deps, p.clientId, c.req.param('rewardId'), actor(p))),
       });
     })
-    .post('/reward-approvals/:rewardId/reject', manager, async (c) => {
+    .post('/reward-approvals/:rewardId/reject', approver, async (c) => {
       const p = c.get('principal');
       const b = assertValid(v.reject, await readJson(c), 'rejection');
       return c.json({
@@ -190,7 +191,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       const expired = coupon.expires_at !== null && new Date(coupon.expires_at) <= deps.now();
       return c.json({ coupon: { ...coupon, valid: !coupon.redeemed_at && !expired } });
     })
-    .post('/reward-coupons/:code/redeem', manager, async (c) => {
+    .post('/reward-coupons/:code/redeem', redeemer, async (c) => {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(await redeemCoupon(deps, p.clientId, c.req.param('code'), actor(p))),
