@@ -1,18 +1,25 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../contract/errors.ts';
-import { PERMISSIONS, type Permission, refusal, roleAtLeast } from './permissions.ts';
+import {
+  type KeyKind,
+  PERMISSIONS,
+  type Permission,
+  type Role,
+  refusal,
+  roleAtLeast,
+} from './permissions.ts';
 
 /**
  * Who is calling. Publishable keys (`pk_…`) are embedded in websites and may only send events and read
  * a participant's own data; secret keys (`sk_…`) act for the client's server with a role; platform
  * admins act across clients.
  */
-export type Role = 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+export type { Role };
 
 export interface Principal {
   clientId: string;
   clientStatus: 'active' | 'suspended' | 'inactive';
-  keyKind: 'publishable' | 'secret' | 'admin';
+  keyKind: KeyKind;
   keyId: string;
   role: Role | null;
   /** Secret used to verify HMAC-signed server-side events (secret keys only). */

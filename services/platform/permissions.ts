@@ -1,4 +1,12 @@
-import type { Principal, Role } from './auth.ts';
+/** Roles of secret keys and members, lowest last: owner > admin > manager > analyst > viewer. */
+export type Role = 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+export type KeyKind = 'publishable' | 'secret' | 'admin';
+/** What the matrix looks at in a principal (auth.ts's Principal has these and more). */
+export interface Holder {
+  keyKind: KeyKind;
+  role: Role | null;
+  clientStatus: 'active' | 'suspended' | 'inactive';
+}
 
 /**
  * The one permission matrix: every action a key can take and which key kinds (and, for secret keys,
@@ -9,7 +17,7 @@ import type { Principal, Role } from './auth.ts';
  * participant's own data. Platform admin keys (`ak_`) administer clients and nothing inside a client.
  */
 export interface Grant {
-  kinds: readonly Principal['keyKind'][];
+  kinds: readonly KeyKind[];
   /** Least role a secret key needs. */
   role?: Role;
   /** Whether a suspended or inactive client may still use it (default false). */
@@ -54,7 +62,7 @@ export function roleAtLeast(role: Role | null, needed: Role): boolean {
 
 /** Why a principal may not use a permission, or null when it may. */
 export function refusal(
-  principal: Pick<Principal, 'keyKind' | 'role' | 'clientStatus'>,
+  principal: Holder,
   permission: Permission,
 ): { code: 'FORBIDDEN' | 'CLIENT_INACTIVE'; message: string } | null {
   const grant: Grant = PERMISSIONS[permission];
@@ -71,10 +79,7 @@ export function refusal(
 }
 
 /** Whether a principal holds a permission. */
-export function holds(
-  principal: Pick<Principal, 'keyKind' | 'role' | 'clientStatus'>,
-  permission: Permission,
-) {
+export function holds(principal: Holder, permission: Permission) {
   return refusal(principal, permission) === null;
 }
 
@@ -82,7 +87,7 @@ export function holds(
  * Nobody grants above their own role: a key or member of `role` may be created, and a key of `role`
  * revoked, only by a secret key whose role is at least `role` (so only an owner touches owners).
  */
-export function mayGrant(principal: Pick<Principal, 'keyKind' | 'role'>, role: Role | null): boolean {
+export function mayGrant(principal: Pick<Holder, 'keyKind' | 'role'>, role: Role | null): boolean {
   if (principal.keyKind !== 'secret') return false;
   return role === null || roleAtLeast(principal.role, role);
 }
