@@ -59,7 +59,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     { config, db, ch, bus, mailer, temporal, ...(redis ? { redis } : {}) },
     only,
   );
-  if (only.includes('client-management')) await reencryptSecrets(db, createSecretBox(config.encryptionKeys));
+  await reencryptSecrets(db, createSecretBox(config.encryptionKeys), only);
   // Every process resolves keys; each hears revocations and suspensions from the others at once.
   const keyNotices = await platform.clientManagement.listen(config.databaseUrl);
 

@@ -56,7 +56,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
   // One reward service shared by its routes and its background jobs (fulfilment queue, expiry sweep).
-  const rewardService = createRewardService({ db });
+  const rewardService = createRewardService({ db, secretBox });
   const campaignHooks: CampaignHooks = {
     checkPlan: (plan) => programProblems({ rewards: plan.rewards, segments: plan.segments }),
     async onDeployed({ campaign, plan, status }) {
@@ -89,9 +89,10 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         onAccepted: (n) => drainer.nudge(n),
       }),
     referral: () => createReferralApp({ db, resolver, internalToken, publicBaseUrl: config.publicBaseUrl }),
-    reward: () => createRewardApp({ db, resolver, internalToken, service: rewardService }),
+    reward: () => createRewardApp({ db, secretBox, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
-    notification: () => createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken }),
+    notification: () =>
+      createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken, secretBox }),
   };
   const apps = Object.fromEntries(only.map((name) => [name, builders[name]()])) as Partial<
     Record<ServiceName, Hono>

@@ -28,7 +28,13 @@ describe('notification service', () => {
     const created = await cm.createClient({ name: 'Acme' });
     secretKey = created.secret.key;
     clientId = created.client.id;
-    app = createNotificationApp({ db: t.db, mailer, resolver: cm.resolver, internalToken: TOKEN });
+    app = createNotificationApp({
+      db: t.db,
+      mailer,
+      resolver: cm.resolver,
+      internalToken: TOKEN,
+      secretBox: testSecretBox(),
+    });
   });
   after(async () => {
     mailer.close();
@@ -126,7 +132,13 @@ describe('notification service', () => {
         headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ url, topics: ['reward.allocated'] }),
       });
-      const { secret } = (await created.json()) as { secret: string };
+      const { id, secret } = (await created.json()) as { id: string; secret: string };
+      const stored = await t.db
+        .selectFrom('webhook_endpoints')
+        .select('secret')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.match(stored.secret, /^enc:v1:test:/, 'the endpoint secret is stored encrypted');
       const send = (topic: string) =>
         internal('webhooks', {
           client_id: clientId,

@@ -5,6 +5,7 @@ import type { Db } from '../platform/db.ts';
 import { readJson } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import type { SecretBox } from '../platform/secret-box.ts';
 import type { Mailer } from './mailer.ts';
 import * as repo from './repo.ts';
 import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
@@ -31,7 +32,7 @@ function dataOf(b: Body): Record<string, unknown> {
 }
 
 /** Worker-facing routes (RenderNotificationContent, SendNotification, SendWebhook activities). */
-export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string) {
+export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string, box: SecretBox) {
   return new Hono()
     .use('*', internalAuth(token, 'notification'))
     .post('/render', async (c) => {
@@ -70,7 +71,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
       const b = (await readJson(c)) as Body;
       const payload = (b.payload ?? {}) as Record<string, unknown>;
       return c.json(
-        await sendWebhook(db, {
+        await sendWebhook(db, box, {
           clientId: need(b, 'client_id'),
           topic: need(b, 'topic'),
           payload,
@@ -81,7 +82,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
 }
 
 /** Client portal: template overrides, webhook endpoints, a participant's notification log. */
-export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
+export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver, box: SecretBox) {
   const manager = authenticate(resolver, { permission: 'notification.manage' });
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
@@ -109,7 +110,13 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
           : ['*'];
       const id = newId('whe');
       const secret = `whsec_${randomToken(32)}`;
-      await repo.insertEndpoint(db, { id, client_id: c.get('principal').clientId, url, secret, topics });
+      await repo.insertEndpoint(db, {
+        id,
+        client_id: c.get('principal').clientId,
+        url,
+        secret: box.encrypt(secret),
+        topics,
+      });
       return c.json({ id, url, topics, secret }, 201);
     })
     .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) =>

@@ -70,9 +70,11 @@ export async function startSdkTestServer(opts: { rateLimiter?: RateLimiter } = {
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
   });
   // The real reward service answers the widget; one participant has a reward, everyone else none.
-  const rewardService = createRewardService({ db: tdb.db });
+  const secretBox = testSecretBox();
+  const rewardService = createRewardService({ db: tdb.db, secretBox });
   const rewards = createRewardApp({
     db: tdb.db,
+    secretBox,
     resolver: cm.resolver,
     internalToken: 'sdk-test',
     service: rewardService,

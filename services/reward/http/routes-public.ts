@@ -217,7 +217,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .put('/reward-fulfilment-endpoint', admin, async (c) => {
       const b = assertValid(v.endpoint, await readJson(c), 'fulfilment endpoint');
       const secret = b.secret ?? `whsec_${randomBytes(24).toString('hex')}`;
-      await saveEndpoint(deps.db, c.get('principal').clientId, b.url, secret);
+      await saveEndpoint(deps.db, c.get('principal').clientId, b.url, deps.secretBox.encrypt(secret));
       // The secret is shown once, like an API key; deliveries are signed with it.
       return c.json({ endpoint: { url: b.url, secret } });
     });
