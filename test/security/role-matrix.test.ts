@@ -82,7 +82,7 @@ const ROUTES: Record<string, Need> = {
   'POST /internal/v1/notifications/webhooks': 'internal:notification',
 };
 
-/** Who calls: every key kind and role, another tenant's owner, and service tokens. */
+/** Who calls: every key kind and role, another tenant's owner, a suspended tenant, and service tokens. */
 interface Caller {
   name: string;
   /** The principal the key resolves to (null: no key). */
@@ -158,6 +158,18 @@ describe('role matrix: every route × every caller against the declared permissi
       name: "another client's owner",
       principal: { keyKind: 'secret', role: 'owner', clientStatus: active },
       headers: bearer(b.secret.key, b.secret.signing_secret),
+    });
+    const c = await cm.createClient({ name: 'Tenant C (suspended)' });
+    await cm.setStatus(c.client.id, 'suspended');
+    callers.push({
+      name: 'owner of a suspended client',
+      principal: { keyKind: 'secret', role: 'owner', clientStatus: 'suspended' },
+      headers: bearer(c.secret.key, c.secret.signing_secret),
+    });
+    callers.push({
+      name: 'publishable key of a suspended client',
+      principal: { keyKind: 'publishable', role: null, clientStatus: 'suspended' },
+      headers: bearer(c.publishable.key),
     });
     for (const aud of ['campaign', 'referral', 'reward', 'notification']) {
       callers.push({
