@@ -61,12 +61,14 @@ before(async () => {
   await new Promise<void>((r) => server.once('listening', () => r()));
   inProcess = createServiceClient({
     baseUrl: 'http://in-process',
-    token: INTERNAL_TOKEN,
+    signingKey: INTERNAL_TOKEN,
+    audience: 'reward',
     fetch: (r) => f.app.fetch(r),
   });
   overHttp = createServiceClient({
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    token: INTERNAL_TOKEN,
+    signingKey: INTERNAL_TOKEN,
+    audience: 'reward',
   });
 });
 after(async () => {

@@ -14,17 +14,17 @@ import { createServiceClient, type ServiceEndpoint } from './service-client.ts';
 import { createVerifySubmission } from './verify-submission.ts';
 
 export interface ActivityDeps {
-  /** Where each service is reached: in-process (`fetch: app.fetch`) or over HTTP. */
-  endpoints: Record<'campaign' | 'referral' | 'notification' | 'reward', ServiceEndpoint>;
+  /** Where each service is reached: in-process (`fetch: app.fetch`) or over HTTP; the name is the audience. */
+  endpoints: Record<'campaign' | 'referral' | 'notification' | 'reward', Omit<ServiceEndpoint, 'audience'>>;
   bus: Bus;
 }
 
 /** Every catalogue activity, built from its dependencies; the worker registers exactly this set. */
 export function createActivities(deps: ActivityDeps): ActivityImplementations {
-  const campaign = createServiceClient(deps.endpoints.campaign);
-  const referral = createServiceClient(deps.endpoints.referral);
-  const notification = createServiceClient(deps.endpoints.notification);
-  const reward = createServiceClient(deps.endpoints.reward);
+  const campaign = createServiceClient({ ...deps.endpoints.campaign, audience: 'campaign' });
+  const referral = createServiceClient({ ...deps.endpoints.referral, audience: 'referral' });
+  const notification = createServiceClient({ ...deps.endpoints.notification, audience: 'notification' });
+  const reward = createServiceClient({ ...deps.endpoints.reward, audience: 'reward' });
   return {
     FetchCampaignConfig: createFetchCampaignConfig({ campaign }),
     ...createReferralActivities({ referral }),

@@ -1,4 +1,5 @@
 import { AppError, ERROR_STATUS, type ErrorCode } from '../contract/errors.ts';
+import { createServiceTokenMinter } from '../contract/service-token.ts';
 
 /**
  * How activities reach services: one small JSON client over `fetch`. With `fetch` set to a Hono app's
@@ -7,8 +8,12 @@ import { AppError, ERROR_STATUS, type ErrorCode } from '../contract/errors.ts';
  */
 export interface ServiceEndpoint {
   baseUrl: string;
-  /** Internal service token presented on `/internal` routes. */
-  token: string;
+  /** Key that signs the short-lived service tokens presented on `/internal` routes. */
+  signingKey: string;
+  /** The service this endpoint reaches: the token's audience (`campaign`, `reward`, …). */
+  audience: string;
+  /** Who is calling (the token's issuer). Default `worker`. */
+  issuer?: string;
   fetch?: (request: Request) => Response | Promise<Response>;
 }
 
@@ -20,10 +25,12 @@ export interface ServiceClient {
 const KNOWN_CODES = new Set(Object.keys(ERROR_STATUS));
 
 export function createServiceClient(ep: ServiceEndpoint): ServiceClient {
+  // A token per call would be one HMAC per activity; one reused for ~30 s of its 60 s life is enough.
+  const mint = createServiceTokenMinter({ key: ep.signingKey, issuer: ep.issuer ?? 'worker' });
   const send = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const request = new Request(new URL(path, ep.baseUrl), {
       method,
-      headers: { authorization: `Bearer ${ep.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${mint(ep.audience)}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     let res: Response;

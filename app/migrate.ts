@@ -48,4 +48,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(
     `migrated postgres services: ${r.postgres.join(', ')}; clickhouse applied: ${r.clickhouse.join(', ') || 'none new'}`,
   );
+  // Secrets stored before encryption (or under a retired key) are rewritten now, not at first use.
+  const { reencryptSecrets } = await import('./secrets.ts');
+  const { createSecretBox } = await import('../services/platform/secret-box.ts');
+  const db = createDb(config.databaseUrl, 2);
+  try {
+    const rewritten = await reencryptSecrets(db, createSecretBox(config.encryptionKeys));
+    console.log(`secrets re-encrypted: ${JSON.stringify(rewritten)}`);
+  } finally {
+    await db.destroy();
+  }
 }

@@ -16,7 +16,9 @@ import { createClickHouse } from '../services/platform/clickhouse.ts';
 import type { Config } from '../services/platform/config.ts';
 import { createDb } from '../services/platform/db.ts';
 import { createRedis } from '../services/platform/redis.ts';
+import { createSecretBox } from '../services/platform/secret-box.ts';
 import { startReferralTracking } from '../services/referral/index.ts';
+import { reencryptSecrets } from './secrets.ts';
 
 export interface RuntimeOptions {
   config: Readonly<Config>;
@@ -55,6 +57,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     { config, db, ch, bus, mailer, temporal, ...(redis ? { redis } : {}) },
     only,
   );
+  await reencryptSecrets(db, createSecretBox(config.encryptionKeys), only);
+  // Every process resolves keys; each hears revocations and suspensions from the others at once.
+  const keyNotices = await platform.clientManagement.listen(config.databaseUrl);
 
   const server = serve({
     fetch: platform.app.fetch,
@@ -85,9 +90,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let nativeConnection: NativeConnection | undefined;
   if (opts.worker ?? only.length === SERVICE_NAMES.length) {
     // In-process calls: activities reach the services through app.fetch, the same routes as over HTTP.
-    const local: ServiceEndpoint = {
+    const local: Omit<ServiceEndpoint, 'audience'> = {
       baseUrl: 'http://in-process',
-      token: config.internalToken,
+      signingKey: config.internalSigningKey,
       fetch: (r) => platform.app.fetch(r),
     };
     const activities = createActivities({
@@ -131,6 +136,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       for (const job of background) await job.stop();
       if (only.includes('event')) await platform.drainer.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await keyNotices.stop();
       await bus.close();
       await temporal.connection.close();
       mailer.close();

@@ -18,6 +18,7 @@ import { createDb } from '../services/platform/db.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createTestClickHouse } from '../test/support/clickhouse.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { testSecretBox } from '../test/support/secret-box.ts';
 
 /**
  * Ingest benchmark, loopback only, bounded in time. Two servers run in their own processes (so the load
@@ -117,7 +118,7 @@ async function runDurableServer(): Promise<void> {
   const env = process.env;
   const db = createDb(env.BENCH_DATABASE_URL!, 16);
   const { redis } = createRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const cm = createClientManagement(db, { hashSecret: 'bench' });
+  const cm = createClientManagement(db, { hashSecret: 'bench', secretBox: testSecretBox() });
   const app = createEventApp({
     db,
     resolver: cm.resolver,
@@ -243,7 +244,7 @@ async function main(): Promise<void> {
     bus: busMigrations,
   });
   const tch = await createTestClickHouse(createEventsTable);
-  const cm = createClientManagement(tdb.db, { hashSecret: 'bench' });
+  const cm = createClientManagement(tdb.db, { hashSecret: 'bench', secretBox: testSecretBox() });
   const { client, publishable } = await cm.createClient({ name: 'Bench' });
   const benchEnv = {
     BENCH_DATABASE_URL: tdb.url,

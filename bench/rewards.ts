@@ -12,6 +12,7 @@ import { registerProgram } from '../services/reward/programs/programs.ts';
 import { createRewardService } from '../services/reward/service.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { dropQuietly } from '../test/support/reward.ts';
+import { testSecretBox } from '../test/support/secret-box.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 20;
@@ -27,7 +28,7 @@ interface Scenario {
 async function run(s: Scenario): Promise<{ rate: number; allocated: number; rejected: number }> {
   const test = await createTestDatabase({ reward: migrations }, { poolSize: CONCURRENCY });
   try {
-    const service = createRewardService({ db: test.db });
+    const service = createRewardService({ db: test.db, secretBox: testSecretBox() });
     const rewards = {
       referrer: { type: 'single', give: { category: 'store_credit', amount: 1, currency: 'USD' } },
       constraints: {

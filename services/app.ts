@@ -11,6 +11,7 @@ import type { ClickHouse } from './platform/clickhouse.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
+import { createSecretBox } from './platform/secret-box.ts';
 import { createReferralApp } from './referral/index.ts';
 import {
   createRewardApp,
@@ -49,12 +50,13 @@ export interface PlatformDeps {
  */
 export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] = SERVICE_NAMES) {
   const { config, db } = deps;
-  const clientManagement = createClientManagement(db, { hashSecret: config.hashSecret });
+  const secretBox = createSecretBox(config.encryptionKeys);
+  const clientManagement = createClientManagement(db, { hashSecret: config.hashSecret, secretBox });
   const resolver = clientManagement.resolver;
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
   // One reward service shared by its routes and its background jobs (fulfilment queue, expiry sweep).
-  const rewardService = createRewardService({ db });
+  const rewardService = createRewardService({ db, secretBox });
   const campaignHooks: CampaignHooks = {
     checkPlan: (plan) => programProblems({ rewards: plan.rewards, segments: plan.segments }),
     async onDeployed({ campaign, plan, status }) {
@@ -73,7 +75,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       deployedCampaigns.invalidate();
     },
   };
-  const internalToken = config.internalToken;
+  const internalToken = config.internalSigningKey;
   const builders: Record<ServiceName, () => Hono> = {
     'client-management': () => createClientManagementApp({ db, clientManagement }),
     campaign: () => createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks }),
@@ -87,9 +89,10 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         onAccepted: (n) => drainer.nudge(n),
       }),
     referral: () => createReferralApp({ db, resolver, internalToken, publicBaseUrl: config.publicBaseUrl }),
-    reward: () => createRewardApp({ db, resolver, internalToken, service: rewardService }),
+    reward: () => createRewardApp({ db, secretBox, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
-    notification: () => createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken }),
+    notification: () =>
+      createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken, secretBox }),
   };
   const apps = Object.fromEntries(only.map((name) => [name, builders[name]()])) as Partial<
     Record<ServiceName, Hono>

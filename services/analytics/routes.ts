@@ -8,7 +8,7 @@ import * as q from './queries.ts';
 /** Dashboards' read API (secret keys, analyst role and up). */
 export function createAnalyticsRoutes(ch: ClickHouse, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
-    .use('*', authenticate(resolver, { kinds: ['secret'], role: 'analyst' }))
+    .use('*', authenticate(resolver, { permission: 'analytics.read' }))
     .get('/funnel', async (c) => {
       const campaign_id = optionalIdParam(c.req.query('campaign_id'), 'campaign_id');
       const from = dayParam(c.req.query('from'), 'from');

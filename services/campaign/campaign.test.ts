@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { ErrorDetail } from '../../contract/errors.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { testSecretBox } from '../../test/support/secret-box.ts';
 import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
 import { type CampaignHooks, createCampaignApp, createDeployedCampaigns, migrations } from './index.ts';
 
@@ -21,7 +22,7 @@ describe('campaign service', () => {
 
   before(async () => {
     t = await createTestDatabase({ 'client-management': cmMigrations, campaign: migrations });
-    const cm = createClientManagement(t.db, { hashSecret: 's', cacheMs: 0 });
+    const cm = createClientManagement(t.db, { hashSecret: 's', cacheMs: 0, secretBox: testSecretBox() });
     const a = await cm.createClient({ name: 'A' });
     const b = await cm.createClient({ name: 'B' });
     [keyA, keyB, clientA] = [a.secret.key, b.secret.key, a.client.id];

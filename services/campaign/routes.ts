@@ -38,10 +38,11 @@ function readDeployBody(body: unknown): { source: string; file: string; settings
 
 /** The client portal's campaign API (secret keys with a role). */
 export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: CampaignHooks) {
-  const viewer = authenticate(resolver, { kinds: ['secret'], role: 'viewer' });
-  const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
+  const read = authenticate(resolver, { permission: 'campaign.read' });
+  const deploy = authenticate(resolver, { permission: 'campaign.deploy' });
+  const setStatus = authenticate(resolver, { permission: 'campaign.status' });
   return new Hono<{ Variables: AuthVariables }>()
-    .post('/deploy', manager, async (c) => {
+    .post('/deploy', deploy, async (c) => {
       const body = readDeployBody(await readJson(c));
       const p = c.get('principal');
       const r = await deployCampaign(db, hooks, { ...body, clientId: p.clientId, deployedBy: p.keyId });
@@ -57,23 +58,23 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
         r.created ? 201 : 200,
       );
     })
-    .get('/', viewer, async (c) =>
+    .get('/', read, async (c) =>
       c.json({ campaigns: await repo.listCampaigns(db, c.get('principal').clientId) }),
     )
-    .get('/:id', viewer, async (c) => {
+    .get('/:id', read, async (c) => {
       const clientId = c.get('principal').clientId;
       const campaign = await repo.findCampaign(db, clientId, idParam(c.req.param('id'), 'id'));
       if (!campaign) throw new AppError('NOT_FOUND', 'no such campaign');
       return c.json({ campaign, versions: await repo.listVersions(db, clientId, campaign.id) });
     })
-    .get('/:id/versions/:version', viewer, async (c) => {
+    .get('/:id/versions/:version', read, async (c) => {
       const id = idParam(c.req.param('id'), 'id');
       const version = intParam(c.req.param('version'), 'version', { min: 1, max: 2 ** 31 - 1 });
       const row = await repo.findVersion(db, c.get('principal').clientId, id, version);
       if (!row) throw new AppError('NOT_FOUND', 'no such campaign version');
       return c.json({ version: row });
     })
-    .post('/:id/status', manager, async (c) => {
+    .post('/:id/status', setStatus, async (c) => {
       const id = idParam(c.req.param('id'), 'id');
       const status = ((await readJson(c)) as { status?: unknown } | null)?.status;
       if (typeof status !== 'string' || !(STATUSES as string[]).includes(status)) {
@@ -90,7 +91,7 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
 
 /** Routes workers call on a tenant's behalf (FetchCampaignConfig). */
 export function createCampaignInternalRoutes(db: Db, token: string) {
-  return new Hono().use('*', internalAuth(token)).get('/:clientId/:campaignId', async (c) => {
+  return new Hono().use('*', internalAuth(token, 'campaign')).get('/:clientId/:campaignId', async (c) => {
     const campaign = await repo.findCampaign(
       db,
       idParam(c.req.param('clientId'), 'clientId'),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { testSecretBox } from '../../test/support/secret-box.ts';
 import { createClientManagement, createClientManagementApp, migrations } from './index.ts';
 
 describe('client management', () => {
@@ -11,7 +12,7 @@ describe('client management', () => {
 
   before(async () => {
     t = await createTestDatabase({ 'client-management': migrations });
-    cm = createClientManagement(t.db, { hashSecret: 'test', cacheMs: 0 });
+    cm = createClientManagement(t.db, { hashSecret: 'test', cacheMs: 0, secretBox: testSecretBox() });
     app = createClientManagementApp({ db: t.db, clientManagement: cm });
     adminKey = (await cm.issueKey(null, 'admin')).key;
   });
@@ -112,5 +113,64 @@ describe('client management', () => {
     const res = await call('GET', '/v1/members', secret.key);
     assert.equal(res.status, 403);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'CLIENT_INACTIVE');
+  });
+
+  it('nobody grants above their own role: keys, members and revocations', async () => {
+    const { client, secret: owner } = await cm.createClient({ name: 'Zeta' });
+    const issue = (key: string, body: unknown) => call('POST', '/v1/api-keys', key, body);
+    const admin = (
+      (await (await issue(owner.key, { kind: 'secret', role: 'admin' })).json()) as {
+        key: { id: string; key: string };
+      }
+    ).key;
+    const manager = await cm.issueKey(client.id, 'secret', 'manager');
+    // An admin may issue keys up to admin, never owner.
+    assert.equal((await issue(admin.key, { kind: 'secret', role: 'owner' })).status, 403);
+    assert.equal((await issue(admin.key, { kind: 'secret', role: 'admin' })).status, 201);
+    assert.equal((await issue(admin.key, { kind: 'secret', role: 'viewer' })).status, 201);
+    assert.equal((await issue(admin.key, { kind: 'publishable' })).status, 201);
+    // Below admin, no keys at all (key.create); the owner may mint owners.
+    assert.equal((await issue(manager.key, { kind: 'secret', role: 'viewer' })).status, 403);
+    assert.equal((await issue(owner.key, { kind: 'secret', role: 'owner' })).status, 201);
+    // Members: only an owner adds an owner.
+    const member = (key: string, email: string, role: string) =>
+      call('POST', '/v1/members', key, { email, role });
+    assert.equal((await member(admin.key, 'o@zeta.test', 'owner')).status, 403);
+    assert.equal((await member(admin.key, 'a@zeta.test', 'admin')).status, 201);
+    assert.equal((await member(owner.key, 'o@zeta.test', 'owner')).status, 201);
+    // Revocation: an admin cannot revoke an owner's key, the owner can; an admin revokes lesser keys.
+    const denied = await call('DELETE', `/v1/api-keys/${owner.id}`, admin.key);
+    assert.equal(denied.status, 403);
+    assert.ok(await cm.resolver.resolve(owner.key), 'the owner key still works');
+    assert.equal((await call('DELETE', `/v1/api-keys/${manager.id}`, admin.key)).status, 200);
+    assert.equal(await cm.resolver.resolve(manager.key), null);
+    assert.equal((await call('DELETE', `/v1/api-keys/${admin.id}`, owner.key)).status, 200);
+    assert.equal(await cm.resolver.resolve(admin.key), null);
+    assert.equal(
+      (await call('DELETE', `/v1/api-keys/${admin.id}`, owner.key)).status,
+      404,
+      'already revoked',
+    );
+  });
+
+  it('stores signing secrets encrypted; the resolver hands back the plaintext', async () => {
+    const { secret } = await cm.createClient({ name: 'Eta' });
+    const row = await t.db
+      .selectFrom('api_keys')
+      .select('signing_secret')
+      .where('id', '=', secret.id)
+      .executeTakeFirstOrThrow();
+    assert.match(row.signing_secret ?? '', /^enc:v1:test:/);
+    assert.ok(!(row.signing_secret ?? '').includes(secret.signing_secret ?? '?'));
+    assert.equal((await cm.resolver.resolve(secret.key))?.signingSecret, secret.signing_secret);
+    await assert.rejects(
+      t.db
+        .updateTable('api_keys')
+        .set({ signing_secret: 'whsec_plain' })
+        .where('id', '=', secret.id)
+        .execute(),
+      /api_keys_signing_secret_encrypted/,
+      'the database refuses a plaintext secret',
+    );
   });
 });

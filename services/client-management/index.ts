@@ -5,7 +5,12 @@ import { createAccountRoutes, createAdminRoutes } from './routes.ts';
 import type { ClientManagement } from './service.ts';
 
 export { migrations } from './migrations/index.ts';
-export { type ClientManagement, createClientManagement, type IssuedKey } from './service.ts';
+export {
+  type ClientManagement,
+  createClientManagement,
+  type IssuedKey,
+  reencryptSigningSecrets,
+} from './service.ts';
 
 /** Client management: tenants, members with roles, API keys (stored hashed). */
 export function createClientManagementApp(deps: { db: Db; clientManagement: ClientManagement }) {

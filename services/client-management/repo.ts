@@ -1,4 +1,4 @@
-import type { Generated, Kysely, Selectable } from 'kysely';
+import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
 import type { Principal, Role } from '../platform/auth.ts';
 
 export interface ClientsTable {
@@ -91,16 +91,64 @@ export function listApiKeys(db: Db, clientId: string) {
     .execute();
 }
 
-/** Revokes a key of this client; returns false when the key is not this client's. */
-export async function revokeApiKey(db: Db, clientId: string, keyId: string): Promise<boolean> {
-  const r = await db
-    .updateTable('api_keys')
-    .set({ revoked_at: new Date() })
+/**
+ * Channel on which key revocations (`key:<hash>`) and client status changes (`client:<id>`) are announced,
+ * so every process drops what its resolution cache holds at once.
+ */
+export const KEY_REVOKED_CHANNEL = 'pulse_key_revoked';
+
+/** One key of this client (undefined when it is another client's or unknown). */
+export function findApiKey(db: Db, clientId: string, keyId: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'kind', 'role', 'key_hash', 'revoked_at'])
     .where('id', '=', keyId)
     .where('client_id', '=', clientId)
-    .where('revoked_at', 'is', null)
     .executeTakeFirst();
-  return r.numUpdatedRows > 0n;
+}
+
+/**
+ * Revokes a key of this client and announces it in the same transaction (NOTIFY is delivered on commit);
+ * returns false when the key is not this client's or already revoked.
+ */
+export async function revokeApiKey(db: Db, clientId: string, keyId: string): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const r = await tx
+      .updateTable('api_keys')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', keyId)
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .returning('key_hash')
+      .executeTakeFirst();
+    if (!r) return false;
+    await sql`select pg_notify(${KEY_REVOKED_CHANNEL}, ${`key:${r.key_hash}`})`.execute(tx);
+    return true;
+  });
+}
+
+/** Announces a client's status change to every process's key cache. */
+export async function announceClientChange(db: Db, clientId: string): Promise<void> {
+  await sql`select pg_notify(${KEY_REVOKED_CHANNEL}, ${`client:${clientId}`})`.execute(db);
+}
+
+/** Every stored signing secret (for the re-encryption pass). */
+export function signingSecrets(db: Db) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'signing_secret'])
+    .where('signing_secret', 'is not', null)
+    .execute();
+}
+
+/** Replaces one signing secret, only if it still holds the value read (a concurrent rewrite wins). */
+export async function replaceSigningSecret(db: Db, id: string, from: string, to: string): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ signing_secret: to })
+    .where('id', '=', id)
+    .where('signing_secret', '=', from)
+    .execute();
 }
 
 export function findKeyByHash(db: Db, keyHash: string) {
@@ -140,4 +188,9 @@ export async function listSigningSecrets(db: Db, clientId: string): Promise<stri
     .limit(MAX_IDENTITY_SECRETS)
     .execute();
   return rows.flatMap((r) => (r.signing_secret ? [r.signing_secret] : []));
+}
+
+/** Checks every row against the encrypted-secret constraint once no plaintext row is left. */
+export async function validateSigningSecretConstraint(db: Db): Promise<void> {
+  await sql`alter table api_keys validate constraint api_keys_signing_secret_encrypted`.execute(db);
 }

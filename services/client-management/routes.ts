@@ -4,6 +4,7 @@ import { type ApiKeyResolver, type AuthVariables, authenticate, type Role } from
 import type { Db } from '../platform/db.ts';
 import { readJson } from '../platform/http.ts';
 import { idParam } from '../platform/params.ts';
+import { mayGrant } from '../platform/permissions.ts';
 import * as repo from './repo.ts';
 import type { ClientManagement } from './service.ts';
 
@@ -27,7 +28,7 @@ const isEmail = (v: unknown): v is string => typeof v === 'string' && /^[^@\s]+@
 /** Platform-admin routes: clients across tenants. */
 export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
-    .use('*', authenticate(resolver, { kinds: ['admin'] }))
+    .use('*', authenticate(resolver, { permission: 'client.admin' }))
     .post('/clients', async (c) => {
       const body = await readJson(c);
       const name = field(body, 'name', isName, 'a non-empty name');
@@ -45,33 +46,29 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
 /** A client's own account: profile, members (RBAC) and keys. */
 export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
-    .get(
-      '/client',
-      authenticate(resolver, { kinds: ['secret'], role: 'viewer', requireActive: false }),
-      async (c) => {
-        const client = await repo.findClient(db, c.get('principal').clientId);
-        if (!client) throw new AppError('NOT_FOUND', 'no such client');
-        return c.json({ client });
-      },
-    )
-    .get('/members', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
+    .get('/client', authenticate(resolver, { permission: 'client.read' }), async (c) => {
+      const client = await repo.findClient(db, c.get('principal').clientId);
+      if (!client) throw new AppError('NOT_FOUND', 'no such client');
+      return c.json({ client });
+    })
+    .get('/members', authenticate(resolver, { permission: 'member.read' }), async (c) =>
       c.json({ members: await repo.listMembers(db, c.get('principal').clientId) }),
     )
-    .post('/members', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) => {
+    .post('/members', authenticate(resolver, { permission: 'member.invite' }), async (c) => {
       const body = await readJson(c);
       const email = field(body, 'email', isEmail, 'an email address');
       const role = field(body, 'role', isRole, `one of ${ROLES.join(', ')}`);
       const principal = c.get('principal');
       // Nobody grants more than they hold.
-      if (role === 'owner' && principal.role !== 'owner')
-        throw new AppError('FORBIDDEN', 'only an owner can add an owner');
+      if (!mayGrant(principal, role))
+        throw new AppError('FORBIDDEN', `a ${principal.role} cannot add a member with role ${role}`);
       const { member, key } = await cm.addMember(principal.clientId, email, role);
       return c.json({ member, key }, 201);
     })
-    .get('/api-keys', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) =>
+    .get('/api-keys', authenticate(resolver, { permission: 'key.read' }), async (c) =>
       c.json({ keys: await repo.listApiKeys(db, c.get('principal').clientId) }),
     )
-    .post('/api-keys', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) => {
+    .post('/api-keys', authenticate(resolver, { permission: 'key.create' }), async (c) => {
       const body = (await readJson(c)) as Record<string, unknown>;
       const kind = field(
         body,
@@ -80,13 +77,14 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
         'publishable or secret',
       );
       const role = kind === 'secret' ? field(body, 'role', isRole, `one of ${ROLES.join(', ')}`) : null;
-      const key = await cm.issueKey(c.get('principal').clientId, kind, role);
+      const principal = c.get('principal');
+      if (!mayGrant(principal, role))
+        throw new AppError('FORBIDDEN', `a ${principal.role} cannot issue a key with role ${role}`);
+      const key = await cm.issueKey(principal.clientId, kind, role);
       return c.json({ key }, 201);
     })
-    .delete('/api-keys/:id', authenticate(resolver, { kinds: ['secret'], role: 'admin' }), async (c) => {
-      const id = idParam(c.req.param('id'), 'id');
-      const ok = await repo.revokeApiKey(db, c.get('principal').clientId, id);
-      if (!ok) throw new AppError('NOT_FOUND', 'no such active key for this client');
+    .delete('/api-keys/:id', authenticate(resolver, { permission: 'key.revoke' }), async (c) => {
+      await cm.revokeKey(c.get('principal'), idParam(c.req.param('id'), 'id'));
       return c.json({ revoked: true });
     });
 }

@@ -2,6 +2,9 @@ import { AppError } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal, Role } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { keyedHash, newId, randomToken } from '../platform/ids.ts';
+import { mayGrant } from '../platform/permissions.ts';
+import { listenChannel } from '../platform/pg-listen.ts';
+import type { SecretBox } from '../platform/secret-box.ts';
 import * as repo from './repo.ts';
 
 export interface IssuedKey {
@@ -28,22 +31,47 @@ export interface ClientManagement {
     memberId?: string | null,
   ): Promise<IssuedKey>;
   addMember(clientId: string, email: string, role: Role): Promise<{ member: repo.MemberRow; key: IssuedKey }>;
+  /** Revokes a key of the caller's client; 403 when the key's role is above the caller's, 404 when unknown. */
+  revokeKey(by: Principal, keyId: string): Promise<void>;
   setStatus(clientId: string, status: Principal['clientStatus']): Promise<repo.ClientRow>;
+  /**
+   * Listens for revocations and status changes made by any process, dropping cached resolutions at once.
+   * While the listen connection is down the cache is bypassed, so a missed notice never extends a key's life.
+   */
+  listen(databaseUrl: string): Promise<{ stop(): Promise<void> }>;
   resolver: ApiKeyResolver;
 }
 
 /**
- * Clients, members and API keys. Keys are stored as keyed hashes; resolution is cached for a few seconds
- * because every ingested event resolves its key (a revoked key stops working within `cacheMs`).
+ * Clients, members and API keys. Keys are stored as keyed hashes and signing secrets encrypted; resolution
+ * is cached for a few seconds because every ingested event resolves its key. Without `listen` a revoked
+ * key stops working within `cacheMs`; with it, as soon as the notice arrives.
  */
 export function createClientManagement(
   db: Db,
-  opts: { hashSecret: string; cacheMs?: number },
+  opts: { hashSecret: string; secretBox: SecretBox; cacheMs?: number },
 ): ClientManagement {
   const cacheMs = opts.cacheMs ?? 5_000;
+  const box = opts.secretBox;
   const cache = new Map<string, { at: number; principal: Principal | null }>();
   const secretsCache = new Map<string, { at: number; secrets: string[] }>();
   const hash = (raw: string) => keyedHash(opts.hashSecret, raw);
+  /** null: no listener (TTL only); false: listener down (cache bypassed); true: listening. */
+  let listening: boolean | null = null;
+  // Bumped by every notice: a resolution that read the database before a notice landed is not cached,
+  // or a revocation racing a lookup could be undone by the lookup's stale answer.
+  let epoch = 0;
+
+  function forget(notice: string) {
+    epoch++;
+    // A revoked key or a changed client also changes which secrets may vouch for participants.
+    secretsCache.clear();
+    if (notice.startsWith('key:')) cache.delete(notice.slice(4));
+    else if (notice.startsWith('client:')) {
+      const clientId = notice.slice(7);
+      for (const [h, entry] of cache) if (entry.principal?.clientId === clientId) cache.delete(h);
+    }
+  }
 
   async function issueKey(
     clientId: string | null,
@@ -63,7 +91,7 @@ export function createClientManagement(
       member_id: memberId,
       key_hash: hash(key),
       key_prefix: key.slice(0, 7),
-      signing_secret: signing_secret ?? null,
+      signing_secret: signing_secret ? box.encrypt(signing_secret) : null,
     });
     return { id, kind, role: effectiveRole, key, ...(signing_secret ? { signing_secret } : {}) };
   }
@@ -92,16 +120,51 @@ export function createClientManagement(
         throw err;
       }
     },
+    async revokeKey(by, keyId) {
+      const key = await repo.findApiKey(db, by.clientId, keyId);
+      if (!key || key.revoked_at) throw new AppError('NOT_FOUND', 'no such active key for this client');
+      if (!mayGrant(by, key.role))
+        throw new AppError('FORBIDDEN', `only a role of ${key.role} or above may revoke this key`);
+      if (!(await repo.revokeApiKey(db, by.clientId, keyId)))
+        throw new AppError('NOT_FOUND', 'no such active key for this client');
+      cache.delete(key.key_hash);
+      secretsCache.delete(by.clientId);
+    },
     async setStatus(clientId, status) {
       const row = await repo.updateClientStatus(db, clientId, status);
       if (!row) throw new AppError('NOT_FOUND', 'no such client');
-      cache.clear();
+      await repo.announceClientChange(db, clientId);
+      forget(`client:${clientId}`);
       return row;
+    },
+    async listen(databaseUrl) {
+      listening = false;
+      const l = listenChannel({
+        url: databaseUrl,
+        channel: repo.KEY_REVOKED_CHANNEL,
+        onPayload: forget,
+        onState: (up) => {
+          // Whatever was cached while not listening may have missed a notice.
+          cache.clear();
+          secretsCache.clear();
+          epoch++;
+          listening = up;
+        },
+      });
+      await l.ready;
+      return {
+        async stop() {
+          await l.stop();
+          listening = null;
+        },
+      };
     },
     resolver: {
       async resolve(raw) {
         const h = hash(raw);
-        const hit = cache.get(h);
+        const useCache = listening !== false;
+        const seen = epoch;
+        const hit = useCache ? cache.get(h) : undefined;
         if (hit && Date.now() - hit.at < cacheMs) return hit.principal;
         const row = await repo.findKeyByHash(db, h);
         const principal: Principal | null =
@@ -113,21 +176,38 @@ export function createClientManagement(
                 keyKind: row.kind,
                 keyId: row.key_id,
                 role: row.role,
-                ...(row.signing_secret ? { signingSecret: row.signing_secret } : {}),
+                ...(row.signing_secret ? { signingSecret: box.decrypt(row.signing_secret) } : {}),
               };
+        if (!useCache || seen !== epoch) return principal;
         if (cache.size > 10_000) cache.clear();
         cache.set(h, { at: Date.now(), principal });
         return principal;
       },
       // Cached like keys: a revoked secret key stops verifying identity tokens within `cacheMs`.
       async identitySecrets(clientId) {
-        const hit = secretsCache.get(clientId);
+        const hit = listening !== false ? secretsCache.get(clientId) : undefined;
         if (hit && Date.now() - hit.at < cacheMs) return hit.secrets;
-        const secrets = await repo.listSigningSecrets(db, clientId);
+        const secrets = (await repo.listSigningSecrets(db, clientId)).map((s) => box.decrypt(s));
+        if (listening === false) return secrets;
         if (secretsCache.size > 10_000) secretsCache.clear();
         secretsCache.set(clientId, { at: Date.now(), secrets });
         return secrets;
       },
     },
   };
+}
+
+/**
+ * One-time (and rotation) pass: encrypts plaintext signing secrets left from before encryption, and
+ * re-encrypts those under an older key; then validates the table's encrypted-only constraint.
+ */
+export async function reencryptSigningSecrets(db: Db, box: SecretBox): Promise<number> {
+  const rows = (await repo.signingSecrets(db)).filter((r) => !box.isCurrent(r.signing_secret as string));
+  for (const row of rows) {
+    const stored = row.signing_secret as string;
+    const plain = box.isEncrypted(stored) ? box.decrypt(stored) : stored;
+    await repo.replaceSigningSecret(db, row.id, stored, box.encrypt(plain));
+  }
+  await repo.validateSigningSecretConstraint(db);
+  return rows.length;
 }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { fakeResolver, purchase, sampleEvent } from '../../test/support/event.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { testSecretBox } from '../../test/support/secret-box.ts';
 import { createEventApp } from './index.ts';
 import { migrations } from './migrations/index.ts';
 import { createMemoryRateLimiter } from './rate-limit.ts';
@@ -276,7 +277,7 @@ describe('with the real client-management key resolver', () => {
     const { createClientManagement } = await import('../client-management/service.ts');
     const cdb = await createTestDatabase({ 'client-management': cmMigrations, event: migrations });
     try {
-      const cm = createClientManagement(cdb.db, { hashSecret: 'h' });
+      const cm = createClientManagement(cdb.db, { hashSecret: 'h', secretBox: testSecretBox() });
       const { client, publishable } = await cm.createClient({ name: 'Acme' });
       const real = createEventApp({ db: cdb.db, resolver: cm.resolver, hashSecret: 'h' });
       const send = (key: string) =>

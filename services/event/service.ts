@@ -1,6 +1,7 @@
 import { AppError, type ErrorDetail } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
 import { verifyIdentity } from '../platform/identity-token.ts';
+import { refusal } from '../platform/permissions.ts';
 import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
 import type { OutboxWriter } from './outbox-writer.ts';
@@ -56,11 +57,10 @@ export async function authenticateIngest(
     throw new AppError('UNAUTHORIZED', 'missing API key (Authorization: Bearer <key>, X-Api-Key or ?key=)');
   const principal = await deps.resolver.resolve(rawKey);
   if (!principal) throw new AppError('UNAUTHORIZED', 'unknown or revoked API key');
-  if (principal.keyKind === 'admin') throw new AppError('FORBIDDEN', 'admin keys cannot send events');
   if (fromUrl && principal.keyKind !== 'publishable')
     throw new AppError('FORBIDDEN', 'only publishable keys may be passed as ?key=');
-  if (principal.clientStatus !== 'active')
-    throw new AppError('CLIENT_INACTIVE', `client is ${principal.clientStatus}`);
+  const refused = refusal(principal, 'event.send');
+  if (refused) throw new AppError(refused.code, refused.message);
   return principal;
 }
 

@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { testSecretBox } from '../../test/support/secret-box.ts';
+import { serviceToken } from '../../test/support/service-token.ts';
 import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
 import { createNotificationApp, createSmtpMailer, migrations, signPayload } from './index.ts';
@@ -22,11 +24,17 @@ describe('notification service', () => {
     t = await createTestDatabase({ 'client-management': cmMigrations, notification: migrations });
     smtp = await startTestSmtpServer();
     mailer = createSmtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'Pulse <no-reply@pulse.test>' });
-    const cm = createClientManagement(t.db, { hashSecret: 'x', cacheMs: 0 });
+    const cm = createClientManagement(t.db, { hashSecret: 'x', cacheMs: 0, secretBox: testSecretBox() });
     const created = await cm.createClient({ name: 'Acme' });
     secretKey = created.secret.key;
     clientId = created.client.id;
-    app = createNotificationApp({ db: t.db, mailer, resolver: cm.resolver, internalToken: TOKEN });
+    app = createNotificationApp({
+      db: t.db,
+      mailer,
+      resolver: cm.resolver,
+      internalToken: TOKEN,
+      secretBox: testSecretBox(),
+    });
   });
   after(async () => {
     mailer.close();
@@ -34,7 +42,7 @@ describe('notification service', () => {
     await t.drop();
   });
 
-  const internal = (path: string, body: unknown, token = TOKEN) =>
+  const internal = (path: string, body: unknown, token = serviceToken(TOKEN, 'notification')) =>
     app.request(`/internal/v1/notifications/${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -124,7 +132,13 @@ describe('notification service', () => {
         headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ url, topics: ['reward.allocated'] }),
       });
-      const { secret } = (await created.json()) as { secret: string };
+      const { id, secret } = (await created.json()) as { id: string; secret: string };
+      const stored = await t.db
+        .selectFrom('webhook_endpoints')
+        .select('secret')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.match(stored.secret, /^enc:v1:test:/, 'the endpoint secret is stored encrypted');
       const send = (topic: string) =>
         internal('webhooks', {
           client_id: clientId,

@@ -6,6 +6,7 @@ import { readJsonObject } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { idParam } from '../platform/params.ts';
+import type { SecretBox } from '../platform/secret-box.ts';
 import type { Mailer } from './mailer.ts';
 import * as repo from './repo.ts';
 import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
@@ -32,9 +33,9 @@ function dataOf(b: Body): Record<string, unknown> {
 }
 
 /** Worker-facing routes (RenderNotificationContent, SendNotification, SendWebhook activities). */
-export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string) {
+export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string, box: SecretBox) {
   return new Hono()
-    .use('*', internalAuth(token))
+    .use('*', internalAuth(token, 'notification'))
     .post('/render', async (c) => {
       const b = await readJsonObject(c);
       return c.json(
@@ -71,7 +72,7 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
       const b = await readJsonObject(c);
       const payload = (b.payload ?? {}) as Record<string, unknown>;
       return c.json(
-        await sendWebhook(db, {
+        await sendWebhook(db, box, {
           clientId: need(b, 'client_id'),
           topic: need(b, 'topic'),
           payload,
@@ -82,8 +83,8 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
 }
 
 /** Client portal: template overrides, webhook endpoints, a participant's notification log. */
-export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
-  const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
+export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver, box: SecretBox) {
+  const manager = authenticate(resolver, { permission: 'notification.manage' });
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
       const name = idParam(c.req.param('name'), 'name');
@@ -111,10 +112,16 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
           : ['*'];
       const id = newId('whe');
       const secret = `whsec_${randomToken(32)}`;
-      await repo.insertEndpoint(db, { id, client_id: c.get('principal').clientId, url, secret, topics });
+      await repo.insertEndpoint(db, {
+        id,
+        client_id: c.get('principal').clientId,
+        url,
+        secret: box.encrypt(secret),
+        topics,
+      });
       return c.json({ id, url, topics, secret }, 201);
     })
-    .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
+    .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) =>
       c.json({
         notifications: await repo.listNotifications(
           db,

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { AppError } from '../../contract/errors.ts';
 import type { Db } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
+import type { SecretBox } from '../platform/secret-box.ts';
 import type { Mailer } from './mailer.ts';
 import { MissingTemplateValue, renderTemplate } from './render.ts';
 import * as repo from './repo.ts';
@@ -147,6 +148,7 @@ export function signPayload(secret: string, body: string, at = Math.floor(Date.n
  */
 export async function sendWebhook(
   db: Db,
+  box: SecretBox,
   input: { clientId: string; topic: string; payload: Record<string, unknown>; idempotencyKey: string },
   fetchImpl: typeof fetch = fetch,
 ): Promise<{ delivered: number }> {
@@ -164,7 +166,7 @@ export async function sendWebhook(
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-pulse-signature': signPayload(ep.secret, body),
+        'x-pulse-signature': signPayload(box.decrypt(ep.secret), body),
         'x-pulse-delivery': input.idempotencyKey,
       },
       body,

@@ -9,6 +9,7 @@ import {
   roleAtLeast,
 } from './auth.ts';
 import { withErrorHandling } from './http.ts';
+import { holds, mayGrant, PERMISSIONS, type Permission, type Role } from './permissions.ts';
 
 const principals: Record<string, Principal> = {
   pk_live: { clientId: 'c1', clientStatus: 'active', keyKind: 'publishable', keyId: 'k1', role: null },
@@ -28,12 +29,12 @@ const code = async (res: Response) => ((await res.json()) as { error?: { code: s
 
 describe('authenticate', () => {
   it('accepts a publishable key in the URL (beacons, widgets) but never a secret one', async () => {
-    const sdk = app({ kinds: ['publishable', 'secret'] });
+    const sdk = app({ permission: 'event.send' });
     assert.equal((await sdk.request('/x?key=pk_live')).status, 200);
     const leaked = await sdk.request('/x?key=sk_live');
     assert.deepEqual([leaked.status, await code(leaked)], [401, 'UNAUTHORIZED']);
     assert.equal((await sdk.request('/x', { headers: { authorization: 'Bearer sk_live' } })).status, 200);
-    const portalOnly = app({ kinds: ['secret'] });
+    const portalOnly = app({ permission: 'member.read' });
     assert.equal(
       (await portalOnly.request('/x?key=pk_live')).status,
       401,
@@ -42,7 +43,7 @@ describe('authenticate', () => {
   });
 
   it('answers 401 for missing or unknown keys, 403 for wrong kind, role or an inactive client', async () => {
-    const a = app({ kinds: ['secret'], role: 'manager' });
+    const a = app({ permission: 'campaign.deploy' });
     assert.equal((await a.request('/x')).status, 401);
     assert.equal((await a.request('/x', { headers: { 'x-api-key': 'nope' } })).status, 401);
     const low = await a.request('/x', { headers: { 'x-api-key': 'sk_live' } });
@@ -57,5 +58,29 @@ describe('authenticate', () => {
     assert.ok(roleAtLeast('owner', 'admin'));
     assert.ok(!roleAtLeast('analyst', 'manager'));
     assert.ok(!roleAtLeast(null, 'viewer'));
+  });
+
+  it('grants only up to one’s own role; only owners touch owners', () => {
+    const sk = (role: Role) => ({ keyKind: 'secret' as const, role });
+    assert.ok(!mayGrant(sk('admin'), 'owner'));
+    assert.ok(mayGrant(sk('admin'), 'admin'));
+    assert.ok(mayGrant(sk('owner'), 'owner'));
+    assert.ok(!mayGrant(sk('manager'), 'admin'));
+    assert.ok(mayGrant(sk('viewer'), null), 'a publishable key carries no role');
+    assert.ok(!mayGrant({ keyKind: 'publishable', role: null }, null));
+    assert.ok(!mayGrant({ keyKind: 'admin', role: null }, 'viewer'));
+  });
+
+  it('the matrix is monotonic in role, and a suspended client keeps only what is marked for it', () => {
+    const roles: Role[] = ['viewer', 'analyst', 'manager', 'admin', 'owner'];
+    for (const p of Object.keys(PERMISSIONS) as Permission[]) {
+      const held = roles.map((role) => holds({ keyKind: 'secret', role, clientStatus: 'active' }, p));
+      assert.ok(
+        held.every((h, i) => !h || held.slice(i).every(Boolean)),
+        `${p}: a higher role holds what a lower one does`,
+      );
+      const suspended = holds({ keyKind: 'secret', role: 'owner', clientStatus: 'suspended' }, p);
+      assert.equal(suspended, p === 'client.read', p);
+    }
   });
 });

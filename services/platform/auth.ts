@@ -1,17 +1,25 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../contract/errors.ts';
+import {
+  type KeyKind,
+  PERMISSIONS,
+  type Permission,
+  type Role,
+  refusal,
+  roleAtLeast,
+} from './permissions.ts';
 
 /**
  * Who is calling. Publishable keys (`pk_…`) are embedded in websites and may only send events and read
  * a participant's own data; secret keys (`sk_…`) act for the client's server with a role; platform
  * admins act across clients.
  */
-export type Role = 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+export type { Role };
 
 export interface Principal {
   clientId: string;
   clientStatus: 'active' | 'suspended' | 'inactive';
-  keyKind: 'publishable' | 'secret' | 'admin';
+  keyKind: KeyKind;
   keyId: string;
   role: Role | null;
   /** Secret used to verify HMAC-signed server-side events (secret keys only). */
@@ -30,11 +38,7 @@ export interface ApiKeyResolver {
 
 export type AuthVariables = { principal: Principal };
 
-const ROLE_RANK: Record<Role, number> = { viewer: 0, analyst: 1, manager: 2, admin: 3, owner: 4 };
-
-export function roleAtLeast(role: Role | null, needed: Role): boolean {
-  return role !== null && ROLE_RANK[role] >= ROLE_RANK[needed];
-}
+export { roleAtLeast };
 
 /** Reads the key from `Authorization: Bearer` or `X-Api-Key`. */
 export function readApiKey(headers: { get(name: string): string | null | undefined }): string | null {
@@ -44,24 +48,26 @@ export function readApiKey(headers: { get(name: string): string | null | undefin
 }
 
 export interface AuthOptions {
-  /** Key kinds accepted by these routes. */
-  kinds: Principal['keyKind'][];
-  /** Minimum role for secret keys. */
-  role?: Role;
-  /** Whether an inactive client is refused (403). Default true. */
-  requireActive?: boolean;
+  /** What the route does, as named in the permission matrix (permissions.ts). */
+  permission: Permission;
 }
 
-/** Hono middleware: 401 for a missing/unknown key, 403 for a wrong kind, role or inactive client. */
+/**
+ * Hono middleware: 401 for a missing/unknown key, 403 when the key does not hold the route's permission
+ * (wrong kind, role below the matrix's, or an inactive client).
+ */
 export function authenticate(
   resolver: ApiKeyResolver,
   opts: AuthOptions,
 ): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const acceptsPublishable = (PERMISSIONS[opts.permission].kinds as readonly string[]).includes(
+    'publishable',
+  );
   return async (c, next) => {
     const headerKey = readApiKey(c.req.raw.headers);
     // Browsers cannot set headers on sendBeacon or on a widget's simple GET, so publishable keys (public
     // by design) may come as `?key=`; a secret key in a URL would land in logs, so it is refused.
-    const queryKey = !headerKey && opts.kinds.includes('publishable') ? (c.req.query('key') ?? null) : null;
+    const queryKey = !headerKey && acceptsPublishable ? (c.req.query('key') ?? null) : null;
     const raw = headerKey ?? queryKey;
     if (!raw)
       throw new AppError('UNAUTHORIZED', 'missing API key (Authorization: Bearer <key> or X-Api-Key)');
@@ -70,19 +76,8 @@ export function authenticate(
     if (queryKey && principal.keyKind !== 'publishable') {
       throw new AppError('UNAUTHORIZED', 'only publishable keys may be passed in the URL');
     }
-    if (!opts.kinds.includes(principal.keyKind)) {
-      throw new AppError('FORBIDDEN', `a ${principal.keyKind} key cannot call this endpoint`);
-    }
-    if (
-      (opts.requireActive ?? true) &&
-      principal.clientStatus !== 'active' &&
-      principal.keyKind !== 'admin'
-    ) {
-      throw new AppError('CLIENT_INACTIVE', `client is ${principal.clientStatus}`);
-    }
-    if (opts.role && principal.keyKind === 'secret' && !roleAtLeast(principal.role, opts.role)) {
-      throw new AppError('FORBIDDEN', `role ${principal.role ?? 'none'} is below the required ${opts.role}`);
-    }
+    const refused = refusal(principal, opts.permission);
+    if (refused) throw new AppError(refused.code, refused.message);
     c.set('principal', principal);
     await next();
   };

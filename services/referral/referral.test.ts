@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { serviceToken } from '../../test/support/service-token.ts';
 import { createReferralApp, migrations } from './index.ts';
 import * as service from './service.ts';
 
@@ -114,7 +115,10 @@ describe('referral service', () => {
     assert.equal(denied.status, 401);
     const bad = await app.request('/internal/v1/referrals/assets', {
       method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${serviceToken(TOKEN, 'referral')}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ client_id: 'cli_a', campaign_id: 'cmp_1' }),
     });
     assert.equal(bad.status, 400);

@@ -47,7 +47,7 @@ const tenantOf = (b: Body): service.Tenant => ({
 /** Routes activities call for a tenant (the tenant comes from the journey's pinned campaign). */
 export function createReferralInternalRoutes(db: Db, token: string, publicBaseUrl: string) {
   return new Hono()
-    .use('*', internalAuth(token))
+    .use('*', internalAuth(token, 'referral'))
     .post('/assets', async (c) => {
       const b = await readJsonObject(c);
       const r = await service.generateAssets(
@@ -102,14 +102,14 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
 export function createReferralRoutes(db: Db, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
     .use('/codes/*', sdkCors())
-    .get('/codes/:code', authenticate(resolver, { kinds: ['publishable', 'secret'] }), async (c) => {
+    .get('/codes/:code', authenticate(resolver, { permission: 'referral.check' }), async (c) => {
       const raw = idParam(c.req.param('code'), 'code').toUpperCase();
       const code = await repo.findCode(db, c.get('principal').clientId, raw);
       // Publishable keys are public: say only whether the code is valid, never who owns it.
       if (!code) return c.json({ valid: false });
       return c.json({ valid: true, code: code.code, campaign_id: code.campaign_id || null });
     })
-    .get('/participants/:id', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }), async (c) =>
+    .get('/participants/:id', authenticate(resolver, { permission: 'referral.read' }), async (c) =>
       c.json({
         referrals: await repo.listReferralsOf(
           db,

@@ -1,5 +1,6 @@
 import type { Db } from '../platform/db.ts';
 import type { RuleEngine } from '../platform/rules/compile.ts';
+import type { SecretBox } from '../platform/secret-box.ts';
 import { type Allocator, createAllocator } from './allocation/allocator.ts';
 import { createRewardRuleEngine } from './eligibility/rule-engine.ts';
 import type { ProviderRegistry } from './fulfilment/provider.ts';
@@ -14,6 +15,8 @@ export interface RewardDeps {
   engine: RuleEngine;
   allocator: Allocator;
   providers: ProviderRegistry;
+  /** Encrypts fulfilment webhook secrets at rest. */
+  secretBox: SecretBox;
   now(): Date;
   fulfilment: {
     /** Tries before a reward is FAILED. */
@@ -26,6 +29,7 @@ export interface RewardDeps {
 
 export interface RewardServiceOptions {
   db: Db;
+  secretBox: SecretBox;
   now?: () => Date;
   providers?: ProviderOptions;
   fulfilment?: Partial<RewardDeps['fulfilment']>;
@@ -41,7 +45,8 @@ export function createRewardDeps(opts: RewardServiceOptions): RewardDeps {
     engine,
     allocator: createAllocator(db, opts.allocation ?? {}),
     programs: createProgramStore(db, engine),
-    providers: createProviders(db, opts.providers ?? {}),
+    providers: createProviders(db, opts.providers ?? {}, opts.secretBox),
+    secretBox: opts.secretBox,
     now: opts.now ?? (() => new Date()),
     fulfilment: { maxAttempts: 5, baseDelayMs: 30_000, maxDelayMs: 3_600_000, ...opts.fulfilment },
   };

@@ -5,7 +5,7 @@ import { createInternalRoutes, createProgramRoutes } from './http/routes-interna
 import { createPublicRoutes } from './http/routes-public.ts';
 import { createRewardService, type RewardService, type RewardServiceOptions } from './service.ts';
 
-export { migrations } from './migrations/index.ts';
+export { FULFILMENT_SECRET, migrations } from './migrations/index.ts';
 export {
   createRewardService,
   programProblems,

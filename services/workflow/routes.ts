@@ -12,7 +12,7 @@ import { idParam } from '../platform/params.ts';
  */
 export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver) {
   return new Hono<{ Variables: AuthVariables }>()
-    .use('*', authenticate(resolver, { kinds: ['secret'], role: 'viewer' }))
+    .use('*', authenticate(resolver, { permission: 'journey.read' }))
     .get('/:campaignId/:journeyKey', async (c) => {
       const workflowId = journeyWorkflowId(
         {

@@ -30,6 +30,7 @@ import { findReward } from '../../services/reward/lifecycle/repo.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { sampleEvent } from '../support/event.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { testSecretBox } from '../support/secret-box.ts';
 
 /**
  * Identity verification end to end: the real client-management key resolver, the real reward and event
@@ -72,11 +73,18 @@ before(async () => {
   });
   drainer.start();
   // No key cache, so a revoked key stops verifying tokens at once.
-  cm = createClientManagement(tdb.db, { hashSecret: 'identity-test', cacheMs: 0 });
+  const secretBox = testSecretBox();
+  cm = createClientManagement(tdb.db, { hashSecret: 'identity-test', cacheMs: 0, secretBox });
   A = await cm.createClient({ name: 'Shop A' });
   B = await cm.createClient({ name: 'Shop B' });
-  const service = createRewardService({ db: tdb.db });
-  const rewards = createRewardApp({ db: tdb.db, resolver: cm.resolver, internalToken: 'it', service });
+  const service = createRewardService({ db: tdb.db, secretBox });
+  const rewards = createRewardApp({
+    db: tdb.db,
+    resolver: cm.resolver,
+    internalToken: 'it',
+    service,
+    secretBox,
+  });
   const events = createEventApp({
     db: tdb.db,
     resolver: cm.resolver,

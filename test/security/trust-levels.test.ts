@@ -225,9 +225,14 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
     assert.deepEqual([toFriend?.side, toFriend?.category], ['referee', 'coupon']);
     assert.equal((await rewardsOf(referrer)).length, 1);
     assert.equal((await rewardsOf(friend)).length, 1);
-    const [row] = await ch.ch.query<{ source: string }>(
-      chSql`SELECT source FROM events WHERE event_id = ${sent.event_id}`,
-    );
+    // ClickHouse and the bus are separate sinks of the outbox: the journey may finish before the row lands.
+    let row: { source: string } | undefined;
+    for (let i = 0; i < 100 && !row; i++) {
+      [row] = await ch.ch.query<{ source: string }>(
+        chSql`SELECT source FROM events WHERE event_id = ${sent.event_id}`,
+      );
+      if (!row) await new Promise((r) => setTimeout(r, 100));
+    }
     assert.equal(row?.source, 'server');
   });
 });

@@ -6,6 +6,8 @@ import { migrations } from '../../services/reward/migrations/index.ts';
 import { registerProgram } from '../../services/reward/programs/programs.ts';
 import { createRewardService, type RewardService } from '../../services/reward/service.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
+import { testSecretBox } from './secret-box.ts';
+import { serviceToken } from './service-token.ts';
 
 /** Test fixtures for the reward service: a fresh database, the service, its app and a fake key resolver. */
 
@@ -61,12 +63,14 @@ export interface RewardFixture {
 }
 
 export async function createRewardFixture(
-  opts: Omit<RewardServiceOptions, 'db'> & { poolSize?: number } = {},
+  opts: Omit<RewardServiceOptions, 'db' | 'secretBox'> & { poolSize?: number } = {},
 ): Promise<RewardFixture> {
   const test = await createTestDatabase({ reward: migrations }, { poolSize: opts.poolSize ?? 10 });
-  const service = createRewardService({ ...opts, db: test.db });
+  const secretBox = testSecretBox();
+  const service = createRewardService({ ...opts, db: test.db, secretBox });
   const app = createRewardApp({
     db: test.db,
+    secretBox,
     resolver: fakeResolver(),
     internalToken: INTERNAL_TOKEN,
     service,
@@ -101,7 +105,7 @@ export async function call(
   const res = await app.request(path, {
     method,
     headers: {
-      authorization: `Bearer ${opts.key ?? INTERNAL_TOKEN}`,
+      authorization: `Bearer ${opts.key ?? serviceToken(INTERNAL_TOKEN, 'reward')}`,
       'content-type': 'application/json',
       ...(opts.identity ? { 'x-pulse-identity': opts.identity } : {}),
     },

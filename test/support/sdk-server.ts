@@ -18,6 +18,7 @@ import {
   migrations as rewardMigrations,
 } from '../../services/reward/index.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
+import { testSecretBox } from './secret-box.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -55,7 +56,7 @@ export async function startSdkTestServer(opts: { rateLimiter?: RateLimiter } = {
     event: eventMigrations,
     reward: rewardMigrations,
   });
-  const cm = createClientManagement(tdb.db, { hashSecret: 'sdk-test' });
+  const cm = createClientManagement(tdb.db, { hashSecret: 'sdk-test', secretBox: testSecretBox() });
   const { client, publishable, secret } = await cm.createClient({ name: 'Shop' });
   const requests: SeenRequest[] = [];
   let port = 0;
@@ -69,9 +70,11 @@ export async function startSdkTestServer(opts: { rateLimiter?: RateLimiter } = {
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
   });
   // The real reward service answers the widget; one participant has a reward, everyone else none.
-  const rewardService = createRewardService({ db: tdb.db });
+  const secretBox = testSecretBox();
+  const rewardService = createRewardService({ db: tdb.db, secretBox });
   const rewards = createRewardApp({
     db: tdb.db,
+    secretBox,
     resolver: cm.resolver,
     internalToken: 'sdk-test',
     service: rewardService,

@@ -40,4 +40,12 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('api_keys_client').on('api_keys').column('client_id').execute();
     },
   },
+  '0002_signing_secrets_encrypted': {
+    // Signing secrets are stored encrypted (enc:v1:…). NOT VALID: new and updated rows must comply now;
+    // rows from before are re-encrypted at startup (reencryptSigningSecrets), which then validates it.
+    async up(db: Kysely<unknown>) {
+      await sql`alter table api_keys add constraint api_keys_signing_secret_encrypted
+        check (signing_secret is null or signing_secret like 'enc:v1:%') not valid`.execute(db);
+    },
+  },
 };

@@ -1,4 +1,13 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { encryptedOnly, type SecretColumn } from '../../platform/secret-columns.ts';
+
+/** Webhook endpoint secrets are stored encrypted (enc:v1:…). */
+export const WEBHOOK_SECRET: SecretColumn = {
+  table: 'webhook_endpoints',
+  keys: ['id'],
+  column: 'secret',
+  constraint: 'webhook_endpoints_secret_encrypted',
+};
 
 export const migrations: Record<string, Migration> = {
   '0001_notifications': {
@@ -91,4 +100,5 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_webhook_secrets_encrypted': encryptedOnly(WEBHOOK_SECRET),
 };

@@ -37,7 +37,9 @@ describe('budget cap under concurrency', () => {
       constraints: { budget: { amount: 51, currency: 'USD' } },
     });
     // Several service instances (as several processes would be), each batching its own requests.
-    const services = Array.from({ length: 4 }, () => createRewardService({ db: f.test.db }));
+    const services = Array.from({ length: 4 }, () =>
+      createRewardService({ db: f.test.db, secretBox: f.service.deps.secretBox }),
+    );
     const results = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
         (services[i % 4] as (typeof services)[number]).allocate({
@@ -118,7 +120,9 @@ describe('idempotency', () => {
     };
     const first = await f.service.allocate(input);
     const again = await Promise.all(
-      Array.from({ length: 10 }, () => createRewardService({ db: f.test.db }).allocate(input)),
+      Array.from({ length: 10 }, () =>
+        createRewardService({ db: f.test.db, secretBox: f.service.deps.secretBox }).allocate(input),
+      ),
     );
     assert.ok(again.every((r) => r.reward_id === first.reward_id && r.replayed && r.allocated));
     const { rows } = await sql<{

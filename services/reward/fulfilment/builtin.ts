@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { randomToken } from '../../platform/ids.ts';
+import type { SecretBox } from '../../platform/secret-box.ts';
 import { addDuration } from '../allocation/calculate.ts';
 import type { RewardDb } from '../tables.ts';
 import {
@@ -79,6 +80,7 @@ export function grantProvider(): FulfilmentProvider {
  */
 export function webhookProvider(
   db: RewardDb,
+  box: SecretBox,
   fetchImpl: typeof fetch,
   timeoutMs: number,
   now: () => Date,
@@ -105,7 +107,7 @@ export function webhookProvider(
         },
       });
       const t = Math.floor(now().getTime() / 1000);
-      const signature = signPayload(endpoint.secret, t, body);
+      const signature = signPayload(box.decrypt(endpoint.secret), t, body);
       let res: Response;
       try {
         res = await fetchImpl(endpoint.url, {

@@ -149,7 +149,12 @@ describe('built-in providers', () => {
 
 describe('signed webhook to the client', () => {
   it('delivers with an HMAC-SHA256 signature and the reward id as idempotency key', async () => {
-    await saveEndpoint(f.test.db, 'acme', `${base}/hooks/rewards`, 'whsec_test_secret_123');
+    await saveEndpoint(
+      f.test.db,
+      'acme',
+      `${base}/hooks/rewards`,
+      f.service.deps.secretBox.encrypt('whsec_test_secret_123'),
+    );
     routes.set('POST /hooks/rewards', (_req, res) => json(res, 200, { reference: 'client-ref-1' }));
     const id = await allocate('cash');
     const s = await f.service.fulfilNow('acme', id);

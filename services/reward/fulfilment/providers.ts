@@ -1,3 +1,4 @@
+import type { SecretBox } from '../../platform/secret-box.ts';
 import type { RewardDb } from '../tables.ts';
 import { couponProvider, grantProvider, ledgerProvider, webhookProvider } from './builtin.ts';
 import {
@@ -38,7 +39,7 @@ const DEFAULT_BY_CATEGORY: Record<string, ProviderName> = {
   partner_reward: 'webhook',
 };
 
-export function createProviders(db: RewardDb, o: ProviderOptions): ProviderRegistry {
+export function createProviders(db: RewardDb, o: ProviderOptions, box: SecretBox): ProviderRegistry {
   const fetchImpl = o.fetch ?? fetch;
   const timeoutMs = o.timeoutMs ?? 10_000;
   const now = o.now ?? (() => new Date());
@@ -46,7 +47,7 @@ export function createProviders(db: RewardDb, o: ProviderOptions): ProviderRegis
     ledger: ledgerProvider(db),
     coupon: couponProvider(db, now),
     grant: grantProvider(),
-    webhook: webhookProvider(db, fetchImpl, timeoutMs, now),
+    webhook: webhookProvider(db, box, fetchImpl, timeoutMs, now),
     ...(o.stripe ? { stripe: stripeProvider(o.stripe, fetchImpl, timeoutMs) } : {}),
     ...(o.paypal ? { paypal: paypalProvider(o.paypal, fetchImpl, timeoutMs) } : {}),
     ...(o.giftcard ? { giftcard: giftCardProvider(o.giftcard, fetchImpl, timeoutMs) } : {}),

@@ -24,7 +24,7 @@ const traitsOf = (v: unknown): Record<string, unknown> | undefined =>
  */
 export function createInternalRoutes(deps: RewardDeps, internalToken: string) {
   return new Hono()
-    .use('*', internalAuth(internalToken))
+    .use('*', internalAuth(internalToken, 'reward'))
     .post('/eligibility', async (c) => {
       const b = assertValid(v.eligibility, await readJson(c), 'eligibility request');
       return c.json(
@@ -114,7 +114,7 @@ export function createInternalRoutes(deps: RewardDeps, internalToken: string) {
 /** Program registration by the campaign service (internal token), mounted at /v1/reward-programs. */
 export function createProgramRoutes(deps: RewardDeps, internalToken: string) {
   return new Hono()
-    .use('*', internalAuth(internalToken))
+    .use('*', internalAuth(internalToken, 'reward'))
     .put('/:campaignId', async (c) => {
       const b = assertValid(v.program, await readJson(c), 'reward program');
       const saved = await registerProgram(

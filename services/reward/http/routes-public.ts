@@ -64,10 +64,11 @@ const page = (q: (k: string) => string | undefined) => pageParams(q, { max: 200,
  * Every query is scoped to the key's client, so another client's reward is simply not found.
  */
 export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
-  const sdk = authenticate(resolver, { kinds: ['publishable', 'secret'] });
-  const viewer = authenticate(resolver, { kinds: ['secret'], role: 'viewer' });
-  const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
-  const admin = authenticate(resolver, { kinds: ['secret'], role: 'admin' });
+  const sdk = authenticate(resolver, { permission: 'participant.rewards' });
+  const viewer = authenticate(resolver, { permission: 'reward.read' });
+  const redeemer = authenticate(resolver, { permission: 'reward.redeem' });
+  const approver = authenticate(resolver, { permission: 'reward.approve' });
+  const admin = authenticate(resolver, { permission: 'reward.configure' });
   const actor = (p: AuthVariables['principal']) => `key:${p.keyId}`;
   const access = (
     c: { get(k: 'principal'): AuthVariables['principal']; req: { header(n: string): string | undefined } },
@@ -169,7 +170,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
         })),
       });
     })
-    .post('/rewards/:rewardId/redeem', manager, async (c) => {
+    .post('/rewards/:rewardId/redeem', redeemer, async (c) => {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(
@@ -177,7 +178,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
         ),
       });
     })
-    .post('/rewards/:rewardId/retry', manager, async (c) => {
+    .post('/rewards/:rewardId/retry', redeemer, async (c) => {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(
@@ -185,7 +186,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
         ),
       });
     })
-    .get('/reward-approvals', manager, async (c) => {
+    .get('/reward-approvals', approver, async (c) => {
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
         state: 'PENDING',
         mode: 'approval',
@@ -195,7 +196,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       });
       return c.json({ rewards: rows.map(rewardView) });
     })
-    .post('/reward-approvals/:rewardId/approve', manager, async (c) => {
+    .post('/reward-approvals/:rewardId/approve', approver, async (c) => {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(
@@ -203,7 +204,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
         ),
       });
     })
-    .post('/reward-approvals/:rewardId/reject', manager, async (c) => {
+    .post('/reward-approvals/:rewardId/reject', approver, async (c) => {
       const p = c.get('principal');
       const b = assertValid(v.reject, await readJson(c), 'rejection');
       return c.json({
@@ -228,7 +229,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       const expired = coupon.expires_at !== null && new Date(coupon.expires_at) <= deps.now();
       return c.json({ coupon: { ...coupon, valid: !coupon.redeemed_at && !expired } });
     })
-    .post('/reward-coupons/:code/redeem', manager, async (c) => {
+    .post('/reward-coupons/:code/redeem', redeemer, async (c) => {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(
@@ -260,7 +261,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .put('/reward-fulfilment-endpoint', admin, async (c) => {
       const b = assertValid(v.endpoint, await readJson(c), 'fulfilment endpoint');
       const secret = b.secret ?? `whsec_${randomBytes(24).toString('hex')}`;
-      await saveEndpoint(deps.db, c.get('principal').clientId, b.url, secret);
+      await saveEndpoint(deps.db, c.get('principal').clientId, b.url, deps.secretBox.encrypt(secret));
       // The secret is shown once, like an API key; deliveries are signed with it.
       return c.json({ endpoint: { url: b.url, secret } });
     });

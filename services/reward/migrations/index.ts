@@ -1,5 +1,14 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { encryptedOnly, type SecretColumn } from '../../platform/secret-columns.ts';
 import { allocateFunction, capsReasonFunction } from './allocate-function.ts';
+
+/** Fulfilment webhook secrets are stored encrypted (enc:v1:…). */
+export const FULFILMENT_SECRET: SecretColumn = {
+  table: 'fulfilment_endpoints',
+  keys: ['client_id'],
+  column: 'secret',
+  constraint: 'fulfilment_endpoints_secret_encrypted',
+};
 
 // Frozen in time: never edit a shipped migration, add a new one.
 export const migrations: Record<string, Migration> = {
@@ -210,4 +219,5 @@ export const migrations: Record<string, Migration> = {
       await sql.raw(allocateFunction).execute(db);
     },
   },
+  '0002_fulfilment_secrets_encrypted': encryptedOnly(FULFILMENT_SECRET),
 };
