@@ -83,6 +83,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         db,
         resolver,
         hashSecret: config.hashSecret,
+        trustedProxies: config.trustedProxies,
         ...(deps.redis ? { redis: deps.redis } : {}),
         onAccepted: (n) => drainer.nudge(n),
       }),

@@ -1,4 +1,5 @@
-import { keyedHash } from '../platform/ids.ts';
+export { hashIp } from '../platform/ids.ts';
+
 import type { EventContext, IncomingEvent } from './schema.ts';
 import { type ParsedUserAgent, parseUserAgent } from './user-agent.ts';
 
@@ -92,11 +93,6 @@ export function enrichEvent(
   out.source = opts.source;
   out.context = context;
   return out;
-}
-
-/** The stored form of an IP: keyed HMAC, so equal IPs match (fraud signals) but cannot be recovered. */
-export function hashIp(secret: string, ip: string): string {
-  return keyedHash(secret, `ip:${ip}`);
 }
 
 /** Reads the edge country header; ignores unknown/Tor markers (XX, T1). */

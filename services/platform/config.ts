@@ -1,3 +1,5 @@
+import { type Cidr, parseCidrList } from './cidr.ts';
+
 /**
  * The only file that reads process.env. Parsed once, validated, frozen; a bad value fails at boot
  * with every problem listed rather than surfacing as a strange error later.
@@ -21,6 +23,12 @@ export interface Config {
   busAdapter: 'postgres' | 'sns';
   awsEndpoint: string | undefined;
   awsRegion: string;
+  /** `PULSE_TRUSTED_PROXIES`: proxies whose X-Forwarded-For is believed (none by default). */
+  trustedProxies: readonly Cidr[];
+  /** `PULSE_OUTBOUND_ALLOW`: CIDRs and host names outbound calls may reach despite the SSRF rules. */
+  outboundAllow: readonly string[];
+  /** `NODE_ENV=production`: outbound calls to client URLs must use https. */
+  production: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -41,6 +49,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(clickhouseDatabase))
     problems.push('CLICKHOUSE_DATABASE must be an identifier');
   const httpPort = int('PORT', 3000);
+  const proxies = parseCidrList(env.PULSE_TRUSTED_PROXIES);
+  if (proxies.invalid.length)
+    problems.push(`PULSE_TRUSTED_PROXIES has entries that are not CIDRs: ${proxies.invalid.join(', ')}`);
+  const outboundAllow = (env.PULSE_OUTBOUND_ALLOW ?? '').split(/[\s,]+/).filter(Boolean);
   const config: Config = {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pulse',
     clickhouseUrl: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
@@ -58,6 +70,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     busAdapter: busAdapter as Config['busAdapter'],
     awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
     awsRegion: env.AWS_REGION ?? 'us-east-1',
+    trustedProxies: Object.freeze(proxies.ranges),
+    outboundAllow: Object.freeze(outboundAllow),
+    production: env.NODE_ENV === 'production',
   };
   if (env.NODE_ENV === 'production' && !env.PULSE_HASH_SECRET)
     problems.push('PULSE_HASH_SECRET is required in production');
