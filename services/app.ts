@@ -87,7 +87,15 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         ...(deps.redis ? { redis: deps.redis } : {}),
         onAccepted: (n) => drainer.nudge(n),
       }),
-    referral: () => createReferralApp({ db, resolver, internalToken, publicBaseUrl: config.publicBaseUrl }),
+    referral: () =>
+      createReferralApp({
+        db,
+        resolver,
+        internalToken,
+        publicBaseUrl: config.publicBaseUrl,
+        hashSecret: config.hashSecret,
+        trustedProxies: config.trustedProxies,
+      }),
     reward: () => createRewardApp({ db, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
     notification: () => createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken }),
