@@ -54,7 +54,9 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
   // One reward service shared by its routes and its background jobs (fulfilment queue, expiry sweep).
-  const rewardService = createRewardService({ db });
+  // Calls to client-supplied URLs (webhooks, fulfilment, payment APIs) pass the SSRF guard.
+  const outbound = { allow: config.outboundAllow, httpsOnly: config.production };
+  const rewardService = createRewardService({ db, providers: { outbound } });
   const campaignHooks: CampaignHooks = {
     checkPlan: (plan) => programProblems({ rewards: plan.rewards, segments: plan.segments }),
     async onDeployed({ campaign, plan, status }) {
@@ -98,7 +100,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       }),
     reward: () => createRewardApp({ db, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
-    notification: () => createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken }),
+    notification: () => createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken, outbound }),
   };
   const apps = Object.fromEntries(only.map((name) => [name, builders[name]()])) as Partial<
     Record<ServiceName, Hono>

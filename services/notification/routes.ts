@@ -5,6 +5,7 @@ import type { Db } from '../platform/db.ts';
 import { readJson } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import type { Outbound } from '../platform/outbound.ts';
 import type { Mailer } from './mailer.ts';
 import * as repo from './repo.ts';
 import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
@@ -31,7 +32,7 @@ function dataOf(b: Body): Record<string, unknown> {
 }
 
 /** Worker-facing routes (RenderNotificationContent, SendNotification, SendWebhook activities). */
-export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string) {
+export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string, outbound: Outbound) {
   return new Hono()
     .use('*', internalAuth(token))
     .post('/render', async (c) => {
@@ -70,18 +71,22 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
       const b = (await readJson(c)) as Body;
       const payload = (b.payload ?? {}) as Record<string, unknown>;
       return c.json(
-        await sendWebhook(db, {
-          clientId: need(b, 'client_id'),
-          topic: need(b, 'topic'),
-          payload,
-          idempotencyKey: need(b, 'idempotency_key'),
-        }),
+        await sendWebhook(
+          db,
+          {
+            clientId: need(b, 'client_id'),
+            topic: need(b, 'topic'),
+            payload,
+            idempotencyKey: need(b, 'idempotency_key'),
+          },
+          outbound.fetch,
+        ),
       );
     });
 }
 
 /** Client portal: template overrides, webhook endpoints, a participant's notification log. */
-export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
+export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver, outbound: Outbound) {
   const manager = authenticate(resolver, { kinds: ['secret'], role: 'manager' });
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
@@ -99,10 +104,12 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver) {
     .post('/webhook-endpoints', manager, async (c) => {
       const b = (await readJson(c)) as Body;
       const url = need(b, 'url');
-      if (!/^https?:\/\//.test(url))
+      if (!/^https?:\/\//.test(url) || url.length > 2048)
         throw new AppError('VALIDATION_FAILED', 'bad url', [
           { path: 'url', message: 'invalid', expected: 'http(s) URL' },
         ]);
+      // Refused now rather than at the first delivery: a URL into our own network is never stored.
+      await outbound.check(url, 'url');
       const topics =
         Array.isArray(b.topics) && b.topics.every((t) => typeof t === 'string')
           ? (b.topics as string[])

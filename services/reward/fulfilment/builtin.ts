@@ -3,6 +3,7 @@ import { randomToken } from '../../platform/ids.ts';
 import { addDuration } from '../allocation/calculate.ts';
 import type { RewardDb } from '../tables.ts';
 import {
+  callFailure,
   type FulfilmentProvider,
   failureFor,
   permanentFailure,
@@ -119,7 +120,7 @@ export function webhookProvider(
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {
-        throw transientFailure(`webhook delivery failed: ${(err as Error).message}`);
+        throw callFailure(err, 'webhook delivery');
       }
       if (!res.ok) await failureFor(res, 'fulfilment webhook');
       const answer = (await res.json().catch(() => ({}))) as { reference?: unknown };
