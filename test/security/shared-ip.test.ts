@@ -130,7 +130,7 @@ describe('shared-IP fraud signal, end to end', () => {
       traits: { email: `ann.${run}@example.test` },
     });
     const journeyA = await finished(signup, userA);
-    const code = (journeyA.journey?.vars.assets as { code: string }).code;
+    const code = String((journeyA.journey?.vars.assets as { code?: string } | undefined)?.code);
     assert.match(code, /^[A-Z2-9]{8}$/);
     await track(ipA, {
       event: 'referral_shared',
@@ -155,7 +155,8 @@ describe('shared-IP fraud signal, end to end', () => {
       traits: { email: `bob.${run}@example.test` },
     });
     const journeyB = await finished(signup, userB);
-    assert.equal((journeyB.journey?.vars.attribution as { referrer_id: string }).referrer_id, userA);
+    const attribution = journeyB.journey?.vars.attribution as { referrer_id?: string } | undefined;
+    assert.equal(attribution?.referrer_id, userA);
     const order = `order-${run}`;
     await track(ipB, {
       event: 'purchase_completed',

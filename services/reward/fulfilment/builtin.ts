@@ -8,7 +8,6 @@ import {
   failureFor,
   permanentFailure,
   rewardValue,
-  transientFailure,
 } from './provider.ts';
 import { creditLedger, findEndpoint, saveCoupon } from './repo.ts';
 
