@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatIp, inAnyCidr, parseCidr, parseCidrList, parseIp } from './cidr.ts';
 import { clientIp } from './client-ip.ts';
+import { loadConfig } from './config.ts';
 
 const trusted = parseCidrList('10.0.0.0/8, 192.168.1.1, 2001:db8:1::/48').ranges;
 
@@ -80,5 +81,21 @@ describe('cidr', () => {
     assert.ok(!hit('100.128.0.1'));
     assert.deepEqual(parseCidr('0.0.0.0/0')?.prefix, 0);
     assert.ok(inAnyCidr(parseIp('8.8.8.8') as Uint8Array, [parseCidr('0.0.0.0/0') as never]));
+  });
+});
+
+describe('configuration', () => {
+  test('PULSE_TRUSTED_PROXIES is parsed once; a bad entry fails at boot, named', () => {
+    const c = loadConfig({
+      PULSE_TRUSTED_PROXIES: '10.0.0.0/8,::1',
+      PULSE_OUTBOUND_ALLOW: '127.0.0.1/32 localhost',
+    });
+    assert.equal(c.trustedProxies.length, 2);
+    assert.deepEqual(c.outboundAllow, ['127.0.0.1/32', 'localhost']);
+    assert.equal(loadConfig({}).trustedProxies.length, 0, 'no proxy is trusted by default');
+    assert.throws(
+      () => loadConfig({ PULSE_TRUSTED_PROXIES: '10.0.0.0/8, 10.0.0.0/99' }),
+      /PULSE_TRUSTED_PROXIES.*10\.0\.0\.0\/99/,
+    );
   });
 });
