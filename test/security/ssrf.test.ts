@@ -224,6 +224,34 @@ describe('URLs registered through the API are checked at registration', () => {
     assert.equal((await register('https://hooks.example.com/pulse')).status, 201);
   });
 
+  it('a stored webhook URL pointing inside is skipped at delivery; the other endpoints are still served', async () => {
+    const { insertEndpoint } = await import('../../services/notification/repo.ts');
+    const app = createNotificationApp({
+      db: t.db,
+      mailer: { send: async () => ({ messageId: 'unused' }), close: () => undefined },
+      resolver: fakeResolver({}),
+      internalToken: 'tok',
+      outbound: { allow: ['127.0.0.1/32'] },
+    });
+    routes.set('/hook', (_req, res) => res.writeHead(200).end('ok'));
+    const base = { client_id: 'cli_w', secret: 'whsec_x', topics: ['*'] };
+    // Stored before the registration check existed, or by hand: the delivery-time check still holds.
+    await insertEndpoint(t.db, { ...base, id: 'whe_inside', url: 'http://169.254.169.254/latest/' });
+    await insertEndpoint(t.db, { ...base, id: 'whe_fake', url: `${fake}/hook` });
+    const res = await app.request('/internal/v1/notifications/webhooks', {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: 'cli_w',
+        topic: 'reward.allocated',
+        idempotency_key: 'k1',
+        payload: {},
+      }),
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { delivered: 1, refused: 1 });
+  });
+
   it('the reward fulfilment endpoint: 400 OUTBOUND_REFUSED at path url', async () => {
     const res = await rewards.app.request('/v1/reward-fulfilment-endpoint', {
       method: 'PUT',
