@@ -89,8 +89,11 @@ export function createOutbound(policy: OutboundPolicy = {}): Outbound {
     else {
       try {
         addresses = await o.resolve(host);
-      } catch {
-        if (path) refuse('the host does not resolve', 'a resolvable host name');
+      } catch (err) {
+        // A name that does not exist is the URL's fault (400); a DNS outage is ours (503, retry later).
+        const code = (err as { code?: string }).code;
+        if (path && (code === 'ENOTFOUND' || code === 'ENODATA'))
+          refuse('the host does not resolve', 'a resolvable host name');
         throw new AppError('UPSTREAM_UNAVAILABLE', `outbound call failed: ${host} does not resolve`);
       }
     }

@@ -96,6 +96,21 @@ describe('outbound guard: refused targets', () => {
     await production.check('https://hooks.example.com/');
   });
 
+  it('a name that does not exist is refused at registration; a DNS outage is a 503, not a refusal', async () => {
+    const dnsError = (code: string) =>
+      createOutbound({
+        resolve: async () => {
+          throw Object.assign(new Error(code), { code });
+        },
+      });
+    await refused(
+      dnsError('ENOTFOUND').check('https://nope.invalid/', 'url'),
+      'OUTBOUND_REFUSED',
+      /does not resolve/,
+    );
+    await refused(dnsError('EAI_AGAIN').check('https://hooks.example.com/', 'url'), 'UPSTREAM_UNAVAILABLE');
+  });
+
   it('a refusal at registration names the field', async () => {
     await assert.rejects(strict.check('http://10.0.0.1/hook', 'url'), (err: unknown) => {
       assert.ok(isAppError(err));
