@@ -49,6 +49,16 @@ interface Target {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
+/** The promise's value, or a rejection as soon as the signal aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 const resolveAll = async (host: string): Promise<string[]> =>
   (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
@@ -71,7 +81,7 @@ export function createOutbound(policy: OutboundPolicy = {}): Outbound {
   const hostAllowed = (host: string) =>
     allowHosts.some((h) => (h.startsWith('*.') ? host.endsWith(h.slice(1)) : host === h));
 
-  async function target(url: URL, path?: string): Promise<Target> {
+  async function target(url: URL, path?: string, signal?: AbortSignal): Promise<Target> {
     const refuse = (message: string, expected = 'a public https URL'): never => {
       throw new AppError(
         'OUTBOUND_REFUSED',
@@ -88,7 +98,8 @@ export function createOutbound(policy: OutboundPolicy = {}): Outbound {
     if (isIP(host)) addresses = [host];
     else {
       try {
-        addresses = await o.resolve(host);
+        // The system resolver retries for long; the call's deadline covers the lookup too.
+        addresses = await untilAborted(o.resolve(host), signal ?? AbortSignal.timeout(o.totalTimeoutMs));
       } catch (err) {
         // A name that does not exist is the URL's fault (400); a DNS outage is ours (503, retry later).
         const code = (err as { code?: string }).code;
@@ -118,7 +129,7 @@ export function createOutbound(policy: OutboundPolicy = {}): Outbound {
     const headers = new Headers(request.headers);
     let url = new URL(request.url);
     for (let hop = 0; ; hop++) {
-      const t = await target(url);
+      const t = await target(url, undefined, signal);
       const res = await send(t, method, headers, body, signal);
       const location = res.headers.get('location');
       if (!REDIRECTS.has(res.status) || !location || request.redirect === 'manual') return res;

@@ -111,6 +111,16 @@ describe('outbound guard: refused targets', () => {
     await refused(dnsError('EAI_AGAIN').check('https://hooks.example.com/', 'url'), 'UPSTREAM_UNAVAILABLE');
   });
 
+  it('a DNS lookup that never answers is bounded by the total timeout', async () => {
+    const stuck = createOutbound({
+      totalTimeoutMs: 200,
+      resolve: () => new Promise<string[]>(() => undefined),
+    });
+    const t0 = Date.now();
+    await refused(stuck.fetch('https://slow-dns.example.com/'), 'UPSTREAM_UNAVAILABLE');
+    assert.ok(Date.now() - t0 < 2_000);
+  });
+
   it('a refusal at registration names the field', async () => {
     await assert.rejects(strict.check('http://10.0.0.1/hook', 'url'), (err: unknown) => {
       assert.ok(isAppError(err));
