@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   RATE_LIMITED: 429,
   BUDGET_EXHAUSTED: 409,
   NOT_ELIGIBLE: 409,
+  /** An outbound call to a client-supplied URL was refused (private/loopback target, http in production…). */
+  OUTBOUND_REFUSED: 400,
   UPSTREAM_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const satisfies Record<string, number>;

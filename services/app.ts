@@ -56,7 +56,9 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
   // One reward service shared by its routes and its background jobs (fulfilment queue, expiry sweep).
-  const rewardService = createRewardService({ db, secretBox });
+  // Calls to client-supplied URLs (webhooks, fulfilment, payment APIs) pass the SSRF guard.
+  const outbound = { allow: config.outboundAllow, httpsOnly: config.production };
+  const rewardService = createRewardService({ db, secretBox, providers: { outbound } });
   const campaignHooks: CampaignHooks = {
     checkPlan: (plan) => programProblems({ rewards: plan.rewards, segments: plan.segments }),
     async onDeployed({ campaign, plan, status }) {
@@ -85,14 +87,23 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         db,
         resolver,
         hashSecret: config.hashSecret,
+        trustedProxies: config.trustedProxies,
         ...(deps.redis ? { redis: deps.redis } : {}),
         onAccepted: (n) => drainer.nudge(n),
       }),
-    referral: () => createReferralApp({ db, resolver, internalToken, publicBaseUrl: config.publicBaseUrl }),
+    referral: () =>
+      createReferralApp({
+        db,
+        resolver,
+        internalToken,
+        publicBaseUrl: config.publicBaseUrl,
+        hashSecret: config.hashSecret,
+        trustedProxies: config.trustedProxies,
+      }),
     reward: () => createRewardApp({ db, secretBox, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
     notification: () =>
-      createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken, secretBox }),
+      createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken, secretBox, outbound }),
   };
   const apps = Object.fromEntries(only.map((name) => [name, builders[name]()])) as Partial<
     Record<ServiceName, Hono>

@@ -1,5 +1,7 @@
 import type { TrustLevel } from '../../contract/plan.ts';
-import { keyedHash } from '../platform/ids.ts';
+
+export { hashIp } from '../platform/ids.ts';
+
 import type { EventContext, IncomingEvent } from './schema.ts';
 import { type ParsedUserAgent, parseUserAgent } from './user-agent.ts';
 
@@ -105,11 +107,6 @@ export function enrichEvent(
   out.trust = trustOf(opts.source);
   out.context = context;
   return out;
-}
-
-/** The stored form of an IP: keyed HMAC, so equal IPs match (fraud signals) but cannot be recovered. */
-export function hashIp(secret: string, ip: string): string {
-  return keyedHash(secret, `ip:${ip}`);
 }
 
 /** Reads the edge country header; ignores unknown/Tor markers (XX, T1). */

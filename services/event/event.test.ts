@@ -5,6 +5,8 @@ import { sql } from 'kysely';
 import { fakeResolver, purchase, sampleEvent } from '../../test/support/event.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
 import { testSecretBox } from '../../test/support/secret-box.ts';
+import { parseCidrList } from '../platform/cidr.ts';
+import { hashIp } from './enrich.ts';
 import { createEventApp } from './index.ts';
 import { migrations } from './migrations/index.ts';
 import { createMemoryRateLimiter } from './rate-limit.ts';
@@ -29,17 +31,23 @@ before(async () => {
     db: tdb.db,
     resolver,
     hashSecret: 'test-hash-secret',
+    trustedProxies: parseCidrList('10.0.0.0/8').ranges,
     rateLimiter: { take: (key, cost) => (key === 'cli_limited' ? tight : roomy).take(key, cost) },
   });
 });
 after(() => tdb.drop());
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  app.request(path, {
-    method: 'POST',
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    headers: { 'content-type': 'application/json', ...headers },
-  });
+const post = (path: string, body: unknown, headers: Record<string, string> = {}, peer = '10.0.0.2') =>
+  app.request(
+    path,
+    {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    },
+    // What @hono/node-server binds: the socket peer (here a load balancer inside the trusted range).
+    { incoming: { socket: { remoteAddress: peer } } },
+  );
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
 async function stored(clientId: string, eventId: string) {
@@ -162,6 +170,19 @@ describe('enrichment', () => {
       ['Safari', 'iOS', 'mobile'],
     );
     assert.equal(p.context.device.screen, '1440x900');
+  });
+
+  test('the IP hashed is the one the trusted proxy saw; XFF from anyone else is ignored', async () => {
+    const ipHashOf = async (headers: Record<string, string>, peer: string) => {
+      const e = sampleEvent();
+      assert.equal((await post('/v1/events', e, { ...auth('pk_live'), ...headers }, peer)).status, 202);
+      return (await stored('cli_a', e.event_id as string))[0]?.context.geo.ip_hash;
+    };
+    const xff = { 'x-forwarded-for': '198.51.100.7, 203.0.113.9, 10.0.0.1' };
+    // Behind our proxies: the rightmost address outside 10/8; the spoofed leftmost entry is not taken.
+    assert.equal(await ipHashOf(xff, '10.0.0.2'), hashIp('test-hash-secret', '203.0.113.9'));
+    // Straight from the internet: the header is the client's own claim, the socket peer counts.
+    assert.equal(await ipHashOf(xff, '192.0.2.44'), hashIp('test-hash-secret', '192.0.2.44'));
   });
 
   test('a skewed device clock is corrected with the batch sent_at; future times are clamped', async () => {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { ApiKeyResolver } from '../platform/auth.ts';
+import type { Cidr } from '../platform/cidr.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { createOutboxWriter } from './outbox-writer.ts';
@@ -38,8 +39,8 @@ export interface EventAppDeps {
   /** Overrides the limiter entirely (tests). */
   rateLimiter?: RateLimiter;
   now?: () => Date;
-  /** Trust X-Forwarded-For for the client IP. Default true (the service runs behind a load balancer). */
-  trustProxy?: boolean;
+  /** Proxies (load balancers) whose X-Forwarded-For is believed; default none: the socket peer is the client. */
+  trustedProxies?: readonly Cidr[];
   maxBodyBytes?: number;
   /** Called once events are durable; the composition root wires it to `drainer.nudge`. */
   onAccepted?: (count: number) => void;
@@ -68,7 +69,7 @@ export function createEventApp(deps: EventAppDeps) {
       now: deps.now ?? (() => new Date()),
       ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
     },
-    { trustProxy: deps.trustProxy ?? true, maxBodyBytes: deps.maxBodyBytes ?? 512 * 1024 },
+    { trustedProxies: deps.trustedProxies ?? [], maxBodyBytes: deps.maxBodyBytes ?? 512 * 1024 },
   );
   return withErrorHandling(new Hono().route('/', routes));
 }

@@ -3,6 +3,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { AppError } from '../../contract/errors.ts';
 import { readApiKey } from '../platform/auth.ts';
+import type { Cidr } from '../platform/cidr.ts';
+import { requestClientIp } from '../platform/client-ip.ts';
 import { IDENTITY_HEADER } from '../platform/identity-token.ts';
 import { countryFromHeaders } from './enrich.ts';
 import {
@@ -18,8 +20,8 @@ import { SIGNATURE_HEADER } from './signature.ts';
 export const MAX_BATCH_EVENTS = 100;
 
 export interface RouteOptions {
-  /** Take the client IP from X-Forwarded-For (behind a load balancer). */
-  trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For is believed (see platform/client-ip.ts); empty: the socket peer. */
+  trustedProxies: readonly Cidr[];
   maxBodyBytes: number;
 }
 
@@ -144,9 +146,8 @@ function facts(
   opts: RouteOptions,
   sentAt: string | null,
 ): RequestInfo {
-  const forwarded = opts.trustProxy ? req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
   return {
-    ip: forwarded || env?.incoming?.socket?.remoteAddress || null,
+    ip: requestClientIp(req, env, opts.trustedProxies),
     userAgent: req.headers.get('user-agent'),
     country: countryFromHeaders((n) => req.headers.get(n)),
     sentAt,

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { ApiKeyResolver } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
+import { createOutbound, type OutboundPolicy } from '../platform/outbound.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import type { Mailer } from './mailer.ts';
 import { createNotificationInternalRoutes, createNotificationRoutes } from './routes.ts';
@@ -19,13 +20,16 @@ export function createNotificationApp(deps: {
   internalToken: string;
   /** Encrypts webhook endpoint secrets at rest. */
   secretBox: SecretBox;
+  /** Rules for webhook URLs (platform/outbound.ts); the strict default refuses anything non-public. */
+  outbound?: OutboundPolicy;
 }) {
+  const outbound = createOutbound(deps.outbound);
   return withErrorHandling(
     new Hono()
-      .route('/v1/notifications', createNotificationRoutes(deps.db, deps.resolver, deps.secretBox))
+      .route('/v1/notifications', createNotificationRoutes(deps.db, deps.resolver, deps.secretBox, outbound))
       .route(
         '/internal/v1/notifications',
-        createNotificationInternalRoutes(deps.db, deps.mailer, deps.internalToken, deps.secretBox),
+        createNotificationInternalRoutes(deps.db, deps.mailer, deps.internalToken, deps.secretBox, outbound),
       ),
   );
 }

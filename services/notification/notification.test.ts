@@ -34,6 +34,8 @@ describe('notification service', () => {
       resolver: cm.resolver,
       internalToken: TOKEN,
       secretBox: testSecretBox(),
+      // The webhook fake listens on loopback, which the default policy refuses.
+      outbound: { allow: ['127.0.0.1/32'] },
     });
   });
   after(async () => {
@@ -146,9 +148,9 @@ describe('notification service', () => {
           payload: { amount: 10 },
           idempotency_key: 'wf/hook',
         });
-      assert.deepEqual(await (await send('reward.allocated')).json(), { delivered: 1 });
-      assert.deepEqual(await (await send('reward.allocated')).json(), { delivered: 1 });
-      assert.deepEqual(await (await send('other.topic')).json(), { delivered: 0 });
+      assert.deepEqual(await (await send('reward.allocated')).json(), { delivered: 1, refused: 0 });
+      assert.deepEqual(await (await send('reward.allocated')).json(), { delivered: 1, refused: 0 });
+      assert.deepEqual(await (await send('other.topic')).json(), { delivered: 0, refused: 0 });
       assert.equal(received.length, 1);
       const [delivery] = received;
       const t0 = Number(/t=(\d+)/.exec(delivery!.signature)?.[1]);

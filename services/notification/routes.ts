@@ -5,6 +5,7 @@ import type { Db } from '../platform/db.ts';
 import { readJsonObject } from '../platform/http.ts';
 import { newId, randomToken } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import type { Outbound } from '../platform/outbound.ts';
 import { idParam } from '../platform/params.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import type { Mailer } from './mailer.ts';
@@ -33,7 +34,13 @@ function dataOf(b: Body): Record<string, unknown> {
 }
 
 /** Worker-facing routes (RenderNotificationContent, SendNotification, SendWebhook activities). */
-export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: string, box: SecretBox) {
+export function createNotificationInternalRoutes(
+  db: Db,
+  mailer: Mailer,
+  token: string,
+  box: SecretBox,
+  outbound: Outbound,
+) {
   return new Hono()
     .use('*', internalAuth(token, 'notification'))
     .post('/render', async (c) => {
@@ -72,18 +79,28 @@ export function createNotificationInternalRoutes(db: Db, mailer: Mailer, token: 
       const b = await readJsonObject(c);
       const payload = (b.payload ?? {}) as Record<string, unknown>;
       return c.json(
-        await sendWebhook(db, box, {
-          clientId: need(b, 'client_id'),
-          topic: need(b, 'topic'),
-          payload,
-          idempotencyKey: need(b, 'idempotency_key'),
-        }),
+        await sendWebhook(
+          db,
+          box,
+          {
+            clientId: need(b, 'client_id'),
+            topic: need(b, 'topic'),
+            payload,
+            idempotencyKey: need(b, 'idempotency_key'),
+          },
+          outbound.fetch,
+        ),
       );
     });
 }
 
 /** Client portal: template overrides, webhook endpoints, a participant's notification log. */
-export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver, box: SecretBox) {
+export function createNotificationRoutes(
+  db: Db,
+  resolver: ApiKeyResolver,
+  box: SecretBox,
+  outbound: Outbound,
+) {
   const manager = authenticate(resolver, { permission: 'notification.manage' });
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
@@ -102,10 +119,12 @@ export function createNotificationRoutes(db: Db, resolver: ApiKeyResolver, box: 
     .post('/webhook-endpoints', manager, async (c) => {
       const b = await readJsonObject(c);
       const url = need(b, 'url');
-      if (!/^https?:\/\//.test(url))
+      if (!/^https?:\/\//.test(url) || url.length > 2048)
         throw new AppError('VALIDATION_FAILED', 'bad url', [
           { path: 'url', message: 'invalid', expected: 'http(s) URL' },
         ]);
+      // Refused now rather than at the first delivery: a URL into our own network is never stored.
+      await outbound.check(url, 'url');
       const topics =
         Array.isArray(b.topics) && b.topics.every((t) => typeof t === 'string')
           ? (b.topics as string[])

@@ -144,24 +144,29 @@ export function signPayload(secret: string, body: string, at = Math.floor(Date.n
 
 /**
  * Delivers a signed webhook to every endpoint of the client subscribed to the topic (or `*`), once per
- * idempotency key and endpoint. A non-2xx answer throws a retryable error so the journey retries later.
+ * idempotency key and endpoint, through the outbound guard. A non-2xx answer throws a retryable error so
+ * the journey retries later; an endpoint the guard refuses (it points inside our network) is recorded
+ * and skipped, since no retry can make it acceptable, and the other endpoints are still served.
  */
 export async function sendWebhook(
   db: Db,
   box: SecretBox,
   input: { clientId: string; topic: string; payload: Record<string, unknown>; idempotencyKey: string },
-  fetchImpl: typeof fetch = fetch,
-): Promise<{ delivered: number }> {
+  fetchImpl: typeof fetch,
+): Promise<{ delivered: number; refused: number }> {
   const endpoints = (await repo.endpointsFor(db, input.clientId)).filter(
     (e) => e.topics.includes(input.topic) || e.topics.includes('*'),
   );
   let delivered = 0;
+  let refused = 0;
+  let failure: AppError | null = null;
   for (const ep of endpoints) {
     if (await repo.findDelivery(db, input.clientId, ep.id, input.idempotencyKey)) {
       delivered++;
       continue;
     }
     const body = JSON.stringify({ id: input.idempotencyKey, topic: input.topic, data: input.payload });
+    let blocked = false;
     const res = await fetchImpl(ep.url, {
       method: 'POST',
       headers: {
@@ -171,7 +176,14 @@ export async function sendWebhook(
       },
       body,
       signal: AbortSignal.timeout(10_000),
-    }).catch(() => null);
+    }).catch((err: unknown) => {
+      blocked = err instanceof AppError && err.code === 'OUTBOUND_REFUSED';
+      return null;
+    });
+    if (blocked) {
+      refused++;
+      continue;
+    }
     await repo.recordDelivery(db, {
       client_id: input.clientId,
       endpoint_id: ep.id,
@@ -180,12 +192,15 @@ export async function sendWebhook(
       status_code: res?.status ?? null,
       delivered_at: res?.ok ? new Date() : null,
     });
-    if (!res?.ok)
-      throw new AppError(
+    if (!res?.ok) {
+      failure ??= new AppError(
         'UPSTREAM_UNAVAILABLE',
         `webhook endpoint ${ep.id} answered ${res?.status ?? 'nothing'}`,
       );
+      continue;
+    }
     delivered++;
   }
-  return { delivered };
+  if (failure) throw failure;
+  return { delivered, refused };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type Cidr, parseCidrList } from './cidr.ts';
 import { type EncryptionKey, parseEncryptionKeys } from './secret-box.ts';
 
 /**
@@ -26,6 +27,12 @@ export interface Config {
   busAdapter: 'postgres' | 'sns';
   awsEndpoint: string | undefined;
   awsRegion: string;
+  /** `PULSE_TRUSTED_PROXIES`: proxies whose X-Forwarded-For is believed (none by default). */
+  trustedProxies: readonly Cidr[];
+  /** `PULSE_OUTBOUND_ALLOW`: CIDRs and host names outbound calls may reach despite the SSRF rules. */
+  outboundAllow: readonly string[];
+  /** `NODE_ENV=production`: outbound calls to client URLs must use https. */
+  production: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,6 +65,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const parsedKeys = env.PULSE_ENCRYPTION_KEYS ? parseEncryptionKeys(env.PULSE_ENCRYPTION_KEYS) : null;
   if (parsedKeys) problems.push(...parsedKeys.problems);
   const encryptionKeys = parsedKeys ? parsedKeys.keys : [DEV_ENCRYPTION_KEY];
+  const proxies = parseCidrList(env.PULSE_TRUSTED_PROXIES);
+  if (proxies.invalid.length)
+    problems.push(`PULSE_TRUSTED_PROXIES has entries that are not CIDRs: ${proxies.invalid.join(', ')}`);
+  const outboundAllow = (env.PULSE_OUTBOUND_ALLOW ?? '').split(/[\s,]+/).filter(Boolean);
   const config: Config = {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pulse',
     clickhouseUrl: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
@@ -76,6 +87,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     busAdapter: busAdapter as Config['busAdapter'],
     awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
     awsRegion: env.AWS_REGION ?? 'us-east-1',
+    trustedProxies: Object.freeze(proxies.ranges),
+    outboundAllow: Object.freeze(outboundAllow),
+    production: env.NODE_ENV === 'production',
   };
   if (env.NODE_ENV === 'production') problems.push(...weakSecretProblems(env, config));
   if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);

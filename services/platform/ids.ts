@@ -19,3 +19,8 @@ export function newId(prefix: string): string {
 export function keyedHash(secret: string, value: string): string {
   return createHmac('sha256', secret).update(value).digest('hex');
 }
+
+/** The stored form of an IP: keyed HMAC, so equal IPs match (fraud signals) but cannot be recovered. */
+export function hashIp(secret: string, ip: string): string {
+  return keyedHash(secret, `ip:${ip}`);
+}

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { ApiKeyResolver } from '../platform/auth.ts';
+import type { Cidr } from '../platform/cidr.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { createReferralInternalRoutes, createReferralRedirect, createReferralRoutes } from './routes.ts';
@@ -13,6 +14,10 @@ export function createReferralApp(deps: {
   resolver: ApiKeyResolver;
   internalToken: string;
   publicBaseUrl: string;
+  /** Secret of the keyed IP hash recorded on link visits (the platform's `hashSecret`). */
+  hashSecret: string;
+  /** Proxies whose X-Forwarded-For is believed; default none. */
+  trustedProxies?: readonly Cidr[];
 }) {
   return withErrorHandling(
     new Hono()
@@ -21,6 +26,12 @@ export function createReferralApp(deps: {
         '/internal/v1/referrals',
         createReferralInternalRoutes(deps.db, deps.internalToken, deps.publicBaseUrl),
       )
-      .route('/r', createReferralRedirect(deps.db)),
+      .route(
+        '/r',
+        createReferralRedirect(deps.db, {
+          hashSecret: deps.hashSecret,
+          trustedProxies: deps.trustedProxies ?? [],
+        }),
+      ),
   );
 }

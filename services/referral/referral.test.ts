@@ -2,10 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
 import { serviceToken } from '../../test/support/service-token.ts';
+import { parseCidrList } from '../platform/cidr.ts';
+import { hashIp } from '../platform/ids.ts';
 import { createReferralApp, migrations } from './index.ts';
 import * as service from './service.ts';
 
 const TOKEN = 'internal-test-token';
+const SECRET = 'test-hash-secret';
+const ip = (addr: string) => hashIp(SECRET, addr);
+/** What @hono/node-server binds for a request: the socket peer. */
+const peer = (remoteAddress: string) => ({ incoming: { socket: { remoteAddress } } });
 const A = { clientId: 'cli_a', campaignId: 'cmp_1' };
 const B = { clientId: 'cli_b', campaignId: 'cmp_9' };
 
@@ -16,7 +22,14 @@ describe('referral service', () => {
   before(async () => {
     t = await createTestDatabase({ referral: migrations });
     const resolver = { resolve: async () => null };
-    app = createReferralApp({ db: t.db, resolver, internalToken: TOKEN, publicBaseUrl: 'http://pulse.test' });
+    app = createReferralApp({
+      db: t.db,
+      resolver,
+      internalToken: TOKEN,
+      publicBaseUrl: 'http://pulse.test',
+      hashSecret: SECRET,
+      trustedProxies: parseCidrList('10.0.0.0/8').ranges,
+    });
   });
   after(() => t.drop());
 
@@ -136,5 +149,68 @@ describe('referral service', () => {
     assert.equal(res.status, 302);
     assert.equal(res.headers.get('location'), `https://acme.test/join?x=1&ref=${code}`);
     assert.equal((await app.request(`/r/cli_b/${code}`)).status, 404);
+  });
+
+  it('records the keyed IP hash of a link visit, from the trusted proxy chain, once per address', async () => {
+    const { code } = await service.generateAssets(t.db, A, { participantId: 'gus' }, 'x');
+    const visit = (xff: string, from: string) =>
+      app.request(`/r/cli_a/${code}`, { headers: { 'x-forwarded-for': xff } }, peer(from));
+    assert.equal((await visit('6.6.6.6, 198.51.100.20', '10.0.0.1')).status, 200);
+    await visit('198.51.100.20', '10.0.0.1');
+    await visit('198.51.100.20', '203.0.113.80'); // untrusted peer: its own address, not the header's
+    const ips = await t.db
+      .selectFrom('referral_clicks')
+      .select('ip_hash')
+      .where('client_id', '=', 'cli_a')
+      .where('code', '=', code)
+      .orderBy('ip_hash')
+      .execute();
+    assert.deepEqual(ips.map((r) => r.ip_hash).sort(), [ip('198.51.100.20'), ip('203.0.113.80')].sort());
+  });
+
+  it('flags a referee who shares an IP with the referrer, and not one who does not', async () => {
+    const { code } = await service.generateAssets(t.db, A, { participantId: 'hal' }, 'x');
+    await service.recordParticipantIp(t.db, 'cli_a', {
+      participantId: 'hal',
+      ipHash: ip('192.0.2.1'),
+      at: new Date(),
+    });
+    await service.attribute(t.db, A, { refereeId: 'ivy', code });
+    await service.attribute(t.db, A, { refereeId: 'jon', code });
+    // Conversion from the referrer's address: blocked.
+    const same = await service.checkFraud(t.db, A, { participantId: 'ivy', ipHash: ip('192.0.2.1') });
+    assert.deepEqual([same.flags, same.score, same.blocked], [['shared_ip'], 70, true]);
+    // The referee's recorded signup IP counts too, even when the conversion carries none.
+    await service.recordParticipantIp(t.db, 'cli_a', {
+      participantId: 'jon',
+      ipHash: ip('192.0.2.1'),
+      at: new Date(),
+    });
+    assert.deepEqual((await service.checkFraud(t.db, A, { participantId: 'jon' })).flags, ['shared_ip']);
+    // Another client's rows never count: same participant ids and IP under client B.
+    await service.recordParticipantIp(t.db, 'cli_b', {
+      participantId: 'kim',
+      ipHash: ip('192.0.2.9'),
+      at: new Date(),
+    });
+    const honest = await service.checkFraud(t.db, A, { participantId: 'ivy', ipHash: ip('198.51.100.3') });
+    assert.deepEqual(honest.flags, [], 'a different address is no signal');
+    const { code: kimCode } = await service.generateAssets(t.db, A, { participantId: 'kim' }, 'x');
+    await service.attribute(t.db, A, { refereeId: 'lea', code: kimCode });
+    const clean = await service.checkFraud(t.db, A, { participantId: 'lea', ipHash: ip('192.0.2.9') });
+    assert.deepEqual(clean, { score: 0, flags: [], blocked: false }, 'client B rows are not client A facts');
+  });
+
+  it('flags a link farmed from one address the referee also comes from', async () => {
+    const { code } = await service.generateAssets(t.db, A, { participantId: 'max' }, 'x');
+    await service.attribute(t.db, A, { refereeId: 'ned', code });
+    const click = (i: number, addr: string) =>
+      service.trackClick(t.db, 'cli_a', { eventId: `clk-max-${i}`, code, ipHash: ip(addr), at: new Date() });
+    await click(0, '198.51.100.50');
+    const once = await service.checkFraud(t.db, A, { participantId: 'ned', ipHash: ip('198.51.100.50') });
+    assert.deepEqual(once.flags, [], 'one honest click from the referee is no signal');
+    for (let i = 1; i < service.FARMED_CLICKS; i++) await click(i, '198.51.100.50');
+    const farmed = await service.checkFraud(t.db, A, { participantId: 'ned', ipHash: ip('198.51.100.50') });
+    assert.deepEqual([farmed.flags, farmed.blocked], [['single_ip_source'], false]);
   });
 });

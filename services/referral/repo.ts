@@ -17,6 +17,12 @@ export interface ReferralClicksTable {
   ip_hash: string | null;
   clicked_at: Date;
 }
+export interface ReferralParticipantIpsTable {
+  client_id: string;
+  participant_id: string;
+  ip_hash: string;
+  first_seen_at: Date;
+}
 export interface ReferralSharesTable {
   client_id: string;
   event_id: string;
@@ -39,6 +45,7 @@ export interface ReferralsTable {
 export interface ReferralTables {
   referral_codes: ReferralCodesTable;
   referral_clicks: ReferralClicksTable;
+  referral_participant_ips: ReferralParticipantIpsTable;
   referral_shares: ReferralSharesTable;
   referrals: ReferralsTable;
 }
@@ -165,16 +172,42 @@ export async function countReferralsSince(
   return r.n;
 }
 
-/** IP hashes from which a code was clicked (for duplicate-IP fraud checks). */
-export async function clickIpsOfCode(db: Db, clientId: string, code: string): Promise<string[]> {
+/** IP hashes from which a code was clicked, with the clicks from each (for duplicate-IP fraud checks). */
+export async function clickIpsOfCode(
+  db: Db,
+  clientId: string,
+  code: string,
+): Promise<{ ipHash: string; clicks: number }[]> {
   const rows = await db
     .selectFrom('referral_clicks')
-    .select('ip_hash')
-    .distinct()
+    .select(['ip_hash', sql<number>`count(*)::int`.as('clicks')])
     .where('client_id', '=', clientId)
     .where('code', '=', code)
     .where('ip_hash', 'is not', null)
+    .groupBy('ip_hash')
     .limit(1000)
     .execute();
-  return rows.map((r) => r.ip_hash as string);
+  return rows.map((r) => ({ ipHash: r.ip_hash as string, clicks: r.clicks }));
+}
+
+/** Remembers that a participant's own browser came from this IP hash (once per address). */
+export async function recordParticipantIp(db: Db, row: ReferralParticipantIpsTable): Promise<void> {
+  await db
+    .insertInto('referral_participant_ips')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** The IP hashes a participant's browser events came from, most recent first (bounded). */
+export async function ipsOfParticipant(db: Db, clientId: string, participantId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('referral_participant_ips')
+    .select('ip_hash')
+    .where('client_id', '=', clientId)
+    .where('participant_id', '=', participantId)
+    .orderBy('first_seen_at', 'desc')
+    .limit(100)
+    .execute();
+  return rows.map((r) => r.ip_hash);
 }

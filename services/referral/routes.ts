@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import type { Cidr } from '../platform/cidr.ts';
+import { requestClientIp } from '../platform/client-ip.ts';
 import { sdkCors } from '../platform/cors.ts';
 import type { Db } from '../platform/db.ts';
 import { readJsonObject } from '../platform/http.ts';
+import { hashIp } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { idParam } from '../platform/params.ts';
 import * as repo from './repo.ts';
@@ -120,13 +123,26 @@ export function createReferralRoutes(db: Db, resolver: ApiKeyResolver) {
     );
 }
 
-/** The share link: `/r/:client/:code` forwards to the campaign's landing page with `?ref=CODE`. */
-export function createReferralRedirect(db: Db) {
+export interface RedirectOptions {
+  /** Secret of the keyed IP hash (the same as the event service's, so hashes compare across both). */
+  hashSecret: string;
+  /** Proxies whose X-Forwarded-For is believed (platform/client-ip.ts). */
+  trustedProxies: readonly Cidr[];
+}
+
+/**
+ * The share link: `/r/:client/:code` forwards to the campaign's landing page with `?ref=CODE`, and
+ * records the visit with the keyed hash of the visitor's IP (once per code and address, so a flood of
+ * requests from one address adds one row) for the fraud check.
+ */
+export function createReferralRedirect(db: Db, opts: RedirectOptions) {
   return new Hono().get('/:clientId/:code', async (c) => {
     const clientId = idParam(c.req.param('clientId'), 'clientId');
     const raw = idParam(c.req.param('code'), 'code');
     const code = await repo.findCode(db, clientId, raw.toUpperCase());
     if (!code) return c.text('This referral link is not valid.', 404);
+    const ip = requestClientIp(c.req.raw, c.env, opts.trustedProxies);
+    if (ip) await service.recordRedirectVisit(db, code, hashIp(opts.hashSecret, ip), new Date());
     if (!code.landing_url) return c.text(`Referral code ${code.code}`, 200);
     const target = new URL(code.landing_url);
     target.searchParams.set('ref', code.code);

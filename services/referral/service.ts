@@ -128,7 +128,20 @@ export interface FraudResult {
   blocked: boolean;
 }
 
-/** Rule-based fraud signals; a score ≥ 70 blocks. Thresholds are deliberately simple and documented. */
+/** Clicks from one address, all on one code, beyond which "one person farming their link" is suspected. */
+export const FARMED_CLICKS = 5;
+
+/**
+ * Rule-based fraud signals; a score ≥ 70 blocks. Thresholds are deliberately simple and documented:
+ * - `self_referral` (100): the referee is the referrer.
+ * - `velocity` (40): the referrer gained more than `velocityPerHour` referrals in the last hour.
+ * - `shared_ip` (70): the referee's signup or conversion IP (the given hash, or one recorded from the
+ *   referee's own browser events) is one the referrer's own browser events came from.
+ * - `single_ip_source` (30): every click on the referrer's link came from one address, at least
+ *   `FARMED_CLICKS` times, and the referee comes from that address too.
+ * IPs are compared as keyed hashes only; server-side (signed) events never contribute an address, since
+ * theirs is the client's back end, shared by everyone.
+ */
 export async function checkFraud(
   db: Db,
   t: Tenant,
@@ -156,17 +169,41 @@ export async function checkFraud(
       score += 40;
     }
   }
-  if (input.ipHash && referral) {
+  const refereeIps = new Set(await repo.ipsOfParticipant(db, t.clientId, input.participantId));
+  if (input.ipHash) refereeIps.add(input.ipHash);
+  if (referrerId && referrerId !== input.participantId && refereeIps.size) {
+    const referrerIps = await repo.ipsOfParticipant(db, t.clientId, referrerId);
+    if (referrerIps.some((ip) => refereeIps.has(ip))) {
+      flags.push('shared_ip');
+      score += 70;
+    }
+  }
+  if (refereeIps.size && referral) {
     // The referee signing up from the very IP that the referrer's link was clicked from many times
-    // suggests one person farming their own link.
+    // (and from nowhere else) suggests one person farming their own link.
     const ips = await repo.clickIpsOfCode(db, t.clientId, referral.code);
-    if (ips.includes(input.ipHash) && ips.length === 1) {
+    const [only] = ips;
+    if (ips.length === 1 && only && only.clicks >= FARMED_CLICKS && refereeIps.has(only.ipHash)) {
       flags.push('single_ip_source');
       score += 30;
     }
   }
   score = Math.min(score, 100);
   return { score, flags, blocked: score >= 70 };
+}
+
+/** Records that a participant's own browser came from an IP (keyed hash); fed by the event stream. */
+export async function recordParticipantIp(
+  db: Db,
+  clientId: string,
+  input: { participantId: string; ipHash: string; at: Date },
+): Promise<void> {
+  await repo.recordParticipantIp(db, {
+    client_id: clientId,
+    participant_id: input.participantId,
+    ip_hash: input.ipHash,
+    first_seen_at: input.at,
+  });
 }
 
 /** Records a click on a referral link from the event stream (idempotent by event id). */
@@ -184,5 +221,22 @@ export async function trackClick(
     visitor_id: input.visitorId ?? null,
     ip_hash: input.ipHash ?? null,
     clicked_at: input.at,
+  });
+}
+
+/** A visit to the share link itself, keyed by code and IP hash (repeated visits from one address add nothing). */
+export async function recordRedirectVisit(
+  db: Db,
+  code: repo.CodeRow,
+  ipHash: string,
+  at: Date,
+): Promise<void> {
+  await repo.recordClick(db, {
+    client_id: code.client_id,
+    event_id: `redirect:${code.code}:${ipHash}`,
+    code: code.code,
+    visitor_id: null,
+    ip_hash: ipHash,
+    clicked_at: at,
   });
 }

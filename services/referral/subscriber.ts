@@ -1,20 +1,41 @@
 import type { Bus, Subscription } from '../../contract/bus.ts';
 import type { Db } from '../platform/db.ts';
 import * as repo from './repo.ts';
-import { trackClick } from './service.ts';
+import { recordParticipantIp, trackClick } from './service.ts';
 
 interface TrackedEvent {
   event: string;
   event_id: string;
   client_id: string;
   occurred_at: string;
+  /** 'sdk' (a browser, publishable key) or 'server' (the client's back end, signed). */
+  source?: string;
   anonymous_id?: string;
   participant_id?: string;
   referral_id?: string;
-  ip_hash?: string;
   properties?: { code?: string; channel?: string; referral_code?: string };
-  context?: { ip_hash?: string };
-  geo?: { ip_hash?: string };
+  /** The event service puts the keyed hash of the client IP here (and drops any the client sent). */
+  context?: { geo?: { ip_hash?: string } };
+}
+
+/**
+ * The keyed IP hash of a browser event. A server-side event's address is the client's back end, the
+ * same for every participant, so it says nothing about who is who and is left out.
+ */
+function browserIpHash(e: TrackedEvent): string | null {
+  if (e.source === 'server') return null;
+  const h = e.context?.geo?.ip_hash;
+  return typeof h === 'string' && h.length > 0 && h.length <= 128 ? h : null;
+}
+
+async function rememberIp(db: Db, e: TrackedEvent): Promise<void> {
+  const ipHash = browserIpHash(e);
+  if (!ipHash || !e.participant_id) return;
+  await recordParticipantIp(db, e.client_id, {
+    participantId: e.participant_id,
+    ipHash,
+    at: new Date(e.occurred_at),
+  });
 }
 
 /** Share and click tracking from the event stream (spec: ES → RefS "track share / click + attribution"). */
@@ -27,7 +48,7 @@ export async function startReferralTracking(bus: Bus, db: Db): Promise<Subscript
       eventId: e.event_id,
       code,
       visitorId: e.anonymous_id ?? null,
-      ipHash: e.ip_hash ?? e.context?.ip_hash ?? e.geo?.ip_hash ?? null,
+      ipHash: browserIpHash(e),
       at: new Date(e.occurred_at),
     });
   });
@@ -41,6 +62,11 @@ export async function startReferralTracking(bus: Bus, db: Db): Promise<Subscript
       channel: e.properties?.channel ?? 'unknown',
       shared_at: new Date(e.occurred_at),
     });
+    await rememberIp(db, e);
   });
-  return [clicks, shares];
+  // Signups tell where each participant (referrer and referee alike) comes from.
+  const signups = await bus.subscribe('referral-signup-ips', 'event.user_signed_up.#', async (msg) =>
+    rememberIp(db, msg.payload as TrackedEvent),
+  );
+  return [clicks, shares, signups];
 }

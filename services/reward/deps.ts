@@ -1,4 +1,5 @@
 import type { Db } from '../platform/db.ts';
+import { createOutbound, type Outbound } from '../platform/outbound.ts';
 import type { RuleEngine } from '../platform/rules/compile.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import { type Allocator, createAllocator } from './allocation/allocator.ts';
@@ -17,6 +18,8 @@ export interface RewardDeps {
   providers: ProviderRegistry;
   /** Encrypts fulfilment webhook secrets at rest. */
   secretBox: SecretBox;
+  /** The guard every call to a client-supplied URL goes through (fulfilment webhooks, payment APIs). */
+  outbound: Outbound;
   now(): Date;
   fulfilment: {
     /** Tries before a reward is FAILED. */
@@ -40,13 +43,15 @@ export interface RewardServiceOptions {
 export function createRewardDeps(opts: RewardServiceOptions): RewardDeps {
   const db = opts.db as RewardDb;
   const engine = createRewardRuleEngine();
+  const outbound = createOutbound(opts.providers?.outbound);
   return {
     db,
     engine,
     allocator: createAllocator(db, opts.allocation ?? {}),
     programs: createProgramStore(db, engine),
-    providers: createProviders(db, opts.providers ?? {}, opts.secretBox),
+    providers: createProviders(db, { fetch: outbound.fetch, ...opts.providers }, opts.secretBox),
     secretBox: opts.secretBox,
+    outbound,
     now: opts.now ?? (() => new Date()),
     fulfilment: { maxAttempts: 5, baseDelayMs: 30_000, maxDelayMs: 3_600_000, ...opts.fulfilment },
   };

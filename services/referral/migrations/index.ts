@@ -64,4 +64,18 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_participant_ips': {
+    // IP hashes a participant's own browser events came from (signup, share): the fraud check compares a
+    // referee's with the referrer's. Keyed hashes only; one row per participant and address.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('referral_participant_ips')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('participant_id', 'text', (c) => c.notNull())
+        .addColumn('ip_hash', 'text', (c) => c.notNull())
+        .addColumn('first_seen_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('referral_participant_ips_pk', ['client_id', 'participant_id', 'ip_hash'])
+        .execute();
+    },
+  },
 };

@@ -4,11 +4,11 @@ import type { SecretBox } from '../../platform/secret-box.ts';
 import { addDuration } from '../allocation/calculate.ts';
 import type { RewardDb } from '../tables.ts';
 import {
+  callFailure,
   type FulfilmentProvider,
   failureFor,
   permanentFailure,
   rewardValue,
-  transientFailure,
 } from './provider.ts';
 import { creditLedger, findEndpoint, saveCoupon } from './repo.ts';
 
@@ -121,7 +121,7 @@ export function webhookProvider(
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {
-        throw transientFailure(`webhook delivery failed: ${(err as Error).message}`);
+        throw callFailure(err, 'webhook delivery');
       }
       if (!res.ok) await failureFor(res, 'fulfilment webhook');
       const answer = (await res.json().catch(() => ({}))) as { reference?: unknown };

@@ -53,6 +53,8 @@ before(async () => {
       paypal: { clientId: 'pp-id', clientSecret: 'pp-secret', baseUrl: base },
       giftcard: { apiKey: 'gc-key', baseUrl: base, fundingSourceId: 'FUND1' },
       timeoutMs: 2_000,
+      // The fakes listen on loopback, which the default policy refuses.
+      outbound: { allow: ['127.0.0.1/32'] },
     },
   });
   await f.register('acme', 'camp', {

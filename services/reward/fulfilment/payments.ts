@@ -1,5 +1,6 @@
 import type { RewardRow } from '../tables.ts';
 import {
+  callFailure,
   destination,
   type FulfilmentProvider,
   type FulfilmentResult,
@@ -45,7 +46,7 @@ async function call(
   try {
     res = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    throw transientFailure(`${what} failed: ${(err as Error).message}`);
+    throw callFailure(err, what);
   }
   if (!res.ok) await failureFor(res, what);
   return (await res.json()) as Record<string, unknown>;

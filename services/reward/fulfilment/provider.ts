@@ -38,6 +38,14 @@ export function permanentFailure(message: string): AppError {
   return new AppError('BAD_REQUEST', message);
 }
 
+/** A call that did not get an answer: refused by the outbound guard is permanent, anything else transient. */
+export function callFailure(err: unknown, what: string): AppError {
+  const message = `${what} failed: ${(err as Error).message}`;
+  return err instanceof AppError && err.code === 'OUTBOUND_REFUSED'
+    ? permanentFailure(message)
+    : transientFailure(message);
+}
+
 export function rewardValue(reward: RewardRow): RewardValue {
   return reward.value as unknown as RewardValue;
 }

@@ -1,3 +1,4 @@
+import { createOutbound, type OutboundPolicy } from '../../platform/outbound.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
 import type { RewardDb } from '../tables.ts';
 import { couponProvider, grantProvider, ledgerProvider, webhookProvider } from './builtin.ts';
@@ -23,6 +24,9 @@ export interface ProviderOptions {
   giftcard?: GiftCardOptions;
   /** Per-call timeout for webhooks and provider APIs. Default 10 s. */
   timeoutMs?: number;
+  /** Rules for fulfilment and payment URLs (platform/outbound.ts); the strict default refuses non-public targets. */
+  outbound?: OutboundPolicy;
+  /** Overrides the guarded fetch (createRewardDeps passes the guard's own). */
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -40,7 +44,7 @@ const DEFAULT_BY_CATEGORY: Record<string, ProviderName> = {
 };
 
 export function createProviders(db: RewardDb, o: ProviderOptions, box: SecretBox): ProviderRegistry {
-  const fetchImpl = o.fetch ?? fetch;
+  const fetchImpl = o.fetch ?? createOutbound(o.outbound).fetch;
   const timeoutMs = o.timeoutMs ?? 10_000;
   const now = o.now ?? (() => new Date());
   const available: Partial<Record<ProviderName, FulfilmentProvider>> = {

@@ -260,6 +260,8 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     })
     .put('/reward-fulfilment-endpoint', admin, async (c) => {
       const b = assertValid(v.endpoint, await readJson(c), 'fulfilment endpoint');
+      // A URL into our own network is refused here, not at the first payout.
+      await deps.outbound.check(b.url, 'url');
       const secret = b.secret ?? `whsec_${randomBytes(24).toString('hex')}`;
       await saveEndpoint(deps.db, c.get('principal').clientId, b.url, deps.secretBox.encrypt(secret));
       // The secret is shown once, like an API key; deliveries are signed with it.
