@@ -34,6 +34,7 @@ export interface EventAppDeps {
   now?: () => Date;
   /** Trust X-Forwarded-For for the client IP. Default true (the service runs behind a load balancer). */
   trustProxy?: boolean;
+  /** Body limit of the batch route (default sized for 100 events of the 32 KiB cap; see sanitize.ts). */
   maxBodyBytes?: number;
   /** Called once events are durable; the composition root wires it to `drainer.nudge`. */
   onAccepted?: (count: number) => void;
@@ -56,7 +57,11 @@ export function createEventApp(deps: EventAppDeps) {
       now: deps.now ?? (() => new Date()),
       ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
     },
-    { trustProxy: deps.trustProxy ?? true, maxBodyBytes: deps.maxBodyBytes ?? 512 * 1024 },
+    {
+      trustProxy: deps.trustProxy ?? true,
+      ...(deps.maxBodyBytes ? { maxBodyBytes: deps.maxBodyBytes } : {}),
+    },
   );
   return withErrorHandling(new Hono().route('/', routes));
 }
+export { countDeadLetters, type DeadLetter, listDeadLetters } from './repo.ts';

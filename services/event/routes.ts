@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import { AppError } from '../../contract/errors.ts';
 import { readApiKey } from '../platform/auth.ts';
 import { countryFromHeaders } from './enrich.ts';
+import { BATCH_BODY_BYTES, boundHeader, checkSentAt, SINGLE_BODY_BYTES } from './sanitize.ts';
 import {
   authenticateIngest,
   checkRateLimit,
@@ -19,19 +20,25 @@ export const MAX_BATCH_EVENTS = 100;
 export interface RouteOptions {
   /** Take the client IP from X-Forwarded-For (behind a load balancer). */
   trustProxy: boolean;
-  maxBodyBytes: number;
+  /** Body limit of POST /v1/events/batch (default: 100 events of the size cap); the single route's is smaller. */
+  maxBodyBytes?: number;
 }
 
 type NodeEnv = { incoming?: { socket?: { remoteAddress?: string } } };
 
-/** POST /v1/events (one event) and POST /v1/events/batch (up to 100, per-event results). */
-export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
-  const limit = bodyLimit({
-    maxSize: opts.maxBodyBytes,
+const bodyLimitOf = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
     onError: () => {
-      throw new AppError('BAD_REQUEST', `request body larger than ${opts.maxBodyBytes} bytes`);
+      throw new AppError('PAYLOAD_TOO_LARGE', `request body larger than ${maxSize} bytes`);
     },
   });
+
+/** POST /v1/events (one event) and POST /v1/events/batch (up to 100, per-event results). */
+export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
+  const batchBytes = opts.maxBodyBytes ?? BATCH_BODY_BYTES;
+  const singleLimit = bodyLimitOf(Math.min(SINGLE_BODY_BYTES, batchBytes));
+  const batchLimit = bodyLimitOf(batchBytes);
   // Browsers post from clients' sites: any origin, no cookies (the key authenticates).
   const corsMw = cors({
     origin: '*',
@@ -43,7 +50,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
   return new Hono<{ Bindings: NodeEnv }>()
     .use('/v1/events', corsMw)
     .use('/v1/events/*', corsMw)
-    .post('/v1/events', limit, async (c) => {
+    .post('/v1/events', singleLimit, async (c) => {
       const { principal, body, source } = await admit(c.req.raw, c.env, deps, false);
       await checkRateLimit(deps, principal.clientId, 1);
       const [r] = await ingestEvents(
@@ -54,6 +61,8 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         source,
       );
       if (!r || r.status === 'rejected') {
+        if (r?.code === 'PAYLOAD_TOO_LARGE')
+          throw new AppError('PAYLOAD_TOO_LARGE', 'event is too large', r.errors ?? []);
         throw new AppError('VALIDATION_FAILED', 'event is invalid', r?.errors ?? []);
       }
       return c.json(
@@ -63,7 +72,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         202,
       );
     })
-    .post('/v1/events/batch', limit, async (c) => {
+    .post('/v1/events/batch', batchLimit, async (c) => {
       const queryKey = c.req.query('key') ?? null;
       const { principal, body, source } = await admit(c.req.raw, c.env, deps, queryKey !== null, queryKey);
       const envelope = parse(body) as { events?: unknown; sent_at?: unknown };
@@ -73,6 +82,8 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
           { path: 'events', message: `must be an array of 1 to ${MAX_BATCH_EVENTS} events` },
         ]);
       }
+      const badSentAt = checkSentAt(envelope.sent_at, deps.now());
+      if (badSentAt) throw new AppError('VALIDATION_FAILED', 'batch is invalid', [badSentAt]);
       await checkRateLimit(deps, principal.clientId, events.length);
       const sentAt = typeof envelope.sent_at === 'string' ? envelope.sent_at : null;
       const results = await ingestEvents(
@@ -134,7 +145,7 @@ function facts(
   const forwarded = opts.trustProxy ? req.headers.get('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
   return {
     ip: forwarded || env?.incoming?.socket?.remoteAddress || null,
-    userAgent: req.headers.get('user-agent'),
+    userAgent: boundHeader(req.headers.get('user-agent')),
     country: countryFromHeaders((n) => req.headers.get(n)),
     sentAt,
   };
