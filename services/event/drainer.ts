@@ -66,8 +66,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function isRefusal(sink: Sink, err: unknown): boolean {
   if (isAppError(err)) return !err.retryable;
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return sink === 'clickhouse' ? /^\d+$/.test(code) : /^22[0-9A-Z]{3}$/.test(code);
+  if (sink === 'clickhouse')
+    // Newer servers' errors carry the code; 18.16's reach the client only as "Code: 25, e.displayText()…".
+    return (
+      (typeof code === 'string' && /^\d+$/.test(code)) ||
+      (err instanceof Error && /^Code: \d+[.,]/.test(err.message))
+    );
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 const unreadable = (row: OutboxRow) =>
