@@ -393,7 +393,7 @@ function mutate(r: () => number): { id: string; text: string } {
 }
 
 describe('seeded fuzz', () => {
-  test('400 single events: never a 5xx, refusals name a path and store nothing', async () => {
+  test('400 single events: never a 5xx, refusals name a path and store nothing', async (t) => {
     const r = rng(0x5eed);
     const outcomes: Record<number, number> = {};
     for (let i = 0; i < 400; i++) {
@@ -419,6 +419,7 @@ describe('seeded fuzz', () => {
       }
     }
     assert.ok((outcomes[202] ?? 0) > 20 && (outcomes[400] ?? 0) > 100, JSON.stringify(outcomes));
+    t.diagnostic(`outcomes by status: ${JSON.stringify(outcomes)}`);
   });
 
   test('40 batches of 10: per-event results match what was stored', async () => {

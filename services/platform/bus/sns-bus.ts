@@ -161,9 +161,16 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
           total += e.bytes;
           i++;
         }
-        const r = await opts.sns.send(
-          new PublishBatchCommand({ TopicArn: arn, PublishBatchRequestEntries: chunk }),
-        );
+        const r = await opts.sns
+          .send(new PublishBatchCommand({ TopicArn: arn, PublishBatchRequestEntries: chunk }))
+          .catch((err: unknown) => {
+            // SNS refusing the request itself (a limit this adapter does not know yet): the messages'
+            // fault, not an outage, so the caller isolates them instead of retrying forever.
+            const e = err as { $fault?: string; name?: string };
+            if (e.$fault === 'client' && /InvalidParameter|TooLong|TooBig|Validation/i.test(e.name ?? ''))
+              throw new AppError('VALIDATION_FAILED', `SNS refused the batch: ${e.name}`);
+            throw err;
+          });
         // Resolve only once every message is accepted by SNS (durable); otherwise the caller retries.
         // A sender fault is the message's own problem (the caller isolates it); anything else may pass.
         const failed = r.Failed ?? [];
