@@ -166,6 +166,21 @@ describe('ClickHouse and the Postgres bus', () => {
     const parkedAfter = (await countDeadLetters(tdb.db)).reduce((n, c) => n + c.count, 0);
     assert.equal(parkedAfter, parkedBefore);
   });
+  test('a flood of bad rows is parked in bounded time; the good rows around them land', async (t) => {
+    await drainer.settle();
+    const rows: Row[] = [];
+    for (let i = 0; i < 500; i++)
+      rows.push(i % 10 === 3 ? stored('cli_flood', { anonymous_id: `anon_\ud800${i}` }) : stored('cli_calm'));
+    const began = Date.now();
+    await insertOutbox(tdb, rows);
+    drainer.nudge(1_000);
+    await drainer.settle(20_000);
+    const ms = Date.now() - began;
+    assert.equal(await chCount('cli_calm'), 450);
+    const parked = await listDeadLetters(tdb.db, 'cli_flood', 1_000);
+    assert.equal(parked.filter((d) => d.sink === 'clickhouse').length, 50);
+    t.diagnostic(`500 rows with 50 bad: settled in ${ms} ms, 50 parked`);
+  });
 });
 
 describe('SNS+SQS bus (moto)', () => {

@@ -172,26 +172,34 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
     }
   }
 
-  /** A row refused once already: retried alone with backoff, then parked (logged once, counted). */
-  async function retryOrPark(conn: Kysely<EventTables>, sink: Sink, row: OutboxRow): Promise<void> {
-    let last: unknown;
-    for (let attempt = 2; attempt <= maxAttempts; attempt++) {
+  /**
+   * Rows refused once already: retried alone with backoff (one wait per round for all of them, so a
+   * flood of bad rows costs rounds, not rows × backoff), then parked (logged once each, counted).
+   */
+  async function retryOrPark(conn: Kysely<EventTables>, sink: Sink, rows: OutboxRow[]): Promise<void> {
+    let left = rows.map((row) => ({ row, err: undefined as unknown }));
+    for (let attempt = 2; attempt <= maxAttempts && left.length > 0; attempt++) {
       await sleep(Math.min(max, base * 2 ** (attempt - 2)));
-      try {
-        await write[sink]([row]);
-        return;
-      } catch (err) {
-        if (!isRefusal(sink, err)) throw err;
-        last = err;
+      const still: typeof left = [];
+      for (const r of left) {
+        try {
+          await write[sink]([r.row]);
+        } catch (err) {
+          if (!isRefusal(sink, err)) throw err;
+          still.push({ row: r.row, err });
+        }
       }
+      left = still;
     }
-    const reason = last instanceof Error ? last.message : 'refused';
-    await parkDeadLetter(conn, sink, row, reason, maxAttempts);
-    parked[sink]++;
-    log(
-      `${sink} refused outbox row seq ${row.seq} (client ${row.client_id}, event ${row.event_id}) ${maxAttempts} times; parked in event_dead_letters`,
-      last,
-    );
+    for (const { row, err } of left) {
+      const reason = err instanceof Error ? err.message : 'refused';
+      await parkDeadLetter(conn, sink, row, reason, maxAttempts);
+      parked[sink]++;
+      log(
+        `${sink} refused outbox row seq ${row.seq} (client ${row.client_id}, event ${row.event_id}) ${maxAttempts} times; parked in event_dead_letters`,
+        err,
+      );
+    }
   }
 
   async function runSink(sink: Sink): Promise<void> {
@@ -217,11 +225,14 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
                       'UPSTREAM_UNAVAILABLE',
                       `${sink} refused all ${rows.length} rows read`,
                     );
-                  for (const row of refused) await retryOrPark(conn, sink, row);
+                  if (refused.length > 0) await retryOrPark(conn, sink, refused);
                 } catch (err) {
                   failures++;
                   log(`${sink} write of ${rows.length} rows failed (attempt ${failures}); will retry`, err);
-                  await sleep(Math.min(max, base * 2 ** Math.min(failures - 1, 16)));
+                  // Capped at 5 s when the sink answered (it refused): rows behind a lone bad row get
+                  // through within seconds of arriving; a sink that does not answer backs off to the max.
+                  const cap = isRefusal(sink, err) || isAppError(err) ? Math.min(max, 5_000) : max;
+                  await sleep(Math.min(cap, base * 2 ** Math.min(failures - 1, 16)));
                   continue;
                 }
                 // Advanced only after the sink has the rows (or they are parked): a crash in between
