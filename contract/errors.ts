@@ -5,6 +5,7 @@
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
   BAD_SIGNATURE: 401,
   /** A publishable key asked for a participant's private data without a valid identity token. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Bus } from '../../contract/bus.ts';
+import { AppError, isAppError } from '../../contract/errors.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
 import type { EnrichedEvent } from './enrich.ts';
@@ -9,6 +10,7 @@ import {
   countAfter,
   type EventTables,
   type OutboxRow,
+  parkDeadLetter,
   pruneTaken,
   readAfter,
   readCursor,
@@ -34,6 +36,8 @@ export interface DrainerOptions {
   /** Backoff after a failed write: base doubling up to max. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Times a sink may refuse one row on its own before the row is parked in event_dead_letters. Default 3. */
+  maxAttempts?: number;
   /** Outbox rows (the dedup memory) are kept this long after both sinks have them. Default 7 days. */
   dedupWindowMs?: number;
   log?: (message: string, err?: unknown) => void;
@@ -46,22 +50,43 @@ export interface EventDrainer {
   /** Waits until both sinks have every row committed so far (tests, benchmarks, shutdown). */
   settle(timeoutMs?: number): Promise<void>;
   pending(): Promise<{ clickhouse: number; bus: number }>;
+  /** Rows parked in event_dead_letters by this drainer since it started, per sink (metrics). */
+  parked(): { clickhouse: number; bus: number };
   stop(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A ClickHouse server exception (numeric code) means the data was refused; socket errors mean an outage. */
-function isDataRejection(err: unknown): boolean {
+/**
+ * Whether a failed write means "the sink refused this data" (bisect, then park what it still refuses)
+ * rather than "the sink is unreachable" (wait and retry everything): a ClickHouse server exception
+ * (numeric code), an AppError a retry cannot fix (a bus adapter's size check, an unreadable payload),
+ * or a Postgres data exception (SQLSTATE class 22) from the Postgres bus. Socket errors are outages.
+ */
+function isRefusal(sink: Sink, err: unknown): boolean {
+  if (isAppError(err)) return !err.retryable;
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^\d+$/.test(code);
+  if (sink === 'clickhouse')
+    // Newer servers' errors carry the code; 18.16's reach the client only as "Code: 25, e.displayText()…".
+    return (
+      (typeof code === 'string' && /^\d+$/.test(code)) ||
+      (err instanceof Error && /^Code: \d+[.,]/.test(err.message))
+    );
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
+
+const unreadable = (row: OutboxRow) =>
+  new AppError('VALIDATION_FAILED', `outbox row seq ${row.seq} is not a readable event`);
 
 /** JSON kept as text until serialised: `JSON.stringify` calls `toJSON`, so nothing parses it before then. */
 class JsonText {
   constructor(private readonly text: string) {}
   toJSON(): unknown {
-    return JSON.parse(this.text);
+    try {
+      return JSON.parse(this.text);
+    } catch {
+      throw new AppError('VALIDATION_FAILED', 'outbox payload is not JSON');
+    }
   }
 }
 
@@ -75,6 +100,8 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
   const log = opts.log ?? ((m, e) => console.error(`[event-drainer] ${m}`, e ?? ''));
   const base = opts.retryBaseMs ?? 250;
   const max = opts.retryMaxMs ?? 30_000;
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
+  const parked: Record<Sink, number> = { clickhouse: 0, bus: 0 };
   const cfg: Record<Sink, SinkOptions> = {
     clickhouse: { intervalMs: 5_000, batchRows: 5_000, ...opts.clickhouse },
     bus: { intervalMs: 100, batchRows: 1_000, ...opts.busSink },
@@ -83,7 +110,13 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
     clickhouse: (rows) =>
       insertEventRows(
         opts.ch,
-        rows.map((r) => toEventRow(JSON.parse(r.payload) as EnrichedEvent)),
+        rows.map((r) => {
+          try {
+            return toEventRow(JSON.parse(r.payload) as EnrichedEvent);
+          } catch {
+            throw unreadable(r);
+          }
+        }),
       ),
     // Topic and id come from columns; the payload is parsed only if an adapter serialises it (the
     // Postgres bus skips topics nobody subscribes to, so most page views are never parsed here).
@@ -120,11 +153,58 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
     });
   }
 
+  /**
+   * Writes `rows`; when the sink refuses the data, bisects to write every row it takes and collects the
+   * ones it refuses alone (about 2·log2(n) writes for one bad row among n). An outage propagates.
+   */
+  async function writeIsolating(sink: Sink, rows: OutboxRow[], refused: OutboxRow[]): Promise<void> {
+    try {
+      await write[sink](rows);
+    } catch (err) {
+      if (!isRefusal(sink, err)) throw err;
+      if (rows.length === 1) {
+        refused.push(rows[0]!);
+        return;
+      }
+      const mid = rows.length >> 1;
+      await writeIsolating(sink, rows.slice(0, mid), refused);
+      await writeIsolating(sink, rows.slice(mid), refused);
+    }
+  }
+
+  /**
+   * Rows refused once already: retried alone with backoff (one wait per round for all of them, so a
+   * flood of bad rows costs rounds, not rows × backoff), then parked (logged once each, counted).
+   */
+  async function retryOrPark(conn: Kysely<EventTables>, sink: Sink, rows: OutboxRow[]): Promise<void> {
+    let left = rows.map((row) => ({ row, err: undefined as unknown }));
+    for (let attempt = 2; attempt <= maxAttempts && left.length > 0; attempt++) {
+      await sleep(Math.min(max, base * 2 ** (attempt - 2)));
+      const still: typeof left = [];
+      for (const r of left) {
+        try {
+          await write[sink]([r.row]);
+        } catch (err) {
+          if (!isRefusal(sink, err)) throw err;
+          still.push({ row: r.row, err });
+        }
+      }
+      left = still;
+    }
+    for (const { row, err } of left) {
+      const reason = err instanceof Error ? err.message : 'refused';
+      await parkDeadLetter(conn, sink, row, reason, maxAttempts);
+      parked[sink]++;
+      log(
+        `${sink} refused outbox row seq ${row.seq} (client ${row.client_id}, event ${row.event_id}) ${maxAttempts} times; parked in event_dead_letters`,
+        err,
+      );
+    }
+  }
+
   async function runSink(sink: Sink): Promise<void> {
     let failures = 0;
-    // Shrinks while a sink rejects the data itself (not an outage), to isolate the offending row: every
-    // row before it still gets through, and the log names the row that holds the sink back.
-    let limit = cfg[sink].batchRows;
+    const limit = cfg[sink].batchRows;
     while (!stopped) {
       try {
         await db.connection().execute(async (conn) => {
@@ -134,28 +214,35 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
             while (!stopped) {
               const rows = await readAfter(conn, cursor, limit);
               if (rows.length > 0) {
+                const refused: OutboxRow[] = [];
                 try {
-                  await write[sink](rows);
+                  await writeIsolating(sink, rows, refused);
+                  // Refusing every row cannot tell bad rows from a sink that refuses everything (a
+                  // missing table, a full disk): retried like an outage. Rows are parked only once the
+                  // sink has taken others from the same read, so one tenant's poison never blocks the rest.
+                  if (refused.length === rows.length)
+                    throw new AppError(
+                      'UPSTREAM_UNAVAILABLE',
+                      `${sink} refused all ${rows.length} rows read`,
+                    );
+                  if (refused.length > 0) await retryOrPark(conn, sink, refused);
                 } catch (err) {
                   failures++;
-                  const rejected = isDataRejection(err);
-                  if (rejected) limit = Math.max(1, limit >> 1);
-                  const which = rows.length === 1 ? ` (outbox seq ${rows[0]?.seq})` : '';
-                  log(
-                    `${sink} write of ${rows.length} rows${which} failed (attempt ${failures}); will retry`,
-                    err,
-                  );
-                  await sleep(Math.min(max, base * 2 ** Math.min(failures - 1, 16)));
+                  log(`${sink} write of ${rows.length} rows failed (attempt ${failures}); will retry`, err);
+                  // Capped at 5 s when the sink answered (it refused): rows behind a lone bad row get
+                  // through within seconds of arriving; a sink that does not answer backs off to the max.
+                  const cap = isRefusal(sink, err) || isAppError(err) ? Math.min(max, 5_000) : max;
+                  await sleep(Math.min(cap, base * 2 ** Math.min(failures - 1, 16)));
                   continue;
                 }
-                limit = Math.min(cfg[sink].batchRows, limit * 2);
-                // Advanced only after the sink has the rows: a crash in between re-sends them, which the
-                // ClickHouse engine (ReplacingMergeTree by event id) and the bus (idempotent ids) absorb.
+                // Advanced only after the sink has the rows (or they are parked): a crash in between
+                // re-sends them, which the ClickHouse engine (ReplacingMergeTree by event id) and the bus
+                // (idempotent ids) absorb.
                 const last = rows[rows.length - 1]!;
                 cursor = { txid: last.txid, seq: last.seq };
                 await advanceCursor(conn, sink, cursor);
                 failures = 0;
-                if (rows.length === limit || rows.length === cfg[sink].batchRows) continue;
+                if (rows.length === limit) continue;
               }
               await waitForWork(sink);
             }
@@ -207,6 +294,7 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
     async pending() {
       return { clickhouse: await countAfter(db, 'clickhouse'), bus: await countAfter(db, 'bus') };
     },
+    parked: () => ({ ...parked }),
     async stop() {
       stopped = true;
       signal.clickhouse.wake?.();

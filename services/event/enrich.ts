@@ -44,6 +44,8 @@ export interface RequestFacts {
 const MAX_FUTURE_MS = 10 * 60_000;
 /** Device clocks off by more than this (measured with the batch's sent_at) are corrected. */
 const SKEW_CORRECTION_MS = 60_000;
+/** A corrected time before this is replaced by the server time (ClickHouse DateTime starts at 1970). */
+const MIN_TIME_MS = Date.UTC(2000, 0, 1) - 7 * 24 * 3600_000;
 
 /**
  * Adds server-side facts (mutating and returning `e`): received_at, the keyed IP hash (the raw IP is never stored), parsed user agent,
@@ -63,7 +65,8 @@ export function enrichEvent(
     occurredMs += nowMs - sentMs;
     occurred_at = undefined;
   }
-  if (!Number.isFinite(occurredMs) || occurredMs > nowMs + MAX_FUTURE_MS) {
+  // Bounds the corrected time too (ingest refuses client times outside the window: sanitize.ts).
+  if (!Number.isFinite(occurredMs) || occurredMs > nowMs + MAX_FUTURE_MS || occurredMs < MIN_TIME_MS) {
     occurredMs = nowMs;
     occurred_at = received_at;
   }
@@ -75,7 +78,7 @@ export function enrichEvent(
   // all the other enrichment together under load).
   const context: EventContext = e.context ?? {};
   const own = context.device?.user_agent as string | undefined;
-  const parsed = own ? parseUserAgent(own) : facts.parsedUserAgent;
+  const parsed = own ? parseUserAgent(own.slice(0, 512)) : facts.parsedUserAgent;
   const ua = own ?? facts.userAgent;
   if (ua || context.device) {
     const device: Record<string, unknown> = context.device ?? {};

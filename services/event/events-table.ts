@@ -62,7 +62,14 @@ export const EVENT_COLUMNS = [
   'context',
 ] as const satisfies readonly (keyof EventRow)[];
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+type WellFormed = { isWellFormed(): boolean; toWellFormed(): string };
+// ClickHouse 18.16 refuses a JSONEachRow string holding an unpaired UTF-16 surrogate (code 25); the
+// ingest already replaces them (sanitize.ts), and rows stored before that policy get U+FFFD here too.
+const str = (v: unknown): string => {
+  if (typeof v !== 'string') return '';
+  const w = v as unknown as WellFormed;
+  return w.isWellFormed() ? v : w.toWellFormed();
+};
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 // DateTime has second precision and no zone of its own: send UTC with an explicit Z.
 const toDateTime = (iso: string): string => `${iso.slice(0, 19)}Z`;

@@ -41,6 +41,7 @@ export interface EventAppDeps {
   now?: () => Date;
   /** Proxies (load balancers) whose X-Forwarded-For is believed; default none: the socket peer is the client. */
   trustedProxies?: readonly Cidr[];
+  /** Body limit of the batch route (default sized for 100 events of the 32 KiB cap; see sanitize.ts). */
   maxBodyBytes?: number;
   /** Called once events are durable; the composition root wires it to `drainer.nudge`. */
   onAccepted?: (count: number) => void;
@@ -69,7 +70,11 @@ export function createEventApp(deps: EventAppDeps) {
       now: deps.now ?? (() => new Date()),
       ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
     },
-    { trustedProxies: deps.trustedProxies ?? [], maxBodyBytes: deps.maxBodyBytes ?? 512 * 1024 },
+    {
+      trustedProxies: deps.trustedProxies ?? [],
+      ...(deps.maxBodyBytes ? { maxBodyBytes: deps.maxBodyBytes } : {}),
+    },
   );
   return withErrorHandling(new Hono().route('/', routes));
 }
+export { countDeadLetters, type DeadLetter, listDeadLetters } from './repo.ts';

@@ -1,5 +1,4 @@
 import { type Kysely, sql } from 'kysely';
-import type { EnrichedEvent } from './enrich.ts';
 
 export interface EventOutboxTable {
   seq: number;
@@ -21,6 +20,7 @@ export interface EventOutboxCursorsTable {
 export interface EventTables {
   event_outbox: EventOutboxTable;
   event_outbox_cursors: EventOutboxCursorsTable;
+  event_dead_letters: EventDeadLettersTable;
 }
 type Db = Kysely<EventTables>;
 
@@ -45,22 +45,31 @@ export interface OutboxRow {
 
 export const outboxKey = (clientId: string, eventId: string): string => `${clientId}\u0000${eventId}`;
 
+/** An event ready for the outbox: its key columns and its JSON text, serialised once by the writer. */
+export interface SerialisedEvent {
+  client_id: string;
+  event_id: string;
+  event: string;
+  campaign_id: string | null;
+  json: string;
+}
+
 /**
  * Inserts many events in one statement and returns the keys actually inserted; the others were already
- * there (duplicates). Key columns travel as small text arrays; the events as one JSON array, serialised
- * once in Node and split by Postgres (each element's text becomes the stored payload), which costs less
- * on both sides than escaping every payload into a text[] literal.
+ * there (duplicates). Key columns travel as small text arrays; the events as one JSON array, joined from
+ * texts serialised once in Node and split by Postgres (each element's text becomes the stored payload),
+ * which costs less on both sides than escaping every payload into a text[] literal.
  */
-export async function insertEvents(db: Db, events: readonly EnrichedEvent[]): Promise<Set<string>> {
+export async function insertEvents(db: Db, events: readonly SerialisedEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const r = await sql<{ client_id: string; event_id: string }>`
     insert into event_outbox (client_id, event_id, event, campaign_id, payload)
     select k.client_id, k.event_id, k.event, k.campaign_id, p.doc::text
     from unnest(
         ${events.map((e) => e.client_id)}::text[], ${events.map((e) => e.event_id)}::text[],
-        ${events.map((e) => e.event)}::text[], ${events.map((e) => e.campaign_id ?? null)}::text[]
+        ${events.map((e) => e.event)}::text[], ${events.map((e) => e.campaign_id)}::text[]
       ) with ordinality as k(client_id, event_id, event, campaign_id, n)
-    join json_array_elements(${JSON.stringify(events)}::json) with ordinality as p(doc, n) using (n)
+    join json_array_elements(${`[${events.map((e) => e.json).join(',')}]`}::json) with ordinality as p(doc, n) using (n)
     on conflict (client_id, event_id) do nothing
     returning client_id, event_id`.execute(db);
   return new Set(r.rows.map((x) => outboxKey(x.client_id, x.event_id)));
@@ -125,4 +134,77 @@ export async function pruneTaken(db: Db, olderThan: Date, limit = 10_000): Promi
       order by o.txid, o.seq
       limit ${limit})`.execute(db);
   return Number(r.numAffectedRows ?? 0);
+}
+
+export interface EventDeadLettersTable {
+  id: number;
+  sink: string;
+  client_id: string;
+  event_id: string;
+  event: string;
+  outbox_seq: number;
+  payload: string;
+  error: string;
+  attempts: number;
+  parked_at: Date;
+}
+
+export interface DeadLetter {
+  sink: Sink;
+  clientId: string;
+  eventId: string;
+  event: string;
+  outboxSeq: number;
+  error: string;
+  attempts: number;
+  parkedAt: Date;
+}
+
+/** Parks an outbox row a sink refused (payload copied in the database); a repeat park is a no-op. */
+export async function parkDeadLetter(
+  db: Db,
+  sink: Sink,
+  row: Pick<OutboxRow, 'seq' | 'client_id' | 'event_id' | 'event'>,
+  error: string,
+  attempts: number,
+): Promise<void> {
+  await sql`
+    insert into event_dead_letters (sink, client_id, event_id, event, outbox_seq, payload, error, attempts)
+    select ${sink}, o.client_id, o.event_id, o.event, o.seq, o.payload, ${error.slice(0, 2_000)}, ${attempts}
+    from event_outbox o where o.client_id = ${row.client_id} and o.event_id = ${row.event_id}
+    on conflict (sink, client_id, event_id) do nothing`.execute(db);
+}
+
+/** Parked rows per sink and client (for metrics and the operator). */
+export async function countDeadLetters(db: Db): Promise<{ sink: Sink; clientId: string; count: number }[]> {
+  const r = await sql<{ sink: Sink; client_id: string; n: number }>`
+    select sink, client_id, count(*)::int as n from event_dead_letters
+    group by sink, client_id order by sink, client_id`.execute(db);
+  return r.rows.map((x) => ({ sink: x.sink, clientId: x.client_id, count: Number(x.n) }));
+}
+
+/** One client's parked rows, newest first. */
+export async function listDeadLetters(db: Db, clientId: string, limit = 100): Promise<DeadLetter[]> {
+  const r = await sql<{
+    sink: Sink;
+    client_id: string;
+    event_id: string;
+    event: string;
+    outbox_seq: string;
+    error: string;
+    attempts: number;
+    parked_at: Date;
+  }>`
+    select sink, client_id, event_id, event, outbox_seq, error, attempts, parked_at from event_dead_letters
+    where client_id = ${clientId} order by parked_at desc, id desc limit ${limit}`.execute(db);
+  return r.rows.map((x) => ({
+    sink: x.sink,
+    clientId: x.client_id,
+    eventId: x.event_id,
+    event: x.event,
+    outboxSeq: Number(x.outbox_seq),
+    error: x.error,
+    attempts: x.attempts,
+    parkedAt: x.parked_at,
+  }));
 }

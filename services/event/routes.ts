@@ -7,6 +7,7 @@ import type { Cidr } from '../platform/cidr.ts';
 import { requestClientIp } from '../platform/client-ip.ts';
 import { IDENTITY_HEADER } from '../platform/identity-token.ts';
 import { countryFromHeaders } from './enrich.ts';
+import { BATCH_BODY_BYTES, boundHeader, checkSentAt, SINGLE_BODY_BYTES } from './sanitize.ts';
 import {
   authenticateIngest,
   checkRateLimit,
@@ -22,19 +23,25 @@ export const MAX_BATCH_EVENTS = 100;
 export interface RouteOptions {
   /** Proxies whose X-Forwarded-For is believed (see platform/client-ip.ts); empty: the socket peer. */
   trustedProxies: readonly Cidr[];
-  maxBodyBytes: number;
+  /** Body limit of POST /v1/events/batch (default: 100 events of the size cap); the single route's is smaller. */
+  maxBodyBytes?: number;
 }
 
 type NodeEnv = { incoming?: { socket?: { remoteAddress?: string } } };
 
-/** POST /v1/events (one event) and POST /v1/events/batch (up to 100, per-event results). */
-export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
-  const limit = bodyLimit({
-    maxSize: opts.maxBodyBytes,
+const bodyLimitOf = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
     onError: () => {
-      throw new AppError('BAD_REQUEST', `request body larger than ${opts.maxBodyBytes} bytes`);
+      throw new AppError('PAYLOAD_TOO_LARGE', `request body larger than ${maxSize} bytes`);
     },
   });
+
+/** POST /v1/events (one event) and POST /v1/events/batch (up to 100, per-event results). */
+export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
+  const batchBytes = opts.maxBodyBytes ?? BATCH_BODY_BYTES;
+  const singleLimit = bodyLimitOf(Math.min(SINGLE_BODY_BYTES, batchBytes));
+  const batchLimit = bodyLimitOf(batchBytes);
   // Browsers post from clients' sites: any origin, no cookies (the key authenticates).
   const corsMw = cors({
     origin: '*',
@@ -46,7 +53,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
   return new Hono<{ Bindings: NodeEnv }>()
     .use('/v1/events', corsMw)
     .use('/v1/events/*', corsMw)
-    .post('/v1/events', limit, async (c) => {
+    .post('/v1/events', singleLimit, async (c) => {
       const { principal, body, source } = await admit(c.req.raw, c.env, deps, false);
       await checkRateLimit(deps, principal.clientId, 1);
       const [r] = await ingestEvents(
@@ -57,6 +64,8 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         source,
       );
       if (!r || r.status === 'rejected') {
+        if (r?.code === 'PAYLOAD_TOO_LARGE')
+          throw new AppError('PAYLOAD_TOO_LARGE', 'event is too large', r.errors ?? []);
         throw new AppError('VALIDATION_FAILED', 'event is invalid', r?.errors ?? []);
       }
       const stripped = r.stripped ? { stripped: r.stripped } : {};
@@ -67,7 +76,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         202,
       );
     })
-    .post('/v1/events/batch', limit, async (c) => {
+    .post('/v1/events/batch', batchLimit, async (c) => {
       const queryKey = c.req.query('key') ?? null;
       const { principal, body, source } = await admit(c.req.raw, c.env, deps, queryKey !== null, queryKey);
       const envelope = parse(body) as { events?: unknown; sent_at?: unknown; identity?: unknown };
@@ -77,6 +86,8 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
           { path: 'events', message: `must be an array of 1 to ${MAX_BATCH_EVENTS} events` },
         ]);
       }
+      const badSentAt = checkSentAt(envelope.sent_at, deps.now());
+      if (badSentAt) throw new AppError('VALIDATION_FAILED', 'batch is invalid', [badSentAt]);
       // sendBeacon cannot set headers, so browsers put the identity token in the body.
       const identity = envelope.identity ?? c.req.header(IDENTITY_HEADER) ?? null;
       if (identity !== null && (typeof identity !== 'string' || identity.length > 1024)) {
@@ -148,7 +159,7 @@ function facts(
 ): RequestInfo {
   return {
     ip: requestClientIp(req, env, opts.trustedProxies),
-    userAgent: req.headers.get('user-agent'),
+    userAgent: boundHeader(req.headers.get('user-agent')),
     country: countryFromHeaders((n) => req.headers.get(n)),
     sentAt,
   };

@@ -1,4 +1,4 @@
-import { AppError, type ErrorDetail } from '../../contract/errors.ts';
+import { AppError, type ErrorDetail, isAppError } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
 import { verifyIdentity } from '../platform/identity-token.ts';
 import { refusal } from '../platform/permissions.ts';
@@ -6,6 +6,7 @@ import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
 import type { OutboxWriter } from './outbox-writer.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { sanitizeEvent } from './sanitize.ts';
 import type { EventCheck } from './schema.ts';
 import { verifySignature } from './signature.ts';
 import { parseUserAgent } from './user-agent.ts';
@@ -37,6 +38,8 @@ export interface EventResult {
   index: number;
   event_id: string | null;
   status: EventOutcome;
+  /** Why a rejected event was refused: its content (VALIDATION_FAILED) or its size (PAYLOAD_TOO_LARGE). */
+  code?: 'VALIDATION_FAILED' | 'PAYLOAD_TOO_LARGE';
   message?: string;
   errors?: ErrorDetail[];
   /** Contact traits dropped because a publishable key sent them without a valid identity token. */
@@ -123,10 +126,23 @@ export async function ingestEvents(
       : null;
   const identified = verified?.ok ? verified.participantId : null;
   raw.forEach((value, index) => {
-    const check = deps.validate(value);
     const eventId = idOf(value);
+    // The storage policy first (bounded walk: depth, size, text a sink cannot hold), then the schema.
+    const safe = sanitizeEvent(value, now);
+    if (!safe.ok) {
+      const code = safe.tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
+      results[index] = { index, event_id: eventId, status: 'rejected', code, errors: safe.details };
+      return;
+    }
+    const check = deps.validate(value);
     if (!check.ok) {
-      results[index] = { index, event_id: eventId, status: 'rejected', errors: check.details };
+      results[index] = {
+        index,
+        event_id: eventId,
+        status: 'rejected',
+        code: 'VALIDATION_FAILED',
+        errors: check.details,
+      };
       return;
     }
     if (check.event.client_id !== undefined && check.event.client_id !== principal.clientId) {
@@ -134,6 +150,7 @@ export async function ingestEvents(
         index,
         event_id: eventId,
         status: 'rejected',
+        code: 'VALIDATION_FAILED',
         errors: [
           { path: 'client_id', message: 'does not match the API key', expected: 'the key’s client id' },
         ],
@@ -158,8 +175,10 @@ export async function ingestEvents(
     try {
       inserted = await deps.writer.write(toWrite.map((w) => w.event));
     } catch (err) {
-      // Not durable, so not accepted: the SDKs retry on 503 with the same event ids. The cause (which
-      // may be database text) goes to the log, never into the response.
+      // The writer names requests the store refused (AppError); anything else is an outage. Not durable,
+      // so not accepted: the SDKs retry on 503 with the same event ids. The cause (which may be database
+      // text) goes to the log, never into the response.
+      if (isAppError(err)) throw err;
       console.error('event store write failed', err);
       throw new AppError('UPSTREAM_UNAVAILABLE', 'event store unavailable; retry with the same event ids');
     }

@@ -38,4 +38,28 @@ export const migrations: Record<string, Migration> = {
       await sql`insert into event_outbox_cursors (sink) values ('clickhouse'), ('bus')`.execute(db);
     },
   },
+  '0002_event_dead_letters': {
+    async up(db: Kysely<unknown>) {
+      // Outbox rows a sink still refused after the bounded attempts (drainer.ts), parked so the sink's
+      // cursor moves on: one row per (sink, event), with the payload as stored and the sink's error.
+      // Tenant data: every row carries its client; reads are scoped by client_id.
+      await sql`
+        create table event_dead_letters (
+          id bigserial primary key,
+          sink text not null,
+          client_id text not null,
+          event_id text not null,
+          event text not null,
+          outbox_seq bigint not null,
+          payload text not null,
+          error text not null,
+          attempts int not null,
+          parked_at timestamptz not null default now(),
+          unique (sink, client_id, event_id)
+        )`.execute(db);
+      await sql`create index event_dead_letters_client on event_dead_letters (client_id, parked_at)`.execute(
+        db,
+      );
+    },
+  },
 };

@@ -23,7 +23,11 @@ import {
   type Subscription,
   topicMatches,
 } from '../../../contract/bus.ts';
+import { AppError } from '../../../contract/errors.ts';
 import { type InspectableBus, retryDelay } from './inspect.ts';
+
+/** SNS's limit for one message, and for one PublishBatch request in total. */
+export const SNS_MAX_BYTES = 256 * 1024;
 
 /**
  * The production bus: SNS topics fanned out to SQS queues.
@@ -105,7 +109,8 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
   }
 
   async function publishMany(messages: { topic: string; payload: unknown; id?: string }[]): Promise<void> {
-    const byFamily = new Map<string, PublishBatchRequestEntry[]>();
+    const byFamily = new Map<string, { entry: PublishBatchRequestEntry; bytes: number }[]>();
+    const tooLarge: string[] = [];
     for (const m of messages) {
       const id = m.id ?? crypto.randomUUID();
       const family = m.topic.split('.')[0] ?? m.topic;
@@ -115,29 +120,65 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
         payload: m.payload ?? null,
         publishedAt: new Date().toISOString(),
       });
+      // SNS counts the body and every attribute's name, type and value against 256 KiB.
+      const bytes =
+        Buffer.byteLength(body) +
+        Buffer.byteLength(m.topic) +
+        Buffer.byteLength(id) +
+        'topicmessage_idStringString'.length;
+      if (bytes > SNS_MAX_BYTES) tooLarge.push(id);
       const list = byFamily.get(family) ?? [];
       list.push({
-        Id: `m${list.length}`,
-        Message: body,
-        MessageAttributes: {
-          topic: { DataType: 'String', StringValue: m.topic },
-          message_id: { DataType: 'String', StringValue: id },
+        entry: {
+          Id: `m${list.length}`,
+          Message: body,
+          MessageAttributes: {
+            topic: { DataType: 'String', StringValue: m.topic },
+            message_id: { DataType: 'String', StringValue: id },
+          },
         },
+        bytes,
       });
       byFamily.set(family, list);
     }
+    // Refused before anything is sent (one oversized entry would fail its whole PublishBatch): the
+    // caller (the event drainer) isolates and parks it, and publishes the others.
+    if (tooLarge.length > 0)
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `${tooLarge.length} messages exceed SNS's ${SNS_MAX_BYTES} bytes (first id ${tooLarge[0]})`,
+      );
     for (const [family, entries] of byFamily) {
       const arn = await topicArn(family);
-      for (let i = 0; i < entries.length; i += 10) {
-        const chunk = entries.slice(i, i + 10).map((e, j) => ({ ...e, Id: `m${j}` }));
-        const r = await opts.sns.send(
-          new PublishBatchCommand({ TopicArn: arn, PublishBatchRequestEntries: chunk }),
-        );
+      // PublishBatch: at most 10 entries and 256 KiB in total.
+      for (let i = 0; i < entries.length; ) {
+        const chunk: PublishBatchRequestEntry[] = [];
+        let total = 0;
+        while (i < entries.length && chunk.length < 10) {
+          const e = entries[i]!;
+          if (chunk.length > 0 && total + e.bytes > SNS_MAX_BYTES) break;
+          chunk.push({ ...e.entry, Id: `m${chunk.length}` });
+          total += e.bytes;
+          i++;
+        }
+        const r = await opts.sns
+          .send(new PublishBatchCommand({ TopicArn: arn, PublishBatchRequestEntries: chunk }))
+          .catch((err: unknown) => {
+            // SNS refusing the request itself (a limit this adapter does not know yet): the messages'
+            // fault, not an outage, so the caller isolates them instead of retrying forever.
+            const e = err as { $fault?: string; name?: string };
+            if (e.$fault === 'client' && /InvalidParameter|TooLong|TooBig|Validation/i.test(e.name ?? ''))
+              throw new AppError('VALIDATION_FAILED', `SNS refused the batch: ${e.name}`);
+            throw err;
+          });
         // Resolve only once every message is accepted by SNS (durable); otherwise the caller retries.
-        if (r.Failed && r.Failed.length > 0)
-          throw new Error(
-            `SNS rejected ${r.Failed.length} messages: ${r.Failed[0]?.Message ?? r.Failed[0]?.Code}`,
-          );
+        // A sender fault is the message's own problem (the caller isolates it); anything else may pass.
+        const failed = r.Failed ?? [];
+        if (failed.length > 0) {
+          const text = `SNS rejected ${failed.length} messages: ${failed[0]?.Message ?? failed[0]?.Code}`;
+          if (failed.every((f) => f.SenderFault)) throw new AppError('VALIDATION_FAILED', text);
+          throw new AppError('UPSTREAM_UNAVAILABLE', text);
+        }
       }
     }
   }

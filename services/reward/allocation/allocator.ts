@@ -43,15 +43,16 @@ export function createAllocator(
         (batch[0] as Pending).reject(err);
         return;
       }
-      // Isolate the item that broke the batch: each one alone, so only that one fails.
-      await Promise.all(
-        batch.map((b) =>
-          allocateBatch(db, [b.params]).then(
-            (r) => b.resolve(r[0] as AllocateResult),
-            (e: unknown) => b.reject(e),
-          ),
-        ),
-      );
+      // Isolate the item that broke the batch: each one alone, so only that one fails. One after the
+      // other, in arrival order: members often share a campaign (its budget row), and a capped budget
+      // goes to requests in the order they came, as it would have in the batch.
+      for (const b of batch) {
+        try {
+          b.resolve(((await allocateBatch(db, [b.params])) as AllocateResult[])[0] as AllocateResult);
+        } catch (e) {
+          b.reject(e);
+        }
+      }
     }
   };
 
