@@ -5,6 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../contract/duration.ts';
+import type {
+  Campaign,
+  DoStep,
+  RetryPolicy as DslRetry,
+  Step,
+} from '../contract/generated/campaign.generated.ts';
 import {
   type EndStatus,
   type Expr,
@@ -13,7 +19,6 @@ import {
   type Step as PlanStep,
   type RetryPolicy,
 } from '../contract/plan.ts';
-import type { Campaign, DoStep, RetryPolicy as DslRetry, Step } from './campaign.generated.ts';
 import { type SettingDecl, settingValueProblem } from './check-settings.ts';
 import { type Diagnostic, formatPath } from './errors.ts';
 
