@@ -1,5 +1,5 @@
 /**
- * Validated campaign document → Plan (engine/plan.ts). Pure: literal durations become milliseconds,
+ * Validated campaign document → Plan (contract/plan.ts). Pure: literal durations become milliseconds,
  * shorthands are expanded, settings are resolved (defaults merged with the client's overrides, which are
  * checked against the declarations), children of `call` steps are inlined, and the plan is hashed.
  */
@@ -140,7 +140,7 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
   const id = s.id;
   if ('do' in s) return compileDo(s, ctx);
   if ('if' in s) {
-    // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (engine/plan.ts).
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (contract/plan.ts).
     return { id, kind: 'if', cond: s.if, then: compileSteps(s.then, ctx), else: compileSteps(s.else, ctx) };
   }
   if ('switch' in s) {
@@ -174,7 +174,7 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
       ...(s.match !== undefined ? { match: s.match } : {}),
       timeoutMs: durationValue(s.timeout),
       ...(s.as !== undefined ? { as: s.as } : {}),
-      // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (engine/plan.ts).
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (contract/plan.ts).
       then: compileSteps(s.then, ctx),
       onTimeout: compileSteps(s.on_timeout, ctx),
     };

@@ -172,7 +172,7 @@ export interface Setting {
   description?: string;
 }
 /**
- * Call an activity from the catalogue (activities/catalogue.ts), e.g. AllocateReward or SendNotification.
+ * Call an activity from the catalogue (schemas/activities.schema.json), e.g. AllocateReward or SendNotification.
  */
 export interface DoStep {
   id: StepId;

@@ -32,6 +32,7 @@ const validate = validatorFor<SimulationScript>('simulation-script.schema.json')
 
 /** A script that is not valid YAML/JSON or does not fit the script shape; lists every offending field. */
 export class SimulationScriptError extends Error {
+  readonly code = 'SIMULATION_SCRIPT_INVALID';
   override readonly name = 'SimulationScriptError';
 }
 

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Bus } from '../../contract/bus.ts';
+import { InternalError } from '../../contract/internal-error.ts';
+import { backoffDelay } from '../platform/backoff.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
 import type { EnrichedEvent } from './enrich.ts';
@@ -145,7 +147,7 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
                     `${sink} write of ${rows.length} rows${which} failed (attempt ${failures}); will retry`,
                     err,
                   );
-                  await sleep(Math.min(max, base * 2 ** Math.min(failures - 1, 16)));
+                  await sleep(backoffDelay(failures, { baseMs: base, maxMs: max }));
                   continue;
                 }
                 limit = Math.min(cfg[sink].batchRows, limit * 2);
@@ -167,7 +169,7 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
         if (stopped) break;
         failures++;
         log(`${sink} loop lost its database connection; reconnecting`, err);
-        await sleep(Math.min(max, base * 2 ** Math.min(failures - 1, 16)));
+        await sleep(backoffDelay(failures, { baseMs: base, maxMs: max }));
       }
     }
   }
@@ -198,7 +200,8 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
       for (;;) {
         const p = await this.pending();
         if (p.clickhouse === 0 && p.bus === 0) return;
-        if (Date.now() > deadline) throw new Error(`drainer did not settle: ${JSON.stringify(p)}`);
+        if (Date.now() > deadline)
+          throw new InternalError('TIMED_OUT', `drainer did not settle: ${JSON.stringify(p)}`);
         signal.clickhouse.wake?.();
         signal.bus.wake?.();
         await sleep(50);

@@ -2,6 +2,7 @@
  * The only file that reads process.env. Parsed once, validated, frozen; a bad value fails at boot
  * with every problem listed rather than surfacing as a strange error later.
  */
+import { InternalError } from '../../contract/internal-error.ts';
 export interface Config {
   databaseUrl: string;
   clickhouseUrl: string;
@@ -61,6 +62,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   };
   if (env.NODE_ENV === 'production' && !env.PULSE_HASH_SECRET)
     problems.push('PULSE_HASH_SECRET is required in production');
-  if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length)
+    throw new InternalError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(config);
 }
