@@ -142,8 +142,6 @@ export type Step =
   | CallStep
   | EndStep;
 
-export type StepKind = Step['kind'];
-
 export interface PlanTrigger {
   events: string[];
   /** JSON-Logic filter over `{ event, settings }`; the router evaluates it before any Temporal call. */

@@ -1,13 +1,12 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import type { History } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { CampaignRef, JourneyEvent, JourneyOutcome, Plan } from '../contract/plan.ts';
+import type { CampaignRef, JourneyEvent, Plan } from '../contract/plan.ts';
 import { routedEvents } from '../contract/plan.ts';
-import type { EngineOptions, JourneyStatus, TraceRecord } from './interpreter/types.ts';
+import type { EngineOptions } from './interpreter/types.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
-import { createRouter, type RouteResult } from './router.ts';
+import { createRouter } from './router.ts';
 import { statusQuery, traceQuery } from './signals.ts';
-import { type ActivityCall, createFakeActivities } from './simulation/fake-activities.ts';
+import { createFakeActivities } from './simulation/fake-activities.ts';
 import { formatTrace } from './simulation/format.ts';
 import { offsetMs, type SimulationScript } from './simulation/script.ts';
 import { createTimeSkippingEnv } from './simulation/time-skipping.ts';

@@ -3,15 +3,7 @@ import { ExpressionError, evaluate, isTruthy } from '../../contract/expr.ts';
 import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../../contract/plan.ts';
 import { eventSignal } from '../signals.ts';
 import type { Inbox } from './inbox.ts';
-import type {
-  EngineInput,
-  JourneyState,
-  JourneyStatus,
-  Loc,
-  ResumeFrame,
-  TraceKind,
-  TraceRecord,
-} from './types.ts';
+import type { EngineInput, JourneyState, JourneyStatus, Loc, TraceKind, TraceRecord } from './types.ts';
 
 export { type Loc, ROOT } from './types.ts';
 

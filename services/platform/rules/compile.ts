@@ -275,7 +275,5 @@ export function createRuleEngine(
 /** The process-wide engine the platform uses (json-logic-js keeps one global operator table too). */
 export const rules: RuleEngine = createRuleEngine();
 
-export const compileLogic = (rule: unknown): Evaluator => rules.compile(rule);
-export const evaluateLogic = (rule: unknown, data?: unknown): unknown => rules.evaluate(rule, data);
 export const registerOperator = (name: string, op: Operator | Record<string, unknown>): void =>
   rules.registerOperator(name, op);
