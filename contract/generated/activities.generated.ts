@@ -4,6 +4,14 @@
  * An identifier: 1 to 200 characters.
  */
 export type Id = string;
+/**
+ * Who earns: the referrer, the referee, or the participant of a pulse without referral.
+ */
+export type Side = 'referrer' | 'referee' | 'participant';
+/**
+ * A fraud score from 0 (clean) to 100.
+ */
+export type FraudScore = number;
 
 /**
  * The activity catalogue: every activity a campaign may name in a `do` step (the properties, each with its description), with the JSON Schema of its `with` input and of its result (`$defs`, <Name>Input and <Name>Output). The DSL validator, the worker and the simulator read it through contract/catalogue.ts.
@@ -148,7 +156,7 @@ export interface FetchCampaignConfigOutput {
  */
 export interface CheckEligibilityInput {
   participant_id: Id;
-  side?: 'referrer' | 'referee' | 'participant';
+  side?: Side;
   /**
    * Name of the reward rule in the campaign `rewards` section
    */
@@ -161,10 +169,14 @@ export interface CheckEligibilityInput {
    * Order value or other basis (minimums, value tiers)
    */
   basis_value?: number;
-  traits?: {
-    [k: string]: unknown | undefined;
-  };
-  fraud_score?: number;
+  traits?: OpenObject;
+  fraud_score?: FraudScore;
+}
+/**
+ * A map of values (traits, template data, metrics, ...).
+ */
+export interface OpenObject {
+  [k: string]: unknown | undefined;
 }
 /**
  * The result of CheckEligibility.
@@ -259,9 +271,7 @@ export interface ValidateConversionOutput {
 export interface ScoreParticipantInput {
   participant_id: Id;
   model: 'churn_risk' | 'purchase_intent' | 'customer_health' | 'feature_adoption' | 'engagement';
-  traits?: {
-    [k: string]: unknown | undefined;
-  };
+  traits?: OpenObject;
 }
 /**
  * The result of ScoreParticipant.
@@ -269,9 +279,7 @@ export interface ScoreParticipantInput {
 export interface ScoreParticipantOutput {
   score: number;
   level: 'low' | 'medium' | 'high';
-  signals?: {
-    [k: string]: unknown | undefined;
-  };
+  signals?: OpenObject;
   [k: string]: unknown | undefined;
 }
 /**
@@ -283,9 +291,7 @@ export interface VerifySubmissionInput {
   url?: string;
   rating?: number;
   platform?: string;
-  evidence?: {
-    [k: string]: unknown | undefined;
-  };
+  evidence?: OpenObject;
 }
 /**
  * The result of VerifySubmission.
@@ -305,20 +311,21 @@ export interface AllocateRewardInput {
    * Name of the reward rule in the campaign `rewards` section
    */
   reward: string;
-  side?: 'referrer' | 'referee' | 'participant';
+  side?: Side;
   /**
    * Value the reward is computed from (order amount, tier input)
    */
   basis_value?: number;
   referral_id?: string | null;
   reason?: string;
-  /**
-   * Participant traits for segmentation (plan, tenure_days, ...)
-   */
-  traits?: {
-    [k: string]: unknown | undefined;
-  };
-  fraud_score?: number;
+  traits?: OpenObject1;
+  fraud_score?: FraudScore;
+}
+/**
+ * A map of values (traits, template data, metrics, ...).
+ */
+export interface OpenObject1 {
+  [k: string]: unknown | undefined;
 }
 /**
  * The result of AllocateReward.
@@ -350,9 +357,7 @@ export interface FulfillRewardInput {
  */
 export interface FulfillRewardOutput {
   state: string;
-  fulfilment?: {
-    [k: string]: unknown | undefined;
-  };
+  fulfilment?: OpenObject;
   [k: string]: unknown | undefined;
 }
 /**
@@ -419,9 +424,7 @@ export interface CalculateLeaderboardOutput {
 export interface RenderNotificationContentInput {
   template: string;
   locale?: string;
-  data?: {
-    [k: string]: unknown | undefined;
-  };
+  data?: OpenObject;
 }
 /**
  * The result of RenderNotificationContent.
@@ -441,9 +444,7 @@ export interface SendNotificationInput {
   participant_id: Id;
   to?: string;
   locale?: string;
-  data?: {
-    [k: string]: unknown | undefined;
-  };
+  data?: OpenObject;
 }
 /**
  * The result of SendNotification.
@@ -458,9 +459,7 @@ export interface SendNotificationOutput {
  */
 export interface SendWebhookInput {
   topic: string;
-  payload?: {
-    [k: string]: unknown | undefined;
-  };
+  payload?: OpenObject;
 }
 /**
  * The result of SendWebhook.
@@ -474,9 +473,7 @@ export interface SendWebhookOutput {
  */
 export interface RecordWorkflowMetricsInput {
   outcome?: string;
-  metrics?: {
-    [k: string]: unknown | undefined;
-  };
+  metrics?: OpenObject;
 }
 /**
  * The result of RecordWorkflowMetrics.
@@ -491,9 +488,7 @@ export interface RecordWorkflowMetricsOutput {
 export interface EmitEventInput {
   event: string;
   participant_id?: Id;
-  properties?: {
-    [k: string]: unknown | undefined;
-  };
+  properties?: OpenObject;
 }
 /**
  * The result of EmitEvent.
