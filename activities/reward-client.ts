@@ -1,11 +1,10 @@
-import type { FromSchema } from 'json-schema-to-ts';
 import type { ActivityOutput } from '../contract/catalogue.ts';
 import type {
-  allocateBody,
-  eligibilityBody,
-  leaderboardBody,
-  milestoneBody,
-} from '../contract/reward-http.ts';
+  AllocateBody,
+  EligibilityBody,
+  LeaderboardBody,
+  MilestoneBody,
+} from '../contract/generated/reward-http.generated.ts';
 
 /**
  * The typed client activities use to reach the reward service's internal routes; its answers are the
@@ -20,13 +19,11 @@ export interface JsonTransport {
 }
 
 export interface RewardServiceClient {
-  checkEligibility(body: FromSchema<typeof eligibilityBody>): Promise<ActivityOutput<'CheckEligibility'>>;
-  allocate(body: FromSchema<typeof allocateBody>): Promise<ActivityOutput<'AllocateReward'>>;
+  checkEligibility(body: EligibilityBody): Promise<ActivityOutput<'CheckEligibility'>>;
+  allocate(body: AllocateBody): Promise<ActivityOutput<'AllocateReward'>>;
   fulfil(clientId: string, rewardId: string): Promise<ActivityOutput<'FulfillReward'>>;
-  checkMilestone(body: FromSchema<typeof milestoneBody>): Promise<ActivityOutput<'CheckMilestone'>>;
-  calculateLeaderboard(
-    body: FromSchema<typeof leaderboardBody>,
-  ): Promise<ActivityOutput<'CalculateLeaderboard'>>;
+  checkMilestone(body: MilestoneBody): Promise<ActivityOutput<'CheckMilestone'>>;
+  calculateLeaderboard(body: LeaderboardBody): Promise<ActivityOutput<'CalculateLeaderboard'>>;
 }
 
 const BASE = '/internal/v1/rewards';

@@ -64,7 +64,9 @@ export function parseSettings(pairs: readonly string[]): Record<string, unknown>
   return out;
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  readonly code = 'USAGE';
+}
 
 type Print = (text: string) => void;
 

@@ -11,10 +11,8 @@ import { startRouterSubscription } from '../engine/router-subscriber.ts';
 import { createWorker } from '../engine/worker.ts';
 import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from '../services/app.ts';
 import { createSmtpMailer, startContactTracking } from '../services/notification/index.ts';
-import { createBusFromConfig } from '../services/platform/bus/from-config.ts';
-import { createClickHouse } from '../services/platform/clickhouse.ts';
 import type { Config } from '../services/platform/config.ts';
-import { createDb } from '../services/platform/db.ts';
+import { openConnections } from '../services/platform/connections.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createSecretBox } from '../services/platform/secret-box.ts';
 import { startReferralTracking } from '../services/referral/index.ts';
@@ -43,9 +41,7 @@ export interface Runtime {
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config } = opts;
   const only = opts.only ?? SERVICE_NAMES;
-  const db = createDb(config.databaseUrl, 20);
-  const ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
-  const bus = createBusFromConfig(config, db);
+  const { db, ch, bus } = openConnections(config, { poolSize: 20 });
   const mailer = createSmtpMailer({
     host: config.smtpHost,
     port: config.smtpPort,

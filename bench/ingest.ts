@@ -12,8 +12,10 @@ import { createEventsTable } from '../services/event/events-table.ts';
 import { createEventApp, createEventDrainer } from '../services/event/index.ts';
 import { migrations as eventMigrations } from '../services/event/migrations/index.ts';
 import { createEventValidator } from '../services/event/schema.ts';
-import { busMigrations, createPostgresBus } from '../services/platform/bus/postgres-bus.ts';
-import { chSql, createClickHouse } from '../services/platform/clickhouse.ts';
+import { busMigrations } from '../services/platform/bus/postgres-bus.ts';
+import { chSql } from '../services/platform/clickhouse.ts';
+import { loadConfig } from '../services/platform/config.ts';
+import { openConnections } from '../services/platform/connections.ts';
 import { createDb } from '../services/platform/db.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createTestClickHouse } from '../test/support/clickhouse.ts';
@@ -140,16 +142,19 @@ async function runDurableServer(): Promise<void> {
  */
 async function runDrainer(): Promise<void> {
   const env = process.env;
-  const db = createDb(env.BENCH_DATABASE_URL!, 4);
-  const ch = createClickHouse(env.BENCH_CLICKHOUSE_URL!, env.BENCH_CLICKHOUSE_DB!);
-  const bus = createPostgresBus({ db, listenUrl: env.BENCH_DATABASE_URL! });
+  const config = loadConfig({
+    DATABASE_URL: env.BENCH_DATABASE_URL,
+    CLICKHOUSE_URL: env.BENCH_CLICKHOUSE_URL,
+    CLICKHOUSE_DATABASE: env.BENCH_CLICKHOUSE_DB,
+  });
+  const connections = openConnections(config, { poolSize: 4 });
+  const { db, ch, bus } = connections;
   const drainer = createEventDrainer({ db, ch, bus, log: (m, e) => console.error(m, e) });
   drainer.start();
   console.log(JSON.stringify({ port: 0 }));
   process.on('SIGTERM', async () => {
     await drainer.stop();
-    await bus.close();
-    await Promise.all([db.destroy(), ch.close()]);
+    await connections.close();
     process.exit(0);
   });
 }

@@ -151,21 +151,23 @@ export interface EndStep extends StepBase {
   reason?: Expr;
 }
 
-export type Step =
-  | DoStep
-  | IfStep
-  | SwitchStep
-  | ParallelStep
-  | WaitStep
-  | SleepStep
-  | RepeatStep
-  | ForEachStep
-  | SetStep
-  | EmitStep
-  | CallStep
-  | EndStep;
+/** Every step node of a plan, by its `kind` (the kind keys of the DSL, compiled). */
+export interface StepsByKind {
+  do: DoStep;
+  if: IfStep;
+  switch: SwitchStep;
+  parallel: ParallelStep;
+  wait: WaitStep;
+  sleep: SleepStep;
+  repeat: RepeatStep;
+  for_each: ForEachStep;
+  set: SetStep;
+  emit: EmitStep;
+  call: CallStep;
+  end: EndStep;
+}
 
-export type StepKind = Step['kind'];
+export type Step = StepsByKind[keyof StepsByKind];
 
 export interface PlanTrigger {
   events: string[];

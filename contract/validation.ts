@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AppError, type ErrorDetail } from './errors.ts';
@@ -5,11 +6,64 @@ import { AppError, type ErrorDetail } from './errors.ts';
 // ajv-formats is CommonJS with a `default` export; normalise once here.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-/** A strict Ajv instance with all errors and formats; create one per schema family and compile once. */
+/** Every schema in schemas/, registered under its file name (how the files `$ref` each other). */
+export const SCHEMA_FILES = [
+  'event.schema.json',
+  'reward.schema.json',
+  'campaign.schema.json',
+  'activities.schema.json',
+  'reward-http.schema.json',
+  'simulation-script.schema.json',
+] as const;
+
+export type SchemaFile = (typeof SCHEMA_FILES)[number];
+
+const SCHEMAS_DIR = new URL('../schemas/', import.meta.url);
+
+/** The parsed text of one schema file, as written. */
+export function readSchema(file: SchemaFile): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(file, SCHEMAS_DIR), 'utf8')) as Record<string, unknown>;
+}
+
+/**
+ * A strict Ajv: all errors, formats, union types, errors carrying the failing schema and data
+ * (`verbose`, which the DSL's diagnostics read), and the `tsType` keyword (it steers the codegen; it is
+ * not a validation keyword). Production code uses the shared instance below; tests may build their own.
+ */
 export function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, useDefaults: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    allowUnionTypes: true,
+    useDefaults: false,
+    verbose: true,
+  });
   addFormats(ajv);
+  ajv.addKeyword({ keyword: 'tsType', schemaType: 'string' });
   return ajv;
+}
+
+let shared: Ajv | undefined;
+
+/**
+ * The one Ajv instance of a process, with every schema of schemas/ added once. Validators compiled from
+ * it are cached by Ajv itself (`getSchema` compiles a reference once and returns the same function).
+ */
+export function schemaRegistry(): Ajv {
+  if (shared) return shared;
+  const ajv = createAjv();
+  // event.schema.json's own $id is an absolute URL; the other files refer to it by file name, as editors
+  // resolve it, so every schema is registered under its file name.
+  for (const file of SCHEMA_FILES) ajv.addSchema({ ...readSchema(file), $id: file });
+  shared = ajv;
+  return ajv;
+}
+
+/** The compiled validator of `ref` (`<file>` or `<file>#/<json pointer>`), compiled once per process. */
+export function validatorFor<T = unknown>(ref: string): ValidateFunction<T> {
+  const validate = schemaRegistry().getSchema<T>(ref);
+  if (!validate) throw new AppError('INTERNAL', `no schema ${ref}`);
+  return validate;
 }
 
 /** ajv errors → our error details, with a dotted field path (`properties.amount`) clients can show. */

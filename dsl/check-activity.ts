@@ -3,9 +3,9 @@
  * the activity's input schema as far as literals allow (unknown keys, missing required keys, literal
  * values of the wrong type or out of range). Expressions are opaque until run time.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
 import { catalogue } from '../contract/catalogue.ts';
 import { isLogicNode } from '../contract/expr.ts';
+import { validatorFor } from '../contract/validation.ts';
 import type { Report } from './check-expr.ts';
 import { describeValue, type JsonPath } from './errors.ts';
 import { closest } from './suggest.ts';
@@ -18,18 +18,9 @@ interface InputSchema {
 
 export const ACTIVITY_NAMES: readonly string[] = Object.keys(catalogue);
 
-const propertyValidators = new Map<string, ValidateFunction>();
-let ajv: Ajv | undefined;
-
-function propertyValidator(activity: string, prop: string, schema: object): ValidateFunction {
-  const key = `${activity}.${prop}`;
-  let v = propertyValidators.get(key);
-  if (!v) {
-    ajv ??= new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-    v = ajv.compile(schema);
-    propertyValidators.set(key, v);
-  }
-  return v;
+/** The validator of one input property, from the shared registry (compiled once). */
+function propertyValidator(activity: string, prop: string) {
+  return validatorFor(`activities.schema.json#/$defs/${activity}Input/properties/${prop}`);
 }
 
 /** True when a value holds an expression anywhere (so its final shape is only known at run time). */
@@ -119,7 +110,7 @@ function checkLiteral(
     }
     return;
   }
-  const validate = propertyValidator(activity, key, schema);
+  const validate = propertyValidator(activity, key);
   if (validate(value)) return;
   const first = validate.errors?.[0];
   report('ACTIVITY_INPUT', path, `${activity}.${key}: ${first?.message ?? 'invalid value'}`, {

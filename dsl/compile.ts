@@ -1,10 +1,16 @@
 /**
- * Validated campaign document → Plan (engine/plan.ts). Pure: literal durations become milliseconds,
+ * Validated campaign document → Plan (contract/plan.ts). Pure: literal durations become milliseconds,
  * shorthands are expanded, settings are resolved (defaults merged with the client's overrides, which are
  * checked against the declarations), children of `call` steps are inlined, and the plan is hashed.
  */
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../contract/duration.ts';
+import type {
+  Campaign,
+  DoStep,
+  RetryPolicy as DslRetry,
+  Step,
+} from '../contract/generated/campaign.generated.ts';
 import {
   type EndStatus,
   type Expr,
@@ -14,7 +20,6 @@ import {
   type RetryPolicy,
   type TrustLevel,
 } from '../contract/plan.ts';
-import type { Campaign, DoStep, RetryPolicy as DslRetry, Step } from './campaign.generated.ts';
 import { type SettingDecl, settingValueProblem } from './check-settings.ts';
 import { type Diagnostic, formatPath } from './errors.ts';
 import { planReachesReward, resolveTrust, trustBelow } from './trust.ts';
@@ -160,7 +165,7 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
   const id = s.id;
   if ('do' in s) return compileDo(s, ctx);
   if ('if' in s) {
-    // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (engine/plan.ts).
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (contract/plan.ts).
     return { id, kind: 'if', cond: s.if, then: compileSteps(s.then, ctx), else: compileSteps(s.else, ctx) };
   }
   if ('switch' in s) {
@@ -196,7 +201,7 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
       ...(trust !== undefined ? { trust } : {}),
       timeoutMs: durationValue(s.timeout),
       ...(s.as !== undefined ? { as: s.as } : {}),
-      // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (engine/plan.ts).
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (contract/plan.ts).
       then: compileSteps(s.then, ctx),
       onTimeout: compileSteps(s.on_timeout, ctx),
     };

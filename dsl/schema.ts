@@ -1,18 +1,15 @@
 /**
  * The campaign JSON Schema, compiled once. schemas/campaign.schema.json is the single source of truth;
  * it references schemas/reward.schema.json (rewards, segments) and schemas/event.schema.json (event
- * names). All three live in one Ajv instance.
+ * names). All of them live in the platform's one Ajv instance (contract/validation.ts).
  *
  * Steps are validated one at a time against the schema of their kind instead of through the published
  * `oneOf`: a `oneOf` failure reports every branch's complaints, while checking the one branch the step's
  * kind key selects gives one precise message. The published schema keeps the `oneOf` for editors and
  * the generated types.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { readSchema, schemaRegistry, validatorFor } from '../contract/validation.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -36,10 +33,6 @@ export type StepKindKey = keyof typeof STEP_KINDS;
 export const STEP_KIND_KEYS = Object.keys(STEP_KINDS) as StepKindKey[];
 
 export const SCHEMAS_DIR = new URL('../schemas/', import.meta.url);
-
-function readSchema(name: string): JsonObject {
-  return JSON.parse(readFileSync(new URL(name, SCHEMAS_DIR), 'utf8')) as JsonObject;
-}
 
 export interface CampaignSchemas {
   /** The published campaign schema, as written. */
@@ -66,10 +59,7 @@ export function campaignSchemas(): CampaignSchemas {
 
 function build(): CampaignSchemas {
   const campaign = readSchema('campaign.schema.json');
-  const reward = readSchema('reward.schema.json');
-  // The event schema's $id is absolute; campaign.schema.json refers to it relative to its own folder
-  // (which is how editors resolve it), so register it under the relative name too.
-  const event: JsonObject = { ...readSchema('event.schema.json'), $id: 'event.schema.json' };
+  const event = readSchema('event.schema.json');
   const eventNames = ((event.$defs as JsonObject).event_name as { enum: string[] }).enum;
   const eventFields = new Set(Object.keys(event.properties as JsonObject));
   const moneyMoving = new Set(((event.$defs as JsonObject).money_moving as { const: string[] }).const);
@@ -79,17 +69,12 @@ function build(): CampaignSchemas {
   defs.step = { type: 'object' };
   const internal = { ...campaign, $id: 'campaign.internal.schema.json', $defs: defs };
 
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-  addFormats(ajv);
-  // `tsType` steers json-schema-to-typescript (expressions are `unknown`); it is not a validation keyword.
-  ajv.addKeyword({ keyword: 'tsType', schemaType: 'string' });
-  ajv.addSchema(reward);
-  ajv.addSchema(event);
-  ajv.addSchema(internal);
-  const document = ajv.getSchema('campaign.internal.schema.json')!;
+  const ajv = schemaRegistry();
+  if (!ajv.getSchema(internal.$id)) ajv.addSchema(internal);
+  const document = validatorFor(internal.$id);
   const step = {} as Record<StepKindKey, ValidateFunction>;
   for (const key of STEP_KIND_KEYS) {
-    step[key] = ajv.getSchema(`campaign.internal.schema.json#/$defs/${STEP_KINDS[key]}`)!;
+    step[key] = validatorFor(`${internal.$id}#/$defs/${STEP_KINDS[key]}`);
   }
   return { campaign, eventNames, eventFields, moneyMoving, document, step };
 }

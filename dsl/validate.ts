@@ -2,7 +2,7 @@
  * Validation: the JSON Schema (ajv, compiled once) and then the semantic passes. Returns every
  * diagnostic at once and never throws for bad input.
  */
-import type { Campaign } from './campaign.generated.ts';
+import type { Campaign } from '../contract/generated/campaign.generated.ts';
 import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
 import { checkSettingDecls } from './check-settings.ts';
 import { checkAllSteps, type RewardTypes } from './check-steps.ts';

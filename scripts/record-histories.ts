@@ -1,6 +1,6 @@
 /**
  * Records the event histories of every pulse scenario (engine/pulses/scenarios.ts) and hand scenario
- * (engine/testing/hand-scenarios.ts) into test/histories/, for engine/replay.test.ts.
+ * (test/support/engine/hand-scenarios.ts) into test/histories/, for engine/replay.test.ts.
  *
  *   npm run histories:record              adds histories that are missing (old ones are kept: they
  *                                         are exactly what the replay test must keep replaying)

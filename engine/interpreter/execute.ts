@@ -9,6 +9,7 @@
  * with deprecatePatch. `npm run histories:record` then adds histories of the new behaviour, and the
  * replay test (engine/replay.test.ts) proves old ones still replay.
  */
+import { InternalError } from '../../contract/internal-error.ts';
 import type { Step } from '../../contract/plan.ts';
 import { resumeMismatch } from './branch.ts';
 import { executeCall } from './call.ts';
@@ -101,7 +102,7 @@ function dispatch(rt: Runtime, step: Step, loc: Loc, run: RunSteps, resume: Resu
   }
 }
 
-/** Adding a step kind to engine/plan.ts without an executor fails to compile here. */
+/** Adding a step kind to contract/plan.ts without an executor fails to compile here. */
 function unreachable(step: never): never {
-  throw new Error(`no executor for step ${JSON.stringify(step)}`);
+  throw new InternalError('UNREACHABLE', `no executor for step ${JSON.stringify(step)}`);
 }

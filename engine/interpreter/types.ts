@@ -2,7 +2,7 @@ import type { EndStatus, JourneyEvent, JourneyOutcome, RunCampaignInput, Step } 
 import type { Flow } from './flow.ts';
 
 /**
- * Engine-only knobs a caller may add to the workflow input. Kept out of `engine/plan.ts` (the DSL
+ * Engine-only knobs a caller may add to the workflow input. Kept out of `contract/plan.ts` (the DSL
  * contract) on purpose: the router never sets them; tests and the benchmark do.
  */
 export interface EngineOptions {

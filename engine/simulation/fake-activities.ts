@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityContext } from '../../contract/activity-context.ts';
 import type { ActivityImplementations, ActivityName } from '../../contract/catalogue.ts';
 import { evaluate, isTruthy } from '../../contract/expr.ts';
+import type { FakeRuleSchema } from '../../contract/generated/simulation-script.generated.ts';
 import type { Expr } from '../../contract/plan.ts';
 
 /** One activity call as a fake saw it. */
@@ -22,10 +23,8 @@ export interface ActivityCall {
  * (JSON-Logic over `{ input, ctx, call }`, `call` = 1-based count of this activity in this journey) holds decides;
  * `returns` is merged over the default output, `fail` raises an ApplicationFailure with `type = code`.
  */
-export interface FakeRule {
+export interface FakeRule extends Omit<FakeRuleSchema, 'when'> {
   when?: Expr;
-  returns?: Record<string, unknown>;
-  fail?: { code: string; message?: string; retryable?: boolean };
 }
 
 type AnyFake = (input: Record<string, unknown>, ctx: ActivityContext) => unknown;

@@ -1,86 +1,38 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { toDurationMs } from '../../contract/duration.ts';
+import type {
+  ScriptedEvent as ScriptedEventFile,
+  SimulationScript as SimulationScriptFile,
+} from '../../contract/generated/simulation-script.generated.ts';
 import type { CampaignRef, JourneyEvent } from '../../contract/plan.ts';
-import { createAjv, toErrorDetails } from '../../contract/validation.ts';
+import { toErrorDetails, validatorFor } from '../../contract/validation.ts';
 import type { FakeOverrides, FakeRule } from './fake-activities.ts';
 
-/** One scripted event: delivered through the router `at` an offset from the simulation start. */
-export interface ScriptedEvent {
-  /** Offset: ms, "2d"/"1h30m", or ISO-8601 "P2DT3H". Default: same time as the previous event. */
-  at?: number | string;
+/**
+ * One scripted event: delivered through the router `at` an offset from the simulation start. The shape
+ * is schemas/simulation-script.schema.json's; in memory the event is typed as the journey event it becomes.
+ */
+export interface ScriptedEvent extends Omit<ScriptedEventFile, 'event'> {
   /** The event; `event_id`, `occurred_at` and `client_id` are filled in when absent. */
   event: Partial<JourneyEvent> & { event: string };
 }
 
-/** A simulation: events to deliver, fake activity behaviour, deploy-time settings. */
-export interface SimulationScript {
-  description?: string;
+/**
+ * A simulation: events to deliver, fake activity behaviour, deploy-time settings. A script file fits
+ * schemas/simulation-script.schema.json; a program may also pass fakes as functions.
+ */
+export interface SimulationScript extends Omit<SimulationScriptFile, 'campaign' | 'activities' | 'events'> {
   campaign?: Partial<CampaignRef>;
-  /** Overrides of the plan's settings (what a client would set in the portal). */
-  settings?: Record<string, unknown>;
   activities?: FakeOverrides;
   events: ScriptedEvent[];
-  /** Virtual time the journeys may run after the last event (default 400d); then unfinished ones stop. */
-  horizon?: number | string;
 }
 
-const rule = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    when: {},
-    returns: { type: 'object' },
-    fail: {
-      type: 'object',
-      required: ['code'],
-      additionalProperties: false,
-      properties: { code: { type: 'string' }, message: { type: 'string' }, retryable: { type: 'boolean' } },
-    },
-  },
-} as const;
-
-const scriptSchema = {
-  type: 'object',
-  required: ['events'],
-  additionalProperties: false,
-  properties: {
-    description: { type: 'string' },
-    campaign: { type: 'object' },
-    settings: { type: 'object' },
-    horizon: { type: ['number', 'string'] },
-    activities: {
-      type: 'object',
-      additionalProperties: { anyOf: [rule, { type: 'array', items: rule }] },
-    },
-    events: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['event'],
-        additionalProperties: false,
-        properties: {
-          at: { type: ['number', 'string'] },
-          event: {
-            type: 'object',
-            required: ['event'],
-            // `trust`: how the event would arrive (sdk = a browser, server = signed); absent counts as sdk.
-            properties: {
-              event: { type: 'string', minLength: 1 },
-              trust: { enum: ['sdk', 'server', 'integration'] },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const;
-
-const validate = createAjv().compile<SimulationScript>(scriptSchema);
+const validate = validatorFor<SimulationScript>('simulation-script.schema.json');
 
 /** A script that is not valid YAML/JSON or does not fit the script shape; lists every offending field. */
 export class SimulationScriptError extends Error {
+  readonly code = 'SIMULATION_SCRIPT_INVALID';
   override readonly name = 'SimulationScriptError';
 }
 

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Bus } from '../../contract/bus.ts';
 import { AppError, isAppError } from '../../contract/errors.ts';
+import { InternalError } from '../../contract/internal-error.ts';
+import { backoffDelay } from '../platform/backoff.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
 import type { EnrichedEvent } from './enrich.ts';
@@ -232,7 +234,7 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
                   // Capped at 5 s when the sink answered (it refused): rows behind a lone bad row get
                   // through within seconds of arriving; a sink that does not answer backs off to the max.
                   const cap = isRefusal(sink, err) || isAppError(err) ? Math.min(max, 5_000) : max;
-                  await sleep(Math.min(cap, base * 2 ** Math.min(failures - 1, 16)));
+                  await sleep(backoffDelay(failures, { baseMs: base, maxMs: cap }));
                   continue;
                 }
                 // Advanced only after the sink has the rows (or they are parked): a crash in between
@@ -254,7 +256,7 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
         if (stopped) break;
         failures++;
         log(`${sink} loop lost its database connection; reconnecting`, err);
-        await sleep(Math.min(max, base * 2 ** Math.min(failures - 1, 16)));
+        await sleep(backoffDelay(failures, { baseMs: base, maxMs: max }));
       }
     }
   }
@@ -285,7 +287,8 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
       for (;;) {
         const p = await this.pending();
         if (p.clickhouse === 0 && p.bus === 0) return;
-        if (Date.now() > deadline) throw new Error(`drainer did not settle: ${JSON.stringify(p)}`);
+        if (Date.now() > deadline)
+          throw new InternalError('TIMED_OUT', `drainer did not settle: ${JSON.stringify(p)}`);
         signal.clickhouse.wake?.();
         signal.bus.wake?.();
         await sleep(50);

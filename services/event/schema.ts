@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import type { ValidateFunction } from 'ajv';
 import type { ErrorDetail } from '../../contract/errors.ts';
-import { createAjv, toErrorDetails } from '../../contract/validation.ts';
+import { readSchema, toErrorDetails, validatorFor } from '../../contract/validation.ts';
 
 /** schemas/event.schema.json, the one definition of an SDK event (editors, SDKs and this service). */
-export const eventSchema = JSON.parse(
-  readFileSync(new URL('../../schemas/event.schema.json', import.meta.url), 'utf8'),
-) as { $defs: { event_name: { enum: string[] }; event_categories: { const: Record<string, string[]> } } };
+export const eventSchema = readSchema('event.schema.json') as {
+  $defs: { event_name: { enum: string[] }; event_categories: { const: Record<string, string[]> } };
+};
 
 /** Every event name the platform accepts. */
 export const EVENT_TYPES: readonly string[] = Object.freeze([...eventSchema.$defs.event_name.enum]);
@@ -42,7 +40,7 @@ export type EventCheck = { ok: true; event: IncomingEvent } | { ok: false; detai
 
 /** Compiles the schema once; `check` returns every failing field with a dotted path. */
 export function createEventValidator(): (value: unknown) => EventCheck {
-  const validate = createAjv().compile(eventSchema) as ValidateFunction<IncomingEvent>;
+  const validate = validatorFor<IncomingEvent>('event.schema.json');
   return (value) => {
     if (validate(value)) return { ok: true, event: value };
     // `if` only says "a then-branch failed" (the branch's own errors carry the paths); the root anyOf

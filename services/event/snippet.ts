@@ -3,6 +3,7 @@
  * calls made before the SDK arrives are kept), then loads the SDK asynchronously; the SDK replays the
  * queue on load. Values are JSON-encoded and `<` escaped so nothing can break out of the script tag.
  */
+import { AppError } from '../../contract/errors.ts';
 export interface SnippetOptions {
   publishableKey: string;
   campaignId?: string;
@@ -20,7 +21,7 @@ const js = (v: unknown) =>
 
 export function renderEmbedSnippet(o: SnippetOptions): string {
   if (!o.publishableKey.startsWith('pk_'))
-    throw new Error('the embed snippet takes a publishable key (pk_…)');
+    throw new AppError('BAD_REQUEST', 'the embed snippet takes a publishable key (pk_…)');
   const config = {
     key: o.publishableKey,
     endpoint: o.endpoint,

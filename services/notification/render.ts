@@ -6,6 +6,7 @@
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*default:\s*"([^"]*)"\s*)?\}\}/g;
 
 export class MissingTemplateValue extends Error {
+  readonly code = 'TEMPLATE_VALUE_MISSING';
   constructor(readonly paths: string[]) {
     super(`template values missing: ${paths.join(', ')}`);
   }

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { InternalError } from '../../contract/internal-error.ts';
 import { type ClickHouse, chSql, type SqlText } from './clickhouse.ts';
 
 /**
@@ -22,7 +23,11 @@ export async function findClickHouseMigrations(
   const seen = new Set<string>();
   for (const m of found) {
     const n = m.name.slice(0, 4);
-    if (seen.has(n)) throw new Error(`two ClickHouse migrations share number ${n}: renumber one`);
+    if (seen.has(n))
+      throw new InternalError(
+        'MIGRATION_INVALID',
+        `two ClickHouse migrations share number ${n}: renumber one`,
+      );
     seen.add(n);
   }
   return found;

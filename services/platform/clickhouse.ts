@@ -1,5 +1,6 @@
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { AppError } from '../../contract/errors.ts';
+import { InternalError } from '../../contract/internal-error.ts';
 
 /**
  * ClickHouse access. The local server (18.16) has no query parameters, so every value that reaches SQL
@@ -23,7 +24,8 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** An identifier (table, column, database); throws on anything that is not a plain name. */
 export class Ident {
   constructor(readonly name: string) {
-    if (!IDENT.test(name)) throw new Error(`invalid ClickHouse identifier: ${JSON.stringify(name)}`);
+    if (!IDENT.test(name))
+      throw new InternalError('UNSAFE_SQL', `invalid ClickHouse identifier: ${JSON.stringify(name)}`);
   }
 }
 export const ident = (name: string): Ident => new Ident(name);
@@ -38,7 +40,7 @@ export function literal(value: unknown): string {
   if (value instanceof Ident) return `\`${value.name}\``;
   if (value instanceof Raw) return value.text;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`non-finite number in SQL: ${value}`);
+    if (!Number.isFinite(value)) throw new InternalError('UNSAFE_SQL', `non-finite number in SQL: ${value}`);
     return String(value);
   }
   if (typeof value === 'boolean') return value ? '1' : '0';
@@ -46,7 +48,7 @@ export function literal(value: unknown): string {
     return `toDateTime('${value.toISOString().slice(0, 19).replace('T', ' ')}', 'UTC')`;
   if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
   if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  throw new Error(`unsupported SQL literal type: ${typeof value}`);
+  throw new InternalError('UNSAFE_SQL', `unsupported SQL literal type: ${typeof value}`);
 }
 
 /** Tagged template: interpolations become escaped literals (or identifiers with `ident()`). */

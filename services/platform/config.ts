@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type Cidr, parseCidrList } from './cidr.ts';
-import { type EncryptionKey, parseEncryptionKeys } from './secret-box.ts';
-
 /**
  * The only file that reads process.env. Parsed once, validated, frozen; a bad value fails at boot
  * with every problem listed rather than surfacing as a strange error later.
  */
+import { InternalError } from '../../contract/internal-error.ts';
+import { type Cidr, parseCidrList } from './cidr.ts';
+import { type EncryptionKey, parseEncryptionKeys } from './secret-box.ts';
 export interface Config {
   databaseUrl: string;
   clickhouseUrl: string;
@@ -92,7 +92,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     production: env.NODE_ENV === 'production',
   };
   if (env.NODE_ENV === 'production') problems.push(...weakSecretProblems(env, config));
-  if (problems.length) throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length)
+    throw new InternalError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(config);
 }
 

@@ -1,5 +1,6 @@
 import { Kysely, type Migration, type MigrationResultSet, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { InternalError } from '../../contract/internal-error.ts';
 
 // int8 (bigint) columns come back as strings by default; our counts and money (minor units) fit in
 // a double, so parse them as numbers once here rather than at every call site.
@@ -63,7 +64,10 @@ export async function migrateService(
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`migration ${service}/${failed} failed: ${String(result.error)}`);
+    throw new InternalError(
+      'MIGRATION_INVALID',
+      `migration ${service}/${failed} failed: ${String(result.error)}`,
+    );
   }
 }
 
@@ -72,7 +76,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-    throw new Error(`database name "${name}" is not a plain identifier`);
+    throw new InternalError('UNSAFE_SQL', `database name "${name}" is not a plain identifier`);
   url.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();

@@ -50,7 +50,6 @@ export interface ReferralTables {
   referrals: ReferralsTable;
 }
 export type CodeRow = Selectable<ReferralCodesTable>;
-export type ReferralRow = Selectable<ReferralsTable>;
 type Db = Kysely<ReferralTables>;
 
 export function findCodeOfParticipant(db: Db, clientId: string, campaignId: string, participantId: string) {
@@ -109,15 +108,6 @@ export function findReferralOfReferee(db: Db, clientId: string, refereeId: strin
     .selectAll()
     .where('client_id', '=', clientId)
     .where('referee_id', '=', refereeId)
-    .executeTakeFirst();
-}
-
-export function findReferral(db: Db, clientId: string, id: string) {
-  return db
-    .selectFrom('referrals')
-    .selectAll()
-    .where('client_id', '=', clientId)
-    .where('id', '=', id)
     .executeTakeFirst();
 }
 

@@ -6,7 +6,8 @@ import {
   type Subscription,
   topicMatches,
 } from '../../../contract/bus.ts';
-import { type InspectableBus, retryDelay } from './inspect.ts';
+import { backoffDelay } from '../backoff.ts';
+import type { InspectableBus } from './inspect.ts';
 import * as repo from './postgres-bus-repo.ts';
 
 export { busMigrations } from './postgres-bus-migrations.ts';
@@ -138,7 +139,7 @@ export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
         try {
           if (msg.attempt >= maxAttempts) await repo.markDead(db, name, msg.id, reason);
           else {
-            const delay = retryDelay(msg.attempt, baseMs, maxMs);
+            const delay = backoffDelay(msg.attempt, { baseMs, maxMs });
             await repo.retryLater(db, name, msg.id, delay, reason);
             setTimeout(waker, delay + 5).unref();
           }

@@ -24,7 +24,9 @@ import {
   topicMatches,
 } from '../../../contract/bus.ts';
 import { AppError } from '../../../contract/errors.ts';
-import { type InspectableBus, retryDelay } from './inspect.ts';
+import { InternalError } from '../../../contract/internal-error.ts';
+import { backoffDelay } from '../backoff.ts';
+import type { InspectableBus } from './inspect.ts';
 
 /** SNS's limit for one message, and for one PublishBatch request in total. */
 export const SNS_MAX_BYTES = 256 * 1024;
@@ -80,7 +82,9 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
       // CreateTopic is idempotent: it returns the existing topic's ARN.
       arn = opts.sns
         .send(new CreateTopicCommand({ Name: `${prefix}-${safe(family)}` }))
-        .then((r) => r.TopicArn ?? Promise.reject(new Error('CreateTopic returned no ARN')));
+        .then(
+          (r) => r.TopicArn ?? Promise.reject(new InternalError('BUS_SETUP', 'CreateTopic returned no ARN')),
+        );
       arn.catch(() => topicArns.delete(family));
       topicArns.set(family, arn);
     }
@@ -92,7 +96,9 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
     if (!url) {
       url = opts.sqs
         .send(new CreateQueueCommand({ QueueName: name.slice(0, 80), Attributes: attributes }))
-        .then((r) => r.QueueUrl ?? Promise.reject(new Error('CreateQueue returned no URL')));
+        .then(
+          (r) => r.QueueUrl ?? Promise.reject(new InternalError('BUS_SETUP', 'CreateQueue returned no URL')),
+        );
       url.catch(() => queueUrls.delete(name));
       queueUrls.set(name, url);
     }
@@ -104,7 +110,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
     );
     const arn = r.Attributes?.QueueArn;
-    if (!arn) throw new Error(`queue ${url} has no ARN`);
+    if (!arn) throw new InternalError('BUS_SETUP', `queue ${url} has no ARN`);
     return arn;
   }
 
@@ -192,7 +198,10 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
     const words = pattern.split('.');
     const family = words[0];
     if (!family || family === '*' || family === '#')
-      throw new Error(`SNS bus patterns must start with a literal word, got "${pattern}"`);
+      throw new InternalError(
+        'BUS_SETUP',
+        `SNS bus patterns must start with a literal word, got "${pattern}"`,
+      );
     const literal: string[] = [];
     for (const w of words) {
       if (w === '*' || w === '#') break;
@@ -308,7 +317,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
           );
           await del(m);
         } else {
-          const seconds = Math.round(retryDelay(attempt, baseMs, maxMs) / 1000);
+          const seconds = Math.round(backoffDelay(attempt, { baseMs, maxMs }) / 1000);
           await opts.sqs.send(
             new ChangeMessageVisibilityCommand({
               QueueUrl: url,

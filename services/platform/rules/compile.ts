@@ -1,4 +1,5 @@
 import { AppError } from '../../../contract/errors.ts';
+import { InternalError } from '../../../contract/internal-error.ts';
 import { generateBoolean } from './codegen.ts';
 import { buildBuiltin } from './fast-paths.ts';
 import { buildCall, type Evaluator, evalAll, hasOwn, isLogic, isPrimitive } from './nodes.ts';
@@ -118,7 +119,7 @@ export function createRuleEngine(
     if (op.indexOf('.') > 0) return buildDotted(op, args);
     return (d) => {
       evalAll(args, d);
-      throw new Error(`Unrecognized operation ${op}`);
+      throw new InternalError('UNKNOWN_OPERATION', `Unrecognized operation ${op}`);
     };
   }
 
@@ -140,7 +141,10 @@ export function createRuleEngine(
       for (let i = 0; i < subs.length; i++) {
         const key = subs[i] as string;
         if (!hasOwn(operation, key)) {
-          throw new Error(`Unrecognized operation ${op} (failed at ${subs.slice(0, i + 1).join('.')})`);
+          throw new InternalError(
+            'UNKNOWN_OPERATION',
+            `Unrecognized operation ${op} (failed at ${subs.slice(0, i + 1).join('.')})`,
+          );
         }
         operation = (operation as Record<string, unknown>)[key];
       }
@@ -271,7 +275,5 @@ export function createRuleEngine(
 /** The process-wide engine the platform uses (json-logic-js keeps one global operator table too). */
 export const rules: RuleEngine = createRuleEngine();
 
-export const compileLogic = (rule: unknown): Evaluator => rules.compile(rule);
-export const evaluateLogic = (rule: unknown, data?: unknown): unknown => rules.evaluate(rule, data);
 export const registerOperator = (name: string, op: Operator | Record<string, unknown>): void =>
   rules.registerOperator(name, op);

@@ -1,10 +1,10 @@
+import type { RewardValue } from '../../../contract/generated/reward.generated.ts';
 import { newId } from '../../platform/ids.ts';
 import type { RewardDeps } from '../deps.ts';
 import { type Assessment, assess, type Side } from '../eligibility/assess.ts';
 import type { RejectionReason } from '../eligibility/reasons.ts';
 import { describeReward } from '../lifecycle/describe.ts';
 import { path, type RewardState } from '../lifecycle/state-machine.ts';
-import type { RewardValue } from '../rules.generated.ts';
 
 /** Allocation: the binding version of the eligibility check — caps are reserved atomically or it is rejected. */
 

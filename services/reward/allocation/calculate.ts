@@ -1,5 +1,5 @@
 import { AppError } from '../../../contract/errors.ts';
-import type { RewardValue } from '../rules.generated.ts';
+import type { RewardValue } from '../../../contract/generated/reward.generated.ts';
 
 /**
  * Reward arithmetic: the amount a reward value is worth for a basis (order value), what it costs against

@@ -1,8 +1,13 @@
 import { AppError } from '../../../contract/errors.ts';
+import type {
+  EligibilityRequirements,
+  Fulfilment,
+  RewardRule,
+  RewardValue,
+} from '../../../contract/generated/reward.generated.ts';
 import { truthy } from '../../platform/rules/compile.ts';
 import { addDuration, type Computed, compute, redeemMode, sum } from '../allocation/calculate.ts';
 import type { CompiledSegment, Program } from '../programs/programs.ts';
-import type { EligibilityRequirements, Fulfilment, RewardRule, RewardValue } from '../rules.generated.ts';
 import type { RejectionReason } from './reasons.ts';
 
 /**

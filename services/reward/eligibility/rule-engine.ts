@@ -3,7 +3,7 @@ import { createRuleEngine, type Operator, type RuleEngine } from '../../platform
 
 /**
  * The rule engine for segment and rule conditions: json-logic-js semantics, the DSL's custom operators
- * (dsl/expr.ts CUSTOM_OPERATORS: date_add, days_between, percent, tier, ...), and code generation for
+ * (contract/expr.ts CUSTOM_OPERATORS: date_add, days_between, percent, tier, ...), and code generation for
  * the boolean var-comparison subset (this runs in the service, never in the workflow sandbox).
  */
 export function createRewardRuleEngine(): RuleEngine {

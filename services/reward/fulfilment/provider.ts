@@ -1,5 +1,5 @@
 import { AppError } from '../../../contract/errors.ts';
-import type { RewardValue } from '../rules.generated.ts';
+import type { RewardValue } from '../../../contract/generated/reward.generated.ts';
 import type { RewardRow } from '../tables.ts';
 
 /**

@@ -1,4 +1,5 @@
 import { AppError, isAppError } from '../../../contract/errors.ts';
+import { backoffDelay } from '../../platform/backoff.ts';
 import { addDuration } from '../allocation/calculate.ts';
 import type { RewardDeps } from '../deps.ts';
 import { findReward, moveReward } from '../lifecycle/repo.ts';
@@ -17,11 +18,10 @@ const LEASE_MS = 5 * 60_000;
 
 export type JobOutcome = 'fulfilled' | 'retry' | 'failed' | 'skipped';
 
-/** Delay before retry number `attempt` (1-based): base·2^(attempt−1), ±20 % jitter, capped. */
-export function backoffMs(deps: RewardDeps, attempt: number): number {
-  const { baseDelayMs, maxDelayMs } = deps.fulfilment;
-  const raw = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(raw * (0.8 + Math.random() * 0.4));
+/** Delay before retry number `attempt` (1-based): base·2^(attempt−1), capped, ±20 % jitter. */
+function retryDelayMs(deps: RewardDeps, attempt: number): number {
+  const { baseDelayMs: baseMs, maxDelayMs: maxMs } = deps.fulfilment;
+  return backoffDelay(attempt, { baseMs, maxMs, jitter: 0.2 });
 }
 
 async function processJob(deps: RewardDeps, job: Job): Promise<JobOutcome> {
@@ -58,7 +58,7 @@ async function processJob(deps: RewardDeps, job: Job): Promise<JobOutcome> {
       await rescheduleJob(
         deps.db,
         job.reward_id,
-        new Date(deps.now().getTime() + backoffMs(deps, job.attempts)),
+        new Date(deps.now().getTime() + retryDelayMs(deps, job.attempts)),
         message,
       );
       return 'retry';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { AppError } from '../../../contract/errors.ts';
+import type { RewardValue } from '../../../contract/generated/reward.generated.ts';
 import { validators as v } from '../../../contract/reward-http.ts';
 import { assertValid } from '../../../contract/validation.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../../platform/auth.ts';
@@ -23,7 +24,6 @@ import { countRewardsByState, findReward, listRewards, listTransitions } from '.
 import { REWARD_STATES } from '../lifecycle/state-machine.ts';
 import { findCampaign } from '../programs/repo.ts';
 import { calculateLeaderboard } from '../progress/leaderboards.ts';
-import type { RewardValue } from '../rules.generated.ts';
 import type { RewardRow } from '../tables.ts';
 
 /** What clients see of a reward (no idempotency keys or internal flags). */

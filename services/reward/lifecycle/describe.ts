@@ -1,4 +1,4 @@
-import type { RewardValue } from '../rules.generated.ts';
+import type { RewardValue } from '../../../contract/generated/reward.generated.ts';
 
 /** Money the way a person reads it: "$20.00", "€5.00"; an unknown currency code falls back to "20.00 XYZ". */
 function money(amount: number, currency: string | null | undefined): string {

@@ -36,8 +36,6 @@ export const TRANSITIONS: Readonly<Record<RewardState, readonly RewardState[]>> 
   EXPIRED: [],
 };
 
-export const TERMINAL_STATES: ReadonlySet<RewardState> = new Set(['REDEEMED', 'REJECTED', 'EXPIRED']);
-
 export function isRewardState(value: unknown): value is RewardState {
   return typeof value === 'string' && (REWARD_STATES as readonly string[]).includes(value);
 }
@@ -64,9 +62,4 @@ export function transition(from: RewardState, to: RewardState): RewardState {
 export function path(...states: RewardState[]): RewardState[] {
   for (let i = 1; i < states.length; i++) transition(states[i - 1] as RewardState, states[i] as RewardState);
   return states;
-}
-
-/** The states from which `to` can be reached in one move (used to guard conditional updates in SQL). */
-export function sourcesOf(to: RewardState): RewardState[] {
-  return REWARD_STATES.filter((s) => canTransition(s, to));
 }

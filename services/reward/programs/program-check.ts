@@ -1,7 +1,12 @@
 import type { ErrorDetail } from '../../../contract/errors.ts';
+import type {
+  Constraints,
+  RewardRule,
+  RewardValue,
+  Segments,
+} from '../../../contract/generated/reward.generated.ts';
 import type { RuleEngine } from '../../platform/rules/compile.ts';
 import { costOf, isMonetary } from '../allocation/calculate.ts';
-import type { Constraints, RewardRule, RewardValue, Segments } from '../rules.generated.ts';
 
 /**
  * Checks the schema cannot express: prize bands inside `top` and not overlapping, increasing thresholds,

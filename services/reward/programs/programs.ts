@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { ValidateFunction } from 'ajv';
 import { AppError, type ErrorDetail, isAppError } from '../../../contract/errors.ts';
-import { createAjv, toErrorDetails } from '../../../contract/validation.ts';
-import rewardSchema from '../../../schemas/reward.schema.json' with { type: 'json' };
+import type {
+  Constraints,
+  RewardRule,
+  Rewards,
+  Segment,
+  Segments,
+} from '../../../contract/generated/reward.generated.ts';
+import { toErrorDetails, validatorFor } from '../../../contract/validation.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Evaluator, RuleEngine } from '../../platform/rules/compile.ts';
 import { createRewardRuleEngine } from '../eligibility/rule-engine.ts';
-import type { Constraints, RewardRule, Rewards, Segment, Segments } from '../rules.generated.ts';
 import type { RewardDb } from '../tables.ts';
 import { campaignCurrency, checkProgram } from './program-check.ts';
 import * as repo from './repo.ts';
@@ -17,10 +21,8 @@ import * as repo from './repo.ts';
  * they are cached in memory), plus the campaign's live caps row that allocation checks against.
  */
 
-const ajv = createAjv();
-ajv.addSchema(rewardSchema);
-const validateRewards = ajv.getSchema('reward.schema.json#/$defs/rewards') as ValidateFunction<Rewards>;
-const validateSegments = ajv.getSchema('reward.schema.json#/$defs/segments') as ValidateFunction<Segments>;
+const validateRewards = validatorFor<Rewards>('reward.schema.json#/$defs/rewards');
+const validateSegments = validatorFor<Segments>('reward.schema.json#/$defs/segments');
 // Only for the operator check of registerProgram when no engine is passed; evaluation uses the service's.
 const checkingEngine = createRewardRuleEngine();
 

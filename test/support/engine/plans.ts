@@ -86,7 +86,7 @@ export function testEvent(event: string, fields: Partial<JourneyEvent> = {}): Jo
 
 /** An `if` step (`then` is the contract's field name; object literals with it trip the linter). */
 export function ifStep(id: string, cond: unknown, onTrue: Step[], onFalse: Step[] = []): IfStep {
-  // biome-ignore lint/suspicious/noThenProperty: field name of engine/plan.ts IfStep, not a thenable
+  // biome-ignore lint/suspicious/noThenProperty: field name of contract/plan.ts IfStep, not a thenable
   return { id, kind: 'if', cond, then: onTrue, else: onFalse };
 }
 
@@ -95,6 +95,6 @@ export function waitStep(
   fields: Omit<WaitStep, 'kind' | 'then' | 'onTimeout'> & { onMatch?: Step[]; onTimeout?: Step[] },
 ): WaitStep {
   const { onMatch = [], onTimeout = [], ...rest } = fields;
-  // biome-ignore lint/suspicious/noThenProperty: field name of engine/plan.ts WaitStep, not a thenable
+  // biome-ignore lint/suspicious/noThenProperty: field name of contract/plan.ts WaitStep, not a thenable
   return { ...rest, kind: 'wait', then: onMatch, onTimeout };
 }
