@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { InternalError } from '../../contract/internal-error.ts';
 
 /**
  * One dedicated LISTEN connection on a channel, reconnecting with backoff. `onState(false)` tells the
@@ -41,7 +42,7 @@ export function listenChannel(opts: {
       if (n.channel === opts.channel && n.payload) opts.onPayload(n.payload);
     });
     c.on('error', (err) => lost(c, err));
-    c.on('end', () => lost(c, new Error('connection ended')));
+    c.on('end', () => lost(c, new InternalError('UNREACHABLE', 'listen connection ended')));
     try {
       await c.connect();
       await c.query(`LISTEN ${opts.channel}`);
