@@ -12,6 +12,7 @@ import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts
 import { loadConfig } from '../../services/platform/config.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import { serviceToken } from '../support/service-token.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
 
 /**
@@ -23,6 +24,13 @@ import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
 const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
 const SIGNUP = readFileSync(new URL('../../campaigns/signup.pulse.yaml', import.meta.url), 'utf8');
 const INTERNAL = 'cross-tenant-internal-token';
+
+/** The service an internal path belongs to: `/internal/v1/referrals/...` → `referral`. */
+function audienceOf(path: string): string {
+  if (path.startsWith('/v1/reward-programs')) return 'reward';
+  const plural = path.split('/')[3] ?? '';
+  return plural.replace(/s$/, '');
+}
 
 interface Tenant {
   clientId: string;
@@ -131,7 +139,8 @@ describe('cross-tenant attack: client A against client B, every route', () => {
   ) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (opts.key) headers.authorization = `Bearer ${opts.key}`;
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    // Internal routes take a short-lived token for the one service they belong to.
+    if (opts.token) headers.authorization = `Bearer ${serviceToken(opts.token, audienceOf(path))}`;
     const init: RequestInit = { method, headers };
     if (method !== 'GET' && method !== 'HEAD') init.body = opts.rawBody ?? JSON.stringify(opts.body ?? {});
     const res = await platform.app.request(path, init);

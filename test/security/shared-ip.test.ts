@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { serviceMigrations } from '../../app/migrations.ts';
 import { GiveUp, waitUntil } from '../../scripts/journey/http.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
+import { createPulseServerClient } from '../../sdk/node/index.ts';
 import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
@@ -84,7 +85,7 @@ describe('shared-IP fraud signal, end to end', () => {
     const run = randomUUID().slice(0, 8);
     const created = await call<{
       client: { id: string };
-      keys: { publishable: { key: string }; secret: { key: string } };
+      keys: { publishable: { key: string }; secret: { key: string; signing_secret: string } };
     }>('POST', '/v1/admin/clients', { key: adminKey, body: { name: `Shop ${run}` } });
     assert.equal(created.status, 201);
     const pk = created.body.keys.publishable.key;
@@ -158,12 +159,21 @@ describe('shared-IP fraud signal, end to end', () => {
     const attribution = journeyB.journey?.vars.attribution as { referrer_id?: string } | undefined;
     assert.equal(attribution?.referrer_id, userA);
     const order = `order-${run}`;
-    await track(ipB, {
-      event: 'purchase_completed',
-      campaign_id: conversion,
-      participant_id: userB,
-      properties: { order_id: order, amount: 120, currency: 'USD' },
+    // Purchases move money: the shop's server sends them signed (a browser's would start no journey).
+    // Its address is the shop's back end, so the signal rests on the addresses the browsers showed.
+    const shop = createPulseServerClient({
+      endpoint: base,
+      secretKey: sk,
+      signingSecret: created.body.keys.secret.signing_secret,
+      maxRetries: 0,
     });
+    const sent = await shop.purchaseCompleted({
+      participantId: userB,
+      orderId: order,
+      amount: 120,
+      currency: 'USD',
+    });
+    assert.equal(sent.status, 'accepted');
     const bought = await finished(conversion, order);
     const rewards = async (who: string) =>
       (

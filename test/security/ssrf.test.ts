@@ -301,7 +301,12 @@ describe('URLs registered through the API are checked at registration', () => {
 
   it('a stored URL pointing inside is refused at delivery too: the payout fails for good, not retried', async () => {
     const { saveEndpoint } = await import('../../services/reward/fulfilment/repo.ts');
-    await saveEndpoint(rewards.test.db, 'acme', `${fake}/payouts`, 'whsec_test_secret_123');
+    await saveEndpoint(
+      rewards.test.db,
+      'acme',
+      `${fake}/payouts`,
+      rewards.service.deps.secretBox.encrypt('whsec_test_secret_123'),
+    );
     await rewards.register('acme', 'camp', {
       cash: { type: 'single', give: { category: 'cash', amount: 20, currency: 'USD' } },
     });

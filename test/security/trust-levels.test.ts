@@ -46,9 +46,12 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
   const order = `order-${run}`;
   const forgedIds: string[] = [];
 
+  // The referrer and the friend browse from different addresses (through the loopback proxy), so the
+  // shared-IP fraud signal does not block the honest purchase this file is about.
   const track = (key: string, body: Record<string, unknown>) =>
     call(base, 'POST', '/v1/events', {
       key,
+      headers: { 'x-forwarded-for': body.participant_id === referrer ? '198.51.100.1' : '198.51.100.2' },
       body: { event_id: randomUUID(), occurred_at: new Date().toISOString(), ...body },
     });
   const rewardsOf = async (participant: string) => {
@@ -87,6 +90,7 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
       ...process.env,
       DATABASE_URL: pg.url,
       CLICKHOUSE_DATABASE: ch.database,
+      PULSE_TRUSTED_PROXIES: '127.0.0.1/32, ::1/128',
     });
     base = platform.runtime.url;
     const created = await call<{
