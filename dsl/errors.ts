@@ -27,6 +27,10 @@ export const DIAGNOSTIC_CODES = [
   'UNKNOWN_CHILD_PLAN',
   'CHILD_PLAN_CYCLE',
   'FILE_NOT_FOUND',
+  'FILE_TOO_LARGE',
+  'TOO_DEEP',
+  'TOO_MANY_STEPS',
+  'PLAN_TOO_LARGE',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
