@@ -1,12 +1,13 @@
 import type { ErrorDetail } from '../../../contract/errors.ts';
 import type { RuleEngine } from '../../platform/rules/compile.ts';
+import { ruleLimitProblem } from '../../platform/rules/limits.ts';
 import { costOf, isMonetary } from '../allocation/calculate.ts';
 import type { Constraints, RewardRule, RewardValue, Segments } from '../rules.generated.ts';
 
 /**
  * Checks the schema cannot express: prize bands inside `top` and not overlapping, increasing thresholds,
  * tiers that match their `by`, one currency for everything counted against the budget, overrides that name
- * real rules, and JSON-Logic that uses only known operators. Returns every problem, not the first.
+ * real rules, and JSON-Logic within the size and depth limits that uses only known operators. Returns every problem, not the first.
  */
 export function checkProgram(
   rules: Record<string, RewardRule>,
@@ -26,6 +27,11 @@ export function checkProgram(
       add(`${path}.max_amount`, 'max_amount only caps a percent_of_value amount', 'percent_of_value');
   };
   const logic = (path: string, expr: unknown) => {
+    const tooLarge = ruleLimitProblem(expr, path);
+    if (tooLarge) {
+      problems.push(tooLarge);
+      return;
+    }
     for (const op of engine.unknownOperators(expr))
       add(path, `unknown JSON-Logic operator "${op}"`, 'a known operator');
   };

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deepRuleJson, wideRule } from '../../../test/support/big-inputs.ts';
+import { programProblems } from './programs.ts';
+
+const give = { category: 'store_credit', amount: 10, currency: 'USD' };
+
+describe('program check: rule limits', () => {
+  it('a deeply nested condition is a problem naming its path, not a crash', () => {
+    const when = JSON.parse(deepRuleJson(50_000)) as unknown;
+    const t = performance.now();
+    const problems = programProblems({ rewards: { signup: { type: 'single', give, when } } });
+    assert.ok(performance.now() - t < 1000);
+    assert.equal(problems.length, 1, JSON.stringify(problems).slice(0, 300));
+    assert.match(problems[0]!.path ?? '', /^rewards\.signup\.when\.and\.0/);
+    assert.match(problems[0]!.message, /levels deep/);
+  });
+
+  it('an oversized segment rule is a problem too; rules within the limits pass', () => {
+    const problems = programProblems({
+      rewards: { signup: { type: 'single', give } },
+      segments: { huge: { when: wideRule(10_000) } },
+    });
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ['segments.huge.when.and.3999.>=.0.var'],
+    );
+    assert.deepEqual(
+      programProblems({ rewards: { signup: { type: 'single', give, when: wideRule(100) } } }),
+      [],
+    );
+  });
+});
