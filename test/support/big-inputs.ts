@@ -90,3 +90,58 @@ export function wideRule(width: number): unknown {
 export function deepMixedRule(depth: number): unknown {
   return deepRule(depth, { '==': [{ '+': [{ var: 'a' }, 1] }, 2] });
 }
+
+/**
+ * time(2n) / time(n) for `work` (which is given the size and returns what to time, prepared outside the
+ * clock), for doubling checks on a shared machine: n and 2n runs alternate and the best of each is kept;
+ * when the ratio looks superlinear the measurement is repeated (up to `attempts` times) and the lowest
+ * ratio returned. A load spike does not survive three attempts; a quadratic path does.
+ */
+export function doublingRatio(
+  work: (size: number) => () => void,
+  n: number,
+  opts: { runs?: number; attempts?: number; below?: number } = {},
+): { ratio: number; ms: number; ms2: number } {
+  const runs = opts.runs ?? 5;
+  const attempts = opts.attempts ?? 3;
+  const below = opts.below ?? 3;
+  const time = (size: number) => {
+    const run = work(size);
+    const t = performance.now();
+    run();
+    return performance.now() - t;
+  };
+  time(2 * n); // warm up
+  let best = { ratio: Number.POSITIVE_INFINITY, ms: 0, ms2: 0 };
+  for (let a = 0; a < attempts && best.ratio >= below; a++) {
+    let ms = Number.POSITIVE_INFINITY;
+    let ms2 = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < runs; r++) {
+      ms = Math.min(ms, time(n));
+      ms2 = Math.min(ms2, time(2 * n));
+    }
+    if (ms2 / ms < best.ratio) best = { ratio: ms2 / ms, ms, ms2 };
+  }
+  return best;
+}
+
+/**
+ * A deep copy of `value` whose objects and arrays count every property read and key listing into
+ * `counter.reads`: a deterministic measure of how much of a rule a compiler walks (time is noisy).
+ */
+export function countingReads<T>(value: T, counter: { reads: number }): T {
+  if (value === null || typeof value !== 'object') return value;
+  const copy: unknown = Array.isArray(value)
+    ? value.map((v) => countingReads(v, counter))
+    : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, countingReads(v, counter)]));
+  return new Proxy(copy as object, {
+    get(target, key, receiver) {
+      counter.reads++;
+      return Reflect.get(target, key, receiver);
+    },
+    ownKeys(target) {
+      counter.reads++;
+      return Reflect.ownKeys(target);
+    },
+  }) as T;
+}
