@@ -16,7 +16,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** Candidates looked at per suggestion: a hint is a courtesy, so its cost is bounded per diagnostic. */
-export const MAX_SUGGESTION_CANDIDATES = 500;
+export const MAX_SUGGESTION_CANDIDATES = 200;
 
 /** Longest word a suggestion is computed for (edit distance is quadratic in length). */
 const MAX_SUGGESTION_LENGTH = 64;
