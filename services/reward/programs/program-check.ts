@@ -56,11 +56,19 @@ export function checkProgram(
         if (from > to) add(`${at}.prizes.${i}.ranks`, 'first rank is after last rank', '[first, last]');
         if (to > top)
           add(`${at}.prizes.${i}.ranks`, `rank ${to} is beyond top ${top}`, `ranks within 1..${top}`);
-        for (let r = from; r <= to && r <= 1000; r++) {
-          if (taken.has(r))
-            add(`${at}.prizes.${i}.ranks`, `rank ${r} is in two prize bands`, 'bands that do not overlap');
+        // One problem per band (its first shared rank), not per rank: a thousand overlapping bands
+        // must not answer with a million details.
+        let overlap: number | undefined;
+        for (let r = Math.max(1, from); r <= to && r <= 1000; r++) {
+          if (overlap === undefined && taken.has(r)) overlap = r;
           taken.add(r);
         }
+        if (overlap !== undefined)
+          add(
+            `${at}.prizes.${i}.ranks`,
+            `rank ${overlap} is in two prize bands`,
+            'bands that do not overlap',
+          );
         value(`${at}.prizes.${i}.give`, p.give);
       });
     }
