@@ -167,7 +167,7 @@ function checkVar(rawPath: unknown, path: JsonPath, scope: ExprScope, report: Re
     const hint = closest(root, scope.names);
     report('UNKNOWN_VARIABLE', path, `unknown variable "${root}"${hint ? `; did you mean "${hint}"?` : ''}`, {
       found: JSON.stringify(rawPath),
-      expected: `one of ${[...scope.names].sort().join(', ')}`,
+      expected: `one of ${listNames(scope.names)}`,
     });
     return;
   }
@@ -179,9 +179,28 @@ function checkVar(rawPath: unknown, path: JsonPath, scope: ExprScope, report: Re
   const hint = closest(field, known);
   report(code, path, `unknown ${root} field "${field}"${hint ? `; did you mean "${hint}"?` : ''}`, {
     found: JSON.stringify(rawPath),
-    expected:
-      known.size > 0 ? `one of ${[...known].map((f) => `${root}.${f}`).join(', ')}` : `no ${root} declared`,
+    expected: known.size > 0 ? `one of ${listNames(known, `${root}.`)}` : `no ${root} declared`,
   });
+}
+
+const LISTED_NAMES = 30;
+
+/**
+ * Names for an `expected` text: all of them, sorted, when few; else the first LISTED_NAMES in declaration
+ * order and a count, so each message costs the same however many variables a campaign declares.
+ */
+function listNames(names: ReadonlySet<string>, prefix = ''): string {
+  if (names.size <= LISTED_NAMES)
+    return [...names]
+      .sort()
+      .map((n) => prefix + n)
+      .join(', ');
+  const shown: string[] = [];
+  for (const n of names) {
+    if (shown.length === LISTED_NAMES) break;
+    shown.push(prefix + n);
+  }
+  return `${shown.join(', ')} and ${names.size - LISTED_NAMES} more`;
 }
 
 function knownFields(root: string, scope: ExprScope): ReadonlySet<string> | undefined {

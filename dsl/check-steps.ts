@@ -8,6 +8,7 @@ import { parseDuration } from '../contract/duration.ts';
 import { checkActivity } from './check-activity.ts';
 import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
 import { type Diagnostic, describeValue, type JsonPath } from './errors.ts';
+import { MAX_STEPS } from './limits.ts';
 import type { ParsedSource } from './parse.ts';
 import { campaignSchemas, STEP_KIND_KEYS, schemaErrors } from './schema.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
@@ -55,22 +56,29 @@ export function checkAllSteps(steps: unknown, ctx: StepCheckContext): void {
 
 class Walker {
   private readonly ids = new Map<string, JsonPath>();
-  private readonly declared = new Set<string>();
+  /** Built-ins plus the variables declared so far (in document order); grows as the walk goes on. */
+  private readonly names = new Set<string>(BUILTIN_NAMES);
+  /**
+   * One scope object for the whole walk: `checkExpr` reads it synchronously and keeps no reference, so
+   * the live `names` set is exactly "declared before this expression" (a copy per expression made
+   * validation quadratic in the number of steps).
+   */
+  private readonly scope: ExprScope;
+  private steps = 0;
+  private stopped = false;
 
-  constructor(private readonly ctx: StepCheckContext) {}
-
-  private scope(): ExprScope {
-    return {
-      names: new Set([...BUILTIN_NAMES, ...this.declared]),
-      settings: this.ctx.settings,
-      rewards: new Set(['constraints', ...this.ctx.rewards.keys()]),
-      segments: this.ctx.segments,
+  constructor(private readonly ctx: StepCheckContext) {
+    this.scope = {
+      names: this.names,
+      settings: ctx.settings,
+      rewards: new Set(['constraints', ...ctx.rewards.keys()]),
+      segments: ctx.segments,
       eventFields: campaignSchemas().eventFields,
     };
   }
 
   private expr(value: unknown, path: JsonPath, mode: 'logic' | 'value'): void {
-    if (value !== undefined) checkExpr(value, path, mode, this.scope(), this.ctx.report);
+    if (value !== undefined) checkExpr(value, path, mode, this.scope, this.ctx.report);
   }
 
   private declare(name: unknown, path: JsonPath): void {
@@ -82,14 +90,28 @@ class Walker {
       });
       return;
     }
-    this.declared.add(name);
+    this.names.add(name);
   }
 
   list(steps: unknown, path: JsonPath): void {
     if (!Array.isArray(steps)) return;
     let endedAt: number | null = null;
     steps.forEach((step, i) => {
+      if (this.stopped) return;
       const p = [...path, i];
+      if (++this.steps > MAX_STEPS) {
+        // Past the limit nothing more is checked: the work stays bounded whatever the file holds.
+        this.stopped = true;
+        this.ctx.report(
+          'TOO_MANY_STEPS',
+          p,
+          `a campaign has at most ${MAX_STEPS} steps, nested ones included`,
+          {
+            expected: `at most ${MAX_STEPS} steps`,
+          },
+        );
+        return;
+      }
       if (endedAt !== null && endedAt === i - 1) {
         this.ctx.report(
           'UNREACHABLE_STEP',

@@ -28,6 +28,10 @@ export const DIAGNOSTIC_CODES = [
   'CHILD_PLAN_CYCLE',
   'FILE_NOT_FOUND',
   'TRUST_OPT_DOWN',
+  'FILE_TOO_LARGE',
+  'TOO_DEEP',
+  'TOO_MANY_STEPS',
+  'PLAN_TOO_LARGE',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

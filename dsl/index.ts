@@ -7,12 +7,14 @@ import { fileURLToPath } from 'node:url';
 import type { Plan } from '../contract/plan.ts';
 import { compile } from './compile.ts';
 import { type Diagnostic, hasErrors, sortDiagnostics } from './errors.ts';
+import { MAX_PLAN_BYTES } from './limits.ts';
 import { parseSource } from './parse.ts';
 import { planReachesReward } from './trust.ts';
 import { reporterFor, trustWarnings, validateCampaign } from './validate.ts';
 
 export { compile } from './compile.ts';
 export { type Diagnostic, type DiagnosticCode, formatDiagnostic, formatDiagnostics } from './errors.ts';
+export { MAX_DEPTH, MAX_PLAN_BYTES, MAX_SOURCE_BYTES, MAX_STEPS } from './limits.ts';
 export { toMermaid } from './mermaid.ts';
 export { parseSource } from './parse.ts';
 export { validateCampaign } from './validate.ts';
@@ -110,9 +112,27 @@ export function compileCampaignSource(source: string, file: string, opts: LoadOp
     );
   }
   const compiled = compile(validation.doc, { settings: opts.settings ?? {}, children, file });
-  return compiled.plan
-    ? { plan: compiled.plan, diagnostics: sortDiagnostics(diagnostics) }
-    : { diagnostics: sortDiagnostics([...diagnostics, ...compiled.diagnostics]) };
+  if (!compiled.plan) return { diagnostics: sortDiagnostics([...diagnostics, ...compiled.diagnostics]) };
+  const tooLarge = planSizeProblem(compiled.plan, file);
+  if (tooLarge) return { diagnostics: sortDiagnostics([...diagnostics, tooLarge]) };
+  return { plan: compiled.plan, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** PLAN_TOO_LARGE when the plan's JSON (children included) is over MAX_PLAN_BYTES: it is workflow input. */
+function planSizeProblem(plan: Plan, file: string): Diagnostic | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(plan), 'utf8');
+  if (bytes <= MAX_PLAN_BYTES) return undefined;
+  return {
+    code: 'PLAN_TOO_LARGE',
+    severity: 'error',
+    file,
+    line: 1,
+    column: 1,
+    path: '(root)',
+    message: `the compiled plan is ${bytes} bytes of JSON; it is passed to every journey as workflow input`,
+    found: `${bytes} bytes`,
+    expected: `at most ${MAX_PLAN_BYTES} bytes (${MAX_PLAN_BYTES / 1024} KiB): fewer or shorter steps, lists and rules`,
+  };
 }
 
 /** `call: x` → campaigns/x (if it names a file), x.pulse.yaml, x.yaml, or the file whose `id:` is x. */

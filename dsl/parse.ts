@@ -1,8 +1,19 @@
 /**
  * YAML → plain data, keeping the parsed node tree so any JSON path can be mapped back to file:line:column.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import type { Diagnostic, JsonPath } from './errors.ts';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  type YAMLMap,
+} from 'yaml';
+import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
+import { flowDepthExceeded, MAX_DEPTH, MAX_SOURCE_BYTES } from './limits.ts';
 
 export interface Position {
   line: number;
@@ -20,8 +31,15 @@ export interface ParsedSource {
   locate(path: JsonPath, opts?: { key?: boolean }): Position;
 }
 
-/** Parses YAML text. Never throws: syntax errors come back as YAML_SYNTAX diagnostics with positions. */
+/**
+ * Parses YAML text. Never throws: syntax errors come back as YAML_SYNTAX diagnostics with positions, a
+ * source over MAX_SOURCE_BYTES as FILE_TOO_LARGE and nesting past MAX_DEPTH as TOO_DEEP (both refused
+ * before any further work).
+ */
 export function parseSource(source: string, file: string): ParsedSource {
+  const refused = refuseUnbounded(source, file);
+  if (refused)
+    return { file, data: undefined, diagnostics: [refused], locate: () => ({ line: 1, column: 1 }) };
   const lineCounter = new LineCounter();
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): Position => {
@@ -44,6 +62,21 @@ export function parseSource(source: string, file: string): ParsedSource {
     };
   });
 
+  // Each map's keys are indexed on first lookup, so locating a diagnostic costs its path's length,
+  // not the size of the maps along it (a file with many findings in one big map stays linear).
+  const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let index = keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = isPair(p) ? keyText(p.key) : undefined;
+        if (k !== undefined && !index.has(k)) index.set(k, p);
+      }
+      keyIndex.set(map, index);
+    }
+    return index.get(key);
+  };
   const locate = (path: JsonPath, opts: { key?: boolean } = {}): Position => {
     let node: unknown = doc.contents;
     let best: Position = rangeStart(node, at) ?? { line: 1, column: 1 };
@@ -51,7 +84,7 @@ export function parseSource(source: string, file: string): ParsedSource {
       const part = path[i]!;
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(part));
+        const pair = pairOf(node, String(part));
         if (!pair) return best;
         if (last && opts.key) return rangeStart(pair.key, at) ?? best;
         node = pair.value;
@@ -65,11 +98,41 @@ export function parseSource(source: string, file: string): ParsedSource {
     return best;
   };
 
+  if (diagnostics.length === 0) {
+    const deep = tooDeep(doc.contents);
+    if (deep) {
+      const pos = rangeStart(deep.node, at) ?? { line: 1, column: 1 };
+      diagnostics.push({
+        code: 'TOO_DEEP',
+        severity: 'error',
+        file,
+        line: pos.line,
+        column: pos.column,
+        path: formatPath(deep.path),
+        message: `maps and lists nest deeper than ${MAX_DEPTH} levels`,
+        expected: `at most ${MAX_DEPTH} levels of nesting`,
+      });
+    }
+  }
+
   let data: unknown;
   if (diagnostics.length === 0) {
     try {
       data = doc.toJS({ maxAliasCount: 100 });
-      if (isCyclic(data)) {
+      const shape = dataShape(data);
+      if (shape === 'deep') {
+        data = undefined;
+        diagnostics.push({
+          code: 'TOO_DEEP',
+          severity: 'error',
+          file,
+          line: 1,
+          column: 1,
+          path: '(root)',
+          message: `with its aliases expanded, the document nests deeper than ${MAX_DEPTH} levels`,
+          expected: `at most ${MAX_DEPTH} levels of nesting`,
+        });
+      } else if (shape === 'cyclic') {
         data = undefined;
         diagnostics.push({
           code: 'YAML_SYNTAX',
@@ -99,15 +162,90 @@ export function parseSource(source: string, file: string): ParsedSource {
   return { file, data, diagnostics, locate };
 }
 
-/** True when a value contains itself (a YAML alias inside the node it names). */
-function isCyclic(value: unknown, ancestors: Set<object> = new Set()): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (ancestors.has(value)) return true;
+/** FILE_TOO_LARGE or TOO_DEEP (flow brackets) found by linear scans of the raw text, before parsing. */
+function refuseUnbounded(source: string, file: string): Diagnostic | undefined {
+  // UTF-16 length ≤ UTF-8 length, so the cheap check settles most sources before counting bytes.
+  const bytes = source.length > MAX_SOURCE_BYTES ? source.length : Buffer.byteLength(source, 'utf8');
+  if (bytes > MAX_SOURCE_BYTES) {
+    return {
+      code: 'FILE_TOO_LARGE',
+      severity: 'error',
+      file,
+      line: 1,
+      column: 1,
+      path: '(root)',
+      message: `the campaign source is larger than ${MAX_SOURCE_BYTES} bytes`,
+      found: source.length > MAX_SOURCE_BYTES ? `more than ${MAX_SOURCE_BYTES} bytes` : `${bytes} bytes`,
+      expected: `at most ${MAX_SOURCE_BYTES} bytes (${MAX_SOURCE_BYTES / 1024} KiB)`,
+    };
+  }
+  const offset = flowDepthExceeded(source, MAX_DEPTH);
+  if (offset < 0) return undefined;
+  const { line, column } = lineAndColumn(source, offset);
+  return {
+    code: 'TOO_DEEP',
+    severity: 'error',
+    file,
+    line,
+    column,
+    path: '(root)',
+    message: `brackets nest deeper than ${MAX_DEPTH} levels`,
+    expected: `at most ${MAX_DEPTH} levels of nesting`,
+  };
+}
+
+function lineAndColumn(source: string, offset: number): Position {
+  let line = 1;
+  let start = 0;
+  for (let i = source.indexOf('\n'); i >= 0 && i < offset; i = source.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+}
+
+/** The first node nested deeper than MAX_DEPTH, with its path; walked without recursion. */
+function tooDeep(root: unknown): { node: unknown; path: (string | number)[] } | undefined {
+  const stack: { node: unknown; depth: number; path: (string | number)[] }[] = [
+    { node: root, depth: 0, path: [] },
+  ];
+  while (stack.length > 0) {
+    const { node, depth, path } = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (depth >= MAX_DEPTH) return { node, path };
+    // Paths are only needed for the one node reported, but copying them is bounded by MAX_DEPTH.
+    if (isMap(node)) {
+      for (const p of node.items) {
+        if (isPair(p))
+          stack.push({ node: p.value, depth: depth + 1, path: [...path, keyText(p.key) ?? '?'] });
+      }
+    } else {
+      node.items.forEach((item, i) => {
+        stack.push({ node: item, depth: depth + 1, path: [...path, i] });
+      });
+    }
+  }
+  return undefined;
+}
+
+/** 'cyclic' when a value contains itself (a YAML alias inside the node it names), 'deep' past MAX_DEPTH. */
+function dataShape(
+  value: unknown,
+  ancestors: Set<object> = new Set(),
+  depth = 0,
+): 'cyclic' | 'deep' | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (ancestors.has(value)) return 'cyclic';
+  if (depth >= MAX_DEPTH) return 'deep';
   ancestors.add(value);
   const children = Array.isArray(value) ? value : Object.values(value);
-  const cyclic = children.some((child) => isCyclic(child, ancestors));
+  let found: 'cyclic' | 'deep' | undefined;
+  for (const child of children) {
+    found = dataShape(child, ancestors, depth + 1);
+    if (found) break;
+  }
   ancestors.delete(value);
-  return cyclic;
+  return found;
 }
 
 function keyText(key: unknown): string | undefined {

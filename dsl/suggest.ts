@@ -15,13 +15,27 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The candidate closest to `word` when it is plausibly a typo of it (case-insensitive); else undefined. */
+/** Candidates looked at per suggestion: a hint is a courtesy, so its cost is bounded per diagnostic. */
+export const MAX_SUGGESTION_CANDIDATES = 200;
+
+/** Longest word a suggestion is computed for (edit distance is quadratic in length). */
+const MAX_SUGGESTION_LENGTH = 64;
+
+/**
+ * The candidate closest to `word` when it is plausibly a typo of it (case-insensitive); else undefined.
+ * Looks at the first MAX_SUGGESTION_CANDIDATES candidates only, and skips those whose length alone puts
+ * them out of reach.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const w = word.toLowerCase();
+  if (w.length > MAX_SUGGESTION_LENGTH) return undefined;
   const limit = Math.max(1, Math.min(3, Math.floor(w.length / 3)));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
+  let seen = 0;
   for (const c of candidates) {
+    if (++seen > MAX_SUGGESTION_CANDIDATES) break;
+    if (Math.abs(c.length - w.length) > limit) continue;
     const d = editDistance(w, c.toLowerCase());
     if (d < bestDistance) {
       best = c;

@@ -11,6 +11,7 @@ import type { ClickHouse } from './platform/clickhouse.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
+import { rateLimit } from './platform/rate-limit.ts';
 import { createSecretBox } from './platform/secret-box.ts';
 import { createReferralApp } from './referral/index.ts';
 import {
@@ -109,6 +110,16 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     Record<ServiceName, Hono>
   >;
   const app = withErrorHandling(new Hono());
+  // Before every route: request budgets and RateLimit-* headers for all public routes.
+  app.use(
+    '*',
+    rateLimit({
+      resolver,
+      hashSecret: config.hashSecret,
+      limits: config.rateLimits,
+      ...(deps.redis ? { redis: deps.redis } : {}),
+    }),
+  );
   app.get('/health', (c) => c.json({ ok: true, services: only }));
   for (const sub of Object.values(apps)) app.route('/', sub);
   return { app, apps, clientManagement, deployedCampaigns, drainer, rewardService };

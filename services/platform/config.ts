@@ -33,7 +33,34 @@ export interface Config {
   outboundAllow: readonly string[];
   /** `NODE_ENV=production`: outbound calls to client URLs must use https. */
   production: boolean;
+  /** Request budgets of the public routes (services/platform/rate-limit.ts). */
+  rateLimits: RateLimitConfig;
 }
+
+/** A token bucket: `burst` requests at once, refilled at `perSecond`. */
+export interface BucketConfig {
+  burst: number;
+  perSecond: number;
+}
+
+export interface RateLimitConfig {
+  /** Per API key. PULSE_RATE_KEY=burst/perSecond */
+  key: BucketConfig;
+  /** Per client, all its keys together. PULSE_RATE_CLIENT */
+  client: BucketConfig;
+  /** Requests without a valid key, per IP hash. PULSE_RATE_ANONYMOUS */
+  anonymous: BucketConfig;
+  /** Failed authentications (401), per IP hash: small, against key guessing. PULSE_RATE_AUTH_FAILURES */
+  authFailures: BucketConfig;
+}
+
+/** High enough that no test suite or normal integration meets them; deployments tune them per plan. */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  key: { burst: 5_000, perSecond: 1_000 },
+  client: { burst: 20_000, perSecond: 4_000 },
+  anonymous: { burst: 2_000, perSecond: 500 },
+  authFailures: { burst: 200, perSecond: 2 },
+};
 
 type Env = Record<string, string | undefined>;
 
@@ -69,6 +96,24 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (proxies.invalid.length)
     problems.push(`PULSE_TRUSTED_PROXIES has entries that are not CIDRs: ${proxies.invalid.join(', ')}`);
   const outboundAllow = (env.PULSE_OUTBOUND_ALLOW ?? '').split(/[\s,]+/).filter(Boolean);
+  const bucket = (key: string, fallback: BucketConfig): BucketConfig => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
+    const burst = Number(m?.[1]);
+    const perSecond = Number(m?.[2]);
+    if (!m || burst < 1 || !(perSecond > 0)) {
+      problems.push(`${key} must be <burst>/<per second>, e.g. 100/10, got "${raw}"`);
+      return fallback;
+    }
+    return { burst, perSecond };
+  };
+  const rateLimits: RateLimitConfig = {
+    key: bucket('PULSE_RATE_KEY', DEFAULT_RATE_LIMITS.key),
+    client: bucket('PULSE_RATE_CLIENT', DEFAULT_RATE_LIMITS.client),
+    anonymous: bucket('PULSE_RATE_ANONYMOUS', DEFAULT_RATE_LIMITS.anonymous),
+    authFailures: bucket('PULSE_RATE_AUTH_FAILURES', DEFAULT_RATE_LIMITS.authFailures),
+  };
   const config: Config = {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pulse',
     clickhouseUrl: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
@@ -90,6 +135,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     trustedProxies: Object.freeze(proxies.ranges),
     outboundAllow: Object.freeze(outboundAllow),
     production: env.NODE_ENV === 'production',
+    rateLimits,
   };
   if (env.NODE_ENV === 'production') problems.push(...weakSecretProblems(env, config));
   if (problems.length)

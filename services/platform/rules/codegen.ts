@@ -32,6 +32,8 @@ const isLogic = (n: unknown): n is Node =>
 
 interface Gen {
   consts: unknown[];
+  /** Nodes found outside the subset (shared with the caller, so no node is examined twice). */
+  outside: WeakSet<object>;
 }
 
 function literal(v: unknown, g: Gen): string {
@@ -60,14 +62,24 @@ function pathExpr(node: unknown, g: Gen): string | undefined {
 
 /** Source of a boolean-valued expression for `node`, or undefined when the node is outside the subset. */
 function boolExpr(node: unknown, g: Gen, isBuiltin: (op: string) => boolean): string | undefined {
-  if (!isLogic(node)) return;
+  if (!isLogic(node) || g.outside.has(node)) return;
+  const source = subsetExpr(node, g, isBuiltin);
+  if (source === undefined) g.outside.add(node);
+  return source;
+}
+
+function subsetExpr(node: Node, g: Gen, isBuiltin: (op: string) => boolean): string | undefined {
   const op = Object.keys(node)[0] as string;
   const raw = node[op];
   const values: unknown[] = Array.isArray(raw) ? raw : [raw];
   if (op === 'and' || op === 'or') {
     if (values.length === 0) return;
-    const parts = values.map((v) => boolExpr(v, g, isBuiltin));
-    if (parts.some((p) => p === undefined)) return;
+    const parts: string[] = [];
+    for (const v of values) {
+      const part = boolExpr(v, g, isBuiltin);
+      if (part === undefined) return; // stop at the first operand outside the subset
+      parts.push(part);
+    }
     return `(${parts.join(op === 'and' ? ' && ' : ' || ')})`;
   }
   if (!isBuiltin(op) || !isBuiltin('var')) return;
@@ -94,8 +106,9 @@ function boolExpr(node: unknown, g: Gen, isBuiltin: (op: string) => boolean): st
 export function generateBoolean(
   node: unknown,
   isBuiltin: (op: string) => boolean,
+  outside: WeakSet<object> = new WeakSet(),
 ): ((data?: unknown) => unknown) | undefined {
-  const g: Gen = { consts: [] };
+  const g: Gen = { consts: [], outside };
   const body = boolExpr(node, g, isBuiltin);
   if (body === undefined) return;
   try {

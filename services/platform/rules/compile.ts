@@ -2,6 +2,7 @@ import { AppError } from '../../../contract/errors.ts';
 import { InternalError } from '../../../contract/internal-error.ts';
 import { generateBoolean } from './codegen.ts';
 import { buildBuiltin } from './fast-paths.ts';
+import { assertRuleWithinLimits } from './limits.ts';
 import { buildCall, type Evaluator, evalAll, hasOwn, isLogic, isPrimitive } from './nodes.ts';
 import { builtinOperators, CONTROL_OPERATORS, type Operator, truthy } from './operators.ts';
 
@@ -20,7 +21,7 @@ export type { Operator } from './operators.ts';
 export { truthy } from './operators.ts';
 
 export interface RuleEngine {
-  /** The compiled form of `rule`, cached per rule object. */
+  /** The compiled form of `rule`, cached per rule object; VALIDATION_FAILED past the limits (limits.ts). */
   compile(rule: unknown): Evaluator;
   /** `compile(rule)(data)`. */
   evaluate(rule: unknown, data?: unknown): unknown;
@@ -29,7 +30,10 @@ export interface RuleEngine {
    * json-logic-js `add_operation`) or a namespace object for dotted names (`util.add`). Clears the cache.
    */
   registerOperator(name: string, op: Operator | Record<string, unknown>): void;
-  /** Operator names used by `rule` that this engine does not know (for validation before deploy). */
+  /**
+   * Operator names used by `rule` that this engine does not know (for validation before deploy). Like
+   * `compile`, throws VALIDATION_FAILED for a rule past the size or depth limits (limits.ts).
+   */
   unknownOperators(rule: unknown): string[];
 }
 
@@ -71,6 +75,9 @@ export function createRuleEngine(
     ops[name] = op;
   }
   let cache = new WeakMap<object, Evaluator>();
+  // Nodes code generation already found outside its subset: build() tries it at every level, and
+  // without this a deep rule with one unsupported leaf would be re-walked from each level (quadratic).
+  let notGenerated = new WeakSet<object>();
 
   const isBuiltin = (op: string): boolean => hasOwn(ops, op) && ops[op] === builtinOperators[op];
 
@@ -102,8 +109,8 @@ export function createRuleEngine(
     if (Array.isArray(node)) return buildArray(node);
     if (!isLogic(node)) return () => node;
     const op = Object.keys(node)[0] as string;
-    if (options.codegen && GENERATED_ROOTS.has(op)) {
-      const generated = generateBoolean(node, isBuiltin);
+    if (options.codegen && GENERATED_ROOTS.has(op) && !notGenerated.has(node)) {
+      const generated = generateBoolean(node, isBuiltin, notGenerated);
       if (generated) return generated;
     }
     const raw = node[op];
@@ -230,6 +237,9 @@ export function createRuleEngine(
     if (typeof rule !== 'object' || rule === null) return build(rule);
     let fn = cache.get(rule);
     if (!fn) {
+      // Bounded before the recursive build: a rule past the limits is a 400 naming where, never a
+      // stack overflow or a long stall.
+      assertRuleWithinLimits(rule);
       fn = build(rule);
       cache.set(rule, fn);
     }
@@ -244,8 +254,10 @@ export function createRuleEngine(
         throw new AppError('BAD_REQUEST', `operator "${name}" cannot be replaced`);
       ops[name] = op;
       cache = new WeakMap();
+      notGenerated = new WeakSet();
     },
     unknownOperators(rule) {
+      assertRuleWithinLimits(rule);
       const unknown = new Set<string>();
       const walk = (node: unknown): void => {
         if (Array.isArray(node)) {

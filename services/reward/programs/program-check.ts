@@ -6,12 +6,13 @@ import type {
   Segments,
 } from '../../../contract/generated/reward.generated.ts';
 import type { RuleEngine } from '../../platform/rules/compile.ts';
+import { ruleLimitProblem } from '../../platform/rules/limits.ts';
 import { costOf, isMonetary } from '../allocation/calculate.ts';
 
 /**
  * Checks the schema cannot express: prize bands inside `top` and not overlapping, increasing thresholds,
  * tiers that match their `by`, one currency for everything counted against the budget, overrides that name
- * real rules, and JSON-Logic that uses only known operators. Returns every problem, not the first.
+ * real rules, and JSON-Logic within the size and depth limits that uses only known operators. Returns every problem, not the first.
  */
 export function checkProgram(
   rules: Record<string, RewardRule>,
@@ -31,6 +32,11 @@ export function checkProgram(
       add(`${path}.max_amount`, 'max_amount only caps a percent_of_value amount', 'percent_of_value');
   };
   const logic = (path: string, expr: unknown) => {
+    const tooLarge = ruleLimitProblem(expr, path);
+    if (tooLarge) {
+      problems.push(tooLarge);
+      return;
+    }
     for (const op of engine.unknownOperators(expr))
       add(path, `unknown JSON-Logic operator "${op}"`, 'a known operator');
   };
@@ -55,11 +61,19 @@ export function checkProgram(
         if (from > to) add(`${at}.prizes.${i}.ranks`, 'first rank is after last rank', '[first, last]');
         if (to > top)
           add(`${at}.prizes.${i}.ranks`, `rank ${to} is beyond top ${top}`, `ranks within 1..${top}`);
-        for (let r = from; r <= to && r <= 1000; r++) {
-          if (taken.has(r))
-            add(`${at}.prizes.${i}.ranks`, `rank ${r} is in two prize bands`, 'bands that do not overlap');
+        // One problem per band (its first shared rank), not per rank: a thousand overlapping bands
+        // must not answer with a million details.
+        let overlap: number | undefined;
+        for (let r = Math.max(1, from); r <= to && r <= 1000; r++) {
+          if (overlap === undefined && taken.has(r)) overlap = r;
           taken.add(r);
         }
+        if (overlap !== undefined)
+          add(
+            `${at}.prizes.${i}.ranks`,
+            `rank ${overlap} is in two prize bands`,
+            'bands that do not overlap',
+          );
         value(`${at}.prizes.${i}.give`, p.give);
       });
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter } from './token-bucket.ts';
 
 let redis: Redis;
 before(() => {
