@@ -90,62 +90,17 @@ export interface EventEnvelope {
       city?: string;
     };
     marketing?: {
-      utm?: {
-        source?: string;
-        medium?: string;
-        campaign?: string;
-        term?: string;
-        content?: string;
-      };
+      utm?: Utm;
       gclid?: string;
       fbclid?: string;
       msclkid?: string;
-      first_touch?: {
-        at?: string;
-        channel?: string;
-        referrer?: string;
-        landing_page?: string;
-        utm?: {
-          source?: string;
-          medium?: string;
-          campaign?: string;
-          term?: string;
-          content?: string;
-        };
-        referral_code?: string;
-      };
+      first_touch?: Touch;
     };
     referral?: {
       code?: string;
       referrer_id?: string;
-      first_touch?: {
-        at?: string;
-        channel?: string;
-        referrer?: string;
-        landing_page?: string;
-        utm?: {
-          source?: string;
-          medium?: string;
-          campaign?: string;
-          term?: string;
-          content?: string;
-        };
-        referral_code?: string;
-      };
-      last_touch?: {
-        at?: string;
-        channel?: string;
-        referrer?: string;
-        landing_page?: string;
-        utm?: {
-          source?: string;
-          medium?: string;
-          campaign?: string;
-          term?: string;
-          content?: string;
-        };
-        referral_code?: string;
-      };
+      first_touch?: Touch;
+      last_touch?: Touch;
     };
     /**
      * experiment id → variant
@@ -164,4 +119,25 @@ export interface EventEnvelope {
       [k: string]: unknown | undefined;
     };
   };
+}
+/**
+ * UTM campaign parameters of a visit.
+ */
+export interface Utm {
+  source?: string;
+  medium?: string;
+  campaign?: string;
+  term?: string;
+  content?: string;
+}
+/**
+ * One marketing touch (first or last) that led to the visit.
+ */
+export interface Touch {
+  at?: string;
+  channel?: string;
+  referrer?: string;
+  landing_page?: string;
+  utm?: Utm;
+  referral_code?: string;
 }
