@@ -39,6 +39,16 @@ function errorsOf(value: unknown): string[] {
 const clone = <T>(v: T): T => structuredClone(v);
 
 describe('schemas/plan.schema.json describes the compiled plan', () => {
+  it('declares the plan version the code knows (PLAN_VERSION)', () => {
+    const defs = readSchema('plan.schema.json').$defs as Record<
+      string,
+      { properties: Record<string, unknown> }
+    >;
+    assert.deepEqual(defs.plan!.properties.planVersion, { type: 'integer', const: PLAN_VERSION });
+    const version: Plan['planVersion'] = PLAN_VERSION;
+    assert.equal(version, 1);
+  });
+
   it('every golden plan (dsl/__golden__) validates through the shared registry', () => {
     const plans = goldenPlans();
     assert.ok(plans.length >= 9, `golden plans: ${plans.length}`);

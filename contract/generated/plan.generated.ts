@@ -48,7 +48,7 @@ export type DurationExpr = number | PlanExpr;
  */
 export type EndStatus = 'completed' | 'rejected' | 'ineligible' | 'expired' | 'cancelled' | 'failed';
 /**
- * A normalised event as the engine sees it: the envelope of schemas/event.schema.json with its time and client always set, plus the trust the event service stamps on it.
+ * A normalised event as the engine sees it: the envelope of schemas/event.schema.json with its time and client always set, plus the trust the event service stamps on it. This definition gives the type; nothing validates a trigger against it (the event service validated the event at ingest, and the closed envelope would refuse the stamped `trust`).
  *
  * This interface was referenced by `PulsePlan`'s JSON-Schema
  * via the `definition` "journeyEvent".
