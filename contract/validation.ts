@@ -14,6 +14,7 @@ export const SCHEMA_FILES = [
   'activities.schema.json',
   'reward-http.schema.json',
   'simulation-script.schema.json',
+  'plan.schema.json',
 ] as const;
 
 export type SchemaFile = (typeof SCHEMA_FILES)[number];

@@ -61,7 +61,8 @@ function build(): CampaignSchemas {
   const campaign = readSchema('campaign.schema.json');
   const event = readSchema('event.schema.json');
   const eventNames = ((event.$defs as JsonObject).event_name as { enum: string[] }).enum;
-  const eventFields = new Set(Object.keys(event.properties as JsonObject));
+  const envelope = (event.$defs as JsonObject).envelope as JsonObject;
+  const eventFields = new Set(Object.keys(envelope.properties as JsonObject));
   const moneyMoving = new Set(((event.$defs as JsonObject).money_moving as { const: string[] }).const);
 
   // Internal variant: nested steps validate as plain objects; the walker validates each on its own.

@@ -21,6 +21,13 @@ export interface Target {
    * so every definition is reachable and named.
    */
   rootOf?: Record<string, string>;
+  /** With `rootOf`: emit only the definitions those properties reach (a schema with many unrelated `$defs`). */
+  reachableOnly?: boolean;
+  /**
+   * Map values typed as declared (`{ [k: string]: Plan }`), not `| undefined`: noUncheckedIndexedAccess
+   * already guards a lookup, and `Object.values` of a map yields its values.
+   */
+  plainIndexSignatures?: boolean;
 }
 
 const out = (name: string) => `contract/generated/${name}.generated.ts`;
@@ -39,6 +46,25 @@ export const TARGETS: Target[] = [
     schema: 'schemas/simulation-script.schema.json',
     output: out('simulation-script'),
     typeName: 'SimulationScriptSchema',
+  },
+  {
+    schema: 'schemas/event.schema.json',
+    output: out('event'),
+    typeName: 'PulseEvents',
+    rootOf: { envelope: 'envelope' },
+    reachableOnly: true,
+  },
+  {
+    schema: 'schemas/plan.schema.json',
+    output: out('plan'),
+    typeName: 'PulsePlans',
+    rootOf: {
+      plan: 'plan',
+      stepsByKind: 'stepsByKind',
+      runCampaignInput: 'runCampaignInput',
+      journeyOutcome: 'journeyOutcome',
+    },
+    plainIndexSignatures: true,
   },
 ];
 
@@ -73,7 +99,9 @@ async function linkExternal(schema: Json, self: string): Promise<{ schema: Json;
     if (Array.isArray(node)) return node.map(walk);
     if (node === null || typeof node !== 'object') return node;
     const { $ref, ...rest } = node as Json;
-    const match = typeof $ref === 'string' ? /^([^#]+)#\/\$defs\/(.+)$/.exec($ref) : null;
+    // A `tsType` beside the `$ref` is the author's choice of type: keep it, import nothing.
+    const linkable = typeof $ref === 'string' && rest.tsType === undefined;
+    const match = linkable ? /^([^#]+)#\/\$defs\/(.+)$/.exec($ref) : null;
     const target = match ? others.get(match[1]!) : undefined;
     if (match && target) {
       const def = (target.$defs as Record<string, Json>)[match[2]!]!;
@@ -95,9 +123,11 @@ async function linkExternal(schema: Json, self: string): Promise<{ schema: Json;
 /** The generated source for one target. */
 export async function generate(target: Target): Promise<string> {
   const raw = await readJson(target.schema);
+  // A root's own validation rules (e.g. the event schema's per-event `allOf`) are not part of the types.
+  const { anyOf: _anyOf, allOf: _allOf, required: _required, ...bare } = raw;
   const rooted: Json = target.rootOf
     ? {
-        ...raw,
+        ...bare,
         type: 'object',
         properties: Object.fromEntries(
           Object.entries(target.rootOf).map(([prop, def]) => [prop, { $ref: `#/$defs/${def}` }]),
@@ -111,9 +141,9 @@ export async function generate(target: Target): Promise<string> {
     cwd: schemasDir,
     bannerComment: banner,
     additionalProperties: false,
-    strictIndexSignatures: true,
+    strictIndexSignatures: !target.plainIndexSignatures,
     unknownAny: true,
-    unreachableDefinitions: Boolean(target.rootOf),
+    unreachableDefinitions: Boolean(target.rootOf) && !target.reachableOnly,
     format: true,
     style: { singleQuote: true, printWidth: 110 },
   });

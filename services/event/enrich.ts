@@ -97,7 +97,7 @@ export function enrichEvent(
   const g = context.geo;
   if (g || facts.ipHash || facts.country) {
     const geo: Record<string, unknown> = {};
-    if (g) for (const k in g) if (k !== 'ip_hash') geo[k] = g[k];
+    if (g) for (const k in g) if (k !== 'ip_hash') geo[k] = (g as Record<string, unknown>)[k];
     if (facts.ipHash) geo.ip_hash = facts.ipHash;
     if (facts.country) geo.country = facts.country;
     context.geo = geo;

@@ -1,4 +1,5 @@
 import type { ErrorDetail } from '../../contract/errors.ts';
+import type { EventEnvelope } from '../../contract/generated/event.generated.ts';
 import { readSchema, toErrorDetails, validatorFor } from '../../contract/validation.ts';
 
 /** schemas/event.schema.json, the one definition of an SDK event (editors, SDKs and this service). */
@@ -9,32 +10,14 @@ export const eventSchema = readSchema('event.schema.json') as {
 /** Every event name the platform accepts. */
 export const EVENT_TYPES: readonly string[] = Object.freeze([...eventSchema.$defs.event_name.enum]);
 
-/** The fields of an incoming event the pipeline reads; the schema validates all the rest. */
-export interface IncomingEvent {
-  event: string;
-  event_id: string;
-  occurred_at?: string;
-  received_at?: string;
-  client_id?: string;
-  campaign_id?: string;
-  participant_id?: string;
-  anonymous_id?: string;
-  session_id?: string;
-  referral_id?: string;
-  properties?: Record<string, unknown>;
-  traits?: Record<string, unknown>;
-  context?: EventContext;
-  [key: string]: unknown;
-}
+/**
+ * An event as it passes the schema: the envelope of schemas/event.schema.json (`$defs.envelope`, its type
+ * generated into contract/generated/event.generated.ts), so no field is listed here a second time.
+ */
+export type IncomingEvent = EventEnvelope;
 
-export interface EventContext {
-  device?: Record<string, unknown>;
-  geo?: Record<string, unknown>;
-  marketing?: { utm?: Record<string, string>; [k: string]: unknown };
-  referral?: { code?: string; referrer_id?: string; [k: string]: unknown };
-  page?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+/** The envelope's `context` (SDK, device, page, geo, marketing, referral…). */
+export type EventContext = NonNullable<EventEnvelope['context']>;
 
 export type EventCheck = { ok: true; event: IncomingEvent } | { ok: false; details: ErrorDetail[] };
 
