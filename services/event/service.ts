@@ -21,6 +21,9 @@ export interface RequestInfo {
   identity?: string | null;
 }
 
+/** Event ids with this prefix come only from signed server calls (see sdk/node `stableEventId`). */
+export const SERVER_EVENT_ID_PREFIX = 'srv_';
+
 export interface IngestDeps {
   resolver: ApiKeyResolver;
   rateLimiter: RateLimiter;
@@ -142,6 +145,25 @@ export async function ingestEvents(
         status: 'rejected',
         code: 'VALIDATION_FAILED',
         errors: check.details,
+      };
+      return;
+    }
+    // Ids a signed server derives from its own data (the Node SDK's `srv_<hash of order id>`) are
+    // guessable; were a browser free to send one first, the real signed event would be dropped as a
+    // duplicate. So the prefix is reserved for signed events.
+    if (source === 'sdk' && check.event.event_id.startsWith(SERVER_EVENT_ID_PREFIX)) {
+      results[index] = {
+        index,
+        event_id: eventId,
+        status: 'rejected',
+        code: 'VALIDATION_FAILED',
+        errors: [
+          {
+            path: 'event_id',
+            message: `ids starting with ${SERVER_EVENT_ID_PREFIX} are reserved for signed server events`,
+            expected: `an id without the ${SERVER_EVENT_ID_PREFIX} prefix`,
+          },
+        ],
       };
       return;
     }

@@ -49,6 +49,27 @@ interface Target {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
+/**
+ * A signal that aborts after `ms` (or when `parent` aborts). Written with a timer rather than
+ * `AbortSignal.any([parent, AbortSignal.timeout(ms)])`: on Node 20 the composite may be garbage-collected
+ * with its timeout, and then the deadline never fires. The timer holds the controller; it is unref'd so
+ * it never keeps a process alive on its own.
+ */
+function deadline(ms: number, parent?: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')),
+    ms,
+  );
+  timer.unref?.();
+  if (parent) {
+    if (parent.aborted) controller.abort(parent.reason);
+    else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+  }
+  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  return controller.signal;
+}
+
 /** The promise's value, or a rejection as soon as the signal aborts. */
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
@@ -99,7 +120,7 @@ export function createOutbound(policy: OutboundPolicy = {}): Outbound {
     else {
       try {
         // The system resolver retries for long; the call's deadline covers the lookup too.
-        addresses = await untilAborted(o.resolve(host), signal ?? AbortSignal.timeout(o.totalTimeoutMs));
+        addresses = await untilAborted(o.resolve(host), signal ?? deadline(o.totalTimeoutMs));
       } catch (err) {
         // A name that does not exist is the URL's fault (400); a DNS outage is ours (503, retry later).
         const code = (err as { code?: string }).code;
@@ -123,7 +144,7 @@ export function createOutbound(policy: OutboundPolicy = {}): Outbound {
 
   async function outboundFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
-    const signal = AbortSignal.any([request.signal, AbortSignal.timeout(o.totalTimeoutMs)]);
+    const signal = deadline(o.totalTimeoutMs, request.signal);
     let body: Buffer | undefined = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
     let method = request.method;
     const headers = new Headers(request.headers);

@@ -117,7 +117,14 @@ describe('role matrix: every route × every caller against the declared permissi
 
   before(async () => {
     t = await createTestDatabase(serviceMigrations);
-    config = loadConfig({ ...process.env, DATABASE_URL: t.url });
+    // 885 requests from one address, most refused: budgets high enough that the rate limiter (tested in
+    // services/platform/rate-limit.test.ts) never answers in place of the permission layer.
+    config = loadConfig({
+      ...process.env,
+      DATABASE_URL: t.url,
+      PULSE_RATE_AUTH_FAILURES: '100000/100000',
+      PULSE_RATE_ANONYMOUS: '100000/100000',
+    });
     temporal = await createTemporalClient(config.temporalAddress);
     ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
     const bus = createPostgresBus({ db: t.db });

@@ -174,6 +174,22 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
     }
   });
 
+  it('a browser cannot take the id a signed server event will use (srv_ ids are reserved)', async () => {
+    // The Node SDK derives a purchase's id from its order id; sent first from a browser, that id would
+    // make the real signed purchase a duplicate.
+    const res = await track(pk, {
+      event: 'page_viewed',
+      event_id: `srv_${'a'.repeat(40)}`,
+      participant_id: friend,
+    });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    const details = (res.body as { error: { details: { path: string }[] } }).error.details;
+    assert.deepEqual(
+      details.map((d) => d.path),
+      ['event_id'],
+    );
+  });
+
   it('purchases sent with the publishable key reach ClickHouse but allocate no reward', async () => {
     const purchase = { order_id: order, amount: 120, currency: 'USD' };
     for (const event of ['purchase_completed', 'referred_made_purchase']) {
