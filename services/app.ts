@@ -8,6 +8,7 @@ import { createClientManagement, createClientManagementApp } from './client-mana
 import { createEventApp, createEventDrainer } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
+import { requestClientIp } from './platform/client-ip.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
@@ -117,6 +118,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       resolver,
       hashSecret: config.hashSecret,
       limits: config.rateLimits,
+      // The same client address the ingest and the redirects use: behind a trusted proxy, the caller's.
+      clientIp: (c) => requestClientIp(c.req.raw, c.env, config.trustedProxies),
       ...(deps.redis ? { redis: deps.redis } : {}),
     }),
   );
