@@ -1,10 +1,13 @@
 import { SERVICE_NAMES, type ServiceName } from '../services/app.ts';
 import { loadConfig } from '../services/platform/config.ts';
+import { migrateAll } from './migrate.ts';
 import { startRuntime } from './runtime.ts';
 
 /**
- * `npm start` runs all eight services, the drainer, the worker and the router in one process;
- * `npm start -- --only referral,reward` runs just those services (no worker unless --worker).
+ * `npm start` applies pending migrations (Postgres and ClickHouse; each is recorded once, and concurrent
+ * starts serialise on the migration lock), then runs all eight services, the drainer, the worker and the
+ * router in one process. `npm start -- --only referral,reward` runs just those services (no worker unless
+ * --worker); `--no-migrate` skips the migrations (run `npm run migrate` from a release job instead).
  */
 function parseArgs(argv: string[]): { only?: ServiceName[]; worker?: boolean } {
   const i = argv.indexOf('--only');
@@ -22,6 +25,16 @@ function parseArgs(argv: string[]): { only?: ServiceName[]; worker?: boolean } {
 }
 
 const config = loadConfig();
+if (!process.argv.includes('--no-migrate')) {
+  const applied = await migrateAll({
+    databaseUrl: config.databaseUrl,
+    clickhouseUrl: config.clickhouseUrl,
+    clickhouseDatabase: config.clickhouseDatabase,
+  });
+  console.log(
+    `pulse: migrations up to date (postgres: ${applied.postgres.join(', ')}; clickhouse: ${applied.clickhouse.join(', ') || 'nothing new'})`,
+  );
+}
 const runtime = await startRuntime({ config, ...parseArgs(process.argv.slice(2)) });
 console.log(
   `pulse: listening on ${runtime.url} (${(runtime.platform.apps ? Object.keys(runtime.platform.apps) : []).join(', ')})`,
