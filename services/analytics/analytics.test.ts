@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createTestClickHouse, type TestClickHouse } from '../../test/support/clickhouse.ts';
+import { createTestClickHouse, emptyEventRow, type TestClickHouse } from '../../test/support/clickhouse.ts';
+import type { EventRow } from '../event/events-table.ts';
 import type { ApiKeyResolver } from '../platform/auth.ts';
 import { migrateClickHouse } from '../platform/clickhouse-migrate.ts';
 import { createAnalyticsApp } from './index.ts';
@@ -9,40 +10,17 @@ import * as q from './queries.ts';
 
 const SERVICES = fileURLToPath(new URL('../', import.meta.url));
 
-const EMPTY = {
-  campaign_id: '',
-  participant_id: '',
-  anonymous_id: '',
-  session_id: '',
-  referral_id: '',
-  referral_code: '',
-  referrer_id: '',
-  value: 0,
-  currency: '',
-  country: '',
-  ip_hash: '',
-  device_type: '',
-  browser: '',
-  os: '',
-  source: '',
-  utm_source: '',
-  utm_medium: '',
-  utm_campaign: '',
-  properties: '{}',
-  context: '{}',
-};
 let n = 0;
-function row(client: string, event: string, extra: Partial<typeof EMPTY> & { event_id?: string } = {}) {
+function row(client: string, event: string, extra: Partial<EventRow> = {}) {
   const at = '2026-11-20T10:15:00Z';
-  return {
-    ...EMPTY,
+  return emptyEventRow({
     event_id: extra.event_id ?? `e${++n}`,
     event,
     client_id: client,
     occurred_at: at,
     received_at: at,
     ...extra,
-  };
+  });
 }
 
 describe('analytics over ClickHouse materialized views', () => {

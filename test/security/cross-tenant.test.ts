@@ -10,7 +10,7 @@ import { createSmtpMailer } from '../../services/notification/index.ts';
 import { createPostgresBus } from '../../services/platform/bus/postgres-bus.ts';
 import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
 import { loadConfig } from '../../services/platform/config.ts';
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
+import { createTestClickHouse, emptyEventRow, type TestClickHouse } from '../support/clickhouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { serviceToken } from '../support/service-token.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
@@ -442,7 +442,7 @@ describe('cross-tenant attack: client A against client B, every route', () => {
 });
 
 function analyticsRow(x: Tenant, event: string, at: string) {
-  return {
+  return emptyEventRow({
     event_id: `${x.clientId}-${event}`,
     event,
     client_id: x.clientId,
@@ -450,23 +450,7 @@ function analyticsRow(x: Tenant, event: string, at: string) {
     received_at: at,
     campaign_id: x.campaignId,
     participant_id: event === 'referral_shared' ? x.participant : `${x.participant}-friend`,
-    anonymous_id: '',
-    session_id: '',
-    referral_id: '',
     referral_code: x.code,
     referrer_id: event === 'user_signed_up' ? x.participant : '',
-    value: 0,
-    currency: '',
-    country: '',
-    ip_hash: '',
-    device_type: '',
-    browser: '',
-    os: '',
-    source: '',
-    utm_source: '',
-    utm_medium: '',
-    utm_campaign: '',
-    properties: '{}',
-    context: '{}',
-  };
+  });
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { EventRow } from '../../services/event/events-table.ts';
 import { type ClickHouse, chSql, createClickHouse, ident } from '../../services/platform/clickhouse.ts';
 
 const CH_URL = process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123';
@@ -28,5 +29,34 @@ export async function createTestClickHouse(
       await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(database)}`);
       await ch.close();
     },
+  };
+}
+
+/** An events-table row with every column empty, for tests that seed ClickHouse directly. */
+export function emptyEventRow(
+  row: Pick<EventRow, 'event_id' | 'event' | 'client_id' | 'occurred_at' | 'received_at'> & Partial<EventRow>,
+): EventRow & Record<string, unknown> {
+  return {
+    campaign_id: '',
+    participant_id: '',
+    anonymous_id: '',
+    session_id: '',
+    referral_id: '',
+    referral_code: '',
+    referrer_id: '',
+    value: 0,
+    currency: '',
+    country: '',
+    ip_hash: '',
+    device_type: '',
+    browser: '',
+    os: '',
+    source: '',
+    utm_source: '',
+    utm_medium: '',
+    utm_campaign: '',
+    properties: '{}',
+    context: '{}',
+    ...row,
   };
 }
