@@ -13,6 +13,7 @@ import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
 import { rateLimit } from './platform/rate-limit.ts';
+import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
 import { createReferralApp } from './referral/index.ts';
 import {
@@ -111,6 +112,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     Record<ServiceName, Hono>
   >;
   const app = withErrorHandling(new Hono());
+  // First: a request id and a correlation id for every request (logs, errors, the journey chain).
+  app.use('*', requestIds());
   // Before every route: request budgets and RateLimit-* headers for all public routes.
   app.use(
     '*',
