@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   ILLEGAL_TRANSITION: 409,
   RATE_LIMITED: 429,
+  /** An Idempotency-Key was sent again with a different request (method, path or body). */
+  IDEMPOTENCY_KEY_REUSED: 422,
+  /** An Idempotency-Key whose first request is still being processed. */
+  IDEMPOTENCY_IN_PROGRESS: 409,
   BUDGET_EXHAUSTED: 409,
   NOT_ELIGIBLE: 409,
   /** An outbound call to a client-supplied URL was refused (private/loopback target, http in production…). */
@@ -27,7 +31,34 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Codes a caller may retry: the same request can succeed later without change. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'UPSTREAM_UNAVAILABLE', 'INTERNAL']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  'RATE_LIMITED',
+  'IDEMPOTENCY_IN_PROGRESS',
+  'UPSTREAM_UNAVAILABLE',
+  'INTERNAL',
+]);
+
+/** Whether a caller may retry the same request after an error with this code. */
+export function isRetryableCode(code: ErrorCode): boolean {
+  return RETRYABLE.has(code);
+}
+
+/** The anchor of a code's section in the error reference (docs/errors.md, served at /docs/errors). */
+export function errorDocAnchor(code: ErrorCode): string {
+  return code.toLowerCase();
+}
+
+/** The one error body every HTTP response carries (the shape clients, the SDK and the docs rely on). */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    /** Only when non-empty. */
+    details?: ErrorDetail[];
+    request_id: string;
+    doc_url: string;
+  };
+}
 
 export interface ErrorDetail {
   /** JSON pointer or dotted path of the offending field, when there is one. */
@@ -52,6 +83,7 @@ export class AppError extends Error {
     this.retryable = RETRYABLE.has(code);
   }
 
+  /** The body without the request's fields (request_id, doc_url), which the HTTP layer adds. */
   toJSON(): { error: { code: ErrorCode; message: string; details?: ErrorDetail[] } } {
     return {
       error: {
@@ -83,4 +115,5 @@ export const NON_RETRYABLE_CODES = [
   'ILLEGAL_TRANSITION',
   'BUDGET_EXHAUSTED',
   'NOT_ELIGIBLE',
+  'IDEMPOTENCY_KEY_REUSED',
 ] as const satisfies readonly ErrorCode[];

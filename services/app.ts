@@ -11,7 +11,8 @@ import type { ClickHouse } from './platform/clickhouse.ts';
 import { requestClientIp } from './platform/client-ip.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
-import { withErrorHandling } from './platform/http.ts';
+import { createErrorDocsRoute } from './platform/error-docs.ts';
+import { errorDocs, withErrorHandling } from './platform/http.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
@@ -114,6 +115,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const app = withErrorHandling(new Hono());
   // First: a request id and a correlation id for every request (logs, errors, the journey chain).
   app.use('*', requestIds());
+  // Every error body links its code's section of the error reference under the public URL.
+  app.use('*', errorDocs(config.publicBaseUrl));
   // Before every route: request budgets and RateLimit-* headers for all public routes.
   app.use(
     '*',
@@ -127,6 +130,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     }),
   );
   app.get('/health', (c) => c.json({ ok: true, services: only }));
+  app.route('/', createErrorDocsRoute());
   for (const sub of Object.values(apps)) app.route('/', sub);
   return { app, apps, clientManagement, deployedCampaigns, drainer, rewardService };
 }

@@ -115,14 +115,17 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         rejected: count('rejected'),
         results,
       };
-      // Nothing usable in the batch is a client error; otherwise the batch is accepted with per-event results.
+      // Nothing usable in the batch is a client error: each event's problems, under its index.
       if (summary.rejected === results.length) {
-        return c.json(
-          {
-            error: { code: 'VALIDATION_FAILED', message: 'every event in the batch is invalid' },
-            ...summary,
-          },
-          400,
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'every event in the batch is invalid',
+          results.flatMap((r) =>
+            (r.errors?.length ? r.errors : [{ message: r.message ?? r.code ?? 'rejected' }]).map((d) => ({
+              ...d,
+              path: d.path ? `events.${r.index}.${d.path}` : `events.${r.index}`,
+            })),
+          ),
         );
       }
       return c.json(summary, 202);

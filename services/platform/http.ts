@@ -1,16 +1,52 @@
-import type { Context, Env, Hono, Schema } from 'hono';
+import type { Context, Env, Hono, MiddlewareHandler, Schema } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, isAppError } from '../../contract/errors.ts';
+import { AppError, type ErrorBody, errorDocAnchor, isAppError } from '../../contract/errors.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
+
+/** Where the error reference is served (docs/errors.md); each code's section is `#<code in lower case>`. */
+export const ERROR_DOCS_PATH = '/docs/errors';
+
+export type ErrorDocsVariables = { errorDocsBase: string };
+
+/**
+ * Tells the error handler the public base URL (PULSE_PUBLIC_URL) its `doc_url` links point at. Mounted
+ * first on the composed app; without it the links use the request's own origin.
+ */
+export function errorDocs(publicBaseUrl: string): MiddlewareHandler<{ Variables: ErrorDocsVariables }> {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return async (c, next) => {
+    c.set('errorDocsBase', base);
+    await next();
+  };
+}
+
+/** The one error body: code, message, details (when any), the request's id and the code's doc link. */
+export function errorBody(err: AppError, c: Context): ErrorBody {
+  const base = (c.get('errorDocsBase') as string | undefined) ?? new URL(c.req.url).origin;
+  const { error } = err.toJSON();
+  return {
+    error: {
+      ...error,
+      request_id: requestIdOf(c),
+      doc_url: `${base}${ERROR_DOCS_PATH}#${errorDocAnchor(err.code)}`,
+    },
+  };
+}
 
 /** Maps thrown errors to JSON responses: AppError keeps its status and code; anything else is a 500. */
 export function errorResponse(err: unknown, c: Context): Response {
-  if (isAppError(err)) {
-    for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-    return c.json(err.toJSON(), err.status as ContentfulStatusCode);
+  if (!c.get('requestId')) {
+    // Outside requestIds() (a service app on its own): one id for the body, the header and the log.
+    c.set('requestId', requestIdOf(c));
+    c.header(REQUEST_ID_HEADER, requestIdOf(c));
   }
-  // Never echo internal messages: they may carry personal data or SQL.
-  console.error('unhandled error', err);
-  return c.json(new AppError('INTERNAL', 'internal error').toJSON(), 500);
+  const appError = isAppError(err) ? err : new AppError('INTERNAL', 'internal error');
+  if (!isAppError(err)) {
+    // Never echo internal messages: they may carry personal data or SQL.
+    console.error('unhandled error', { request_id: requestIdOf(c) }, err);
+  }
+  for (const [k, v] of Object.entries(appError.headers)) c.header(k, v);
+  return c.json(errorBody(appError, c), appError.status as ContentfulStatusCode);
 }
 
 /** Installs the shared error handler and a JSON 404 on an app. */
@@ -18,9 +54,7 @@ export function withErrorHandling<E extends Env, S extends Schema, B extends str
   app: Hono<E, S, B>,
 ): Hono<E, S, B> {
   app.onError(errorResponse);
-  app.notFound((c) =>
-    c.json(new AppError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`).toJSON(), 404),
-  );
+  app.notFound((c) => errorResponse(new AppError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`), c));
   return app;
 }
 
