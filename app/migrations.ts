@@ -4,6 +4,7 @@ import { migrations as clientManagement } from '../services/client-management/mi
 import { migrations as event } from '../services/event/migrations/index.ts';
 import { migrations as notification } from '../services/notification/migrations/index.ts';
 import { busMigrations } from '../services/platform/bus/postgres-bus.ts';
+import { idempotencyMigrations } from '../services/platform/idempotency-repo.ts';
 import { migrations as referral } from '../services/referral/migrations/index.ts';
 import { migrations as reward } from '../services/reward/migrations/index.ts';
 
@@ -19,4 +20,5 @@ export const serviceMigrations: Record<string, Record<string, Migration>> = {
   reward,
   event,
   bus: busMigrations,
+  idempotency: idempotencyMigrations,
 };

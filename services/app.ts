@@ -13,6 +13,7 @@ import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { createErrorDocsRoute } from './platform/error-docs.ts';
 import { errorDocs, withErrorHandling } from './platform/http.ts';
+import { idempotency } from './platform/idempotency.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
@@ -129,6 +130,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       ...(deps.redis ? { redis: deps.redis } : {}),
     }),
   );
+  // Then: Idempotency-Key on mutating requests (a refused 429 above is never stored).
+  app.use('*', idempotency({ db, resolver }));
   app.get('/health', (c) => c.json({ ok: true, services: only }));
   app.route('/', createErrorDocsRoute());
   for (const sub of Object.values(apps)) app.route('/', sub);
