@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /**
  * Pulse server SDK: signed server-side events (purchases, subscriptions…) from a client's backend.
@@ -64,6 +64,71 @@ export function signPayload(
   unixSeconds = Math.floor(Date.now() / 1000),
 ): string {
   return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
+}
+
+/** Why a webhook from Pulse was refused by `verifyWebhook`. */
+export class WebhookVerificationError extends Error {
+  override readonly name = 'WebhookVerificationError';
+}
+
+/** Headers as Node's `req.headers`, a Fetch `Headers`, or a plain object. */
+export type WebhookHeaders =
+  | { get(name: string): string | null | undefined }
+  | Record<string, string | string[] | undefined>;
+
+const headerOf = (h: WebhookHeaders, name: string): string | undefined => {
+  if (typeof (h as { get?: unknown }).get === 'function')
+    return (h as { get(n: string): string | null | undefined }).get(name) ?? undefined;
+  for (const [k, v] of Object.entries(h as Record<string, string | string[] | undefined>))
+    if (k.toLowerCase() === name) return Array.isArray(v) ? v[0] : v;
+  return undefined;
+};
+
+/** The HMAC key of a `whsec_<base64>` secret; any other string is used as its raw UTF-8 bytes. */
+function webhookKey(secret: string): Buffer {
+  const b64 = secret.startsWith('whsec_') ? secret.slice(6) : '';
+  const canonical = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64);
+  const key = canonical ? Buffer.from(b64, 'base64') : Buffer.alloc(0);
+  return key.length >= 16 ? key : Buffer.from(secret, 'utf8');
+}
+
+/**
+ * Verifies a webhook Pulse sent you (notification webhooks, reward fulfilment) under the Standard Webhooks
+ * scheme: `webhook-id`, `webhook-timestamp` (within `toleranceSeconds`, default 300) and a `v1,` signature
+ * in `webhook-signature` matching HMAC-SHA256 of `<id>.<timestamp>.<body>`. Pass the raw body as received
+ * (before any JSON parsing) and the endpoint secret (`whsec_…`), or several during a rotation. Returns the
+ * parsed payload and the message id (dedup on it: retries of one message share it); throws
+ * `WebhookVerificationError` otherwise.
+ */
+export function verifyWebhook(
+  secret: string | readonly string[],
+  headers: WebhookHeaders,
+  body: string | Buffer,
+  opts: { toleranceSeconds?: number; now?: Date } = {},
+): { id: string; timestamp: number; payload: unknown } {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const id = headerOf(headers, 'webhook-id');
+  const ts = headerOf(headers, 'webhook-timestamp');
+  const sig = headerOf(headers, 'webhook-signature');
+  if (!id || !ts || !sig)
+    throw new WebhookVerificationError('missing webhook-id, webhook-timestamp or webhook-signature');
+  if (!/^\d{1,12}$/.test(ts)) throw new WebhookVerificationError('malformed webhook-timestamp');
+  const timestamp = Number(ts);
+  const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
+  const tolerance = opts.toleranceSeconds ?? 300;
+  if (Math.abs(now - timestamp) > tolerance)
+    throw new WebhookVerificationError(`webhook-timestamp outside the ${tolerance}-second tolerance`);
+  const given = sig
+    .split(' ')
+    .filter((s) => s.startsWith('v1,'))
+    .map((s) => Buffer.from(s.slice(3), 'base64'));
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  for (const s of secrets) {
+    const expected = createHmac('sha256', webhookKey(s)).update(`${id}.${timestamp}.${text}`).digest();
+    if (given.some((g) => g.length === expected.length && timingSafeEqual(g, expected)))
+      return { id, timestamp, payload: text === '' ? null : JSON.parse(text) };
+  }
+  throw new WebhookVerificationError('no webhook-signature matches the body');
 }
 
 /** Longest identity token lifetime the server accepts. */

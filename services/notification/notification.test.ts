@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Webhook } from 'standardwebhooks';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
 import { testSecretBox } from '../../test/support/secret-box.ts';
 import { serviceToken } from '../../test/support/service-token.ts';
 import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
-import { createNotificationApp, createSmtpMailer, migrations, signPayload } from './index.ts';
+import { createNotificationApp, createSmtpMailer, migrations } from './index.ts';
 import { renderTemplate } from './render.ts';
 
 const TOKEN = 'internal-test-token';
@@ -117,12 +118,12 @@ describe('notification service', () => {
   });
 
   it('delivers signed webhooks once per key to subscribed endpoints only', async () => {
-    const received: { body: string; signature: string }[] = [];
+    const received: { body: string; headers: Record<string, string> }[] = [];
     const server: Server = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        received.push({ body, signature: String(req.headers['x-pulse-signature']) });
+        received.push({ body, headers: req.headers as Record<string, string> });
         res.end('ok');
       });
     });
@@ -153,8 +154,21 @@ describe('notification service', () => {
       assert.deepEqual(await (await send('other.topic')).json(), { delivered: 0, refused: 0 });
       assert.equal(received.length, 1);
       const [delivery] = received;
-      const t0 = Number(/t=(\d+)/.exec(delivery!.signature)?.[1]);
-      assert.equal(delivery!.signature, signPayload(secret, delivery!.body, t0));
+      assert.match(secret, /^whsec_[A-Za-z0-9+/]{32}$/, 'a Standard Webhooks secret');
+      // The receiver's side: the standardwebhooks package, an implementation independent of ours.
+      assert.deepEqual(
+        new Webhook(secret).verify(delivery!.body, delivery!.headers),
+        JSON.parse(delivery!.body),
+      );
+      assert.equal(delivery!.headers['webhook-id'], 'wf/hook', 'the message id is the idempotency key');
+      assert.equal(delivery!.headers['x-pulse-signature'], undefined, 'the old header is gone');
+      const other = new Webhook(Buffer.from('a'.repeat(24)).toString('base64'));
+      assert.throws(() => other.verify(delivery!.body, delivery!.headers), /No matching signature/);
+      assert.throws(
+        () => new Webhook(secret).verify(`${delivery!.body} `, delivery!.headers),
+        /No matching signature/,
+        'a changed body fails',
+      );
     } finally {
       server.close();
     }

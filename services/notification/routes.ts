@@ -3,11 +3,12 @@ import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { readJsonObject } from '../platform/http.ts';
-import { newId, randomToken } from '../platform/ids.ts';
+import { newId } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import type { Outbound } from '../platform/outbound.ts';
 import { idParam } from '../platform/params.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
+import { newWebhookSecret } from '../platform/webhooks.ts';
 import type { Mailer } from './mailer.ts';
 import * as repo from './repo.ts';
 import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
@@ -130,7 +131,7 @@ export function createNotificationRoutes(
           ? (b.topics as string[])
           : ['*'];
       const id = newId('whe');
-      const secret = `whsec_${randomToken(32)}`;
+      const secret = newWebhookSecret();
       await repo.insertEndpoint(db, {
         id,
         client_id: c.get('principal').clientId,

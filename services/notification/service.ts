@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { AppError } from '../../contract/errors.ts';
 import type { Db } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
+import { webhookHeaders } from '../platform/webhooks.ts';
 import type { Mailer } from './mailer.ts';
 import { MissingTemplateValue, renderTemplate } from './render.ts';
 import * as repo from './repo.ts';
@@ -137,11 +137,6 @@ export function messageIdFor(notificationId: string): string {
   return `<${notificationId}@pulse>`;
 }
 
-/** `t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, the same scheme our event service verifies. */
-export function signPayload(secret: string, body: string, at = Math.floor(Date.now() / 1000)): string {
-  return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${body}`).digest('hex')}`;
-}
-
 /**
  * Delivers a signed webhook to every endpoint of the client subscribed to the topic (or `*`), once per
  * idempotency key and endpoint, through the outbound guard. A non-2xx answer throws a retryable error so
@@ -153,6 +148,7 @@ export async function sendWebhook(
   box: SecretBox,
   input: { clientId: string; topic: string; payload: Record<string, unknown>; idempotencyKey: string },
   fetchImpl: typeof fetch,
+  now: () => number = Date.now,
 ): Promise<{ delivered: number; refused: number }> {
   const endpoints = (await repo.endpointsFor(db, input.clientId)).filter(
     (e) => e.topics.includes(input.topic) || e.topics.includes('*'),
@@ -171,8 +167,13 @@ export async function sendWebhook(
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'x-pulse-signature': signPayload(box.decrypt(ep.secret), body),
-        'x-pulse-delivery': input.idempotencyKey,
+        // Standard Webhooks: webhook-id is the message (the same on every retry), signed with the secret.
+        ...webhookHeaders({
+          id: input.idempotencyKey,
+          timestamp: Math.floor(now() / 1000),
+          body,
+          secrets: [box.decrypt(ep.secret)],
+        }),
       },
       body,
       signal: AbortSignal.timeout(10_000),

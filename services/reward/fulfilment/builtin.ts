@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { randomToken } from '../../platform/ids.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
+import { webhookHeaders } from '../../platform/webhooks.ts';
 import { addDuration } from '../allocation/calculate.ts';
 import type { RewardDb } from '../tables.ts';
 import {
@@ -74,9 +74,9 @@ export function grantProvider(): FulfilmentProvider {
 }
 
 /**
- * POSTs the reward to the client's fulfilment endpoint, signed like Stripe/GrowSurf webhooks:
- * `Pulse-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the endpoint secret>`.
- * `Idempotency-Key` is the reward id, so the client can drop a retried delivery.
+ * POSTs the reward to the client's fulfilment endpoint, signed with Standard Webhooks (platform/webhooks.ts:
+ * `webhook-id` = the reward id, `webhook-timestamp`, `webhook-signature` with the endpoint secret).
+ * The reward id is also sent as `Idempotency-Key`, so the client can drop a retried delivery either way.
  */
 export function webhookProvider(
   db: RewardDb,
@@ -106,15 +106,19 @@ export function webhookProvider(
           claim: r.claim,
         },
       });
-      const t = Math.floor(now().getTime() / 1000);
-      const signature = signPayload(box.decrypt(endpoint.secret), t, body);
+      const signed = webhookHeaders({
+        id: r.id,
+        timestamp: Math.floor(now().getTime() / 1000),
+        body,
+        secrets: [box.decrypt(endpoint.secret)],
+      });
       let res: Response;
       try {
         res = await fetchImpl(endpoint.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            'pulse-signature': signature,
+            ...signed,
             'idempotency-key': r.id,
           },
           body,
@@ -132,9 +136,4 @@ export function webhookProvider(
       };
     },
   };
-}
-
-/** The `Pulse-Signature` header value for a body sent at unix time `t`. */
-export function signPayload(secret: string, t: number, body: string): string {
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }

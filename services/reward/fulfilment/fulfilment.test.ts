@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Webhook } from 'standardwebhooks';
 import { createRewardFixture, type RewardFixture } from '../../../test/support/reward.ts';
+import { newWebhookSecret } from '../../platform/webhooks.ts';
 import { findReward, listTransitions } from '../lifecycle/repo.ts';
 import { findCampaign } from '../programs/repo.ts';
 import { balances, saveEndpoint } from './repo.ts';
@@ -150,25 +151,35 @@ describe('built-in providers', () => {
 });
 
 describe('signed webhook to the client', () => {
-  it('delivers with an HMAC-SHA256 signature and the reward id as idempotency key', async () => {
-    await saveEndpoint(
-      f.test.db,
-      'acme',
-      `${base}/hooks/rewards`,
-      f.service.deps.secretBox.encrypt('whsec_test_secret_123'),
-    );
-    routes.set('POST /hooks/rewards', (_req, res) => json(res, 200, { reference: 'client-ref-1' }));
-    const id = await allocate('cash');
-    const s = await f.service.fulfilNow('acme', id);
-    assert.deepEqual([s.state, s.fulfilment.reference], ['REDEEMED', 'client-ref-1']);
-    const req = lastSeen((x) => x.path === '/hooks/rewards');
-    assert.ok(req);
-    assert.equal(req.headers['idempotency-key'], id);
-    const [t, v1] = String(req.headers['pulse-signature']).split(',');
-    const ts = t?.slice(2);
-    const expected = createHmac('sha256', 'whsec_test_secret_123').update(`${ts}.${req.body}`).digest('hex');
-    assert.equal(v1, `v1=${expected}`);
-    assert.equal(JSON.parse(req.body).reward.amount, 20);
+  it('delivers signed with Standard Webhooks (webhook-id = reward id), verified by the standardwebhooks package', async () => {
+    const secret = newWebhookSecret();
+    // A secret a client chose before the scheme (not whsec_ + base64) signs as its raw bytes.
+    const legacy = 'whsec_test_secret_123';
+    for (const [stored, receiver] of [
+      [secret, new Webhook(secret)],
+      [legacy, new Webhook(legacy, { format: 'raw' })],
+    ] as const) {
+      await saveEndpoint(
+        f.test.db,
+        'acme',
+        `${base}/hooks/rewards`,
+        f.service.deps.secretBox.encrypt(stored),
+      );
+      routes.set('POST /hooks/rewards', (_req, res) => json(res, 200, { reference: 'client-ref-1' }));
+      const id = await allocate('cash', `sw-${stored.length}`);
+      const s = await f.service.fulfilNow('acme', id);
+      assert.deepEqual([s.state, s.fulfilment.reference], ['REDEEMED', 'client-ref-1']);
+      const req = lastSeen((x) => x.path === '/hooks/rewards');
+      assert.ok(req);
+      const headers = req.headers as Record<string, string>;
+      assert.equal(headers['webhook-id'], id);
+      assert.equal(headers['idempotency-key'], id);
+      assert.equal(headers['pulse-signature'], undefined, 'the old header is gone');
+      const payload = receiver.verify(req.body, headers) as { reward: { id: string; amount: number } };
+      assert.deepEqual([payload.reward.id, payload.reward.amount], [id, 20]);
+      const wrong = new Webhook(newWebhookSecret());
+      assert.throws(() => wrong.verify(req.body, headers), /No matching signature/);
+    }
   });
 
   it('retries with backoff, FAILED after the last try, and a manual retry goes APPROVED → FULFILLED', async () => {

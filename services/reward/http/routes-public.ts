@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { AppError } from '../../../contract/errors.ts';
 import type { RewardValue } from '../../../contract/generated/reward.generated.ts';
@@ -9,6 +8,7 @@ import { sdkCors } from '../../platform/cors.ts';
 import { readJson } from '../../platform/http.ts';
 import { IDENTITY_HEADER, participantAccess } from '../../platform/identity-token.ts';
 import { enumParam, idParam, optionalIdParam, pageParams } from '../../platform/params.ts';
+import { isStandardSecret, newWebhookSecret } from '../../platform/webhooks.ts';
 import type { RewardDeps } from '../deps.ts';
 import { balances, findCoupon, saveEndpoint } from '../fulfilment/repo.ts';
 import { describeReward } from '../lifecycle/describe.ts';
@@ -260,9 +260,18 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     })
     .put('/reward-fulfilment-endpoint', admin, async (c) => {
       const b = assertValid(v.endpoint, await readJson(c), 'fulfilment endpoint');
+      // Deliveries are signed with Standard Webhooks, whose secrets are `whsec_` + base64 of the key.
+      if (b.secret !== undefined && !isStandardSecret(b.secret))
+        throw new AppError('VALIDATION_FAILED', 'fulfilment endpoint is invalid', [
+          {
+            path: 'secret',
+            message: 'not a Standard Webhooks secret',
+            expected: 'whsec_ + base64 of 16 or more bytes',
+          },
+        ]);
       // A URL into our own network is refused here, not at the first payout.
       await deps.outbound.check(b.url, 'url');
-      const secret = b.secret ?? `whsec_${randomBytes(24).toString('hex')}`;
+      const secret = b.secret ?? newWebhookSecret();
       await saveEndpoint(deps.db, c.get('principal').clientId, b.url, deps.secretBox.encrypt(secret));
       // The secret is shown once, like an API key; deliveries are signed with it.
       return c.json({ endpoint: { url: b.url, secret } });

@@ -279,6 +279,18 @@ describe('tenancy and auth', () => {
     assert.equal(bad.status, 400);
   });
 
+  it('a fulfilment endpoint secret must be a Standard Webhooks secret: 400 at path secret', async () => {
+    for (const secret of ['not-base64-but-long-enough', 'whsec_tooshort', 'whsec_test_secret_123']) {
+      const res = await call(f.app, 'PUT', '/v1/reward-fulfilment-endpoint', {
+        key: keys.secret('acme', 'admin'),
+        body: { url: 'https://payouts.example.com/hook', secret },
+      });
+      assert.equal(res.status, 400, secret);
+      const error = res.body.error as { code: string; details: { path: string }[] };
+      assert.deepEqual([error.code, error.details[0]?.path], ['VALIDATION_FAILED', 'secret']);
+    }
+  });
+
   it('budget view for viewers', async () => {
     const b = await call(f.app, 'GET', '/v1/reward-budgets/camp', { key: keys.secret('acme', 'viewer') });
     const budget = b.body.budget as { budget: number; allocated: number; remaining: number };
