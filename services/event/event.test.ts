@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { Webhook } from 'standardwebhooks';
 import { fakeResolver, purchase, sampleEvent } from '../../test/support/event.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
 import { testSecretBox } from '../../test/support/secret-box.ts';
 import { parseCidrList } from '../platform/cidr.ts';
+import { newWebhookSecret } from '../platform/webhooks.ts';
 import { hashIp } from './enrich.ts';
 import { createEventApp } from './index.ts';
 import { migrations } from './migrations/index.ts';
@@ -15,12 +17,15 @@ import { signBody } from './signature.ts';
 let tdb: TestDatabase;
 let app: ReturnType<typeof createEventApp>;
 const SIGNING = 'whsec_test_secret';
+/** A signing secret in the standard form, as keys issued now get. */
+const STANDARD_SIGNING = newWebhookSecret();
 const resolver = fakeResolver({
   pk_live: { clientId: 'cli_a' },
   pk_other: { clientId: 'cli_b' },
   pk_suspended: { clientId: 'cli_s', clientStatus: 'suspended' },
   pk_limited: { clientId: 'cli_limited' },
   sk_server: { clientId: 'cli_a', signingSecret: SIGNING },
+  sk_standard: { clientId: 'cli_a', signingSecret: STANDARD_SIGNING },
 });
 
 before(async () => {
@@ -257,7 +262,78 @@ describe('POST /v1/events/batch', () => {
   });
 });
 
-describe('server-side events signed with HMAC', () => {
+describe('server-side events signed with Standard Webhooks', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  /** Signed by the standardwebhooks package, an implementation independent of ours. */
+  const sign = (secret: string, body: string, at = now(), id = `msg_${Math.random()}`) => ({
+    'webhook-id': id,
+    'webhook-timestamp': String(at),
+    'webhook-signature': new Webhook(secret).sign(id, new Date(at * 1000), body),
+  });
+  const send = (key: string, body: string, headers: Record<string, string>) =>
+    post('/v1/events', body, { ...auth(key), ...headers });
+
+  test('accepted as a server event; a replay within the window is a duplicate, not a second event', async () => {
+    const e = purchase();
+    const body = JSON.stringify(e);
+    const headers = sign(STANDARD_SIGNING, body);
+    const res = await send('sk_standard', body, headers);
+    assert.equal(res.status, 202);
+    assert.equal(res.headers.get('Deprecation'), null);
+    const [p] = await stored('cli_a', e.event_id as string);
+    assert.equal(p?.trust, 'server');
+    const replay = await send('sk_standard', body, headers);
+    assert.equal(((await replay.json()) as any).status, 'duplicate');
+    assert.equal((await stored('cli_a', e.event_id as string)).length, 1);
+  });
+
+  test('a legacy signing secret (not whsec_ + base64) is its raw bytes', async () => {
+    const body = JSON.stringify(purchase());
+    const id = 'msg_raw';
+    const at = now();
+    const sig = new Webhook(SIGNING, { format: 'raw' }).sign(id, new Date(at * 1000), body);
+    const res = await send('sk_server', body, {
+      'webhook-id': id,
+      'webhook-timestamp': String(at),
+      'webhook-signature': sig,
+    });
+    assert.equal(res.status, 202);
+  });
+
+  test('missing, wrong, tampered, stale or future signatures are 401 BAD_SIGNATURE', async () => {
+    const body = JSON.stringify(purchase());
+    const cases: [string, Record<string, string>][] = [
+      ['none', {}],
+      ['wrong secret', sign(newWebhookSecret(), body)],
+      ['tampered', sign(STANDARD_SIGNING, body.replace('120.5', '999'))],
+      ['stale', sign(STANDARD_SIGNING, body, now() - 301)],
+      ['future', sign(STANDARD_SIGNING, body, now() + 301)],
+      ['no id', { ...sign(STANDARD_SIGNING, body), 'webhook-id': '' }],
+    ];
+    for (const [name, headers] of cases) {
+      const res = await send('sk_standard', body, headers);
+      assert.equal(res.status, 401, name);
+      assert.equal(((await res.json()) as any).error.code, 'BAD_SIGNATURE', name);
+    }
+  });
+
+  test('the deprecated X-Pulse-Signature still works, answered with a Deprecation header', async () => {
+    const body = JSON.stringify(purchase());
+    const res = await send('sk_standard', body, {
+      'x-pulse-signature': signBody(STANDARD_SIGNING, body, now()),
+    });
+    assert.equal(res.status, 202);
+    assert.equal(res.headers.get('Deprecation'), 'true');
+    // Both sent: the Standard Webhooks headers decide (a bad one is not rescued by the old header).
+    const both = await send('sk_standard', body, {
+      'x-pulse-signature': signBody(STANDARD_SIGNING, body, now()),
+      ...sign(newWebhookSecret(), body),
+    });
+    assert.equal(both.status, 401);
+  });
+});
+
+describe('server-side events signed with HMAC (deprecated X-Pulse-Signature)', () => {
   const now = () => Math.floor(Date.now() / 1000);
   const send = (body: string, signature?: string) =>
     post('/v1/events', body, {

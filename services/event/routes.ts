@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { AppError } from '../../contract/errors.ts';
@@ -16,7 +16,6 @@ import {
   ingestEvents,
   type RequestInfo,
 } from './service.ts';
-import { SIGNATURE_HEADER } from './signature.ts';
 
 export const MAX_BATCH_EVENTS = 100;
 
@@ -54,7 +53,8 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
     .use('/v1/events', corsMw)
     .use('/v1/events/*', corsMw)
     .post('/v1/events', singleLimit, async (c) => {
-      const { principal, body, source } = await admit(c.req.raw, c.env, deps, false);
+      const { principal, body, source, deprecatedSignature } = await admit(c.req.raw, c.env, deps, false);
+      if (deprecatedSignature) deprecate(c);
       await checkRateLimit(deps, principal.clientId, 1);
       const [r] = await ingestEvents(
         deps,
@@ -78,7 +78,14 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
     })
     .post('/v1/events/batch', batchLimit, async (c) => {
       const queryKey = c.req.query('key') ?? null;
-      const { principal, body, source } = await admit(c.req.raw, c.env, deps, queryKey !== null, queryKey);
+      const { principal, body, source, deprecatedSignature } = await admit(
+        c.req.raw,
+        c.env,
+        deps,
+        queryKey !== null,
+        queryKey,
+      );
+      if (deprecatedSignature) deprecate(c);
       const envelope = parse(body) as { events?: unknown; sent_at?: unknown; identity?: unknown };
       const events = envelope?.events;
       if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
@@ -142,8 +149,17 @@ async function admit(
   const rawKey = fromUrl ? (queryKey ?? null) : readApiKey(req.headers);
   const principal = await authenticateIngest(deps, rawKey, fromUrl);
   const body = await req.text();
-  const source = checkSignature(principal, body, req.headers.get(SIGNATURE_HEADER), deps.now());
-  return { principal, body, source };
+  const { source, scheme } = checkSignature(principal, body, req.headers, deps.now());
+  return { principal, body, source, deprecatedSignature: scheme === 'x-pulse-signature' };
+}
+
+/** Tells a caller still signing with X-Pulse-Signature to move to the Standard Webhooks headers. */
+function deprecate(c: Context): void {
+  c.header('Deprecation', 'true');
+  c.header(
+    'Warning',
+    '299 pulse "X-Pulse-Signature is deprecated: sign with webhook-id, webhook-timestamp, webhook-signature"',
+  );
 }
 
 function parse(body: string): unknown {

@@ -2,13 +2,14 @@ import { AppError, type ErrorDetail, isAppError } from '../../contract/errors.ts
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
 import { verifyIdentity } from '../platform/identity-token.ts';
 import { refusal } from '../platform/permissions.ts';
+import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../platform/webhooks.ts';
 import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
 import type { OutboxWriter } from './outbox-writer.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { sanitizeEvent } from './sanitize.ts';
 import type { EventCheck } from './schema.ts';
-import { verifySignature } from './signature.ts';
+import { SIGNATURE_HEADER, verifySignature } from './signature.ts';
 import { parseUserAgent } from './user-agent.ts';
 
 /** What the HTTP layer knows about the request (the IP is hashed before anything else sees it). */
@@ -70,18 +71,34 @@ export async function authenticateIngest(
   return principal;
 }
 
-/** Secret keys send server-side events, which must carry a valid HMAC signature of the raw body. */
+/** How a server-side event was signed: Standard Webhooks, or the deprecated `X-Pulse-Signature`. */
+export type SignatureScheme = 'standard-webhooks' | 'x-pulse-signature' | null;
+
+/**
+ * Secret keys send server-side events, which must carry a valid signature of the raw body with the key's
+ * signing secret: Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`,
+ * platform/webhooks.ts), or for one deprecation period the older `X-Pulse-Signature: t=…,v1=…`. Both
+ * refuse a timestamp more than 5 minutes away, so a captured request cannot be replayed later; within
+ * the window a replay carries the same event ids and is answered `duplicate`.
+ */
 export function checkSignature(
   principal: Principal,
   body: string,
-  header: string | null,
+  headers: { get(name: string): string | null },
   now: Date,
-): EventSource {
-  if (principal.keyKind !== 'secret') return 'sdk';
+): { source: EventSource; scheme: SignatureScheme } {
+  if (principal.keyKind !== 'secret') return { source: 'sdk', scheme: null };
   if (!principal.signingSecret) throw new AppError('BAD_SIGNATURE', 'this key has no signing secret');
-  const check = verifySignature(principal.signingSecret, body, header, Math.floor(now.getTime() / 1000));
+  const seconds = Math.floor(now.getTime() / 1000);
+  const legacy = headers.get(SIGNATURE_HEADER);
+  if (headers.get(WEBHOOK_SIGNATURE_HEADER) !== null || legacy === null) {
+    const check = verifyWebhook([principal.signingSecret], headers, body, seconds);
+    if (!check.ok) throw new AppError('BAD_SIGNATURE', check.reason);
+    return { source: 'server', scheme: 'standard-webhooks' };
+  }
+  const check = verifySignature(principal.signingSecret, body, legacy, seconds);
   if (!check.ok) throw new AppError('BAD_SIGNATURE', check.reason);
-  return 'server';
+  return { source: 'server', scheme: 'x-pulse-signature' };
 }
 
 /** Step 3: one token per event from the client's bucket; 429 with Retry-After (seconds) when empty. */
