@@ -2,32 +2,34 @@ import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto
 
 /**
  * Pulse server SDK: signed server-side events (purchases, subscriptions…) from a client's backend.
- * Each request body is signed with HMAC-SHA256 (`X-Pulse-Signature: t=<unix>,v1=<hex of "t.body">`),
- * retried with exponential backoff on network errors, 5xx and 429 (honouring Retry-After), and sent
- * with event ids fixed before the first attempt, so a retry can never count twice.
+ * Options and payloads are snake_case, like the HTTP API. Each request is signed with Standard Webhooks
+ * (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`),
+ * sent with an `Idempotency-Key`, retried with exponential backoff on network errors, 5xx and 429
+ * (honouring Retry-After), and carries event ids fixed before the first attempt, so a retry can never
+ * count twice.
  */
 export interface PulseServerOptions {
   endpoint: string;
   /** Secret key (sk_…). */
-  secretKey: string;
+  secret_key: string;
   /** The key's signing secret (whsec_…), shown once when the key was issued. */
-  signingSecret: string;
+  signing_secret: string;
   /** Your client id (cli_…): when given, identity tokens are bound to it. */
-  clientId?: string;
+  client_id?: string;
   /** Attempts after the first. Default 5. */
-  maxRetries?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  timeoutMs?: number;
+  max_retries?: number;
+  base_delay_ms?: number;
+  max_delay_ms?: number;
+  timeout_ms?: number;
 }
 
 export interface ServerEvent {
   event: string;
   participant_id: string;
-  /** Fixed id; otherwise derived from `idempotencyKey`, otherwise random (still stable across retries). */
+  /** Fixed id; otherwise derived from `idempotency_key`, otherwise random (still stable across retries). */
   event_id?: string;
   /** A business key (order id, invoice id…) the event id is derived from: resending the same key is a no-op. */
-  idempotencyKey?: string;
+  idempotency_key?: string;
   occurred_at?: string | Date;
   campaign_id?: string;
   referral_id?: string;
@@ -58,12 +60,18 @@ export function stableEventId(event: string, key: string): string {
   return `srv_${createHash('sha256').update(`${event}\u0000${key}`).digest('hex').slice(0, 40)}`;
 }
 
-export function signPayload(
+/**
+ * The Standard Webhooks headers signing `body` as message `id` at `timestamp` (unix seconds) with a
+ * signing secret: what the client sends on every request, and what Pulse checks.
+ */
+export function signRequest(
   secret: string,
+  id: string,
   body: string,
-  unixSeconds = Math.floor(Date.now() / 1000),
-): string {
-  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+  const mac = createHmac('sha256', webhookKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${mac}` };
 }
 
 /** Why a webhook from Pulse was refused by `verifyWebhook`. */
@@ -94,7 +102,7 @@ function webhookKey(secret: string): Buffer {
 
 /**
  * Verifies a webhook Pulse sent you (notification webhooks, reward fulfilment) under the Standard Webhooks
- * scheme: `webhook-id`, `webhook-timestamp` (within `toleranceSeconds`, default 300) and a `v1,` signature
+ * scheme: `webhook-id`, `webhook-timestamp` (within `tolerance_seconds`, default 300) and a `v1,` signature
  * in `webhook-signature` matching HMAC-SHA256 of `<id>.<timestamp>.<body>`. Pass the raw body as received
  * (before any JSON parsing) and the endpoint secret (`whsec_…`), or several during a rotation. Returns the
  * parsed payload and the message id (dedup on it: retries of one message share it); throws
@@ -104,7 +112,7 @@ export function verifyWebhook(
   secret: string | readonly string[],
   headers: WebhookHeaders,
   body: string | Buffer,
-  opts: { toleranceSeconds?: number; now?: Date } = {},
+  opts: { tolerance_seconds?: number; now?: Date } = {},
 ): { id: string; timestamp: number; payload: unknown } {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   const id = headerOf(headers, 'webhook-id');
@@ -115,7 +123,7 @@ export function verifyWebhook(
   if (!/^\d{1,12}$/.test(ts)) throw new WebhookVerificationError('malformed webhook-timestamp');
   const timestamp = Number(ts);
   const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
-  const tolerance = opts.toleranceSeconds ?? 300;
+  const tolerance = opts.tolerance_seconds ?? 300;
   if (Math.abs(now - timestamp) > tolerance)
     throw new WebhookVerificationError(`webhook-timestamp outside the ${tolerance}-second tolerance`);
   const given = sig
@@ -140,32 +148,52 @@ export const IDENTITY_MAX_TTL_SECONDS = 86_400;
  * `v1.<base64url(JSON {pid, exp, cid?})>.<base64url(HMAC-SHA256(signingSecret, "v1.<payload>"))>`.
  */
 export function createIdentityToken(
-  signingSecret: string,
-  participantId: string,
-  opts: { ttlSeconds?: number; clientId?: string; now?: Date } = {},
+  signing_secret: string,
+  participant_id: string,
+  opts: { ttl_seconds?: number; client_id?: string; now?: Date } = {},
 ): string {
-  const ttl = opts.ttlSeconds ?? 3600;
+  const ttl = opts.ttl_seconds ?? 3600;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > IDENTITY_MAX_TTL_SECONDS)
-    throw new RangeError(`ttlSeconds must be an integer from 1 to ${IDENTITY_MAX_TTL_SECONDS}`);
-  if (typeof participantId !== 'string' || participantId.length === 0 || participantId.length > 200)
-    throw new RangeError('participantId must be a string of 1 to 200 characters');
+    throw new RangeError(`ttl_seconds must be an integer from 1 to ${IDENTITY_MAX_TTL_SECONDS}`);
+  if (typeof participant_id !== 'string' || participant_id.length === 0 || participant_id.length > 200)
+    throw new RangeError('participant_id must be a string of 1 to 200 characters');
   const exp = Math.floor((opts.now ?? new Date()).getTime() / 1000) + ttl;
-  const json = JSON.stringify({ pid: participantId, exp, ...(opts.clientId ? { cid: opts.clientId } : {}) });
+  const json = JSON.stringify({
+    pid: participant_id,
+    exp,
+    ...(opts.client_id ? { cid: opts.client_id } : {}),
+  });
   const signed = `v1.${Buffer.from(json).toString('base64url')}`;
-  return `${signed}.${createHmac('sha256', signingSecret).update(signed).digest('base64url')}`;
+  return `${signed}.${createHmac('sha256', signing_secret).update(signed).digest('base64url')}`;
 }
 
+/** Options of 0.1 (camelCase) and their snake_case names, to refuse them with a pointer, never ignore them. */
+const RENAMED: Record<string, string> = {
+  secretKey: 'secret_key',
+  signingSecret: 'signing_secret',
+  clientId: 'client_id',
+  maxRetries: 'max_retries',
+  baseDelayMs: 'base_delay_ms',
+  maxDelayMs: 'max_delay_ms',
+  timeoutMs: 'timeout_ms',
+};
+
 export function createPulseServerClient(o: PulseServerOptions) {
+  for (const [old, now] of Object.entries(RENAMED))
+    if (old in o) throw new TypeError(`createPulseServerClient: option ${old} is now ${now} (snake_case)`);
+  for (const name of ['endpoint', 'secret_key', 'signing_secret'] as const)
+    if (typeof o[name] !== 'string' || o[name] === '')
+      throw new TypeError(`createPulseServerClient: ${name} is required`);
   const base = o.endpoint.replace(/\/$/, '');
-  const maxRetries = o.maxRetries ?? 5;
-  const baseDelay = o.baseDelayMs ?? 500;
-  const maxDelay = o.maxDelayMs ?? 30_000;
+  const maxRetries = o.max_retries ?? 5;
+  const baseDelay = o.base_delay_ms ?? 500;
+  const maxDelay = o.max_delay_ms ?? 30_000;
 
   function normalise(e: ServerEvent): Record<string, unknown> {
-    const { idempotencyKey, occurred_at, ...rest } = e;
+    const { idempotency_key, occurred_at, ...rest } = e;
     return {
       ...rest,
-      event_id: e.event_id ?? (idempotencyKey ? stableEventId(e.event, idempotencyKey) : randomUUID()),
+      event_id: e.event_id ?? (idempotency_key ? stableEventId(e.event, idempotency_key) : randomUUID()),
       occurred_at: (occurred_at instanceof Date
         ? occurred_at
         : new Date(occurred_at ?? Date.now())
@@ -176,6 +204,8 @@ export function createPulseServerClient(o: PulseServerOptions) {
 
   async function send(path: string, payload: unknown): Promise<unknown> {
     const body = JSON.stringify(payload);
+    // One message, one id: every retry carries it (webhook-id and Idempotency-Key alike).
+    const messageId = `msg_${randomUUID()}`;
     for (let attempt = 0; ; attempt++) {
       let wait = Math.min(maxDelay, baseDelay * 2 ** attempt) * (0.5 + Math.random() / 2);
       try {
@@ -184,12 +214,13 @@ export function createPulseServerClient(o: PulseServerOptions) {
           body,
           headers: {
             'content-type': 'application/json',
-            authorization: `Bearer ${o.secretKey}`,
+            authorization: `Bearer ${o.secret_key}`,
+            'idempotency-key': messageId,
             // Signed per attempt: the timestamp must be within the server's 5-minute tolerance.
-            'x-pulse-signature': signPayload(o.signingSecret, body),
+            ...signRequest(o.signing_secret, messageId, body),
             'user-agent': `pulse-node/${VERSION}`,
           },
-          signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+          signal: AbortSignal.timeout(o.timeout_ms ?? 10_000),
         });
         const json = (await res.json().catch(() => ({}))) as {
           error?: { code?: string; message?: string; details?: unknown[] };
@@ -218,10 +249,10 @@ export function createPulseServerClient(o: PulseServerOptions) {
 
   const client = {
     /** An identity token for this participant, signed with this key's signing secret (default 1 h). */
-    createIdentityToken(participantId: string, opts: { ttlSeconds?: number } = {}): string {
-      return createIdentityToken(o.signingSecret, participantId, {
+    createIdentityToken(participant_id: string, opts: { ttl_seconds?: number } = {}): string {
+      return createIdentityToken(o.signing_secret, participant_id, {
         ...opts,
-        ...(o.clientId ? { clientId: o.clientId } : {}),
+        ...(o.client_id ? { client_id: o.client_id } : {}),
       });
     },
     /** Sends one event; resolves with "accepted" or "duplicate" (already processed). */
@@ -242,27 +273,27 @@ export function createPulseServerClient(o: PulseServerOptions) {
     },
     /** purchase_completed keyed by order id (sending the same order twice is counted once). */
     purchaseCompleted(p: {
-      participantId: string;
-      orderId: string;
+      participant_id: string;
+      order_id: string;
       amount: number;
       currency: string;
-      campaignId?: string;
+      campaign_id?: string;
       properties?: Record<string, unknown>;
     }) {
       return client.track({
         event: 'purchase_completed',
-        participant_id: p.participantId,
-        idempotencyKey: p.orderId,
-        ...(p.campaignId ? { campaign_id: p.campaignId } : {}),
-        properties: { ...p.properties, order_id: p.orderId, amount: p.amount, currency: p.currency },
+        participant_id: p.participant_id,
+        idempotency_key: p.order_id,
+        ...(p.campaign_id ? { campaign_id: p.campaign_id } : {}),
+        properties: { ...p.properties, order_id: p.order_id, amount: p.amount, currency: p.currency },
       });
     },
     /** subscription_* events keyed by subscription id + event + period, e.g. the renewal date. */
     subscription(
       kind: 'started' | 'upgraded' | 'downgraded' | 'ending_soon' | 'renewed' | 'cancelled',
       p: {
-        participantId: string;
-        subscriptionId: string;
+        participant_id: string;
+        subscription_id: string;
         plan: string;
         period: string;
         properties?: Record<string, unknown>;
@@ -270,9 +301,9 @@ export function createPulseServerClient(o: PulseServerOptions) {
     ) {
       return client.track({
         event: `subscription_${kind}`,
-        participant_id: p.participantId,
-        idempotencyKey: `${p.subscriptionId}:${p.period}`,
-        properties: { ...p.properties, subscription_id: p.subscriptionId, plan: p.plan },
+        participant_id: p.participant_id,
+        idempotency_key: `${p.subscription_id}:${p.period}`,
+        properties: { ...p.properties, subscription_id: p.subscription_id, plan: p.plan },
       });
     },
   };

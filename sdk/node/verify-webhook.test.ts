@@ -37,7 +37,7 @@ test('a wrong secret, a changed body and an old timestamp fail', () => {
   assert.throws(() => verifyWebhook(s, signed(s), `${body} `), /no webhook-signature matches/);
   const old = signed(s, new Date(Date.now() - 10 * 60_000));
   assert.throws(() => verifyWebhook(s, old, body), /tolerance/);
-  assert.ok(verifyWebhook(s, old, body, { toleranceSeconds: 3600 }), 'a wider tolerance when asked');
+  assert.ok(verifyWebhook(s, old, body, { tolerance_seconds: 3600 }), 'a wider tolerance when asked');
   assert.throws(() => verifyWebhook(s, { 'webhook-id': 'x' }, body), /missing/);
 });
 

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { serviceMigrations } from '../../app/migrations.ts';
+import { AppError } from '../../contract/errors.ts';
 import { createTemporalClient } from '../../engine/client.ts';
 import { sampleEvent } from '../../test/support/event.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
@@ -234,6 +235,25 @@ describe('Idempotency-Key', () => {
     const third = await p.app.request('/v1/zz-flaky', post(secret.key, idem, {}));
     assert.equal(third.headers.get(REPLAYED_HEADER), 'true');
     assert.deepEqual(await third.json(), { calls: 2 });
+  });
+
+  it('does not keep a 429 or 401 from inside the route: the retry after waiting runs', async () => {
+    const p = build();
+    let calls = 0;
+    p.app.post('/v1/zz-busy', (c) => {
+      calls++;
+      if (calls === 1) throw new AppError('RATE_LIMITED', 'busy', [], { 'Retry-After': '1' });
+      if (calls === 2) throw new AppError('BAD_SIGNATURE', 'signature timestamp outside the tolerance');
+      return c.json({ calls }, 201);
+    });
+    const { secret } = await p.clientManagement.createClient({ name: 'Busy' });
+    const idem = `busy-${randomUUID()}`;
+    assert.equal((await p.app.request('/v1/zz-busy', post(secret.key, idem, {}))).status, 429);
+    assert.equal((await p.app.request('/v1/zz-busy', post(secret.key, idem, {}))).status, 401);
+    const third = await p.app.request('/v1/zz-busy', post(secret.key, idem, {}));
+    assert.equal(third.status, 201);
+    assert.equal(third.headers.get(REPLAYED_HEADER), null);
+    assert.deepEqual(await third.json(), { calls: 3 });
   });
 
   it('GET and requests without a key are never remembered', async () => {

@@ -24,8 +24,8 @@ import {
  * - The same key with the same request gets the stored response again, with `Idempotent-Replayed: true`;
  *   with a different request, 422 IDEMPOTENCY_KEY_REUSED; while the first is still running, 409
  *   IDEMPOTENCY_IN_PROGRESS (retryable).
- * - 5xx answers (and thrown errors) are not kept, so a retry runs again; 4xx answers are kept (the same
- *   request fails the same way).
+ * - 5xx answers (and thrown errors) are not kept, so a retry runs again; nor 401 and 429 (the request
+ *   was not carried out). Other 4xx answers are kept: the same request fails the same way.
  * - Requests without a valid key are not remembered (the route refuses them); nor are `/internal` routes.
  *
  * Events: the key is checked before the event's own `event_id` dedup. A replay returns the first
@@ -106,7 +106,7 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler {
       throw err;
     }
     const res = c.res;
-    if (res.status >= 500) {
+    if (!kept(res.status)) {
       await releaseKey(deps.db, scope, key, at);
       return;
     }
@@ -118,6 +118,15 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler {
     const body = Buffer.from(await res.clone().arrayBuffer());
     await completeKey(deps.db, scope, key, at, { status: res.status, headers, body });
   };
+}
+
+/**
+ * Whether an answer is kept for replay. Not 5xx (a fault: the retry should run), nor 401 and 429 (the
+ * request was not carried out: a bad signature or timestamp, a spent budget; a retry after fixing or
+ * waiting must run, not replay the refusal). Every other answer, 4xx included, is what the request does.
+ */
+function kept(status: number): boolean {
+  return status < 500 && status !== 401 && status !== 429;
 }
 
 function answerExisting(c: Context, row: IdempotencyRow, key: string, fingerprint: string): Response {

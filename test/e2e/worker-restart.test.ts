@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { serviceMigrations } from '../../app/migrations.ts';
 import { call, waitUntil } from '../../scripts/journey/http.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
-import { signPayload } from '../../sdk/node/index.ts';
+import { signRequest } from '../../sdk/node/index.ts';
 import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
@@ -91,7 +91,7 @@ describe('a journey survives a restart of the whole platform process', () => {
         headers: {
           authorization: `Bearer ${secret.key}`,
           'content-type': 'application/json',
-          'x-pulse-signature': signPayload(secret.signing_secret, body),
+          ...signRequest(secret.signing_secret, `msg_${crypto.randomUUID()}`, body),
         },
       });
       await res.body?.cancel();

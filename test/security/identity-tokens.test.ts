@@ -138,8 +138,8 @@ after(async () => {
 });
 
 const secretOf = (c: typeof A) => c.secret.signing_secret ?? '';
-const token = (c: typeof A, participant: string, o: { ttlSeconds?: number; now?: Date } = {}) =>
-  createIdentityToken(secretOf(c), participant, { clientId: c.client.id, ...o });
+const token = (c: typeof A, participant: string, o: { ttl_seconds?: number; now?: Date } = {}) =>
+  createIdentityToken(secretOf(c), participant, { client_id: c.client.id, ...o });
 
 async function req(
   method: string,
@@ -180,7 +180,7 @@ describe('a publishable key reading a participant’s rewards', () => {
     ['garbage token', () => 'not-a-token', 'malformed identity token'],
     [
       'expired token',
-      () => token(A, 'alice', { ttlSeconds: 60, now: new Date(Date.now() - 3_600_000) }),
+      () => token(A, 'alice', { ttl_seconds: 60, now: new Date(Date.now() - 3_600_000) }),
       'identity token expired',
     ],
     ['token for another participant', () => token(A, 'bob'), 'identity token is for another participant'],
@@ -295,9 +295,9 @@ describe('contact details from identify events', () => {
   it('a signed server identify sets the email (Node SDK over HTTP)', async () => {
     const pulse = createPulseServerClient({
       endpoint,
-      secretKey: A.secret.key,
-      signingSecret: secretOf(A),
-      maxRetries: 0,
+      secret_key: A.secret.key,
+      signing_secret: secretOf(A),
+      max_retries: 0,
     });
     await pulse.track({
       event: 'user_identified',
@@ -324,7 +324,7 @@ describe('contact details from identify events', () => {
     assert.equal((await contact())?.email, 'alice@shop.test');
 
     const expired = await req('POST', '/v1/events', {
-      identity: token(A, 'alice', { ttlSeconds: 60, now: new Date(Date.now() - 3_600_000) }),
+      identity: token(A, 'alice', { ttl_seconds: 60, now: new Date(Date.now() - 3_600_000) }),
       body: identify({ email: 'evil@attacker.test', phone: '+15550100', name: 'Forged 3' }),
     });
     assert.equal(expired.status, 202);
@@ -337,7 +337,11 @@ describe('contact details from identify events', () => {
     const ok = await batch([identify({ email: 'alice.new@shop.test' })], token(A, 'alice'));
     assert.equal(ok.body.results[0].stripped, undefined);
     await until('the verified browser email', (c) => c?.email === 'alice.new@shop.test');
-    const pulse = createPulseServerClient({ endpoint, secretKey: A.secret.key, signingSecret: secretOf(A) });
+    const pulse = createPulseServerClient({
+      endpoint,
+      secret_key: A.secret.key,
+      signing_secret: secretOf(A),
+    });
     await pulse.track({
       event: 'user_identified',
       participant_id: 'alice',

@@ -22,6 +22,7 @@ import { serviceToken } from '../support/service-token.ts';
 type Need = Permission | `internal:${'campaign' | 'referral' | 'reward' | 'notification'}` | 'public';
 const ROUTES: Record<string, Need> = {
   'GET /health': 'public',
+  'GET /docs/errors': 'public',
   'GET /r/:clientId/:code': 'public',
   'POST /v1/admin/clients': 'client.admin',
   'GET /v1/admin/clients': 'client.admin',

@@ -163,13 +163,13 @@ describe('shared-IP fraud signal, end to end', () => {
     // Its address is the shop's back end, so the signal rests on the addresses the browsers showed.
     const shop = createPulseServerClient({
       endpoint: base,
-      secretKey: sk,
-      signingSecret: created.body.keys.secret.signing_secret,
-      maxRetries: 0,
+      secret_key: sk,
+      signing_secret: created.body.keys.secret.signing_secret,
+      max_retries: 0,
     });
     const sent = await shop.purchaseCompleted({
-      participantId: userB,
-      orderId: order,
+      participant_id: userB,
+      order_id: order,
       amount: 120,
       currency: 'USD',
     });

@@ -224,13 +224,13 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
   it('the same purchase signed by the shop server (secret key + HMAC) pays both sides', async () => {
     const server = createPulseServerClient({
       endpoint: base,
-      secretKey: sk,
-      signingSecret: signing,
-      maxRetries: 0,
+      secret_key: sk,
+      signing_secret: signing,
+      max_retries: 0,
     });
     const sent = await server.purchaseCompleted({
-      participantId: friend,
-      orderId: order,
+      participant_id: friend,
+      order_id: order,
       amount: 120,
       currency: 'USD',
     });
