@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { AppError } from '../../contract/errors.ts';
 import { readApiKey } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
 import { requestClientIp } from '../platform/client-ip.ts';
+import { sdkCors } from '../platform/cors.ts';
 import { IDENTITY_HEADER } from '../platform/identity-token.ts';
 import { countryFromHeaders } from './enrich.ts';
 import { BATCH_BODY_BYTES, boundHeader, checkSentAt, SINGLE_BODY_BYTES } from './sanitize.ts';
@@ -42,12 +42,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
   const singleLimit = bodyLimitOf(Math.min(SINGLE_BODY_BYTES, batchBytes));
   const batchLimit = bodyLimitOf(batchBytes);
   // Browsers post from clients' sites: any origin, no cookies (the key authenticates).
-  const corsMw = cors({
-    origin: '*',
-    allowMethods: ['POST', 'OPTIONS'],
-    allowHeaders: ['Content-Type', 'Authorization', 'X-Api-Key', 'X-Pulse-Identity'],
-    maxAge: 86_400,
-  });
+  const corsMw = sdkCors({ methods: ['POST', 'OPTIONS'], maxAge: 86_400 });
 
   return new Hono<{ Bindings: NodeEnv }>()
     .use('/v1/events', corsMw)
