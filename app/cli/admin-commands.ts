@@ -46,8 +46,13 @@ export function addDatabaseCommands(program: Command, io: CliIo): void {
           '`pulse admin init --force-new` to add another admin key.',
       );
     io.err(SHOWN_ONCE);
-    emit(io, opts.output, { key: r.key, existing: r.existing }, () =>
-      [...keyLines(r.key as IssuedKey), '', `export PULSE_API_KEY=${(r.key as IssuedKey).key}`].join('\n'),
+    const key = r.key;
+    // The secret once: on the line to paste into a shell.
+    emit(io, opts.output, { key, existing: r.existing }, () =>
+      [
+        `platform-admin key ${key.id}${key.name ? ` "${key.name}"` : ''}`,
+        `export PULSE_API_KEY=${key.key}`,
+      ].join('\n'),
     );
   });
 

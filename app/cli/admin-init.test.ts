@@ -66,11 +66,20 @@ describe('pulse admin init (real Postgres)', () => {
     }
   });
 
+  it('in text mode prints the secret once, on the line to paste into a shell', async () => {
+    const run = await pulseIn(['admin', 'init', '--force-new', '--name', 'text mode'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const key = /^export PULSE_API_KEY=(ak_\S+)$/m.exec(run.stdout)?.[1];
+    assert.ok(key, run.stdout);
+    assert.equal(`${run.stdout}\n${run.stderr}`.split(key).length - 1, 1);
+    assert.match(run.stdout, /^platform-admin key key_\S+ "text mode"$/m);
+  });
+
   it('refuses a second run without printing any secret, and adds another admin with --force-new', async () => {
     const again = await pulseIn(['admin', 'init'], env);
     assert.equal(again.code, 1);
     assert.equal(again.stdout, '');
-    assert.match(again.stderr, /a platform admin already exists .*1 live admin key/);
+    assert.match(again.stderr, /a platform admin already exists .*2 live admin key/);
     assert.match(again.stderr, /--force-new/);
     assert.doesNotMatch(again.stderr, /ak_[A-Za-z0-9_-]{20,}/);
 
@@ -80,7 +89,7 @@ describe('pulse admin init (real Postgres)', () => {
     );
     assert.equal(forced.code, 0, forced.stderr);
     const second = jsonOf<Init>(forced);
-    assert.equal(second.existing, 1);
+    assert.equal(second.existing, 2);
     assert.equal(second.key.name, 'second operator');
 
     const db = createDb(databaseUrl, 1);
@@ -90,7 +99,7 @@ describe('pulse admin init (real Postgres)', () => {
         .select(['id', 'name'])
         .where('kind', '=', 'admin')
         .execute();
-      assert.equal(rows.length, 2);
+      assert.equal(rows.length, 3);
       assert.ok(rows.some((r) => r.id === second.key.id && r.name === 'second operator'));
     } finally {
       await db.destroy();

@@ -26,6 +26,8 @@ const ROUTES: Record<string, Need> = {
   'POST /v1/admin/clients': 'client.admin',
   'GET /v1/admin/clients': 'client.admin',
   'PATCH /v1/admin/clients/:id': 'client.admin',
+  'POST /v1/admin/clients/:id/api-keys': 'client.admin',
+  'GET /v1/admin/clients/:id/api-keys': 'client.admin',
   'GET /v1/client': 'client.read',
   'GET /v1/members': 'member.read',
   'POST /v1/members': 'member.invite',
