@@ -247,21 +247,33 @@ export function addKeyCommands(program: Command, io: CliIo): void {
   withConnection(
     key
       .command('revoke')
-      .description("revoke one of the client's keys (a client key with role admin or above)")
+      .description(
+        "revoke a client's key: with the client's own key (role admin or above), or a platform-admin key and --client",
+      )
       .argument('<id>', 'key id (key_…)')
+      .option('--client <id>', 'client id (required with a platform-admin key)')
       .addOption(outputOption()),
-  ).action(async (id: string, opts: ConnectionFlags & { output: OutputFormat }) => {
+  ).action(async (id: string, opts: ConnectionFlags & { client?: string; output: OutputFormat }) => {
     const target = resolveTarget(opts, io);
-    if (isAdminKey(target))
-      throw new CliError(
-        'USAGE',
-        "key revoke takes the client's own secret key (role admin or owner), not a platform-admin key",
+    const api = createApi(target);
+    let r: { revoked: boolean };
+    if (isAdminKey(target)) {
+      if (!opts.client) throw new CliError('USAGE', 'with a platform-admin key, --client <id> is required');
+      r = await send(
+        target,
+        `revoke key ${id}`,
+        api.DELETE('/v1/admin/clients/{id}/api-keys/{keyId}', {
+          params: { path: { id: opts.client, keyId: id } },
+        }),
       );
-    const r = await send(
-      target,
-      `revoke key ${id}`,
-      createApi(target).DELETE('/v1/api-keys/{id}', { params: { path: { id } } }),
-    );
+    } else {
+      if (opts.client) await ownClient(target, opts.client);
+      r = await send(
+        target,
+        `revoke key ${id}`,
+        api.DELETE('/v1/api-keys/{id}', { params: { path: { id } } }),
+      );
+    }
     emit(io, opts.output, { id, ...r }, () => `key ${id} revoked`);
   });
 }

@@ -153,6 +153,10 @@ export interface paths {
       >;
     }
   >;
+  '/v1/admin/clients/{id}/api-keys/{keyId}': Route<
+    PathParams<{ id: string; keyId: string }>,
+    { delete: Op<PathParams<{ id: string; keyId: string }>, 200, { revoked: boolean }> }
+  >;
   '/v1/client': Route<NoParams, { get: Op<NoParams, 200, { client: Client }> }>;
   '/v1/api-keys': Route<
     NoParams,

@@ -128,7 +128,7 @@ describe('pulse CLI against a running platform', () => {
     const listed = jsonOf<{ data: { id: string; name: string | null; key_prefix: string }[] }>(
       await pulseIn(['key', 'list', '--client', clientId, '-o', 'json'], admin),
     );
-    assert.equal(listed.data.length, 4, JSON.stringify(listed));
+    assert.equal(listed.data.length, 4, JSON.stringify(listed)); // owner, publishable, manager, pk
     assert.ok(listed.data.some((k) => k.id === manager.id && k.name === 'CI deploys'));
     assert.ok(!JSON.stringify(listed).includes(manager.key), 'lists never show a key');
 
@@ -138,6 +138,21 @@ describe('pulse CLI against a running platform', () => {
     const useRevoked = await pulseIn(['campaign', 'list'], { PULSE_URL: url, PULSE_API_KEY: manager.key });
     assert.equal(useRevoked.code, 1);
     assert.match(useRevoked.stderr, /list campaigns failed: HTTP 401/);
+    const second = jsonOf<{ key: Key }>(
+      await pulseIn(
+        ['key', 'create', '--client', clientId, '--type', 'secret', '--role', 'owner', '-o', 'json'],
+        admin,
+      ),
+    ).key;
+    const adminRevokes = await pulseIn(['key', 'revoke', second.id, '--client', clientId], admin);
+    assert.equal(adminRevokes.code, 0, adminRevokes.stderr);
+    const again = await pulseIn(['key', 'revoke', second.id, '--client', clientId], admin);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /HTTP 404 NOT_FOUND: no such active key for this client/);
+    assert.equal(
+      (await pulseIn(['campaign', 'list'], { PULSE_URL: url, PULSE_API_KEY: second.key })).code,
+      1,
+    );
     const textList = await pulseIn(['key', 'list'], owner);
     assert.match(
       textList.stdout,

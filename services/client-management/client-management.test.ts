@@ -98,6 +98,21 @@ describe('client management', () => {
     // Only platform admins reach these routes: a client's owner key may not issue keys for a client this way.
     const owner = (await cm.createClient({ name: 'Epsilon' })).secret.key;
     assert.equal((await call('POST', path, owner, { kind: 'publishable' })).status, 403);
+
+    // The admin revokes a key of this client only: under another client's id the key is not found.
+    assert.equal(
+      (await call('DELETE', `/v1/admin/clients/${client.id}x/api-keys/${key.id}`, adminKey)).status,
+      404,
+    );
+    const other = (await cm.createClient({ name: 'Zeta' })).client.id;
+    assert.equal(
+      (await call('DELETE', `/v1/admin/clients/${other}/api-keys/${key.id}`, adminKey)).status,
+      404,
+    );
+    assert.equal(await cm.resolver.resolve(key.key).then((p) => p?.keyId), key.id);
+    assert.equal((await call('DELETE', `${path}/${key.id}`, adminKey)).status, 200);
+    assert.equal(await cm.resolver.resolve(key.key), null);
+    assert.equal((await call('DELETE', `${path}/${key.id}`, adminKey)).status, 404);
   });
 
   it('bootstraps one admin key, refusing a second unless forced', async () => {

@@ -69,6 +69,11 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
         if (!(await repo.findClient(db, id))) throw new AppError('NOT_FOUND', 'no such client');
         return c.json({ keys: await repo.listApiKeys(db, id) });
       })
+      // Any key of one client, revoked by the platform admin (an incident: a leaked owner key).
+      .delete('/clients/:id/api-keys/:keyId', async (c) => {
+        await cm.revokeClientKey(idParam(c.req.param('id'), 'id'), idParam(c.req.param('keyId'), 'keyId'));
+        return c.json({ revoked: true });
+      })
       .patch('/clients/:id', async (c) => {
         const id = idParam(c.req.param('id'), 'id');
         const status = field(await readJson(c), 'status', isStatus, `one of ${STATUSES.join(', ')}`);

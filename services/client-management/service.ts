@@ -44,6 +44,8 @@ export interface ClientManagement {
   addMember(clientId: string, email: string, role: Role): Promise<{ member: repo.MemberRow; key: IssuedKey }>;
   /** Revokes a key of the caller's client; 403 when the key's role is above the caller's, 404 when unknown. */
   revokeKey(by: Principal, keyId: string): Promise<void>;
+  /** The platform admin revokes any key of one client (an incident: a leaked owner key); 404 when unknown. */
+  revokeClientKey(clientId: string, keyId: string): Promise<void>;
   setStatus(clientId: string, status: Principal['clientStatus']): Promise<repo.ClientRow>;
   /**
    * Listens for revocations and status changes made by any process, dropping cached resolutions at once.
@@ -160,6 +162,13 @@ export function createClientManagement(
         throw new AppError('NOT_FOUND', 'no such active key for this client');
       cache.delete(key.key_hash);
       secretsCache.delete(by.clientId);
+    },
+    async revokeClientKey(clientId, keyId) {
+      const key = await repo.findApiKey(db, clientId, keyId);
+      if (!key || key.revoked_at || !(await repo.revokeApiKey(db, clientId, keyId)))
+        throw new AppError('NOT_FOUND', 'no such active key for this client');
+      cache.delete(key.key_hash);
+      secretsCache.delete(clientId);
     },
     async setStatus(clientId, status) {
       const row = await repo.updateClientStatus(db, clientId, status);

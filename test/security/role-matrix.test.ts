@@ -28,6 +28,7 @@ const ROUTES: Record<string, Need> = {
   'PATCH /v1/admin/clients/:id': 'client.admin',
   'POST /v1/admin/clients/:id/api-keys': 'client.admin',
   'GET /v1/admin/clients/:id/api-keys': 'client.admin',
+  'DELETE /v1/admin/clients/:id/api-keys/:keyId': 'client.admin',
   'GET /v1/client': 'client.read',
   'GET /v1/members': 'member.read',
   'POST /v1/members': 'member.invite',
