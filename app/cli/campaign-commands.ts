@@ -71,7 +71,7 @@ export function addLocalCommands(program: Command, io: CliIo): void {
         .default('json'),
     )
     .addOption(settingsOption())
-    .action((file: string, opts: { format: 'json' | 'mermaid'; settings: string[] }) => {
+    .action((file: string, opts: { format: 'json' | 'mermaid'; settings?: string[] }) => {
       const plan = compileOrReport(file, parseSettings(opts.settings), io);
       if (!plan) throw new CliError('FAILED', '', 1);
       io.out(opts.format === 'json' ? JSON.stringify(plan, null, 2) : toMermaid(plan));
@@ -84,7 +84,7 @@ export function addLocalCommands(program: Command, io: CliIo): void {
     .requiredOption('--events <script>', 'simulation script (JSON or YAML)')
     .addOption(settingsOption())
     .addOption(outputOption())
-    .action(async (file: string, opts: { events: string; settings: string[]; output: OutputFormat }) => {
+    .action(async (file: string, opts: { events: string; settings?: string[]; output: OutputFormat }) => {
       const plan = compileOrReport(file, parseSettings(opts.settings), io);
       if (!plan) throw new CliError('FAILED', '', 1);
       // Loaded on demand (literal specifiers, visible to the layer check): the Temporal SDK is heavy
@@ -131,7 +131,7 @@ export function addCampaignCommands(program: Command, io: CliIo): void {
   ).action(
     async (
       file: string,
-      opts: ConnectionFlags & { settings: string[]; dryRun?: boolean; output: OutputFormat },
+      opts: ConnectionFlags & { settings?: string[]; dryRun?: boolean; output: OutputFormat },
     ) => {
       const settings = parseSettings(opts.settings);
       // Validated locally first: the server would refuse the same errors, with less context.

@@ -52,7 +52,7 @@ export function table(rows: readonly Record<string, unknown>[], columns: readonl
 }
 
 /** `min_order=75` → { min_order: 75 }: JSON when it parses (numbers, booleans), text otherwise. */
-export function parseSettings(pairs: readonly string[]): Record<string, unknown> {
+export function parseSettings(pairs: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
@@ -71,7 +71,5 @@ export function parseSettings(pairs: readonly string[]): Record<string, unknown>
 
 /** `--settings a=1 b=2` (variadic) and repeated `--settings a=1 --settings b=2` both collect here. */
 export function settingsOption(): Option {
-  return new Option('--settings <name=value...>', 'override campaign settings (JSON values or text)').default(
-    [],
-  );
+  return new Option('--settings <name=value...>', 'override campaign settings (JSON values or text)');
 }
