@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { main, parseArgs, parseSettings } from './cli.ts';
+import { jsonOf, pulseIn, pulseSpawned, REPO } from '../test/support/cli.ts';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
-const bin = `${repo}bin/pulse.mjs`;
 const campaigns = [
   'signup',
   'conversion',
@@ -21,29 +16,120 @@ const campaigns = [
   'newsletter',
 ].map((n) => `campaigns/${n}.pulse.yaml`);
 const broken = 'dsl/fixtures/invalid/several-errors.pulse.yaml';
+const VERSION = (JSON.parse(readFileSync(`${REPO}package.json`, 'utf8')) as { version: string }).version;
 
-/** Runs bin/pulse.mjs from the repo root, as a user would. */
-function pulse(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repo, timeout: 30_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
+/** A loopback port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
     });
   });
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, o: (t: string) => out.push(t), e: (t: string) => err.push(t) };
-}
+describe('pulse CLI: strict parsing', () => {
+  it('--version prints the package version; --help works on the program and on every command', async () => {
+    const [version, help, deployHelp, keyHelp] = await Promise.all([
+      pulseSpawned(['--version']),
+      pulseSpawned(['--help']),
+      pulseIn(['campaign', 'deploy', '--help']),
+      pulseIn(['key', 'create', '--help']),
+    ]);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout.trim(), VERSION);
+    assert.equal(help.code, 0);
+    for (const noun of [
+      'validate',
+      'plan',
+      'simulate',
+      'campaign',
+      'journey',
+      'admin',
+      'client',
+      'key',
+      'migrate',
+    ])
+      assert.match(help.stdout, new RegExp(`^  ${noun}\\b`, 'm'));
+    assert.equal(deployHelp.code, 0);
+    assert.match(deployHelp.stdout, /Usage: pulse campaign deploy \[options\] <file>/);
+    assert.match(deployHelp.stdout, /--dry-run/);
+    assert.match(deployHelp.stdout, /-o, --output <format>/);
+    assert.match(keyHelp.stdout, /--type <type>[\s\S]*choices:\s+"publishable", "secret"/);
+  });
 
-describe('pulse CLI (spawned)', () => {
-  it('validate passes on all nine campaigns, fails with every error of a broken file, exits 2 on misuse', async () => {
-    const [good, bad, misuse] = await Promise.all([
-      pulse(['validate', ...campaigns]),
-      pulse(['validate', campaigns[0]!, broken]),
-      pulse([]),
+  it('unknown flags, extra or missing arguments, bad choices and unknown commands exit 2 with usage', async () => {
+    const cases: [string[], RegExp][] = [
+      [['campaign', 'list', '--bogus'], /unknown option '--bogus'/],
+      [['campaign', 'show', 'cmp_1', 'cmp_2'], /too many arguments/],
+      [['campaign', 'show'], /missing required argument 'id'/],
+      [['plan', 'campaigns/signup.pulse.yaml', '--format', 'yaml'], /argument 'yaml' is invalid/],
+      [['client', 'list', '-o', 'xml'], /argument 'xml' is invalid/],
+      [['deploy', 'campaigns/signup.pulse.yaml'], /unknown command 'deploy'/],
+      [['simulate', 'campaigns/signup.pulse.yaml'], /required option '--events <script>' not specified/],
+      [['key', 'create', '--client', 'cli_1'], /required option '--type <type>' not specified/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await pulseIn(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message, args.join(' '));
+      assert.match(run.stderr, /Usage: pulse/, `usage after: ${args.join(' ')}`);
+      assert.equal(run.stdout, '', `nothing on stdout for: ${args.join(' ')}`);
+    }
+    const bare = await pulseIn([]);
+    assert.equal(bare.code, 2);
+    assert.match(bare.stderr, /Usage: pulse \[options\] \[command\]/);
+  });
+
+  it('role rules of key create are usage errors before any network call', async () => {
+    const noRole = await pulseIn(['key', 'create', '--type', 'secret'], { PULSE_API_KEY: 'sk_x' });
+    assert.equal(noRole.code, 2);
+    assert.match(noRole.stderr, /a secret key needs --role/);
+    const roleOnPk = await pulseIn(['key', 'create', '--type', 'publishable', '--role', 'owner'], {
+      PULSE_API_KEY: 'sk_x',
+    });
+    assert.equal(roleOnPk.code, 2);
+    assert.match(roleOnPk.stderr, /publishable key has no role/);
+  });
+});
+
+describe('pulse CLI: environment and connection errors', () => {
+  it('takes PULSE_URL and PULSE_API_KEY from the environment; --url overrides; a refused connection is named', async () => {
+    const port = await closedPort();
+    const fromEnv = await pulseIn(['campaign', 'list'], {
+      PULSE_URL: `http://127.0.0.1:${port}/`,
+      PULSE_API_KEY: 'sk_test',
+    });
+    assert.equal(fromEnv.code, 1);
+    assert.match(
+      fromEnv.stderr,
+      new RegExp(
+        `cannot reach http://127\\.0\\.0\\.1:${port}: connection refused \\(ECONNREFUSED\\) — is \`npm start\` running\\?`,
+      ),
+    );
+    const other = await closedPort();
+    const overridden = await pulseIn(['campaign', 'list', '--url', `http://127.0.0.1:${other}`], {
+      PULSE_URL: `http://127.0.0.1:${port}`,
+      PULSE_API_KEY: 'sk_test',
+    });
+    assert.match(overridden.stderr, new RegExp(`cannot reach http://127\\.0\\.0\\.1:${other}:`));
+
+    const noKey = await pulseIn(['campaign', 'list'], { PULSE_URL: `http://127.0.0.1:${port}` });
+    assert.equal(noKey.code, 2);
+    assert.match(noKey.stderr, /needs an API key: --api-key <key> or PULSE_API_KEY/);
+    const badUrl = await pulseIn(['campaign', 'list', '--url', 'localhost:3000', '--api-key', 'sk_x']);
+    assert.equal(badUrl.code, 2);
+    assert.match(badUrl.stderr, /must be an http\(s\) URL/);
+  });
+});
+
+describe('pulse CLI: local commands', () => {
+  it('validate passes on all nine campaigns and reports every error of a broken file (spawned)', async () => {
+    const [good, bad] = await Promise.all([
+      pulseSpawned(['validate', ...campaigns]),
+      pulseSpawned(['validate', campaigns[0]!, broken]),
     ]);
     assert.equal(good.code, 0, good.stderr);
     assert.equal(good.stdout.trim().split('\n').length, 9);
@@ -57,133 +143,112 @@ describe('pulse CLI (spawned)', () => {
       assert.match(line, /^dsl\/fixtures\/invalid\/several-errors\.pulse\.yaml:\d+:\d+ error [A-Z_]+ /);
     assert.match(bad.stderr, /:19:9 error UNKNOWN_ACTIVITY steps\[0\]\.do: .*found "SendEmal"/);
     assert.match(bad.stderr, /1 of 2 file\(s\) failed validation/);
-
-    assert.equal(misuse.code, 2);
-    assert.match(misuse.stdout, /usage:/);
   });
-});
 
-describe('pulse CLI (in process)', () => {
-  it('plan prints the compiled plan JSON and a Mermaid flowchart', async () => {
-    const c = capture();
-    assert.equal(
-      await main(['plan', `${repo}campaigns/renewal.pulse.yaml`, '--settings', 'grace_period=5d'], c.o, c.e),
-      0,
-    );
-    const plan = JSON.parse(c.out[0]!) as { pulse: string; settings: Record<string, unknown> };
+  it('validate -o json prints one document with every diagnostic', async () => {
+    const run = await pulseIn(['validate', `${REPO}${campaigns[0]}`, `${REPO}${broken}`, '-o', 'json']);
+    assert.equal(run.code, 1);
+    const doc = jsonOf<{
+      failed: number;
+      files: { ok: boolean; diagnostics: { severity: string; code: string }[] }[];
+    }>(run);
+    assert.equal(doc.failed, 1);
+    assert.equal(doc.files[0]!.ok, true);
+    assert.equal(doc.files[1]!.ok, false);
+    assert.equal(doc.files[1]!.diagnostics.filter((d) => d.severity === 'error').length, 9);
+    assert.ok(doc.files[1]!.diagnostics.some((d) => d.code === 'UNKNOWN_ACTIVITY'));
+  });
+
+  it('plan prints the compiled plan as JSON, or a Mermaid flowchart; bad settings are diagnostics', async () => {
+    const file = `${REPO}campaigns/renewal.pulse.yaml`;
+    const json = await pulseIn(['plan', file, '--settings', 'grace_period=5d']);
+    assert.equal(json.code, 0, json.stderr);
+    const plan = jsonOf<{ pulse: string; settings: Record<string, unknown> }>(json);
     assert.equal(plan.pulse, 'renewal');
     assert.equal(plan.settings.grace_period, '5d');
-    assert.match(c.out[2]!, /^flowchart TD/);
-  });
-
-  it('plan refuses settings out of bounds with a diagnostic', async () => {
-    const c = capture();
-    assert.equal(
-      await main(['plan', `${repo}campaigns/conversion.pulse.yaml`, '--settings=window_days=999'], c.o, c.e),
-      1,
-    );
-    assert.match(c.err.join('\n'), /error SETTING_OVERRIDE settings\.window_days/);
-  });
-
-  it('deploy POSTs the source, file name and settings with the API key, and prints the answer', async () => {
-    const seen: { url?: string; auth?: string; body?: Record<string, unknown> } = {};
-    const server = createServer(async (req: IncomingMessage, res) => {
-      let text = '';
-      for await (const chunk of req) text += chunk;
-      seen.url = req.url;
-      seen.auth = req.headers.authorization;
-      seen.body = JSON.parse(text) as Record<string, unknown>;
-      const fail = (seen.body.settings as Record<string, unknown>).min_order === 99;
-      res.writeHead(fail ? 422 : 201, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify(
-          fail ? { error: { code: 'VALIDATION_FAILED' } } : { campaign_id: 'cmp_1', version: 3 },
-        ),
-      );
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      const file = `${repo}campaigns/conversion.pulse.yaml`;
-      const ok = capture();
-      const code = await main(
-        [
-          'deploy',
-          file,
-          '--url',
-          url,
-          '--key',
-          'sk_test',
-          '--settings',
-          'min_order=75',
-          'milestones_enabled=false',
-        ],
-        ok.o,
-        ok.e,
-      );
-      assert.equal(code, 0, ok.err.join('\n'));
-      assert.equal(seen.url, '/v1/campaigns/deploy');
-      assert.equal(seen.auth, 'Bearer sk_test');
-      assert.deepEqual(seen.body, {
-        source: readFileSync(file, 'utf8'),
-        file: 'conversion.pulse.yaml',
-        settings: { min_order: 75, milestones_enabled: false },
-      });
-      assert.match(ok.out.join('\n'), /campaign_id cmp_1, version 3/);
-
-      const rejected = capture();
-      assert.equal(
-        await main(
-          ['deploy', file, '--url', url, '--key', 'sk_test', '--settings', 'min_order=99'],
-          rejected.o,
-          rejected.e,
-        ),
-        1,
-      );
-      assert.match(rejected.err.join('\n'), /HTTP 422[\s\S]*VALIDATION_FAILED/);
-    } finally {
-      server.closeAllConnections();
-      server.close();
-    }
-  });
-
-  it('deploy without a key, and simulate without a script, are usage errors', async () => {
-    const saved = process.env.PULSE_API_KEY;
-    delete process.env.PULSE_API_KEY;
-    try {
-      const c = capture();
-      assert.equal(await main(['deploy', `${repo}campaigns/signup.pulse.yaml`], c.o, c.e), 2);
-      assert.match(c.err.join('\n'), /API key/);
-    } finally {
-      if (saved !== undefined) process.env.PULSE_API_KEY = saved;
-    }
-    const s = capture();
-    assert.equal(await main(['simulate', `${repo}campaigns/signup.pulse.yaml`], s.o, s.e), 2);
-    assert.match(s.err.join('\n'), /--events/);
-  });
-
-  it('parses flags and settings', () => {
-    const args = parseArgs([
+    const mermaid = await pulseIn(['plan', file, '--format', 'mermaid']);
+    assert.match(mermaid.stdout, /^flowchart TD/);
+    const out = await pulseIn([
       'plan',
-      'a.yaml',
+      `${REPO}campaigns/conversion.pulse.yaml`,
       '--settings',
-      'a=1',
-      'b=x',
-      '--url=http://h',
-      '--key',
-      'k',
-      'extra',
+      'window_days=999',
     ]);
-    assert.deepEqual(args.positional, ['plan', 'a.yaml', 'extra']);
-    assert.deepEqual(args.flags.get('settings'), ['a=1', 'b=x']);
-    assert.deepEqual(args.flags.get('url'), ['http://h']);
-    assert.deepEqual(parseSettings(['n=1.5', 'b=true', 's=hello', 'd=14d', 'j={"a":1}']), {
-      n: 1.5,
-      b: true,
-      s: 'hello',
-      d: '14d',
-      j: { a: 1 },
-    });
-    assert.throws(() => parseSettings(['novalue']));
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /error SETTING_OVERRIDE settings\.window_days/);
+    const malformed = await pulseIn(['plan', file, '--settings', 'novalue']);
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /--settings expects name=value, got "novalue"/);
+  });
+
+  it('campaign deploy --dry-run compiles locally and deploys nothing (no server, no key needed)', async () => {
+    const port = await closedPort();
+    const file = `${REPO}campaigns/conversion.pulse.yaml`;
+    const run = await pulseIn(
+      [
+        'campaign',
+        'deploy',
+        file,
+        '--dry-run',
+        '-o',
+        'json',
+        '--settings',
+        'min_order=75',
+        'milestones_enabled=false',
+      ],
+      { PULSE_URL: `http://127.0.0.1:${port}` },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const doc = jsonOf<{
+      dry_run: boolean;
+      pulse: string;
+      plan_hash: string;
+      request: { file: string; settings: Record<string, unknown>; source_bytes: number };
+    }>(run);
+    assert.equal(doc.dry_run, true);
+    assert.equal(doc.pulse, 'conversion');
+    assert.match(doc.plan_hash, /^[0-9a-f]{64}$/);
+    assert.deepEqual(doc.request.settings, { min_order: 75, milestones_enabled: false });
+    assert.equal(doc.request.file, 'conversion.pulse.yaml');
+    assert.equal(doc.request.source_bytes, readFileSync(file).length);
+    assert.doesNotMatch(run.stderr, /cannot reach/);
+    const invalid = await pulseIn(['campaign', 'deploy', `${REPO}${broken}`, '--dry-run']);
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /error UNKNOWN_ACTIVITY/);
+  });
+
+  it('simulate labels every line with its journey and exits non-zero when a journey fails', async () => {
+    const ok = await pulseIn([
+      'simulate',
+      `${REPO}campaigns/signup.pulse.yaml`,
+      '--events',
+      `${REPO}campaigns/scripts/signup.events.yaml`,
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    const lines = ok.stdout.split('\n');
+    assert.equal(lines[0], 'simulation of signup');
+    const body = lines.slice(1, -1);
+    assert.ok(body.length > 10);
+    for (const line of body) assert.match(line, /^\[(ada|-)\] /);
+    assert.match(ok.stdout, /^\[ada\] \+0s +event user_signed_up \[sim-\d+-1\] → started$/m);
+    assert.match(ok.stdout, /^\[-\] \+1m +event page_viewed \[sim-\d+-2\] → no campaign$/m);
+    assert.match(ok.stdout, /^\[ada\] journey pulse:sim-client:sim-signup-default:ada: completed$/m);
+
+    // The same journey with the attribution activity failing for good: the journey fails, exit 1.
+    const failing = await pulseIn([
+      'simulate',
+      `${REPO}campaigns/signup.pulse.yaml`,
+      '--events',
+      `${REPO}test/fixtures/signup-fails.events.yaml`,
+      '-o',
+      'json',
+    ]);
+    const trace = jsonOf<{
+      journeys: { workflowId: string; failure?: unknown; outcome?: { status: string } }[];
+    }>(failing);
+    assert.equal(trace.journeys.length, 1);
+    assert.ok(trace.journeys[0]!.failure || trace.journeys[0]!.outcome?.status === 'failed', failing.stdout);
+    assert.equal(failing.code, 1);
+    assert.match(failing.stderr, /1 of 1 journey\(s\) failed/);
   });
 });

@@ -50,6 +50,81 @@ describe('client management', () => {
     assert.equal(principal?.role, 'owner');
   });
 
+  it('lets the platform admin issue and list keys of one client, with a plan and key names checked', async () => {
+    const created = await call('POST', '/v1/admin/clients', adminKey, { name: 'Gamma', plan: 'growth' });
+    assert.equal(created.status, 201);
+    const { client } = (await created.json()) as { client: { id: string; plan: string } };
+    assert.equal(client.plan, 'growth');
+    const badPlan = await call('POST', '/v1/admin/clients', adminKey, { name: 'Delta', plan: 'Big Plan!' });
+    assert.equal(badPlan.status, 400);
+    assert.equal(
+      ((await badPlan.json()) as { error: { details: { path: string }[] } }).error.details[0]!.path,
+      'plan',
+    );
+
+    const path = `/v1/admin/clients/${client.id}/api-keys`;
+    const issued = await call('POST', path, adminKey, {
+      kind: 'secret',
+      role: 'manager',
+      name: 'CI deploys',
+    });
+    assert.equal(issued.status, 201);
+    const { key } = (await issued.json()) as { key: { id: string; key: string; role: string; name: string } };
+    assert.equal(key.role, 'manager');
+    assert.equal(key.name, 'CI deploys');
+    const principal = await cm.resolver.resolve(key.key);
+    assert.deepEqual([principal?.clientId, principal?.role], [client.id, 'manager']);
+
+    const listed = (await (await call('GET', path, adminKey)).json()) as {
+      keys: { id: string; name: string | null }[];
+    };
+    assert.equal(listed.keys.length, 3);
+    assert.equal(listed.keys.find((k) => k.id === key.id)?.name, 'CI deploys');
+
+    for (const name of ['', 'x'.repeat(101), 'tab\there', 42]) {
+      const res = await call('POST', path, adminKey, { kind: 'publishable', name });
+      assert.equal(res.status, 400, JSON.stringify(name));
+      assert.equal(
+        ((await res.json()) as { error: { details: { path: string }[] } }).error.details[0]!.path,
+        'name',
+      );
+    }
+    assert.equal(
+      (await call('POST', '/v1/admin/clients/cli_missing/api-keys', adminKey, { kind: 'publishable' }))
+        .status,
+      404,
+    );
+    assert.equal((await call('GET', '/v1/admin/clients/cli_missing/api-keys', adminKey)).status, 404);
+    // Only platform admins reach these routes: a client's owner key may not issue keys for a client this way.
+    const owner = (await cm.createClient({ name: 'Epsilon' })).secret.key;
+    assert.equal((await call('POST', path, owner, { kind: 'publishable' })).status, 403);
+
+    // The admin revokes a key of this client only: under another client's id the key is not found.
+    assert.equal(
+      (await call('DELETE', `/v1/admin/clients/${client.id}x/api-keys/${key.id}`, adminKey)).status,
+      404,
+    );
+    const other = (await cm.createClient({ name: 'Zeta' })).client.id;
+    assert.equal(
+      (await call('DELETE', `/v1/admin/clients/${other}/api-keys/${key.id}`, adminKey)).status,
+      404,
+    );
+    assert.equal(await cm.resolver.resolve(key.key).then((p) => p?.keyId), key.id);
+    assert.equal((await call('DELETE', `${path}/${key.id}`, adminKey)).status, 200);
+    assert.equal(await cm.resolver.resolve(key.key), null);
+    assert.equal((await call('DELETE', `${path}/${key.id}`, adminKey)).status, 404);
+  });
+
+  it('bootstraps one admin key, refusing a second unless forced', async () => {
+    const before = await t.db.selectFrom('api_keys').select('id').where('kind', '=', 'admin').execute();
+    const first = await cm.bootstrapAdminKey();
+    assert.equal(first.key, null, 'an admin exists already (issued in before)');
+    assert.equal(first.existing, before.length);
+    const forced = await cm.bootstrapAdminKey({ force: true, name: 'second' });
+    assert.equal(forced.key?.kind, 'admin');
+    assert.equal((await cm.resolver.resolve(forced.key!.key))?.keyKind, 'admin');
+  });
+
   it('refuses missing, unknown and wrong-kind keys', async () => {
     assert.equal((await call('GET', '/v1/admin/clients', null)).status, 401);
     assert.equal((await call('GET', '/v1/admin/clients', 'sk_nope')).status, 401);

@@ -24,6 +24,8 @@ export interface ApiKeysTable {
   key_hash: string;
   key_prefix: string;
   signing_secret: string | null;
+  /** An operator's label for the key (optional). */
+  name: string | null;
   revoked_at: Date | null;
   created_at: Generated<Date>;
 }
@@ -85,10 +87,36 @@ export async function insertApiKey(
 export function listApiKeys(db: Db, clientId: string) {
   return db
     .selectFrom('api_keys')
-    .select(['id', 'kind', 'role', 'member_id', 'key_prefix', 'revoked_at', 'created_at'])
+    .select([
+      'id',
+      'client_id',
+      'name',
+      'kind',
+      'role',
+      'member_id',
+      'key_prefix',
+      'revoked_at',
+      'created_at',
+    ])
     .where('client_id', '=', clientId)
     .orderBy('created_at')
     .execute();
+}
+
+/** Live (unrevoked) platform-admin keys. */
+export async function countActiveAdminKeys(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('kind', '=', 'admin')
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Serialises bootstraps of the first admin key (held until the transaction ends). */
+export async function lockAdminBootstrap(db: Db): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('pulse_admin_bootstrap'))`.execute(db);
 }
 
 /**

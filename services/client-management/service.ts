@@ -15,6 +15,8 @@ export interface IssuedKey {
   key: string;
   /** HMAC secret for signing server-side events (secret keys only). */
   signing_secret?: string;
+  /** The operator's label, when one was given. */
+  name?: string;
 }
 
 const KEY_PREFIX: Record<Principal['keyKind'], string> = { publishable: 'pk', secret: 'sk', admin: 'ak' };
@@ -29,10 +31,21 @@ export interface ClientManagement {
     kind: Principal['keyKind'],
     role?: Role | null,
     memberId?: string | null,
+    name?: string | null,
   ): Promise<IssuedKey>;
+  /**
+   * Issues a platform-admin key unless one is live already (`force` adds another): the bootstrap of a
+   * fresh installation. Concurrent calls serialise, so two first runs never both create one.
+   */
+  bootstrapAdminKey(opts?: {
+    force?: boolean;
+    name?: string | null;
+  }): Promise<{ key: IssuedKey | null; existing: number }>;
   addMember(clientId: string, email: string, role: Role): Promise<{ member: repo.MemberRow; key: IssuedKey }>;
   /** Revokes a key of the caller's client; 403 when the key's role is above the caller's, 404 when unknown. */
   revokeKey(by: Principal, keyId: string): Promise<void>;
+  /** The platform admin revokes any key of one client (an incident: a leaked owner key); 404 when unknown. */
+  revokeClientKey(clientId: string, keyId: string): Promise<void>;
   setStatus(clientId: string, status: Principal['clientStatus']): Promise<repo.ClientRow>;
   /**
    * Listens for revocations and status changes made by any process, dropping cached resolutions at once.
@@ -78,12 +91,14 @@ export function createClientManagement(
     kind: Principal['keyKind'],
     role: Role | null = null,
     memberId: string | null = null,
+    name: string | null = null,
+    on: Db = db,
   ): Promise<IssuedKey> {
     const key = `${KEY_PREFIX[kind]}_${randomToken(32)}`;
     const id = newId('key');
     const signing_secret = kind === 'secret' ? `whsec_${randomToken(32)}` : undefined;
     const effectiveRole = kind === 'secret' ? (role ?? 'owner') : null;
-    await repo.insertApiKey(db, {
+    await repo.insertApiKey(on, {
       id,
       client_id: clientId,
       kind,
@@ -92,8 +107,16 @@ export function createClientManagement(
       key_hash: hash(key),
       key_prefix: key.slice(0, 7),
       signing_secret: signing_secret ? box.encrypt(signing_secret) : null,
+      name,
     });
-    return { id, kind, role: effectiveRole, key, ...(signing_secret ? { signing_secret } : {}) };
+    return {
+      id,
+      kind,
+      role: effectiveRole,
+      key,
+      ...(signing_secret ? { signing_secret } : {}),
+      ...(name ? { name } : {}),
+    };
   }
 
   return {
@@ -103,7 +126,17 @@ export function createClientManagement(
       const secret = await issueKey(client.id, 'secret', 'owner');
       return { client, publishable, secret };
     },
-    issueKey,
+    issueKey: (clientId, kind, role, memberId, name) => issueKey(clientId, kind, role, memberId, name),
+    async bootstrapAdminKey({ force = false, name = null } = {}) {
+      return db.transaction().execute(async (t) => {
+        // Kysely<any>'s transaction type does not unify with Kysely<any> itself; it is one at run time.
+        const tx = t as unknown as Db;
+        await repo.lockAdminBootstrap(tx);
+        const existing = await repo.countActiveAdminKeys(tx);
+        if (existing > 0 && !force) return { key: null, existing };
+        return { key: await issueKey(null, 'admin', null, null, name, tx), existing };
+      });
+    },
     async addMember(clientId, email, role) {
       try {
         const member = await repo.insertMember(db, {
@@ -129,6 +162,13 @@ export function createClientManagement(
         throw new AppError('NOT_FOUND', 'no such active key for this client');
       cache.delete(key.key_hash);
       secretsCache.delete(by.clientId);
+    },
+    async revokeClientKey(clientId, keyId) {
+      const key = await repo.findApiKey(db, clientId, keyId);
+      if (!key || key.revoked_at || !(await repo.revokeApiKey(db, clientId, keyId)))
+        throw new AppError('NOT_FOUND', 'no such active key for this client');
+      cache.delete(key.key_hash);
+      secretsCache.delete(clientId);
     },
     async setStatus(clientId, status) {
       const row = await repo.updateClientStatus(db, clientId, status);

@@ -293,6 +293,8 @@ describe('cross-tenant attack: client A against client B, every route', () => {
         return x.code;
       case 'board':
         return 'signup_bonus';
+      case 'keyId':
+        return x.keyId;
       case 'version':
         return '1';
       case 'name':

@@ -48,4 +48,10 @@ export const migrations: Record<string, Migration> = {
         check (signing_secret is null or signing_secret like 'enc:v1:%') not valid`.execute(db);
     },
   },
+  '0003_api_key_names': {
+    // An optional label an operator gives a key ("checkout server", "CI deploys"), shown in key lists.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('api_keys').addColumn('name', 'text').execute();
+    },
+  },
 };
