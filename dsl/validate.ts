@@ -49,6 +49,22 @@ export function validateCampaign(parsed: ParsedSource): ValidationResult {
   if (parsed.diagnostics.length > 0) return { diagnostics, calls };
   const data = parsed.data;
   const { document, eventNames } = campaignSchemas();
+  if (data === null || data === undefined) {
+    // An empty file (or comments only): say what a campaign is made of, not "wrong type".
+    const required = (document.schema as { required?: string[] }).required ?? [];
+    diagnostics.push({
+      code: 'EMPTY_CAMPAIGN',
+      severity: 'error',
+      file: parsed.file,
+      line: 1,
+      column: 1,
+      path: '(root)',
+      message: `the file holds no campaign; a campaign is a YAML map with ${required.join(', ')}, e.g. "pulse: signup", "id: signup-default", "version: 1", "title: Signup", "trigger: { event: user_signed_up }" and "steps:" with at least one step`,
+      found: 'an empty document',
+      expected: `a map with ${required.join(', ')}`,
+    });
+    return { diagnostics, calls };
+  }
   diagnostics.push(
     ...schemaDiagnostics(schemaErrors(document, data), { parsed, data, base: [], eventNames }),
   );
