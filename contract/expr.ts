@@ -12,6 +12,19 @@
  */
 import jsonLogic from 'json-logic-js';
 import { toDurationMs } from './duration.ts';
+import {
+  climbsScopes,
+  coalesceOp,
+  errorPayload,
+  existsOp,
+  JSONLOGIC2_OPERATORS,
+  LogicThrow,
+  NAN_PAYLOAD,
+  nanError,
+  type ScopeStack,
+  throwOp,
+  valOp,
+} from './expr-jsonlogic2.ts';
 
 type JsonLogic = typeof jsonLogic;
 type Operation = (this: unknown, ...args: unknown[]) => unknown;
@@ -205,9 +218,10 @@ export const CUSTOM_OPERATORS: Record<string, { arity: [number, number]; doc: st
 /** Internal operator that builds a literal map (see the evaluation rule above); never written by authors. */
 const OBJECT_OP = '__object';
 
-/** Every operator a campaign may use: the standard whitelist plus ours. */
+/** Every operator a campaign may use: the standard whitelist, the JSON Logic 2 additions, and ours. */
 export const OPERATORS: readonly string[] = Object.freeze([
   ...STANDARD_OPERATORS,
+  ...JSONLOGIC2_OPERATORS,
   ...Object.keys(CUSTOM_OPERATORS),
 ]);
 const OPERATOR_SET: ReadonlySet<string> = new Set(OPERATORS);
@@ -247,6 +261,85 @@ function objectFromEntries(...entries: unknown[]): Record<string, unknown> {
   return out;
 }
 
+/*
+ * JSON Logic 2 operators (contract/expr-jsonlogic2.ts). json-logic-js evaluates every argument of an added
+ * operation first, so the lazy ones (`try`, `preserve`, and iterators whose per-item logic climbs scopes)
+ * are rewritten by `normalize` into internal operations that receive their logic quoted: an object with
+ * two keys, which json-logic-js passes through unevaluated. Standard operators keep json-logic-js's code.
+ */
+const TRY_OP = '__try';
+const PRESERVE_OP = '__preserve';
+const SCOPED_ITERATOR_OP = '__iterate';
+const QUOTE = '__pulse_quoted';
+
+interface Quoted {
+  [QUOTE]: unknown;
+  kind: 'logic';
+}
+const quote = (logic: unknown): Quoted => ({ [QUOTE]: logic, kind: 'logic' });
+const unquote = (q: unknown): unknown => (q as Quoted)[QUOTE];
+
+/** Scopes around the current data while climbing iterators or `try` run (see expr-jsonlogic2.ts). */
+const scopes: ScopeStack = [];
+
+function tryOp(this: unknown, ...parts: unknown[]): unknown {
+  let payload: unknown;
+  let last: unknown;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) scopes.push(this, payload);
+    try {
+      const value = jsonLogic.apply(unquote(parts[i]) as never, i === 0 ? this : payload);
+      if (typeof value !== 'number' || Number.isFinite(value)) return value;
+      last = nanError();
+      payload = NAN_PAYLOAD;
+    } catch (err) {
+      last = err;
+      payload = errorPayload(err);
+    } finally {
+      if (i > 0) scopes.length -= 2;
+    }
+  }
+  throw last;
+}
+
+/** map/filter/reduce/all/some/none with the json-logic-js semantics, recording scopes for `val`. */
+function scopedIterator(
+  this: unknown,
+  op: unknown,
+  items: unknown,
+  body: unknown,
+  initial: unknown,
+): unknown {
+  const logic = unquote(body) as never;
+  const run = (datum: unknown, index: number): unknown => {
+    scopes.push(this, { index });
+    try {
+      return jsonLogic.apply(logic, datum);
+    } finally {
+      scopes.length -= 2;
+    }
+  };
+  if (op === 'reduce') {
+    if (!Array.isArray(items)) return initial;
+    return items.reduce((accumulator, current, index) => run({ current, accumulator }, index), initial);
+  }
+  if (!Array.isArray(items)) return op === 'map' || op === 'filter' ? [] : op === 'none';
+  switch (op) {
+    case 'map':
+      return items.map(run);
+    case 'filter':
+      return items.filter((x, i) => jsonLogic.truthy(run(x, i)));
+    case 'all':
+      return items.length > 0 && items.every((x, i) => jsonLogic.truthy(run(x, i)));
+    case 'some':
+      return items.some((x, i) => jsonLogic.truthy(run(x, i)));
+    default: // 'none'
+      return !items.some((x, i) => jsonLogic.truthy(run(x, i)));
+  }
+}
+
+const ITERATORS = new Set(['map', 'filter', 'reduce', 'all', 'some', 'none']);
+
 const registered = new WeakSet<object>();
 
 /** Registers our operators (and the safe `var`) on a json-logic-js instance; idempotent. */
@@ -255,6 +348,17 @@ export function registerOperators(logic: JsonLogic): void {
   for (const [name, op] of Object.entries(CUSTOM_OPERATORS)) logic.add_operation(name, op.fn);
   logic.add_operation('var', safeVar);
   logic.add_operation(OBJECT_OP, objectFromEntries);
+  logic.add_operation('val', function (this: unknown, ...args: unknown[]) {
+    return valOp(this, args, scopes);
+  });
+  logic.add_operation('exists', function (this: unknown, ...args: unknown[]) {
+    return existsOp(this, args, scopes);
+  });
+  logic.add_operation('??', (...args: unknown[]) => coalesceOp(args));
+  logic.add_operation('throw', throwOp);
+  logic.add_operation(TRY_OP, tryOp);
+  logic.add_operation(PRESERVE_OP, (q: unknown) => unquote(q));
+  logic.add_operation(SCOPED_ITERATOR_OP, scopedIterator);
   registered.add(logic);
 }
 
@@ -274,7 +378,7 @@ function normalize(expr: unknown): unknown {
     const record = expr as Record<string, unknown>;
     const keys = Object.keys(record);
     if (keys.length === 1 && OPERATOR_SET.has(keys[0]!)) {
-      out = { [keys[0]!]: normalize(record[keys[0]!]) };
+      out = normalizeOperator(keys[0]!, record[keys[0]!]);
     } else {
       out = { [OBJECT_OP]: keys.map((k) => [k, normalize(record[k])]) };
     }
@@ -283,10 +387,27 @@ function normalize(expr: unknown): unknown {
   return out;
 }
 
-/** Thrown when an expression cannot be evaluated (an operator the whitelist does not know). */
+function normalizeOperator(op: string, args: unknown): unknown {
+  if (op === 'preserve') return { [PRESERVE_OP]: [quote(args)] };
+  if (op === 'try') {
+    const parts = Array.isArray(args) ? args : [args];
+    return { [TRY_OP]: parts.map((p) => quote(normalize(p))) };
+  }
+  if (ITERATORS.has(op) && Array.isArray(args) && climbsScopes(args[1])) {
+    const rest = args.length > 2 ? [normalize(args[2])] : [null];
+    return { [SCOPED_ITERATOR_OP]: [op, normalize(args[0]), quote(normalize(args[1])), ...rest] };
+  }
+  return { [op]: normalize(args) };
+}
+
+/**
+ * Thrown when an expression cannot be evaluated (an operator the whitelist does not know, or a `throw`
+ * nothing caught: then `type` is what it raised).
+ */
 export class ExpressionError extends Error {
   readonly code = 'EXPRESSION_FAILED';
   override name = 'ExpressionError';
+  type?: unknown;
 }
 
 /** Evaluates a JSON-Logic expression (or plain literal, or literal map of expressions) against a scope. */
@@ -295,7 +416,9 @@ export function evaluate(expr: unknown, scope: Record<string, unknown>): unknown
   try {
     return jsonLogic.apply(normalize(expr) as Parameters<JsonLogic['apply']>[0], scope);
   } catch (err) {
-    throw new ExpressionError(err instanceof Error ? err.message : String(err));
+    const failure = new ExpressionError(err instanceof Error ? err.message : String(err));
+    if (err instanceof LogicThrow) failure.type = err.type;
+    throw failure;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 
 import { CUSTOM_OPERATORS, isOperator, OPERATORS } from '../contract/expr.ts';
+import { JSONLOGIC2_DOCS } from '../contract/expr-jsonlogic2.ts';
 import type { DiagnosticCode, JsonPath } from './errors.ts';
 import { closest } from './suggest.ts';
 
@@ -30,6 +31,11 @@ export interface ExprScope {
   segments: ReadonlySet<string>;
   /** Top-level fields of an event (schemas/event.schema.json). */
   eventFields: ReadonlySet<string>;
+  /**
+   * Reward and segment rules run on the reward service's rule engine, where every single-key object is
+   * an operator (no literal maps): there, any unknown key is an unknown operator.
+   */
+  strictOperators?: boolean;
 }
 
 /**
@@ -59,7 +65,7 @@ export function checkExpr(
       checkOperator(op, record[op], [...path, op], scope, report);
       return;
     }
-    if (looksLikeOperator(op, record[op], mode)) {
+    if (scope.strictOperators || looksLikeOperator(op, record[op], mode)) {
       const hint = closest(op, OPERATORS);
       report(
         'UNKNOWN_OPERATOR',
@@ -101,7 +107,7 @@ function looksLikeOperator(key: string, value: unknown, mode: ExprMode): boolean
 
 function checkOperator(op: string, rawArgs: unknown, path: JsonPath, scope: ExprScope, report: Report): void {
   const args = Array.isArray(rawArgs) ? rawArgs : [rawArgs];
-  const custom = CUSTOM_OPERATORS[op];
+  const custom = CUSTOM_OPERATORS[op] ?? (JSONLOGIC2_DOCS as Record<string, typeof JSONLOGIC2_DOCS.val>)[op];
   if (custom) {
     const [min, max] = custom.arity;
     if (args.length < min || (max >= 0 && args.length > max)) {
@@ -129,10 +135,17 @@ function checkOperator(op: string, rawArgs: unknown, path: JsonPath, scope: Expr
     if (op === 'missing_some') checkExpr(args[0], [...path, 0], 'logic', scope, report);
     return;
   }
+  // `preserve` holds data, not logic.
+  if (op === 'preserve') return;
+  if (op === 'val' || op === 'exists') {
+    checkVal(args, path, Array.isArray(rawArgs), scope, report);
+    return;
+  }
   args.forEach((arg, i) => {
     const argPath = Array.isArray(rawArgs) ? [...path, i] : path;
-    // The per-item logic of map/filter/... reads item fields; only its operators can be checked.
-    const itemScoped = ITEM_SCOPED.has(op) && i === 1;
+    // The per-item logic of map/filter/... reads item fields, and a `try` fallback reads the error;
+    // only their operators can be checked.
+    const itemScoped = (ITEM_SCOPED.has(op) && i === 1) || (op === 'try' && i > 0);
     checkExpr(arg, argPath, 'logic', itemScoped ? openScope(scope) : scope, report);
   });
 }
@@ -142,11 +155,39 @@ function openScope(scope: ExprScope): ExprScope {
   return { ...scope, names: ANY_NAME };
 }
 
+/** The scope of reward and segment rules: participant data the DSL cannot know, strict operators. */
+export function ruleScope(): ExprScope {
+  return {
+    names: ANY_NAME,
+    settings: new Set(),
+    rewards: new Set(),
+    segments: new Set(),
+    eventFields: new Set(),
+    strictOperators: true,
+  };
+}
+
 const ANY_NAME: ReadonlySet<string> = new (class extends Set<string> {
   override has(): boolean {
     return true;
   }
 })();
+
+/**
+ * `val`/`exists` take a list of keys (no dot splitting): the first names a scope variable, like `var`'s
+ * first segment, unless the path climbs scopes (`[[1], "index"]`) or is computed.
+ */
+function checkVal(args: unknown[], path: JsonPath, listed: boolean, scope: ExprScope, report: Report): void {
+  args.forEach((arg, i) => {
+    if (arg !== null && typeof arg === 'object' && !Array.isArray(arg))
+      checkExpr(arg, listed ? [...path, i] : path, 'logic', scope, report);
+  });
+  const [first, second] = args;
+  if (typeof first !== 'string' || scope.names === ANY_NAME) return;
+  const joined = typeof second === 'string' && !second.includes('.') ? `${first}.${second}` : first;
+  if (first.includes('.')) return;
+  checkVar(joined, listed ? [...path, 0] : path, scope, report);
+}
 
 function checkVar(rawPath: unknown, path: JsonPath, scope: ExprScope, report: Report): void {
   if (typeof rawPath !== 'string') {

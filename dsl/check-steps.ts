@@ -12,6 +12,7 @@ import { MAX_STEPS } from './limits.ts';
 import type { ParsedSource } from './parse.ts';
 import { campaignSchemas, STEP_KIND_KEYS, schemaErrors } from './schema.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
+import { closest } from './suggest.ts';
 
 /** Names the engine puts in every journey scope (engine/interpreter/runtime.ts `scope()`). */
 export const BUILTIN_NAMES = [
@@ -49,6 +50,30 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Walks the top-level steps. */
+/** Step properties that are not kinds (schemas/campaign.schema.json), never taken for a misspelt kind. */
+const STEP_COMMON_KEYS: ReadonlySet<string> = new Set([
+  'as',
+  'cases',
+  'default',
+  'else',
+  'id',
+  'index',
+  'match',
+  'max',
+  'max_items',
+  'on_timeout',
+  'optional',
+  'properties',
+  'reason',
+  'retry',
+  'steps',
+  'then',
+  'timeout',
+  'trust',
+  'while',
+  'with',
+]);
+
 export function checkAllSteps(steps: unknown, ctx: StepCheckContext): void {
   const walker = new Walker(ctx);
   walker.list(steps, ['steps']);
@@ -93,9 +118,14 @@ class Walker {
     this.names.add(name);
   }
 
-  list(steps: unknown, path: JsonPath): void {
-    if (!Array.isArray(steps)) return;
+  /**
+   * Checks a list of steps; returns true when every path through it ends the journey (an `end`, or an
+   * `if`/`switch`/`wait` whose every branch ends), so that what follows it can never run.
+   */
+  list(steps: unknown, path: JsonPath): boolean {
+    if (!Array.isArray(steps)) return false;
     let endedAt: number | null = null;
+    let endedBy: 'end' | 'branches' = 'end';
     steps.forEach((step, i) => {
       if (this.stopped) return;
       const p = [...path, i];
@@ -116,20 +146,30 @@ class Walker {
         this.ctx.report(
           'UNREACHABLE_STEP',
           p,
-          'this step can never run: the journey ends in the step before',
+          endedBy === 'end'
+            ? 'this step can never run: the journey ends in the step before'
+            : 'this step can never run: every branch of the step before ends the journey',
           {
             found: describeValue(isObj(step) ? step.id : step),
-            expected: 'no steps after an `end` in the same list',
+            expected:
+              endedBy === 'end'
+                ? 'no steps after an `end` in the same list'
+                : 'a branch of the step before that does not end, or no steps after it',
           },
         );
       }
-      this.step(step, p);
-      if (isObj(step) && 'end' in step && endedAt === null) endedAt = i;
+      const ends = this.step(step, p);
+      if (ends && endedAt === null) {
+        endedAt = i;
+        endedBy = isObj(step) && 'end' in step ? 'end' : 'branches';
+      }
     });
+    return endedAt !== null;
   }
 
-  private step(step: unknown, p: JsonPath): void {
-    if (!isObj(step)) return; // the enclosing schema reports a non-object step
+  /** Checks one step; returns true when every path through it ends the journey. */
+  private step(step: unknown, p: JsonPath): boolean {
+    if (!isObj(step)) return false; // the enclosing schema reports a non-object step
     const kinds = STEP_KIND_KEYS.filter((k) => k in step);
     if (kinds.length > 1) {
       this.ctx.report(
@@ -141,16 +181,30 @@ class Walker {
           expected: 'one of do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end',
         },
       );
-      return;
+      return false;
     }
     this.checkId(step, p);
     const kind = kinds[0];
     if (kind === undefined) {
+      const keys = Object.keys(step);
+      const misspelt = keys
+        .filter((k) => k !== 'id' && !STEP_COMMON_KEYS.has(k))
+        .map((k) => ({ k, hint: closest(k, STEP_KIND_KEYS) }))
+        .find((m) => m.hint !== undefined);
+      if (misspelt) {
+        this.ctx.report(
+          'UNKNOWN_STEP_KIND',
+          [...p, misspelt.k],
+          `unknown step kind "${misspelt.k}"; did you mean "${misspelt.hint}"?`,
+          { found: JSON.stringify(misspelt.k), expected: `one of ${STEP_KIND_KEYS.join(', ')}`, key: true },
+        );
+        return false;
+      }
       this.ctx.report('SCHEMA', p, 'a step needs a kind', {
-        found: `keys ${Object.keys(step).join(', ')}`,
+        found: `keys ${keys.join(', ')}`,
         expected: 'one of do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end',
       });
-      return;
+      return false;
     }
     const { step: validators, eventNames } = campaignSchemas();
     const errors = schemaErrors(validators[kind], step);
@@ -163,7 +217,7 @@ class Walker {
     })) {
       this.ctx.push(d);
     }
-    this.semantic(kind, step, p);
+    return this.semantic(kind, step, p);
   }
 
   private checkId(step: Obj, p: JsonPath): void {
@@ -180,7 +234,8 @@ class Walker {
     }
   }
 
-  private semantic(kind: (typeof STEP_KIND_KEYS)[number], s: Obj, p: JsonPath): void {
+  /** The checks of one step kind; returns true when every path through the step ends the journey. */
+  private semantic(kind: (typeof STEP_KIND_KEYS)[number], s: Obj, p: JsonPath): boolean {
     switch (kind) {
       case 'do':
         checkActivity(s.do, s.with, p, this.ctx.report);
@@ -193,29 +248,36 @@ class Walker {
           this.duration(s.retry.max_interval, [...p, 'retry', 'max_interval']);
         }
         this.declare(s.as, [...p, 'as']);
-        return;
-      case 'if':
+        return false;
+      case 'if': {
         this.expr(s.if, [...p, 'if'], 'logic');
-        this.list(s.then, [...p, 'then']);
-        this.list(s.else, [...p, 'else']);
-        return;
-      case 'switch':
+        const thenEnds = this.list(s.then, [...p, 'then']);
+        const elseEnds = this.list(s.else, [...p, 'else']);
+        return thenEnds && elseEnds;
+      }
+      case 'switch': {
         this.expr(s.switch, [...p, 'switch'], 'value');
-        if (isObj(s.cases)) for (const [k, v] of Object.entries(s.cases)) this.list(v, [...p, 'cases', k]);
-        this.list(s.default, [...p, 'default']);
-        return;
+        let every = true;
+        if (isObj(s.cases))
+          for (const [k, v] of Object.entries(s.cases)) if (!this.list(v, [...p, 'cases', k])) every = false;
+        // Without a `default`, a value no case equals goes on to the next step.
+        return this.list(s.default, [...p, 'default']) && every;
+      }
       case 'parallel':
         if (isObj(s.parallel))
           for (const [k, v] of Object.entries(s.parallel)) this.list(v, [...p, 'parallel', k]);
-        return;
+        return false;
       case 'wait':
         this.expr(s.match, [...p, 'match'], 'logic');
         if (typeof s.timeout === 'string') this.duration(s.timeout, [...p, 'timeout']);
         else this.expr(s.timeout, [...p, 'timeout'], 'value');
         this.declare(s.as, [...p, 'as']);
-        this.list(s.then, [...p, 'then']);
-        this.list(s.on_timeout, [...p, 'on_timeout']);
-        return;
+        {
+          const thenEnds = this.list(s.then, [...p, 'then']);
+          const timeoutEnds = this.list(s.on_timeout, [...p, 'on_timeout']);
+          // Without a timeout the wait only goes on through `then`.
+          return thenEnds && (s.timeout === undefined || timeoutEnds);
+        }
       case 'sleep':
         if (typeof s.sleep === 'string') this.duration(s.sleep, [...p, 'sleep']);
         else if (isObj(s.sleep)) {
@@ -223,7 +285,7 @@ class Walker {
           else this.expr(s.sleep.for, [...p, 'sleep', 'for'], 'value');
           this.expr(s.sleep.until, [...p, 'sleep', 'until'], 'value');
         }
-        return;
+        return false;
       case 'repeat':
         this.loopBound(s.max, MAX_REPEAT, [...p, 'max']);
         if (typeof s.repeat === 'number' && typeof s.max === 'number' && s.repeat > s.max) {
@@ -236,7 +298,7 @@ class Walker {
         this.declare(s.index ?? 'index', [...p, 'index']);
         this.expr(s.while, [...p, 'while'], 'logic');
         this.list(s.steps, [...p, 'steps']);
-        return;
+        return false;
       case 'for_each':
         this.loopBound(s.max_items, MAX_FOR_EACH, [...p, 'max_items']);
         if (Array.isArray(s.for_each) && typeof s.max_items === 'number' && s.for_each.length > s.max_items) {
@@ -249,27 +311,27 @@ class Walker {
         this.declare(s.as, [...p, 'as']);
         if (s.index !== undefined) this.declare(s.index, [...p, 'index']);
         this.list(s.steps, [...p, 'steps']);
-        return;
+        return false;
       case 'set':
         if (isObj(s.set)) {
           for (const [k, v] of Object.entries(s.set)) this.expr(v, [...p, 'set', k], 'value');
           for (const k of Object.keys(s.set)) this.declare(k, [...p, 'set', k]);
         }
-        return;
+        return false;
       case 'emit':
         if (isObj(s.properties)) {
           for (const [k, v] of Object.entries(s.properties)) this.expr(v, [...p, 'properties', k], 'value');
         }
-        return;
+        return false;
       case 'call':
         if (typeof s.call === 'string') this.ctx.calls.push({ ref: s.call, path: [...p, 'call'] });
         if (isObj(s.with))
           for (const [k, v] of Object.entries(s.with)) this.expr(v, [...p, 'with', k], 'value');
         this.declare(s.as, [...p, 'as']);
-        return;
+        return false;
       case 'end':
         this.expr(s.reason, [...p, 'reason'], 'value');
-        return;
+        return true;
       default: {
         const never: never = kind;
         throw new TypeError(`unhandled step kind ${String(never)}`);

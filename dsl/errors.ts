@@ -32,6 +32,8 @@ export const DIAGNOSTIC_CODES = [
   'TOO_DEEP',
   'TOO_MANY_STEPS',
   'PLAN_TOO_LARGE',
+  'UNKNOWN_STEP_KIND',
+  'EMPTY_CAMPAIGN',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

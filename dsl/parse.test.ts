@@ -49,6 +49,19 @@ describe('parseSource', () => {
     );
   });
 
+  it('reports one syntax error as one diagnostic, not the cascade the parser sees after it', () => {
+    // The unclosed flow map on line 2 throws the parser off for every later line (yaml reports four
+    // errors); only the first is a real mistake.
+    const text =
+      'pulse: test\ntrigger: { event: user_signed_up\nsteps:\n  - id: a\n    end: completed\n   - id: b\n  bad: [1, 2\n';
+    const parsed = parseSource(text, 'cascade.yaml');
+    assert.deepEqual(
+      parsed.diagnostics.map((d) => [d.code, d.line, d.column]),
+      [['YAML_SYNTAX', 3, 1]],
+    );
+    assert.match(parsed.diagnostics[0]?.message ?? '', /3 more problem\(s\) after it/);
+  });
+
   it('refuses aliases that contain themselves', () => {
     const parsed = parseSource('a: &x [1, *x]\n', 'loop.yaml');
     assert.equal(parsed.data, undefined);

@@ -47,20 +47,31 @@ export function parseSource(source: string, file: string): ParsedSource {
     return { line: p.line, column: p.col };
   };
 
-  const diagnostics: Diagnostic[] = doc.errors.map((e) => {
-    const pos = at(e.pos[0]);
-    return {
+  // One syntax error usually throws the parser off for the rest of the file, so what follows the first
+  // is mostly its echo: report the first (earliest) one, and say how many more the parser noticed.
+  const first = doc.errors.reduce<(typeof doc.errors)[number] | undefined>(
+    (best, e) => (best === undefined || e.pos[0] < best.pos[0] ? e : best),
+    undefined,
+  );
+  const diagnostics: Diagnostic[] = [];
+  if (first) {
+    const pos = at(first.pos[0]);
+    const more = doc.errors.length - 1;
+    diagnostics.push({
       code: 'YAML_SYNTAX',
       severity: 'error',
       file,
       line: pos.line,
       column: pos.column,
       path: '(root)',
-      message: firstLine(e.message),
-      found: e.code,
+      message:
+        more > 0
+          ? `${firstLine(first.message)} (the parser noticed ${more} more problem(s) after it, most likely caused by this one; fix it and validate again)`
+          : firstLine(first.message),
+      found: first.code,
       expected: 'well-formed YAML',
-    };
-  });
+    });
+  }
 
   // Each map's keys are indexed on first lookup, so locating a diagnostic costs its path's length,
   // not the size of the maps along it (a file with many findings in one big map stays linear).

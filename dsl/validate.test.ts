@@ -95,3 +95,49 @@ describe('diagnostics', () => {
     }
   });
 });
+
+describe('JSON Logic 2 operators in campaigns', () => {
+  const campaign = (expr: string) =>
+    [
+      'pulse: test',
+      'id: jsonlogic2',
+      'version: 1',
+      'title: JSON Logic 2 operators',
+      'trigger: { event: user_signed_up }',
+      'steps:',
+      '  - id: compute',
+      `    set: { x: ${expr} }`,
+      '  - { id: done, end: completed }',
+    ].join('\n');
+
+  it('val, exists, ??, try, throw and preserve validate and compile', () => {
+    const exprs = [
+      '{ val: [event, properties, plan] }',
+      '{ exists: [event, properties, coupon] }',
+      '{ "??": [{ val: [event, properties, plan] }, free] }',
+      '{ try: [{ "/": [1, { var: event.properties.amount }] }, { val: type }] }',
+      '{ if: [{ exists: [event, participant_id] }, 1, { throw: NO_PARTICIPANT }] }',
+      '{ preserve: { anything: [goes, here] } }',
+      '{ map: [[1, 2], { "+": [{ val: [] }, { val: [[1], index] }] }] }',
+    ];
+    for (const e of exprs) {
+      const result = compileCampaignSource(campaign(e), 'ok.yaml');
+      assert.deepEqual(result.diagnostics, [], e);
+      assert.ok(result.plan, e);
+    }
+  });
+
+  it('a misspelt val root is UNKNOWN_VARIABLE at its position, with a suggestion; throw takes one argument', () => {
+    const bad = compileCampaignSource(campaign('{ val: [evnt, properties] }'), 'bad.yaml').diagnostics;
+    assert.deepEqual(
+      bad.map((d) => [d.code, d.line, d.column]),
+      [['UNKNOWN_VARIABLE', 8, 23]],
+    );
+    assert.match(bad[0]?.message ?? '', /did you mean "event"/);
+    const arity = compileCampaignSource(campaign('{ throw: [a, b] }'), 'arity.yaml').diagnostics;
+    assert.deepEqual(
+      arity.map((d) => d.code),
+      ['BAD_EXPRESSION'],
+    );
+  });
+});

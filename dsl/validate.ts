@@ -3,7 +3,7 @@
  * diagnostic at once and never throws for bad input.
  */
 import type { Campaign } from '../contract/generated/campaign.generated.ts';
-import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
+import { checkExpr, type ExprScope, type Report, ruleScope } from './check-expr.ts';
 import { checkSettingDecls } from './check-settings.ts';
 import { checkAllSteps, type RewardTypes } from './check-steps.ts';
 import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
@@ -49,6 +49,22 @@ export function validateCampaign(parsed: ParsedSource): ValidationResult {
   if (parsed.diagnostics.length > 0) return { diagnostics, calls };
   const data = parsed.data;
   const { document, eventNames } = campaignSchemas();
+  if (data === null || data === undefined) {
+    // An empty file (or comments only): say what a campaign is made of, not "wrong type".
+    const required = (document.schema as { required?: string[] }).required ?? [];
+    diagnostics.push({
+      code: 'EMPTY_CAMPAIGN',
+      severity: 'error',
+      file: parsed.file,
+      line: 1,
+      column: 1,
+      path: '(root)',
+      message: `the file holds no campaign; a campaign is a YAML map with ${required.join(', ')}, e.g. "pulse: signup", "id: signup-default", "version: 1", "title: Signup", "trigger: { event: user_signed_up }" and "steps:" with at least one step`,
+      found: 'an empty document',
+      expected: `a map with ${required.join(', ')}`,
+    });
+    return { diagnostics, calls };
+  }
   diagnostics.push(
     ...schemaDiagnostics(schemaErrors(document, data), { parsed, data, base: [], eventNames }),
   );
@@ -67,6 +83,7 @@ export function validateCampaign(parsed: ParsedSource): ValidationResult {
 
   checkSettingDecls(data.settings, report);
   checkTrigger(data.trigger, settings, report);
+  checkRewardRules(data.rewards, data.segments, report);
   checkAllSteps(data.steps, {
     parsed,
     report,
@@ -101,6 +118,32 @@ function checkTrigger(trigger: unknown, settings: ReadonlySet<string>, report: R
     checkExpr({ var: trigger.journey }, ['trigger', 'journey'], 'logic', scope, report);
   } else if (trigger.journey !== undefined) {
     checkExpr(trigger.journey, ['trigger', 'journey'], 'logic', scope, report);
+  }
+}
+
+/**
+ * Reward and segment conditions (`rewards.<name>.when`, `rewards.<name>.referrer|referee.when`,
+ * `segments.<name>.when`) run on the reward service's rule engine; checked here with their positions so
+ * an unknown operator fails `pulse validate`, not the deploy.
+ */
+function checkRewardRules(rewards: unknown, segments: unknown, report: Report): void {
+  const scope = ruleScope();
+  if (isObj(rewards)) {
+    for (const [name, rule] of Object.entries(rewards)) {
+      if (name === 'constraints' || !isObj(rule)) continue;
+      if (rule.when !== undefined) checkExpr(rule.when, ['rewards', name, 'when'], 'logic', scope, report);
+      for (const side of ['referrer', 'referee']) {
+        const s = rule[side];
+        if (isObj(s) && s.when !== undefined)
+          checkExpr(s.when, ['rewards', name, side, 'when'], 'logic', scope, report);
+      }
+    }
+  }
+  if (isObj(segments)) {
+    for (const [name, seg] of Object.entries(segments)) {
+      if (isObj(seg) && seg.when !== undefined)
+        checkExpr(seg.when, ['segments', name, 'when'], 'logic', scope, report);
+    }
   }
 }
 

@@ -211,7 +211,7 @@ export interface ValueMap {
   [k: string]: Expr | undefined;
 }
 /**
- * How often and how fast a failing activity is retried. Default: 3 attempts, 1s apart, doubling.
+ * How often and how fast a failing activity is retried. Without `retry` the engine's policy applies: 5 attempts, 1s apart, doubling, at most 1m apart. A `retry` block replaces that policy, and what it leaves out is 3 attempts, 1s apart, doubling, with no cap on the wait unless `max_interval` is given (Temporal then caps it at 100 × initial_interval).
  */
 export interface RetryPolicy {
   /**
@@ -227,7 +227,7 @@ export interface RetryPolicy {
    */
   backoff?: number;
   /**
-   * Longest wait between retries.
+   * Longest wait between retries (default in a `retry` block: none, so Temporal's 100 × initial_interval).
    */
   max_interval?: string;
   /**
@@ -355,7 +355,7 @@ export interface ForEachStep {
    */
   index?: string;
   /**
-   * Most items processed (required; at most 1000). Longer lists are cut.
+   * Most items the loop may process (required; at most 1000). A longer list fails the journey with MAX_ITEMS_EXCEEDED (a literal list longer than this is reported by `pulse validate`).
    */
   max_items: number;
   steps: Steps7;

@@ -1,4 +1,15 @@
 import { AppError } from '../../../contract/errors.ts';
+import {
+  climbsScopes,
+  coalesceOp,
+  errorPayload,
+  existsOp,
+  NAN_PAYLOAD,
+  nanError,
+  type ScopeStack,
+  throwOp,
+  valOp,
+} from '../../../contract/expr-jsonlogic2.ts';
 import { InternalError } from '../../../contract/internal-error.ts';
 import { generateBoolean } from './codegen.ts';
 import { buildBuiltin } from './fast-paths.ts';
@@ -19,6 +30,9 @@ import { builtinOperators, CONTROL_OPERATORS, type Operator, truthy } from './op
 export type { Evaluator } from './nodes.ts';
 export type { Operator } from './operators.ts';
 export { truthy } from './operators.ts';
+
+/** Per-item logic of an iterator: the item, its index and the data around the iterator. */
+type ItemLogic = (item: unknown, index: number, outer: unknown) => unknown;
 
 export interface RuleEngine {
   /** The compiled form of `rule`, cached per rule object; VALIDATION_FAILED past the limits (limits.ts). */
@@ -65,9 +79,19 @@ export function createRuleEngine(
   custom: Record<string, Operator | Record<string, unknown>> = {},
   options: RuleEngineOptions = {},
 ): RuleEngine {
+  // Scopes around the current data while climbing iterators or `try` run (contract/expr-jsonlogic2.ts).
+  const scopes: ScopeStack = [];
   const ops: Record<string, unknown> = Object.assign(Object.create(null), builtinOperators, {
     missing: missingOp,
     missing_some: missingSomeOp,
+    val(this: unknown, ...args: unknown[]) {
+      return valOp(this, args, scopes);
+    },
+    exists(this: unknown, ...args: unknown[]) {
+      return existsOp(this, args, scopes);
+    },
+    '??': (...args: unknown[]) => coalesceOp(args),
+    throw: throwOp,
   });
   for (const [name, op] of Object.entries(custom)) {
     if (CONTROL_OPERATORS.has(name))
@@ -115,6 +139,7 @@ export function createRuleEngine(
     }
     const raw = node[op];
     const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+    if (op === 'preserve') return () => raw;
     if (CONTROL_OPERATORS.has(op)) return buildControl(op, values);
     const args = values.map(build);
     const fn = hasOwn(ops, op) && typeof ops[op] === 'function' ? (ops[op] as Operator) : undefined;
@@ -162,18 +187,20 @@ export function createRuleEngine(
   function buildControl(op: string, values: unknown[]): Evaluator {
     if (op === 'if' || op === '?:') return buildIf(values.map(build));
     if (op === 'and' || op === 'or') return buildAndOr(op === 'and', values.map(build));
+    if (op === 'try') return buildTry(values.map(build));
     const scope = build(values[0]);
-    const logic = build(values[1]);
+    const body = build(values[1]);
+    const logic: ItemLogic = climbsScopes(values[1]) ? recordScopes(body) : body;
     switch (op) {
       case 'filter':
         return (d) => {
           const s = scope(d);
-          return Array.isArray(s) ? s.filter((x) => truthy(logic(x))) : [];
+          return Array.isArray(s) ? s.filter((x, i) => truthy(logic(x, i, d))) : [];
         };
       case 'map':
         return (d) => {
           const s = scope(d);
-          return Array.isArray(s) ? s.map((x) => logic(x)) : [];
+          return Array.isArray(s) ? s.map((x, i) => logic(x, i, d)) : [];
         };
       case 'reduce': {
         const init = values[2] !== undefined ? build(values[2]) : () => null;
@@ -181,31 +208,65 @@ export function createRuleEngine(
           const s = scope(d);
           const initial = init(d);
           if (!Array.isArray(s)) return initial;
-          return s.reduce((accumulator, current) => logic({ current, accumulator }), initial);
+          return s.reduce((accumulator, current, i) => logic({ current, accumulator }, i, d), initial);
         };
       }
       case 'all':
         return (d) => {
           const s = scope(d);
           if (!Array.isArray(s) || !s.length) return false;
-          for (const x of s) if (!truthy(logic(x))) return false;
+          for (let i = 0; i < s.length; i++) if (!truthy(logic(s[i], i, d))) return false;
           return true;
         };
       case 'none':
         return (d) => {
           const s = scope(d);
           if (!Array.isArray(s) || !s.length) return true;
-          for (const x of s) if (truthy(logic(x))) return false;
+          for (let i = 0; i < s.length; i++) if (truthy(logic(s[i], i, d))) return false;
           return true;
         };
       default: // 'some'
         return (d) => {
           const s = scope(d);
           if (!Array.isArray(s) || !s.length) return false;
-          for (const x of s) if (truthy(logic(x))) return true;
+          for (let i = 0; i < s.length; i++) if (truthy(logic(s[i], i, d))) return true;
           return false;
         };
     }
+  }
+
+  /** Per-item logic that climbs scopes: the data around the iterator and `{ index }` are recorded. */
+  function recordScopes(logic: Evaluator): ItemLogic {
+    return (item, index, outer) => {
+      scopes.push(outer, { index });
+      try {
+        return logic(item);
+      } finally {
+        scopes.length -= 2;
+      }
+    };
+  }
+
+  function buildTry(parts: Evaluator[]): Evaluator {
+    return (d) => {
+      let payload: unknown;
+      let last: unknown;
+      for (let i = 0; i < parts.length; i++) {
+        if (i > 0) scopes.push(d, payload);
+        try {
+          const value = (parts[i] as Evaluator)(i === 0 ? d : payload);
+          if (typeof value !== 'number' || Number.isFinite(value)) return value;
+          last = nanError();
+          payload = NAN_PAYLOAD;
+        } catch (err) {
+          last = err;
+          payload = errorPayload(err);
+        } finally {
+          if (i > 0) scopes.length -= 2;
+        }
+      }
+      throw last;
+    };
   }
 
   function buildIf(parts: Evaluator[]): Evaluator {

@@ -101,4 +101,8 @@ export const CONTROL_OPERATORS: ReadonlySet<string> = new Set([
   'all',
   'none',
   'some',
+  // JSON Logic 2 additions (contract/expr-jsonlogic2.ts): `try` runs its arguments one by one, `preserve`
+  // returns its argument unevaluated.
+  'try',
+  'preserve',
 ]);

@@ -246,3 +246,27 @@ describe('periods (UTC)', () => {
     assert.equal(periodKey('campaign', now), 'campaign');
   });
 });
+
+describe('conditions that raise', () => {
+  it('a rule or segment condition that throws does not hold (fails closed, never a 5xx)', () => {
+    const p = program(
+      {
+        r: {
+          type: 'single',
+          give: credit(5),
+          when: { if: [{ '==': [{ var: 'traits.plan' }, 'free'] }, { throw: 'NOT_FOR_FREE' }, true] },
+        },
+      },
+      {
+        vip: {
+          when: { try: [{ throw: 'X' }, { throw: { val: 'type' } }] },
+          rewards: { r: credit(50) },
+        },
+      },
+    );
+    assert.equal(run(p, 'r', { traits: { plan: 'free' } }).reject, 'RULE_CONDITION_FAILED');
+    const pro = run(p, 'r', { traits: { plan: 'pro' } });
+    assert.equal(pro.reject, null);
+    assert.equal(pro.computed?.amount, 5, 'the raising segment did not match');
+  });
+});

@@ -74,8 +74,21 @@ function resolveSide(rule: RewardRule, name: string, side: Side | undefined): Si
 }
 
 function matchSegment(program: Program, data: Record<string, unknown>): CompiledSegment | undefined {
-  for (const s of program.segments) if (truthy(s.when(data))) return s;
+  for (const s of program.segments) if (holds(() => s.when(data))) return s;
   return undefined;
+}
+
+/**
+ * A condition holds when it evaluates truthy. One that raises (a JSON Logic `throw` nothing caught, or an
+ * operator failing on the data) does not hold: eligibility fails closed, and a rule's error never turns
+ * a participant's request into a 5xx.
+ */
+function holds(condition: () => unknown): boolean {
+  try {
+    return truthy(condition());
+  } catch {
+    return false;
+  }
 }
 
 /** The reward values a rule gives for this side/basis/segment before overrides (several when cumulative). */
@@ -198,7 +211,9 @@ export function assess(program: Program, input: AssessInput): Assessment {
     rule.when,
     rule.type === 'double' ? rule[side as 'referrer' | 'referee']?.when : undefined,
   ];
-  if (conditions.some((w) => w !== undefined && !truthy(program.engine.evaluate(w, { ...data, segment }))))
+  if (
+    conditions.some((w) => w !== undefined && !holds(() => program.engine.evaluate(w, { ...data, segment })))
+  )
     reasons.push('RULE_CONDITION_FAILED');
   if (!computed && rule.type === 'tiered') {
     const lowest = Math.min(...(rule.tiers ?? []).map((t) => t.from ?? Number.POSITIVE_INFINITY));
