@@ -1,6 +1,7 @@
 import type { Context, Env, Hono, Schema } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, isAppError } from '../../contract/errors.ts';
+import { assertValid, validatorFor } from '../../contract/validation.ts';
 
 /** Maps thrown errors to JSON responses: AppError keeps its status and code; anything else is a 500. */
 export function errorResponse(err: unknown, c: Context): Response {
@@ -69,4 +70,12 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
       { path: '', message: 'not an object', expected: 'object' },
     ]);
   return body as Record<string, unknown>;
+}
+
+/**
+ * Reads a JSON body and validates it with the schema `ref` (the same one the route's OpenAPI description
+ * names), or throws a 400 VALIDATION_FAILED listing every failing field path.
+ */
+export async function readBody<T>(c: Context, ref: string, what: string): Promise<T> {
+  return assertValid(validatorFor<T>(ref), await readJson(c), what);
 }
