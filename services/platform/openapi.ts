@@ -142,6 +142,21 @@ export function buildOpenApi(docs: readonly RouteDoc[], opts: BuildOptions): Jso
     for (const t of doc.tags) tags.add(t);
     item[doc.method] = operation(doc, schemas.ref);
   }
+  const errorResponses = Object.fromEntries(
+    Object.entries(ERROR_RESPONSES).map(([status, description]) => [
+      `Error${status}`,
+      {
+        description,
+        headers: {
+          ...RESPONSE_HEADERS,
+          ...(status === '429' || status === '503'
+            ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } }
+            : {}),
+        },
+        content: { 'application/json': { schema: schemas.ref(api('error')) } },
+      },
+    ]),
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -157,21 +172,7 @@ export function buildOpenApi(docs: readonly RouteDoc[], opts: BuildOptions): Jso
       securitySchemes: SECURITY_SCHEMES,
       headers: HEADERS,
       parameters: PARAMETERS,
-      responses: Object.fromEntries(
-        Object.entries(ERROR_RESPONSES).map(([status, description]) => [
-          `Error${status}`,
-          {
-            description,
-            headers: {
-              ...RESPONSE_HEADERS,
-              ...(status === '429' || status === '503'
-                ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } }
-                : {}),
-            },
-            content: { 'application/json': { schema: schemas.ref(api('error')) } },
-          },
-        ]),
-      ),
+      responses: errorResponses,
     },
   };
 }

@@ -55,7 +55,7 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
       body: { event_id: randomUUID(), occurred_at: new Date().toISOString(), ...body },
     });
   const rewardsOf = async (participant: string) => {
-    const r = await call<{ rewards: RewardView[] }>(
+    const r = await call<{ data: RewardView[] }>(
       base,
       'GET',
       `/v1/rewards?participant_id=${participant}`,
@@ -64,7 +64,7 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
       },
     );
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    return r.body.rewards;
+    return r.body.data;
   };
   const journey = (campaignId: string, key: string) =>
     call<{ execution_status: string; journey: { vars?: Record<string, unknown> } | null }>(
