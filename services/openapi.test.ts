@@ -137,8 +137,11 @@ describe('the OpenAPI document', () => {
 
   it('uses snake_case for every property and query parameter', () => {
     const camel: string[] = [];
-    const walk = (node: unknown, at: string) => {
-      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}/${i}`));
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) {
+        for (const [i, n] of node.entries()) walk(n, `${at}/${i}`);
+        return;
+      }
       if (node === null || typeof node !== 'object') return;
       const o = node as Json;
       if (o.properties && typeof o.properties === 'object')

@@ -170,12 +170,9 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
 
   // 6. Rewards: double-sided, once each, whatever the redeliveries.
   const rewardsOf = async (participant: string) => {
-    const r = await call<{ data: RewardView[] }>(
-      base,
-      'GET',
-      `/v1/rewards?participant_id=${participant}`,
-      { key: sk },
-    );
+    const r = await call<{ data: RewardView[] }>(base, 'GET', `/v1/rewards?participant_id=${participant}`, {
+      key: sk,
+    });
     expectStatus('list rewards', r, 200);
     return r.body.data;
   };

@@ -117,8 +117,7 @@ describe('campaign service', () => {
   it('keeps tenants apart and needs a manager to deploy', async () => {
     const list = (await (await get(keyB, '/v1/campaigns')).json()) as { data: unknown[] };
     assert.equal(list.data.length, 0);
-    const [mine] = ((await (await get(keyA, '/v1/campaigns')).json()) as { data: { id: string }[] })
-      .data;
+    const [mine] = ((await (await get(keyA, '/v1/campaigns')).json()) as { data: { id: string }[] }).data;
     assert.equal((await get(keyB, `/v1/campaigns/${mine?.id}`)).status, 404);
     assert.equal((await get(keyB, `/v1/campaigns/${mine?.id}/versions/1`)).status, 404);
     assert.equal((await deploy('pk_nope', SIGNUP)).status, 401);

@@ -55,14 +55,9 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
       body: { event_id: randomUUID(), occurred_at: new Date().toISOString(), ...body },
     });
   const rewardsOf = async (participant: string) => {
-    const r = await call<{ data: RewardView[] }>(
-      base,
-      'GET',
-      `/v1/rewards?participant_id=${participant}`,
-      {
-        key: sk,
-      },
-    );
+    const r = await call<{ data: RewardView[] }>(base, 'GET', `/v1/rewards?participant_id=${participant}`, {
+      key: sk,
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return r.body.data;
   };
