@@ -2,29 +2,22 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Bus } from '../contract/bus.ts';
-import { analyticsApi } from './analytics/api.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
-import { campaignApi } from './campaign/api.ts';
 import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from './campaign/index.ts';
-import { clientManagementApi } from './client-management/api.ts';
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
-import { eventApi } from './event/api.ts';
 import { createEventApp, createEventDrainer } from './event/index.ts';
-import { notificationApi } from './notification/api.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
+import { platformOpenApi } from './openapi.ts';
 import { createApiDocsRoutes } from './platform/api-docs.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import { requestClientIp } from './platform/client-ip.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
-import { buildOpenApi, type RouteDoc } from './platform/openapi.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
-import { referralApi } from './referral/api.ts';
 import { createReferralApp } from './referral/index.ts';
-import { rewardApi } from './reward/api.ts';
 import {
   createRewardApp,
   createRewardService,
@@ -32,7 +25,6 @@ import {
   registerProgram,
   setProgramStatus,
 } from './reward/index.ts';
-import { workflowApi } from './workflow/api.ts';
 import { createWorkflowApp } from './workflow/index.ts';
 
 export const SERVICE_NAMES = [
@@ -46,31 +38,6 @@ export const SERVICE_NAMES = [
   'notification',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
-
-/** Each service's route descriptions (its api.ts): the OpenAPI document of a process is theirs together. */
-export const SERVICE_API: Record<ServiceName, readonly RouteDoc[]> = {
-  'client-management': clientManagementApi,
-  campaign: campaignApi,
-  workflow: workflowApi,
-  event: eventApi,
-  referral: referralApi,
-  reward: rewardApi,
-  analytics: analyticsApi,
-  notification: notificationApi,
-};
-
-/** The OpenAPI 3.1 document of the routes the given services mount. */
-export function platformOpenApi(
-  only: readonly ServiceName[] = SERVICE_NAMES,
-  serverUrl?: string,
-): Record<string, unknown> {
-  return buildOpenApi(
-    only.flatMap((name) => SERVICE_API[name]),
-    { version: API_VERSION, ...(serverUrl ? { serverUrl } : {}) },
-  );
-}
-
-const API_VERSION = '0.1.0';
 
 export interface PlatformDeps {
   config: Readonly<Config>;
