@@ -9,6 +9,14 @@ import type {
 } from './reward-http.generated.ts';
 
 /**
+ * A batch refused as a whole: every event invalid (with the per-event results), or the envelope itself invalid (the shared error).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "eventBatchError".
+ */
+export type EventBatchError = EventBatchRejected | APIError;
+
+/**
  * Request and response bodies of every public route (/v1 and the share link). The routes validate their bodies with these definitions, services/* /api.ts describe each route with references into `$defs`, and GET /openapi.json publishes them.
  */
 export interface PulsePublicHTTPAPI {
@@ -2246,7 +2254,7 @@ export interface operations {
       400: {
         headers: { [name: string]: unknown };
         content: {
-          "application/json": EventBatchRejected;
+          "application/json": EventBatchError;
         };
       };
       401: {

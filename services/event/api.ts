@@ -43,7 +43,7 @@ export const eventApi = [
     idempotencyKey: false,
     responses: {
       202: { description: 'Accepted, with a result per event', schema: api('eventBatchResult') },
-      400: { description: 'Every event of the batch is invalid', schema: api('eventBatchRejected') },
+      400: { description: 'Every event is invalid, or the batch itself is', schema: api('eventBatchError') },
     },
     errors: [413],
   }),
