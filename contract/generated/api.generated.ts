@@ -405,9 +405,27 @@ export interface Journey {
   started_at: string;
   closed_at: string | null;
   /**
-   * The journey's own status query, null while it cannot answer.
+   * The journey's own status, null while it cannot answer.
    */
-  journey: {} | null;
+  journey: null | JourneyStatus;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "journeyStatus".
+ */
+export interface JourneyStatus {
+  state: string;
+  current_step: string | null;
+  waiting_for: string[] | null;
+  /**
+   * The journey's variables, named as the campaign names them.
+   */
+  vars: {};
+  /**
+   * How the journey ended (status, reason, final variables), null while it runs.
+   */
+  outcome: {} | null;
+  generation: number;
 }
 /**
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema

@@ -215,7 +215,9 @@ describe('a publishable key reading a participant’s rewards', () => {
       const list = await rewardsOf('alice', o);
       assert.equal(list.status, 200);
       assert.deepEqual(list.body, {
-        rewards: [],
+        data: [],
+        has_more: false,
+        next_cursor: null,
         redacted: true,
         reason,
         counts: { total: 2, by_state: list.body.counts.by_state },
