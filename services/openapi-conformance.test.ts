@@ -348,6 +348,37 @@ describe('every documented operation answers as documented', () => {
     assert.deepEqual(missing, [], `operations never exercised: ${missing.join(', ')}`);
   });
 
+  it('refuses every documented query bound it documents: out of range or unknown is a 400 naming the parameter', async () => {
+    const { secret } = await platform.clientManagement.createClient({ name: 'Bounds Co' });
+    const admin = (await platform.clientManagement.issueKey(null, 'admin')).key;
+    const tried: string[] = [];
+    for (const { method, path, op } of operationsOf(spec)) {
+      const params = ((op.parameters as Body[]) ?? []).map((p) =>
+        typeof p.$ref === 'string'
+          ? ((spec.components as Body).parameters[String(p.$ref.split('/').pop())] as Body)
+          : p,
+      );
+      for (const p of params.filter((x) => x.in === 'query')) {
+        const s = p.schema as Body;
+        const bad =
+          typeof s.maximum === 'number'
+            ? String(s.maximum + 1)
+            : Array.isArray(s.enum)
+              ? 'not-a-value'
+              : null;
+        if (bad === null) continue;
+        const url = `${path.replace(/\{[^}]+\}/g, 'x1')}?${p.name}=${bad}`;
+        const key = (op.security as Body[]).some((x) => 'adminKey' in x) ? admin : secret.key;
+        const r = await call(method.toUpperCase(), url, { key });
+        tried.push(`${method} ${url}`);
+        assert.equal(r.status, 400, `${method} ${url}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.error.details[0].path, p.name, `${method} ${url}`);
+      }
+    }
+    assert.ok(tried.length >= 12, tried.join(', '));
+    assert.deepEqual(problems, []);
+  });
+
   it('the checker itself refuses an undocumented status and a body that breaks the schema', () => {
     const wrongStatus = checker.check('GET', '/v1/client', 418, 'application/json', {});
     assert.match(wrongStatus.problems[0] ?? '', /418 is not documented/);
