@@ -72,3 +72,17 @@ describe('the activity catalogue (schemas/activities.schema.json)', () => {
     assert.equal(schemaRegistry().compile(catalogue.CheckEligibility.input)({ participant_id: '' }), false);
   });
 });
+
+describe('the public API schema', () => {
+  it('compiles every definition in the strict registry', () => {
+    const defs = Object.keys(readSchema('api.schema.json').$defs as object);
+    assert.ok(defs.length > 40);
+    for (const name of defs)
+      assert.equal(typeof validatorFor(`api.schema.json#/$defs/${name}`), 'function', name);
+    // The conditional: a secret key needs a role, a publishable one does not.
+    const key = validatorFor('api.schema.json#/$defs/apiKeyCreateBody');
+    assert.equal(key({ kind: 'secret' }), false);
+    assert.equal(key({ kind: 'secret', role: 'viewer' }), true);
+    assert.equal(key({ kind: 'publishable' }), true);
+  });
+});

@@ -15,6 +15,7 @@ export const SCHEMA_FILES = [
   'reward-http.schema.json',
   'simulation-script.schema.json',
   'plan.schema.json',
+  'api.schema.json',
 ] as const;
 
 export type SchemaFile = (typeof SCHEMA_FILES)[number];

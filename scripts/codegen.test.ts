@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { platformOpenApi } from '../services/openapi.ts';
 import { generate, run, TARGETS } from './codegen.ts';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
@@ -71,6 +72,22 @@ describe('codegen', () => {
     assert.match(event, /export interface EventEnvelope \{/);
     assert.match(event, /^ {2}event: string;$/m);
     assert.doesNotMatch(event, /PropsPurchase|EventCategories|MoneyMoving/);
+  });
+
+  it('writes the typed client paths from the OpenAPI document, with the schema types as bodies', async () => {
+    const target = TARGETS.find((x) => x.output === 'contract/generated/api.generated.ts');
+    assert.ok(target?.paths);
+    const ts = await generate(target);
+    const spec = platformOpenApi() as { paths: Record<string, Record<string, { operationId: string }>> };
+    for (const [path, item] of Object.entries(spec.paths)) {
+      assert.ok(ts.includes(`  ${JSON.stringify(path)}: {`), `paths has ${path}`);
+      for (const op of Object.values(item))
+        assert.ok(ts.includes(`  ${JSON.stringify(op.operationId)}: {`), `operations has ${op.operationId}`);
+    }
+    // Bodies are the schema codegen's own types, imported where another schema declares them.
+    assert.match(ts, /'application\/json': CampaignDeployBody;/);
+    assert.match(ts, /import type \{[^}]*ClaimBody[^}]*\} from '\.\/reward-http\.generated\.ts'/);
+    assert.equal((ts.match(/^export interface CampaignDeployBody /gm) ?? []).length, 1);
   });
 
   it('`codegen --check` exits 0 when in sync', async () => {

@@ -8,6 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import { generatePaths } from './codegen-paths.ts';
 
 const root = new URL('../', import.meta.url);
 const schemasDir = fileURLToPath(new URL('schemas/', root));
@@ -28,6 +29,8 @@ export interface Target {
    * already guards a lookup, and `Object.values` of a map yields its values.
    */
   plainIndexSignatures?: boolean;
+  /** Append the typed client's `paths` and `operations`, generated from the OpenAPI document. */
+  paths?: boolean;
 }
 
 const out = (name: string) => `contract/generated/${name}.generated.ts`;
@@ -65,6 +68,14 @@ export const TARGETS: Target[] = [
       journeyOutcome: 'journeyOutcome',
     },
     plainIndexSignatures: true,
+  },
+  {
+    // Every definition is a body of the public API: emit them all (the root only anchors the file).
+    schema: 'schemas/api.schema.json',
+    output: out('api'),
+    typeName: 'PulseApi',
+    rootOf: { error: 'error' },
+    paths: true,
   },
 ];
 
@@ -136,8 +147,13 @@ export async function generate(target: Target): Promise<string> {
       }
     : raw;
   const { schema, imports } = await linkExternal(rooted, target.schema);
-  const banner = [BANNER.replace('SCHEMA', target.schema), ...imports].join('\n');
-  return compile(schema as JSONSchema, target.typeName, {
+  const paths = target.paths ? await generatePaths() : null;
+  const banner = [
+    BANNER.replace('SCHEMA', paths ? `${target.schema} and the OpenAPI document` : target.schema),
+    ...imports,
+    ...(paths?.imports ?? []),
+  ].join('\n');
+  const types = await compile(schema as JSONSchema, target.typeName, {
     cwd: schemasDir,
     bannerComment: banner,
     additionalProperties: false,
@@ -147,6 +163,7 @@ export async function generate(target: Target): Promise<string> {
     format: true,
     style: { singleQuote: true, printWidth: 110 },
   });
+  return paths ? types + paths.source : types;
 }
 
 /** Writes every target, or with `check` reports the ones whose committed file differs. */

@@ -7,6 +7,8 @@ import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from '
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
 import { createEventApp, createEventDrainer } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
+import { platformOpenApi } from './openapi.ts';
+import { createApiDocsRoutes } from './platform/api-docs.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import { requestClientIp } from './platform/client-ip.ts';
 import type { Config } from './platform/config.ts';
@@ -134,6 +136,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   app.use('*', idempotency({ db, resolver }));
   app.get('/health', (c) => c.json({ ok: true, services: only }));
   app.route('/', createErrorDocsRoute());
+  // The API's description (of what this process mounts) and its interactive page.
+  app.route('/', createApiDocsRoutes(platformOpenApi(only, config.publicBaseUrl)));
   for (const sub of Object.values(apps)) app.route('/', sub);
   return { app, apps, clientManagement, deployedCampaigns, drainer, rewardService };
 }

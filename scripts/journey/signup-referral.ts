@@ -170,14 +170,11 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
 
   // 6. Rewards: double-sided, once each, whatever the redeliveries.
   const rewardsOf = async (participant: string) => {
-    const r = await call<{ rewards: RewardView[] }>(
-      base,
-      'GET',
-      `/v1/rewards?participant_id=${participant}`,
-      { key: sk },
-    );
+    const r = await call<{ data: RewardView[] }>(base, 'GET', `/v1/rewards?participant_id=${participant}`, {
+      key: sk,
+    });
     expectStatus('list rewards', r, 200);
-    return r.body.rewards;
+    return r.body.data;
   };
   await new Promise((r) => setTimeout(r, 1_500)); // let the redelivered events reach the router
   const rewardsA = await rewardsOf(userA);

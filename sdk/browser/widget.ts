@@ -108,9 +108,10 @@ async function loadRewards(host: WidgetHost): Promise<Reward[] | null> {
   );
   if (res.status === 404) return [];
   if (!res.ok) throw new Error(String(res.status));
-  const body = (await res.json()) as Reward[] | { rewards?: Reward[]; items?: Reward[]; redacted?: boolean };
+  // A page of the list (`data`); older servers answered `rewards`.
+  const body = (await res.json()) as Reward[] | { data?: Reward[]; rewards?: Reward[]; redacted?: boolean };
   if (Array.isArray(body)) return body;
-  const list = body.rewards ?? body.items ?? [];
+  const list = body.data ?? body.rewards ?? [];
   return body.redacted && !list.length && (body as { counts?: { total?: number } }).counts?.total
     ? null
     : list;

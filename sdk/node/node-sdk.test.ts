@@ -153,13 +153,13 @@ test('createIdentityToken: a token from the client server unlocks that participa
         ...(token ? { 'x-pulse-identity': token } : {}),
       },
     });
-    return (await res.json()) as { rewards: { label: string }[]; redacted?: boolean };
+    return (await res.json()) as { data: { label: string }[]; redacted?: boolean };
   };
   const token = pulse.createIdentityToken('user_rewarded', { ttl_seconds: 300 });
   assert.match(token, /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
   const full = await read('user_rewarded', token);
   assert.deepEqual(
-    full.rewards.map((r) => r.label),
+    full.data.map((r) => r.label),
     ['$10.00 store credit'],
   );
   assert.equal((await read('user_rewarded')).redacted, true, 'no token: the public view');

@@ -107,18 +107,17 @@ describe('campaign service', () => {
       const res = await deploy(keyA, CONVERSION);
       assert.equal(res.status, 400);
       assert.equal(deployed.length, before);
-      const list = (await (await get(keyA, '/v1/campaigns')).json()) as { campaigns: { pulse: string }[] };
-      assert.ok(!list.campaigns.some((c) => c.pulse === 'conversion'));
+      const list = (await (await get(keyA, '/v1/campaigns')).json()) as { data: { pulse: string }[] };
+      assert.ok(!list.data.some((c) => c.pulse === 'conversion'));
     } finally {
       rewardProblems = [];
     }
   });
 
   it('keeps tenants apart and needs a manager to deploy', async () => {
-    const list = (await (await get(keyB, '/v1/campaigns')).json()) as { campaigns: unknown[] };
-    assert.equal(list.campaigns.length, 0);
-    const [mine] = ((await (await get(keyA, '/v1/campaigns')).json()) as { campaigns: { id: string }[] })
-      .campaigns;
+    const list = (await (await get(keyB, '/v1/campaigns')).json()) as { data: unknown[] };
+    assert.equal(list.data.length, 0);
+    const [mine] = ((await (await get(keyA, '/v1/campaigns')).json()) as { data: { id: string }[] }).data;
     assert.equal((await get(keyB, `/v1/campaigns/${mine?.id}`)).status, 404);
     assert.equal((await get(keyB, `/v1/campaigns/${mine?.id}/versions/1`)).status, 404);
     assert.equal((await deploy('pk_nope', SIGNUP)).status, 401);

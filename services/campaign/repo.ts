@@ -1,6 +1,7 @@
 import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
 import type { Plan } from '../../contract/plan.ts';
 import { waitedFor } from '../../contract/plan.ts';
+import { afterCursor, keysetTime, type PageRequest } from '../platform/pagination.ts';
 
 export type CampaignStatus = 'draft' | 'active' | 'paused' | 'ended';
 
@@ -117,12 +118,16 @@ export async function appendVersion(
   });
 }
 
-export function listCampaigns(db: Db, clientId: string): Promise<CampaignRow[]> {
+/** A client's campaigns oldest first, one page (`limit + 1` rows: see platform/pagination.ts). */
+export function listCampaigns(db: Db, clientId: string, page: PageRequest): Promise<CampaignRow[]> {
   return db
     .selectFrom('campaigns')
     .selectAll()
     .where('client_id', '=', clientId)
-    .orderBy('created_at')
+    .where(afterCursor('created_at', page.after, 'asc'))
+    .orderBy(keysetTime('created_at'))
+    .orderBy('id')
+    .limit(page.limit + 1)
     .execute();
 }
 

@@ -1,40 +1,15 @@
 import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
+import type { CampaignDeployBody, CampaignStatusBody } from '../../contract/generated/api.generated.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
-import { readJson } from '../platform/http.ts';
+import { readBody } from '../platform/http.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import { api } from '../platform/openapi.ts';
+import { byCreatedAt, pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam, intParam } from '../platform/params.ts';
 import * as repo from './repo.ts';
 import { type CampaignHooks, deployCampaign } from './service.ts';
-
-const STATUSES: repo.CampaignStatus[] = ['draft', 'active', 'paused', 'ended'];
-
-function readDeployBody(body: unknown): { source: string; file: string; settings?: Record<string, unknown> } {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const details = [];
-  if (typeof b.source !== 'string' || b.source.length === 0 || b.source.length > 256_000) {
-    details.push({
-      path: 'source',
-      message: 'must be the YAML text of the campaign',
-      expected: 'string (≤ 256 kB)',
-    });
-  }
-  if (b.file !== undefined && typeof b.file !== 'string')
-    details.push({ path: 'file', message: 'must be a string', expected: 'string' });
-  if (
-    b.settings !== undefined &&
-    (typeof b.settings !== 'object' || b.settings === null || Array.isArray(b.settings))
-  ) {
-    details.push({ path: 'settings', message: 'must be an object of setting overrides', expected: 'object' });
-  }
-  if (details.length) throw new AppError('VALIDATION_FAILED', 'deploy request is invalid', details);
-  return {
-    source: b.source as string,
-    file: typeof b.file === 'string' ? b.file : 'campaign.pulse.yaml',
-    ...(b.settings ? { settings: b.settings as Record<string, unknown> } : {}),
-  };
-}
 
 /** The client portal's campaign API (secret keys with a role). */
 export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: CampaignHooks) {
@@ -43,9 +18,15 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
   const setStatus = authenticate(resolver, { permission: 'campaign.status' });
   return new Hono<{ Variables: AuthVariables }>()
     .post('/deploy', deploy, async (c) => {
-      const body = readDeployBody(await readJson(c));
+      const body = await readBody<CampaignDeployBody>(c, api('campaignDeployBody'), 'deploy request');
       const p = c.get('principal');
-      const r = await deployCampaign(db, hooks, { ...body, clientId: p.clientId, deployedBy: p.keyId });
+      const r = await deployCampaign(db, hooks, {
+        source: body.source,
+        file: body.file ?? 'campaign.pulse.yaml',
+        ...(body.settings ? { settings: body.settings } : {}),
+        clientId: p.clientId,
+        deployedBy: p.keyId,
+      });
       return c.json(
         {
           campaign_id: r.campaign.id,
@@ -58,9 +39,11 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
         r.created ? 201 : 200,
       );
     })
-    .get('/', read, async (c) =>
-      c.json({ campaigns: await repo.listCampaigns(db, c.get('principal').clientId) }),
-    )
+    .get('/', read, async (c) => {
+      const page = pageRequest((k) => c.req.query(k));
+      const rows = await repo.listCampaigns(db, c.get('principal').clientId, page);
+      return c.json(pageOf(rows, page, byCreatedAt));
+    })
     .get('/:id', read, async (c) => {
       const clientId = c.get('principal').clientId;
       const campaign = await repo.findCampaign(db, clientId, idParam(c.req.param('id'), 'id'));
@@ -76,13 +59,8 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
     })
     .post('/:id/status', setStatus, async (c) => {
       const id = idParam(c.req.param('id'), 'id');
-      const status = ((await readJson(c)) as { status?: unknown } | null)?.status;
-      if (typeof status !== 'string' || !(STATUSES as string[]).includes(status)) {
-        throw new AppError('VALIDATION_FAILED', 'bad status', [
-          { path: 'status', message: 'invalid', expected: STATUSES.join('|') },
-        ]);
-      }
-      const row = await repo.setStatus(db, c.get('principal').clientId, id, status as repo.CampaignStatus);
+      const { status } = await readBody<CampaignStatusBody>(c, api('campaignStatusBody'), 'campaign status');
+      const row = await repo.setStatus(db, c.get('principal').clientId, id, status);
       if (!row) throw new AppError('NOT_FOUND', 'no such campaign');
       await hooks.onStatusChanged({ clientId: row.client_id, campaignId: row.id, status: row.status });
       return c.json({ campaign: row });

@@ -154,10 +154,10 @@ describe('client management', () => {
       403,
     );
     const list = (await (await call('GET', '/v1/members', viewerKey)).json()) as {
-      members: { client_id: string }[];
+      data: { client_id: string }[];
     };
-    assert.equal(list.members.length, 2);
-    assert.ok(list.members.every((m) => m.client_id === client.id));
+    assert.equal(list.data.length, 2);
+    assert.ok(list.data.every((m) => m.client_id === client.id));
   });
 
   it('reports the field path of invalid input', async () => {
@@ -175,9 +175,9 @@ describe('client management', () => {
     assert.equal(res.status, 404);
     assert.ok(await cm.resolver.resolve(a.publishable.key), 'A key still works');
     const keys = (await (await call('GET', '/v1/api-keys', b.secret.key)).json()) as {
-      keys: { id: string }[];
+      data: { id: string }[];
     };
-    assert.ok(!keys.keys.some((k) => k.id === a.publishable.id));
+    assert.ok(!keys.data.some((k) => k.id === a.publishable.id));
   });
 
   it('revokes keys and marks clients inactive', async () => {

@@ -1,5 +1,6 @@
 import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
 import type { Principal, Role } from '../platform/auth.ts';
+import { afterCursor, keysetTime, type PageRequest } from '../platform/pagination.ts';
 
 export interface ClientsTable {
   id: string;
@@ -45,8 +46,16 @@ export async function insertClient(
   return db.insertInto('clients').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function listClients(db: Db): Promise<ClientRow[]> {
-  return db.selectFrom('clients').selectAll().orderBy('created_at').execute();
+/** Clients oldest first, one page (`limit + 1` rows: see platform/pagination.ts). */
+export function listClients(db: Db, page: PageRequest): Promise<ClientRow[]> {
+  return db
+    .selectFrom('clients')
+    .selectAll()
+    .where(afterCursor('created_at', page.after, 'asc'))
+    .orderBy(keysetTime('created_at'))
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
 }
 
 export function findClient(db: Db, id: string): Promise<ClientRow | undefined> {
@@ -68,12 +77,15 @@ export async function insertMember(
   return db.insertInto('members').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function listMembers(db: Db, clientId: string): Promise<MemberRow[]> {
+export function listMembers(db: Db, clientId: string, page: PageRequest): Promise<MemberRow[]> {
   return db
     .selectFrom('members')
     .selectAll()
     .where('client_id', '=', clientId)
-    .orderBy('created_at')
+    .where(afterCursor('created_at', page.after, 'asc'))
+    .orderBy(keysetTime('created_at'))
+    .orderBy('id')
+    .limit(page.limit + 1)
     .execute();
 }
 
@@ -84,7 +96,7 @@ export async function insertApiKey(
   await db.insertInto('api_keys').values(row).execute();
 }
 
-export function listApiKeys(db: Db, clientId: string) {
+export function listApiKeys(db: Db, clientId: string, page: PageRequest) {
   return db
     .selectFrom('api_keys')
     .select([
@@ -99,7 +111,10 @@ export function listApiKeys(db: Db, clientId: string) {
       'created_at',
     ])
     .where('client_id', '=', clientId)
-    .orderBy('created_at')
+    .where(afterCursor('created_at', page.after, 'asc'))
+    .orderBy(keysetTime('created_at'))
+    .orderBy('id')
+    .limit(page.limit + 1)
     .execute();
 }
 

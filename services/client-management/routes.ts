@@ -1,42 +1,20 @@
 import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
-import { type ApiKeyResolver, type AuthVariables, authenticate, type Role } from '../platform/auth.ts';
+import type {
+  APIKeyCreateBody,
+  ClientCreateBody,
+  ClientStatusBody,
+  MemberCreateBody,
+} from '../../contract/generated/api.generated.ts';
+import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
-import { readJson } from '../platform/http.ts';
+import { readBody } from '../platform/http.ts';
+import { api } from '../platform/openapi.ts';
+import { byCreatedAt, pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam } from '../platform/params.ts';
 import { mayGrant } from '../platform/permissions.ts';
 import * as repo from './repo.ts';
 import type { ClientManagement } from './service.ts';
-
-const ROLES: Role[] = ['owner', 'admin', 'manager', 'analyst', 'viewer'];
-const STATUSES = ['active', 'suspended', 'inactive'] as const;
-
-function field<T>(body: unknown, key: string, check: (v: unknown) => v is T, expected: string): T {
-  const v = (body as Record<string, unknown> | null)?.[key];
-  if (!check(v))
-    throw new AppError('VALIDATION_FAILED', `${key} is invalid`, [
-      { path: key, message: 'invalid', expected },
-    ]);
-  return v;
-}
-const isName = (v: unknown): v is string => typeof v === 'string' && v.trim().length > 0 && v.length <= 200;
-const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as string[]).includes(v);
-const isStatus = (v: unknown): v is (typeof STATUSES)[number] =>
-  typeof v === 'string' && (STATUSES as readonly string[]).includes(v);
-const isPlan = (v: unknown): v is string => typeof v === 'string' && /^[a-z0-9][a-z0-9_-]{0,49}$/.test(v);
-const isKind = (v: unknown): v is 'publishable' | 'secret' => v === 'publishable' || v === 'secret';
-/** An optional label of a key: absent, or 1..100 printable characters. */
-function keyName(body: unknown): string | null {
-  const v = (body as Record<string, unknown> | null)?.name;
-  if (v === undefined || v === null) return null;
-  const printable = typeof v === 'string' && [...v].every((ch) => ch.charCodeAt(0) >= 0x20);
-  if (typeof v !== 'string' || !printable || v.trim().length === 0 || v.length > 100)
-    throw new AppError('VALIDATION_FAILED', 'name is invalid', [
-      { path: 'name', message: 'invalid', expected: 'a label of 1 to 100 printable characters' },
-    ]);
-  return v;
-}
-const isEmail = (v: unknown): v is string => typeof v === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v);
 
 /** Platform-admin routes: clients across tenants. */
 export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKeyResolver) {
@@ -44,30 +22,27 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
     new Hono<{ Variables: AuthVariables }>()
       .use('*', authenticate(resolver, { permission: 'client.admin' }))
       .post('/clients', async (c) => {
-        const body = await readJson(c);
-        const name = field(body, 'name', isName, 'a non-empty name');
-        const plan =
-          (body as Record<string, unknown> | null)?.plan === undefined
-            ? undefined
-            : field(body, 'plan', isPlan, 'a plan name: lower-case letters, digits, - and _ (≤ 50)');
+        const { name, plan } = await readBody<ClientCreateBody>(c, api('clientCreateBody'), 'client');
         const { client, publishable, secret } = await cm.createClient({ name, ...(plan ? { plan } : {}) });
         return c.json({ client, keys: { publishable, secret } }, 201);
       })
-      .get('/clients', async (c) => c.json({ clients: await repo.listClients(db) }))
+      .get('/clients', async (c) => {
+        const page = pageRequest((k) => c.req.query(k));
+        return c.json(pageOf(await repo.listClients(db, page), page, byCreatedAt));
+      })
       // A key for one client, issued by the platform admin (the operator's bootstrap of a new tenant).
       .post('/clients/:id/api-keys', async (c) => {
         const id = idParam(c.req.param('id'), 'id');
-        const body = await readJson(c);
-        const kind = field(body, 'kind', isKind, 'publishable or secret');
-        const role = kind === 'secret' ? field(body, 'role', isRole, `one of ${ROLES.join(', ')}`) : null;
-        const name = keyName(body);
+        const body = await readBody<APIKeyCreateBody>(c, api('apiKeyCreateBody'), 'API key');
+        const role = body.kind === 'secret' ? (body.role ?? null) : null;
         if (!(await repo.findClient(db, id))) throw new AppError('NOT_FOUND', 'no such client');
-        return c.json({ key: await cm.issueKey(id, kind, role, null, name) }, 201);
+        return c.json({ key: await cm.issueKey(id, body.kind, role, null, body.name ?? null) }, 201);
       })
       .get('/clients/:id/api-keys', async (c) => {
         const id = idParam(c.req.param('id'), 'id');
         if (!(await repo.findClient(db, id))) throw new AppError('NOT_FOUND', 'no such client');
-        return c.json({ keys: await repo.listApiKeys(db, id) });
+        const page = pageRequest((k) => c.req.query(k));
+        return c.json(pageOf(await repo.listApiKeys(db, id, page), page, byCreatedAt));
       })
       // Any key of one client, revoked by the platform admin (an incident: a leaked owner key).
       .delete('/clients/:id/api-keys/:keyId', async (c) => {
@@ -76,7 +51,7 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
       })
       .patch('/clients/:id', async (c) => {
         const id = idParam(c.req.param('id'), 'id');
-        const status = field(await readJson(c), 'status', isStatus, `one of ${STATUSES.join(', ')}`);
+        const { status } = await readBody<ClientStatusBody>(c, api('clientStatusBody'), 'client status');
         return c.json({ client: await cm.setStatus(id, status) });
       })
   );
@@ -90,13 +65,13 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
       if (!client) throw new AppError('NOT_FOUND', 'no such client');
       return c.json({ client });
     })
-    .get('/members', authenticate(resolver, { permission: 'member.read' }), async (c) =>
-      c.json({ members: await repo.listMembers(db, c.get('principal').clientId) }),
-    )
+    .get('/members', authenticate(resolver, { permission: 'member.read' }), async (c) => {
+      const page = pageRequest((k) => c.req.query(k));
+      const rows = await repo.listMembers(db, c.get('principal').clientId, page);
+      return c.json(pageOf(rows, page, byCreatedAt));
+    })
     .post('/members', authenticate(resolver, { permission: 'member.invite' }), async (c) => {
-      const body = await readJson(c);
-      const email = field(body, 'email', isEmail, 'an email address');
-      const role = field(body, 'role', isRole, `one of ${ROLES.join(', ')}`);
+      const { email, role } = await readBody<MemberCreateBody>(c, api('memberCreateBody'), 'member');
       const principal = c.get('principal');
       // Nobody grants more than they hold.
       if (!mayGrant(principal, role))
@@ -104,14 +79,16 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
       const { member, key } = await cm.addMember(principal.clientId, email, role);
       return c.json({ member, key }, 201);
     })
-    .get('/api-keys', authenticate(resolver, { permission: 'key.read' }), async (c) =>
-      c.json({ keys: await repo.listApiKeys(db, c.get('principal').clientId) }),
-    )
+    .get('/api-keys', authenticate(resolver, { permission: 'key.read' }), async (c) => {
+      const page = pageRequest((k) => c.req.query(k));
+      const rows = await repo.listApiKeys(db, c.get('principal').clientId, page);
+      return c.json(pageOf(rows, page, byCreatedAt));
+    })
     .post('/api-keys', authenticate(resolver, { permission: 'key.create' }), async (c) => {
-      const body = (await readJson(c)) as Record<string, unknown>;
-      const kind = field(body, 'kind', isKind, 'publishable or secret');
-      const role = kind === 'secret' ? field(body, 'role', isRole, `one of ${ROLES.join(', ')}`) : null;
-      const name = keyName(body);
+      const body = await readBody<APIKeyCreateBody>(c, api('apiKeyCreateBody'), 'API key');
+      const kind = body.kind;
+      const role = kind === 'secret' ? (body.role ?? null) : null;
+      const name = body.name ?? null;
       const principal = c.get('principal');
       if (!mayGrant(principal, role))
         throw new AppError('FORBIDDEN', `a ${principal.role} cannot issue a key with role ${role}`);

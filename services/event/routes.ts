@@ -1,11 +1,14 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError } from '../../contract/errors.ts';
+import type { EventBatchBody } from '../../contract/generated/api.generated.ts';
+import { assertValid, validatorFor } from '../../contract/validation.ts';
 import { readApiKey } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
 import { requestClientIp } from '../platform/client-ip.ts';
 import { sdkCors } from '../platform/cors.ts';
 import { IDENTITY_HEADER } from '../platform/identity-token.ts';
+import { api } from '../platform/openapi.ts';
 import { countryFromHeaders } from './enrich.ts';
 import { BATCH_BODY_BYTES, boundHeader, checkSentAt, SINGLE_BODY_BYTES } from './sanitize.ts';
 import {
@@ -18,6 +21,8 @@ import {
 } from './service.ts';
 
 export const MAX_BATCH_EVENTS = 100;
+
+const batchEnvelope = () => validatorFor<EventBatchBody>(api('eventBatchBody'));
 
 export interface RouteOptions {
   /** Proxies whose X-Forwarded-For is believed (see platform/client-ip.ts); empty: the socket peer. */
@@ -81,26 +86,13 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         queryKey,
       );
       if (deprecatedSignature) deprecate(c);
-      const envelope = parse(body) as { events?: unknown; sent_at?: unknown; identity?: unknown };
-      const events = envelope?.events;
-      if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
-        throw new AppError('VALIDATION_FAILED', 'batch is invalid', [
-          { path: 'events', message: `must be an array of 1 to ${MAX_BATCH_EVENTS} events` },
-        ]);
-      }
+      // The envelope's shape is api.schema.json's; each event is then checked on its own (per-event results).
+      const envelope = assertValid<EventBatchBody>(batchEnvelope(), parse(body), 'batch');
+      const events = envelope.events;
       const badSentAt = checkSentAt(envelope.sent_at, deps.now());
       if (badSentAt) throw new AppError('VALIDATION_FAILED', 'batch is invalid', [badSentAt]);
       // sendBeacon cannot set headers, so browsers put the identity token in the body.
       const identity = envelope.identity ?? c.req.header(IDENTITY_HEADER) ?? null;
-      if (identity !== null && (typeof identity !== 'string' || identity.length > 1024)) {
-        throw new AppError('VALIDATION_FAILED', 'batch is invalid', [
-          {
-            path: 'identity',
-            message: 'must be an identity token',
-            expected: 'string of at most 1024 characters',
-          },
-        ]);
-      }
       await checkRateLimit(deps, principal.clientId, events.length);
       const sentAt = typeof envelope.sent_at === 'string' ? envelope.sent_at : null;
       const results = await ingestEvents(

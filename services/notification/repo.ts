@@ -1,4 +1,5 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
+import { afterCursor, keysetTime, type PageRequest } from '../platform/pagination.ts';
 
 export interface TemplatesTable {
   client_id: string;
@@ -136,14 +137,17 @@ export async function markSending(db: Db, id: string, messageId: string): Promis
     .execute();
 }
 
-export function listNotifications(db: Db, clientId: string, participantId: string) {
+/** A participant's notifications newest first, one page (`limit + 1` rows: see platform/pagination.ts). */
+export function listNotifications(db: Db, clientId: string, participantId: string, page: PageRequest) {
   return db
     .selectFrom('notifications')
     .select(['id', 'channel', 'template', 'subject', 'status', 'created_at', 'sent_at'])
     .where('client_id', '=', clientId)
     .where('participant_id', '=', participantId)
-    .orderBy('created_at', 'desc')
-    .limit(100)
+    .where(afterCursor('created_at', page.after, 'desc'))
+    .orderBy(keysetTime('created_at'), 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
     .execute();
 }
 

@@ -1,11 +1,14 @@
 import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
+import type { TemplateBody, WebhookEndpointBody } from '../../contract/generated/api.generated.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
-import { readJsonObject } from '../platform/http.ts';
-import { newId } from '../platform/ids.ts';
+import { readBody, readJsonObject } from '../platform/http.ts';
+import { newId, randomToken } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import { api } from '../platform/openapi.ts';
 import type { Outbound } from '../platform/outbound.ts';
+import { byCreatedAt, pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam } from '../platform/params.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import { newWebhookSecret } from '../platform/webhooks.ts';
@@ -106,30 +109,23 @@ export function createNotificationRoutes(
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
       const name = idParam(c.req.param('name'), 'name');
-      const b = await readJsonObject(c);
+      const b = await readBody<TemplateBody>(c, api('templateBody'), 'template');
       const version = await repo.insertTemplateVersion(db, {
         client_id: c.get('principal').clientId,
         name,
-        locale: typeof b.locale === 'string' ? b.locale : 'en',
-        subject: need(b, 'subject'),
-        text: need(b, 'text'),
-        html: typeof b.html === 'string' ? b.html : null,
+        locale: b.locale ?? 'en',
+        subject: b.subject,
+        text: b.text,
+        html: b.html ?? null,
       });
       return c.json({ name, version }, 201);
     })
     .post('/webhook-endpoints', manager, async (c) => {
-      const b = await readJsonObject(c);
-      const url = need(b, 'url');
-      if (!/^https?:\/\//.test(url) || url.length > 2048)
-        throw new AppError('VALIDATION_FAILED', 'bad url', [
-          { path: 'url', message: 'invalid', expected: 'http(s) URL' },
-        ]);
+      const b = await readBody<WebhookEndpointBody>(c, api('webhookEndpointBody'), 'webhook endpoint');
+      const url = b.url;
       // Refused now rather than at the first delivery: a URL into our own network is never stored.
       await outbound.check(url, 'url');
-      const topics =
-        Array.isArray(b.topics) && b.topics.every((t) => typeof t === 'string')
-          ? (b.topics as string[])
-          : ['*'];
+      const topics = b.topics?.length ? b.topics : ['*'];
       const id = newId('whe');
       const secret = newWebhookSecret();
       await repo.insertEndpoint(db, {
@@ -141,13 +137,14 @@ export function createNotificationRoutes(
       });
       return c.json({ id, url, topics, secret }, 201);
     })
-    .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) =>
-      c.json({
-        notifications: await repo.listNotifications(
-          db,
-          c.get('principal').clientId,
-          idParam(c.req.param('id'), 'id'),
-        ),
-      }),
-    );
+    .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
+      const page = pageRequest((k) => c.req.query(k));
+      const rows = await repo.listNotifications(
+        db,
+        c.get('principal').clientId,
+        idParam(c.req.param('id'), 'id'),
+        page,
+      );
+      return c.json(pageOf(rows, page, byCreatedAt));
+    });
 }

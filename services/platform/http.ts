@@ -1,6 +1,7 @@
 import type { Context, Env, Hono, MiddlewareHandler, Schema } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, type ErrorBody, errorDocAnchor, isAppError } from '../../contract/errors.ts';
+import { assertValid, validatorFor } from '../../contract/validation.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 
 /** Where the error reference is served (docs/errors.md); each code's section is `#<code in lower case>`. */
@@ -103,4 +104,12 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
       { path: '', message: 'not an object', expected: 'object' },
     ]);
   return body as Record<string, unknown>;
+}
+
+/**
+ * Reads a JSON body and validates it with the schema `ref` (the same one the route's OpenAPI description
+ * names), or throws a 400 VALIDATION_FAILED listing every failing field path.
+ */
+export async function readBody<T>(c: Context, ref: string, what: string): Promise<T> {
+  return assertValid(validatorFor<T>(ref), await readJson(c), what);
 }

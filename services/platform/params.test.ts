@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppError } from '../../contract/errors.ts';
-import {
-  boolParam,
-  dateParam,
-  dayParam,
-  enumParam,
-  idParam,
-  intParam,
-  optionalIdParam,
-  pageParams,
-} from './params.ts';
+import { boolParam, dateParam, dayParam, enumParam, idParam, intParam, optionalIdParam } from './params.ts';
 
 /** Asserts a 400 VALIDATION_FAILED whose detail names `path`. */
 function refuses(fn: () => unknown, path: string) {
@@ -46,11 +37,6 @@ test('intParam: integers in range, a fallback when absent, required without one'
   for (const bad of ['0', '-1', '1001', '1.5', '1e3', 'abc', ' 5', '99999999999999999999', 'NaN', '0x10'])
     refuses(() => intParam(bad, 'limit', o), 'limit');
   refuses(() => intParam(undefined, 'version', { min: 1, max: 9 }), 'version');
-  assert.deepEqual(
-    pageParams((k) => ({ limit: '5', offset: '10' })[k]),
-    { limit: 5, offset: 10 },
-  );
-  refuses(() => pageParams((k) => (k === 'offset' ? '-3' : undefined)), 'offset');
 });
 
 test('dayParam and dateParam: real dates only', () => {

@@ -105,14 +105,3 @@ export function boolParam(raw: string | undefined, name: string, fallback: boole
   if (raw === 'false' || raw === '0') return false;
   throw invalid(name, 'not a boolean', 'true|false');
 }
-
-/** `limit` and `offset` of a listing: limit 1..max (default `fallback`), offset 0..100000. */
-export function pageParams(
-  q: (k: string) => string | undefined,
-  opts: { max: number; fallback: number } = { max: 200, fallback: 50 },
-): { limit: number; offset: number } {
-  return {
-    limit: intParam(q('limit'), 'limit', { min: 1, max: opts.max, fallback: opts.fallback }),
-    offset: intParam(q('offset'), 'offset', { min: 0, max: 100_000, fallback: 0 }),
-  };
-}

@@ -1,4 +1,5 @@
 import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { afterCursor, keysetTime, type PageRequest } from '../platform/pagination.ts';
 
 export interface ReferralCodesTable {
   client_id: string;
@@ -135,14 +136,17 @@ export function markConverted(db: Db, clientId: string, id: string, orderId: str
     .executeTakeFirst();
 }
 
-export function listReferralsOf(db: Db, clientId: string, referrerId: string) {
+/** A referrer's referrals newest first, one page (`limit + 1` rows: see platform/pagination.ts). */
+export function listReferralsOf(db: Db, clientId: string, referrerId: string, page: PageRequest) {
   return db
     .selectFrom('referrals')
     .select(['id', 'campaign_id', 'referee_id', 'status', 'attributed_at', 'converted_at'])
     .where('client_id', '=', clientId)
     .where('referrer_id', '=', referrerId)
-    .orderBy('attributed_at', 'desc')
-    .limit(500)
+    .where(afterCursor('attributed_at', page.after, 'desc'))
+    .orderBy(keysetTime('attributed_at'), 'desc')
+    .orderBy('id', 'desc')
+    .limit(page.limit + 1)
     .execute();
 }
 

@@ -8,6 +8,7 @@ import type { Db } from '../platform/db.ts';
 import { readJsonObject } from '../platform/http.ts';
 import { hashIp } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
+import { pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam } from '../platform/params.ts';
 import * as repo from './repo.ts';
 import * as service from './service.ts';
@@ -112,15 +113,16 @@ export function createReferralRoutes(db: Db, resolver: ApiKeyResolver) {
       if (!code) return c.json({ valid: false });
       return c.json({ valid: true, code: code.code, campaign_id: code.campaign_id || null });
     })
-    .get('/participants/:id', authenticate(resolver, { permission: 'referral.read' }), async (c) =>
-      c.json({
-        referrals: await repo.listReferralsOf(
-          db,
-          c.get('principal').clientId,
-          idParam(c.req.param('id'), 'id'),
-        ),
-      }),
-    );
+    .get('/participants/:id', authenticate(resolver, { permission: 'referral.read' }), async (c) => {
+      const page = pageRequest((k) => c.req.query(k));
+      const rows = await repo.listReferralsOf(
+        db,
+        c.get('principal').clientId,
+        idParam(c.req.param('id'), 'id'),
+        page,
+      );
+      return c.json(pageOf(rows, page, (r) => ({ at: r.attributed_at, id: r.id })));
+    });
 }
 
 export interface RedirectOptions {

@@ -6,6 +6,26 @@ import { journeyWorkflowId } from '../../contract/plan.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import { idParam } from '../platform/params.ts';
 
+/** The journey's own status query, snake_case like every answer (`vars` are the campaign's names). */
+interface JourneyStatus {
+  state: string;
+  currentStep: string | null;
+  waitingFor: string[] | null;
+  vars: Record<string, unknown>;
+  outcome?: unknown;
+  generation: number;
+}
+function journeyView(s: JourneyStatus) {
+  return {
+    state: s.state,
+    current_step: s.currentStep,
+    waiting_for: s.waitingFor,
+    vars: s.vars,
+    outcome: s.outcome ?? null,
+    generation: s.generation,
+  };
+}
+
 /**
  * Status monitoring of running journeys (the only part of orchestration exposed to portals). The workflow
  * id is derived from the caller's own client id, so a client can only ever address its own journeys.
@@ -27,14 +47,14 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver)
         const deadline = Date.now() + 2_000;
         const description = await temporal.connection.withDeadline(deadline, () => handle.describe());
         const status = await temporal.connection
-          .withDeadline(deadline, () => handle.query('status'))
+          .withDeadline(deadline, () => handle.query<JourneyStatus>('status'))
           .catch(() => null);
         return c.json({
           workflow_id: workflowId,
           execution_status: description.status.name,
           started_at: description.startTime.toISOString(),
           closed_at: description.closeTime?.toISOString() ?? null,
-          journey: status,
+          journey: status ? journeyView(status) : null,
         });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw new AppError('NOT_FOUND', 'no such journey');

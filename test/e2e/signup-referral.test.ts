@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { serviceMigrations } from '../../app/migrations.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { type JourneyReport, runSignupReferralJourney } from '../../scripts/journey/signup-referral.ts';
+import { platformOpenApi } from '../../services/openapi.ts';
 import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
+import { createSpecChecker } from '../support/openapi.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 
 const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
@@ -39,6 +41,20 @@ describe('complete referral journey (signup)', () => {
     await platform?.stop();
     await ch?.drop();
     await pg?.drop();
+  });
+
+  it('answers the journey status and the rewards as the OpenAPI document says', () => {
+    const checker = createSpecChecker(platformOpenApi());
+    for (const journey of [report.journeyA, report.journeyB]) {
+      const r = checker.check('GET', `/v1/journeys/${report.campaignId}/x`, 200, 'application/json', journey);
+      assert.deepEqual(r.problems, [], JSON.stringify(journey));
+    }
+    const reward = checker.check('GET', '/v1/rewards', 200, 'application/json', {
+      data: report.rewardsA,
+      has_more: false,
+      next_cursor: null,
+    });
+    assert.deepEqual(reward.problems, []);
   });
 
   it('gives user A a referral code and link, delivered in a real welcome email', () => {

@@ -125,14 +125,14 @@ describe('a journey survives a restart of the whole platform process', () => {
     );
     assert.equal((await send(base2, purchase)).status, 202, 'a second purchase is accepted');
     await new Promise((r) => setTimeout(r, 1_000));
-    const rewards = await call<{ rewards: { amount: number; state: string }[] }>(
+    const rewards = await call<{ data: { amount: number; state: string }[] }>(
       base2,
       'GET',
       '/v1/rewards?participant_id=u1',
       { key: secret.key },
     );
     assert.deepEqual(
-      rewards.body.rewards.map((r) => r.amount),
+      rewards.body.data.map((r) => r.amount),
       [5],
       'one bonus, allocated by the journey after the restart',
     );

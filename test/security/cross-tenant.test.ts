@@ -299,6 +299,8 @@ describe('cross-tenant attack: client A against client B, every route', () => {
         return '1';
       case 'name':
         return 'welcome';
+      case 'file':
+        return 'swagger-ui.css';
       case 'id':
         if (path.includes('/admin/clients')) return x.clientId;
         if (path.includes('/api-keys')) return x.keyId;

@@ -215,7 +215,9 @@ describe('a publishable key reading a participant’s rewards', () => {
       const list = await rewardsOf('alice', o);
       assert.equal(list.status, 200);
       assert.deepEqual(list.body, {
-        rewards: [],
+        data: [],
+        has_more: false,
+        next_cursor: null,
         redacted: true,
         reason,
         counts: { total: 2, by_state: list.body.counts.by_state },
@@ -260,8 +262,8 @@ describe('a publishable key reading a participant’s rewards', () => {
   it('a valid token gives the full view, the balance and the claim; a secret key needs none', async () => {
     const identity = token(A, 'alice');
     const list = await rewardsOf('alice', { identity });
-    assert.deepEqual(list.body.rewards.map((r: any) => r.id).sort(), [...rewardIds].sort());
-    assert.ok(list.body.rewards.every((r: any) => 'fulfilment' in r));
+    assert.deepEqual(list.body.data.map((r: any) => r.id).sort(), [...rewardIds].sort());
+    assert.ok(list.body.data.every((r: any) => 'fulfilment' in r));
     const balance = await balanceOf('alice', { identity });
     assert.equal(balance.status, 200);
     assert.ok(Array.isArray(balance.body.balances));
@@ -269,7 +271,7 @@ describe('a publishable key reading a participant’s rewards', () => {
     assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
     assert.equal(claimed.body.reward.state, 'APPROVED');
     const server = await rewardsOf('alice', { key: A.secret.key });
-    assert.equal(server.body.rewards.length, 2);
+    assert.equal(server.body.data.length, 2);
     assert.equal((await balanceOf('alice', { key: A.secret.key })).status, 200);
   });
 });

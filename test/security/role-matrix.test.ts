@@ -6,11 +6,13 @@ import { createTemporalClient } from '../../engine/client.ts';
 import { createPlatform, type Platform } from '../../services/app.ts';
 import { SIGNATURE_HEADER, signBody } from '../../services/event/signature.ts';
 import { createSmtpMailer } from '../../services/notification/index.ts';
+import { platformOpenApi } from '../../services/openapi.ts';
 import type { Principal, Role } from '../../services/platform/auth.ts';
 import { createPostgresBus } from '../../services/platform/bus/postgres-bus.ts';
 import { type ClickHouse, createClickHouse } from '../../services/platform/clickhouse.ts';
 import { type Config, loadConfig } from '../../services/platform/config.ts';
 import { holds, type Permission } from '../../services/platform/permissions.ts';
+import { operationsOf } from '../support/openapi.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { serviceToken } from '../support/service-token.ts';
 
@@ -23,6 +25,10 @@ type Need = Permission | `internal:${'campaign' | 'referral' | 'reward' | 'notif
 const ROUTES: Record<string, Need> = {
   'GET /health': 'public',
   'GET /docs/errors': 'public',
+  'GET /openapi.json': 'public',
+  'GET /docs': 'public',
+  'GET /docs/assets/init.js': 'public',
+  'GET /docs/assets/:file': 'public',
   'GET /r/:clientId/:code': 'public',
   'POST /v1/admin/clients': 'client.admin',
   'GET /v1/admin/clients': 'client.admin',
@@ -203,6 +209,19 @@ describe('role matrix: every route × every caller against the declared permissi
     assert.deepEqual(undeclared, [], 'routes mounted without a declared permission');
     const stale = Object.keys(ROUTES).filter((r) => !mounted.includes(r));
     assert.deepEqual(stale, [], 'declared routes that are not mounted');
+  });
+
+  it('the OpenAPI document names the same permission (or service token, or none) as this matrix', () => {
+    const differ: string[] = [];
+    for (const { method, path, op } of operationsOf(platformOpenApi())) {
+      const route = `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`;
+      const security = (op.security as Record<string, unknown>[]).flatMap((s) => Object.keys(s));
+      const documented =
+        (op['x-permission'] as string | undefined) ??
+        (security.includes('serviceToken') ? 'internal:reward' : security.length === 0 ? 'public' : '?');
+      if (ROUTES[route] !== documented) differ.push(`${route}: spec ${documented}, matrix ${ROUTES[route]}`);
+    }
+    assert.deepEqual(differ, []);
   });
 
   it('answers 401/403 exactly where the matrix refuses, and never a 5xx', async () => {

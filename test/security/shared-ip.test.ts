@@ -177,12 +177,12 @@ describe('shared-IP fraud signal, end to end', () => {
     const bought = await finished(conversion, order);
     const rewards = async (who: string) =>
       (
-        await call<{ rewards: { side: string | null; category: string; amount: number | null }[] }>(
+        await call<{ data: { side: string | null; category: string; amount: number | null }[] }>(
           'GET',
           `/v1/rewards?participant_id=${who}`,
           { key: sk },
         )
-      ).body.rewards;
+      ).body.data;
     return {
       outcome: bought.journey?.outcome as Outcome,
       fraud: bought.journey?.vars.fraud as { score: number; flags: string[]; blocked: boolean },

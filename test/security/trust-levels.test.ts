@@ -55,16 +55,11 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
       body: { event_id: randomUUID(), occurred_at: new Date().toISOString(), ...body },
     });
   const rewardsOf = async (participant: string) => {
-    const r = await call<{ rewards: RewardView[] }>(
-      base,
-      'GET',
-      `/v1/rewards?participant_id=${participant}`,
-      {
-        key: sk,
-      },
-    );
+    const r = await call<{ data: RewardView[] }>(base, 'GET', `/v1/rewards?participant_id=${participant}`, {
+      key: sk,
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    return r.body.rewards;
+    return r.body.data;
   };
   const journey = (campaignId: string, key: string) =>
     call<{ execution_status: string; journey: { vars?: Record<string, unknown> } | null }>(

@@ -131,7 +131,14 @@ export function createProgramRoutes(deps: RewardDeps, internalToken: string) {
         },
         deps.engine,
       );
-      return c.json({ program: saved });
+      return c.json({
+        program: {
+          client_id: saved.clientId,
+          campaign_id: saved.campaignId,
+          version: saved.version,
+          rules: saved.rules,
+        },
+      });
     })
     .put('/:campaignId/status', async (c) => {
       const b = assertValid(v.programStatus, await readJson(c), 'program status');

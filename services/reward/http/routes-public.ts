@@ -7,7 +7,8 @@ import { type ApiKeyResolver, type AuthVariables, authenticate } from '../../pla
 import { sdkCors } from '../../platform/cors.ts';
 import { readJson } from '../../platform/http.ts';
 import { IDENTITY_HEADER, participantAccess } from '../../platform/identity-token.ts';
-import { enumParam, idParam, optionalIdParam, pageParams } from '../../platform/params.ts';
+import { byCreatedAt, pageOf, pageRequest } from '../../platform/pagination.ts';
+import { enumParam, idParam, optionalIdParam } from '../../platform/params.ts';
 import { isStandardSecret, newWebhookSecret } from '../../platform/webhooks.ts';
 import type { RewardDeps } from '../deps.ts';
 import { balances, findCoupon, saveEndpoint } from '../fulfilment/repo.ts';
@@ -52,7 +53,7 @@ export function rewardView(r: RewardRow) {
   };
 }
 
-const page = (q: (k: string) => string | undefined) => pageParams(q, { max: 200, fallback: 50 });
+const page = (q: (k: string) => string | undefined) => ({ page: pageRequest(q) });
 
 /**
  * Public routes, mounted at /v1. SDK routes accept a publishable key and a participant id; a publishable
@@ -91,14 +92,22 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     .get('/reward-participants/:participantId/rewards', sdk, async (c) => {
       const clientId = c.get('principal').clientId;
       const participantId = idParam(c.req.param('participantId'), 'participantId');
+      const req = page((k) => c.req.query(k));
       const a = await access(c, participantId);
       if (!a.full) {
         // The public view: how many rewards in which state, nothing that identifies or pays one.
         const counts = await countRewardsByState(deps.db, clientId, participantId);
-        return c.json({ rewards: [], redacted: true, reason: a.reason, counts });
+        return c.json({
+          data: [],
+          has_more: false,
+          next_cursor: null,
+          redacted: true,
+          reason: a.reason,
+          counts,
+        });
       }
-      const rows = await listRewards(deps.db, clientId, { participantId, ...page((k) => c.req.query(k)) });
-      return c.json({ rewards: rows.map(rewardView) });
+      const rows = await listRewards(deps.db, clientId, { participantId, ...req });
+      return c.json(pageOf(rows, req.page, byCreatedAt, rewardView));
     })
     .get('/reward-participants/:participantId/balance', sdk, async (c) => {
       const participantId = idParam(c.req.param('participantId'), 'participantId');
@@ -146,13 +155,14 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
     })
     .get('/rewards', viewer, async (c) => {
       const state = enumParam(c.req.query('state'), 'state', REWARD_STATES);
+      const req = page((k) => c.req.query(k));
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
         campaignId: optionalIdParam(c.req.query('campaign_id'), 'campaign_id'),
         participantId: optionalIdParam(c.req.query('participant_id'), 'participant_id'),
         state,
-        ...page((k) => c.req.query(k)),
+        ...req,
       });
-      return c.json({ rewards: rows.map(rewardView) });
+      return c.json(pageOf(rows, req.page, byCreatedAt, rewardView));
     })
     .get('/rewards/:rewardId', viewer, async (c) => {
       const clientId = c.get('principal').clientId;
@@ -187,14 +197,15 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       });
     })
     .get('/reward-approvals', approver, async (c) => {
+      const req = page((k) => c.req.query(k));
       const rows = await listRewards(deps.db, c.get('principal').clientId, {
         state: 'PENDING',
         mode: 'approval',
         campaignId: optionalIdParam(c.req.query('campaign_id'), 'campaign_id'),
         oldestFirst: true,
-        ...page((k) => c.req.query(k)),
+        ...req,
       });
-      return c.json({ rewards: rows.map(rewardView) });
+      return c.json(pageOf(rows, req.page, byCreatedAt, rewardView));
     })
     .post('/reward-approvals/:rewardId/approve', approver, async (c) => {
       const p = c.get('principal');

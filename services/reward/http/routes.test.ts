@@ -69,7 +69,7 @@ describe('approval queue', () => {
     assert.equal(pk.status, 403);
     const list = await call(f.app, 'GET', '/v1/reward-approvals', { key: keys.secret('acme', 'manager') });
     assert.deepEqual(
-      (list.body.rewards as { id: string }[]).map((x) => x.id),
+      (list.body.data as { id: string }[]).map((x) => x.id),
       [r.reward_id],
     );
     const ok = await call(f.app, 'POST', `/v1/reward-approvals/${r.reward_id}/approve`, {
@@ -124,14 +124,16 @@ describe('claims from the SDK', () => {
       identity,
     });
     assert.deepEqual(
-      (mine.body.rewards as { id: string; state: string }[]).map((x) => [x.id, x.state]),
+      (mine.body.data as { id: string; state: string }[]).map((x) => [x.id, x.state]),
       [[r.reward_id, 'ELIGIBLE']],
     );
     const anonymous = await call(f.app, 'GET', '/v1/reward-participants/sdk-user/rewards', {
       key: keys.publishable('acme'),
     });
     assert.deepEqual(anonymous.body, {
-      rewards: [],
+      data: [],
+      has_more: false,
+      next_cursor: null,
       redacted: true,
       reason: 'no identity token',
       counts: { total: 1, by_state: { ELIGIBLE: 1 } },
@@ -249,12 +251,12 @@ describe('tenancy and auth', () => {
     });
     assert.equal(approve.status, 404);
     const list = await call(f.app, 'GET', '/v1/reward-approvals', { key: keys.secret('globex', 'manager') });
-    assert.deepEqual(list.body.rewards, []);
+    assert.deepEqual(list.body.data, []);
     const sdk = await call(f.app, 'GET', '/v1/reward-participants/tenant-a/rewards', {
       key: keys.publishable('globex'),
       identity: identityToken('globex', 'tenant-a'),
     });
-    assert.deepEqual(sdk.body.rewards, []);
+    assert.deepEqual(sdk.body.data, []);
     const budget = await call(f.app, 'GET', '/v1/reward-budgets/camp', {
       key: keys.secret('globex', 'viewer'),
     });

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { AppError } from '../../../contract/errors.ts';
+import { afterCursor, keysetTime, type PageRequest } from '../../platform/pagination.ts';
 import type { RewardDb, RewardRow, RewardsTable, TransitionRow } from '../tables.ts';
 import { type RewardState, transition } from './state-machine.ts';
 
@@ -164,8 +165,8 @@ export interface RewardFilter {
   participantId?: string | undefined;
   state?: RewardState | undefined;
   mode?: RewardsTable['fulfilment_mode'] | undefined;
-  limit: number;
-  offset: number;
+  /** One page (`limit + 1` rows are read: see platform/pagination.ts). */
+  page: PageRequest;
   /** Oldest first (the approval queue) instead of newest first. */
   oldestFirst?: boolean;
 }
@@ -177,7 +178,12 @@ export function listRewards(db: RewardDb, clientId: string, f: RewardFilter): Pr
   if (f.state) q = q.where('state', '=', f.state);
   if (f.mode) q = q.where('fulfilment_mode', '=', f.mode);
   const dir = f.oldestFirst ? 'asc' : 'desc';
-  return q.orderBy('created_at', dir).orderBy('id', dir).limit(f.limit).offset(f.offset).execute();
+  return q
+    .where(afterCursor('created_at', f.page.after, dir))
+    .orderBy(keysetTime('created_at'), dir)
+    .orderBy('id', dir)
+    .limit(f.page.limit + 1)
+    .execute();
 }
 
 /** A participant's rewards counted by state (the public view a publishable key gets without a token). */

@@ -1,0 +1,42 @@
+import { api, describe } from '../platform/openapi.ts';
+
+/** The OpenAPI description of the public notification routes (routes.ts). */
+export const notificationApi = [
+  describe({
+    method: 'put',
+    path: '/v1/notifications/templates/:name',
+    operationId: 'putTemplate',
+    summary: 'Override a notification template',
+    description: 'Adds a version of the client’s own template for `name` (and locale, default en).',
+    tags: ['notifications'],
+    permission: 'notification.manage',
+    pathParams: [
+      { name: 'name', description: 'The template name (as the campaign’s notify step names it).' },
+    ],
+    body: api('templateBody'),
+    responses: { 201: { description: 'A new template version', schema: api('templateSaved') } },
+  }),
+  describe({
+    method: 'post',
+    path: '/v1/notifications/webhook-endpoints',
+    operationId: 'createWebhookEndpoint',
+    summary: 'Register a webhook endpoint',
+    description:
+      'Deliveries are signed with the returned secret (shown once). A URL into a private network is refused (OUTBOUND_REFUSED at `url`).',
+    tags: ['notifications'],
+    permission: 'notification.manage',
+    body: api('webhookEndpointBody'),
+    responses: { 201: { description: 'Registered', schema: api('webhookEndpoint') } },
+  }),
+  describe({
+    method: 'get',
+    path: '/v1/notifications/participants/:id',
+    operationId: 'listParticipantNotifications',
+    summary: 'A participant’s notifications',
+    tags: ['notifications'],
+    permission: 'notification.read',
+    pathParams: [{ name: 'id', description: 'The participant id.' }],
+    paginated: true,
+    responses: { 200: api('notificationList') },
+  }),
+];

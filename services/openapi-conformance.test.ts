@@ -1,0 +1,396 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { serviceMigrations } from '../app/migrations.ts';
+import { createTemporalClient } from '../engine/client.ts';
+import { createSpecChecker, operationsOf } from '../test/support/openapi.ts';
+import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
+import { serviceToken } from '../test/support/service-token.ts';
+import { createPlatform } from './app.ts';
+import { createSmtpMailer } from './notification/index.ts';
+import { platformOpenApi } from './openapi.ts';
+import { createPostgresBus } from './platform/bus/postgres-bus.ts';
+import { createClickHouse } from './platform/clickhouse.ts';
+import { loadConfig } from './platform/config.ts';
+
+/**
+ * Every documented operation, called at least once against the real platform (Postgres, ClickHouse,
+ * Temporal), and every answer checked against the OpenAPI document: its status is documented and its
+ * body validates against the documented schema.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are read as JSON here; the spec checker types them.
+type Body = Record<string, any>;
+const SIGNUP = await readFile(new URL('../campaigns/signup.pulse.yaml', import.meta.url), 'utf8');
+const spec = platformOpenApi();
+const checker = createSpecChecker(spec);
+
+describe('every documented operation answers as documented', () => {
+  let t: TestDatabase;
+  let temporal: Client;
+  let platform: ReturnType<typeof createPlatform>;
+  let internalKey: string;
+  const covered = new Set<string>();
+  const problems: string[] = [];
+
+  /** One request through the whole app; the answer is checked against the spec and returned. */
+  const call = async (
+    method: string,
+    path: string,
+    opts: { key?: string; token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: Body; headers: Headers }> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await platform.app.request(path, {
+      method,
+      headers,
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+    });
+    const type = res.headers.get('content-type');
+    const text = await res.text();
+    const body = (type?.includes('application/json') ? JSON.parse(text) : { text }) as Body;
+    const r = checker.check(method, path, res.status, type, body);
+    covered.add(r.operationId);
+    for (const p of r.problems) problems.push(`${method} ${path} → ${res.status} (${r.operationId}): ${p}`);
+    return { status: res.status, body, headers: res.headers };
+  };
+  const expect = (r: { status: number; body: Body }, status: number) =>
+    assert.equal(r.status, status, JSON.stringify(r.body));
+
+  before(async () => {
+    t = await createTestDatabase(serviceMigrations);
+    const config = loadConfig({
+      ...process.env,
+      DATABASE_URL: t.url,
+      // Webhook and fulfilment URLs of this test point at loopback.
+      PULSE_OUTBOUND_ALLOW: '127.0.0.1/32',
+    });
+    internalKey = config.internalSigningKey;
+    temporal = await createTemporalClient(config.temporalAddress);
+    platform = createPlatform({
+      config,
+      db: t.db,
+      ch: createClickHouse(config.clickhouseUrl, config.clickhouseDatabase),
+      bus: createPostgresBus({ db: t.db }),
+      mailer: createSmtpMailer({ host: '127.0.0.1', port: 9, from: 'x@pulse.test' }),
+      temporal,
+    });
+  });
+  after(async () => {
+    await temporal.connection.close();
+    await t.drop();
+  });
+
+  it('admin, account, campaigns, journeys, events, referrals, rewards, analytics and notifications', async () => {
+    const admin = (await platform.clientManagement.issueKey(null, 'admin')).key;
+
+    // Admin: clients, pages of them, a bad cursor, a status change.
+    const created = await call('POST', '/v1/admin/clients', { key: admin, body: { name: 'Spec Co' } });
+    expect(created, 201);
+    const clientId = created.body.client.id as string;
+    const sk = created.body.keys.secret.key as string;
+    const pk = created.body.keys.publishable.key as string;
+    const other = await call('POST', '/v1/admin/clients', { key: admin, body: { name: 'Other Co' } });
+    expect(await call('POST', '/v1/admin/clients', { key: admin, body: { name: '' } }), 400);
+    const first = await call('GET', '/v1/admin/clients?limit=1', { key: admin });
+    expect(first, 200);
+    assert.equal(first.body.data.length, 1);
+    assert.equal(first.body.has_more, true);
+    const second = await call('GET', `/v1/admin/clients?limit=1&starting_after=${first.body.next_cursor}`, {
+      key: admin,
+    });
+    assert.notEqual(second.body.data[0].id, first.body.data[0].id);
+    const badCursor = await call('GET', '/v1/admin/clients?starting_after=nope!', { key: admin });
+    expect(badCursor, 400);
+    assert.equal(badCursor.body.error.details[0].path, 'starting_after');
+    expect(
+      await call('PATCH', `/v1/admin/clients/${other.body.client.id}`, {
+        key: admin,
+        body: { status: 'suspended' },
+      }),
+      200,
+    );
+    expect(await call('GET', '/v1/admin/clients', { key: sk }), 403);
+
+    // Account: the client, members, keys.
+    expect(await call('GET', '/v1/client', { key: sk }), 200);
+    expect(await call('GET', '/v1/client'), 401);
+    expect(
+      await call('POST', '/v1/members', { key: sk, body: { email: 'ann@spec.test', role: 'manager' } }),
+      201,
+    );
+    const badMember = await call('POST', '/v1/members', { key: sk, body: { email: 'x', role: 'boss' } });
+    expect(badMember, 400);
+    assert.deepEqual(badMember.body.error.details.map((d: Body) => d.path).sort(), ['email', 'role']);
+    expect(await call('GET', '/v1/members', { key: sk }), 200);
+    const viewerKey = await call('POST', '/v1/api-keys', {
+      key: sk,
+      body: { kind: 'secret', role: 'viewer' },
+    });
+    expect(viewerKey, 201);
+    expect(await call('POST', '/v1/api-keys', { key: sk, body: { kind: 'secret' } }), 400);
+    const keys = await call('GET', '/v1/api-keys', { key: sk });
+    assert.ok(keys.body.data.length >= 3);
+    expect(await call('DELETE', `/v1/api-keys/${viewerKey.body.key.id}`, { key: sk }), 200);
+
+    // Campaigns: deploy (new, then idempotent), list, read, versions, status.
+    const deploy = await call('POST', '/v1/campaigns/deploy', {
+      key: sk,
+      body: { source: SIGNUP, file: 'signup.pulse.yaml' },
+    });
+    expect(deploy, 201);
+    const campaignId = deploy.body.campaign_id as string;
+    expect(await call('POST', '/v1/campaigns/deploy', { key: sk, body: { source: SIGNUP } }), 200);
+    const badDeploy = await call('POST', '/v1/campaigns/deploy', { key: sk, body: { file: 3 } });
+    expect(badDeploy, 400);
+    assert.deepEqual(badDeploy.body.error.details.map((d: Body) => d.path).sort(), ['file', 'source']);
+    expect(await call('GET', '/v1/campaigns', { key: sk }), 200);
+    expect(await call('GET', `/v1/campaigns/${campaignId}`, { key: sk }), 200);
+    expect(await call('GET', '/v1/campaigns/cmp_none', { key: sk }), 404);
+    expect(await call('GET', `/v1/campaigns/${campaignId}/versions/1`, { key: sk }), 200);
+    expect(
+      await call('POST', `/v1/campaigns/${campaignId}/status`, { key: sk, body: { status: 'active' } }),
+      200,
+    );
+    expect(
+      await call('POST', `/v1/campaigns/${campaignId}/status`, { key: sk, body: { status: 'on' } }),
+      400,
+    );
+
+    // Journeys: none started for this key.
+    expect(await call('GET', `/v1/journeys/${campaignId}/nobody`, { key: sk }), 404);
+
+    // Events: one, a batch, a batch of nothing usable.
+    const event = {
+      event: 'page_viewed',
+      event_id: randomUUID(),
+      occurred_at: new Date().toISOString(),
+      anonymous_id: 'anon_1',
+    };
+    expect(await call('POST', '/v1/events', { key: pk, body: event }), 202);
+    expect(await call('POST', '/v1/events', { key: pk, body: event }), 202);
+    const batch = await call('POST', '/v1/events/batch', {
+      key: pk,
+      body: {
+        events: [{ ...event, event_id: randomUUID() }, { event: 'nope' }],
+        sent_at: new Date().toISOString(),
+      },
+    });
+    expect(batch, 202);
+    assert.equal(batch.body.rejected, 1);
+    expect(await call('POST', '/v1/events/batch', { key: pk, body: { events: [{ event: 'nope' }] } }), 400);
+    const emptyBatch = await call('POST', '/v1/events/batch', { key: pk, body: { events: [] } });
+    expect(emptyBatch, 400);
+    assert.equal(emptyBatch.body.error.details[0].path, 'events');
+
+    // Referrals: a code made as the journey's activity would, checked, followed, listed.
+    const assets = await platform.app.request('/internal/v1/referrals/assets', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${serviceToken(internalKey, 'referral')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        client_id: clientId,
+        campaign_id: campaignId,
+        participant_id: 'alice',
+        landing_url: 'https://shop.example.com/join',
+      }),
+    });
+    assert.equal(assets.status, 200);
+    const code = ((await assets.json()) as { code: string }).code;
+    const check = await call('GET', `/v1/referrals/codes/${code}`, { key: pk });
+    assert.equal(check.body.valid, true);
+    assert.equal((await call('GET', '/v1/referrals/codes/NOPE1234', { key: pk })).body.valid, false);
+    const follow = await call('GET', `/r/${clientId}/${code}`);
+    expect(follow, 302);
+    assert.match(follow.headers.get('location') ?? '', /ref=/);
+    expect(await call('GET', `/r/${clientId}/NOPE1234`), 404);
+    expect(await call('GET', '/v1/referrals/participants/alice', { key: sk }), 200);
+
+    // Rewards: a program registered as the campaign service does, rewards allocated as activities do.
+    const credit = { category: 'store_credit', amount: 10, currency: 'USD' };
+    const program = await call('PUT', '/v1/reward-programs/camp_spec', {
+      token: serviceToken(internalKey, 'reward'),
+      body: {
+        client_id: clientId,
+        version: 1,
+        status: 'active',
+        rewards: {
+          reviewed: { type: 'single', give: credit, fulfilment: 'approval' },
+          reviewed_again: { type: 'single', give: credit, fulfilment: 'approval' },
+          claimed: {
+            type: 'single',
+            give: { category: 'coupon', amount: 5, currency: 'USD', expires_in: '7d' },
+            fulfilment: 'claim',
+          },
+          constraints: { budget: { amount: 1000, currency: 'USD' } },
+        },
+      },
+    });
+    expect(program, 200);
+    expect(await call('PUT', '/v1/reward-programs/camp_spec', { key: sk, body: {} }), 401);
+    let n = 0;
+    const allocate = async (reward: string, participant: string) => {
+      const r = await platform.app.request('/internal/v1/rewards/allocate', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${serviceToken(internalKey, 'reward')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          client_id: clientId,
+          campaign_id: 'camp_spec',
+          version: 1,
+          reward,
+          participant_id: participant,
+          idempotency_key: `spec-${++n}`,
+        }),
+      });
+      assert.equal(r.status, 200);
+      return ((await r.json()) as { reward_id: string }).reward_id;
+    };
+    const toApprove = await allocate('reviewed', 'bob');
+    const toReject = await allocate('reviewed_again', 'bob');
+    const toClaim = await allocate('claimed', 'bob');
+
+    const redacted = await call('GET', '/v1/reward-participants/bob/rewards', { key: pk });
+    assert.equal(redacted.body.redacted, true);
+    const full = await call('GET', '/v1/reward-participants/bob/rewards?limit=2', { key: sk });
+    assert.equal(full.body.data.length, 2);
+    assert.equal(full.body.has_more, true);
+    const rest = await call(
+      'GET',
+      `/v1/reward-participants/bob/rewards?starting_after=${full.body.next_cursor}`,
+      { key: sk },
+    );
+    assert.deepEqual(
+      [...full.body.data, ...rest.body.data].map((r: Body) => r.id).sort(),
+      [toApprove, toReject, toClaim].sort(),
+    );
+    expect(await call('GET', '/v1/reward-participants/bob/balance', { key: sk }), 200);
+    expect(await call('GET', '/v1/reward-participants/bob/balance', { key: pk }), 401);
+    expect(await call('GET', '/v1/rewards?state=PENDING', { key: sk }), 200);
+    expect(await call('GET', '/v1/rewards?state=SOMEDAY', { key: sk }), 400);
+    expect(await call('GET', `/v1/rewards/${toApprove}`, { key: sk }), 200);
+    expect(await call('GET', '/v1/rewards/rwd_none', { key: sk }), 404);
+    const queue = await call('GET', '/v1/reward-approvals', { key: sk });
+    assert.deepEqual(
+      queue.body.data.map((r: Body) => r.id),
+      [toApprove, toReject],
+    );
+    expect(await call('POST', `/v1/reward-approvals/${toApprove}/approve`, { key: sk }), 200);
+    expect(
+      await call('POST', `/v1/reward-approvals/${toReject}/reject`, { key: sk, body: { reason: 'dup' } }),
+      200,
+    );
+    expect(await call('POST', `/v1/reward-approvals/${toReject}/reject`, { key: sk, body: {} }), 400);
+    expect(await call('POST', `/v1/rewards/${toReject}/redeem`, { key: sk }), 409);
+    expect(await call('POST', `/v1/rewards/${toReject}/retry`, { key: sk }), 409);
+    const claimed = await call('POST', `/v1/rewards/${toClaim}/claim`, {
+      key: sk,
+      body: { participant_id: 'bob' },
+    });
+    expect(claimed, 200);
+    const coupon = String((await platform.rewardService.fulfilNow(clientId, toClaim)).fulfilment.reference);
+    expect(await call('GET', `/v1/reward-coupons/${coupon}`, { key: sk }), 200);
+    expect(await call('POST', `/v1/reward-coupons/${coupon}/redeem`, { key: sk }), 200);
+    expect(await call('POST', '/v1/reward-coupons/NOPE/redeem', { key: sk }), 404);
+    expect(await call('GET', '/v1/reward-leaderboards/camp_spec/top', { key: pk }), 404);
+    expect(await call('GET', '/v1/reward-budgets/camp_spec', { key: sk }), 200);
+    expect(
+      await call('PUT', '/v1/reward-fulfilment-endpoint', {
+        key: sk,
+        body: { url: 'http://127.0.0.1:9/fulfil' },
+      }),
+      200,
+    );
+    expect(
+      await call('PUT', '/v1/reward-programs/camp_spec/status', {
+        token: serviceToken(internalKey, 'reward'),
+        body: { client_id: clientId, status: 'paused' },
+      }),
+      200,
+    );
+
+    // Analytics (ClickHouse).
+    expect(await call('GET', `/v1/analytics/funnel?campaign_id=${campaignId}`, { key: sk }), 200);
+    expect(await call('GET', '/v1/analytics/funnel?from=2026-02-30', { key: sk }), 400);
+    expect(await call('GET', `/v1/analytics/campaigns/${campaignId}/hourly?hours=48`, { key: sk }), 200);
+    expect(await call('GET', '/v1/analytics/leaderboard?limit=5', { key: sk }), 200);
+
+    // Notifications.
+    expect(
+      await call('PUT', '/v1/notifications/templates/welcome', {
+        key: sk,
+        body: { subject: 'Hi {{name}}', text: 'Welcome' },
+      }),
+      201,
+    );
+    expect(await call('PUT', '/v1/notifications/templates/welcome', { key: sk, body: { text: 1 } }), 400);
+    expect(
+      await call('POST', '/v1/notifications/webhook-endpoints', {
+        key: sk,
+        body: { url: 'http://127.0.0.1:9/hook', topics: ['reward.*'] },
+      }),
+      201,
+    );
+    expect(await call('GET', '/v1/notifications/participants/bob', { key: sk }), 200);
+
+    assert.deepEqual(problems, [], `answers that break the spec:\n${problems.join('\n')}`);
+    const missing = operationsOf(spec)
+      .map((o) => o.operationId)
+      .filter((id) => !covered.has(id));
+    assert.deepEqual(missing, [], `operations never exercised: ${missing.join(', ')}`);
+  });
+
+  it('refuses every documented query bound it documents: out of range or unknown is a 400 naming the parameter', async () => {
+    const { secret } = await platform.clientManagement.createClient({ name: 'Bounds Co' });
+    const admin = (await platform.clientManagement.issueKey(null, 'admin')).key;
+    const tried: string[] = [];
+    for (const { method, path, op } of operationsOf(spec)) {
+      const params = ((op.parameters as Body[]) ?? []).map((p) =>
+        typeof p.$ref === 'string'
+          ? ((spec.components as Body).parameters[String(p.$ref.split('/').pop())] as Body)
+          : p,
+      );
+      for (const p of params.filter((x) => x.in === 'query')) {
+        const s = p.schema as Body;
+        const bad =
+          typeof s.maximum === 'number'
+            ? String(s.maximum + 1)
+            : Array.isArray(s.enum)
+              ? 'not-a-value'
+              : null;
+        if (bad === null) continue;
+        const url = `${path.replace(/\{[^}]+\}/g, 'x1')}?${p.name}=${bad}`;
+        const key = (op.security as Body[]).some((x) => 'adminKey' in x) ? admin : secret.key;
+        const r = await call(method.toUpperCase(), url, { key });
+        tried.push(`${method} ${url}`);
+        assert.equal(r.status, 400, `${method} ${url}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.error.details[0].path, p.name, `${method} ${url}`);
+      }
+    }
+    assert.ok(tried.length >= 12, tried.join(', '));
+    assert.deepEqual(problems, []);
+  });
+
+  it('the checker itself refuses an undocumented status and a body that breaks the schema', () => {
+    const wrongStatus = checker.check('GET', '/v1/client', 418, 'application/json', {});
+    assert.match(wrongStatus.problems[0] ?? '', /418 is not documented/);
+    const wrongBody = checker.check('GET', '/v1/client', 200, 'application/json', { client: { id: 1 } });
+    assert.equal(wrongBody.operationId, 'getClient');
+    assert.ok(
+      wrongBody.problems.some((p) => p.startsWith('client.id')),
+      wrongBody.problems.join('; '),
+    );
+    assert.ok(
+      wrongBody.problems.some((p) => p.includes('client.name')),
+      wrongBody.problems.join('; '),
+    );
+  });
+});
