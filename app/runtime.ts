@@ -45,7 +45,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const mailer = createSmtpMailer({
     host: config.smtpHost,
     port: config.smtpPort,
-    from: 'Pulse <no-reply@pulse.local>',
+    from: config.smtpFrom,
+    security: config.smtpSecure,
+    ...(config.smtpUser && config.smtpPassword
+      ? { auth: { user: config.smtpUser, password: config.smtpPassword } }
+      : {}),
+    tlsRejectUnauthorized: config.smtpTlsRejectUnauthorized,
   });
   const temporal = await createTemporalClient(config.temporalAddress, config.temporalNamespace);
   const redis = config.redisUrl ? createRedis(config.redisUrl).redis : undefined;
