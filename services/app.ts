@@ -15,7 +15,7 @@ import { withErrorHandling } from './platform/http.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
-import { createReferralApp } from './referral/index.ts';
+import { createReferralApp, landingProblems, registerLanding, setLandingStatus } from './referral/index.ts';
 import {
   createRewardApp,
   createRewardService,
@@ -63,7 +63,10 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const outbound = { allow: config.outboundAllow, httpsOnly: config.production };
   const rewardService = createRewardService({ db, secretBox, providers: { outbound } });
   const campaignHooks: CampaignHooks = {
-    checkPlan: (plan) => programProblems({ rewards: plan.rewards, segments: plan.segments }),
+    checkPlan: (plan) => [
+      ...programProblems({ rewards: plan.rewards, segments: plan.segments }),
+      ...landingProblems(plan.landing, config.production),
+    ],
     async onDeployed({ campaign, plan, status }) {
       await registerProgram(db, {
         clientId: campaign.clientId,
@@ -73,10 +76,18 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         segments: plan.segments,
         status,
       });
+      // The share links' target: the campaign's landing page, read by the referral redirect.
+      await registerLanding(db, {
+        clientId: campaign.clientId,
+        campaignId: campaign.campaignId,
+        landing: plan.landing,
+        status,
+      });
       deployedCampaigns.invalidate();
     },
     async onStatusChanged({ clientId, campaignId, status }) {
       await setProgramStatus(db, { clientId, campaignId, status });
+      await setLandingStatus(db, { clientId, campaignId, status });
       deployedCampaigns.invalidate();
     },
   };
@@ -102,6 +113,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         publicBaseUrl: config.publicBaseUrl,
         hashSecret: config.hashSecret,
         trustedProxies: config.trustedProxies,
+        production: config.production,
       }),
     reward: () => createRewardApp({ db, secretBox, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),

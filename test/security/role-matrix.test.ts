@@ -76,6 +76,7 @@ const ROUTES: Record<string, Need> = {
   'GET /v1/analytics/leaderboard': 'analytics.read',
   'PUT /v1/notifications/templates/:name': 'notification.manage',
   'POST /v1/notifications/webhook-endpoints': 'notification.manage',
+  'GET /v1/notifications': 'notification.read',
   'GET /v1/notifications/participants/:id': 'notification.read',
   'POST /internal/v1/notifications/render': 'internal:notification',
   'POST /internal/v1/notifications/send': 'internal:notification',
