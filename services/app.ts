@@ -5,7 +5,7 @@ import type { Bus } from '../contract/bus.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
 import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from './campaign/index.ts';
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
-import { createEventApp, createEventDrainer } from './event/index.ts';
+import { createEventApp, createEventDrainer, type SdkBundle } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import { requestClientIp } from './platform/client-ip.ts';
@@ -45,6 +45,8 @@ export interface PlatformDeps {
   mailer: Mailer;
   temporal: Client;
   redis?: Redis;
+  /** The built browser SDK (event/sdk-files.ts `loadSdkBundle`); absent: /sdk/… answers 404. */
+  sdk?: SdkBundle | null;
 }
 
 /**
@@ -104,6 +106,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         trustedProxies: config.trustedProxies,
         ...(deps.redis ? { redis: deps.redis } : {}),
         onAccepted: (n) => drainer.nudge(n),
+        sdk: { bundle: deps.sdk ?? null, publicBaseUrl: config.publicBaseUrl },
       }),
     referral: () =>
       createReferralApp({

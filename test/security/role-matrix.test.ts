@@ -23,6 +23,8 @@ type Need = Permission | `internal:${'campaign' | 'referral' | 'reward' | 'notif
 const ROUTES: Record<string, Need> = {
   'GET /health': 'public',
   'GET /r/:clientId/:code': 'public',
+  'GET /sdk/:version/:file': 'public',
+  'GET /v1/sdk/snippet': 'event.send',
   'POST /v1/admin/clients': 'client.admin',
   'GET /v1/admin/clients': 'client.admin',
   'PATCH /v1/admin/clients/:id': 'client.admin',
