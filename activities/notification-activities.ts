@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityImplementations } from '../contract/catalogue.ts';
 import { asActivity } from './failure.ts';
 import type { ServiceClient } from './service-client.ts';
@@ -26,6 +27,10 @@ export function createNotificationActivities(deps: { notification: ServiceClient
           client_id: ctx.campaign.clientId,
           campaign_id: ctx.campaign.campaignId,
           idempotency_key: ctx.idempotencyKey,
+          workflow_id: ctx.workflowId,
+          journey_key: ctx.journeyKey,
+          // The service records `failed` rather than `retrying` when no retry follows.
+          final_attempt: isFinalAttempt(),
         }),
       ),
     SendWebhook: (input, ctx) =>
@@ -42,4 +47,16 @@ export function createNotificationActivities(deps: { notification: ServiceClient
         }),
       ),
   };
+}
+
+/** True on the last attempt the step's retry policy allows; false outside Temporal (tests, direct calls). */
+function isFinalAttempt(): boolean {
+  let info: { attempt: number; retryPolicy?: { maximumAttempts?: number } };
+  try {
+    info = Context.current().info;
+  } catch {
+    return false;
+  }
+  const max = info.retryPolicy?.maximumAttempts ?? 0;
+  return max > 0 && info.attempt >= max;
 }

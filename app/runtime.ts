@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
@@ -10,6 +11,7 @@ import { createRouter } from '../engine/router.ts';
 import { startRouterSubscription } from '../engine/router-subscriber.ts';
 import { createWorker } from '../engine/worker.ts';
 import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from '../services/app.ts';
+import { loadSdkBundle } from '../services/event/index.ts';
 import { createSmtpMailer, startContactTracking } from '../services/notification/index.ts';
 import type { Config } from '../services/platform/config.ts';
 import { openConnections } from '../services/platform/connections.ts';
@@ -45,12 +47,21 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const mailer = createSmtpMailer({
     host: config.smtpHost,
     port: config.smtpPort,
-    from: 'Pulse <no-reply@pulse.local>',
+    from: config.smtpFrom,
+    security: config.smtpSecure,
+    ...(config.smtpUser && config.smtpPassword
+      ? { auth: { user: config.smtpUser, password: config.smtpPassword } }
+      : {}),
+    tlsRejectUnauthorized: config.smtpTlsRejectUnauthorized,
   });
   const temporal = await createTemporalClient(config.temporalAddress, config.temporalNamespace);
   const redis = config.redisUrl ? createRedis(config.redisUrl).redis : undefined;
+  // The browser SDK, built by `npm start`'s prestart (or `npm run build:sdk`) into PULSE_SDK_DIR.
+  const sdk = only.includes('event') ? await loadSdkBundle(resolve(config.sdkDir)) : null;
+  if (only.includes('event') && !sdk)
+    console.warn(`pulse: no built SDK in ${config.sdkDir}; /sdk/… answers 404 until \`npm run build:sdk\``);
   const platform = createPlatform(
-    { config, db, ch, bus, mailer, temporal, ...(redis ? { redis } : {}) },
+    { config, db, ch, bus, mailer, temporal, sdk, ...(redis ? { redis } : {}) },
     only,
   );
   await reencryptSecrets(db, createSecretBox(config.encryptionKeys), only);

@@ -40,6 +40,8 @@ export interface CompileResult {
 
 const DEFAULT_RETRY = { maxAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2 };
 const DEFAULT_JOURNEY: Expr = { var: 'event.participant_id' };
+/** Lifetime of the `pulse_ref` cookie a share link sets, when the campaign's landing block names none. */
+const DEFAULT_ATTRIBUTION_DAYS = 30;
 
 /** Compiles a document that passed validation. Settings overrides that do not fit come back as diagnostics. */
 export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult {
@@ -83,6 +85,14 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
       trust: trust.trigger.effective,
     },
     settings,
+    ...(doc.landing
+      ? {
+          landing: {
+            url: doc.landing.url,
+            attributionDays: doc.landing.attribution_days ?? DEFAULT_ATTRIBUTION_DAYS,
+          },
+        }
+      : {}),
     rewards: (doc.rewards ?? {}) as Record<string, unknown>,
     segments: (doc.segments ?? {}) as Record<string, unknown>,
     waitsFor: [...waits].sort(),

@@ -3,11 +3,13 @@
  * per schema in contract/generated/, each type declared exactly once. A `$ref` into another generated
  * schema becomes an import of the type that schema's file declares (campaign → reward), never a copy.
  *   schemas/<name>.schema.json → contract/generated/<name>.generated.ts
+ *   services/platform/config.ts (the config table) → docs/configuration.md, .env.example
  * `--check` regenerates in memory and exits 1 when a committed file differs (CI drift check).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import { configFiles } from './config-docs.ts';
 import { generatePaths } from './codegen-paths.ts';
 
 const root = new URL('../', import.meta.url);
@@ -175,6 +177,14 @@ export async function run(check: boolean): Promise<string[]> {
     const current = await readFile(path, 'utf8').catch(() => '');
     if (current === fresh) continue;
     drifted.push(target.output);
+    if (!check) await writeFile(path, fresh);
+  }
+  // The configuration reference and .env.example, from the config table.
+  for (const [output, fresh] of Object.entries(configFiles())) {
+    const path = new URL(output, root);
+    const current = await readFile(path, 'utf8').catch(() => '');
+    if (current === fresh) continue;
+    drifted.push(output);
     if (!check) await writeFile(path, fresh);
   }
   return drifted;

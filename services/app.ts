@@ -5,7 +5,7 @@ import type { Bus } from '../contract/bus.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
 import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from './campaign/index.ts';
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
-import { createEventApp, createEventDrainer } from './event/index.ts';
+import { createEventApp, createEventDrainer, type SdkBundle } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
 import { platformOpenApi } from './openapi.ts';
 import { createApiDocsRoutes } from './platform/api-docs.ts';
@@ -19,7 +19,7 @@ import { idempotency } from './platform/idempotency.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
-import { createReferralApp } from './referral/index.ts';
+import { createReferralApp, landingProblems, registerLanding, setLandingStatus } from './referral/index.ts';
 import {
   createRewardApp,
   createRewardService,
@@ -49,6 +49,8 @@ export interface PlatformDeps {
   mailer: Mailer;
   temporal: Client;
   redis?: Redis;
+  /** The built browser SDK (event/sdk-files.ts `loadSdkBundle`); absent: /sdk/… answers 404. */
+  sdk?: SdkBundle | null;
 }
 
 /**
@@ -67,7 +69,10 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const outbound = { allow: config.outboundAllow, httpsOnly: config.production };
   const rewardService = createRewardService({ db, secretBox, providers: { outbound } });
   const campaignHooks: CampaignHooks = {
-    checkPlan: (plan) => programProblems({ rewards: plan.rewards, segments: plan.segments }),
+    checkPlan: (plan) => [
+      ...programProblems({ rewards: plan.rewards, segments: plan.segments }),
+      ...landingProblems(plan.landing, config.production),
+    ],
     async onDeployed({ campaign, plan, status }) {
       await registerProgram(db, {
         clientId: campaign.clientId,
@@ -77,10 +82,18 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         segments: plan.segments,
         status,
       });
+      // The share links' target: the campaign's landing page, read by the referral redirect.
+      await registerLanding(db, {
+        clientId: campaign.clientId,
+        campaignId: campaign.campaignId,
+        landing: plan.landing,
+        status,
+      });
       deployedCampaigns.invalidate();
     },
     async onStatusChanged({ clientId, campaignId, status }) {
       await setProgramStatus(db, { clientId, campaignId, status });
+      await setLandingStatus(db, { clientId, campaignId, status });
       deployedCampaigns.invalidate();
     },
   };
@@ -97,6 +110,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         trustedProxies: config.trustedProxies,
         ...(deps.redis ? { redis: deps.redis } : {}),
         onAccepted: (n) => drainer.nudge(n),
+        sdk: { bundle: deps.sdk ?? null, publicBaseUrl: config.publicBaseUrl },
       }),
     referral: () =>
       createReferralApp({
@@ -106,6 +120,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         publicBaseUrl: config.publicBaseUrl,
         hashSecret: config.hashSecret,
         trustedProxies: config.trustedProxies,
+        production: config.production,
       }),
     reward: () => createRewardApp({ db, secretBox, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),

@@ -112,6 +112,7 @@ export interface Campaign {
   description?: string;
   trigger: Trigger;
   settings?: Settings;
+  landing?: Landing;
   rewards?: Rewards;
   segments?: Segments;
   /**
@@ -179,6 +180,19 @@ export interface Setting {
    * What this setting changes, for the person editing it.
    */
   description?: string;
+}
+/**
+ * Where the campaign's share links (`/r/<client>/<code>`) send visitors: a 302 to `url` with `?ref=<code>` added to its query, and a first-party `pulse_ref` cookie holding the code for `attribution_days`. Without a landing block a share link shows a small page saying the code is valid. The URL is the campaign's alone: nothing in the visitor's request can change where the link goes.
+ */
+export interface Landing {
+  /**
+   * The landing page, an absolute http(s) URL (https when Pulse runs with NODE_ENV=production), at most 2048 characters, without user:password@. Its query is kept; `ref` is set to the code.
+   */
+  url: string;
+  /**
+   * How long the `pulse_ref` cookie keeps the code (its Max-Age), in days. Default 30.
+   */
+  attribution_days?: number;
 }
 /**
  * Call an activity from the catalogue (schemas/activities.schema.json), e.g. AllocateReward or SendNotification.

@@ -99,6 +99,13 @@ export interface Plan {
     [k: string]: unknown;
   };
   /**
+   * The campaign's landing page for share links (campaign.schema.json `$defs.landing`), with attribution_days resolved; absent when the campaign sets none.
+   */
+  landing?: {
+    url: string;
+    attributionDays: number;
+  };
+  /**
    * Declared reward rules, passed to reward activities as data.
    */
   rewards: {

@@ -1,7 +1,12 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { type Runtime, startRuntime } from '../../app/runtime.ts';
 import { loadConfig } from '../../services/platform/config.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
+import { buildSdk } from '../build-sdk.ts';
+
+const SDK_DIR = fileURLToPath(new URL('../../dist/sdk/', import.meta.url));
 
 export interface LocalPlatform {
   runtime: Runtime;
@@ -19,6 +24,8 @@ export interface LocalPlatform {
 export async function startLocalPlatform(
   env: Record<string, string | undefined> = process.env,
 ): Promise<LocalPlatform> {
+  // The platform serves the browser SDK; build it once (half a second) when it is not there yet.
+  if (!env.PULSE_SDK_DIR && !existsSync(`${SDK_DIR}manifest.json`)) await buildSdk();
   const smtp = await startTestSmtpServer();
   // A task queue of its own per run (unless given), so a stale worker elsewhere never takes our journeys.
   const taskQueue = env.PULSE_TASK_QUEUE ?? `pulse-local-${process.pid}-${Date.now().toString(36)}`;
@@ -30,6 +37,7 @@ export async function startLocalPlatform(
     PULSE_TASK_QUEUE: taskQueue,
     PORT: String(port),
     PULSE_PUBLIC_URL: env.PULSE_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
+    PULSE_SDK_DIR: env.PULSE_SDK_DIR ?? SDK_DIR,
   });
   const runtime = await startRuntime({ config, port });
   const admin = await runtime.platform.clientManagement.issueKey(null, 'admin');

@@ -66,7 +66,11 @@ export async function deployCampaign(
   }
   const problems = hooks.checkPlan(plan);
   if (problems.length) {
-    throw new AppError('VALIDATION_FAILED', `${input.file}: the rewards cannot be registered`, problems);
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${input.file}: the campaign cannot be registered (${problems.map((p) => p.path).join(', ')})`,
+      problems,
+    );
   }
   const result = await repo.appendVersion(db, {
     clientId: input.clientId,

@@ -17,10 +17,12 @@ import {
 import type { EventTables } from './repo.ts';
 import { createEventRoutes } from './routes.ts';
 import { createEventValidator } from './schema.ts';
+import { createSdkFileRoutes, createSnippetRoutes, type SdkBundle } from './sdk-files.ts';
 
 export { createEventDrainer, type DrainerOptions, type EventDrainer } from './drainer.ts';
 export { migrations } from './migrations/index.ts';
 export { EVENT_TYPES } from './schema.ts';
+export { loadSdkBundle, type SdkBundle } from './sdk-files.ts';
 
 export interface EventAppDeps {
   db: Db;
@@ -46,9 +48,14 @@ export interface EventAppDeps {
   /** Called once events are durable; the composition root wires it to `drainer.nudge`. */
   onAccepted?: (count: number) => void;
   outbox?: { maxRows?: number; maxInflight?: number };
+  /** The built browser SDK served under /sdk/ (null or absent: not built, /sdk/… is 404). */
+  sdk?: { bundle: SdkBundle | null; publicBaseUrl: string };
 }
 
-/** The event service: `POST /v1/events` and `POST /v1/events/batch`, 202 only once events are durable. */
+/**
+ * The event service: `POST /v1/events` and `POST /v1/events/batch`, 202 only once events are durable;
+ * and what a client's site loads: the SDK files under /sdk/ and the embed snippet (`GET /v1/sdk/snippet`).
+ */
 export function createEventApp(deps: EventAppDeps) {
   const policy = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const rateLimiter =
@@ -75,6 +82,12 @@ export function createEventApp(deps: EventAppDeps) {
       ...(deps.maxBodyBytes ? { maxBodyBytes: deps.maxBodyBytes } : {}),
     },
   );
-  return withErrorHandling(new Hono().route('/', routes));
+  const sdk = deps.sdk ?? { bundle: null, publicBaseUrl: '' };
+  return withErrorHandling(
+    new Hono()
+      .route('/', routes)
+      .route('/sdk', createSdkFileRoutes(sdk.bundle))
+      .route('/v1/sdk', createSnippetRoutes({ resolver: deps.resolver, ...sdk })),
+  );
 }
 export { countDeadLetters, type DeadLetter, listDeadLetters } from './repo.ts';

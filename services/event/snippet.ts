@@ -11,6 +11,8 @@ export interface SnippetOptions {
   endpoint: string;
   /** URL of the IIFE build (dist/sdk/pulse.iife.js on the CDN). */
   sdkUrl: string;
+  /** Subresource Integrity of that file (`sha384-…`): the browser refuses a file that differs. */
+  integrity?: string;
 }
 
 const js = (v: unknown) =>
@@ -30,6 +32,6 @@ export function renderEmbedSnippet(o: SnippetOptions): string {
   return `<script>
 !function(w,d,u,c){if(w.Pulse)return;var q=[],p=w.Pulse={_q:q,_c:c};
 ["init","track","page","identify","optIn","optOut","setConsent","flush","showWidget"].forEach(function(m){p[m]=function(){q.push([m,[].slice.call(arguments)])}});
-p.init(c);var s=d.createElement("script");s.async=1;s.src=u;d.head.appendChild(s)}(window,document,${js(o.sdkUrl)},${js(config)});
+p.init(c);var s=d.createElement("script");s.async=1;${o.integrity ? `s.integrity=${js(o.integrity)};s.crossOrigin="anonymous";` : ''}s.src=u;d.head.appendChild(s)}(window,document,${js(o.sdkUrl)},${js(config)});
 </script>`;
 }

@@ -1,4 +1,4 @@
-import type { Generated, Kysely, Selectable } from 'kysely';
+import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
 import { afterCursor, keysetTime, type PageRequest } from '../platform/pagination.ts';
 
 export interface TemplatesTable {
@@ -29,7 +29,24 @@ export interface NotificationsTable {
   sent_at: Date | null;
   /** RFC 5322 Message-ID, set when the email is first handed to SMTP (stable across resends). */
   message_id: string | null;
+  /** The journey that sent it (`pulse:<client>:<campaign>:<key>`) and its key; null for direct sends. */
+  workflow_id: Generated<string | null>;
+  journey_key: Generated<string | null>;
+  last_attempt_at: Generated<Date | null>;
 }
+
+/** Delivery states of a notification. `retrying`: the last attempt failed and another will come. */
+export const DELIVERY_STATUSES = [
+  'pending',
+  'sending',
+  'sent',
+  'retrying',
+  'failed',
+  'stored',
+  'queued',
+  'skipped_no_address',
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 export interface WebhookEndpointsTable {
   id: string;
   client_id: string;
@@ -93,7 +110,17 @@ export async function insertTemplateVersion(
 /** Inserts the notification or returns the one already recorded under the same idempotency key. */
 export async function claimNotification(
   db: Db,
-  row: Omit<NotificationsTable, 'created_at' | 'attempts' | 'sent_at' | 'error' | 'message_id'>,
+  row: Omit<
+    NotificationsTable,
+    | 'created_at'
+    | 'attempts'
+    | 'sent_at'
+    | 'error'
+    | 'message_id'
+    | 'workflow_id'
+    | 'journey_key'
+    | 'last_attempt_at'
+  > & { workflow_id?: string | null; journey_key?: string | null },
 ): Promise<NotificationRow> {
   const inserted = await db
     .insertInto('notifications')
@@ -113,9 +140,10 @@ export async function claimNotification(
 export async function markNotification(
   db: Db,
   id: string,
-  status: string,
+  status: DeliveryStatus,
   error: string | null,
 ): Promise<void> {
+  const delivery = status === 'sent' || status === 'retrying' || status === 'failed';
   await db
     .updateTable('notifications')
     .set((eb) => ({
@@ -123,6 +151,7 @@ export async function markNotification(
       error,
       attempts: eb('attempts', '+', 1),
       ...(status === 'sent' ? { sent_at: new Date() } : {}),
+      ...(delivery ? { last_attempt_at: new Date() } : {}),
     }))
     .where('id', '=', id)
     .execute();
@@ -149,6 +178,68 @@ export function listNotifications(db: Db, clientId: string, participantId: strin
     .orderBy('id', 'desc')
     .limit(page.limit + 1)
     .execute();
+}
+
+/** A position in the delivery log: the row's creation time (microseconds, as text) and id. */
+export interface LogCursor {
+  at: string;
+  id: string;
+}
+
+/**
+ * One page of a client's notifications, newest first, filtered by status, journey, campaign or
+ * participant; one row more than `limit` is read to tell whether another page follows.
+ */
+export async function listDeliveryLog(
+  db: Db,
+  clientId: string,
+  filter: {
+    status?: DeliveryStatus;
+    workflowId?: string;
+    campaignId?: string;
+    participantId?: string;
+    after?: LogCursor;
+    limit: number;
+  },
+) {
+  let q = db
+    .selectFrom('notifications')
+    .select([
+      'id',
+      'campaign_id',
+      'participant_id',
+      'workflow_id',
+      'journey_key',
+      'channel',
+      'template',
+      'subject',
+      'status',
+      'attempts',
+      'error',
+      'created_at',
+      'last_attempt_at',
+      'sent_at',
+    ])
+    // Microsecond text: a JS Date keeps milliseconds only, which would skip rows of the same millisecond.
+    .select(
+      sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'),
+    )
+    .where('client_id', '=', clientId);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.workflowId) q = q.where('workflow_id', '=', filter.workflowId);
+  if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
+  if (filter.participantId) q = q.where('participant_id', '=', filter.participantId);
+  const after = filter.after;
+  if (after)
+    q = q.where((eb) =>
+      eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(sql<Date>`${after.at}::timestamptz`, after.id)),
+    );
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  return { rows: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
 }
 
 export function endpointsFor(db: Db, clientId: string) {

@@ -9,7 +9,7 @@ import { internalAuth } from '../platform/internal-auth.ts';
 import { api } from '../platform/openapi.ts';
 import type { Outbound } from '../platform/outbound.ts';
 import { byCreatedAt, pageOf, pageRequest } from '../platform/pagination.ts';
-import { idParam } from '../platform/params.ts';
+import { enumParam, idParam, intParam, optionalIdParam } from '../platform/params.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import { newWebhookSecret } from '../platform/webhooks.ts';
 import type { Mailer } from './mailer.ts';
@@ -76,6 +76,9 @@ export function createNotificationInternalRoutes(
           ...(typeof b.to === 'string' && b.to ? { to: b.to } : {}),
           ...(typeof b.locale === 'string' ? { locale: b.locale } : {}),
           data: dataOf(b),
+          ...(typeof b.workflow_id === 'string' && b.workflow_id ? { workflowId: b.workflow_id } : {}),
+          ...(typeof b.journey_key === 'string' && b.journey_key ? { journeyKey: b.journey_key } : {}),
+          ...(b.final_attempt === true ? { finalAttempt: true } : {}),
         }),
       );
     })
@@ -98,7 +101,10 @@ export function createNotificationInternalRoutes(
     });
 }
 
-/** Client portal: template overrides, webhook endpoints, a participant's notification log. */
+/**
+ * Client portal: template overrides, webhook endpoints, the delivery log (`GET /v1/notifications`, by
+ * status, journey, campaign or participant, cursor-paginated) and a participant's notifications.
+ */
 export function createNotificationRoutes(
   db: Db,
   resolver: ApiKeyResolver,
@@ -137,6 +143,28 @@ export function createNotificationRoutes(
       });
       return c.json({ id, url, topics, secret }, 201);
     })
+    .get('/', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
+      const q = (k: string) => c.req.query(k);
+      const status = enumParam(q('status'), 'status', repo.DELIVERY_STATUSES);
+      const workflowId = optionalIdParam(q('journey_id'), 'journey_id');
+      const campaignId = optionalIdParam(q('campaign_id'), 'campaign_id');
+      const participantId = optionalIdParam(q('participant_id'), 'participant_id');
+      const after = decodeCursor(q('starting_after'));
+      const page = await repo.listDeliveryLog(db, c.get('principal').clientId, {
+        ...(status ? { status } : {}),
+        ...(workflowId ? { workflowId } : {}),
+        ...(campaignId ? { campaignId } : {}),
+        ...(participantId ? { participantId } : {}),
+        ...(after ? { after } : {}),
+        limit: intParam(q('limit'), 'limit', { min: 1, max: 100, fallback: 20 }),
+      });
+      const last = page.rows.at(-1);
+      return c.json({
+        data: page.rows.map(deliveryView),
+        has_more: page.hasMore,
+        next_cursor: page.hasMore && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
+      });
+    })
     .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
       const page = pageRequest((k) => c.req.query(k));
       const rows = await repo.listNotifications(
@@ -147,4 +175,46 @@ export function createNotificationRoutes(
       );
       return c.json(pageOf(rows, page, byCreatedAt));
     });
+}
+
+type LogRow = Awaited<ReturnType<typeof repo.listDeliveryLog>>['rows'][number];
+
+/** A delivery-log entry as the API shows it: no recipient address and no body, a safe last error. */
+function deliveryView(r: LogRow) {
+  return {
+    id: r.id,
+    status: r.status,
+    channel: r.channel,
+    template: r.template,
+    subject: r.subject,
+    campaign_id: r.campaign_id,
+    participant_id: r.participant_id,
+    journey_id: r.workflow_id,
+    journey_key: r.journey_key,
+    attempts: r.attempts,
+    last_error: r.error,
+    created_at: r.created_at.toISOString(),
+    last_attempt_at: r.last_attempt_at?.toISOString() ?? null,
+    sent_at: r.sent_at?.toISOString() ?? null,
+  };
+}
+
+/** Cursors are opaque to clients: base64url of the last row's microsecond timestamp and id. */
+function encodeCursor(c: repo.LogCursor): string {
+  return Buffer.from(`${c.at}|${c.id}`).toString('base64url');
+}
+
+function decodeCursor(raw: string | undefined): repo.LogCursor | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const text = raw.length <= 200 ? Buffer.from(raw, 'base64url').toString('utf8') : '';
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|(ntf_[a-z0-9]{1,40})$/.exec(text);
+  if (!m)
+    throw new AppError('VALIDATION_FAILED', 'starting_after is invalid', [
+      {
+        path: 'starting_after',
+        message: 'not a cursor of this list',
+        expected: 'next_cursor of a previous page',
+      },
+    ]);
+  return { at: m[1]!, id: m[2]! };
 }

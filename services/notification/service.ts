@@ -3,7 +3,7 @@ import type { Db } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import { webhookHeaders } from '../platform/webhooks.ts';
-import type { Mailer } from './mailer.ts';
+import { DeliveryFailure, type Mailer } from './mailer.ts';
 import { MissingTemplateValue, renderTemplate } from './render.ts';
 import * as repo from './repo.ts';
 import { BUILT_IN_TEMPLATES } from './templates.ts';
@@ -58,6 +58,11 @@ export interface SendInput {
   to?: string;
   locale?: string;
   data?: Record<string, unknown>;
+  /** The journey sending it: recorded so a failed delivery can be found by journey. */
+  workflowId?: string;
+  journeyKey?: string;
+  /** No retry follows this attempt (the step's retry policy is spent): a failure is final. */
+  finalAttempt?: boolean;
 }
 
 /**
@@ -92,6 +97,8 @@ export async function sendNotification(
     subject: rendered.subject,
     body: rendered.text,
     status: 'pending',
+    workflow_id: input.workflowId ?? null,
+    journey_key: input.journeyKey ?? null,
   });
   if (row.status === 'sent' || row.status === 'stored' || row.status === 'skipped_no_address') {
     return { notification_id: row.id, status: row.status };
@@ -125,8 +132,21 @@ export async function sendNotification(
       messageId,
     });
   } catch (err) {
-    await repo.markNotification(db, row.id, 'failed', String((err as Error).message).slice(0, 500));
-    throw new AppError('UPSTREAM_UNAVAILABLE', 'email delivery failed; will retry');
+    // Only the mailer's safe reason is stored and shown, never a raw error (it may quote the relay or AUTH).
+    const failure =
+      err instanceof DeliveryFailure
+        ? err
+        : new DeliveryFailure(`delivery failed (${(err as Error)?.name ?? 'unknown error'})`, false);
+    const status = failure.permanent || input.finalAttempt ? 'failed' : 'retrying';
+    await repo.markNotification(db, row.id, status, failure.reason.slice(0, 500));
+    console.warn(
+      `notification ${row.id} ${status}: ${failure.reason}; journey ${input.workflowId ?? '(none)'}, campaign ${input.campaignId ?? '(none)'}, client ${input.clientId}, attempt ${row.attempts + 1}`,
+    );
+    if (failure.permanent)
+      throw new AppError('BAD_REQUEST', `email delivery refused: ${failure.reason}`, [
+        { path: 'to', message: failure.reason },
+      ]);
+    throw new AppError('UPSTREAM_UNAVAILABLE', `email delivery failed: ${failure.reason}`);
   }
   await repo.markNotification(db, row.id, 'sent', null);
   return { notification_id: row.id, status: 'sent' };

@@ -1,41 +1,27 @@
 import { createHash } from 'node:crypto';
 /**
- * The only file that reads process.env. Parsed once, validated, frozen; a bad value fails at boot
- * with every problem listed rather than surfacing as a strange error later.
+ * The only file that reads process.env. Every variable is one entry of CONFIG (name, parser, default,
+ * description, production requirement, secret or not, group); loadConfig parses from it once, validates,
+ * freezes, and fails at boot with every problem listed. `npm run codegen` writes docs/configuration.md
+ * and .env.example from the same table. Adding a variable is adding one entry: its field in `Config`
+ * follows from the entry's parser.
  */
 import { InternalError } from '../../contract/internal-error.ts';
 import { type Cidr, parseCidrList } from './cidr.ts';
+import {
+  custom,
+  type Env,
+  flag,
+  list,
+  oneOf,
+  parseTable,
+  port,
+  type Section,
+  secret,
+  text,
+  type ValuesOf,
+} from './config-spec.ts';
 import { type EncryptionKey, parseEncryptionKeys } from './secret-box.ts';
-export interface Config {
-  databaseUrl: string;
-  clickhouseUrl: string;
-  clickhouseDatabase: string;
-  temporalAddress: string;
-  temporalNamespace: string;
-  taskQueue: string;
-  redisUrl: string | undefined;
-  smtpHost: string;
-  smtpPort: number;
-  httpPort: number;
-  publicBaseUrl: string;
-  /** Secret mixed into API-key and IP hashes; a deployment must set its own. */
-  hashSecret: string;
-  /** HS256 key signing the short-lived service tokens presented on `/internal` routes. */
-  internalSigningKey: string;
-  /** AES-256-GCM keys for secrets at rest; the first encrypts, all decrypt (rotation). */
-  encryptionKeys: readonly EncryptionKey[];
-  busAdapter: 'postgres' | 'sns';
-  awsEndpoint: string | undefined;
-  awsRegion: string;
-  /** `PULSE_TRUSTED_PROXIES`: proxies whose X-Forwarded-For is believed (none by default). */
-  trustedProxies: readonly Cidr[];
-  /** `PULSE_OUTBOUND_ALLOW`: CIDRs and host names outbound calls may reach despite the SSRF rules. */
-  outboundAllow: readonly string[];
-  /** `NODE_ENV=production`: outbound calls to client URLs must use https. */
-  production: boolean;
-  /** Request budgets of the public routes (services/platform/rate-limit.ts). */
-  rateLimits: RateLimitConfig;
-}
 
 /** A token bucket: `burst` requests at once, refilled at `perSecond`. */
 export interface BucketConfig {
@@ -43,28 +29,15 @@ export interface BucketConfig {
   perSecond: number;
 }
 
-export interface RateLimitConfig {
-  /** Per API key. PULSE_RATE_KEY=burst/perSecond */
-  key: BucketConfig;
-  /** Per client, all its keys together. PULSE_RATE_CLIENT */
-  client: BucketConfig;
-  /** Requests without a valid key, per IP hash. PULSE_RATE_ANONYMOUS */
-  anonymous: BucketConfig;
-  /** Failed authentications (401), per IP hash: small, against key guessing. PULSE_RATE_AUTH_FAILURES */
-  authFailures: BucketConfig;
-}
-
 /** High enough that no test suite or normal integration meets them; deployments tune them per plan. */
-export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+export const DEFAULT_RATE_LIMITS = {
   key: { burst: 5_000, perSecond: 1_000 },
   client: { burst: 20_000, perSecond: 4_000 },
   anonymous: { burst: 2_000, perSecond: 500 },
   authFailures: { burst: 200, perSecond: 2 },
-};
+} as const satisfies Record<string, BucketConfig>;
 
-type Env = Record<string, string | undefined>;
-
-// Local-development defaults; production refuses every one of them (see weakSecretProblems).
+// Local-development defaults; production refuses every one of them.
 const DEV_HASH_SECRET = 'local-development-only';
 const DEV_INTERNAL_KEY = 'local-internal-token';
 const DEV_ENCRYPTION_KEY: EncryptionKey = {
@@ -73,95 +46,292 @@ const DEV_ENCRYPTION_KEY: EncryptionKey = {
 };
 const MIN_SECRET_BYTES = 32;
 
-export function loadConfig(env: Env = process.env): Readonly<Config> {
+const bucket = (name: string, fallback: BucketConfig, description: string) =>
+  custom<BucketConfig>({
+    name,
+    group: 'Request limits',
+    description: `${description} Written \`<burst>/<per second>\`.`,
+    defaultText: `${fallback.burst}/${fallback.perSecond}`,
+    fallback: () => fallback,
+    parse: (raw) => {
+      const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
+      const burst = Number(m?.[1]);
+      const perSecond = Number(m?.[2]);
+      if (!m || burst < 1 || !(perSecond > 0))
+        return { problem: `${name} must be <burst>/<per second>, e.g. 100/10, got "${raw}"` };
+      return { value: { burst, perSecond } };
+    },
+  });
+
+const isProduction = (env: Env) => env.NODE_ENV === 'production';
+
+/** The configuration table. Order is the order of docs/configuration.md and of reported problems. */
+export const CONFIG = {
+  /** `NODE_ENV=production`: strict secrets, https-only outbound calls and landing URLs, TLS to SMTP. */
+  production: custom<boolean>({
+    name: 'NODE_ENV',
+    group: 'Server',
+    description:
+      '`production` turns on the production rules: every secret must be your own, outbound calls and landing URLs must use https, email needs TLS.',
+    example: 'production',
+    fallback: isProduction,
+    parse: (raw) => ({ value: raw === 'production' }),
+  }),
+  httpPort: port({
+    name: 'PORT',
+    group: 'Server',
+    description: 'HTTP port of `npm start` (all services on one port).',
+    default: 3000,
+  }),
+  publicBaseUrl: custom<string>({
+    name: 'PULSE_PUBLIC_URL',
+    group: 'Server',
+    description:
+      'The address people and browsers reach Pulse at: share links, SDK URLs in the embed snippet and error `doc_url`s are built on it.',
+    defaultText: 'http://127.0.0.1:<PORT>',
+    example: 'https://pulse.example.com',
+    production: 'should be your public https address',
+    fallback: (env) => `http://127.0.0.1:${env.PORT || 3000}`,
+    parse: (raw) =>
+      /^https?:\/\/[^\s/]+/.test(raw)
+        ? { value: raw.replace(/\/+$/, '') }
+        : { problem: `PULSE_PUBLIC_URL must be an http(s) URL, got "${raw}"` },
+  }),
+  databaseUrl: text({
+    name: 'DATABASE_URL',
+    group: 'Storage',
+    description: 'Postgres connection string (every service’s tables, the outbox, the bus).',
+    default: 'postgres://postgres@127.0.0.1:5432/pulse',
+    example: 'postgres://pulse:<password>@db.internal:5432/pulse',
+    secret: true,
+  }),
+  clickhouseUrl: text({
+    name: 'CLICKHOUSE_URL',
+    group: 'Storage',
+    description: 'ClickHouse HTTP endpoint (events and analytics).',
+    default: 'http://127.0.0.1:8123',
+  }),
+  clickhouseDatabase: text({
+    name: 'CLICKHOUSE_DATABASE',
+    group: 'Storage',
+    description: 'ClickHouse database name.',
+    default: 'pulse',
+    check: (raw) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw) ? null : 'must be an identifier'),
+  }),
+  redisUrl: text({
+    name: 'REDIS_URL',
+    group: 'Storage',
+    description: 'Redis for rate-limit buckets shared across processes; unset keeps them in each process.',
+    secret: true,
+  }),
+  temporalAddress: text({
+    name: 'TEMPORAL_ADDRESS',
+    group: 'Temporal',
+    description: 'Temporal frontend, host:port.',
+    default: '127.0.0.1:7233',
+  }),
+  temporalNamespace: text({
+    name: 'TEMPORAL_NAMESPACE',
+    group: 'Temporal',
+    description: 'Temporal namespace of the journeys.',
+    default: 'default',
+  }),
+  taskQueue: text({
+    name: 'PULSE_TASK_QUEUE',
+    group: 'Temporal',
+    description: 'Task queue the worker polls and the router starts journeys on.',
+    default: 'pulse-campaigns',
+  }),
+  busAdapter: oneOf({
+    name: 'PULSE_BUS',
+    group: 'Bus',
+    description: 'The message bus: a Postgres-backed durable queue, or AWS SNS/SQS.',
+    values: ['postgres', 'sns'],
+    default: 'postgres',
+  }),
+  awsEndpoint: text({
+    name: 'AWS_ENDPOINT_URL',
+    group: 'Bus',
+    description: 'Endpoint override for SNS/SQS (e.g. a local emulator).',
+  }),
+  awsRegion: text({
+    name: 'AWS_REGION',
+    group: 'Bus',
+    description: 'AWS region of SNS/SQS.',
+    default: 'us-east-1',
+  }),
+  /** Secret mixed into API-key and IP hashes; a deployment must set its own. */
+  hashSecret: secret({
+    name: 'PULSE_HASH_SECRET',
+    group: 'Secrets',
+    description: 'Key of the keyed hashes of API keys and IP addresses. Changing it invalidates every key.',
+    devDefault: DEV_HASH_SECRET,
+    minBytes: MIN_SECRET_BYTES,
+  }),
+  /** HS256 key signing the short-lived service tokens presented on `/internal` routes. */
+  internalSigningKey: secret({
+    name: 'PULSE_INTERNAL_SIGNING_KEY',
+    aliases: ['PULSE_INTERNAL_TOKEN'],
+    group: 'Secrets',
+    description:
+      'HS256 key of the one-minute service tokens on `/internal` routes; the same in every process. `PULSE_INTERNAL_TOKEN` is its older name.',
+    devDefault: DEV_INTERNAL_KEY,
+    minBytes: MIN_SECRET_BYTES,
+  }),
+  /** AES-256-GCM keys for secrets at rest; the first encrypts, all decrypt (rotation). */
+  encryptionKeys: custom<readonly EncryptionKey[]>({
+    name: 'PULSE_ENCRYPTION_KEYS',
+    group: 'Secrets',
+    description:
+      'AES-256-GCM keys of the secrets at rest, `kid:base64key,…` (32-byte keys); the first encrypts, all decrypt, so a new key goes first and the old one stays until re-encrypted.',
+    defaultText: '(a development key)',
+    example: 'k1:<32 random bytes, base64>',
+    production: 'required: your own keys',
+    secret: true,
+    fallback: () => Object.freeze([DEV_ENCRYPTION_KEY]),
+    parse: (raw) => {
+      const { keys, problems } = parseEncryptionKeys(raw);
+      return problems.length ? { problem: problems.join('; ') } : { value: Object.freeze(keys) };
+    },
+    productionProblems: (raw, keys) => {
+      if (!raw) return ['PULSE_ENCRYPTION_KEYS is required in production'];
+      return keys.some((k) => k.key.equals(DEV_ENCRYPTION_KEY.key))
+        ? ['PULSE_ENCRYPTION_KEYS contains the development key']
+        : [];
+    },
+  }),
+  /** `PULSE_TRUSTED_PROXIES`: proxies whose X-Forwarded-For is believed (none by default). */
+  trustedProxies: custom<readonly Cidr[]>({
+    name: 'PULSE_TRUSTED_PROXIES',
+    group: 'Network',
+    description:
+      'CIDRs (IPv4/IPv6) of the proxies whose `X-Forwarded-For` is believed; none by default, so the socket peer is the client.',
+    example: '10.0.0.0/8',
+    fallback: () => Object.freeze([]),
+    parse: (raw) => {
+      const { ranges, invalid } = parseCidrList(raw);
+      return invalid.length
+        ? { problem: `PULSE_TRUSTED_PROXIES has entries that are not CIDRs: ${invalid.join(', ')}` }
+        : { value: Object.freeze(ranges) };
+    },
+  }),
+  /** `PULSE_OUTBOUND_ALLOW`: CIDRs and host names outbound calls may reach despite the SSRF rules. */
+  outboundAllow: list({
+    name: 'PULSE_OUTBOUND_ALLOW',
+    group: 'Network',
+    description:
+      'CIDRs and host names that calls to client-supplied URLs (webhooks, fulfilment) may reach although private; for local development.',
+    example: '127.0.0.1/32',
+    production: 'should be empty',
+  }),
+  smtpHost: text({
+    name: 'SMTP_HOST',
+    group: 'Email',
+    description: 'SMTP relay host. Locally the stack’s development mailbox (maildev) listens here.',
+    default: '127.0.0.1',
+  }),
+  smtpPort: port({
+    name: 'SMTP_PORT',
+    group: 'Email',
+    description: 'SMTP relay port (587 for STARTTLS, 465 for TLS at a real relay).',
+    default: 2525,
+  }),
+  smtpSecure: oneOf({
+    name: 'SMTP_SECURE',
+    group: 'Email',
+    description:
+      'Transport security to the relay: `none` never encrypts (local mailbox), `opportunistic` upgrades with STARTTLS when offered, `starttls` requires STARTTLS and fails otherwise, `tls` speaks TLS from the first byte.',
+    values: ['none', 'opportunistic', 'starttls', 'tls'],
+    default: 'none',
+    production: '`starttls` or `tls` (credentials and mail must not cross the network in clear)',
+  }),
+  smtpUser: text({
+    name: 'SMTP_USER',
+    group: 'Email',
+    description: 'SMTP AUTH user name; unset sends without AUTH. Needs SMTP_PASSWORD.',
+  }),
+  smtpPassword: text({
+    name: 'SMTP_PASSWORD',
+    group: 'Email',
+    description: 'SMTP AUTH password (never logged, never in a notification’s error).',
+    secret: true,
+  }),
+  smtpFrom: text({
+    name: 'SMTP_FROM',
+    group: 'Email',
+    description: 'The From address of every email, e.g. `Acme Rewards <rewards@acme.example>`.',
+    default: 'Pulse <no-reply@pulse.local>',
+    production: 'required: an address of a domain you send from',
+    check: (raw) =>
+      /@[^\s@>]+\.?[^\s@>]*>?\s*$/.test(raw) ? null : `must contain an email address, got "${raw}"`,
+  }),
+  smtpTlsRejectUnauthorized: flag({
+    name: 'SMTP_TLS_REJECT_UNAUTHORIZED',
+    group: 'Email',
+    description:
+      'Verify the relay’s TLS certificate. `false` accepts self-signed certificates, for development relays only.',
+    default: true,
+    production: 'must stay `true`',
+  }),
+  sdkDir: text({
+    name: 'PULSE_SDK_DIR',
+    group: 'SDK',
+    description:
+      'Folder of the built browser SDK served under `/sdk/`; built there at start when missing (`npm run build:sdk`).',
+    default: 'dist/sdk',
+  }),
+  /** Request budgets of the public routes (services/platform/rate-limit.ts). */
+  rateLimits: {
+    /** Per API key. */
+    key: bucket('PULSE_RATE_KEY', DEFAULT_RATE_LIMITS.key, 'Request budget per API key.'),
+    /** Per client, all its keys together. */
+    client: bucket(
+      'PULSE_RATE_CLIENT',
+      DEFAULT_RATE_LIMITS.client,
+      'Request budget per client, all keys together.',
+    ),
+    /** Requests without a valid key, per IP hash. */
+    anonymous: bucket(
+      'PULSE_RATE_ANONYMOUS',
+      DEFAULT_RATE_LIMITS.anonymous,
+      'Request budget per IP address for requests without a valid key.',
+    ),
+    /** Failed authentications (401), per IP hash: small, against key guessing. */
+    authFailures: bucket(
+      'PULSE_RATE_AUTH_FAILURES',
+      DEFAULT_RATE_LIMITS.authFailures,
+      'Budget of failed authentications per IP address; once spent, unknown keys get 429 instead of 401.',
+    ),
+  },
+} as const satisfies Section;
+
+export type Config = ValuesOf<typeof CONFIG>;
+export type RateLimitConfig = Config['rateLimits'];
+
+/** Rules between variables, and production rules the single entries cannot state alone. */
+function crossProblems(c: Config, env: Env): string[] {
   const problems: string[] = [];
-  const int = (key: string, fallback: number): number => {
-    const raw = env[key];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0 || n > 65535)
-      problems.push(`${key} must be a port number, got "${raw}"`);
-    return n;
-  };
-  const busAdapter = env.PULSE_BUS ?? 'postgres';
-  if (busAdapter !== 'postgres' && busAdapter !== 'sns') problems.push(`PULSE_BUS must be postgres or sns`);
-  const clickhouseDatabase = env.CLICKHOUSE_DATABASE ?? 'pulse';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(clickhouseDatabase))
-    problems.push('CLICKHOUSE_DATABASE must be an identifier');
-  const httpPort = int('PORT', 3000);
-  const parsedKeys = env.PULSE_ENCRYPTION_KEYS ? parseEncryptionKeys(env.PULSE_ENCRYPTION_KEYS) : null;
-  if (parsedKeys) problems.push(...parsedKeys.problems);
-  const encryptionKeys = parsedKeys ? parsedKeys.keys : [DEV_ENCRYPTION_KEY];
-  const proxies = parseCidrList(env.PULSE_TRUSTED_PROXIES);
-  if (proxies.invalid.length)
-    problems.push(`PULSE_TRUSTED_PROXIES has entries that are not CIDRs: ${proxies.invalid.join(', ')}`);
-  const outboundAllow = (env.PULSE_OUTBOUND_ALLOW ?? '').split(/[\s,]+/).filter(Boolean);
-  const bucket = (key: string, fallback: BucketConfig): BucketConfig => {
-    const raw = env[key];
-    if (raw === undefined || raw === '') return fallback;
-    const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(raw.trim());
-    const burst = Number(m?.[1]);
-    const perSecond = Number(m?.[2]);
-    if (!m || burst < 1 || !(perSecond > 0)) {
-      problems.push(`${key} must be <burst>/<per second>, e.g. 100/10, got "${raw}"`);
-      return fallback;
-    }
-    return { burst, perSecond };
-  };
-  const rateLimits: RateLimitConfig = {
-    key: bucket('PULSE_RATE_KEY', DEFAULT_RATE_LIMITS.key),
-    client: bucket('PULSE_RATE_CLIENT', DEFAULT_RATE_LIMITS.client),
-    anonymous: bucket('PULSE_RATE_ANONYMOUS', DEFAULT_RATE_LIMITS.anonymous),
-    authFailures: bucket('PULSE_RATE_AUTH_FAILURES', DEFAULT_RATE_LIMITS.authFailures),
-  };
-  const config: Config = {
-    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pulse',
-    clickhouseUrl: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
-    clickhouseDatabase,
-    temporalAddress: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    temporalNamespace: env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: env.PULSE_TASK_QUEUE ?? 'pulse-campaigns',
-    redisUrl: env.REDIS_URL || undefined,
-    smtpHost: env.SMTP_HOST ?? '127.0.0.1',
-    smtpPort: int('SMTP_PORT', 2525),
-    httpPort,
-    publicBaseUrl: env.PULSE_PUBLIC_URL ?? `http://127.0.0.1:${httpPort}`,
-    hashSecret: env.PULSE_HASH_SECRET || DEV_HASH_SECRET,
-    internalSigningKey: env.PULSE_INTERNAL_SIGNING_KEY || env.PULSE_INTERNAL_TOKEN || DEV_INTERNAL_KEY,
-    encryptionKeys,
-    busAdapter: busAdapter as Config['busAdapter'],
-    awsEndpoint: env.AWS_ENDPOINT_URL || undefined,
-    awsRegion: env.AWS_REGION ?? 'us-east-1',
-    trustedProxies: Object.freeze(proxies.ranges),
-    outboundAllow: Object.freeze(outboundAllow),
-    production: env.NODE_ENV === 'production',
-    rateLimits,
-  };
-  if (env.NODE_ENV === 'production') problems.push(...weakSecretProblems(env, config));
-  if (problems.length)
-    throw new InternalError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return Object.freeze(config);
+  if (c.smtpUser && !c.smtpPassword) problems.push('SMTP_USER is set without SMTP_PASSWORD');
+  if (c.smtpPassword && !c.smtpUser) problems.push('SMTP_PASSWORD is set without SMTP_USER');
+  if (!c.production) return problems;
+  if (c.internalSigningKey === c.hashSecret)
+    problems.push('PULSE_INTERNAL_SIGNING_KEY must differ from PULSE_HASH_SECRET');
+  if (c.smtpSecure === 'none' || c.smtpSecure === 'opportunistic')
+    problems.push(
+      `SMTP_SECURE must be starttls or tls in production, got "${c.smtpSecure}": with ${c.smtpSecure} the mail${c.smtpUser ? ' and SMTP_PASSWORD' : ''} can cross the network in clear`,
+    );
+  if (!c.smtpTlsRejectUnauthorized)
+    problems.push('SMTP_TLS_REJECT_UNAUTHORIZED=false is for development relays only, not production');
+  if (!env.SMTP_FROM) problems.push('SMTP_FROM is required in production');
+  return problems;
 }
 
-/** Every secret must be set, not a development default, and at least 32 bytes; all problems at once. */
-function weakSecretProblems(env: Env, config: Config): string[] {
-  const problems: string[] = [];
-  const check = (name: string, raw: string | undefined, dev: string) => {
-    if (!raw) problems.push(`${name} is required in production`);
-    else if (raw === dev) problems.push(`${name} is the development default`);
-    else if (Buffer.byteLength(raw) < MIN_SECRET_BYTES)
-      problems.push(`${name} must be at least ${MIN_SECRET_BYTES} bytes, got ${Buffer.byteLength(raw)}`);
-  };
-  check('PULSE_HASH_SECRET', env.PULSE_HASH_SECRET, DEV_HASH_SECRET);
-  check(
-    'PULSE_INTERNAL_SIGNING_KEY (or PULSE_INTERNAL_TOKEN)',
-    env.PULSE_INTERNAL_SIGNING_KEY || env.PULSE_INTERNAL_TOKEN,
-    DEV_INTERNAL_KEY,
-  );
-  if (!env.PULSE_ENCRYPTION_KEYS) problems.push('PULSE_ENCRYPTION_KEYS is required in production');
-  else if (config.encryptionKeys.some((k) => k.key.equals(DEV_ENCRYPTION_KEY.key)))
-    problems.push('PULSE_ENCRYPTION_KEYS contains the development key');
-  if (config.internalSigningKey === config.hashSecret)
-    problems.push('PULSE_INTERNAL_SIGNING_KEY must differ from PULSE_HASH_SECRET');
-  return problems;
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const production = isProduction(env);
+  const parsed = parseTable(CONFIG, env, production);
+  const config: Config = Object.freeze(parsed.values);
+  const problems = [...parsed.problems, ...parsed.productionProblems, ...crossProblems(config, env)];
+  if (problems.length)
+    throw new InternalError('CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return config;
 }

@@ -5,6 +5,7 @@ import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { createReferralInternalRoutes, createReferralRedirect, createReferralRoutes } from './routes.ts';
 
+export { landingProblems, registerLanding, setLandingStatus } from './landing.ts';
 export { migrations } from './migrations/index.ts';
 export { startReferralTracking } from './subscriber.ts';
 
@@ -18,6 +19,8 @@ export function createReferralApp(deps: {
   hashSecret: string;
   /** Proxies whose X-Forwarded-For is believed; default none. */
   trustedProxies?: readonly Cidr[];
+  /** NODE_ENV=production: landing URLs must be https. */
+  production?: boolean;
 }) {
   return withErrorHandling(
     new Hono()
@@ -31,6 +34,8 @@ export function createReferralApp(deps: {
         createReferralRedirect(deps.db, {
           hashSecret: deps.hashSecret,
           trustedProxies: deps.trustedProxies ?? [],
+          production: deps.production ?? false,
+          publicBaseUrl: deps.publicBaseUrl,
         }),
       ),
   );

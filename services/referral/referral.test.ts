@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/postgr
 import { serviceToken } from '../../test/support/service-token.ts';
 import { parseCidrList } from '../platform/cidr.ts';
 import { hashIp } from '../platform/ids.ts';
-import { createReferralApp, migrations } from './index.ts';
+import { createReferralApp, migrations, registerLanding } from './index.ts';
 import * as service from './service.ts';
 
 const TOKEN = 'internal-test-token';
@@ -139,9 +139,16 @@ describe('referral service', () => {
       ((await bad.json()) as { error: { details: { path: string }[] } }).error.details[0]?.path,
       'participant_id',
     );
+    // The campaign's landing page decides the origin; the code's deep link on that origin is used.
+    const withPage = { clientId: 'cli_a', campaignId: 'cmp_landing' };
+    await registerLanding(t.db, {
+      ...withPage,
+      landing: { url: 'https://acme.test/', attributionDays: 30 },
+      status: 'active',
+    });
     const { code } = await service.generateAssets(
       t.db,
-      A,
+      withPage,
       { participantId: 'fay', landingUrl: 'https://acme.test/join?x=1' },
       'x',
     );

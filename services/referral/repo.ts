@@ -43,8 +43,18 @@ export interface ReferralsTable {
   converted_at: Date | null;
   order_id: string | null;
 }
+export interface ReferralLandingsTable {
+  client_id: string;
+  campaign_id: string;
+  /** null: the campaign sets no landing page. */
+  url: string | null;
+  attribution_days: number;
+  campaign_status: string;
+  updated_at: Generated<Date>;
+}
 export interface ReferralTables {
   referral_codes: ReferralCodesTable;
+  referral_landings: ReferralLandingsTable;
   referral_clicks: ReferralClicksTable;
   referral_participant_ips: ReferralParticipantIpsTable;
   referral_shares: ReferralSharesTable;
@@ -204,4 +214,37 @@ export async function ipsOfParticipant(db: Db, clientId: string, participantId: 
     .limit(100)
     .execute();
   return rows.map((r) => r.ip_hash);
+}
+
+export async function upsertLanding(db: Db, row: Omit<ReferralLandingsTable, 'updated_at'>): Promise<void> {
+  await db
+    .insertInto('referral_landings')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['client_id', 'campaign_id']).doUpdateSet({
+        url: row.url,
+        attribution_days: row.attribution_days,
+        campaign_status: row.campaign_status,
+        updated_at: new Date(),
+      }),
+    )
+    .execute();
+}
+
+export async function setLandingStatus(db: Db, clientId: string, campaignId: string, status: string) {
+  await db
+    .updateTable('referral_landings')
+    .set({ campaign_status: status, updated_at: new Date() })
+    .where('client_id', '=', clientId)
+    .where('campaign_id', '=', campaignId)
+    .execute();
+}
+
+export function findLanding(db: Db, clientId: string, campaignId: string) {
+  return db
+    .selectFrom('referral_landings')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('campaign_id', '=', campaignId)
+    .executeTakeFirst();
 }

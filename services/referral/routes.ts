@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
 import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
@@ -10,6 +11,7 @@ import { hashIp } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam } from '../platform/params.ts';
+import { landingFor, pages, REF_COOKIE } from './landing.ts';
 import * as repo from './repo.ts';
 import * as service from './service.ts';
 
@@ -130,24 +132,51 @@ export interface RedirectOptions {
   hashSecret: string;
   /** Proxies whose X-Forwarded-For is believed (platform/client-ip.ts). */
   trustedProxies: readonly Cidr[];
+  /** NODE_ENV=production: landing URLs must be https. */
+  production?: boolean;
+  /** The public address; `https:` there (or on the request) marks the cookie Secure. */
+  publicBaseUrl?: string;
+}
+
+/** Pages of the share link: never cached (each visit counts and sets the cookie), never framed. */
+function pageHeaders(c: Context): void {
+  c.header('Cache-Control', 'no-store');
+  c.header(
+    'Content-Security-Policy',
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  );
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Referrer-Policy', 'strict-origin-when-cross-origin');
 }
 
 /**
- * The share link: `/r/:client/:code` forwards to the campaign's landing page with `?ref=CODE`, and
- * records the visit with the keyed hash of the visitor's IP (once per code and address, so a flood of
- * requests from one address adds one row) for the fraud check.
+ * The share link: `/r/:client/:code` forwards (302) to the campaign's landing page with `?ref=CODE`
+ * and sets the first-party `pulse_ref` cookie for the attribution window; without a landing page it
+ * shows a small page saying the code is valid, and a clear 404 page for an unknown code or an ended
+ * campaign. Each visit is recorded with the keyed hash of the visitor's IP (once per code and address,
+ * so a flood of requests from one address adds one row) for the fraud check.
  */
 export function createReferralRedirect(db: Db, opts: RedirectOptions) {
+  const production = opts.production ?? false;
   return new Hono().get('/:clientId/:code', async (c) => {
+    pageHeaders(c);
     const clientId = idParam(c.req.param('clientId'), 'clientId');
     const raw = idParam(c.req.param('code'), 'code');
     const code = await repo.findCode(db, clientId, raw.toUpperCase());
-    if (!code) return c.text('This referral link is not valid.', 404);
+    if (!code) return c.html(pages.unknown(), 404);
+    const landing = await landingFor(db, code, production);
+    if (landing.kind === 'ended') return c.html(pages.ended(), 404);
     const ip = requestClientIp(c.req.raw, c.env, opts.trustedProxies);
     if (ip) await service.recordRedirectVisit(db, code, hashIp(opts.hashSecret, ip), new Date());
-    if (!code.landing_url) return c.text(`Referral code ${code.code}`, 200);
-    const target = new URL(code.landing_url);
-    target.searchParams.set('ref', code.code);
-    return c.redirect(target.toString(), 302);
+    const https = new URL(c.req.url).protocol === 'https:' || (opts.publicBaseUrl ?? '').startsWith('https:');
+    setCookie(c, REF_COOKIE, code.code, {
+      path: '/',
+      maxAge: landing.maxAgeSeconds,
+      sameSite: 'Lax',
+      httpOnly: true,
+      secure: https,
+    });
+    if (landing.kind === 'no-landing') return c.html(pages.valid(code.code), 200);
+    return c.redirect(landing.location, 302);
   });
 }

@@ -77,6 +77,9 @@ const QUERY_KEYS = [
   'period',
   'participant_id',
   'campaign_id',
+  'status',
+  'journey_id',
+  'starting_after',
 ];
 
 /** Body fields any route reads; the fuzz sets all of them to the hostile value at once. */
@@ -296,7 +299,9 @@ describe('cross-tenant attack: client A against client B, every route', () => {
       case 'keyId':
         return x.keyId;
       case 'version':
-        return '1';
+        return path.startsWith('/sdk/') ? 'latest' : '1';
+      case 'file':
+        return 'pulse.iife.js';
       case 'name':
         return 'welcome';
       case 'file':

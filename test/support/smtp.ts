@@ -7,6 +7,10 @@ export interface ReceivedMail {
   /** The raw RFC 5322 message (headers + body). */
   raw: string;
   subject: string;
+  /** The session was encrypted (STARTTLS or implicit TLS) when the message was sent. */
+  secure: boolean;
+  /** The authenticated user, when the session used AUTH. */
+  user: string | undefined;
 }
 
 export interface TestSmtpServer {
@@ -17,13 +21,40 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on loopback that keeps what it receives, for tests and the demo. */
-export async function startTestSmtpServer(port = 0): Promise<TestSmtpServer> {
+export interface TestSmtpOptions {
+  /** Offer STARTTLS with this key and certificate (PEM); AUTH is then accepted only after the upgrade. */
+  tls?: {
+    key: string;
+    cert: string /** TLS from the first byte (port-465 style) instead of STARTTLS. */;
+    implicit?: boolean;
+  };
+  /** Require AUTH with these credentials before MAIL FROM. */
+  auth?: { user: string; password: string };
+}
+
+/**
+ * A real SMTP server on loopback that keeps what it receives, for tests and the demo. Plain by default;
+ * with `tls` and `auth` it behaves like a production relay: STARTTLS, then AUTH, then mail.
+ */
+export async function startTestSmtpServer(port = 0, opts: TestSmtpOptions = {}): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   const waiters: { pred: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }[] = [];
+  const disabled = [...(opts.tls ? [] : ['STARTTLS']), ...(opts.auth ? [] : ['AUTH'])];
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: !opts.auth,
+    disabledCommands: disabled,
+    ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert, secure: Boolean(opts.tls.implicit) } : {}),
+    ...(opts.auth
+      ? {
+          onAuth(auth, _session, callback) {
+            const ok = auth.username === opts.auth?.user && auth.password === opts.auth?.password;
+            callback(
+              ok ? null : Object.assign(new Error('Invalid credentials'), { responseCode: 535 }),
+              ok ? { user: auth.username } : undefined,
+            );
+          },
+        }
+      : {}),
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -36,6 +67,8 @@ export async function startTestSmtpServer(port = 0): Promise<TestSmtpServer> {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw,
           subject,
+          secure: session.secure,
+          user: typeof session.user === 'string' ? session.user : undefined,
         };
         messages.push(mail);
         for (const w of [...waiters]) {

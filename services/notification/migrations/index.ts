@@ -101,4 +101,26 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0003_webhook_secrets_encrypted': encryptedOnly(WEBHOOK_SECRET),
+  '0004_delivery_log': {
+    async up(db: Kysely<unknown>) {
+      // Which journey sent a notification and when it was last tried, so a failed delivery can be found
+      // by journey and status over the API (`GET /v1/notifications?status=failed&journey_id=…`).
+      await db.schema
+        .alterTable('notifications')
+        .addColumn('workflow_id', 'text')
+        .addColumn('journey_key', 'text')
+        .addColumn('last_attempt_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createIndex('notifications_status')
+        .on('notifications')
+        .columns(['client_id', 'status', 'created_at', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('notifications_workflow')
+        .on('notifications')
+        .columns(['client_id', 'workflow_id', 'created_at'])
+        .execute();
+    },
+  },
 };

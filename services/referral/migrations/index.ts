@@ -78,4 +78,20 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_landings': {
+    async up(db: Kysely<unknown>) {
+      // Each campaign's landing page, copied from its plan on deploy (the campaign service's hook), so the
+      // share-link redirect reads its target from the campaign alone, in one indexed lookup.
+      await db.schema
+        .createTable('referral_landings')
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('campaign_id', 'text', (c) => c.notNull())
+        .addColumn('url', 'text')
+        .addColumn('attribution_days', 'integer', (c) => c.notNull().defaultTo(30))
+        .addColumn('campaign_status', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('referral_landings_pk', ['client_id', 'campaign_id'])
+        .execute();
+    },
+  },
 };
