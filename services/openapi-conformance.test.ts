@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { serviceMigrations } from '../app/migrations.ts';
 import { createTemporalClient } from '../engine/client.ts';
+import { buildSdk } from '../scripts/build-sdk.ts';
 import { createSpecChecker, operationsOf } from '../test/support/openapi.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
 import { serviceToken } from '../test/support/service-token.ts';
 import { createPlatform } from './app.ts';
+import { loadSdkBundle } from './event/index.ts';
 import { createSmtpMailer } from './notification/index.ts';
 import { platformOpenApi } from './openapi.ts';
 import { createPostgresBus } from './platform/bus/postgres-bus.ts';
@@ -23,7 +27,11 @@ import { loadConfig } from './platform/config.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are read as JSON here; the spec checker types them.
 type Body = Record<string, any>;
-const SIGNUP = await readFile(new URL('../campaigns/signup.pulse.yaml', import.meta.url), 'utf8');
+// The shipped signup pulse, with a landing page so its share links redirect.
+const SIGNUP = `${await readFile(new URL('../campaigns/signup.pulse.yaml', import.meta.url), 'utf8')}
+landing:
+  url: https://shop.example.com/join
+`;
 const spec = platformOpenApi();
 const checker = createSpecChecker(spec);
 
@@ -32,6 +40,7 @@ describe('every documented operation answers as documented', () => {
   let temporal: Client;
   let platform: ReturnType<typeof createPlatform>;
   let internalKey: string;
+  let sdkDir: string;
   const covered = new Set<string>();
   const problems: string[] = [];
 
@@ -71,7 +80,10 @@ describe('every documented operation answers as documented', () => {
     });
     internalKey = config.internalSigningKey;
     temporal = await createTemporalClient(config.temporalAddress);
+    sdkDir = await mkdtemp(join(tmpdir(), 'pulse-spec-sdk-'));
+    await buildSdk(`${sdkDir}/`);
     platform = createPlatform({
+      sdk: await loadSdkBundle(sdkDir),
       config,
       db: t.db,
       ch: createClickHouse(config.clickhouseUrl, config.clickhouseDatabase),
@@ -83,6 +95,7 @@ describe('every documented operation answers as documented', () => {
   after(async () => {
     await temporal.connection.close();
     await t.drop();
+    await rm(sdkDir, { recursive: true, force: true });
   });
 
   it('admin, account, campaigns, journeys, events, referrals, rewards, analytics and notifications', async () => {
@@ -136,6 +149,29 @@ describe('every documented operation answers as documented', () => {
     const keys = await call('GET', '/v1/api-keys', { key: sk });
     assert.ok(keys.body.data.length >= 3);
     expect(await call('DELETE', `/v1/api-keys/${viewerKey.body.key.id}`, { key: sk }), 200);
+
+    // Admin keys for a client: the operator's bootstrap of a tenant, and an incident revocation.
+    const adminIssued = await call('POST', `/v1/admin/clients/${clientId}/api-keys`, {
+      key: admin,
+      body: { kind: 'secret', role: 'analyst', name: 'reporting' },
+    });
+    expect(adminIssued, 201);
+    expect(
+      await call('POST', '/v1/admin/clients/cli_nope/api-keys', {
+        key: admin,
+        body: { kind: 'publishable' },
+      }),
+      404,
+    );
+    const adminKeys = await call('GET', `/v1/admin/clients/${clientId}/api-keys`, { key: admin });
+    expect(adminKeys, 200);
+    assert.ok(adminKeys.body.data.some((k: Body) => k.name === 'reporting'));
+    expect(
+      await call('DELETE', `/v1/admin/clients/${clientId}/api-keys/${adminIssued.body.key.id}`, {
+        key: admin,
+      }),
+      200,
+    );
 
     // Campaigns: deploy (new, then idempotent), list, read, versions, status.
     const deploy = await call('POST', '/v1/campaigns/deploy', {
@@ -340,6 +376,15 @@ describe('every documented operation answers as documented', () => {
       201,
     );
     expect(await call('GET', '/v1/notifications/participants/bob', { key: sk }), 200);
+    expect(await call('GET', '/v1/notifications?status=failed', { key: sk }), 200);
+    expect(await call('GET', '/v1/notifications?status=lost', { key: sk }), 400);
+
+    // The SDK: the snippet for a publishable key, and the versioned file it loads.
+    const snippet = await call('GET', `/v1/sdk/snippet?key=${pk}`, { key: pk });
+    expect(snippet, 200);
+    const sdkPath = new URL(snippet.body.sdk_url as string).pathname;
+    expect(await call('GET', sdkPath), 200);
+    expect(await call('GET', '/sdk/latest/nope.js'), 404);
 
     assert.deepEqual(problems, [], `answers that break the spec:\n${problems.join('\n')}`);
     const missing = operationsOf(spec)

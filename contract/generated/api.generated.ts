@@ -9,14 +9,6 @@ import type {
 } from './reward-http.generated.ts';
 
 /**
- * A batch refused as a whole: every event invalid (with the per-event results), or the envelope itself invalid (the shared error).
- *
- * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
- * via the `definition` "eventBatchError".
- */
-export type EventBatchError = EventBatchRejected | APIError;
-
-/**
  * Request and response bodies of every public route (/v1 and the share link). The routes validate their bodies with these definitions, services/* /api.ts describe each route with references into `$defs`, and GET /openapi.json publishes them.
  */
 export interface PulsePublicHTTPAPI {
@@ -156,6 +148,10 @@ export interface IssuedKey {
    * Secret keys: HMAC secret for signed server events and identity tokens (shown once).
    */
   signing_secret?: string;
+  /**
+   * The key's label, if one was given.
+   */
+  name?: string | null;
 }
 /**
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
@@ -864,6 +860,67 @@ export interface NotificationList {
    */
   next_cursor: string | null;
 }
+/**
+ * One notification's delivery: no recipient address and no body; `last_error` is a safe reason built from SMTP codes.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "deliveryLogEntry".
+ */
+export interface DeliveryLogEntry {
+  id: string;
+  status: 'pending' | 'sending' | 'sent' | 'retrying' | 'failed' | 'stored' | 'queued' | 'skipped_no_address';
+  channel: string;
+  template: string;
+  subject: string | null;
+  campaign_id: string | null;
+  participant_id: string | null;
+  /**
+   * The journey's workflow id.
+   */
+  journey_id: string | null;
+  journey_key: string | null;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  last_attempt_at: string | null;
+  sent_at: string | null;
+}
+/**
+ * A page of the client's notification deliveries, newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "deliveryLogList".
+ */
+export interface DeliveryLog {
+  data: DeliveryLogEntry[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "sdkSnippet".
+ */
+export interface SDKSnippet {
+  /**
+   * HTML to paste before </body>: loads the versioned SDK with its integrity hash.
+   */
+  snippet: string;
+  /**
+   * The versioned, immutable SDK file.
+   */
+  sdk_url: string;
+  /**
+   * Subresource Integrity hash of the file.
+   */
+  integrity: string;
+  version: string;
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -1037,6 +1094,28 @@ export interface paths {
     get?: never;
     put?: never;
     post: operations["sendEventBatch"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/sdk/snippet": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getSdkSnippet"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/sdk/{version}/{file}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getSdkFile"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1321,6 +1400,17 @@ export interface paths {
   "/v1/notifications/participants/{id}": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["listParticipantNotifications"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/notifications": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listDeliveries"];
     put?: never;
     post?: never;
     delete?: never;
@@ -2405,7 +2495,11 @@ export interface operations {
       query?: never;
       header?: {
         "X-Pulse-Identity"?: string;
+        "webhook-id"?: string;
+        "webhook-timestamp"?: string;
+        "webhook-signature"?: string;
         "X-Pulse-Signature"?: string;
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path?: never;
@@ -2469,7 +2563,11 @@ export interface operations {
       };
       header?: {
         "X-Pulse-Identity"?: string;
+        "webhook-id"?: string;
+        "webhook-timestamp"?: string;
+        "webhook-signature"?: string;
         "X-Pulse-Signature"?: string;
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path?: never;
@@ -2490,7 +2588,7 @@ export interface operations {
       400: {
         headers: { [name: string]: unknown };
         content: {
-          "application/json": EventBatchError;
+          "application/json": APIError;
         };
       };
       401: {
@@ -2506,6 +2604,116 @@ export interface operations {
         };
       };
       413: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The embed snippet for a site */
+  "getSdkSnippet": {
+    parameters: {
+      query: {
+        "key": string;
+        "campaign_id"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": SDKSnippet;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A built SDK file */
+  "getSdkFile": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "version": string;
+        "file": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "text/javascript": string;
+        };
+      };
+      304: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;
@@ -2650,7 +2858,7 @@ export interface operations {
       200: {
         headers: { [name: string]: unknown };
         content: {
-          "text/plain": string;
+          "text/html": string;
         };
       };
       302: {
@@ -2666,7 +2874,7 @@ export interface operations {
       404: {
         headers: { [name: string]: unknown };
         content: {
-          "text/plain": string;
+          "text/html": string;
         };
       };
       429: {
@@ -3996,6 +4204,63 @@ export interface operations {
         headers: { [name: string]: unknown };
         content: {
           "application/json": NotificationList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The delivery log */
+  "listDeliveries": {
+    parameters: {
+      query?: {
+        "status"?: "pending" | "sending" | "sent" | "retrying" | "failed" | "stored" | "queued" | "skipped_no_address";
+        "journey_id"?: string;
+        "campaign_id"?: string;
+        "participant_id"?: string;
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": DeliveryLog;
         };
       };
       400: {

@@ -40,8 +40,8 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
       })
       .get('/clients/:id/api-keys', async (c) => {
         const id = idParam(c.req.param('id'), 'id');
-        if (!(await repo.findClient(db, id))) throw new AppError('NOT_FOUND', 'no such client');
         const page = pageRequest((k) => c.req.query(k));
+        if (!(await repo.findClient(db, id))) throw new AppError('NOT_FOUND', 'no such client');
         return c.json(pageOf(await repo.listApiKeys(db, id, page), page, byCreatedAt));
       })
       // Any key of one client, revoked by the platform admin (an incident: a leaked owner key).

@@ -5,11 +5,31 @@ const IDENTITY: ParamDoc = {
   description: 'Identity token of the participant (publishable keys: allows contact traits).',
   schema: { type: 'string', maxLength: 1024 },
 };
-const SIGNATURE: ParamDoc = {
-  name: 'X-Pulse-Signature',
-  description: 'Secret keys: `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the key’s signing secret.',
-  schema: { type: 'string', maxLength: 512 },
-};
+const SIGNED =
+  'Secret keys: Standard Webhooks signature with the key’s signing secret (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`).';
+const SIGNATURE_HEADERS: ParamDoc[] = [
+  {
+    name: 'webhook-id',
+    description: `${SIGNED} The message id.`,
+    schema: { type: 'string', maxLength: 256 },
+  },
+  {
+    name: 'webhook-timestamp',
+    description: 'Unix seconds of the signature; at most five minutes old.',
+    schema: { type: 'string', pattern: '^[0-9]{1,12}$' },
+  },
+  {
+    name: 'webhook-signature',
+    description: 'Space-separated `v1,<base64>` signatures.',
+    schema: { type: 'string', maxLength: 1024 },
+  },
+  {
+    name: 'X-Pulse-Signature',
+    description:
+      'Deprecated (answered with `Deprecation: true`): `t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. The webhook-* headers win when both are sent.',
+    schema: { type: 'string', maxLength: 512 },
+  },
+];
 
 /** The OpenAPI description of event intake (routes.ts). */
 export const eventApi = [
@@ -22,9 +42,9 @@ export const eventApi = [
       'Durable accept: 202 means the event is committed; a repeated `event_id` answers `duplicate`. Secret-key calls must be signed (`X-Pulse-Signature`).',
     tags: ['events'],
     permission: 'event.send',
-    headers: [IDENTITY, SIGNATURE],
+    headers: [IDENTITY, ...SIGNATURE_HEADERS],
     body: 'event.schema.json',
-    idempotencyKey: false,
+    idempotencyKey: true,
     responses: { 202: { description: 'Accepted (or a duplicate)', schema: api('eventAccepted') } },
     errors: [413],
   }),
@@ -38,13 +58,54 @@ export const eventApi = [
     tags: ['events'],
     permission: 'event.send',
     query: [{ name: 'key', description: 'A publishable key (sendBeacon cannot set headers).' }],
-    headers: [IDENTITY, SIGNATURE],
+    headers: [IDENTITY, ...SIGNATURE_HEADERS],
     body: api('eventBatchBody'),
-    idempotencyKey: false,
+    idempotencyKey: true,
     responses: {
       202: { description: 'Accepted, with a result per event', schema: api('eventBatchResult') },
-      400: { description: 'Every event is invalid, or the batch itself is', schema: api('eventBatchError') },
     },
     errors: [413],
+  }),
+  describe({
+    method: 'get',
+    path: '/v1/sdk/snippet',
+    operationId: 'getSdkSnippet',
+    summary: 'The embed snippet for a site',
+    description:
+      'HTML that loads the versioned browser SDK with its Subresource Integrity hash, for a live publishable key of the caller’s client (the key itself authenticates, or a secret key in the header names it).',
+    tags: ['sdk'],
+    permission: 'event.send',
+    query: [
+      { name: 'key', required: true, description: 'The publishable key (`pk_…`) the snippet embeds.' },
+      { name: 'campaign_id', description: 'Campaign the page belongs to (optional).' },
+    ],
+    responses: { 200: api('sdkSnippet') },
+    errors: [503],
+  }),
+  describe({
+    method: 'get',
+    path: '/sdk/:version/:file',
+    operationId: 'getSdkFile',
+    summary: 'A built SDK file',
+    description:
+      '`/sdk/v<version>/<file>` is immutable (cached for a year; a new SDK is a new URL); `/sdk/latest/<file>` is cached for five minutes. Files: `pulse.iife.js`, `pulse.esm.js`, `pulse-widget.js`.',
+    tags: ['sdk'],
+    auth: 'none',
+    pathParams: [
+      { name: 'version', description: '`v<version>` or `latest`.' },
+      { name: 'file', description: 'The file name.' },
+    ],
+    responses: {
+      200: {
+        description: 'The JavaScript file',
+        text: 'text/javascript',
+        headers: {
+          ETag: 'Strong validator of the file.',
+          'Cache-Control': 'How long the file may be cached.',
+        },
+      },
+      304: { description: 'Not modified (If-None-Match matched)' },
+    },
+    errors: [404],
   }),
 ];

@@ -39,4 +39,38 @@ export const notificationApi = [
     paginated: true,
     responses: { 200: api('notificationList') },
   }),
+  describe({
+    method: 'get',
+    path: '/v1/notifications',
+    operationId: 'listDeliveries',
+    summary: 'The delivery log',
+    description:
+      'Every notification of the client with its delivery status, attempts and a safe last error; filter by `status=failed` and `journey_id` to see why a journey’s email did not arrive.',
+    tags: ['notifications'],
+    permission: 'notification.read',
+    query: [
+      {
+        name: 'status',
+        description: 'Only deliveries in this state.',
+        schema: {
+          type: 'string',
+          enum: [
+            'pending',
+            'sending',
+            'sent',
+            'retrying',
+            'failed',
+            'stored',
+            'queued',
+            'skipped_no_address',
+          ],
+        },
+      },
+      { name: 'journey_id', description: 'Only this journey’s deliveries (its workflow id).' },
+      { name: 'campaign_id', description: 'Only this campaign’s deliveries.' },
+      { name: 'participant_id', description: 'Only this participant’s deliveries.' },
+    ],
+    paginated: true,
+    responses: { 200: api('deliveryLogList') },
+  }),
 ];

@@ -44,8 +44,8 @@ export interface ResponseDoc {
   description: string;
   /** JSON body; absent for `text/plain` or empty answers. */
   schema?: SchemaRef;
-  /** Other content types (e.g. `text/plain`) with a short description of the body. */
-  text?: boolean;
+  /** A body that is not JSON: `true` for `text/plain`, or its media type (`text/html`, `text/javascript`). */
+  text?: boolean | string;
   /** Response headers beyond the shared ones (name → description). */
   headers?: Record<string, string>;
 }
@@ -199,7 +199,7 @@ function operation(doc: RouteDoc, ref: (r: SchemaRef) => Json): Json {
       ...(d.schema
         ? { content: { 'application/json': { schema: ref(d.schema) } } }
         : d.text
-          ? { content: { 'text/plain': { schema: { type: 'string' } } } }
+          ? { content: { [d.text === true ? 'text/plain' : d.text]: { schema: { type: 'string' } } } }
           : {}),
     };
   }

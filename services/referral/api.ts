@@ -30,7 +30,7 @@ export const referralApi = [
     operationId: 'followShareLink',
     summary: 'The share link',
     description:
-      'Redirects to the campaign’s landing page with `?ref=CODE` and records the visit (a keyed hash of the IP) for the fraud check.',
+      'Redirects to the campaign’s landing page (`landing.url` in its YAML) with `?ref=CODE`, sets the first-party `pulse_ref` cookie for the attribution window, and records the visit (a keyed hash of the IP) for the fraud check.',
     tags: ['referrals'],
     auth: 'none',
     pathParams: [
@@ -38,9 +38,18 @@ export const referralApi = [
       { name: 'code', description: 'The referral code.' },
     ],
     responses: {
-      200: { description: 'The code is valid but has no landing page', text: true },
-      302: { description: 'To the landing page', headers: { Location: 'The landing URL with `?ref=CODE`.' } },
-      404: { description: 'No such code', text: true },
+      200: {
+        description: 'The code is valid but has no landing page (a small HTML page)',
+        text: 'text/html',
+      },
+      302: {
+        description: 'To the landing page',
+        headers: {
+          Location: 'The landing URL with `?ref=CODE`.',
+          'Set-Cookie': '`pulse_ref=<code>` (SameSite=Lax, HttpOnly).',
+        },
+      },
+      404: { description: 'No such code, or its campaign has ended (an HTML page)', text: 'text/html' },
     },
   }),
 ];

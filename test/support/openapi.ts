@@ -128,9 +128,10 @@ export function createSpecChecker(spec: Json) {
         if (!validate(body))
           for (const d of toErrorDetails(validate.errors))
             problems.push(`${d.path}: ${d.message}${d.expected ? ` (expected ${d.expected})` : ''}`);
-      } else if (content?.['text/plain']) {
-        if (!contentType?.includes('text/plain'))
-          problems.push(`content type ${contentType} is not text/plain`);
+      } else if (content) {
+        const media = Object.keys(content)[0];
+        if (media && !contentType?.includes(media))
+          problems.push(`content type ${contentType} is not ${media}`);
       }
       return { operationId: op.operationId, problems };
     },
