@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Runtime, startRuntime } from '../app/runtime.ts';
+import { buildSdk } from '../scripts/build-sdk.ts';
 import { call, waitUntil } from '../scripts/journey/http.ts';
 import { createIdentityToken } from '../sdk/node/index.ts';
 import { chSql, createClickHouse, ident } from '../services/platform/clickhouse.ts';
@@ -91,6 +95,8 @@ describe('operator guide: from an empty database to a live campaign with a rewar
   let runtime: Runtime;
   /** What the operator's shell holds: the database for `admin init`, then PULSE_URL and a key. */
   let shell: Record<string, string>;
+  /** The SDK build the platform serves (`npm start` builds it when missing). */
+  let sdkDir: string | undefined;
 
   before(async () => {
     mailbox = await startMailbox();
@@ -99,6 +105,7 @@ describe('operator guide: from an empty database to a live campaign with a rewar
     await runtime?.stop();
     await mailbox?.stop();
     await dropDatabase(databaseUrl).catch(() => undefined);
+    if (sdkDir) await rm(sdkDir, { recursive: true, force: true });
     const ch = createClickHouse(clickhouseUrl, 'default');
     await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(clickhouseDatabase)}`);
     await ch.close();
@@ -106,7 +113,11 @@ describe('operator guide: from an empty database to a live campaign with a rewar
 
   it('walks every step of the guide', async () => {
     const port = await freePort();
+    // `npm start` builds the browser SDK first when it is missing; the test builds its own copy.
+    sdkDir = await mkdtemp(join(tmpdir(), 'pulse-guide-sdk-'));
+    await buildSdk(`${sdkDir}/`);
     shell = {
+      PULSE_SDK_DIR: sdkDir,
       DATABASE_URL: databaseUrl,
       CLICKHOUSE_URL: clickhouseUrl,
       CLICKHOUSE_DATABASE: clickhouseDatabase,
@@ -180,6 +191,19 @@ describe('operator guide: from an empty database to a live campaign with a rewar
     const campaignId = jsonOf<{ campaign_id: string }>(deploy).campaign_id;
     const list = await pulseSpawned(['campaign', 'list'], asClient);
     assert.match(list.stdout, new RegExp(`^${campaignId} +signup .* active `, 'm'));
+
+    // 5. The SDK on a page: the embed snippet for the publishable key (the guide's curl), which loads the
+    //    versioned SDK file from the platform under its integrity hash.
+    const snippetRes = await fetch(`${url}/v1/sdk/snippet?key=${pk}`);
+    assert.equal(snippetRes.status, 200);
+    const snippet = (await snippetRes.json()) as { snippet: string; sdk_url: string; integrity: string };
+    assert.ok(snippet.snippet.includes(snippet.sdk_url), 'the snippet loads the versioned file');
+    assert.ok(snippet.snippet.includes(snippet.integrity), 'under its integrity hash');
+    assert.ok(snippet.snippet.includes(pk), 'with the publishable key');
+    const sdkFile = await fetch(snippet.sdk_url);
+    assert.equal(sdkFile.status, 200);
+    assert.match(sdkFile.headers.get('cache-control') ?? '', /immutable/);
+    assert.match(await sdkFile.text(), /Pulse/);
 
     // 6. The website reports a signup (the curl of the guide): publishable key, the user's identity
     //    vouched for by the shop's server with the secret key's signing secret.
@@ -256,13 +280,13 @@ describe('operator guide: from an empty database to a live campaign with a rewar
       waitUntil(
         `a reward for ${participant}`,
         async () => {
-          const r = await call<{ rewards: { participant_id: string; side: string; state: string }[] }>(
+          const r = await call<{ data: { participant_id: string; side: string; state: string }[] }>(
             url,
             'GET',
             `/v1/rewards?participant_id=${participant}`,
             { key: secret.key },
           );
-          return r.status === 200 && r.body.rewards.length > 0 ? r.body.rewards : undefined;
+          return r.status === 200 && r.body.data.length > 0 ? r.body.data : undefined;
         },
         120_000,
         1_000,
