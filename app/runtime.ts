@@ -13,6 +13,7 @@ import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from '
 import { createSmtpMailer, startContactTracking } from '../services/notification/index.ts';
 import type { Config } from '../services/platform/config.ts';
 import { openConnections } from '../services/platform/connections.ts';
+import { childLogger } from '../services/platform/log.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createSecretBox } from '../services/platform/secret-box.ts';
 import { startReferralTracking } from '../services/referral/index.ts';
@@ -40,6 +41,7 @@ export interface Runtime {
  */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config } = opts;
+  const log = childLogger({ component: 'runtime' });
   const only = opts.only ?? SERVICE_NAMES;
   const { db, ch, bus } = openConnections(config, { poolSize: 20 });
   const mailer = createSmtpMailer({
@@ -73,9 +75,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     background.push(platform.rewardService.startFulfilmentWorker());
     // Unclaimed and unapproved rewards expire on their dates; a minute's lateness is fine.
     const sweep = setInterval(() => {
-      platform.rewardService
-        .expireDue()
-        .catch((err) => console.warn(`reward expiry sweep failed: ${String(err)}`));
+      platform.rewardService.expireDue().catch((err) => log.warn({ err }, 'reward expiry sweep failed'));
     }, 60_000);
     sweep.unref();
     background.push({ stop: async () => clearInterval(sweep) });
@@ -125,7 +125,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         // Stopping twice (a second signal, or a worker that already failed) is not an error.
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun?.catch((err: unknown) =>
-          console.error('pulse: the Temporal worker stopped with an error', err),
+          log.error({ err }, 'the Temporal worker stopped with an error'),
         );
       }
       await nativeConnection?.close();

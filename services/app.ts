@@ -7,11 +7,13 @@ import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from '
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
 import { createEventApp, createEventDrainer } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
+import { accessLog } from './platform/access-log.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import { requestClientIp } from './platform/client-ip.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
+import { childLogger } from './platform/log.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
@@ -114,6 +116,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const app = withErrorHandling(new Hono());
   // First: a request id and a correlation id for every request (logs, errors, the journey chain).
   app.use('*', requestIds());
+  // Then one access-log line per request (route pattern, status, duration, ids, client).
+  app.use('*', accessLog({ log: childLogger({ component: 'http' }) }));
   // Before every route: request budgets and RateLimit-* headers for all public routes.
   app.use(
     '*',

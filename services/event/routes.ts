@@ -2,10 +2,11 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { AppError } from '../../contract/errors.ts';
-import { readApiKey } from '../platform/auth.ts';
+import { type Principal, readApiKey } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
 import { requestClientIp } from '../platform/client-ip.ts';
 import { IDENTITY_HEADER } from '../platform/identity-token.ts';
+import { correlationIdOf } from '../platform/request-id.ts';
 import { countryFromHeaders } from './enrich.ts';
 import { BATCH_BODY_BYTES, boundHeader, checkSentAt, SINGLE_BODY_BYTES } from './sanitize.ts';
 import {
@@ -50,17 +51,22 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
     maxAge: 86_400,
   });
 
-  return new Hono<{ Bindings: NodeEnv }>()
+  return new Hono<{ Bindings: NodeEnv; Variables: { principal: Principal } }>()
     .use('/v1/events', corsMw)
     .use('/v1/events/*', corsMw)
     .post('/v1/events', singleLimit, async (c) => {
       const { principal, body, source } = await admit(c.req.raw, c.env, deps, false);
+      c.set('principal', principal); // the access log names the client
       await checkRateLimit(deps, principal.clientId, 1);
       const [r] = await ingestEvents(
         deps,
         principal,
         [parse(body)],
-        { ...facts(c.req.raw, c.env, opts, null), identity: c.req.header(IDENTITY_HEADER) ?? null },
+        {
+          ...facts(c.req.raw, c.env, opts, null),
+          identity: c.req.header(IDENTITY_HEADER) ?? null,
+          correlationId: correlationIdOf(c),
+        },
         source,
       );
       if (!r || r.status === 'rejected') {
@@ -79,6 +85,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
     .post('/v1/events/batch', batchLimit, async (c) => {
       const queryKey = c.req.query('key') ?? null;
       const { principal, body, source } = await admit(c.req.raw, c.env, deps, queryKey !== null, queryKey);
+      c.set('principal', principal);
       const envelope = parse(body) as { events?: unknown; sent_at?: unknown; identity?: unknown };
       const events = envelope?.events;
       if (!Array.isArray(events) || events.length === 0 || events.length > MAX_BATCH_EVENTS) {
@@ -105,7 +112,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         deps,
         principal,
         events,
-        { ...facts(c.req.raw, c.env, opts, sentAt), identity },
+        { ...facts(c.req.raw, c.env, opts, sentAt), identity, correlationId: correlationIdOf(c) },
         source,
       );
       const count = (s: string) => results.filter((r) => r.status === s).length;

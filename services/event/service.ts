@@ -1,6 +1,8 @@
+import type { Logger } from 'pino';
 import { AppError, type ErrorDetail, isAppError } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
 import { verifyIdentity } from '../platform/identity-token.ts';
+import { logger } from '../platform/log.ts';
 import { refusal } from '../platform/permissions.ts';
 import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
@@ -19,6 +21,8 @@ export interface RequestInfo {
   sentAt: string | null;
   /** Participant identity token (`X-Pulse-Identity` or the batch's `identity` field), if any. */
   identity?: string | null;
+  /** The request's correlation id: stored with each event, it follows the event to its journey. */
+  correlationId?: string | null;
 }
 
 /** Event ids with this prefix come only from signed server calls (see sdk/node `stableEventId`). */
@@ -33,6 +37,8 @@ export interface IngestDeps {
   now: () => Date;
   /** Called after events were made durable (e.g. to nudge the drainer). */
   onAccepted?: (count: number) => void;
+  /** One line per request that stored events (ids only, never payloads). */
+  log?: Logger;
 }
 
 export type EventOutcome = 'accepted' | 'duplicate' | 'rejected';
@@ -195,13 +201,19 @@ export async function ingestEvents(
   if (toWrite.length > 0) {
     let inserted: boolean[];
     try {
-      inserted = await deps.writer.write(toWrite.map((w) => w.event));
+      inserted = await deps.writer.write(
+        toWrite.map((w) => w.event),
+        request.correlationId ?? null,
+      );
     } catch (err) {
       // The writer names requests the store refused (AppError); anything else is an outage. Not durable,
       // so not accepted: the SDKs retry on 503 with the same event ids. The cause (which may be database
       // text) goes to the log, never into the response.
       if (isAppError(err)) throw err;
-      console.error('event store write failed', err);
+      (deps.log ?? logger).error(
+        { err, client_id: principal.clientId, correlation_id: request.correlationId ?? null },
+        'event store write failed',
+      );
       throw new AppError('UPSTREAM_UNAVAILABLE', 'event store unavailable; retry with the same event ids');
     }
     let fresh = 0;
@@ -220,6 +232,16 @@ export async function ingestEvents(
           };
     });
     if (fresh > 0) deps.onAccepted?.(fresh);
+    deps.log?.info(
+      {
+        client_id: principal.clientId,
+        correlation_id: request.correlationId ?? null,
+        accepted: fresh,
+        duplicates: toWrite.length - fresh,
+        events: toWrite.map((w) => ({ event_id: w.event.event_id, event: w.event.event })),
+      },
+      'events accepted',
+    );
   }
   return results;
 }

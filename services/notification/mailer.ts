@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { logger } from '../platform/log.ts';
 
 export interface OutgoingEmail {
   to: string;
@@ -26,7 +27,7 @@ export function createSmtpMailer(opts: {
   timeouts?: { connectionMs?: number; greetingMs?: number; socketMs?: number };
   log?: (message: string) => void;
 }): Mailer {
-  const log = opts.log ?? ((m: string) => console.warn(m));
+  const log = opts.log ?? ((m: string) => logger.warn({ component: 'mailer' }, m));
   const transport = nodemailer.createTransport({
     host: opts.host,
     port: opts.port,

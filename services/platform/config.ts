@@ -35,6 +35,19 @@ export interface Config {
   production: boolean;
   /** Request budgets of the public routes (services/platform/rate-limit.ts). */
   rateLimits: RateLimitConfig;
+  /** `PULSE_LOG_LEVEL`: trace, debug, info (default), warn, error, fatal or silent. */
+  logLevel: LogLevel;
+  /** `PULSE_METRICS_TOKEN`: bearer token /metrics requires; unset, /metrics answers loopback callers only. */
+  metricsToken: string | undefined;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The log level alone, for the process logger built at import (an invalid value fails loadConfig). */
+export function logLevelFromEnv(env: Env = process.env): LogLevel {
+  const raw = env.PULSE_LOG_LEVEL || 'info';
+  return (LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : 'info';
 }
 
 /** A token bucket: `burst` requests at once, refilled at `perSecond`. */
@@ -114,6 +127,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     anonymous: bucket('PULSE_RATE_ANONYMOUS', DEFAULT_RATE_LIMITS.anonymous),
     authFailures: bucket('PULSE_RATE_AUTH_FAILURES', DEFAULT_RATE_LIMITS.authFailures),
   };
+  const logLevel = env.PULSE_LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    problems.push(`PULSE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const config: Config = {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pulse',
     clickhouseUrl: env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123',
@@ -136,6 +152,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     outboundAllow: Object.freeze(outboundAllow),
     production: env.NODE_ENV === 'production',
     rateLimits,
+    logLevel: logLevel as LogLevel,
+    metricsToken: env.PULSE_METRICS_TOKEN || undefined,
   };
   if (env.NODE_ENV === 'production') problems.push(...weakSecretProblems(env, config));
   if (problems.length)

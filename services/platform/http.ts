@@ -1,6 +1,8 @@
 import type { Context, Env, Hono, Schema } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, isAppError } from '../../contract/errors.ts';
+import { logger } from './log.ts';
+import { correlationIdOf, requestIdOf } from './request-id.ts';
 
 /** Maps thrown errors to JSON responses: AppError keeps its status and code; anything else is a 500. */
 export function errorResponse(err: unknown, c: Context): Response {
@@ -9,7 +11,10 @@ export function errorResponse(err: unknown, c: Context): Response {
     return c.json(err.toJSON(), err.status as ContentfulStatusCode);
   }
   // Never echo internal messages: they may carry personal data or SQL.
-  console.error('unhandled error', err);
+  logger.error(
+    { err, request_id: requestIdOf(c), correlation_id: correlationIdOf(c), method: c.req.method },
+    'unhandled error',
+  );
   return c.json(new AppError('INTERNAL', 'internal error').toJSON(), 500);
 }
 

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import {
   type BusMessage,
+  type OutgoingMessage,
   type SubscribeOptions,
   type Subscription,
   topicMatches,
@@ -26,6 +27,7 @@ import {
 import { AppError } from '../../../contract/errors.ts';
 import { InternalError } from '../../../contract/internal-error.ts';
 import { backoffDelay } from '../backoff.ts';
+import { logger } from '../log.ts';
 import type { InspectableBus } from './inspect.ts';
 
 /** SNS's limit for one message, and for one PublishBatch request in total. */
@@ -69,7 +71,8 @@ const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
 export function createSnsBus(opts: SnsBusOptions): InspectableBus {
   const prefix = safe(opts.prefix ?? 'pulse');
-  const log = opts.log ?? ((m, e) => console.error(`[sns-bus] ${m}`, e ?? ''));
+  const log =
+    opts.log ?? ((m, e) => logger.error({ component: 'sns-bus', ...(e === undefined ? {} : { err: e }) }, m));
   const baseMs = opts.retryBaseMs ?? 1_000;
   const maxMs = opts.retryMaxMs ?? 5 * 60_000;
   const topicArns = new Map<string, Promise<string>>();
@@ -114,7 +117,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
     return arn;
   }
 
-  async function publishMany(messages: { topic: string; payload: unknown; id?: string }[]): Promise<void> {
+  async function publishMany(messages: OutgoingMessage[]): Promise<void> {
     const byFamily = new Map<string, { entry: PublishBatchRequestEntry; bytes: number }[]>();
     const tooLarge: string[] = [];
     for (const m of messages) {
@@ -125,13 +128,16 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
         topic: m.topic,
         payload: m.payload ?? null,
         publishedAt: new Date().toISOString(),
+        // In the envelope (what subscribers read) and as an attribute (what operators filter on).
+        ...(m.correlationId ? { correlationId: m.correlationId } : {}),
       });
       // SNS counts the body and every attribute's name, type and value against 256 KiB.
       const bytes =
         Buffer.byteLength(body) +
         Buffer.byteLength(m.topic) +
         Buffer.byteLength(id) +
-        'topicmessage_idStringString'.length;
+        'topicmessage_idStringString'.length +
+        (m.correlationId ? Buffer.byteLength(m.correlationId) + 'correlation_idString'.length : 0);
       if (bytes > SNS_MAX_BYTES) tooLarge.push(id);
       const list = byFamily.get(family) ?? [];
       list.push({
@@ -141,6 +147,9 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
           MessageAttributes: {
             topic: { DataType: 'String', StringValue: m.topic },
             message_id: { DataType: 'String', StringValue: id },
+            ...(m.correlationId
+              ? { correlation_id: { DataType: 'String', StringValue: m.correlationId } }
+              : {}),
           },
         },
         bytes,
@@ -272,7 +281,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
       opts.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
 
     async function handle(m: Message): Promise<void> {
-      let env: { id: string; topic: string; payload: unknown; publishedAt: string };
+      let env: { id: string; topic: string; payload: unknown; publishedAt: string; correlationId?: unknown };
       try {
         env = JSON.parse(m.Body ?? '');
       } catch {
@@ -298,6 +307,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
           payload: env.payload,
           publishedAt: env.publishedAt,
           attempt,
+          ...(typeof env.correlationId === 'string' ? { correlationId: env.correlationId } : {}),
         });
         await del(m);
       } catch (err) {
@@ -404,7 +414,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
   }
 
   return {
-    publish: (topic, payload, o) => publishMany([{ topic, payload, ...(o?.id ? { id: o.id } : {}) }]),
+    publish: (topic, payload, o) => publishMany([{ topic, payload, ...o }]),
     publishMany,
     subscribe,
     deadLetters,
