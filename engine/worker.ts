@@ -1,9 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  type InjectedSinks,
+  type NativeConnection,
+  Worker,
+  type WorkerInterceptors,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { ActivityImplementations } from '../contract/catalogue.ts';
+import type { JourneySinks } from '../contract/correlation.ts';
 import { type StructuredLogger, silentLogger } from '../contract/logging.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows.ts', import.meta.url));
+/** Workflow interceptors in every bundle: correlation id into activity headers, journey-end sink. */
+export const INTERCEPTORS_PATH = fileURLToPath(new URL('./interceptors.ts', import.meta.url));
 
 type Bundle = { code: string };
 /**
@@ -19,9 +29,11 @@ export function workflowBundle(
 ): Promise<Bundle> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath, logger: bundlerLogger(log) }).then(({ code }) => ({
-      code,
-    }));
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: [INTERCEPTORS_PATH],
+      logger: bundlerLogger(log),
+    }).then(({ code }) => ({ code }));
     bundles.set(workflowsPath, bundle);
     bundle.catch(() => bundles.delete(workflowsPath));
   }
@@ -36,6 +48,11 @@ export interface CreateWorkerOptions {
   namespace?: string;
   /** Another workflows file (the benchmark bundles a hand-written workflow beside runCampaign). */
   workflowsPath?: string;
+  /** Activity interceptors (the runtime's reads the correlation id from the headers). */
+  activityInterceptors?: WorkerInterceptors['activity'];
+  /** Called outside the sandbox when a journey starts and ends (never on replay): journey metrics. */
+  onJourneyStarted?: (pulse: string) => void;
+  onJourneyFinished?: (pulse: string, status: string) => void;
   /** Where the bundler's warnings go (the runtime passes the process logger); default: nowhere. */
   log?: StructuredLogger;
   /** Extra Temporal worker settings (concurrency, cache size); identical for both sides of a benchmark. */
@@ -59,8 +76,25 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(opts.workflowsPath, opts.log),
     activities: opts.activities,
+    sinks: journeySinks(opts),
+    ...(opts.activityInterceptors ? { interceptors: { activity: opts.activityInterceptors } } : {}),
     ...opts.tuning,
   });
+}
+
+/** The sinks engine/interceptors.ts calls; always registered so a worker without metrics stays quiet. */
+function journeySinks(
+  opts: Pick<CreateWorkerOptions, 'onJourneyStarted' | 'onJourneyFinished'>,
+): InjectedSinks<JourneySinks> {
+  return {
+    journeys: {
+      started: { fn: (_info, pulse) => opts.onJourneyStarted?.(pulse), callDuringReplay: false },
+      finished: {
+        fn: (_info, pulse, status) => opts.onJourneyFinished?.(pulse, status),
+        callDuringReplay: false,
+      },
+    },
+  };
 }
 
 /** Webpack's per-bundle report is noise; its warnings and errors go to `log` (a failed build also throws). */

@@ -7,6 +7,7 @@ import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from '
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
 import { createEventApp, createEventDrainer } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
+import { createObservability } from './observability.ts';
 import { accessLog } from './platform/access-log.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import { requestClientIp } from './platform/client-ip.ts';
@@ -14,6 +15,7 @@ import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import { withErrorHandling } from './platform/http.ts';
 import { childLogger } from './platform/log.ts';
+import { observeRequest } from './platform/metrics.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
@@ -117,7 +119,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   // First: a request id and a correlation id for every request (logs, errors, the journey chain).
   app.use('*', requestIds());
   // Then one access-log line per request (route pattern, status, duration, ids, client).
-  app.use('*', accessLog({ log: childLogger({ component: 'http' }) }));
+  app.use('*', accessLog({ log: childLogger({ component: 'http' }), onFinished: observeRequest }));
   // Before every route: request budgets and RateLimit-* headers for all public routes.
   app.use(
     '*',
@@ -130,9 +132,26 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       ...(deps.redis ? { redis: deps.redis } : {}),
     }),
   );
-  app.get('/health', (c) => c.json({ ok: true, services: only }));
+  // /health/live, /health/ready (and /health, its alias) and /metrics.
+  const observability = createObservability({
+    db,
+    ch: deps.ch,
+    bus: deps.bus,
+    temporal: deps.temporal,
+    services: only,
+    metricsToken: config.metricsToken,
+  });
+  app.route('/', observability.app);
   for (const sub of Object.values(apps)) app.route('/', sub);
-  return { app, apps, clientManagement, deployedCampaigns, drainer, rewardService };
+  return {
+    app,
+    apps,
+    clientManagement,
+    deployedCampaigns,
+    drainer,
+    rewardService,
+    scrape: observability.scrape,
+  };
 }
 
 export type Platform = ReturnType<typeof createPlatform>;

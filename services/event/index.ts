@@ -79,4 +79,4 @@ export function createEventApp(deps: EventAppDeps) {
   );
   return withErrorHandling(new Hono().route('/', routes));
 }
-export { countDeadLetters, type DeadLetter, listDeadLetters } from './repo.ts';
+export { countDeadLetters, type DeadLetter, listDeadLetters, outboxLag } from './repo.ts';

@@ -130,6 +130,24 @@ export async function countAfter(db: Db, sink: Sink): Promise<number> {
   return Number(r.rows[0]?.n ?? 0);
 }
 
+/**
+ * Per sink: events not taken yet and the age in seconds of the oldest of them (0 when none): the
+ * drainer's lag. Platform bookkeeping across clients (metrics), like the drainer itself.
+ */
+export async function outboxLag(db: Db): Promise<{ sink: Sink; pending: number; oldestSeconds: number }[]> {
+  const r = await sql<{ sink: Sink; pending: number; oldest: number | null }>`
+    select c.sink, count(o.seq)::int as pending,
+      extract(epoch from now() - min(o.received_at))::float8 as oldest
+    from event_outbox_cursors c
+    left join event_outbox o on (o.txid, o.seq) > (c.txid, c.seq)
+    group by c.sink order by c.sink`.execute(db);
+  return r.rows.map((x) => ({
+    sink: x.sink,
+    pending: Number(x.pending),
+    oldestSeconds: Math.max(0, Number(x.oldest ?? 0)),
+  }));
+}
+
 /** Drops rows both sinks have taken, once older than the dedup window (replays after it count again). */
 export async function pruneTaken(db: Db, olderThan: Date, limit = 10_000): Promise<number> {
   const r = await sql`

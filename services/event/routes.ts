@@ -1,11 +1,12 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { AppError } from '../../contract/errors.ts';
+import { AppError, isAppError } from '../../contract/errors.ts';
 import { type Principal, readApiKey } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
 import { requestClientIp } from '../platform/client-ip.ts';
 import { IDENTITY_HEADER } from '../platform/identity-token.ts';
+import { metrics } from '../platform/metrics.ts';
 import { correlationIdOf } from '../platform/request-id.ts';
 import { countryFromHeaders } from './enrich.ts';
 import { BATCH_BODY_BYTES, boundHeader, checkSentAt, SINGLE_BODY_BYTES } from './sanitize.ts';
@@ -52,8 +53,8 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
   });
 
   return new Hono<{ Bindings: NodeEnv; Variables: { principal: Principal } }>()
-    .use('/v1/events', corsMw)
-    .use('/v1/events/*', corsMw)
+    .use('/v1/events', corsMw, countRefusals)
+    .use('/v1/events/*', corsMw, countRefusals)
     .post('/v1/events', singleLimit, async (c) => {
       const { principal, body, source } = await admit(c.req.raw, c.env, deps, false);
       c.set('principal', principal); // the access log names the client
@@ -135,6 +136,12 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
       return c.json(summary, 202);
     });
 }
+
+/** Requests the ingest refused as a whole (401, 403, 413, 429, a bad body…), by error code. */
+const countRefusals: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (c.req.method !== 'OPTIONS' && isAppError(c.error)) metrics.ingestRefused.inc({ reason: c.error.code });
+};
 
 async function admit(
   req: Request,

@@ -3,6 +3,7 @@ import { AppError, type ErrorDetail, isAppError } from '../../contract/errors.ts
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
 import { verifyIdentity } from '../platform/identity-token.ts';
 import { logger } from '../platform/log.ts';
+import { metrics } from '../platform/metrics.ts';
 import { refusal } from '../platform/permissions.ts';
 import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
@@ -134,31 +135,35 @@ export async function ingestEvents(
       ? await verifyIdentity(deps.resolver, principal, request.identity, now)
       : null;
   const identified = verified?.ok ? verified.participantId : null;
+  const reject = (r: EventResult) => {
+    results[r.index] = r;
+    metrics.ingestEvents.inc({ outcome: 'rejected', reason: r.code ?? 'VALIDATION_FAILED' });
+  };
   raw.forEach((value, index) => {
     const eventId = idOf(value);
     // The storage policy first (bounded walk: depth, size, text a sink cannot hold), then the schema.
     const safe = sanitizeEvent(value, now);
     if (!safe.ok) {
       const code = safe.tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
-      results[index] = { index, event_id: eventId, status: 'rejected', code, errors: safe.details };
+      reject({ index, event_id: eventId, status: 'rejected', code, errors: safe.details });
       return;
     }
     const check = deps.validate(value);
     if (!check.ok) {
-      results[index] = {
+      reject({
         index,
         event_id: eventId,
         status: 'rejected',
         code: 'VALIDATION_FAILED',
         errors: check.details,
-      };
+      });
       return;
     }
     // Ids a signed server derives from its own data (the Node SDK's `srv_<hash of order id>`) are
     // guessable; were a browser free to send one first, the real signed event would be dropped as a
     // duplicate. So the prefix is reserved for signed events.
     if (source === 'sdk' && check.event.event_id.startsWith(SERVER_EVENT_ID_PREFIX)) {
-      results[index] = {
+      reject({
         index,
         event_id: eventId,
         status: 'rejected',
@@ -170,11 +175,11 @@ export async function ingestEvents(
             expected: `an id without the ${SERVER_EVENT_ID_PREFIX} prefix`,
           },
         ],
-      };
+      });
       return;
     }
     if (check.event.client_id !== undefined && check.event.client_id !== principal.clientId) {
-      results[index] = {
+      reject({
         index,
         event_id: eventId,
         status: 'rejected',
@@ -182,7 +187,7 @@ export async function ingestEvents(
         errors: [
           { path: 'client_id', message: 'does not match the API key', expected: 'the key’s client id' },
         ],
-      };
+      });
       return;
     }
     const guarded = guardContactTraits(
@@ -232,13 +237,17 @@ export async function ingestEvents(
           };
     });
     if (fresh > 0) deps.onAccepted?.(fresh);
+    metrics.ingestEvents.inc({ outcome: 'accepted', reason: 'none' }, fresh);
+    if (toWrite.length > fresh)
+      metrics.ingestEvents.inc({ outcome: 'duplicate', reason: 'none' }, toWrite.length - fresh);
     deps.log?.info(
       {
         client_id: principal.clientId,
         correlation_id: request.correlationId ?? null,
         accepted: fresh,
         duplicates: toWrite.length - fresh,
-        events: toWrite.map((w) => ({ event_id: w.event.event_id, event: w.event.event })),
+        // Ids, never payloads; a batch names its first 20 (the rest are in the same request).
+        events: toWrite.slice(0, 20).map((w) => ({ event_id: w.event.event_id, event: w.event.event })),
       },
       'events accepted',
     );

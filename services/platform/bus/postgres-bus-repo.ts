@@ -132,6 +132,21 @@ export async function listDead(db: Db, subscription: string): Promise<BusMessage
   return r.rows.map(toMessage);
 }
 
+/** Deliveries per subscription and status: the bus depth. */
+export async function depth(db: Db): Promise<{ subscription: string; pending: number; dead: number }[]> {
+  const r = await sql<{ subscription: string; pending: number; dead: number }>`
+    select s.name as subscription,
+      count(d.message_id) filter (where d.status = 'pending')::int as pending,
+      count(d.message_id) filter (where d.status = 'dead')::int as dead
+    from bus_subscriptions s left join bus_deliveries d on d.subscription = s.name
+    group by s.name order by s.name`.execute(db);
+  return r.rows.map((x) => ({
+    subscription: x.subscription,
+    pending: Number(x.pending),
+    dead: Number(x.dead),
+  }));
+}
+
 /** Forgets messages past the idempotency window that no subscription still holds. */
 export async function pruneMessages(db: Db, olderThan: Date): Promise<number> {
   const r = await sql`delete from bus_messages m where m.published_at < ${olderThan}

@@ -202,6 +202,10 @@ export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
     publishMany,
     subscribe,
     deadLetters: (subscription) => repo.listDead(db, subscription),
+    depth: () => repo.depth(db),
+    async ping() {
+      await repo.listSubscriptions(db);
+    },
     async close() {
       closed = true;
       await Promise.all([...subscriptions].map((s) => s.stop()));

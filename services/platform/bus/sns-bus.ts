@@ -1,5 +1,6 @@
 import {
   CreateTopicCommand,
+  ListTopicsCommand,
   PublishBatchCommand,
   type PublishBatchRequestEntry,
   SetSubscriptionAttributesCommand,
@@ -78,6 +79,8 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
   const topicArns = new Map<string, Promise<string>>();
   const queueUrls = new Map<string, Promise<string>>();
   const subscriptions = new Set<Subscription>();
+  /** Queues of the subscriptions this process made (what `depth` reports). */
+  const queuesOf = new Map<string, { url: string; deadUrl: string }>();
 
   function topicArn(family: string): Promise<string> {
     let arn = topicArns.get(family);
@@ -227,6 +230,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
     const deadUrl = await queueUrl(`${qName}-dead`.slice(0, 80), {
       MessageRetentionPeriod: String(14 * 24 * 3600),
     });
+    queuesOf.set(name, { url, deadUrl });
     const arn = await queueArn(url);
     // Allow the SNS topic to write into the queue (ignored by moto, required on AWS).
     await opts.sqs.send(
@@ -418,6 +422,32 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
     publishMany,
     subscribe,
     deadLetters,
+    async depth() {
+      const count = async (
+        url: string,
+        names: ('ApproximateNumberOfMessages' | 'ApproximateNumberOfMessagesNotVisible')[],
+      ) => {
+        const r = await opts.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }),
+        );
+        return names.reduce((n, k) => n + Number(r.Attributes?.[k] ?? 0), 0);
+      };
+      const out = [];
+      for (const [subscription, q] of queuesOf) {
+        out.push({
+          subscription,
+          pending: await count(q.url, [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+          ]),
+          dead: await count(q.deadUrl, ['ApproximateNumberOfMessages']),
+        });
+      }
+      return out.sort((a, b) => a.subscription.localeCompare(b.subscription));
+    },
+    async ping() {
+      await opts.sns.send(new ListTopicsCommand({}));
+    },
     async close() {
       await Promise.all([...subscriptions].map((s) => s.stop()));
     },
