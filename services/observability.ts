@@ -8,6 +8,7 @@ import type { InspectableBus } from './platform/bus/inspect.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import type { Db } from './platform/db.ts';
 import { createHealthRoutes, type HealthCheck } from './platform/health.ts';
+import { withErrorHandling } from './platform/http.ts';
 import { checkScrapeAccess, createScrape, type GaugeSource, type Scrape } from './platform/metrics.ts';
 
 export interface ObservabilityDeps {
@@ -101,10 +102,12 @@ export function createObservability(deps: ObservabilityDeps): { app: Hono; scrap
     services: deps.services,
     ...(deps.readyTimeoutMs ? { timeoutMs: deps.readyTimeoutMs } : {}),
   });
-  const app = new Hono().route('/', health).get('/metrics', async (c) => {
-    checkScrapeAccess(c, deps.metricsToken);
-    const { contentType, body } = await scrape.render();
-    return c.body(body, 200, { 'content-type': contentType });
-  });
+  const app = withErrorHandling(new Hono())
+    .route('/', health)
+    .get('/metrics', async (c) => {
+      checkScrapeAccess(c, deps.metricsToken);
+      const { contentType, body } = await scrape.render();
+      return c.body(body, 200, { 'content-type': contentType });
+    });
   return { app, scrape };
 }

@@ -15,6 +15,10 @@ import { logger } from './log.ts';
  */
 export const processRegistry = new Registry();
 collectDefaultMetrics({ register: processRegistry, prefix: 'pulse_' });
+// Gauges prom-client names `*_total`, which Prometheus' lint (promtool check metrics) reserves for
+// counters; each is only the sum of its labelled sibling (pulse_nodejs_active_handles{type}, ...).
+for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total'])
+  processRegistry.removeSingleMetric(`pulse_nodejs_${name}`);
 
 const registers = [processRegistry];
 
@@ -114,46 +118,52 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  */
 export function createScrape(gauges: readonly GaugeSource[]): Scrape {
   const registry = new Registry();
-  const sourceErrors = new Counter({
+  const errors = new Counter({
     name: 'pulse_metrics_source_errors_total',
     help: 'Metric sources that failed or timed out during a scrape, by source.',
     labelNames: ['source'] as const,
     registers: [registry],
   });
-  for (const g of gauges) {
-    new Gauge({
-      name: g.name,
-      help: g.help,
-      labelNames: g.labelNames,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        try {
-          for (const s of await withTimeout(g.read(), SOURCE_TIMEOUT_MS, g.name)) this.set(s.labels, s.value);
-        } catch (err) {
-          sourceErrors.inc({ source: g.name });
-          logger.warn({ component: 'metrics', source: g.name, err }, 'metric source failed');
-        }
-      },
-    });
-  }
+  const failed = (source: string, err: unknown) => {
+    errors.inc({ source });
+    logger.warn({ component: 'metrics', source, err }, 'metric source failed');
+  };
+  const bound = gauges.map((g) => ({
+    source: g,
+    gauge: new Gauge({ name: g.name, help: g.help, labelNames: g.labelNames, registers: [registry] }),
+  }));
   const texts: TextSource[] = [];
   return {
     addText: (source) => void texts.push(source),
     async render() {
+      // Every source is read (in parallel, each bounded) before anything is rendered, so a failure
+      // is counted in this very scrape and a failed gauge has no stale samples.
+      const [, extra] = await Promise.all([
+        Promise.all(
+          bound.map(async ({ source, gauge }) => {
+            gauge.reset();
+            try {
+              const samples = await withTimeout(source.read(), SOURCE_TIMEOUT_MS, source.name);
+              for (const s of samples) gauge.set(s.labels, s.value);
+            } catch (err) {
+              failed(source.name, err);
+            }
+          }),
+        ),
+        Promise.all(
+          texts.map(async (text, i) => {
+            try {
+              const t = await withTimeout(text(), SOURCE_TIMEOUT_MS, `text source ${i}`);
+              return t.endsWith('\n') || t === '' ? t : `${t}\n`;
+            } catch (err) {
+              failed(`text_${i}`, err);
+              return '';
+            }
+          }),
+        ),
+      ]);
       const ours = await Registry.merge([processRegistry, registry]).metrics();
-      const extra: string[] = [];
-      for (const [i, source] of texts.entries()) {
-        try {
-          extra.push(await withTimeout(source(), SOURCE_TIMEOUT_MS, `text source ${i}`));
-        } catch (err) {
-          sourceErrors.inc({ source: `text_${i}` });
-          logger.warn({ component: 'metrics', source: `text_${i}`, err }, 'metric source failed');
-        }
-      }
-      // Counted failures of this scrape's sources appear in the next one (the registry was rendered).
-      const body = [ours, ...extra.map((t) => (t.endsWith('\n') ? t : `${t}\n`))].join('');
-      return { contentType: processRegistry.contentType, body };
+      return { contentType: processRegistry.contentType, body: [ours, ...extra].join('') };
     },
   };
 }

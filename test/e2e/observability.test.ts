@@ -1,17 +1,31 @@
 import assert from 'node:assert/strict';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { serviceMigrations } from '../../app/migrations.ts';
+import { call } from '../../scripts/journey/http.ts';
 import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { type JourneyReport, runSignupReferralJourney } from '../../scripts/journey/signup-referral.ts';
 import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
 import { captureLogs } from '../../services/platform/log.ts';
 import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Debian's promtool (package prometheus), installed on first use like the browser tests' Chromium. */
+async function promtool(): Promise<string> {
+  const bin = '/usr/bin/promtool';
+  if (!existsSync(bin)) {
+    const { aptInstall } = await import('../../scripts/stack/apt.ts');
+    await aptInstall('prometheus', ['prometheus'], join(REPO, '.data', 'logs', 'prometheus-install.log'));
+  }
+  return bin;
+}
 
 const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
 
@@ -20,7 +34,7 @@ const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
  * Temporal worker, activities, services) writes its JSON log lines to a file; one grep of that file by
  * the correlation id the referee's signup was sent with shows every hop from the ingest to the rewards.
  */
-describe('one grep of the logs by correlation id follows an event to its reward', () => {
+describe('observability of the whole runtime: logs by correlation id, /metrics, health', () => {
   let platform: LocalPlatform;
   let report: JourneyReport;
   let pg: TestDatabase;
@@ -61,7 +75,7 @@ describe('one grep of the logs by correlation id follows an event to its reward'
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('shows the ingest, the publish, the router start, the activity calls and the allocations', () => {
+  it('one grep of the logs by correlation id shows the ingest, publish, router start, activities and allocations', () => {
     const correlationId = `${run}-signup-b`;
     // The grep: every line of the file holding the id, each a JSON object.
     const lines = readFileSync(logFile, 'utf8')
@@ -100,5 +114,61 @@ describe('one grep of the logs by correlation id follows an event to its reward'
     // Nothing of the request's secrets: keys and emails never reach a line.
     const text = lines.map((l) => JSON.stringify(l)).join('\n');
     assert.ok(!/pk_|sk_|@example\.test/.test(text), 'a key or an email address leaked into the logs');
+  });
+
+  it('serves /metrics that promtool accepts, with the series of the platform and of the Temporal worker', async () => {
+    const base = platform.runtime.url;
+    // A path with ids in it: the metrics must name its pattern, never the ids.
+    await call(base, 'GET', '/v1/journeys/cmp_secretcampaign/user-secret-key', { key: 'sk_wrong' });
+    const res = await fetch(new URL('/metrics', base));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const file = join(dir, 'metrics.prom');
+    writeFileSync(file, text);
+    const check = spawnSync(await promtool(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    assert.equal(check.status, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);
+
+    const value = (series: RegExp): number => {
+      const line = text.split('\n').find((l) => series.test(l));
+      assert.ok(line, `no series ${series} in /metrics`);
+      return Number(line.split(' ').at(-1));
+    };
+    assert.ok(value(/^pulse_http_requests_total\{method="POST",route="\/v1\/events",status="202"\}/) >= 5);
+    assert.ok(
+      value(
+        /^pulse_http_request_duration_seconds_count\{method="POST",route="\/v1\/events",status_class="2xx"\}/,
+      ) >= 5,
+    );
+    assert.ok(
+      value(
+        /^pulse_http_requests_total\{method="GET",route="\/v1\/journeys\/:campaignId\/:journeyKey",status="401"\}/,
+      ) >= 1,
+    );
+    assert.ok(!text.includes('user-secret-key') && !text.includes('cmp_secretcampaign'), 'a raw path leaked');
+    assert.ok(value(/^pulse_ingest_events_total\{outcome="accepted",reason="none"\}/) >= 5);
+    assert.ok(value(/^pulse_ingest_events_total\{outcome="duplicate",reason="none"\}/) >= 1);
+    assert.ok(value(/^pulse_journeys_started_total\{pulse="signup"\}/) >= 2);
+    assert.ok(value(/^pulse_journeys_finished_total\{pulse="signup",status="completed"\}/) >= 2);
+    assert.equal(value(/^pulse_reward_allocations_total\{outcome="allocated",reason="none"\}/), 2);
+    assert.ok(value(/^pulse_journey_events_routed_total\{pulse="signup",action="started"\}/) >= 2);
+    assert.ok(value(/^pulse_event_outbox_lag_seconds\{sink="bus"\}/) >= 0);
+    assert.ok(value(/^pulse_event_outbox_pending_events\{sink="clickhouse"\}/) >= 0);
+    assert.equal(value(/^pulse_event_dead_letters\{sink="bus"\}/), 0);
+    assert.ok(value(/^pulse_bus_messages\{subscription="engine-router",state="dead"\}/) >= 0);
+    // The Temporal Runtime's own metrics, merged from its loopback exporter.
+    assert.match(text, /^temporal_\w+/m);
+    assert.ok(/^temporal_\w*(activity|workflow)\w*\{/m.test(text), 'worker task metrics present');
+  });
+
+  it('is live and ready, each dependency up with its latency', async () => {
+    const ready = await call<{
+      status: string;
+      checks: Record<string, { status: string; latency_ms: number }>;
+    }>(platform.runtime.url, 'GET', '/health/ready');
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    assert.deepEqual(Object.keys(ready.body.checks).sort(), ['bus', 'clickhouse', 'postgres', 'temporal']);
+    for (const c of Object.values(ready.body.checks)) assert.equal(c.status, 'up');
+    assert.equal((await call(platform.runtime.url, 'GET', '/health/live')).status, 200);
   });
 });
