@@ -2,22 +2,15 @@ import type { Client } from '@temporalio/client';
 import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import type { CampaignRef } from '../contract/plan.ts';
+import { SEARCH_ATTRIBUTE_NAMES, type SearchAttributeName } from '../contract/search-attributes.ts';
+
+export { SEARCH_ATTRIBUTE_NAMES, type SearchAttributeName };
 
 /**
- * The Keyword search attributes every journey carries, so Temporal's UI (and GET /v1/journeys) filter
- * journeys by client, campaign, pulse, participant and correlation id. The local stack's dev server
- * registers them at start (scripts/stack/temporal.ts); `ensureSearchAttributes` adds missing ones on
- * other servers when the worker starts.
+ * The journeys' search attributes as Temporal keys (names in contract/search-attributes.ts). The local
+ * stack's dev server registers them at start (scripts/stack/temporal.ts); `ensureSearchAttributes`
+ * adds missing ones on other servers when the worker starts.
  */
-export const SEARCH_ATTRIBUTE_NAMES = [
-  'client_id',
-  'campaign_id',
-  'pulse',
-  'participant_id',
-  'correlation_id',
-] as const;
-export type SearchAttributeName = (typeof SEARCH_ATTRIBUTE_NAMES)[number];
-
 type KeywordKey = ReturnType<typeof keyword>;
 const keyword = (name: string) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD);
 

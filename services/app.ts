@@ -88,7 +88,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const builders: Record<ServiceName, () => Hono> = {
     'client-management': () => createClientManagementApp({ db, clientManagement }),
     campaign: () => createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks }),
-    workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver }),
+    workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver, cursorKey: config.hashSecret }),
     event: () =>
       createEventApp({
         db,
