@@ -104,6 +104,11 @@ describe('observability of the whole runtime: logs by correlation id, /metrics, 
       'the allocation call reaching the reward service',
       (l) => l.msg === 'request' && String(l.route).endsWith('/allocate') && l.status === 200,
     );
+    const byMessage = new Map<string, number>();
+    for (const l of lines) byMessage.set(String(l.msg), (byMessage.get(String(l.msg)) ?? 0) + 1);
+    console.log(
+      `grep ${correlationId}: ${lines.length} lines: ${[...byMessage].map(([m, n]) => `${m} ×${n}`).join(', ')}`,
+    );
     const allocations = lines.filter((l) => l.msg === 'reward allocated');
     assert.deepEqual(
       allocations.map((l) => l.reward_id).sort(),
@@ -128,6 +133,10 @@ describe('observability of the whole runtime: logs by correlation id, /metrics, 
     writeFileSync(file, text);
     const check = spawnSync(await promtool(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
     assert.equal(check.status, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);
+    const families = text.split('\n').filter((l) => l.startsWith('# TYPE ')).length;
+    console.log(
+      `/metrics: ${text.length} bytes, ${families} families (${text.split('\n').filter((l) => l.startsWith('# TYPE temporal_')).length} from Temporal), promtool ok`,
+    );
 
     const value = (series: RegExp): number => {
       const line = text.split('\n').find((l) => series.test(l));
