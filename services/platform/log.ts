@@ -33,8 +33,11 @@ const redactPaths = SECRET_KEYS.flatMap((k) => {
   return [p, dot('*'), dot('*.*'), dot('headers'), dot('req.headers')];
 });
 
-/** Writes to whatever stream is current: stdout by default, a capture in tests (see `captureLogs`). */
-let current: DestinationStream = pino.destination({ dest: 1, sync: false });
+/**
+ * Writes to whatever stream is current: stdout by default, a capture in tests (see `captureLogs`).
+ * Synchronous writes: the last lines before a crash or `process.exit` are the ones that matter.
+ */
+let current: DestinationStream = pino.destination({ dest: 1, sync: true });
 const forwarding: DestinationStream = { write: (line: string) => current.write(line) };
 
 /** Builds a logger with Pulse's format and redaction on `destination` (default: the forwarding stream). */
