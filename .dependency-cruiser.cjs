@@ -92,10 +92,13 @@ module.exports = {
     {
       name: 'workflow-bundle-is-sandbox-safe',
       comment:
-        'The Temporal workflow bundle (engine/workflow.ts and the interpreter) must stay deterministic: ' +
+        'The Temporal workflow bundle (engine/workflow.ts, its interceptors and the interpreter) must stay deterministic: ' +
         'no Node built-ins, no ajv, Kysely, pg, the Temporal client or worker, and no dsl/.',
       severity: 'error',
-      from: { path: '^engine/(workflows?\\.ts|signals\\.ts|interpreter/)', pathNot: NOT_TEST },
+      from: {
+        path: '^engine/(workflows?\\.ts|signals\\.ts|interceptors\\.ts|interpreter/)',
+        pathNot: NOT_TEST,
+      },
       to: {
         dependencyTypesNot: ['type-only'],
         path: [
@@ -108,7 +111,10 @@ module.exports = {
       name: 'workflow-bundle-no-builtins',
       comment: 'No Node built-in module inside the workflow bundle.',
       severity: 'error',
-      from: { path: '^engine/(workflows?\\.ts|signals\\.ts|interpreter/)', pathNot: NOT_TEST },
+      from: {
+        path: '^engine/(workflows?\\.ts|signals\\.ts|interceptors\\.ts|interpreter/)',
+        pathNot: NOT_TEST,
+      },
       to: { dependencyTypes: ['core'] },
     },
     {

@@ -1,5 +1,9 @@
 import { AppError, ERROR_STATUS, type ErrorCode } from '../contract/errors.ts';
 import { createServiceTokenMinter } from '../contract/service-token.ts';
+import { currentCorrelationId } from './correlation.ts';
+
+/** The header services read the caller's correlation id from (services/platform/request-id.ts). */
+const CORRELATION_HEADER = 'X-Correlation-Id';
 
 /**
  * How activities reach services: one small JSON client over `fetch`. With `fetch` set to a Hono app's
@@ -28,9 +32,15 @@ export function createServiceClient(ep: ServiceEndpoint): ServiceClient {
   // A token per call would be one HMAC per activity; one reused for ~30 s of its 60 s life is enough.
   const mint = createServiceTokenMinter({ key: ep.signingKey, issuer: ep.issuer ?? 'worker' });
   const send = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const correlationId = currentCorrelationId();
     const request = new Request(new URL(path, ep.baseUrl), {
       method,
-      headers: { authorization: `Bearer ${mint(ep.audience)}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${mint(ep.audience)}`,
+        'content-type': 'application/json',
+        // The journey's chain continues into the service: its access log and errors carry the same id.
+        ...(correlationId ? { [CORRELATION_HEADER]: correlationId } : {}),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     let res: Response;

@@ -1,5 +1,6 @@
 import { SERVICE_NAMES, type ServiceName } from '../services/app.ts';
 import { loadConfig } from '../services/platform/config.ts';
+import { logger } from '../services/platform/log.ts';
 import { migrateAll } from './migrate.ts';
 import { startRuntime } from './runtime.ts';
 
@@ -31,21 +32,21 @@ if (!process.argv.includes('--no-migrate')) {
     clickhouseUrl: config.clickhouseUrl,
     clickhouseDatabase: config.clickhouseDatabase,
   });
-  console.log(
-    `pulse: migrations up to date (postgres: ${applied.postgres.join(', ')}; clickhouse: ${applied.clickhouse.join(', ') || 'nothing new'})`,
-  );
+  logger.info({ postgres: applied.postgres, clickhouse: applied.clickhouse }, 'migrations up to date');
 }
 const runtime = await startRuntime({ config, ...parseArgs(process.argv.slice(2)) });
-console.log(
-  `pulse: listening on ${runtime.url} (${(runtime.platform.apps ? Object.keys(runtime.platform.apps) : []).join(', ')})`,
+logger.info(
+  { url: runtime.url, services: runtime.platform.apps ? Object.keys(runtime.platform.apps) : [] },
+  `pulse listening on ${runtime.url}`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    console.log(`pulse: ${signal}, stopping`);
+    logger.info({ signal }, 'stopping');
     runtime.stop().then(
       () => process.exit(0),
       (err) => {
-        console.error(err);
+        logger.fatal({ err }, 'stopping failed');
+        logger.flush();
         process.exit(1);
       },
     );

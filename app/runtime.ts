@@ -1,7 +1,8 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { correlationInterceptor } from '../activities/correlation.ts';
 import { createActivities } from '../activities/index.ts';
 import type { ServiceEndpoint } from '../activities/service-client.ts';
 import type { Subscription } from '../contract/bus.ts';
@@ -9,12 +10,15 @@ import { createTemporalClient } from '../engine/client.ts';
 import { quietTemporalRuntime } from '../engine/quiet-runtime.ts';
 import { createRouter } from '../engine/router.ts';
 import { startRouterSubscription } from '../engine/router-subscriber.ts';
+import { ensureSearchAttributes } from '../engine/search-attributes.ts';
 import { createWorker } from '../engine/worker.ts';
 import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from '../services/app.ts';
 import { loadSdkBundle } from '../services/event/index.ts';
 import { createSmtpMailer, startContactTracking } from '../services/notification/index.ts';
 import type { Config } from '../services/platform/config.ts';
 import { openConnections } from '../services/platform/connections.ts';
+import { childLogger } from '../services/platform/log.ts';
+import { metrics } from '../services/platform/metrics.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createSecretBox } from '../services/platform/secret-box.ts';
 import { startReferralTracking } from '../services/referral/index.ts';
@@ -42,6 +46,7 @@ export interface Runtime {
  */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const { config } = opts;
+  const log = childLogger({ component: 'runtime' });
   const only = opts.only ?? SERVICE_NAMES;
   const { db, ch, bus } = openConnections(config, { poolSize: 20 });
   const mailer = createSmtpMailer({
@@ -84,9 +89,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     background.push(platform.rewardService.startFulfilmentWorker());
     // Unclaimed and unapproved rewards expire on their dates; a minute's lateness is fine.
     const sweep = setInterval(() => {
-      platform.rewardService
-        .expireDue()
-        .catch((err) => console.warn(`reward expiry sweep failed: ${String(err)}`));
+      platform.rewardService.expireDue().catch((err) => log.warn({ err }, 'reward expiry sweep failed'));
     }, 60_000);
     sweep.unref();
     background.push({ stop: async () => clearInterval(sweep) });
@@ -106,19 +109,43 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       endpoints: { campaign: local, referral: local, notification: local, reward: local },
       bus,
     });
-    quietTemporalRuntime();
+    // The worker's own metrics: the Temporal Runtime exports them on a loopback port of its own, and
+    // /metrics merges that text into ours (one scrape target). First install in the process wins.
+    const telemetry = quietTemporalRuntime({ metricsAddress: `127.0.0.1:${await freeLoopbackPort()}` });
+    if (telemetry.metricsAddress) {
+      const temporalMetrics = `http://${telemetry.metricsAddress}/metrics`;
+      platform.scrape.addText(async () => {
+        const res = await fetch(temporalMetrics, { signal: AbortSignal.timeout(1_500) });
+        return res.ok ? await res.text() : '';
+      });
+    }
     nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
     worker = await createWorker({
       connection: nativeConnection,
       taskQueue: config.taskQueue,
       activities,
       namespace: config.temporalNamespace,
+      activityInterceptors: [correlationInterceptor(childLogger({ component: 'activity' }))],
+      log: childLogger({ component: 'worker' }),
+      onJourneyStarted: (pulse) => metrics.journeysStarted.inc({ pulse }),
+      onJourneyFinished: (pulse, status) => metrics.journeysFinished.inc({ pulse, status }),
     });
     workerRun = worker.run();
+    // Journeys carry client/campaign/pulse/participant/correlation search attributes once the server
+    // knows them; a server that refuses to register them still runs journeys, without the attributes.
+    const searchAttributes = await ensureSearchAttributes(temporal, config.temporalNamespace).catch(
+      (err: unknown) => {
+        log.warn({ err }, 'could not register the journey search attributes; journeys start without them');
+        return false;
+      },
+    );
     const router = createRouter({
       client: temporal,
       taskQueue: config.taskQueue,
       campaigns: platform.deployedCampaigns,
+      searchAttributes,
+      log: childLogger({ component: 'router' }),
+      onRouted: (result, pulse) => metrics.journeysRouted.inc({ pulse, action: result.action }),
     });
     subscriptions.push(await startRouterSubscription(bus, router));
   }
@@ -136,7 +163,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         // Stopping twice (a second signal, or a worker that already failed) is not an error.
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerRun?.catch((err: unknown) =>
-          console.error('pulse: the Temporal worker stopped with an error', err),
+          log.error({ err }, 'the Temporal worker stopped with an error'),
         );
       }
       await nativeConnection?.close();
@@ -152,4 +179,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await db.destroy();
     },
   };
+}
+
+/** A port free on the loopback interface right now (the OS picks it; closed again before use). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -14,6 +14,19 @@ export interface BusMessage<T = unknown> {
   publishedAt: string;
   /** Delivery attempt, starting at 1. */
   attempt: number;
+  /**
+   * Metadata beside the payload (SNS message attribute, Postgres column): the correlation id of the
+   * request that caused the message, so its consumers log and act under the same id.
+   */
+  correlationId?: string;
+}
+
+/** One message to publish; `id` makes publishing idempotent, `correlationId` travels as metadata. */
+export interface OutgoingMessage {
+  topic: string;
+  payload: unknown;
+  id?: string;
+  correlationId?: string;
 }
 
 export interface SubscribeOptions {
@@ -30,8 +43,8 @@ export interface Subscription {
 
 export interface Bus {
   /** Resolves once the message is durable. Idempotent by `id`. */
-  publish(topic: string, payload: unknown, opts?: { id?: string }): Promise<void>;
-  publishMany(messages: { topic: string; payload: unknown; id?: string }[]): Promise<void>;
+  publish(topic: string, payload: unknown, opts?: { id?: string; correlationId?: string }): Promise<void>;
+  publishMany(messages: OutgoingMessage[]): Promise<void>;
   /**
    * Delivers matching messages to `handler`; a handler that throws gets the message again later with
    * backoff. `name` identifies the durable subscription: restarting with the same name resumes it.

@@ -19,7 +19,7 @@ export function startRouterSubscription(
     'event.#',
     async (msg) => {
       if (!isJourneyEvent(msg.payload)) return;
-      await router.route(msg.payload);
+      await router.route(msg.payload, msg.correlationId ? { correlationId: msg.correlationId } : {});
     },
     { concurrency: opts.concurrency ?? 8 },
   );

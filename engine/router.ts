@@ -4,7 +4,9 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import { CORRELATION_MEMO_KEY } from '../contract/correlation.ts';
 import { evaluate, isTruthy } from '../contract/expr.ts';
+import { type StructuredLogger, silentLogger } from '../contract/logging.ts';
 import {
   type CampaignRef,
   eventTrust,
@@ -17,6 +19,7 @@ import {
   waitTrustFloor,
 } from '../contract/plan.ts';
 import type { EngineInput, EngineOptions } from './interpreter/types.ts';
+import { journeySearchAttributes } from './search-attributes.ts';
 import { eventSignal, RUN_CAMPAIGN } from './signals.ts';
 
 /** Deployed campaigns by client and event name (the campaign service's index; a fake in unit tests). */
@@ -35,8 +38,14 @@ export interface RouteResult {
   reason?: string;
 }
 
+/** What travelled with the event beside its payload (bus message metadata). */
+export interface RouteMeta {
+  /** The accepting request's correlation id: into the journey's memo and search attributes. */
+  correlationId?: string;
+}
+
 export interface Router {
-  route(event: JourneyEvent): Promise<RouteResult[]>;
+  route(event: JourneyEvent, meta?: RouteMeta): Promise<RouteResult[]>;
 }
 
 export interface RouterDeps {
@@ -45,6 +54,12 @@ export interface RouterDeps {
   campaigns: DeployedCampaigns;
   /** Engine knobs added to every journey started (simulations and tests only). */
   engineOptions?: EngineOptions;
+  /** Set the journey search attributes on start (only once the server has them: ensureSearchAttributes). */
+  searchAttributes?: boolean;
+  /** One line per start and signal (default: none). */
+  log?: StructuredLogger;
+  /** Called for every routing decision (journey metrics). */
+  onRouted?: (result: RouteResult, pulse: string) => void;
 }
 
 type RunCampaign = (input: EngineInput) => Promise<JourneyOutcome>;
@@ -67,8 +82,14 @@ type RunCampaign = (input: EngineInput) => Promise<JourneyOutcome>;
  */
 export function createRouter(deps: RouterDeps): Router {
   const { client, taskQueue, campaigns } = deps;
+  const log = deps.log ?? silentLogger;
 
-  async function routeOne(event: JourneyEvent, campaign: CampaignRef, plan: Plan): Promise<RouteResult> {
+  async function routeOne(
+    event: JourneyEvent,
+    campaign: CampaignRef,
+    plan: Plan,
+    meta: RouteMeta,
+  ): Promise<RouteResult> {
     const skipped = (reason: string, workflowId?: string): RouteResult => ({
       campaignId: campaign.campaignId,
       action: 'skipped',
@@ -95,6 +116,18 @@ export function createRouter(deps: RouterDeps): Router {
           signal: eventSignal,
           signalArgs: [event],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          // Memo: what the workflow reads (its activities send it on); search attributes: what Temporal
+          // filters on. Both are set once, at start: a later event of the journey keeps the first id.
+          ...(meta.correlationId ? { memo: { [CORRELATION_MEMO_KEY]: meta.correlationId } } : {}),
+          ...(deps.searchAttributes
+            ? {
+                typedSearchAttributes: journeySearchAttributes(
+                  campaign,
+                  event.participant_id,
+                  meta.correlationId,
+                ),
+              }
+            : {}),
         });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError)
@@ -120,12 +153,31 @@ export function createRouter(deps: RouterDeps): Router {
   }
 
   return {
-    async route(event) {
+    async route(event, meta = {}) {
       const deployed = await campaigns.forEvent(event.client_id, event.event);
       const results: RouteResult[] = [];
       // One campaign at a time: a failure leaves the rest to the bus redelivery, which is idempotent
       // (deterministic ids, event_id dedupe in the workflow).
-      for (const { campaign, plan } of deployed) results.push(await routeOne(event, campaign, plan));
+      for (const { campaign, plan } of deployed) {
+        const result = await routeOne(event, campaign, plan, meta);
+        results.push(result);
+        deps.onRouted?.(result, campaign.pulse);
+        if (result.action !== 'skipped' || result.workflowId)
+          log.info(
+            {
+              correlation_id: meta.correlationId ?? null,
+              client_id: event.client_id,
+              campaign_id: campaign.campaignId,
+              pulse: campaign.pulse,
+              event: event.event,
+              event_id: event.event_id,
+              action: result.action,
+              workflow_id: result.workflowId ?? null,
+              ...(result.reason ? { reason: result.reason } : {}),
+            },
+            result.action === 'started' ? 'journey started' : `event ${result.action}`,
+          );
+      }
       return results;
     },
   };

@@ -9,8 +9,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
-import { configFiles } from './config-docs.ts';
 import { generatePaths } from './codegen-paths.ts';
+import { configFiles } from './config-docs.ts';
 
 const root = new URL('../', import.meta.url);
 const schemasDir = fileURLToPath(new URL('schemas/', root));

@@ -1,3 +1,4 @@
+import { logger } from '../services/platform/log.ts';
 import { startLocalPlatform } from './journey/local-platform.ts';
 import { runSignupReferralJourney } from './journey/signup-referral.ts';
 import { stackUp } from './stack.ts';
@@ -6,6 +7,9 @@ import { stackUp } from './stack.ts';
  * `npm run demo`: brings the local stack up, starts the platform in this process and runs a real
  * referral journey end to end, printing each step.
  */
+// The demo narrates each step itself; the platform's JSON log lines would bury that narrative
+// (PULSE_LOG_LEVEL=info shows them alongside).
+if (!process.env.PULSE_LOG_LEVEL) logger.level = 'warn';
 const started = Date.now();
 const stack = await stackUp();
 const platform = await startLocalPlatform({

@@ -113,6 +113,9 @@ async function main(argv: string[]): Promise<number> {
       DATABASE_URL: info.databaseUrl,
       PULSE_TEMPORAL_TEST_SERVER: info.testServerPath,
       PULSE_MOTO_SERVER: info.motoServerPath,
+      // The services' JSON logs (one line per request) would bury the test report; tests that check
+      // logs capture them (services/platform/log.ts captureLogs). PULSE_LOG_LEVEL=info shows them.
+      PULSE_LOG_LEVEL: process.env.PULSE_LOG_LEVEL ?? 'warn',
     },
   });
   // CI stops a run with SIGTERM: pass it on so test files can clean up. Ctrl-C already reaches the

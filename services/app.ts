@@ -7,7 +7,9 @@ import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from '
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
 import { createEventApp, createEventDrainer, type SdkBundle } from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
+import { createObservability } from './observability.ts';
 import { platformOpenApi } from './openapi.ts';
+import { accessLog } from './platform/access-log.ts';
 import { createApiDocsRoutes } from './platform/api-docs.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import { requestClientIp } from './platform/client-ip.ts';
@@ -16,6 +18,8 @@ import type { Db } from './platform/db.ts';
 import { createErrorDocsRoute } from './platform/error-docs.ts';
 import { errorDocs, withErrorHandling } from './platform/http.ts';
 import { idempotency } from './platform/idempotency.ts';
+import { childLogger } from './platform/log.ts';
+import { observeRequest } from './platform/metrics.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
@@ -101,7 +105,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const builders: Record<ServiceName, () => Hono> = {
     'client-management': () => createClientManagementApp({ db, clientManagement }),
     campaign: () => createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks }),
-    workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver }),
+    workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver, cursorKey: config.hashSecret }),
     event: () =>
       createEventApp({
         db,
@@ -135,6 +139,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   app.use('*', requestIds());
   // Every error body links its code's section of the error reference under the public URL.
   app.use('*', errorDocs(config.publicBaseUrl));
+  // Then one access-log line per request (route pattern, status, duration, ids, client).
+  app.use('*', accessLog({ log: childLogger({ component: 'http' }), onFinished: observeRequest }));
   // Before every route: request budgets and RateLimit-* headers for all public routes.
   app.use(
     '*',
@@ -149,12 +155,29 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   );
   // Then: Idempotency-Key on mutating requests (a refused 429 above is never stored).
   app.use('*', idempotency({ db, resolver }));
-  app.get('/health', (c) => c.json({ ok: true, services: only }));
+  // /health/live, /health/ready (and /health, its alias) and /metrics.
+  const observability = createObservability({
+    db,
+    ch: deps.ch,
+    bus: deps.bus,
+    temporal: deps.temporal,
+    services: only,
+    metricsToken: config.metricsToken,
+  });
+  app.route('/', observability.app);
   app.route('/', createErrorDocsRoute());
   // The API's description (of what this process mounts) and its interactive page.
   app.route('/', createApiDocsRoutes(platformOpenApi(only, config.publicBaseUrl)));
   for (const sub of Object.values(apps)) app.route('/', sub);
-  return { app, apps, clientManagement, deployedCampaigns, drainer, rewardService };
+  return {
+    app,
+    apps,
+    clientManagement,
+    deployedCampaigns,
+    drainer,
+    rewardService,
+    scrape: observability.scrape,
+  };
 }
 
 export type Platform = ReturnType<typeof createPlatform>;

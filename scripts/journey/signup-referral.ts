@@ -14,6 +14,8 @@ export interface JourneyEnv {
   adminKey: string;
   smtp: TestSmtpServer;
   log?: (line: string) => void;
+  /** X-Correlation-Id to send with an event (by name and participant); default: the server assigns one. */
+  correlationId?: (event: string, participant: string | undefined) => string | undefined;
 }
 
 export interface RewardView {
@@ -85,10 +87,14 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
     `campaign     signup.pulse.yaml deployed as ${campaignId} v${deployed.body.version} (plan ${deployed.body.plan_hash.slice(0, 12)})`,
   );
 
+  const correlation = (event: Record<string, unknown>): Record<string, string> => {
+    const id = env.correlationId?.(String(event.event), event.participant_id as string | undefined);
+    return id ? { 'x-correlation-id': id } : {};
+  };
   const track = async (event: Record<string, unknown>) => {
     const res = await call(base, 'POST', '/v1/events', {
       key: pk,
-      headers: identity(event.participant_id),
+      headers: { ...identity(event.participant_id), ...correlation(event) },
       body: {
         event_id: randomUUID(),
         occurred_at: new Date().toISOString(),
@@ -159,7 +165,7 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
     properties: { referral_code: codeA },
     traits: { email: emailB, name: 'Bob' },
   };
-  const asB = { key: pk, body: signupB, headers: identity(userB) };
+  const asB = { key: pk, body: signupB, headers: { ...identity(userB), ...correlation(signupB) } };
   expectStatus('signup B', await call(base, 'POST', '/v1/events', asB), 202);
   const journeyB = await journey(userB);
   const duplicate = await call(base, 'POST', '/v1/events', asB);

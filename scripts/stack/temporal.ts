@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../contract/search-attributes.ts';
 import { capture } from './command.ts';
 import type { DaemonSpec } from './daemon.ts';
 import { tcpOpen, waitFor } from './health.ts';
@@ -60,6 +61,9 @@ export function temporalSpec(s: StackSettings, temporalBin: string): DaemonSpec 
           s.paths.temporalDb,
           '--log-level',
           'warn',
+          // The journeys' search attributes, so the UI filters journeys by client, campaign, pulse,
+          // participant and correlation id (the worker also adds them on servers that lack them).
+          ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
         ],
         cwd: s.paths.root,
         logFile: logFile(s.paths, 'temporal'),

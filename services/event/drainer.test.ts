@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Hono } from 'hono';
+import { sql } from 'kysely';
 import type { BusMessage } from '../../contract/bus.ts';
 import { waitFor } from '../../test/support/bus-contract.ts';
 import { createTestClickHouse, type TestClickHouse } from '../../test/support/clickhouse.ts';
@@ -9,6 +11,7 @@ import { startTcpProxy, type TcpProxy } from '../../test/support/tcp-proxy.ts';
 import type { InspectableBus } from '../platform/bus/inspect.ts';
 import { busMigrations, createPostgresBus } from '../platform/bus/postgres-bus.ts';
 import { type ClickHouse, chSql, createClickHouse } from '../platform/clickhouse.ts';
+import { requestIds } from '../platform/request-id.ts';
 import { createEventsTable } from './events-table.ts';
 import { createEventApp, createEventDrainer, type EventDrainer } from './index.ts';
 import { migrations } from './migrations/index.ts';
@@ -101,6 +104,34 @@ test('events reach ClickHouse (typed columns) and the bus topic event.{type}.{cl
   await waitFor(() => published.length >= 2, 'two bus messages');
   const topics = published.map((m) => m.topic).sort();
   assert.deepEqual(topics, ['event.page_viewed.cli_a.none', 'event.purchase_completed.cli_a.camp_1']);
+});
+
+test("the accepting request's correlation id is stored with each event and reaches the bus as metadata", async () => {
+  const withIds = new Hono().use('*', requestIds()).route('/', app);
+  const events = [purchase(), sampleEvent()];
+  const res = await withIds.request('/v1/events/batch', {
+    method: 'POST',
+    body: JSON.stringify({ events }),
+    headers: {
+      authorization: 'Bearer pk_a',
+      'content-type': 'application/json',
+      'X-Correlation-Id': 'corr-drainer-1',
+    },
+  });
+  assert.equal(res.status, 202);
+  const ids = new Set(events.map((e) => `evt:cli_a:${String(e.event_id)}`));
+  await waitFor(() => published.filter((m) => ids.has(m.id)).length === 2, 'both events on the bus');
+  for (const m of published.filter((x) => ids.has(x.id))) {
+    assert.equal(m.correlationId, 'corr-drainer-1');
+    assert.equal((m.payload as { correlation_id?: unknown }).correlation_id, undefined);
+  }
+  const stored = await sql<{ correlation_id: string | null }>`
+    select correlation_id from event_outbox where client_id = 'cli_a'
+      and event_id = any(${events.map((e) => String(e.event_id))}::text[])`.execute(tdb.db);
+  assert.deepEqual(
+    stored.rows.map((r) => r.correlation_id),
+    ['corr-drainer-1', 'corr-drainer-1'],
+  );
 });
 
 test('a ClickHouse outage loses nothing: events wait in the outbox and land exactly once', async () => {

@@ -5,6 +5,7 @@ import { InternalError } from '../../contract/internal-error.ts';
 import { backoffDelay } from '../platform/backoff.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
+import { childLogger } from '../platform/log.ts';
 import type { EnrichedEvent } from './enrich.ts';
 import { insertEventRows, toEventRow } from './events-table.ts';
 import {
@@ -99,7 +100,8 @@ class JsonText {
  */
 export function createEventDrainer(opts: DrainerOptions): EventDrainer {
   const db = opts.db as Kysely<EventTables>;
-  const log = opts.log ?? ((m, e) => console.error(`[event-drainer] ${m}`, e ?? ''));
+  const logger = childLogger({ component: 'event-drainer' });
+  const log = opts.log ?? ((m, e) => logger.error(e === undefined ? {} : { err: e }, `event drainer: ${m}`));
   const base = opts.retryBaseMs ?? 250;
   const max = opts.retryMaxMs ?? 30_000;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
@@ -122,8 +124,8 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
       ),
     // Topic and id come from columns; the payload is parsed only if an adapter serialises it (the
     // Postgres bus skips topics nobody subscribes to, so most page views are never parsed here).
-    bus: (rows) =>
-      opts.bus.publishMany(
+    bus: async (rows) => {
+      await opts.bus.publishMany(
         rows.map((r) => ({
           id: busMessageId(r),
           topic: eventTopic({
@@ -132,8 +134,23 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
             campaign_id: r.campaign_id ?? undefined,
           }),
           payload: new JsonText(r.payload),
+          ...(r.correlation_id ? { correlationId: r.correlation_id } : {}),
         })),
-      ),
+      );
+      // Per event at debug (info would double the log volume of a busy ingest); the accept is at info.
+      if (logger.isLevelEnabled('debug'))
+        for (const r of rows)
+          logger.debug(
+            {
+              client_id: r.client_id,
+              event_id: r.event_id,
+              event: r.event,
+              correlation_id: r.correlation_id,
+              outbox_seq: r.seq,
+            },
+            'event published to the bus',
+          );
+    },
   };
   let stopped = true;
   let loops: Promise<void>[] = [];

@@ -5,6 +5,7 @@ import type { ApiKeyResolver } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
+import { childLogger } from '../platform/log.ts';
 import { createOutboxWriter } from './outbox-writer.ts';
 import {
   createFallbackRateLimiter,
@@ -76,6 +77,7 @@ export function createEventApp(deps: EventAppDeps) {
       hashSecret: deps.hashSecret,
       now: deps.now ?? (() => new Date()),
       ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
+      log: childLogger({ component: 'event-ingest' }),
     },
     {
       trustedProxies: deps.trustedProxies ?? [],
@@ -90,4 +92,4 @@ export function createEventApp(deps: EventAppDeps) {
       .route('/v1/sdk', createSnippetRoutes({ resolver: deps.resolver, ...sdk })),
   );
 }
-export { countDeadLetters, type DeadLetter, listDeadLetters } from './repo.ts';
+export { countDeadLetters, type DeadLetter, listDeadLetters, outboxLag } from './repo.ts';

@@ -1,12 +1,18 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../../contract/errors.ts';
+import { childLogger } from '../platform/log.ts';
 import type { EnrichedEvent } from './enrich.ts';
 import { type EventTables, insertEvents, outboxKey, type SerialisedEvent } from './repo.ts';
 import { EVENT_LIMITS } from './sanitize.ts';
 
+const writerLog = childLogger({ component: 'outbox-writer' });
+
 export interface OutboxWriter {
-  /** Resolves once every event is committed (true) or found already there (false = duplicate). */
-  write(events: EnrichedEvent[]): Promise<boolean[]>;
+  /**
+   * Resolves once every event is committed (true) or found already there (false = duplicate).
+   * `correlationId` (the accepting request's) is stored beside each event for the drainer to pass on.
+   */
+  write(events: EnrichedEvent[], correlationId?: string | null): Promise<boolean[]>;
   /** Events waiting or in flight (for metrics / shutdown). */
   pending(): number;
 }
@@ -36,7 +42,8 @@ export function createOutboxWriter(
   const maxRows = opts.maxRows ?? 2_000;
   // Two statements in flight: one committing while the next gathers; more only adds lock/WAL contention.
   const maxInflight = opts.maxInflight ?? 2;
-  const log = opts.log ?? ((m, e) => console.error(`[outbox-writer] ${m}`, e ?? ''));
+  const log =
+    opts.log ?? ((m, e) => writerLog.error(e === undefined ? {} : { err: e }, `outbox writer: ${m}`));
   const queue: Waiting[] = [];
   let queued = 0;
   let inflight = 0;
@@ -102,11 +109,11 @@ export function createOutboxWriter(
   }
 
   return {
-    write(events) {
+    write(events, correlationId = null) {
       if (events.length === 0) return Promise.resolve([]);
       let serialised: SerialisedEvent[];
       try {
-        serialised = events.map(serialise);
+        serialised = events.map((e) => serialise(e, correlationId));
       } catch (err) {
         return Promise.reject(err);
       }
@@ -120,7 +127,7 @@ export function createOutboxWriter(
   };
 }
 
-function serialise(e: EnrichedEvent): SerialisedEvent {
+function serialise(e: EnrichedEvent, correlationId: string | null): SerialisedEvent {
   let json: string;
   try {
     json = JSON.stringify(e);
@@ -134,6 +141,7 @@ function serialise(e: EnrichedEvent): SerialisedEvent {
     event_id: e.event_id,
     event: e.event,
     campaign_id: e.campaign_id ?? null,
+    correlation_id: correlationId,
     json,
   };
 }

@@ -9,6 +9,8 @@ export interface EventOutboxTable {
   campaign_id: string | null;
   /** The enriched event as JSON text (stored as text: Postgres need not parse it). */
   payload: string;
+  /** The accepting request's correlation id (null for rows written before it was recorded). */
+  correlation_id: string | null;
   received_at: Date;
 }
 export interface EventOutboxCursorsTable {
@@ -41,6 +43,7 @@ export interface OutboxRow {
   campaign_id: string | null;
   /** The enriched event as JSON text; parsed only by sinks that need the object. */
   payload: string;
+  correlation_id: string | null;
 }
 
 export const outboxKey = (clientId: string, eventId: string): string => `${clientId}\u0000${eventId}`;
@@ -51,6 +54,7 @@ export interface SerialisedEvent {
   event_id: string;
   event: string;
   campaign_id: string | null;
+  correlation_id: string | null;
   json: string;
 }
 
@@ -63,12 +67,13 @@ export interface SerialisedEvent {
 export async function insertEvents(db: Db, events: readonly SerialisedEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const r = await sql<{ client_id: string; event_id: string }>`
-    insert into event_outbox (client_id, event_id, event, campaign_id, payload)
-    select k.client_id, k.event_id, k.event, k.campaign_id, p.doc::text
+    insert into event_outbox (client_id, event_id, event, campaign_id, correlation_id, payload)
+    select k.client_id, k.event_id, k.event, k.campaign_id, k.correlation_id, p.doc::text
     from unnest(
         ${events.map((e) => e.client_id)}::text[], ${events.map((e) => e.event_id)}::text[],
-        ${events.map((e) => e.event)}::text[], ${events.map((e) => e.campaign_id)}::text[]
-      ) with ordinality as k(client_id, event_id, event, campaign_id, n)
+        ${events.map((e) => e.event)}::text[], ${events.map((e) => e.campaign_id)}::text[],
+        ${events.map((e) => e.correlation_id)}::text[]
+      ) with ordinality as k(client_id, event_id, event, campaign_id, correlation_id, n)
     join json_array_elements(${`[${events.map((e) => e.json).join(',')}]`}::json) with ordinality as p(doc, n) using (n)
     on conflict (client_id, event_id) do nothing
     returning client_id, event_id`.execute(db);
@@ -102,7 +107,8 @@ export async function readCursor(db: Db, sink: Sink): Promise<Cursor> {
  */
 export async function readAfter(db: Db, cursor: Cursor, limit: number): Promise<OutboxRow[]> {
   const r = await sql<OutboxRow>`
-    select o.seq, o.txid::text as txid, o.client_id, o.event_id, o.event, o.campaign_id, o.payload
+    select o.seq, o.txid::text as txid, o.client_id, o.event_id, o.event, o.campaign_id, o.payload,
+      o.correlation_id
     from event_outbox o
     where (o.txid, o.seq) > (${cursor.txid}::xid8, ${cursor.seq}::bigint)
       and o.txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -122,6 +128,24 @@ export async function countAfter(db: Db, sink: Sink): Promise<number> {
     select count(*)::int as n from event_outbox o, event_outbox_cursors c
     where c.sink = ${sink} and (o.txid, o.seq) > (c.txid, c.seq)`.execute(db);
   return Number(r.rows[0]?.n ?? 0);
+}
+
+/**
+ * Per sink: events not taken yet and the age in seconds of the oldest of them (0 when none): the
+ * drainer's lag. Platform bookkeeping across clients (metrics), like the drainer itself.
+ */
+export async function outboxLag(db: Db): Promise<{ sink: Sink; pending: number; oldestSeconds: number }[]> {
+  const r = await sql<{ sink: Sink; pending: number; oldest: number | null }>`
+    select c.sink, count(o.seq)::int as pending,
+      extract(epoch from now() - min(o.received_at))::float8 as oldest
+    from event_outbox_cursors c
+    left join event_outbox o on (o.txid, o.seq) > (c.txid, c.seq)
+    group by c.sink order by c.sink`.execute(db);
+  return r.rows.map((x) => ({
+    sink: x.sink,
+    pending: Number(x.pending),
+    oldestSeconds: Math.max(0, Number(x.oldest ?? 0)),
+  }));
 }
 
 /** Drops rows both sinks have taken, once older than the dedup window (replays after it count again). */

@@ -1,14 +1,16 @@
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { AppError } from '../../contract/errors.ts';
+import { AppError, isAppError } from '../../contract/errors.ts';
 import type { EventBatchBody } from '../../contract/generated/api.generated.ts';
 import { assertValid, validatorFor } from '../../contract/validation.ts';
-import { readApiKey } from '../platform/auth.ts';
+import { type Principal, readApiKey } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
 import { requestClientIp } from '../platform/client-ip.ts';
 import { sdkCors } from '../platform/cors.ts';
 import { IDENTITY_HEADER } from '../platform/identity-token.ts';
+import { metrics } from '../platform/metrics.ts';
 import { api } from '../platform/openapi.ts';
+import { correlationIdOf } from '../platform/request-id.ts';
 import { countryFromHeaders } from './enrich.ts';
 import { BATCH_BODY_BYTES, boundHeader, checkSentAt, SINGLE_BODY_BYTES } from './sanitize.ts';
 import {
@@ -49,18 +51,23 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
   // Browsers post from clients' sites: any origin, no cookies (the key authenticates).
   const corsMw = sdkCors({ methods: ['POST', 'OPTIONS'], maxAge: 86_400 });
 
-  return new Hono<{ Bindings: NodeEnv }>()
-    .use('/v1/events', corsMw)
-    .use('/v1/events/*', corsMw)
+  return new Hono<{ Bindings: NodeEnv; Variables: { principal: Principal } }>()
+    .use('/v1/events', corsMw, countRefusals)
+    .use('/v1/events/*', corsMw, countRefusals)
     .post('/v1/events', singleLimit, async (c) => {
       const { principal, body, source, deprecatedSignature } = await admit(c.req.raw, c.env, deps, false);
       if (deprecatedSignature) deprecate(c);
+      c.set('principal', principal); // the access log names the client
       await checkRateLimit(deps, principal.clientId, 1);
       const [r] = await ingestEvents(
         deps,
         principal,
         [parse(body)],
-        { ...facts(c.req.raw, c.env, opts, null), identity: c.req.header(IDENTITY_HEADER) ?? null },
+        {
+          ...facts(c.req.raw, c.env, opts, null),
+          identity: c.req.header(IDENTITY_HEADER) ?? null,
+          correlationId: correlationIdOf(c),
+        },
         source,
       );
       if (!r || r.status === 'rejected') {
@@ -86,6 +93,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         queryKey,
       );
       if (deprecatedSignature) deprecate(c);
+      c.set('principal', principal);
       // The envelope's shape is api.schema.json's; each event is then checked on its own (per-event results).
       const envelope = assertValid<EventBatchBody>(batchEnvelope(), parse(body), 'batch');
       const events = envelope.events;
@@ -99,7 +107,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         deps,
         principal,
         events,
-        { ...facts(c.req.raw, c.env, opts, sentAt), identity },
+        { ...facts(c.req.raw, c.env, opts, sentAt), identity, correlationId: correlationIdOf(c) },
         source,
       );
       const count = (s: string) => results.filter((r) => r.status === s).length;
@@ -125,6 +133,12 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
       return c.json(summary, 202);
     });
 }
+
+/** Requests the ingest refused as a whole (401, 403, 413, 429, a bad body…), by error code. */
+const countRefusals: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (c.req.method !== 'OPTIONS' && isAppError(c.error)) metrics.ingestRefused.inc({ reason: c.error.code });
+};
 
 async function admit(
   req: Request,

@@ -1,6 +1,9 @@
+import type { Logger } from 'pino';
 import { AppError, type ErrorDetail, isAppError } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
 import { verifyIdentity } from '../platform/identity-token.ts';
+import { logger } from '../platform/log.ts';
+import { metrics } from '../platform/metrics.ts';
 import { refusal } from '../platform/permissions.ts';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../platform/webhooks.ts';
 import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
@@ -20,6 +23,8 @@ export interface RequestInfo {
   sentAt: string | null;
   /** Participant identity token (`X-Pulse-Identity` or the batch's `identity` field), if any. */
   identity?: string | null;
+  /** The request's correlation id: stored with each event, it follows the event to its journey. */
+  correlationId?: string | null;
 }
 
 /** Event ids with this prefix come only from signed server calls (see sdk/node `stableEventId`). */
@@ -34,6 +39,8 @@ export interface IngestDeps {
   now: () => Date;
   /** Called after events were made durable (e.g. to nudge the drainer). */
   onAccepted?: (count: number) => void;
+  /** One line per request that stored events (ids only, never payloads). */
+  log?: Logger;
 }
 
 export type EventOutcome = 'accepted' | 'duplicate' | 'rejected';
@@ -145,31 +152,35 @@ export async function ingestEvents(
       ? await verifyIdentity(deps.resolver, principal, request.identity, now)
       : null;
   const identified = verified?.ok ? verified.participantId : null;
+  const reject = (r: EventResult) => {
+    results[r.index] = r;
+    metrics.ingestEvents.inc({ outcome: 'rejected', reason: r.code ?? 'VALIDATION_FAILED' });
+  };
   raw.forEach((value, index) => {
     const eventId = idOf(value);
     // The storage policy first (bounded walk: depth, size, text a sink cannot hold), then the schema.
     const safe = sanitizeEvent(value, now);
     if (!safe.ok) {
       const code = safe.tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED';
-      results[index] = { index, event_id: eventId, status: 'rejected', code, errors: safe.details };
+      reject({ index, event_id: eventId, status: 'rejected', code, errors: safe.details });
       return;
     }
     const check = deps.validate(value);
     if (!check.ok) {
-      results[index] = {
+      reject({
         index,
         event_id: eventId,
         status: 'rejected',
         code: 'VALIDATION_FAILED',
         errors: check.details,
-      };
+      });
       return;
     }
     // Ids a signed server derives from its own data (the Node SDK's `srv_<hash of order id>`) are
     // guessable; were a browser free to send one first, the real signed event would be dropped as a
     // duplicate. So the prefix is reserved for signed events.
     if (source === 'sdk' && check.event.event_id.startsWith(SERVER_EVENT_ID_PREFIX)) {
-      results[index] = {
+      reject({
         index,
         event_id: eventId,
         status: 'rejected',
@@ -181,11 +192,11 @@ export async function ingestEvents(
             expected: `an id without the ${SERVER_EVENT_ID_PREFIX} prefix`,
           },
         ],
-      };
+      });
       return;
     }
     if (check.event.client_id !== undefined && check.event.client_id !== principal.clientId) {
-      results[index] = {
+      reject({
         index,
         event_id: eventId,
         status: 'rejected',
@@ -193,7 +204,7 @@ export async function ingestEvents(
         errors: [
           { path: 'client_id', message: 'does not match the API key', expected: 'the key’s client id' },
         ],
-      };
+      });
       return;
     }
     const guarded = guardContactTraits(
@@ -212,13 +223,19 @@ export async function ingestEvents(
   if (toWrite.length > 0) {
     let inserted: boolean[];
     try {
-      inserted = await deps.writer.write(toWrite.map((w) => w.event));
+      inserted = await deps.writer.write(
+        toWrite.map((w) => w.event),
+        request.correlationId ?? null,
+      );
     } catch (err) {
       // The writer names requests the store refused (AppError); anything else is an outage. Not durable,
       // so not accepted: the SDKs retry on 503 with the same event ids. The cause (which may be database
       // text) goes to the log, never into the response.
       if (isAppError(err)) throw err;
-      console.error('event store write failed', err);
+      (deps.log ?? logger).error(
+        { err, client_id: principal.clientId, correlation_id: request.correlationId ?? null },
+        'event store write failed',
+      );
       throw new AppError('UPSTREAM_UNAVAILABLE', 'event store unavailable; retry with the same event ids');
     }
     let fresh = 0;
@@ -237,6 +254,20 @@ export async function ingestEvents(
           };
     });
     if (fresh > 0) deps.onAccepted?.(fresh);
+    metrics.ingestEvents.inc({ outcome: 'accepted', reason: 'none' }, fresh);
+    if (toWrite.length > fresh)
+      metrics.ingestEvents.inc({ outcome: 'duplicate', reason: 'none' }, toWrite.length - fresh);
+    deps.log?.info(
+      {
+        client_id: principal.clientId,
+        correlation_id: request.correlationId ?? null,
+        accepted: fresh,
+        duplicates: toWrite.length - fresh,
+        // Ids, never payloads; a batch names its first 20 (the rest are in the same request).
+        events: toWrite.slice(0, 20).map((w) => ({ event_id: w.event.event_id, event: w.event.event })),
+      },
+      'events accepted',
+    );
   }
   return results;
 }

@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { logger } from '../platform/log.ts';
 
 export interface OutgoingEmail {
   to: string;
@@ -106,7 +107,7 @@ export function deliveryFailureOf(err: unknown, relay: string): DeliveryFailure 
 
 /** SMTP delivery: the local mailbox in development, a relay with AUTH and STARTTLS/TLS in production. */
 export function createSmtpMailer(opts: SmtpOptions): Mailer {
-  const log = opts.log ?? ((m: string) => console.warn(m));
+  const log = opts.log ?? ((m: string) => logger.warn({ component: 'mailer' }, m));
   const security = opts.security ?? 'none';
   const relay = `${opts.host}:${opts.port}`;
   const transportOptions: SMTPTransport.Options & { pool: true; maxConnections: number } = {

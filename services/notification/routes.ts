@@ -4,7 +4,7 @@ import type { TemplateBody, WebhookEndpointBody } from '../../contract/generated
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { readBody, readJsonObject } from '../platform/http.ts';
-import { newId, randomToken } from '../platform/ids.ts';
+import { newId } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { api } from '../platform/openapi.ts';
 import type { Outbound } from '../platform/outbound.ts';

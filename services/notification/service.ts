@@ -1,6 +1,7 @@
 import { AppError } from '../../contract/errors.ts';
 import type { Db } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
+import { logger } from '../platform/log.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import { webhookHeaders } from '../platform/webhooks.ts';
 import { DeliveryFailure, type Mailer } from './mailer.ts';
@@ -120,7 +121,10 @@ export async function sendNotification(
   // same Message-ID, so the duplicate is rare (only that crash window) and recognisable downstream.
   const messageId = row.message_id ?? messageIdFor(row.id);
   if (row.status === 'sending')
-    console.warn(`notification ${row.id}: resending after an interrupted send (Message-ID ${messageId})`);
+    logger.warn(
+      { component: 'notification', notification_id: row.id, client_id: row.client_id, message_id: messageId },
+      'resending after an interrupted send',
+    );
   await repo.markSending(db, row.id, messageId);
   try {
     await mailer.send({

@@ -22,6 +22,14 @@ import {
   type ValuesOf,
 } from './config-spec.ts';
 import { type EncryptionKey, parseEncryptionKeys } from './secret-box.ts';
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The log level alone, for the process logger built at import (an invalid value fails loadConfig). */
+export function logLevelFromEnv(env: Env = process.env): LogLevel {
+  const raw = env.PULSE_LOG_LEVEL || 'info';
+  return (LOG_LEVELS as readonly string[]).includes(raw) ? (raw as LogLevel) : 'info';
+}
 
 /** A token bucket: `burst` requests at once, refilled at `perSecond`. */
 export interface BucketConfig {
@@ -279,6 +287,20 @@ export const CONFIG = {
     description:
       'Folder of the built browser SDK served under `/sdk/`; built there at start when missing (`npm run build:sdk`).',
     default: 'dist/sdk',
+  }),
+  logLevel: oneOf({
+    name: 'PULSE_LOG_LEVEL',
+    group: 'Observability',
+    description: 'Level of the JSON logs on stdout (pino).',
+    values: LOG_LEVELS,
+    default: 'info',
+  }),
+  metricsToken: text({
+    name: 'PULSE_METRICS_TOKEN',
+    group: 'Observability',
+    description:
+      'Bearer token `GET /metrics` requires; unset, `/metrics` answers loopback callers only (set it behind a reverse proxy).',
+    secret: true,
   }),
   /** Request budgets of the public routes (services/platform/rate-limit.ts). */
   rateLimits: {

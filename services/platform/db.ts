@@ -1,6 +1,7 @@
 import { Kysely, type Migration, type MigrationResultSet, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { InternalError } from '../../contract/internal-error.ts';
+import { logger } from './log.ts';
 
 // int8 (bigint) columns come back as strings by default; our counts and money (minor units) fit in
 // a double, so parse them as numbers once here rather than at every call site.
@@ -18,7 +19,7 @@ export interface DbOptions {
   statementTimeoutMs?: number;
   /** Client-side limit on one query, for a server that stops answering. Default statement + 5 s. */
   queryTimeoutMs?: number;
-  /** Where idle-connection errors go. Default console.warn, without the connection string. */
+  /** Where idle-connection errors go. Default the process logger at warn, without the connection string. */
   log?: (message: string) => void;
 }
 
@@ -37,7 +38,7 @@ export function createDb(databaseUrl: string, max = 10, opts: DbOptions = {}): D
     // A transaction left open (a handler that died holding row locks) is ended after a minute.
     idle_in_transaction_session_timeout: 60_000,
   });
-  const log = opts.log ?? ((m: string) => console.warn(m));
+  const log = opts.log ?? ((m: string) => logger.warn({ component: 'db' }, m));
   // An idle client losing its connection (server restart, failover) is emitted on the pool; without a
   // listener that event is an uncaught exception that ends the process. The next query reconnects.
   pool.on('error', (err: Error & { code?: string }) => {

@@ -2,7 +2,8 @@ import type { Context, Env, Hono, MiddlewareHandler, Schema } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, type ErrorBody, errorDocAnchor, isAppError } from '../../contract/errors.ts';
 import { assertValid, validatorFor } from '../../contract/validation.ts';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
+import { logger } from './log.ts';
+import { correlationIdOf, REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 
 /** Where the error reference is served (docs/errors.md); each code's section is `#<code in lower case>`. */
 export const ERROR_DOCS_PATH = '/docs/errors';
@@ -44,7 +45,10 @@ export function errorResponse(err: unknown, c: Context): Response {
   const appError = isAppError(err) ? err : new AppError('INTERNAL', 'internal error');
   if (!isAppError(err)) {
     // Never echo internal messages: they may carry personal data or SQL.
-    console.error('unhandled error', { request_id: requestIdOf(c) }, err);
+    logger.error(
+      { err, request_id: requestIdOf(c), correlation_id: correlationIdOf(c), method: c.req.method },
+      'unhandled error',
+    );
   }
   for (const [k, v] of Object.entries(appError.headers)) c.header(k, v);
   return c.json(errorBody(appError, c), appError.status as ContentfulStatusCode);

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { InternalError } from '../../contract/internal-error.ts';
+import { logger } from './log.ts';
 
 /**
  * One dedicated LISTEN connection on a channel, reconnecting with backoff. `onState(false)` tells the
@@ -14,7 +15,9 @@ export function listenChannel(opts: {
   log?: (message: string, err: unknown) => void;
 }): { ready: Promise<void>; stop(): Promise<void> } {
   if (!/^[a-z_][a-z0-9_]*$/.test(opts.channel)) throw new TypeError(`bad channel name ${opts.channel}`);
-  const log = opts.log ?? ((m, err) => console.warn(`${opts.channel}: ${m}: ${String(err)}`));
+  const log =
+    opts.log ??
+    ((m, err) => logger.warn({ component: 'pg-listen', channel: opts.channel, err: String(err) }, m));
   let client: pg.Client | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

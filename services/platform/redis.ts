@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
+import { logger } from './log.ts';
 
 export interface RedisOptions {
   /** Longest wait for a TCP connection. Default 1 s. */
   connectTimeoutMs?: number;
   /** Longest wait for one command's answer once sent. Default 250 ms (the limiter's script is sub-ms). */
   commandTimeoutMs?: number;
-  /** Where outage transitions are reported; once per outage, never per command. Default console.warn. */
+  /** Where outage transitions are reported; once per outage, never per command. Default: the process logger at warn. */
   log?: (message: string) => void;
 }
 
@@ -23,7 +24,7 @@ export interface RedisHandle {
  * keeps reconnecting in the background with a capped backoff.
  */
 export function createRedis(url: string, opts: RedisOptions = {}): RedisHandle {
-  const log = opts.log ?? ((m: string) => console.warn(m));
+  const log = opts.log ?? ((m: string) => logger.warn({ component: 'redis' }, m));
   const redis = new Redis(url, {
     lazyConnect: false,
     connectTimeout: opts.connectTimeoutMs ?? 1_000,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../contract/errors.ts';
+import { logger } from './log.ts';
 
 /**
  * Token buckets by key: `capacity` tokens (the burst), refilled at `refillPerSecond`. The event service
@@ -228,7 +229,7 @@ export function createFallbackRateLimiter(
   opts: { probeAfterMs?: number; log?: (message: string) => void; now?: () => number } = {},
 ): FallbackLimiter {
   const probeAfterMs = opts.probeAfterMs ?? 1_000;
-  const log = opts.log ?? ((m: string) => console.warn(m));
+  const log = opts.log ?? ((m: string) => logger.warn({ component: 'rate-limit' }, m));
   const now = opts.now ?? Date.now;
   let skipUntil = 0;
   let degraded = false;

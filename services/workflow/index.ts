@@ -8,8 +8,13 @@ import { createWorkflowRoutes } from './routes.ts';
  * Workflow orchestration's HTTP face: journey status for portals. The orchestration itself (router,
  * the generic runCampaign workflow, the worker) lives in engine/ and runs in the worker process.
  */
-export function createWorkflowApp(deps: { temporal: Client; resolver: ApiKeyResolver }) {
+export function createWorkflowApp(deps: {
+  temporal: Client;
+  resolver: ApiKeyResolver;
+  /** Secret that signs the journey list's cursors (the deployment's hash secret). */
+  cursorKey: string;
+}) {
   return withErrorHandling(
-    new Hono().route('/v1/journeys', createWorkflowRoutes(deps.temporal, deps.resolver)),
+    new Hono().route('/v1/journeys', createWorkflowRoutes(deps.temporal, deps.resolver, deps.cursorKey)),
   );
 }

@@ -28,7 +28,7 @@ describe('journey status while Temporal is unreachable', () => {
   });
 
   test('404 for an unknown journey while up; a bounded 503 once the connection is cut', async () => {
-    const app = createWorkflowApp({ temporal, resolver });
+    const app = createWorkflowApp({ temporal, resolver, cursorKey: 'test-cursor-key' });
     const get = () => app.request('/v1/journeys/cmp_x/user-1', { headers: { authorization: 'Bearer sk' } });
     assert.equal((await get()).status, 404);
     await proxy.cut();

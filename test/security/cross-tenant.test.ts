@@ -301,11 +301,9 @@ describe('cross-tenant attack: client A against client B, every route', () => {
       case 'version':
         return path.startsWith('/sdk/') ? 'latest' : '1';
       case 'file':
-        return 'pulse.iife.js';
+        return path.startsWith('/sdk/') ? 'pulse.iife.js' : 'swagger-ui.css';
       case 'name':
         return 'welcome';
-      case 'file':
-        return 'swagger-ui.css';
       case 'id':
         if (path.includes('/admin/clients')) return x.clientId;
         if (path.includes('/api-keys')) return x.keyId;

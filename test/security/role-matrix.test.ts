@@ -19,9 +19,14 @@ import { serviceToken } from '../support/service-token.ts';
 /**
  * What every route of the mounted platform needs. A route that is mounted but missing here fails the
  * test, so a new route cannot ship without a declared permission. `internal:<service>` routes take a
- * service token for that service; `public` routes take nothing (health, share links).
+ * service token for that service; `public` routes take nothing (health, share links); `operator` routes
+ * take no API key at all (/metrics: PULSE_METRICS_TOKEN, or a loopback caller), so every caller here is refused.
  */
-type Need = Permission | `internal:${'campaign' | 'referral' | 'reward' | 'notification'}` | 'public';
+type Need =
+  | Permission
+  | `internal:${'campaign' | 'referral' | 'reward' | 'notification'}`
+  | 'public'
+  | 'operator';
 const ROUTES: Record<string, Need> = {
   'GET /health': 'public',
   'GET /docs/errors': 'public',
@@ -29,6 +34,9 @@ const ROUTES: Record<string, Need> = {
   'GET /docs': 'public',
   'GET /docs/assets/init.js': 'public',
   'GET /docs/assets/:file': 'public',
+  'GET /health/live': 'public',
+  'GET /health/ready': 'public',
+  'GET /metrics': 'operator',
   'GET /r/:clientId/:code': 'public',
   'GET /sdk/:version/:file': 'public',
   'GET /v1/sdk/snippet': 'event.send',
@@ -50,6 +58,7 @@ const ROUTES: Record<string, Need> = {
   'GET /v1/campaigns/:id/versions/:version': 'campaign.read',
   'POST /v1/campaigns/:id/status': 'campaign.status',
   'GET /internal/v1/campaigns/:clientId/:campaignId': 'internal:campaign',
+  'GET /v1/journeys': 'journey.read',
   'GET /v1/journeys/:campaignId/:journeyKey': 'journey.read',
   'POST /v1/events': 'event.send',
   'POST /v1/events/batch': 'event.send',
@@ -239,9 +248,11 @@ describe('role matrix: every route × every caller against the declared permissi
         const allowed =
           need === 'public'
             ? true
-            : need.startsWith('internal:')
-              ? caller.audience === need.slice('internal:'.length)
-              : caller.principal !== null && holds(caller.principal, need as Permission);
+            : need === 'operator'
+              ? false
+              : need.startsWith('internal:')
+                ? caller.audience === need.slice('internal:'.length)
+                : caller.principal !== null && holds(caller.principal, need as Permission);
         const body = method === 'GET' ? undefined : '{}';
         const res = await platform.app.request(path, {
           method,

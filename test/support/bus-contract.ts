@@ -42,6 +42,58 @@ export function busContract(label: string, bus: () => InspectableBus, opts: { qu
     }
   });
 
+  test(`${label}: a message's correlation id travels beside its payload`, async () => {
+    const got: BusMessage[] = [];
+    const topic = `event.corr_${uid()}.cli.none`;
+    const sub = await bus().subscribe(`corr_${uid()}`, topic, async (m) => {
+      got.push(m);
+    });
+    try {
+      await bus().publishMany([
+        { topic, payload: { n: 1 }, id: `c1-${uid()}`, correlationId: 'req_corr_one' },
+        { topic, payload: { n: 2 }, id: `c2-${uid()}` },
+      ]);
+      await bus().publish(topic, { n: 3 }, { id: `c3-${uid()}`, correlationId: 'req_corr_three' });
+      await waitFor(() => got.length === 3, 'three deliveries');
+      const byN = new Map(got.map((m) => [(m.payload as { n: number }).n, m.correlationId]));
+      assert.equal(byN.get(1), 'req_corr_one');
+      assert.equal(byN.get(2), undefined);
+      assert.equal(byN.get(3), 'req_corr_three');
+      // The payload is the caller's, unchanged: the id is metadata, not a field added to the event.
+      assert.deepEqual(got.find((m) => m.correlationId === 'req_corr_one')?.payload, { n: 1 });
+    } finally {
+      await sub.stop();
+    }
+  });
+
+  test(`${label}: depth counts what a subscription has not handled yet; ping answers`, async () => {
+    await bus().ping();
+    const name = `depth_${uid()}`;
+    const topic = `event.depth_${uid()}.cli.none`;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const sub = await bus().subscribe(name, topic, () => gate, { concurrency: 1 });
+    try {
+      await bus().publishMany([1, 2, 3].map((n) => ({ topic, payload: { n }, id: `d${n}-${uid()}` })));
+      await waitFor(async () => {
+        const d = (await bus().depth()).find((x) => x.subscription === name);
+        return d?.pending === 3;
+      }, 'three pending messages');
+      const mine = (await bus().depth()).find((x) => x.subscription === name);
+      assert.equal(mine?.dead, 0);
+      release();
+      await waitFor(
+        async () => (await bus().depth()).find((x) => x.subscription === name)?.pending === 0,
+        'the subscription drained',
+      );
+    } finally {
+      release();
+      await sub.stop();
+    }
+  });
+
   test(`${label}: patterns select topics (* one word, # the rest)`, async () => {
     const client = `cli${uid()}`;
     const got: string[] = [];

@@ -62,4 +62,11 @@ export const migrations: Record<string, Migration> = {
       );
     },
   },
+  '0003_event_outbox_correlation': {
+    async up(db: Kysely<unknown>) {
+      // The correlation id of the request that accepted the event (X-Correlation-Id or its request id):
+      // the drainer hands it to the bus with the event, so the journey and its activities log under it.
+      await sql`alter table event_outbox add column correlation_id text`.execute(db);
+    },
+  },
 };

@@ -36,4 +36,10 @@ export const busMigrations: Record<string, Migration> = {
       );
     },
   },
+  '0002_bus_correlation': {
+    async up(db: Kysely<unknown>) {
+      // Message metadata: the correlation id of the request that caused the message (may be null).
+      await sql`alter table bus_messages add column correlation_id text`.execute(db);
+    },
+  },
 };

@@ -22,11 +22,12 @@ export async function listSubscriptions(db: Db): Promise<{ name: string; pattern
 /** Inserts messages, skipping ids already published; returns the ids actually inserted. */
 export async function insertMessages(
   db: Db,
-  msgs: { id: string; topic: string; payload: string }[],
+  msgs: { id: string; topic: string; payload: string; correlationId: string | null }[],
 ): Promise<{ id: string; topic: string }[]> {
   const r = await sql<{ id: string; topic: string }>`
-    insert into bus_messages (id, topic, payload)
-    select * from unnest(${msgs.map((m) => m.id)}::text[], ${msgs.map((m) => m.topic)}::text[], ${msgs.map((m) => m.payload)}::json[])
+    insert into bus_messages (id, topic, payload, correlation_id)
+    select * from unnest(${msgs.map((m) => m.id)}::text[], ${msgs.map((m) => m.topic)}::text[],
+      ${msgs.map((m) => m.payload)}::json[], ${msgs.map((m) => m.correlationId)}::text[])
     on conflict (id) do nothing
     returning id, topic`.execute(db);
   return r.rows;
@@ -57,7 +58,7 @@ export async function claim(
   limit: number,
   visibilityMs: number,
 ): Promise<BusMessage[]> {
-  const r = await sql<{ id: string; topic: string; payload: unknown; published_at: Date; attempt: number }>`
+  const r = await sql<BusRow>`
     with c as (
       select subscription, message_id from bus_deliveries
       where subscription = ${subscription} and status = 'pending' and available_at <= now()
@@ -70,16 +71,30 @@ export async function claim(
       from c where d.subscription = c.subscription and d.message_id = c.message_id
       returning d.message_id, d.attempt
     )
-    select m.id, m.topic, m.payload, m.published_at, u.attempt
+    select m.id, m.topic, m.payload, m.published_at, m.correlation_id, u.attempt
     from u join bus_messages m on m.id = u.message_id
     order by m.published_at`.execute(db);
-  return r.rows.map((x) => ({
+  return r.rows.map(toMessage);
+}
+
+interface BusRow {
+  id: string;
+  topic: string;
+  payload: unknown;
+  published_at: Date;
+  attempt: number;
+  correlation_id: string | null;
+}
+
+function toMessage(x: BusRow): BusMessage {
+  return {
     id: x.id,
     topic: x.topic,
     payload: x.payload,
     publishedAt: new Date(x.published_at).toISOString(),
     attempt: x.attempt,
-  }));
+    ...(x.correlation_id ? { correlationId: x.correlation_id } : {}),
+  };
 }
 
 export async function ack(db: Db, subscription: string, messageId: string): Promise<void> {
@@ -110,16 +125,25 @@ export async function markDead(
 }
 
 export async function listDead(db: Db, subscription: string): Promise<BusMessage[]> {
-  const r = await sql<{ id: string; topic: string; payload: unknown; published_at: Date; attempt: number }>`
-    select m.id, m.topic, m.payload, m.published_at, d.attempt
+  const r = await sql<BusRow>`
+    select m.id, m.topic, m.payload, m.published_at, m.correlation_id, d.attempt
     from bus_deliveries d join bus_messages m on m.id = d.message_id
     where d.subscription = ${subscription} and d.status = 'dead' order by m.published_at`.execute(db);
+  return r.rows.map(toMessage);
+}
+
+/** Deliveries per subscription and status: the bus depth. */
+export async function depth(db: Db): Promise<{ subscription: string; pending: number; dead: number }[]> {
+  const r = await sql<{ subscription: string; pending: number; dead: number }>`
+    select s.name as subscription,
+      count(d.message_id) filter (where d.status = 'pending')::int as pending,
+      count(d.message_id) filter (where d.status = 'dead')::int as dead
+    from bus_subscriptions s left join bus_deliveries d on d.subscription = s.name
+    group by s.name order by s.name`.execute(db);
   return r.rows.map((x) => ({
-    id: x.id,
-    topic: x.topic,
-    payload: x.payload,
-    publishedAt: new Date(x.published_at).toISOString(),
-    attempt: x.attempt,
+    subscription: x.subscription,
+    pending: Number(x.pending),
+    dead: Number(x.dead),
   }));
 }
 

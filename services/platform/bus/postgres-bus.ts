@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import {
   type BusMessage,
+  type OutgoingMessage,
   type SubscribeOptions,
   type Subscription,
   topicMatches,
 } from '../../../contract/bus.ts';
 import { backoffDelay } from '../backoff.ts';
+import { logger } from '../log.ts';
 import type { InspectableBus } from './inspect.ts';
 import * as repo from './postgres-bus-repo.ts';
 
@@ -34,7 +36,9 @@ export interface PostgresBusOptions {
  */
 export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
   const { db } = opts;
-  const log = opts.log ?? ((m, e) => console.error(`[postgres-bus] ${m}`, e ?? ''));
+  const log =
+    opts.log ??
+    ((m, e) => logger.error({ component: 'postgres-bus', ...(e === undefined ? {} : { err: e }) }, m));
   const pollMs = opts.pollMs ?? 1_000;
   const visibilityMs = opts.visibilityMs ?? 60_000;
   const baseMs = opts.retryBaseMs ?? 1_000;
@@ -69,7 +73,7 @@ export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
     }
   }
 
-  async function publishMany(messages: { topic: string; payload: unknown; id?: string }[]): Promise<void> {
+  async function publishMany(messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const rows = messages.map((m) => ({ id: m.id ?? crypto.randomUUID(), topic: m.topic, message: m }));
     await db.transaction().execute(async (trx) => {
@@ -86,7 +90,12 @@ export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
         trx,
         rows
           .filter((r) => wanted.has(r.id))
-          .map((r) => ({ id: r.id, topic: r.topic, payload: JSON.stringify(r.message.payload ?? null) })),
+          .map((r) => ({
+            id: r.id,
+            topic: r.topic,
+            payload: JSON.stringify(r.message.payload ?? null),
+            correlationId: r.message.correlationId ?? null,
+          })),
       );
       const pairs: { subscription: string; messageId: string }[] = [];
       const touched = new Set<string>();
@@ -189,10 +198,14 @@ export function createPostgresBus(opts: PostgresBusOptions): InspectableBus {
   }
 
   return {
-    publish: (topic, payload, o) => publishMany([{ topic, payload, ...(o?.id ? { id: o.id } : {}) }]),
+    publish: (topic, payload, o) => publishMany([{ topic, payload, ...o }]),
     publishMany,
     subscribe,
     deadLetters: (subscription) => repo.listDead(db, subscription),
+    depth: () => repo.depth(db),
+    async ping() {
+      await repo.listSubscriptions(db);
+    },
     async close() {
       closed = true;
       await Promise.all([...subscriptions].map((s) => s.stop()));

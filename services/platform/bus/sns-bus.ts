@@ -1,5 +1,6 @@
 import {
   CreateTopicCommand,
+  ListTopicsCommand,
   PublishBatchCommand,
   type PublishBatchRequestEntry,
   SetSubscriptionAttributesCommand,
@@ -19,6 +20,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import {
   type BusMessage,
+  type OutgoingMessage,
   type SubscribeOptions,
   type Subscription,
   topicMatches,
@@ -26,6 +28,7 @@ import {
 import { AppError } from '../../../contract/errors.ts';
 import { InternalError } from '../../../contract/internal-error.ts';
 import { backoffDelay } from '../backoff.ts';
+import { logger } from '../log.ts';
 import type { InspectableBus } from './inspect.ts';
 
 /** SNS's limit for one message, and for one PublishBatch request in total. */
@@ -69,12 +72,15 @@ const safe = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_');
 
 export function createSnsBus(opts: SnsBusOptions): InspectableBus {
   const prefix = safe(opts.prefix ?? 'pulse');
-  const log = opts.log ?? ((m, e) => console.error(`[sns-bus] ${m}`, e ?? ''));
+  const log =
+    opts.log ?? ((m, e) => logger.error({ component: 'sns-bus', ...(e === undefined ? {} : { err: e }) }, m));
   const baseMs = opts.retryBaseMs ?? 1_000;
   const maxMs = opts.retryMaxMs ?? 5 * 60_000;
   const topicArns = new Map<string, Promise<string>>();
   const queueUrls = new Map<string, Promise<string>>();
   const subscriptions = new Set<Subscription>();
+  /** Queues of the subscriptions this process made (what `depth` reports). */
+  const queuesOf = new Map<string, { url: string; deadUrl: string }>();
 
   function topicArn(family: string): Promise<string> {
     let arn = topicArns.get(family);
@@ -114,7 +120,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
     return arn;
   }
 
-  async function publishMany(messages: { topic: string; payload: unknown; id?: string }[]): Promise<void> {
+  async function publishMany(messages: OutgoingMessage[]): Promise<void> {
     const byFamily = new Map<string, { entry: PublishBatchRequestEntry; bytes: number }[]>();
     const tooLarge: string[] = [];
     for (const m of messages) {
@@ -125,13 +131,16 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
         topic: m.topic,
         payload: m.payload ?? null,
         publishedAt: new Date().toISOString(),
+        // In the envelope (what subscribers read) and as an attribute (what operators filter on).
+        ...(m.correlationId ? { correlationId: m.correlationId } : {}),
       });
       // SNS counts the body and every attribute's name, type and value against 256 KiB.
       const bytes =
         Buffer.byteLength(body) +
         Buffer.byteLength(m.topic) +
         Buffer.byteLength(id) +
-        'topicmessage_idStringString'.length;
+        'topicmessage_idStringString'.length +
+        (m.correlationId ? Buffer.byteLength(m.correlationId) + 'correlation_idString'.length : 0);
       if (bytes > SNS_MAX_BYTES) tooLarge.push(id);
       const list = byFamily.get(family) ?? [];
       list.push({
@@ -141,6 +150,9 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
           MessageAttributes: {
             topic: { DataType: 'String', StringValue: m.topic },
             message_id: { DataType: 'String', StringValue: id },
+            ...(m.correlationId
+              ? { correlation_id: { DataType: 'String', StringValue: m.correlationId } }
+              : {}),
           },
         },
         bytes,
@@ -218,6 +230,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
     const deadUrl = await queueUrl(`${qName}-dead`.slice(0, 80), {
       MessageRetentionPeriod: String(14 * 24 * 3600),
     });
+    queuesOf.set(name, { url, deadUrl });
     const arn = await queueArn(url);
     // Allow the SNS topic to write into the queue (ignored by moto, required on AWS).
     await opts.sqs.send(
@@ -272,7 +285,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
       opts.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
 
     async function handle(m: Message): Promise<void> {
-      let env: { id: string; topic: string; payload: unknown; publishedAt: string };
+      let env: { id: string; topic: string; payload: unknown; publishedAt: string; correlationId?: unknown };
       try {
         env = JSON.parse(m.Body ?? '');
       } catch {
@@ -298,6 +311,7 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
           payload: env.payload,
           publishedAt: env.publishedAt,
           attempt,
+          ...(typeof env.correlationId === 'string' ? { correlationId: env.correlationId } : {}),
         });
         await del(m);
       } catch (err) {
@@ -404,10 +418,36 @@ export function createSnsBus(opts: SnsBusOptions): InspectableBus {
   }
 
   return {
-    publish: (topic, payload, o) => publishMany([{ topic, payload, ...(o?.id ? { id: o.id } : {}) }]),
+    publish: (topic, payload, o) => publishMany([{ topic, payload, ...o }]),
     publishMany,
     subscribe,
     deadLetters,
+    async depth() {
+      const count = async (
+        url: string,
+        names: ('ApproximateNumberOfMessages' | 'ApproximateNumberOfMessagesNotVisible')[],
+      ) => {
+        const r = await opts.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }),
+        );
+        return names.reduce((n, k) => n + Number(r.Attributes?.[k] ?? 0), 0);
+      };
+      const out = [];
+      for (const [subscription, q] of queuesOf) {
+        out.push({
+          subscription,
+          pending: await count(q.url, [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+          ]),
+          dead: await count(q.deadUrl, ['ApproximateNumberOfMessages']),
+        });
+      }
+      return out.sort((a, b) => a.subscription.localeCompare(b.subscription));
+    },
+    async ping() {
+      await opts.sns.send(new ListTopicsCommand({}));
+    },
     async close() {
       await Promise.all([...subscriptions].map((s) => s.stop()));
     },

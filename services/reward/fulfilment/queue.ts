@@ -1,5 +1,6 @@
 import { AppError, isAppError } from '../../../contract/errors.ts';
 import { backoffDelay } from '../../platform/backoff.ts';
+import { logger } from '../../platform/log.ts';
 import { addDuration } from '../allocation/calculate.ts';
 import type { RewardDeps } from '../deps.ts';
 import { findReward, moveReward } from '../lifecycle/repo.ts';
@@ -51,7 +52,8 @@ async function processJob(deps: RewardDeps, job: Job): Promise<JobOutcome> {
   } catch (err) {
     // A non-AppError here is ours (a database error, say): its text goes to the log, and the reward's
     // reason, which clients read, says only that the attempt failed.
-    if (!isAppError(err)) console.error(`fulfilment of ${job.reward_id} failed`, err);
+    if (!isAppError(err))
+      logger.error({ component: 'fulfilment', reward_id: job.reward_id, err }, 'fulfilment failed');
     const e = isAppError(err) ? err : new AppError('UPSTREAM_UNAVAILABLE', 'fulfilment attempt failed');
     const message = `${e.code}: ${e.message}`.slice(0, 500);
     if (e.retryable && job.attempts < job.max_attempts) {
@@ -153,7 +155,7 @@ export function startFulfilmentWorker(
         const c = await runFulfilmentBatch(deps, opts.batch ?? 20);
         worked = c.fulfilled + c.retry + c.failed + c.skipped;
       } catch (err) {
-        console.error('fulfilment worker batch failed', (err as Error).message);
+        logger.error({ component: 'fulfilment', err }, 'fulfilment worker batch failed');
       }
       if (worked === 0 && running)
         await new Promise<void>((r) => {

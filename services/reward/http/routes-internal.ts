@@ -3,7 +3,10 @@ import { validators as v } from '../../../contract/reward-http.ts';
 import { assertValid } from '../../../contract/validation.ts';
 import { readJson } from '../../platform/http.ts';
 import { internalAuth } from '../../platform/internal-auth.ts';
+import { childLogger } from '../../platform/log.ts';
+import { metrics } from '../../platform/metrics.ts';
 import { idParam } from '../../platform/params.ts';
+import { correlationIdOf } from '../../platform/request-id.ts';
 import { allocateReward } from '../allocation/allocate.ts';
 import type { RewardDeps } from '../deps.ts';
 import { checkEligibility } from '../eligibility/eligibility.ts';
@@ -23,6 +26,7 @@ const traitsOf = (v: unknown): Record<string, unknown> | undefined =>
  * running journeys and the periodic jobs (expiry sweep, fulfilment queue).
  */
 export function createInternalRoutes(deps: RewardDeps, internalToken: string) {
+  const log = childLogger({ component: 'reward' });
   return new Hono()
     .use('*', internalAuth(internalToken, 'reward'))
     .post('/eligibility', async (c) => {
@@ -44,21 +48,38 @@ export function createInternalRoutes(deps: RewardDeps, internalToken: string) {
     })
     .post('/allocate', async (c) => {
       const b = assertValid(v.allocate, await readJson(c), 'allocation request');
-      return c.json(
-        await allocateReward(deps, {
-          clientId: b.client_id,
-          campaignId: b.campaign_id,
-          version: b.version,
-          rule: b.reward,
-          side: b.side,
-          participantId: b.participant_id,
-          referralId: b.referral_id,
-          basisValue: opt(b.basis_value),
-          traits: traitsOf(b.traits),
-          fraudScore: opt(b.fraud_score),
-          idempotencyKey: b.idempotency_key,
-        }),
+      const r = await allocateReward(deps, {
+        clientId: b.client_id,
+        campaignId: b.campaign_id,
+        version: b.version,
+        rule: b.reward,
+        side: b.side,
+        participantId: b.participant_id,
+        referralId: b.referral_id,
+        basisValue: opt(b.basis_value),
+        traits: traitsOf(b.traits),
+        fraudScore: opt(b.fraud_score),
+        idempotencyKey: b.idempotency_key,
+      });
+      const outcome = r.replayed ? 'replayed' : r.allocated ? 'allocated' : 'refused';
+      metrics.rewardAllocations.inc({ outcome, reason: r.reason ?? 'none' });
+      log.info(
+        {
+          correlation_id: correlationIdOf(c),
+          client_id: b.client_id,
+          campaign_id: b.campaign_id,
+          participant_id: b.participant_id,
+          reward: b.reward,
+          reward_id: r.reward_id,
+          state: r.state,
+          outcome,
+          ...(r.reason ? { reason: r.reason } : {}),
+        },
+        { allocated: 'reward allocated', refused: 'reward refused', replayed: 'reward allocation replayed' }[
+          outcome
+        ],
       );
+      return c.json(r);
     })
     .post('/:rewardId/fulfil', async (c) => {
       const b = assertValid(v.fulfil, await readJson(c), 'fulfilment request');
