@@ -199,6 +199,10 @@ describe('every documented operation answers as documented', () => {
 
     // Journeys: none started for this key.
     expect(await call('GET', `/v1/journeys/${campaignId}/nobody`, { key: sk }), 404);
+    const journeys = await call('GET', `/v1/journeys?campaign_id=${campaignId}&limit=5`, { key: sk });
+    expect(journeys, 200);
+    assert.equal(Array.isArray(journeys.body.data), true);
+    expect(await call('GET', '/v1/journeys?status=sleeping', { key: sk }), 400);
 
     // Events: one, a batch, a batch of nothing usable.
     const event = {

@@ -921,6 +921,51 @@ export interface SDKSnippet {
   integrity: string;
   version: string;
 }
+/**
+ * One journey as Temporal's visibility store sees it (its search attributes).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "journeySummary".
+ */
+export interface JourneySummary {
+  workflow_id: string;
+  campaign_id: string | null;
+  journey_key: string | null;
+  participant_id: string | null;
+  pulse: string | null;
+  /**
+   * The id that follows the event that started the journey through logs.
+   */
+  correlation_id: string | null;
+  status:
+    | 'running'
+    | 'completed'
+    | 'failed'
+    | 'cancelled'
+    | 'terminated'
+    | 'continued_as_new'
+    | 'timed_out'
+    | 'unknown';
+  started_at: string | null;
+  closed_at: string | null;
+}
+/**
+ * A page of the caller's journeys, newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "journeyList".
+ */
+export interface JourneyList {
+  data: JourneySummary[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` (with the same filters) to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -1061,6 +1106,17 @@ export interface paths {
     get?: never;
     put?: never;
     post: operations["setCampaignStatus"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/journeys": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listJourneys"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2417,6 +2473,68 @@ export interface operations {
         };
       };
       500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** List journeys */
+  "listJourneys": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "participant_id"?: string;
+        "status"?: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out";
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": JourneyList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

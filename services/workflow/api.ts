@@ -1,7 +1,40 @@
 import { api, describe } from '../platform/openapi.ts';
 
-/** The OpenAPI description of the journey status route (routes.ts). */
+/** The OpenAPI description of the journey routes (routes.ts). */
 export const workflowApi = [
+  describe({
+    method: 'get',
+    path: '/v1/journeys',
+    operationId: 'listJourneys',
+    summary: 'List journeys',
+    description:
+      'The caller’s journeys from Temporal’s visibility store, newest first, filtered by the journeys’ search attributes (always the caller’s client).',
+    tags: ['journeys'],
+    permission: 'journey.read',
+    query: [
+      { name: 'campaign_id', description: 'Only this campaign’s journeys.' },
+      { name: 'participant_id', description: 'Only this participant’s journeys.' },
+      {
+        name: 'status',
+        description: 'Only journeys in this state.',
+        schema: {
+          type: 'string',
+          enum: [
+            'running',
+            'completed',
+            'failed',
+            'cancelled',
+            'terminated',
+            'continued_as_new',
+            'timed_out',
+          ],
+        },
+      },
+    ],
+    paginated: true,
+    responses: { 200: api('journeyList') },
+    errors: [503],
+  }),
   describe({
     method: 'get',
     path: '/v1/journeys/:campaignId/:journeyKey',
