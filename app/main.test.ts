@@ -51,6 +51,8 @@ describe('npm start (app/main.ts) as an operator runs it', () => {
         PORT: String(port),
         PULSE_TASK_QUEUE: `pulse-start-test-${process.pid}`,
         PULSE_SDK_DIR: sdkDir,
+        // The start and stop lines are info-level JSON logs (the test runner defaults to warn).
+        PULSE_LOG_LEVEL: 'info',
         // Nothing listens here: email is only tried when a journey sends one.
         SMTP_PORT: String(await freePort()),
       },
@@ -69,12 +71,12 @@ describe('npm start (app/main.ts) as an operator runs it', () => {
     );
     try {
       const deadline = Date.now() + 90_000;
-      while (!stdout.includes('pulse: listening on')) {
+      while (!stdout.includes('"msg":"pulse listening on ')) {
         if (child.exitCode !== null) assert.fail(`npm start exited early:\n${stdout}\n${stderr}`);
         if (Date.now() > deadline) assert.fail(`not listening within 90 s:\n${stdout}\n${stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.match(stdout, /pulse: migrations up to date/);
+      assert.match(stdout, /"msg":"migrations up to date"/);
       const base = `http://127.0.0.1:${port}`;
       assert.equal((await fetch(`${base}/health`)).status, 200);
       const sdk = await fetch(`${base}/sdk/v${VERSION}/pulse.iife.js`);
@@ -87,7 +89,7 @@ describe('npm start (app/main.ts) as an operator runs it', () => {
       const ms = performance.now() - t0;
       console.log(`npm start: stopped ${ms.toFixed(0)} ms after SIGTERM`);
       assert.deepEqual({ code, signal }, { code: 0, signal: null }, stderr);
-      assert.match(stdout, /pulse: SIGTERM, stopping/);
+      assert.match(stdout, /"signal":"SIGTERM".*"msg":"stopping"/);
       assert.doesNotMatch(stderr, /IllegalStateError|Not running|Unhandled|ERR_/, stderr);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

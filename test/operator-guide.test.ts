@@ -243,6 +243,22 @@ describe('operator guide: from an empty database to a live campaign with a rewar
       1_000,
     );
     assert.equal(journey.execution_status, 'COMPLETED');
+    // `pulse journey list` finds it through the journeys' search attributes (visibility may lag a moment).
+    const listed = await waitUntil(
+      'the journey in `pulse journey list`',
+      async () => {
+        const r = await pulseSpawned(
+          ['journey', 'list', '--campaign', campaignId, '--status', 'completed', '-o', 'json'],
+          asClient,
+        );
+        if (r.code !== 0) return undefined;
+        const rows = jsonOf<{ data: { participant_id: string; pulse: string }[] }>(r).data;
+        return rows.find((row) => row.participant_id === ann.id);
+      },
+      30_000,
+      500,
+    );
+    assert.equal(listed.pulse, 'signup');
 
     // 8. The welcome email in the development mailbox (maildev's REST API, GET /email), with her link.
     const welcome = await waitUntil(

@@ -114,7 +114,7 @@ export function addClientCommands(program: Command, io: CliIo): void {
       const target = resolveTarget(opts, io);
       requireAdmin(target, 'client list');
       const api = createApi(target);
-      const clients = await listAll<Client>('clients', (cursor) =>
+      const clients = await listAll<Client>((cursor) =>
         send(
           target,
           'list clients',
@@ -228,12 +228,12 @@ export function addKeyCommands(program: Command, io: CliIo): void {
     if (isAdminKey(target)) {
       const id = opts.client;
       if (!id) throw new CliError('USAGE', 'with a platform-admin key, --client <id> is required');
-      keys = await listAll<KeySummary>('keys', () =>
+      keys = await listAll<KeySummary>(() =>
         send(target, 'list keys', api.GET('/v1/admin/clients/{id}/api-keys', { params: { path: { id } } })),
       );
     } else {
       if (opts.client) await ownClient(target, opts.client);
-      keys = await listAll<KeySummary>('keys', (cursor) =>
+      keys = await listAll<KeySummary>((cursor) =>
         send(
           target,
           'list keys',

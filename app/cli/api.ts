@@ -1,6 +1,6 @@
-import createClient, { type Client } from 'openapi-fetch';
+import { type ApiClient, createApiClient } from '../api-client.ts';
 import { CliError, type CliIo } from './io.ts';
-import type { ErrorBody, paths } from './paths.ts';
+import type { ErrorBody } from './paths.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
 
@@ -28,14 +28,11 @@ export function resolveTarget(flags: ConnectionFlags, io: CliIo): ApiTarget {
   return { url, apiKey };
 }
 
-export type Api = Client<paths>;
+export type Api = ApiClient;
 
-/** The one HTTP client of the CLI: typed by `paths`, the key sent as a bearer token on every call. */
+/** The one HTTP client of the CLI: the typed OpenAPI client, the key sent as a bearer token on every call. */
 export function createApi(target: ApiTarget): Api {
-  return createClient<paths>({
-    baseUrl: target.url,
-    headers: { authorization: `Bearer ${target.apiKey}`, 'user-agent': 'pulse-cli' },
-  });
+  return createApiClient({ url: target.url, apiKey: target.apiKey });
 }
 
 /** Whether the key is a platform-admin key (`ak_…`) rather than a client's. */
@@ -99,15 +96,12 @@ export function httpProblem(what: string, response: Response, body: unknown): st
   return lines.join('\n');
 }
 
-/** One page of a list in either shape: `{ <name>: [...] }` today, `{ data, has_more, next_cursor }` later. */
-export function listPage<T>(
-  body: { data?: T[]; has_more?: boolean; next_cursor?: string | null } & Record<string, unknown>,
-  legacyKey: string,
-): { items: T[]; nextCursor: string | null } {
-  if (Array.isArray(body.data))
-    return { items: body.data, nextCursor: body.has_more ? (body.next_cursor ?? null) : null };
-  const legacy = body[legacyKey];
-  return { items: Array.isArray(legacy) ? (legacy as T[]) : [], nextCursor: null };
+/** One page of a list: `{ data, has_more, next_cursor }`. */
+export function listPage<T>(body: { data: T[]; has_more: boolean; next_cursor: string | null }): {
+  items: T[];
+  nextCursor: string | null;
+} {
+  return { items: body.data, nextCursor: body.has_more ? body.next_cursor : null };
 }
 
 /** At most this many pages are followed, so a server that always says has_more cannot loop us forever. */
@@ -115,13 +109,12 @@ const MAX_PAGES = 1_000;
 
 /** Every item of a list, following `next_cursor` page by page. */
 export async function listAll<T>(
-  legacyKey: string,
   page: (cursor: string | undefined) => Promise<Parameters<typeof listPage<T>>[0]>,
 ): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
   for (let i = 0; i < MAX_PAGES; i++) {
-    const p = listPage<T>(await page(cursor), legacyKey);
+    const p = listPage<T>(await page(cursor));
     items.push(...p.items);
     if (!p.nextCursor) return items;
     cursor = p.nextCursor;

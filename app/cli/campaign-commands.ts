@@ -171,7 +171,7 @@ export function addCampaignCommands(program: Command, io: CliIo): void {
   ).action(async (opts: ConnectionFlags & { output: OutputFormat }) => {
     const target = resolveTarget(opts, io);
     const api = createApi(target);
-    const campaigns = await listAll<Campaign>('campaigns', (cursor) =>
+    const campaigns = await listAll<Campaign>((cursor) =>
       send(
         target,
         'list campaigns',

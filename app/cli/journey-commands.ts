@@ -1,7 +1,19 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type ConnectionFlags, createApi, listAll, resolveTarget, send } from './api.ts';
 import { withConnection } from './connection.ts';
 import { type CliIo, emit, type OutputFormat, outputOption, table } from './io.ts';
+import type { paths } from './paths.ts';
+
+type JourneyState = NonNullable<NonNullable<paths['/v1/journeys']['get']['parameters']['query']>['status']>;
+const JOURNEY_STATES: JourneyState[] = [
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'terminated',
+  'continued_as_new',
+  'timed_out',
+];
 
 /** `pulse journey list|show`: running and finished journeys of the client's campaigns. */
 export function addJourneyCommands(program: Command, io: CliIo): void {
@@ -12,14 +24,14 @@ export function addJourneyCommands(program: Command, io: CliIo): void {
       .description('list journeys, newest first')
       .option('--campaign <id>', 'only this campaign (cmp_…)')
       .option('--participant <id>', 'only this participant')
-      .option('--status <status>', 'only journeys in this execution status (e.g. RUNNING, COMPLETED)')
+      .addOption(new Option('--status <status>', 'only journeys in this state').choices(JOURNEY_STATES))
       .addOption(outputOption()),
   ).action(
     async (
       opts: ConnectionFlags & {
         campaign?: string;
         participant?: string;
-        status?: string;
+        status?: JourneyState;
         output: OutputFormat;
       },
     ) => {
@@ -30,7 +42,7 @@ export function addJourneyCommands(program: Command, io: CliIo): void {
         ...(opts.participant ? { participant_id: opts.participant } : {}),
         ...(opts.status ? { status: opts.status } : {}),
       };
-      const journeys = await listAll<Record<string, unknown>>('journeys', (cursor) =>
+      const journeys = await listAll<Record<string, unknown>>((cursor) =>
         send(
           target,
           'list journeys',
@@ -44,7 +56,8 @@ export function addJourneyCommands(program: Command, io: CliIo): void {
           'workflow_id',
           'campaign_id',
           'journey_key',
-          'execution_status',
+          'participant_id',
+          'status',
           'started_at',
           'closed_at',
         ]),
