@@ -76,10 +76,10 @@ describe('client management', () => {
     assert.deepEqual([principal?.clientId, principal?.role], [client.id, 'manager']);
 
     const listed = (await (await call('GET', path, adminKey)).json()) as {
-      keys: { id: string; name: string | null }[];
+      data: { id: string; name: string | null }[];
     };
-    assert.equal(listed.keys.length, 3);
-    assert.equal(listed.keys.find((k) => k.id === key.id)?.name, 'CI deploys');
+    assert.equal(listed.data.length, 3);
+    assert.equal(listed.data.find((k) => k.id === key.id)?.name, 'CI deploys');
 
     for (const name of ['', 'x'.repeat(101), 'tab\there', 42]) {
       const res = await call('POST', path, adminKey, { kind: 'publishable', name });

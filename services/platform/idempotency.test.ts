@@ -54,7 +54,7 @@ describe('Idempotency-Key', () => {
 
   const keyCount = async (p: Platform, sk: string) => {
     const res = await p.app.request('/v1/api-keys', { headers: { authorization: `Bearer ${sk}` } });
-    return ((await res.json()) as { keys: unknown[] }).keys.length;
+    return ((await res.json()) as { data: unknown[] }).data.length;
   };
 
   it('replays the stored response of a retry, without running it again', async () => {
