@@ -91,6 +91,9 @@ const ALLOWED = new Set([
   ...TEXT_KEYWORDS,
 ]);
 
+const SUBSET =
+  'a keyword of the safe subset: type, properties, required, additionalProperties, items, enum, const, format, anyOf, oneOf, min/max bounds, title, description';
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -138,7 +141,7 @@ export function declaredSchemaProblems(schema: unknown, base: string): ErrorDeta
     for (const [key, value] of Object.entries(node)) {
       const at = `${path}.${key}`;
       if (!ALLOWED.has(key)) {
-        out.push({ path: at, message: unsupported(key), expected: `one of ${[...ALLOWED].join(', ')}` });
+        out.push({ path: at, message: unsupported(key), expected: SUBSET });
         continue;
       }
       if (key === 'type') {

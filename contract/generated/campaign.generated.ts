@@ -153,6 +153,9 @@ export interface Trigger {
  * One custom event type: what it means and the JSON Schema of its `properties`.
  */
 export interface EventDeclaration {
+  /**
+   * What the event means, for people reading the campaign or the portal.
+   */
   description?: string;
   /**
    * JSON Schema (draft-07 subset) of the event's `properties` object; its root is `type: object`.
