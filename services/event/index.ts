@@ -5,6 +5,8 @@ import type { ApiKeyResolver } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
+import { createEventTypeRegistry, type EventTypeRegistry } from './event-types.ts';
+import { createEventTypeRoutes } from './event-types-routes.ts';
 import { createOutboxWriter } from './outbox-writer.ts';
 import {
   createFallbackRateLimiter,
@@ -19,6 +21,11 @@ import { createEventRoutes } from './routes.ts';
 import { createEventValidator } from './schema.ts';
 
 export { createEventDrainer, type DrainerOptions, type EventDrainer } from './drainer.ts';
+export {
+  createEventTypeRegistry,
+  declareCampaignEvents,
+  type EventTypeRegistry,
+} from './event-types.ts';
 export { migrations } from './migrations/index.ts';
 export { EVENT_TYPES } from './schema.ts';
 
@@ -46,10 +53,16 @@ export interface EventAppDeps {
   /** Called once events are durable; the composition root wires it to `drainer.nudge`. */
   onAccepted?: (count: number) => void;
   outbox?: { maxRows?: number; maxInflight?: number };
+  /** The client's declared event types (shared with the campaign deploy so a deploy is seen at once). */
+  eventTypes?: EventTypeRegistry;
 }
 
-/** The event service: `POST /v1/events` and `POST /v1/events/batch`, 202 only once events are durable. */
+/**
+ * The event service: `POST /v1/events` and `POST /v1/events/batch`, 202 only once events are durable,
+ * and `/v1/event-types` (the client's custom event types).
+ */
 export function createEventApp(deps: EventAppDeps) {
+  const eventTypes = deps.eventTypes ?? createEventTypeRegistry(deps.db);
   const policy = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const rateLimiter =
     deps.rateLimiter ??
@@ -66,6 +79,7 @@ export function createEventApp(deps: EventAppDeps) {
       rateLimiter,
       writer: createOutboxWriter(deps.db as Kysely<EventTables>, deps.outbox),
       validate: createEventValidator(),
+      eventTypes,
       hashSecret: deps.hashSecret,
       now: deps.now ?? (() => new Date()),
       ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
@@ -75,6 +89,10 @@ export function createEventApp(deps: EventAppDeps) {
       ...(deps.maxBodyBytes ? { maxBodyBytes: deps.maxBodyBytes } : {}),
     },
   );
-  return withErrorHandling(new Hono().route('/', routes));
+  return withErrorHandling(
+    new Hono()
+      .route('/v1/event-types', createEventTypeRoutes(deps.db, deps.resolver, eventTypes))
+      .route('/', routes),
+  );
 }
 export { countDeadLetters, type DeadLetter, listDeadLetters } from './repo.ts';
