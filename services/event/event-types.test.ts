@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: tests read arbitrary response JSON
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fakeResolver, sampleEvent } from '../../test/support/event.ts';
