@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fakeResolver, sampleEvent } from '../../test/support/event.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
+import { createEventTypeRegistry, declareCampaignEvents } from './event-types.ts';
 import { createEventApp } from './index.ts';
 import { migrations } from './migrations/index.ts';
 
@@ -263,6 +264,57 @@ describe('POST /v1/events with custom event types', () => {
     assert.deepEqual(
       body.results[2].errors.map((d: { path: string }) => d.path),
       ['event'],
+    );
+  });
+});
+
+describe('a campaign file’s events: block at deploy', () => {
+  const registry = () => createEventTypeRegistry(tdb.db, { cacheMs: 60_000 });
+  const decl = (max: number) => ({
+    properties: { type: 'object', properties: { score: { type: 'integer', maximum: max } } },
+  });
+
+  test('stored as the client’s type with the campaign as source; the same campaign may evolve it', async () => {
+    const reg = registry();
+    const input = { clientId: 'cli_c', campaignKey: 'nps', createdBy: 'key_x' };
+    assert.deepEqual(
+      await declareCampaignEvents(tdb.db, reg, { ...input, events: { custom_nps_answered: decl(10) } }),
+      { custom_nps_answered: 1 },
+    );
+    // a redeploy of the same file changes nothing; a new schema from the same campaign is version 2
+    assert.deepEqual(
+      await declareCampaignEvents(tdb.db, reg, { ...input, events: { custom_nps_answered: decl(10) } }),
+      { custom_nps_answered: 1 },
+    );
+    assert.deepEqual(
+      await declareCampaignEvents(tdb.db, reg, { ...input, events: { custom_nps_answered: decl(11) } }),
+      { custom_nps_answered: 2 },
+    );
+    const types = await reg.forClient('cli_c');
+    assert.deepEqual(types.names, ['custom_nps_answered']);
+    const current = types.get('custom_nps_answered');
+    assert.ok(current && current !== 'archived');
+    assert.equal(current.version, 2);
+  });
+
+  test('another campaign may not change it: 409 at events.<name>; the same schema is fine', async () => {
+    const reg = registry();
+    const other = { clientId: 'cli_c', campaignKey: 'other', createdBy: 'key_y' };
+    await assert.rejects(
+      declareCampaignEvents(tdb.db, reg, { ...other, events: { custom_nps_answered: decl(3) } }),
+      (err: unknown) => {
+        const e = err as { code: string; details: { path: string }[] };
+        assert.equal(e.code, 'CONFLICT');
+        assert.deepEqual(
+          e.details.map((d) => d.path),
+          ['events.custom_nps_answered'],
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(
+      await declareCampaignEvents(tdb.db, reg, { ...other, events: { custom_nps_answered: decl(11) } }),
+      { custom_nps_answered: 2 },
     );
   });
 });
