@@ -102,3 +102,21 @@ describe('custom events in a campaign file', () => {
     ]);
   });
 });
+
+describe('trust of custom events', () => {
+  const compile = (steps: string) =>
+    compileCampaignSource(
+      `pulse: test\nid: custom-trust\nversion: 1\ntitle: Trust\ntrigger: { event: custom_course_finished }\nrewards:\n  bonus: { type: single, side: referee, give: { category: store_credit, amount: 5, currency: USD } }\nsteps:\n${steps}`,
+      'c.pulse.yaml',
+      { declaredEvents: ['custom_course_finished'] },
+    );
+
+  it('a custom event is sdk-trusted unless what follows reaches a reward, then server (like built-ins)', () => {
+    const plain = compile('  - id: done\n    end: completed\n');
+    assert.equal(plain.plan?.trigger.trust, 'sdk');
+    const paying = compile(
+      '  - id: pay\n    do: AllocateReward\n    with: { participant_id: { var: event.participant_id }, reward: bonus, side: referee }\n',
+    );
+    assert.equal(paying.plan?.trigger.trust, 'server');
+  });
+});
