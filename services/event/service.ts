@@ -150,7 +150,7 @@ export async function ingestEvents(
     const problems = check.ok
       ? declaredProblems(check.event, types)
       : withSuggestion(check.details, value, types);
-    if (problems.length > 0) {
+    if (!check.ok || problems.length > 0) {
       results[index] = {
         index,
         event_id: eventId,
@@ -160,7 +160,6 @@ export async function ingestEvents(
       };
       return;
     }
-    if (!check.ok) return; // unreachable: a failed check always has details
     // Ids a signed server derives from its own data (the Node SDK's `srv_<hash of order id>`) are
     // guessable; were a browser free to send one first, the real signed event would be dropped as a
     // duplicate. So the prefix is reserved for signed events.
