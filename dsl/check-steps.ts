@@ -43,6 +43,8 @@ export interface StepCheckContext {
   segments: ReadonlySet<string>;
   /** Every `call` step met, for the caller to resolve. */
   calls: { ref: string; path: JsonPath }[];
+  /** Event names a wait may name (built-in and declared), for "did you mean". */
+  eventNames: readonly string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -206,13 +208,13 @@ class Walker {
       });
       return false;
     }
-    const { step: validators, eventNames } = campaignSchemas();
+    const { step: validators } = campaignSchemas();
     const errors = schemaErrors(validators[kind], step);
     for (const d of schemaDiagnostics(errors, {
       parsed: this.ctx.parsed,
       data: step,
       base: p,
-      eventNames,
+      eventNames: this.ctx.eventNames,
       isStep: true,
     })) {
       this.ctx.push(d);

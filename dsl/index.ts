@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EventDeclaration } from '../contract/generated/campaign.generated.ts';
 import type { Plan } from '../contract/plan.ts';
 import { compile } from './compile.ts';
 import { type Diagnostic, hasErrors, sortDiagnostics } from './errors.ts';
@@ -27,6 +28,8 @@ export interface LoadOptions {
   settings?: Record<string, unknown>;
   /** Folder where `call: <file or id>` is resolved (default: the repository's campaigns/). */
   campaignsDir?: string;
+  /** Custom event names the client declared through the API (the deploy passes them; files declare their own). */
+  declaredEvents?: Iterable<string>;
   /** Files being compiled up the `call` chain (cycle detection); callers leave it out. */
   stack?: readonly string[];
 }
@@ -34,6 +37,8 @@ export interface LoadOptions {
 export interface LoadResult {
   plan?: Plan;
   diagnostics: Diagnostic[];
+  /** The custom event types the file declares (its `events:` block), with a plan only; the deploy stores them. */
+  events?: Record<string, EventDeclaration>;
 }
 
 /** Reads, validates and compiles a campaign file. Never throws for bad input. */
@@ -62,7 +67,10 @@ export function loadCampaignFile(path: string, opts: LoadOptions = {}): LoadResu
 /** Validates and compiles campaign YAML text; `file` names it in diagnostics. Never throws for bad input. */
 export function compileCampaignSource(source: string, file: string, opts: LoadOptions = {}): LoadResult {
   const parsed = parseSource(source, file);
-  const validation = validateCampaign(parsed);
+  const validation = validateCampaign(
+    parsed,
+    opts.declaredEvents ? { declaredEvents: opts.declaredEvents } : {},
+  );
   const diagnostics = [...validation.diagnostics];
   const report = reporterFor(parsed, diagnostics);
   const campaignsDir = opts.campaignsDir ?? DEFAULT_CAMPAIGNS_DIR;
@@ -85,7 +93,11 @@ export function compileCampaignSource(source: string, file: string, opts: LoadOp
       });
       continue;
     }
-    const child = loadCampaignFile(childFile, { campaignsDir, stack });
+    const child = loadCampaignFile(childFile, {
+      campaignsDir,
+      stack,
+      ...(opts.declaredEvents ? { declaredEvents: opts.declaredEvents } : {}),
+    });
     if (!child.plan) {
       const first = child.diagnostics.find((d) => d.severity === 'error');
       report('UNKNOWN_CHILD_PLAN', call.path, `child campaign "${call.ref}" does not compile`, {
@@ -115,7 +127,12 @@ export function compileCampaignSource(source: string, file: string, opts: LoadOp
   if (!compiled.plan) return { diagnostics: sortDiagnostics([...diagnostics, ...compiled.diagnostics]) };
   const tooLarge = planSizeProblem(compiled.plan, file);
   if (tooLarge) return { diagnostics: sortDiagnostics([...diagnostics, tooLarge]) };
-  return { plan: compiled.plan, diagnostics: sortDiagnostics(diagnostics) };
+  const events = validation.doc.events as Record<string, EventDeclaration> | undefined;
+  return {
+    plan: compiled.plan,
+    diagnostics: sortDiagnostics(diagnostics),
+    ...(events && Object.keys(events).length > 0 ? { events } : {}),
+  };
 }
 
 /** PLAN_TOO_LARGE when the plan's JSON (children included) is over MAX_PLAN_BYTES: it is workflow input. */

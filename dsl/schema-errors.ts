@@ -35,7 +35,20 @@ export function schemaDiagnostics(errors: ErrorObject[], ctx: SchemaErrorContext
 }
 
 function collapse(errors: ErrorObject[]): ErrorObject[] {
-  let kept = errors.filter((e) => e.keyword !== 'if');
+  // An event name is a built-in (enum) or a custom name (pattern); when both fail, the enum's
+  // UNKNOWN_EVENT (with "did you mean") says it all and the custom-name branch's complaint is noise.
+  const unknownEvent = new Set(
+    errors
+      .filter((e) => e.keyword === 'enum' && e.schemaPath.includes('/event_name/'))
+      .map((e) => e.instancePath),
+  );
+  let kept = errors.filter(
+    (e) =>
+      e.keyword !== 'if' &&
+      // A name's own complaint (inside `propertyNames`) is told once, by the propertyNames error.
+      !(e.propertyName !== undefined && e.keyword !== 'propertyNames') &&
+      !(e.schemaPath.includes('/custom_event_name/') && unknownEvent.has(e.instancePath)),
+  );
   for (const any of errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')) {
     const p = any.instancePath;
     const under = (e: ErrorObject) =>
@@ -128,7 +141,7 @@ function toDiagnostic(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic {
         code = 'UNKNOWN_EVENT';
         const hint = typeof value === 'string' ? closest(value, ctx.eventNames) : undefined;
         message = `unknown event${hint ? `; did you mean "${hint}"?` : ''}`;
-        expected = `an event of schemas/event.schema.json (${ctx.eventNames.length} known)`;
+        expected = `a built-in event (schemas/event.schema.json) or a declared custom_… event (${ctx.eventNames.length} known)`;
       } else {
         message = 'not an allowed value';
         expected = `one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
@@ -154,7 +167,9 @@ function toDiagnostic(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic {
       locateKey = true;
       message = 'invalid name';
       found = JSON.stringify(name);
-      expected = 'lower_snake_case (a-z, 0-9, _), starting with a letter';
+      expected = e.schemaPath.includes('/events/')
+        ? 'a custom event name: custom_ then lower_snake_case, at most 64 characters'
+        : 'lower_snake_case (a-z, 0-9, _), starting with a letter';
       break;
     }
     default:

@@ -3,6 +3,7 @@
  * diagnostic at once and never throws for bad input.
  */
 import type { Campaign } from '../contract/generated/campaign.generated.ts';
+import { checkEventDecls, checkEventNames, fileDeclaredEvents } from './check-events.ts';
 import { checkExpr, type ExprScope, type Report, ruleScope } from './check-expr.ts';
 import { checkSettingDecls } from './check-settings.ts';
 import { checkAllSteps, type RewardTypes } from './check-steps.ts';
@@ -42,8 +43,13 @@ export function reporterFor(parsed: ParsedSource, out: Diagnostic[]): Report {
   };
 }
 
-/** Validates a parsed campaign: schema, settings, trigger, steps. */
-export function validateCampaign(parsed: ParsedSource): ValidationResult {
+export interface ValidateOptions {
+  /** Custom event names the client declared through /v1/event-types (known at deploy, not to `pulse validate`). */
+  declaredEvents?: Iterable<string>;
+}
+
+/** Validates a parsed campaign: schema, settings, events, trigger, steps. */
+export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {}): ValidationResult {
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const calls: ValidationResult['calls'] = [];
   if (parsed.diagnostics.length > 0) return { diagnostics, calls };
@@ -65,8 +71,14 @@ export function validateCampaign(parsed: ParsedSource): ValidationResult {
     });
     return { diagnostics, calls };
   }
+  // Declared names first: suggestions look at a bounded number of candidates.
+  const declared = new Set([
+    ...fileDeclaredEvents(isObj(data) ? data.events : undefined),
+    ...(opts.declaredEvents ?? []),
+  ]);
+  const known = [...declared, ...eventNames];
   diagnostics.push(
-    ...schemaDiagnostics(schemaErrors(document, data), { parsed, data, base: [], eventNames }),
+    ...schemaDiagnostics(schemaErrors(document, data), { parsed, data, base: [], eventNames: known }),
   );
   if (!isObj(data)) return { diagnostics, calls };
 
@@ -82,6 +94,8 @@ export function validateCampaign(parsed: ParsedSource): ValidationResult {
   const segments = isObj(data.segments) ? new Set(Object.keys(data.segments)) : new Set<string>();
 
   checkSettingDecls(data.settings, report);
+  checkEventDecls(data.events, report);
+  checkEventNames(data, declared, report);
   checkTrigger(data.trigger, settings, report);
   checkRewardRules(data.rewards, data.segments, report);
   checkAllSteps(data.steps, {
@@ -92,6 +106,7 @@ export function validateCampaign(parsed: ParsedSource): ValidationResult {
     rewards,
     segments,
     calls,
+    eventNames: known,
   });
 
   if (!diagnostics.some((d) => d.severity === 'error'))

@@ -5,7 +5,13 @@ import type { Bus } from '../contract/bus.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
 import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from './campaign/index.ts';
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
-import { createEventApp, createEventDrainer, type SdkBundle } from './event/index.ts';
+import {
+  createEventApp,
+  createEventDrainer,
+  createEventTypeRegistry,
+  declareCampaignEvents,
+  type SdkBundle,
+} from './event/index.ts';
 import { createNotificationApp, type Mailer } from './notification/index.ts';
 import { createObservability } from './observability.ts';
 import { platformOpenApi } from './openapi.ts';
@@ -68,6 +74,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const resolver = clientManagement.resolver;
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
+  const eventTypes = createEventTypeRegistry(db);
   // One reward service shared by its routes and its background jobs (fulfilment queue, expiry sweep).
   // Calls to client-supplied URLs (webhooks, fulfilment, payment APIs) pass the SSRF guard.
   const outbound = { allow: config.outboundAllow, httpsOnly: config.production };
@@ -100,6 +107,11 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       await setLandingStatus(db, { clientId, campaignId, status });
       deployedCampaigns.invalidate();
     },
+    // Custom event types live in the event service (it enforces them); a deploy reads and adds to them.
+    declaredEvents: async (clientId) => (await eventTypes.forClient(clientId)).names,
+    async declareEvents({ clientId, campaignKey, events, deployedBy }) {
+      await declareCampaignEvents(db, eventTypes, { clientId, campaignKey, events, createdBy: deployedBy });
+    },
   };
   const internalToken = config.internalSigningKey;
   const builders: Record<ServiceName, () => Hono> = {
@@ -115,6 +127,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         ...(deps.redis ? { redis: deps.redis } : {}),
         onAccepted: (n) => drainer.nudge(n),
         sdk: { bundle: deps.sdk ?? null, publicBaseUrl: config.publicBaseUrl },
+        eventTypes,
       }),
     referral: () =>
       createReferralApp({

@@ -204,6 +204,37 @@ describe('every documented operation answers as documented', () => {
     assert.equal(Array.isArray(journeys.body.data), true);
     expect(await call('GET', '/v1/journeys?status=sleeping', { key: sk }), 400);
 
+    // Custom event types: declare (new, then unchanged), list, read, a custom event checked against it,
+    // archive.
+    const declared = {
+      description: 'A webinar seat booked',
+      properties: { type: 'object', properties: { seats: { type: 'integer' } }, required: ['seats'] },
+    };
+    expect(await call('PUT', '/v1/event-types/custom_seat_booked', { key: sk, body: declared }), 201);
+    expect(await call('PUT', '/v1/event-types/custom_seat_booked', { key: sk, body: declared }), 200);
+    const badType = await call('PUT', '/v1/event-types/custom_seat_booked', {
+      key: sk,
+      body: { properties: 1 },
+    });
+    expect(badType, 400);
+    expect(await call('GET', '/v1/event-types', { key: sk }), 200);
+    expect(await call('GET', '/v1/event-types/custom_seat_booked', { key: sk }), 200);
+    expect(await call('GET', '/v1/event-types/custom_nothing', { key: sk }), 404);
+    const custom = {
+      event: 'custom_seat_booked',
+      event_id: randomUUID(),
+      occurred_at: new Date().toISOString(),
+      anonymous_id: 'anon_1',
+    };
+    expect(await call('POST', '/v1/events', { key: pk, body: { ...custom, properties: { seats: 2 } } }), 202);
+    const badCustom = await call('POST', '/v1/events', {
+      key: pk,
+      body: { ...custom, event_id: randomUUID(), properties: { seats: 'two' } },
+    });
+    expect(badCustom, 400);
+    assert.equal(badCustom.body.error.details[0].path, 'properties.seats');
+    expect(await call('DELETE', '/v1/event-types/custom_seat_booked', { key: sk }), 200);
+
     // Events: one, a batch, a batch of nothing usable.
     const event = {
       event: 'page_viewed',

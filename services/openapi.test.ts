@@ -162,6 +162,15 @@ describe('the OpenAPI document', () => {
   it('covers every service, and a process describes only what it mounts', () => {
     assert.deepEqual(Object.keys(SERVICE_API).sort(), [...SERVICE_NAMES].sort());
     const events = operationsOf(platformOpenApi(['event'])).map((o) => o.operationId);
-    assert.deepEqual(events.sort(), ['getSdkFile', 'getSdkSnippet', 'sendEvent', 'sendEventBatch']);
+    assert.deepEqual(events.sort(), [
+      'archiveEventType',
+      'declareEventType',
+      'getEventType',
+      'getSdkFile',
+      'getSdkSnippet',
+      'listEventTypes',
+      'sendEvent',
+      'sendEventBatch',
+    ]);
   });
 });

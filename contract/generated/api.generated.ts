@@ -966,6 +966,81 @@ export interface JourneyList {
    */
   next_cursor: string | null;
 }
+/**
+ * A custom event type's declaration. `properties` is a JSON Schema (root `type: object`) in the safe subset of contract/event-types.ts: no `$ref`, no `pattern`, at most 16 KiB and 6 levels deep; a keyword outside it is a 400 naming its path.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "eventTypeBody".
+ */
+export interface EventTypeBody {
+  description?: string | null;
+  /**
+   * JSON Schema of the event's `properties`.
+   */
+  properties: {};
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "eventType".
+ */
+export interface EventType {
+  name: string;
+  version: number;
+  description: string | null;
+  /**
+   * The declared JSON Schema of the event's properties.
+   */
+  properties: {};
+  /**
+   * `api`, or `campaign:<campaign id>` for a campaign file's `events:` block.
+   */
+  source: string;
+  created_at: string;
+  archived_at: string | null;
+}
+/**
+ * A page of the client's event types (current versions), by name.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "eventTypeList".
+ */
+export interface EventTypeList {
+  data: EventType[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "eventTypeDetail".
+ */
+export interface EventTypeDetail {
+  event_type: EventType;
+  versions: number[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "eventTypeSaved".
+ */
+export interface EventTypeSaved {
+  event_type: EventType;
+  /**
+   * False when the declaration equals the current version (nothing changed).
+   */
+  created: boolean;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "eventTypeEnvelope".
+ */
+export interface EventTypeEnvelope {
+  event_type: EventType;
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -1173,6 +1248,28 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/event-types": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listEventTypes"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/event-types/{name}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getEventType"];
+    put: operations["declareEventType"];
+    post?: never;
+    delete: operations["archiveEventType"];
     options?: never;
     head?: never;
     patch?: never;
@@ -2826,6 +2923,245 @@ export interface operations {
         content?: never;
       };
       400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** List custom event types */
+  "listEventTypes": {
+    parameters: {
+      query?: {
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": EventTypeList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A custom event type */
+  "getEventType": {
+    parameters: {
+      query?: {
+        "version"?: number;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "name": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": EventTypeDetail;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Declare a custom event type */
+  "declareEventType": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "name": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': EventTypeBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": EventTypeSaved;
+        };
+      };
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": EventTypeSaved;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Archive a custom event type */
+  "archiveEventType": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "name": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": EventTypeEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

@@ -2,6 +2,10 @@
 import type {Rewards, Segments} from './reward.generated.ts';
 
 /**
+ * An event name: a platform event (schemas/event.schema.json `$defs.event_name`) or a custom event (`custom_…`) declared in this file's `events:` block or by the client through /v1/event-types.
+ */
+export type EventName = string;
+/**
  * How far a trigger event must be trusted to start a journey: `sdk` (publishable key, any browser), `server` (secret key with a valid signature) or `integration` (a verified provider webhook). Default: `server` when an event moves money (schemas/event.schema.json `$defs.money_moving`) or the journey can reach a reward step (AllocateReward, FulfillReward, CheckMilestone, CalculateLeaderboard), otherwise `sdk`. Declaring less than the default is allowed and warned about (TRUST_OPT_DOWN).
  */
 export type TrustLevel = 'sdk' | 'server' | 'integration';
@@ -111,6 +115,12 @@ export interface Campaign {
    */
   description?: string;
   trigger: Trigger;
+  /**
+   * Custom event types this campaign declares, by name (`custom_…`): a description and a JSON Schema for the event's `properties` (a safe subset: no $ref, no pattern, bounded size and depth). Stored with the campaign version at deploy; the ingest then validates those events against it.
+   */
+  events?: {
+    [k: string]: EventDeclaration | undefined;
+  };
   settings?: Settings;
   landing?: Landing;
   rewards?: Rewards;
@@ -129,7 +139,7 @@ export interface Trigger {
   /**
    * The event name, or a list of names, that starts a journey.
    */
-  event: string | [string, ...string[]];
+  event: EventName | [EventName, ...EventName[]];
   /**
    * Only events for which this JSON-Logic condition holds start a journey (checked before any journey starts). Can read `event.*` and `settings.*`.
    */
@@ -139,6 +149,19 @@ export interface Trigger {
    */
   journey?: string | {};
   trust?: TrustLevel;
+}
+/**
+ * One custom event type: what it means and the JSON Schema of its `properties`.
+ */
+export interface EventDeclaration {
+  /**
+   * What the event means, for people reading the campaign or the portal.
+   */
+  description?: string;
+  /**
+   * JSON Schema (draft-07 subset) of the event's `properties` object; its root is `type: object`.
+   */
+  properties: Record<string, unknown>;
 }
 /**
  * Typed campaign parameters with defaults. A client can change them in the portal (or with `pulse deploy --settings name=value`) without touching the steps; steps read them as `{ var: settings.<name> }`.
@@ -295,7 +318,7 @@ export interface WaitStep {
   /**
    * Event name, or list of names, to wait for.
    */
-  wait: string | [string, ...string[]];
+  wait: EventName | [EventName, ...EventName[]];
   /**
    * A JSON-Logic condition, e.g. { ">=": [ { var: event.properties.amount }, { var: settings.min_order } ] }. Truthy means yes (empty list, empty text, 0 and null mean no).
    */

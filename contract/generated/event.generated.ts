@@ -10,6 +10,9 @@ export interface PulseSDKEvent {
  * The fields of one event, whatever its name; the root adds the identity rule (participant_id or anonymous_id) and the per-event `properties` rules.
  */
 export interface EventEnvelope {
+  /**
+   * A built-in event (`$defs.event_name`) or a client's declared custom event (`$defs.custom_event_name`, declared through /v1/event-types or a campaign's `events:` block).
+   */
   event: string;
   /**
    * Client-generated id (UUID); the dedup key per client

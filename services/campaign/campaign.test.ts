@@ -147,3 +147,71 @@ describe('campaign service', () => {
     assert.equal(conversionTriggers.length, 0, 'a paused campaign starts no journeys');
   });
 });
+
+describe('campaign deploy with custom events', () => {
+  let t: TestDatabase;
+  let app: ReturnType<typeof createCampaignApp>;
+  let key: string;
+  let clientId: string;
+  const apiDeclared = new Map<string, string[]>();
+  const stored: { clientId: string; campaignKey: string; names: string[] }[] = [];
+
+  before(async () => {
+    t = await createTestDatabase({ 'client-management': cmMigrations, campaign: migrations });
+    const cm = createClientManagement(t.db, { hashSecret: 's', cacheMs: 0, secretBox: testSecretBox() });
+    const a = await cm.createClient({ name: 'A' });
+    [key, clientId] = [a.secret.key, a.client.id];
+    const hooks: CampaignHooks = {
+      checkPlan: () => [],
+      onDeployed: async () => {},
+      onStatusChanged: async () => {},
+      declaredEvents: async (id) => apiDeclared.get(id) ?? [],
+      declareEvents: async (input) =>
+        void stored.push({
+          clientId: input.clientId,
+          campaignKey: input.campaignKey,
+          names: Object.keys(input.events),
+        }),
+    };
+    app = createCampaignApp({ db: t.db, resolver: cm.resolver, internalToken: 'tok', hooks });
+  });
+  after(() => t.drop());
+
+  const source = `pulse: nps
+id: nps-follow-up
+version: 1
+title: NPS follow-up
+trigger: { event: custom_nps_answered }
+events:
+  custom_nps_answered:
+    properties: { type: object, properties: { score: { type: integer, minimum: 0, maximum: 10 } } }
+steps:
+  - id: wait
+    wait: custom_nps_commented
+    timeout: 3d
+  - id: done
+    end: completed
+`;
+  const deploy = () =>
+    app.request('/v1/campaigns/deploy', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ source, file: 'nps.pulse.yaml' }),
+    });
+
+  it('checks names against the client’s API declarations and hands the file’s declarations over', async () => {
+    const refused = await deploy();
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as { error: { details: { path: string; message: string }[] } };
+    assert.deepEqual(
+      body.error.details.map((d) => d.path),
+      ['steps[0].wait'],
+    );
+    assert.match(body.error.details[0]?.message ?? '', /nps\.pulse\.yaml:11:11 UNKNOWN_EVENT/);
+    assert.deepEqual(stored, [], 'nothing is declared by a refused deploy');
+    apiDeclared.set(clientId, ['custom_nps_commented']);
+    const ok = await deploy();
+    assert.equal(ok.status, 201);
+    assert.deepEqual(stored, [{ clientId, campaignKey: 'nps-follow-up', names: ['custom_nps_answered'] }]);
+  });
+});

@@ -23,6 +23,15 @@ export interface CampaignHooks {
     campaignId: string;
     status: repo.CampaignStatus;
   }): Promise<void>;
+  /** Custom event names the client declared through the API: triggers and waits may name them. */
+  declaredEvents?(clientId: string): Promise<readonly string[]>;
+  /** Stores the file's `events:` declarations (before the version): problems throw with `events.<name>`. */
+  declareEvents?(input: {
+    clientId: string;
+    campaignKey: string;
+    events: NonNullable<ReturnType<typeof compileCampaignSource>['events']>;
+    deployedBy: string;
+  }): Promise<void>;
 }
 
 export interface DeployInput {
@@ -39,7 +48,7 @@ export interface DeployInput {
  */
 export async function deployCampaign(
   db: Db,
-  hooks: Pick<CampaignHooks, 'checkPlan' | 'onDeployed'>,
+  hooks: Pick<CampaignHooks, 'checkPlan' | 'onDeployed' | 'declaredEvents' | 'declareEvents'>,
   input: DeployInput,
 ): Promise<{
   campaign: repo.CampaignRow;
@@ -49,8 +58,10 @@ export async function deployCampaign(
   /** Warnings (e.g. TRUST_OPT_DOWN) never block a deploy; they are shown to whoever deployed. */
   warnings: { code: string; path: string; message: string }[];
 }> {
-  const { plan, diagnostics } = compileCampaignSource(input.source, input.file, {
+  const declaredEvents = hooks.declaredEvents ? await hooks.declaredEvents(input.clientId) : [];
+  const { plan, diagnostics, events } = compileCampaignSource(input.source, input.file, {
     settings: input.settings ?? {},
+    declaredEvents,
   });
   const errors = diagnostics.filter((d) => (d.severity ?? 'error') === 'error');
   if (!plan || errors.length > 0) {
@@ -71,6 +82,14 @@ export async function deployCampaign(
       `${input.file}: the campaign cannot be registered (${problems.map((p) => p.path).join(', ')})`,
       problems,
     );
+  }
+  if (events && hooks.declareEvents) {
+    await hooks.declareEvents({
+      clientId: input.clientId,
+      campaignKey: plan.id,
+      events,
+      deployedBy: input.deployedBy,
+    });
   }
   const result = await repo.appendVersion(db, {
     clientId: input.clientId,

@@ -6,6 +6,8 @@ import type { Cidr } from '../platform/cidr.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { childLogger } from '../platform/log.ts';
+import { createEventTypeRegistry, type EventTypeRegistry } from './event-types.ts';
+import { createEventTypeRoutes } from './event-types-routes.ts';
 import { createOutboxWriter } from './outbox-writer.ts';
 import {
   createFallbackRateLimiter,
@@ -21,6 +23,11 @@ import { createEventValidator } from './schema.ts';
 import { createSdkFileRoutes, createSnippetRoutes, type SdkBundle } from './sdk-files.ts';
 
 export { createEventDrainer, type DrainerOptions, type EventDrainer } from './drainer.ts';
+export {
+  createEventTypeRegistry,
+  declareCampaignEvents,
+  type EventTypeRegistry,
+} from './event-types.ts';
 export { migrations } from './migrations/index.ts';
 export { EVENT_TYPES } from './schema.ts';
 export { loadSdkBundle, type SdkBundle } from './sdk-files.ts';
@@ -51,13 +58,17 @@ export interface EventAppDeps {
   outbox?: { maxRows?: number; maxInflight?: number };
   /** The built browser SDK served under /sdk/ (null or absent: not built, /sdk/… is 404). */
   sdk?: { bundle: SdkBundle | null; publicBaseUrl: string };
+  /** The client's declared event types (shared with the campaign deploy so a deploy is seen at once). */
+  eventTypes?: EventTypeRegistry;
 }
 
 /**
  * The event service: `POST /v1/events` and `POST /v1/events/batch`, 202 only once events are durable;
- * and what a client's site loads: the SDK files under /sdk/ and the embed snippet (`GET /v1/sdk/snippet`).
+ * `/v1/event-types` (the client's custom event types); and what a client's site loads: the SDK files
+ * under /sdk/ and the embed snippet (`GET /v1/sdk/snippet`).
  */
 export function createEventApp(deps: EventAppDeps) {
+  const eventTypes = deps.eventTypes ?? createEventTypeRegistry(deps.db);
   const policy = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const rateLimiter =
     deps.rateLimiter ??
@@ -74,6 +85,7 @@ export function createEventApp(deps: EventAppDeps) {
       rateLimiter,
       writer: createOutboxWriter(deps.db as Kysely<EventTables>, deps.outbox),
       validate: createEventValidator(),
+      eventTypes,
       hashSecret: deps.hashSecret,
       now: deps.now ?? (() => new Date()),
       ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
@@ -87,6 +99,7 @@ export function createEventApp(deps: EventAppDeps) {
   const sdk = deps.sdk ?? { bundle: null, publicBaseUrl: '' };
   return withErrorHandling(
     new Hono()
+      .route('/v1/event-types', createEventTypeRoutes(deps.db, deps.resolver, eventTypes))
       .route('/', routes)
       .route('/sdk', createSdkFileRoutes(sdk.bundle))
       .route('/v1/sdk', createSnippetRoutes({ resolver: deps.resolver, ...sdk })),

@@ -31,7 +31,15 @@ export function createEventValidator(): (value: unknown) => EventCheck {
     const all = validate.errors ?? [];
     const identity = all.some((e) => e.schemaPath.startsWith('#/anyOf'));
     const errors = all.filter((e) => e.keyword !== 'if' && !e.schemaPath.startsWith('#/anyOf'));
-    const details = toErrorDetails(errors);
+    // An unknown name fails both branches of `event` (built-in enum, custom pattern): say it once.
+    const badName = errors.some((e) => e.instancePath === '/event' && e.keyword !== 'type');
+    const details = toErrorDetails(badName ? errors.filter((e) => e.instancePath !== '/event') : errors);
+    if (badName)
+      details.unshift({
+        path: 'event',
+        message: 'unknown event type',
+        expected: 'a built-in event, or a custom_… event type the client declared',
+      });
     if (identity)
       details.push({
         path: 'participant_id',

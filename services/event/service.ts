@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError, type ErrorDetail, isAppError } from '../../contract/errors.ts';
+import { BUILT_IN_EVENTS, checkDeclaredProperties, isCustomEventName } from '../../contract/event-types.ts';
+import { closest } from '../../dsl/suggest.ts';
 import type { ApiKeyResolver, Principal } from '../platform/auth.ts';
 import { verifyIdentity } from '../platform/identity-token.ts';
 import { logger } from '../platform/log.ts';
@@ -8,6 +10,7 @@ import { refusal } from '../platform/permissions.ts';
 import { verifyWebhook, WEBHOOK_SIGNATURE_HEADER } from '../platform/webhooks.ts';
 import { carriesContactTraits, guardContactTraits } from './contact-guard.ts';
 import { type EnrichedEvent, type EventSource, enrichEvent, hashIp, type RequestFacts } from './enrich.ts';
+import type { ClientEventTypes, EventTypeRegistry } from './event-types.ts';
 import type { OutboxWriter } from './outbox-writer.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { sanitizeEvent } from './sanitize.ts';
@@ -35,6 +38,8 @@ export interface IngestDeps {
   rateLimiter: RateLimiter;
   writer: OutboxWriter;
   validate: (value: unknown) => EventCheck;
+  /** The client's declared custom event types; without it every custom_… type is unknown. */
+  eventTypes?: EventTypeRegistry;
   hashSecret: string;
   now: () => Date;
   /** Called after events were made durable (e.g. to nudge the drainer). */
@@ -156,6 +161,10 @@ export async function ingestEvents(
     results[r.index] = r;
     metrics.ingestEvents.inc({ outcome: 'rejected', reason: r.code ?? 'VALIDATION_FAILED' });
   };
+  // Declarations are read (cached) only when some event is not built in.
+  const types = raw.some((v) => !BUILT_IN_EVENTS.has(nameOf(v) ?? ''))
+    ? await declaredTypes(deps, principal.clientId)
+    : NO_TYPES;
   raw.forEach((value, index) => {
     const eventId = idOf(value);
     // The storage policy first (bounded walk: depth, size, text a sink cannot hold), then the schema.
@@ -166,13 +175,16 @@ export async function ingestEvents(
       return;
     }
     const check = deps.validate(value);
-    if (!check.ok) {
+    const problems = check.ok
+      ? declaredProblems(check.event, types)
+      : withSuggestion(check.details, value, types);
+    if (!check.ok || problems.length > 0) {
       reject({
         index,
         event_id: eventId,
         status: 'rejected',
         code: 'VALIDATION_FAILED',
-        errors: check.details,
+        errors: problems,
       });
       return;
     }
@@ -270,6 +282,58 @@ export async function ingestEvents(
     );
   }
   return results;
+}
+
+const NO_TYPES: ClientEventTypes = { names: [], get: () => undefined };
+
+async function declaredTypes(deps: IngestDeps, clientId: string): Promise<ClientEventTypes> {
+  if (!deps.eventTypes) return NO_TYPES;
+  try {
+    return await deps.eventTypes.forClient(clientId);
+  } catch (err) {
+    console.error('event type read failed', err);
+    throw new AppError('UPSTREAM_UNAVAILABLE', 'event types unavailable; retry with the same event ids');
+  }
+}
+
+/** A custom event's type must be declared (and not archived); its properties must pass the schema. */
+function declaredProblems(
+  event: { event: string; properties?: unknown },
+  types: ClientEventTypes,
+): ErrorDetail[] {
+  if (!isCustomEventName(event.event)) return [];
+  const type = types.get(event.event);
+  if (type === undefined) return [unknownType(event.event, types, 'is not declared')];
+  if (type === 'archived')
+    return [
+      { path: 'event', message: `event type ${event.event} is archived`, expected: 'a declared event type' },
+    ];
+  return checkDeclaredProperties(type, event.properties);
+}
+
+/** The schema's "unknown event type" with a "did you mean" over built-in and declared names. */
+function withSuggestion(details: ErrorDetail[], value: unknown, types: ClientEventTypes): ErrorDetail[] {
+  const name = nameOf(value);
+  if (name === null) return details;
+  return details.map((d) =>
+    d.path === 'event' && d.message === 'unknown event type'
+      ? unknownType(name, types, 'is not an event type')
+      : d,
+  );
+}
+
+function unknownType(name: string, types: ClientEventTypes, what: string): ErrorDetail {
+  const hint = closest(name, [...types.names, ...BUILT_IN_EVENTS]);
+  return {
+    path: 'event',
+    message: `${JSON.stringify(name.slice(0, 64))} ${what}${hint ? `; did you mean "${hint}"?` : ''}`,
+    expected: 'a built-in event, or a custom_… event type the client declared',
+  };
+}
+
+function nameOf(value: unknown): string | null {
+  const name = (value as { event?: unknown } | null)?.event;
+  return typeof name === 'string' ? name : null;
 }
 
 function idOf(value: unknown): string | null {

@@ -69,4 +69,28 @@ export const migrations: Record<string, Migration> = {
       await sql`alter table event_outbox add column correlation_id text`.execute(db);
     },
   },
+  '0004_event_types': {
+    async up(db: Kysely<unknown>) {
+      // Custom event types a client declared (PUT /v1/event-types/:name or a campaign's `events:` block).
+      // Append-only versions: a version is never changed, a new schema is the next version, and the
+      // highest version of a name is the one the ingest enforces. Archiving marks that version; declaring
+      // the name again adds a version after it. `source` says who declared it: `api`, or
+      // `campaign:<campaign id>` for a campaign file's inline declaration. Tenant data: every row and every
+      // read is scoped by client_id. (Numbered 0004: 0003 is taken by the outbox's correlation column.)
+      await sql`
+        create table event_types (
+          client_id text not null,
+          name text not null,
+          version int not null,
+          description text,
+          schema jsonb not null,
+          schema_hash text not null,
+          source text not null,
+          created_by text not null,
+          created_at timestamptz not null default now(),
+          archived_at timestamptz,
+          primary key (client_id, name, version)
+        )`.execute(db);
+    },
+  },
 };
