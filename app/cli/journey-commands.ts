@@ -1,19 +1,8 @@
 import { type Command, Option } from 'commander';
+import { JOURNEY_STATUS_NAMES, type JourneyStatus } from '../../services/workflow/index.ts';
 import { type ConnectionFlags, createApi, listAll, resolveTarget, send } from './api.ts';
 import { withConnection } from './connection.ts';
 import { type CliIo, emit, type OutputFormat, outputOption, table } from './io.ts';
-import type { paths } from './paths.ts';
-
-type JourneyState = NonNullable<NonNullable<paths['/v1/journeys']['get']['parameters']['query']>['status']>;
-const JOURNEY_STATES: JourneyState[] = [
-  'running',
-  'completed',
-  'failed',
-  'cancelled',
-  'terminated',
-  'continued_as_new',
-  'timed_out',
-];
 
 /** `pulse journey list|show`: running and finished journeys of the client's campaigns. */
 export function addJourneyCommands(program: Command, io: CliIo): void {
@@ -24,14 +13,14 @@ export function addJourneyCommands(program: Command, io: CliIo): void {
       .description('list journeys, newest first')
       .option('--campaign <id>', 'only this campaign (cmp_…)')
       .option('--participant <id>', 'only this participant')
-      .addOption(new Option('--status <status>', 'only journeys in this state').choices(JOURNEY_STATES))
+      .addOption(new Option('--status <status>', 'only journeys in this state').choices(JOURNEY_STATUS_NAMES))
       .addOption(outputOption()),
   ).action(
     async (
       opts: ConnectionFlags & {
         campaign?: string;
         participant?: string;
-        status?: JourneyState;
+        status?: JourneyStatus;
         output: OutputFormat;
       },
     ) => {

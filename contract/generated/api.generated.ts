@@ -2583,7 +2583,7 @@ export interface operations {
       query?: {
         "campaign_id"?: string;
         "participant_id"?: string;
-        "status"?: "running" | "completed" | "failed" | "cancelled" | "terminated" | "continued_as_new" | "timed_out";
+        "status"?: "running" | "completed" | "failed" | "terminated" | "cancelled" | "timed_out" | "continued_as_new";
         "limit"?: number;
         "starting_after"?: string;
       };

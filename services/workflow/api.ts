@@ -1,4 +1,5 @@
 import { api, describe } from '../platform/openapi.ts';
+import { JOURNEY_STATUS_NAMES } from './list.ts';
 
 /** The OpenAPI description of the journey routes (routes.ts). */
 export const workflowApi = [
@@ -17,18 +18,7 @@ export const workflowApi = [
       {
         name: 'status',
         description: 'Only journeys in this state.',
-        schema: {
-          type: 'string',
-          enum: [
-            'running',
-            'completed',
-            'failed',
-            'cancelled',
-            'terminated',
-            'continued_as_new',
-            'timed_out',
-          ],
-        },
+        schema: { type: 'string', enum: JOURNEY_STATUS_NAMES },
       },
     ],
     paginated: true,

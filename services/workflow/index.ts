@@ -18,3 +18,4 @@ export function createWorkflowApp(deps: {
     new Hono().route('/v1/journeys', createWorkflowRoutes(deps.temporal, deps.resolver, deps.cursorKey)),
   );
 }
+export { JOURNEY_STATUS_NAMES, type JourneyStatus } from './list.ts';

@@ -16,7 +16,8 @@ export const JOURNEY_STATUSES = {
   continued_as_new: 'ContinuedAsNew',
 } as const;
 export type JourneyStatus = keyof typeof JOURNEY_STATUSES;
-const STATUS_NAMES = Object.keys(JOURNEY_STATUSES) as JourneyStatus[];
+/** The filterable states, in the order the docs and the CLI list them. */
+export const JOURNEY_STATUS_NAMES = Object.keys(JOURNEY_STATUSES) as JourneyStatus[];
 const STATUS_OF_CODE: Record<number, JourneyStatus> = {
   1: 'running',
   2: 'completed',
@@ -43,7 +44,7 @@ export function parseJourneyListQuery(q: (k: string) => string | undefined): Jou
   };
   const campaignId = optionalIdParam(q('campaign_id'), 'campaign_id');
   const participantId = optionalIdParam(q('participant_id'), 'participant_id');
-  const status = enumParam(q('status'), 'status', STATUS_NAMES);
+  const status = enumParam(q('status'), 'status', JOURNEY_STATUS_NAMES);
   if (campaignId) query.campaignId = campaignId;
   if (participantId) query.participantId = participantId;
   if (status) query.status = status;
