@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { jsonOf, pulseIn, pulseSpawned, REPO } from '../test/support/cli.ts';
+import { freePort } from '../test/support/net.ts';
 
 const campaigns = [
   'signup',
@@ -17,18 +17,6 @@ const campaigns = [
 ].map((n) => `campaigns/${n}.pulse.yaml`);
 const broken = 'dsl/fixtures/invalid/several-errors.pulse.yaml';
 const VERSION = (JSON.parse(readFileSync(`${REPO}package.json`, 'utf8')) as { version: string }).version;
-
-/** A loopback port nothing listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('pulse CLI: strict parsing', () => {
   it('--version prints the package version; --help works on the program and on every command', async () => {
@@ -97,7 +85,7 @@ describe('pulse CLI: strict parsing', () => {
 
 describe('pulse CLI: environment and connection errors', () => {
   it('takes PULSE_URL and PULSE_API_KEY from the environment; --url overrides; a refused connection is named', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const fromEnv = await pulseIn(['campaign', 'list'], {
       PULSE_URL: `http://127.0.0.1:${port}/`,
       PULSE_API_KEY: 'sk_test',
@@ -109,7 +97,7 @@ describe('pulse CLI: environment and connection errors', () => {
         `cannot reach http://127\\.0\\.0\\.1:${port}: connection refused \\(ECONNREFUSED\\) — is \`npm start\` running\\?`,
       ),
     );
-    const other = await closedPort();
+    const other = await freePort();
     const overridden = await pulseIn(['campaign', 'list', '--url', `http://127.0.0.1:${other}`], {
       PULSE_URL: `http://127.0.0.1:${port}`,
       PULSE_API_KEY: 'sk_test',
@@ -182,7 +170,7 @@ describe('pulse CLI: local commands', () => {
   });
 
   it('campaign deploy --dry-run compiles locally and deploys nothing (no server, no key needed)', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const file = `${REPO}campaigns/conversion.pulse.yaml`;
     const run = await pulseIn(
       [

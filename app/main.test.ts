@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,20 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { buildSdk } from '../scripts/build-sdk.ts';
 import { VERSION } from '../sdk/browser/pulse.ts';
 import { createTestClickHouse, type TestClickHouse } from '../test/support/clickhouse.ts';
+import { freePort } from '../test/support/net.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('npm start (app/main.ts) as an operator runs it', () => {
   let pg: TestDatabase;

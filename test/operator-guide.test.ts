@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,23 +13,13 @@ import { chSql, createClickHouse, ident } from '../services/platform/clickhouse.
 import { loadConfig } from '../services/platform/config.ts';
 import { dropDatabase } from '../services/platform/db.ts';
 import { jsonOf, pulseSpawned, REPO } from './support/cli.ts';
+import { freePort } from './support/net.ts';
 
 /**
  * README "Run Pulse for your company", followed step by step from an empty database with the `pulse`
  * commands a person would type (spawned bin/pulse.mjs), the platform as `npm start` runs it, a real
  * development mailbox (maildev, on ports of its own) and plain HTTP for what a website and its server do.
  */
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Mailbox {
   smtpPort: number;

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './net.ts';
 
 /** A moto server (AWS API emulator) on a free loopback port, started and stopped by a test. */
 export interface Moto {
@@ -10,17 +10,6 @@ export interface Moto {
 }
 
 const DEFAULT_PATH = fileURLToPath(new URL('../../.venv/bin/moto_server', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 export async function startMoto(): Promise<Moto> {
   const bin = process.env.PULSE_MOTO_SERVER ?? DEFAULT_PATH;
