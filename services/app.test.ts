@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import { serviceMigrations } from '../app/migrations.ts';
-import { createTemporalClient } from '../engine/client.ts';
-import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
-import { createPlatform, SERVICE_NAMES, type ServiceName } from './app.ts';
-import { createSmtpMailer } from './notification/index.ts';
-import { createPostgresBus } from './platform/bus/postgres-bus.ts';
-import { createClickHouse } from './platform/clickhouse.ts';
-import { loadConfig } from './platform/config.ts';
+import { openTestPlatform, type TestPlatform } from '../test/support/platform.ts';
+import { type createPlatform, SERVICE_NAMES, type ServiceName } from './app.ts';
 
 /** One unauthenticated request per service that only that service answers (401 = mounted, 404 = not). */
 const PROBES: Record<ServiceName, [method: string, path: string]> = {
@@ -23,23 +16,14 @@ const PROBES: Record<ServiceName, [method: string, path: string]> = {
 };
 
 describe('the eight services', () => {
-  let t: TestDatabase;
-  let temporal: Client;
+  let env: TestPlatform;
   let build: (only?: readonly ServiceName[]) => ReturnType<typeof createPlatform>;
 
   before(async () => {
-    t = await createTestDatabase(serviceMigrations);
-    const config = loadConfig({ ...process.env, DATABASE_URL: t.url });
-    temporal = await createTemporalClient(config.temporalAddress);
-    const ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
-    const bus = createPostgresBus({ db: t.db });
-    const mailer = createSmtpMailer({ host: '127.0.0.1', port: 9, from: 'x@pulse.test' });
-    build = (only) => createPlatform({ config, db: t.db, ch, bus, mailer, temporal }, only);
+    env = await openTestPlatform();
+    build = (only) => env.build(only ? { only } : {});
   });
-  after(async () => {
-    await temporal.connection.close();
-    await t.drop();
-  });
+  after(() => env.close());
 
   it('mount together in one app, each answering its own routes', async () => {
     const { app } = build();

@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import { serviceMigrations } from '../app/migrations.ts';
-import { createTemporalClient } from '../engine/client.ts';
 import { createSpecChecker, METHODS, operationsOf, refsIn, resolvePointer } from '../test/support/openapi.ts';
-import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
-import { createPlatform, SERVICE_NAMES } from './app.ts';
-import { createSmtpMailer } from './notification/index.ts';
+import { openTestPlatform, type TestPlatform } from '../test/support/platform.ts';
+import { type createPlatform, SERVICE_NAMES } from './app.ts';
 import { platformOpenApi, SERVICE_API } from './openapi.ts';
-import { createPostgresBus } from './platform/bus/postgres-bus.ts';
-import { createClickHouse } from './platform/clickhouse.ts';
-import { loadConfig } from './platform/config.ts';
 import { openApiPath } from './platform/openapi.ts';
 import { PERMISSIONS } from './platform/permissions.ts';
 
@@ -20,24 +13,15 @@ type Json = Record<string, unknown>;
 const NOT_PUBLIC = [/^\/internal\//, /^\/health/, /^\/metrics/, /^\/openapi\.json$/, /^\/docs/];
 
 describe('the OpenAPI document', () => {
-  let t: TestDatabase;
-  let temporal: Client;
+  let env: TestPlatform;
   let platform: ReturnType<typeof createPlatform>;
   const spec = platformOpenApi();
 
   before(async () => {
-    t = await createTestDatabase(serviceMigrations);
-    const config = loadConfig({ ...process.env, DATABASE_URL: t.url });
-    temporal = await createTemporalClient(config.temporalAddress);
-    const ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
-    const bus = createPostgresBus({ db: t.db });
-    const mailer = createSmtpMailer({ host: '127.0.0.1', port: 9, from: 'x@pulse.test' });
-    platform = createPlatform({ config, db: t.db, ch, bus, mailer, temporal });
+    env = await openTestPlatform();
+    platform = env.build();
   });
-  after(async () => {
-    await temporal.connection.close();
-    await t.drop();
-  });
+  after(() => env.close());
 
   it('describes every public route, and every described route is mounted', () => {
     const mounted = new Set(

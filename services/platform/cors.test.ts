@@ -1,37 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import { serviceMigrations } from '../../app/migrations.ts';
-import { createTemporalClient } from '../../engine/client.ts';
 import { sampleEvent } from '../../test/support/event.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
-import { createPlatform } from '../app.ts';
-import { createSmtpMailer } from '../notification/index.ts';
-import { createPostgresBus } from './bus/postgres-bus.ts';
-import { createClickHouse } from './clickhouse.ts';
-import { loadConfig } from './config.ts';
+import { openTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
+import type { createPlatform } from '../app.ts';
 
 const ORIGIN = 'https://shop.example.com';
 
 describe('CORS for the browser routes', () => {
-  let t: TestDatabase;
-  let temporal: Client;
+  let env: TestPlatform;
   let platform: ReturnType<typeof createPlatform>;
 
   before(async () => {
-    t = await createTestDatabase(serviceMigrations);
-    const config = loadConfig({ ...process.env, DATABASE_URL: t.url });
-    temporal = await createTemporalClient(config.temporalAddress);
-    const ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
-    const bus = createPostgresBus({ db: t.db });
-    const mailer = createSmtpMailer({ host: '127.0.0.1', port: 9, from: 'x@pulse.test' });
-    platform = createPlatform({ config, db: t.db, ch, bus, mailer, temporal });
+    env = await openTestPlatform();
+    platform = env.build();
   });
-  after(async () => {
-    await temporal.connection.close();
-    await t.drop();
-  });
+  after(() => env.close());
 
   it('preflights allow Idempotency-Key and X-Correlation-Id on every SDK route', async () => {
     for (const [path, method] of [

@@ -3,19 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
-import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
-import { serviceMigrations } from '../../app/migrations.ts';
 import { AppError } from '../../contract/errors.ts';
-import { createTemporalClient } from '../../engine/client.ts';
 import { sampleEvent } from '../../test/support/event.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
-import { createPlatform } from '../app.ts';
-import { createSmtpMailer } from '../notification/index.ts';
-import { createPostgresBus } from './bus/postgres-bus.ts';
-import { createClickHouse } from './clickhouse.ts';
-import { loadConfig } from './config.ts';
+import { openTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
+import type { createPlatform } from '../app.ts';
 import { withErrorHandling } from './http.ts';
 import { IDEMPOTENCY_TTL_MS, idempotency, REPLAYED_HEADER } from './idempotency.ts';
 import { requestIds } from './request-id.ts';
@@ -34,23 +27,14 @@ const post = (key: string, idem: string | null, body: unknown, extra: Record<str
 });
 
 describe('Idempotency-Key', () => {
-  let t: TestDatabase;
-  let temporal: Client;
+  let env: TestPlatform;
   let build: () => Platform;
 
   before(async () => {
-    t = await createTestDatabase(serviceMigrations);
-    const config = loadConfig({ ...process.env, DATABASE_URL: t.url });
-    temporal = await createTemporalClient(config.temporalAddress);
-    const ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
-    const bus = createPostgresBus({ db: t.db });
-    const mailer = createSmtpMailer({ host: '127.0.0.1', port: 9, from: 'x@pulse.test' });
-    build = () => createPlatform({ config, db: t.db, ch, bus, mailer, temporal });
+    env = await openTestPlatform();
+    build = () => env.build();
   });
-  after(async () => {
-    await temporal.connection.close();
-    await t.drop();
-  });
+  after(() => env.close());
 
   const keyCount = async (p: Platform, sk: string) => {
     const res = await p.app.request('/v1/api-keys', { headers: { authorization: `Bearer ${sk}` } });
@@ -138,7 +122,7 @@ describe('Idempotency-Key', () => {
     const kb = ((await rb.json()) as { key: { client_id?: string; clientId?: string } }).key;
     assert.notDeepEqual(ka, kb);
     const rows = await sql<{ client_id: string }>`
-      select client_id from idempotency_keys where key = ${idem} order by client_id`.execute(t.db);
+      select client_id from idempotency_keys where key = ${idem} order by client_id`.execute(env.db.db);
     assert.deepEqual(rows.rows.map((r) => r.client_id).sort(), [a.client.id, b.client.id].sort());
   });
 
@@ -268,7 +252,7 @@ describe('Idempotency-Key', () => {
     assert.equal(unauth.status, 401);
     const rows = await sql<{
       n: number;
-    }>`select count(*)::int as n from idempotency_keys where key = ${idem}`.execute(t.db);
+    }>`select count(*)::int as n from idempotency_keys where key = ${idem}`.execute(env.db.db);
     assert.equal(rows.rows[0]?.n, 0);
   });
 
@@ -279,7 +263,10 @@ describe('Idempotency-Key', () => {
     let runs = 0;
     const app = withErrorHandling(new Hono())
       .use('*', requestIds())
-      .use('*', idempotency({ db: t.db, resolver: p.clientManagement.resolver, now: () => new Date(clock) }))
+      .use(
+        '*',
+        idempotency({ db: env.db.db, resolver: p.clientManagement.resolver, now: () => new Date(clock) }),
+      )
       .post('/v1/zz-count', (c) => c.json({ run: ++runs }, 201));
     const idem = `expiry-${randomUUID()}`;
     assert.deepEqual(await (await app.request('/v1/zz-count', post(secret.key, idem, { a: 1 }))).json(), {
@@ -300,7 +287,7 @@ describe('Idempotency-Key', () => {
       (
         await sql<{
           n: number;
-        }>`select count(*)::int as n from idempotency_keys where key = ${stale}`.execute(t.db)
+        }>`select count(*)::int as n from idempotency_keys where key = ${stale}`.execute(env.db.db)
       ).rows[0]?.n;
     assert.equal(await count(), 1);
     // The sweep runs lazily (here: the next request, 10 minutes after the last sweep).
