@@ -34,6 +34,7 @@ export const DIAGNOSTIC_CODES = [
   'PLAN_TOO_LARGE',
   'UNKNOWN_STEP_KIND',
   'EMPTY_CAMPAIGN',
+  'UNKNOWN_ERROR_CODE',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

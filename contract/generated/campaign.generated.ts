@@ -218,7 +218,7 @@ export interface DoStep {
    */
   timeout?: string;
   /**
-   * When true a failure does not stop the journey: the variable named by `as` receives { error: { code, message } } instead (and `last_error` the caught error).
+   * When true a failure does not stop the journey: the variable named by `as` receives { error: { code, message } } instead.
    */
   optional?: boolean;
   compensate?: Compensation;
