@@ -503,6 +503,9 @@ export interface CatchClause {
  */
 export interface RaiseStep {
   id: StepId;
+  /**
+   * The error: its `code` (what a `catch` matches) and an optional `message`.
+   */
   raise: {
     code: ErrorCode;
     /**
