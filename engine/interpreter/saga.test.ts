@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { createAllocateReward } from '../../activities/allocate-reward.ts';
+import { createRevokeReward } from '../../activities/revoke-reward.ts';
+import { createServiceClient } from '../../activities/service-client.ts';
+import type { ActivityContext } from '../../contract/activity-context.ts';
 import type { Plan } from '../../contract/plan.ts';
 import { formatDiagnostics } from '../../dsl/errors.ts';
 import { compileCampaignSource } from '../../dsl/index.ts';
+import { findReward } from '../../services/reward/lifecycle/repo.ts';
 import { type Harness, startHarness } from '../../test/support/engine/harness.ts';
-import { handPlan } from '../../test/support/engine/plans.ts';
+import { handPlan, testCampaign } from '../../test/support/engine/plans.ts';
+import { createRewardFixture, INTERNAL_TOKEN } from '../../test/support/reward.ts';
 import { traceQuery } from '../signals.ts';
 
 // try/catch/finally, raise, compensation and optional containers, written in YAML, compiled by the real
@@ -300,6 +306,46 @@ describe('compensation (saga)', () => {
     const handle = await h.start(plan);
     assert.equal((await handle.result()).status, 'completed');
     assert.deepEqual(h.fakes.callsOf('RevokeReward', handle.workflowId), []);
+  });
+});
+
+describe('compensation with the real reward service', () => {
+  it('the 2nd step fails: the reward the 1st allocated ends REVOKED in the reward database', async () => {
+    const f = await createRewardFixture();
+    try {
+      await f.register(testCampaign.clientId, testCampaign.campaignId, {
+        welcome: { type: 'single', give: { category: 'store_credit', amount: 5, currency: 'USD' } },
+      });
+      const reward = createServiceClient({
+        baseUrl: 'http://in-process',
+        signingKey: INTERNAL_TOKEN,
+        audience: 'reward',
+        fetch: (r) => f.app.fetch(r),
+      });
+      const real = {
+        AllocateReward: createAllocateReward({ reward }),
+        RevokeReward: createRevokeReward({ reward }),
+      };
+      h.fakes.setOverrides({
+        AllocateReward: (i, c: ActivityContext) => real.AllocateReward(i as never, c),
+        RevokeReward: (i, c: ActivityContext) => real.RevokeReward(i as never, c),
+        SendWebhook: { fail: { code: 'FORBIDDEN' } },
+      });
+      const plan = yamlPlan(`${allocate('grant', 2)}
+  - id: announce
+    do: SendWebhook
+    with: { topic: granted }`);
+      const handle = await h.start(plan);
+      await failureOf(handle.result());
+      const [call] = h.fakes.callsOf('RevokeReward', handle.workflowId);
+      assert.ok(call);
+      const row = await findReward(f.test.db, testCampaign.clientId, String(call.input.reward_id));
+      assert.equal(row?.state, 'REVOKED');
+      assert.equal(row?.participant_id, handle.workflowId.replace(/^engine-test-\d+-(\d+)$/, 'p-$1'));
+    } finally {
+      h.fakes.setOverrides({});
+      await f.close();
+    }
   });
 });
 
