@@ -118,6 +118,26 @@ events:
     assert.equal(trace.activities.filter((a) => a.activity === 'AllocateReward').length, 0);
   });
 
+  it('runs a saga: a scripted failure is caught after the compensation, and the timeline shows both', async () => {
+    const saga = loadCampaignFile(new URL('../dsl/fixtures/valid/saga.pulse.yaml', import.meta.url).pathname);
+    assert.ok(saga.plan, formatDiagnostics(saga.diagnostics));
+    const script = parseSimulationScript(`
+activities:
+  SendNotification: { fail: { code: FORBIDDEN, message: mail refused } }
+events:
+  - event: { event: user_signed_up, participant_id: saga-1, trust: server }
+`);
+    const trace = await simulate(saga.plan, script, { env });
+    const [journey] = trace.journeys;
+    assert.equal(journey?.outcome?.status, 'completed');
+    assert.equal(journey?.outcome?.vars.failed, true);
+    const order = trace.activities.map((a) => a.activity);
+    assert.deepEqual(order.slice(0, 3), ['AllocateReward', 'SendNotification', 'RevokeReward']);
+    const text = formatTrace(trace);
+    assert.match(text, /↶ compensate allocate with RevokeReward/);
+    assert.match(text, /⤷ caught FORBIDDEN/);
+  });
+
   it('runs the hand scenarios behind the recorded histories to their expected ends', async () => {
     const expected: Record<string, [status: string, steps: string]> = {
       'do-optional-retry': ['completed', 'assets hook flaky flaky#2'],
