@@ -3,8 +3,15 @@ import { ExpressionError, evaluate, isTruthy } from '../../contract/expr.ts';
 import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../../contract/plan.ts';
 import { eventSignal } from '../signals.ts';
 import type { Inbox } from './inbox.ts';
-import type { Compensation } from './saga.ts';
-import type { EngineInput, JourneyState, JourneyStatus, Loc, TraceKind, TraceRecord } from './types.ts';
+import type {
+  Compensation,
+  EngineInput,
+  JourneyState,
+  JourneyStatus,
+  Loc,
+  TraceKind,
+  TraceRecord,
+} from './types.ts';
 
 export { type Loc, ROOT } from './types.ts';
 

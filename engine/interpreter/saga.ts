@@ -4,7 +4,7 @@ import type { DoStep, RaiseStep, TryStep } from '../../contract/plan.ts';
 import { callActivity } from './activity-call.ts';
 import { andThen, type Flow } from './flow.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
-import type { RunSteps } from './types.ts';
+import type { Compensation, RunSteps } from './types.ts';
 
 /**
  * Error handling and sagas: `try`/`catch`/`finally`, `raise`, and the compensations `do` steps declare.
@@ -20,14 +20,6 @@ export interface CaughtError {
   code: string;
   message: string;
   step: string | null;
-}
-
-/** One registered compensation: the activity and its input, evaluated when the step completed. */
-export interface Compensation {
-  path: string;
-  stepId: string;
-  activity: string;
-  input: unknown;
 }
 
 type Details = { path?: unknown; code?: unknown; message?: unknown; child?: unknown };

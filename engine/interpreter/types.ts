@@ -32,7 +32,15 @@ export interface ResumeState {
   /** How many times this journey continued as new (for traces and tests). */
   generation: number;
   /** Compensations registered by completed `do` steps, oldest first (absent when none). */
-  compensations?: { path: string; stepId: string; activity: string; input: unknown }[];
+  compensations?: Compensation[];
+}
+
+/** One registered compensation (saga.ts): the activity and its input, evaluated when the step completed. */
+export interface Compensation {
+  path: string;
+  stepId: string;
+  activity: string;
+  input: unknown;
 }
 
 /**
