@@ -13,7 +13,7 @@ import { findReward } from '../../services/reward/lifecycle/repo.ts';
 import { type Harness, startHarness } from '../../test/support/engine/harness.ts';
 import { handPlan, testCampaign } from '../../test/support/engine/plans.ts';
 import { createRewardFixture, INTERNAL_TOKEN } from '../../test/support/reward.ts';
-import { traceQuery } from '../signals.ts';
+import { statusQuery, traceQuery } from '../signals.ts';
 
 // try/catch/finally, raise, compensation and optional containers, written in YAML, compiled by the real
 // compiler and run by the real interpreter on the time-skipping server (activities are the fakes).
@@ -298,6 +298,29 @@ describe('compensation (saga)', () => {
     assert.deepEqual(
       h.fakes.callsOf('RevokeReward', handle.workflowId).map((c) => c.stepId),
       ['second', 'first'],
+    );
+  });
+
+  it('compensations registered before a continue-as-new still run in the new run', async () => {
+    h.fakes.setOverrides({ SendWebhook: { fail: { code: 'FORBIDDEN' } } });
+    const plan = yamlPlan(`${allocate('early', 2)}
+  - id: naps
+    repeat: 4
+    max: 4
+    steps:
+      - id: nap
+        sleep: 1h
+  - id: late
+    do: SendWebhook
+    with: { topic: late }`);
+    const handle = await h.start(plan, { options: { historyThreshold: 8 } });
+    await failureOf(handle.result());
+    h.fakes.setOverrides({});
+    const status = await handle.query(statusQuery);
+    assert.ok(status.generation >= 1, `the journey continued as new (generation ${status.generation})`);
+    assert.deepEqual(
+      h.fakes.callsOf('RevokeReward', handle.workflowId).map((c) => c.stepId),
+      ['early'],
     );
   });
 
