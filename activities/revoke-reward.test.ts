@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ActivityContext } from '../contract/activity-context.ts';
 import { listTransitions } from '../services/reward/lifecycle/repo.ts';
 import { findCampaign } from '../services/reward/programs/repo.ts';
-import { createRewardFixture, INTERNAL_TOKEN, type RewardFixture } from '../test/support/reward.ts';
+import { call, createRewardFixture, INTERNAL_TOKEN, type RewardFixture } from '../test/support/reward.ts';
 import { createAllocateReward } from './allocate-reward.ts';
 import { createFulfillReward } from './fulfill-reward.ts';
 import { createRevokeReward } from './revoke-reward.ts';
@@ -121,5 +121,16 @@ describe('RevokeReward (real reward service)', () => {
     await assert.rejects(createRevokeReward({ reward })({ reward_id: 'rwd_nope' }, ctx('y')), {
       type: 'NOT_FOUND',
     });
+  });
+
+  it('the revoke route refuses a bad body with 400 and the field path, never a 5xx', async () => {
+    const missing = await call(f.app, 'POST', '/internal/v1/rewards/rwd_x/revoke', { body: {} });
+    assert.equal(missing.status, 400);
+    assert.match(JSON.stringify(missing.body), /client_id/);
+    const long = await call(f.app, 'POST', '/internal/v1/rewards/rwd_x/revoke', {
+      body: { client_id: 'acme', reason: 'x'.repeat(501) },
+    });
+    assert.equal(long.status, 400);
+    assert.match(JSON.stringify(long.body), /reason/);
   });
 });
