@@ -113,7 +113,7 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
       return out;
     }
     case 'parallel': {
-      const fork = b.node(s.id, 'hex', `${s.id}: in parallel`);
+      const fork = b.node(s.id, 'hex', `${s.id}: in parallel${s.optional ? ' (optional branches)' : ''}`);
       b.edge(entry, fork);
       const join = b.node(`${s.id}_join`, 'circle', 'all done');
       for (const branch of s.branches)
@@ -143,7 +143,7 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
       const head =
         s.kind === 'repeat'
           ? `${s.id}\nrepeat ${typeof s.times === 'number' ? `${s.times}×` : brief(s.times)} (max ${s.maxIterations})`
-          : `${s.id}\nfor each ${s.as} (max ${s.maxItems})`;
+          : `${s.id}\nfor each ${s.as} (max ${s.maxItems})${s.optional ? ', failing items skipped' : ''}`;
       const n = b.node(s.id, 'sub', head);
       b.edge(entry, n);
       const body = list(b, s.steps, [{ from: n, label: 'next' }]);
@@ -158,7 +158,7 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
           ? `set ${Object.keys(s.values).join(', ')}`
           : s.kind === 'emit'
             ? `emit ${s.event}`
-            : `call ${s.plan}`;
+            : `call ${s.plan}${s.optional ? ' (optional)' : ''}`;
       const n = b.node(s.id, s.kind === 'call' ? 'sub' : 'box', `${s.id}\n${text}`);
       b.edge(entry, n);
       return [{ from: n }];

@@ -174,5 +174,7 @@ describe('mermaid', () => {
     // The clause that goes on and the body both flow into `finally`.
     assert.match(chart, /s_note --> s_count/);
     assert.match(chart, /s_email --> s_count/);
+    assert.match(chart, /s_tell\{\{"tell: in parallel \(optional branches\)"\}\}/);
+    assert.match(chart, /for each item \(max 2\), failing items skipped/);
   });
 });
