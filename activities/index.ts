@@ -9,6 +9,7 @@ import { createFetchCampaignConfig } from './fetch-campaign-config.ts';
 import { createFulfillReward } from './fulfill-reward.ts';
 import { createNotificationActivities } from './notification-activities.ts';
 import { createReferralActivities } from './referral-activities.ts';
+import { createRevokeReward } from './revoke-reward.ts';
 import { createScoreParticipant } from './score-participant.ts';
 import { createServiceClient, type ServiceEndpoint } from './service-client.ts';
 import { createVerifySubmission } from './verify-submission.ts';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps): ActivityImplementations {
     CheckEligibility: createCheckEligibility({ reward }),
     AllocateReward: createAllocateReward({ reward }),
     FulfillReward: createFulfillReward({ reward }),
+    RevokeReward: createRevokeReward({ reward }),
     CheckMilestone: createCheckMilestone({ reward }),
     CalculateLeaderboard: createCalculateLeaderboard({ reward }),
   };

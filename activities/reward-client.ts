@@ -22,6 +22,11 @@ export interface RewardServiceClient {
   checkEligibility(body: EligibilityBody): Promise<ActivityOutput<'CheckEligibility'>>;
   allocate(body: AllocateBody): Promise<ActivityOutput<'AllocateReward'>>;
   fulfil(clientId: string, rewardId: string): Promise<ActivityOutput<'FulfillReward'>>;
+  revoke(
+    clientId: string,
+    rewardId: string,
+    body: { actor?: string; reason?: string },
+  ): Promise<ActivityOutput<'RevokeReward'>>;
   checkMilestone(body: MilestoneBody): Promise<ActivityOutput<'CheckMilestone'>>;
   calculateLeaderboard(body: LeaderboardBody): Promise<ActivityOutput<'CalculateLeaderboard'>>;
 }
@@ -34,6 +39,8 @@ export function createRewardServiceClient(t: JsonTransport): RewardServiceClient
     allocate: (body) => t.post(`${BASE}/allocate`, body),
     fulfil: (clientId, rewardId) =>
       t.post(`${BASE}/${encodeURIComponent(rewardId)}/fulfil`, { client_id: clientId }),
+    revoke: (clientId, rewardId, body) =>
+      t.post(`${BASE}/${encodeURIComponent(rewardId)}/revoke`, { client_id: clientId, ...body }),
     checkMilestone: (body) => t.post(`${BASE}/milestones/check`, body),
     calculateLeaderboard: (body) => t.post(`${BASE}/leaderboards/calculate`, body),
   };

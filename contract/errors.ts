@@ -117,3 +117,21 @@ export const NON_RETRYABLE_CODES = [
   'NOT_ELIGIBLE',
   'IDEMPOTENCY_KEY_REUSED',
 ] as const satisfies readonly ErrorCode[];
+
+/**
+ * Codes the engine gives journey failures of its own (a `try` step's `catch` may name them): an activity
+ * that timed out or failed without a code, an expression that threw, a `for_each` list that is not a list
+ * or too long, a child journey (`call`) that failed.
+ */
+export const JOURNEY_ERROR_CODES = [
+  'TIMEOUT',
+  'ACTIVITY_FAILED',
+  'EXPRESSION_FAILED',
+  'INVALID_ITEMS',
+  'MAX_ITEMS_EXCEEDED',
+  'CHILD_FAILED',
+  'UNKNOWN_ACTIVITY',
+] as const;
+
+/** The one entry a compiled catch clause lists to catch any error (`errors: any` in the DSL). */
+export const ANY_ERROR = '*';

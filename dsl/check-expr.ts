@@ -19,7 +19,7 @@ export type Report = (
   code: DiagnosticCode,
   path: JsonPath,
   message: string,
-  details?: { found?: string; expected?: string; key?: boolean },
+  details?: { found?: string; expected?: string; key?: boolean; severity?: 'warning' },
 ) => void;
 
 /** What the scope holds where an expression is evaluated. */

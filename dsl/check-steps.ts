@@ -5,6 +5,7 @@
  */
 
 import { parseDuration } from '../contract/duration.ts';
+import { ERROR_STATUS, JOURNEY_ERROR_CODES } from '../contract/errors.ts';
 import { checkActivity } from './check-activity.ts';
 import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
 import { type Diagnostic, describeValue, type JsonPath } from './errors.ts';
@@ -56,6 +57,9 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 const STEP_COMMON_KEYS: ReadonlySet<string> = new Set([
   'as',
   'cases',
+  'catch',
+  'compensate',
+  'finally',
   'default',
   'else',
   'id',
@@ -79,7 +83,11 @@ const STEP_COMMON_KEYS: ReadonlySet<string> = new Set([
 export function checkAllSteps(steps: unknown, ctx: StepCheckContext): void {
   const walker = new Walker(ctx);
   walker.list(steps, ['steps']);
+  walker.checkCatchCodes();
 }
+
+/** Codes a `catch` may name without a warning: the platform's AppError codes and the engine's own. */
+const KNOWN_ERROR_CODES: readonly string[] = [...Object.keys(ERROR_STATUS), ...JOURNEY_ERROR_CODES];
 
 class Walker {
   private readonly ids = new Map<string, JsonPath>();
@@ -93,6 +101,9 @@ class Walker {
   private readonly scope: ExprScope;
   private steps = 0;
   private stopped = false;
+  /** Codes the file's `raise` steps raise, and the codes its `catch` clauses name (checked at the end). */
+  private readonly raised = new Set<string>();
+  private readonly caught: { code: string; path: JsonPath }[] = [];
 
   constructor(private readonly ctx: StepCheckContext) {
     this.scope = {
@@ -163,7 +174,7 @@ class Walker {
       const ends = this.step(step, p);
       if (ends && endedAt === null) {
         endedAt = i;
-        endedBy = isObj(step) && 'end' in step ? 'end' : 'branches';
+        endedBy = isObj(step) && ('end' in step || 'raise' in step) ? 'end' : 'branches';
       }
     });
     return endedAt !== null;
@@ -180,7 +191,7 @@ class Walker {
         `a step does exactly one thing, this one has ${kinds.join(' and ')}`,
         {
           found: kinds.join(', '),
-          expected: 'one of do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end',
+          expected: `one of ${STEP_KIND_KEYS.join(', ')}`,
         },
       );
       return false;
@@ -204,7 +215,7 @@ class Walker {
       }
       this.ctx.report('SCHEMA', p, 'a step needs a kind', {
         found: `keys ${keys.join(', ')}`,
-        expected: 'one of do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end',
+        expected: `one of ${STEP_KIND_KEYS.join(', ')}`,
       });
       return false;
     }
@@ -250,6 +261,13 @@ class Walker {
           this.duration(s.retry.max_interval, [...p, 'retry', 'max_interval']);
         }
         this.declare(s.as, [...p, 'as']);
+        if (isObj(s.compensate)) {
+          // Checked like a `do`; its `with` may read the step's own result (`as`), declared just above.
+          const c = [...p, 'compensate'];
+          checkActivity(s.compensate.do, s.compensate.with, c, this.ctx.report);
+          if (isObj(s.compensate.with))
+            for (const [k, v] of Object.entries(s.compensate.with)) this.expr(v, [...c, 'with', k], 'value');
+        }
         return false;
       case 'if': {
         this.expr(s.if, [...p, 'if'], 'logic');
@@ -268,6 +286,7 @@ class Walker {
       case 'parallel':
         if (isObj(s.parallel))
           for (const [k, v] of Object.entries(s.parallel)) this.list(v, [...p, 'parallel', k]);
+        this.optional(s);
         return false;
       case 'wait':
         this.expr(s.match, [...p, 'match'], 'logic');
@@ -313,6 +332,7 @@ class Walker {
         this.declare(s.as, [...p, 'as']);
         if (s.index !== undefined) this.declare(s.index, [...p, 'index']);
         this.list(s.steps, [...p, 'steps']);
+        this.optional(s);
         return false;
       case 'set':
         if (isObj(s.set)) {
@@ -330,14 +350,72 @@ class Walker {
         if (isObj(s.with))
           for (const [k, v] of Object.entries(s.with)) this.expr(v, [...p, 'with', k], 'value');
         this.declare(s.as, [...p, 'as']);
+        this.optional(s);
         return false;
       case 'end':
         this.expr(s.reason, [...p, 'reason'], 'value');
         return true;
+      case 'raise':
+        if (isObj(s.raise)) {
+          if (typeof s.raise.code === 'string') this.raised.add(s.raise.code);
+          this.expr(s.raise.message, [...p, 'raise', 'message'], 'value');
+        }
+        return true;
+      case 'try':
+        return this.tryStep(s, p);
       default: {
         const never: never = kind;
         throw new TypeError(`unhandled step kind ${String(never)}`);
       }
+    }
+  }
+
+  /** `try`: every path ends when `finally` ends, or when the body and every clause end. */
+  private tryStep(s: Obj, p: JsonPath): boolean {
+    const bodyEnds = this.list(s.try, [...p, 'try']);
+    let clausesEnd = true;
+    if (Array.isArray(s.catch)) {
+      s.catch.forEach((clause, i) => {
+        if (!isObj(clause)) return;
+        const c = [...p, 'catch', i];
+        if (Array.isArray(clause.errors)) {
+          clause.errors.forEach((code, j) => {
+            if (typeof code === 'string') this.caught.push({ code, path: [...c, 'errors', j] });
+          });
+        }
+        this.declare(clause.as, [...c, 'as']);
+        if (!this.list(clause.steps, [...c, 'steps'])) clausesEnd = false;
+      });
+    }
+    const finallyEnds = this.list(s.finally, [...p, 'finally']);
+    return finallyEnds || (bodyEnds && clausesEnd);
+  }
+
+  /** An optional container records a swallowed failure as `last_error`. */
+  private optional(s: Obj): void {
+    if (s.optional === true) this.names.add('last_error');
+  }
+
+  /**
+   * A catch code that no error has (not a platform or engine code, and no `raise` of the file raises it)
+   * can never match: a warning with the closest known code, since a code may come from a custom activity.
+   */
+  checkCatchCodes(): void {
+    const known = [...KNOWN_ERROR_CODES, ...this.raised];
+    for (const { code, path } of this.caught) {
+      if (known.includes(code)) continue;
+      const hint = closest(code, known);
+      this.ctx.report(
+        'UNKNOWN_ERROR_CODE',
+        path,
+        `no error has code "${code}"${hint ? `; did you mean "${hint}"?` : ''}`,
+        {
+          found: JSON.stringify(code),
+          expected:
+            'a platform error code (contract/errors.ts), an engine code or a code a `raise` step raises',
+          severity: 'warning',
+        },
+      );
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../contract/duration.ts';
+import { ANY_ERROR } from '../contract/errors.ts';
 import type {
   Campaign,
   DoStep,
@@ -197,6 +198,7 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
         name,
         steps: compileSteps(steps, ctx),
       })),
+      ...(s.optional !== undefined ? { optional: s.optional } : {}),
     };
   }
   if ('wait' in s) {
@@ -242,6 +244,7 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
       ...(s.index !== undefined ? { index: s.index } : {}),
       maxItems: s.max_items,
       steps: compileSteps(s.steps, ctx),
+      ...(s.optional !== undefined ? { optional: s.optional } : {}),
     };
   }
   if ('set' in s) return { id, kind: 'set', values: { ...s.set } };
@@ -258,6 +261,28 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
       plan,
       input: { ...(s.with ?? {}) },
       ...(s.as !== undefined ? { as: s.as } : {}),
+      ...(s.optional !== undefined ? { optional: s.optional } : {}),
+    };
+  }
+  if ('try' in s) {
+    return {
+      id,
+      kind: 'try',
+      steps: compileSteps(s.try, ctx),
+      catch: s.catch.map((c) => ({
+        errors: c.errors === 'any' ? [ANY_ERROR] : [...c.errors],
+        ...(c.as !== undefined ? { as: c.as } : {}),
+        steps: compileSteps(c.steps, ctx),
+      })),
+      ...(s.finally !== undefined ? { finally: compileSteps(s.finally, ctx) } : {}),
+    };
+  }
+  if ('raise' in s) {
+    return {
+      id,
+      kind: 'raise',
+      code: s.raise.code,
+      ...(s.raise.message !== undefined ? { message: s.raise.message } : {}),
     };
   }
   return {
@@ -279,6 +304,9 @@ function compileDo(s: DoStep, _ctx: StepContext): PlanStep {
     ...(s.retry !== undefined ? { retry: compileRetry(s.retry) } : {}),
     ...(timeoutMs !== null ? { timeoutMs } : {}),
     ...(s.optional !== undefined ? { optional: s.optional } : {}),
+    ...(s.compensate !== undefined
+      ? { compensate: { activity: s.compensate.do, with: { ...(s.compensate.with ?? {}) } } }
+      : {}),
   };
 }
 

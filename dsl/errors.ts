@@ -35,6 +35,7 @@ export const DIAGNOSTIC_CODES = [
   'UNKNOWN_STEP_KIND',
   'EMPTY_CAMPAIGN',
   'BAD_EVENT_SCHEMA',
+  'UNKNOWN_ERROR_CODE',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

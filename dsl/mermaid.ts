@@ -3,11 +3,14 @@
  */
 
 import { formatDuration } from '../contract/duration.ts';
+import { ANY_ERROR } from '../contract/errors.ts';
 import type { Plan, Step } from '../contract/plan.ts';
 
 interface Exit {
   from: string;
   label?: string;
+  /** Error paths (catch clauses) are drawn dashed. */
+  dashed?: boolean;
 }
 
 class Builder {
@@ -37,7 +40,7 @@ class Builder {
 
   edge(exits: readonly Exit[], to: string, dashed = false): void {
     for (const e of exits) {
-      const arrow = dashed ? '-.->' : '-->';
+      const arrow = dashed || e.dashed ? '-.->' : '-->';
       this.lines.push(
         e.label ? `  ${e.from} ${arrow}|"${label(e.label)}"| ${to}` : `  ${e.from} ${arrow} ${to}`,
       );
@@ -79,6 +82,11 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
     case 'do': {
       const n = b.node(s.id, 'box', `${s.id}\n${s.activity}${s.optional ? ' (optional)' : ''}`);
       b.edge(entry, n);
+      if (s.compensate) {
+        // The saga edge: what undoes this step if a later one fails (run in reverse order).
+        const undo = b.node(`${s.id}_undo`, 'box', `undo ${s.id}\n${s.compensate.activity}`);
+        b.edge([{ from: n, label: 'compensate', dashed: true }], undo);
+      }
       return [{ from: n }];
     }
     case 'if': {
@@ -105,7 +113,7 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
       return out;
     }
     case 'parallel': {
-      const fork = b.node(s.id, 'hex', `${s.id}: in parallel`);
+      const fork = b.node(s.id, 'hex', `${s.id}: in parallel${s.optional ? ' (optional branches)' : ''}`);
       b.edge(entry, fork);
       const join = b.node(`${s.id}_join`, 'circle', 'all done');
       for (const branch of s.branches)
@@ -135,7 +143,7 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
       const head =
         s.kind === 'repeat'
           ? `${s.id}\nrepeat ${typeof s.times === 'number' ? `${s.times}×` : brief(s.times)} (max ${s.maxIterations})`
-          : `${s.id}\nfor each ${s.as} (max ${s.maxItems})`;
+          : `${s.id}\nfor each ${s.as} (max ${s.maxItems})${s.optional ? ', failing items skipped' : ''}`;
       const n = b.node(s.id, 'sub', head);
       b.edge(entry, n);
       const body = list(b, s.steps, [{ from: n, label: 'next' }]);
@@ -150,7 +158,7 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
           ? `set ${Object.keys(s.values).join(', ')}`
           : s.kind === 'emit'
             ? `emit ${s.event}`
-            : `call ${s.plan}`;
+            : `call ${s.plan}${s.optional ? ' (optional)' : ''}`;
       const n = b.node(s.id, s.kind === 'call' ? 'sub' : 'box', `${s.id}\n${text}`);
       b.edge(entry, n);
       return [{ from: n }];
@@ -159,6 +167,24 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
       const n = b.node(s.id, 'round', `end: ${s.status}`);
       b.edge(entry, n);
       return [];
+    }
+    case 'raise': {
+      const n = b.node(s.id, 'round', `raise ${s.code}`);
+      b.edge(entry, n);
+      return [];
+    }
+    case 'try': {
+      // The body; from the block node, one dotted edge per catch clause (labelled with its codes).
+      const n = b.node(s.id, 'sub', `${s.id}: try`);
+      b.edge(entry, n);
+      const out = list(b, s.steps, [{ from: n }]);
+      for (const c of s.catch) {
+        const codes = c.errors.includes(ANY_ERROR) ? 'any error' : c.errors.join(' | ');
+        const label = `catch ${codes}`;
+        const caught: Exit = { from: n, label, dashed: true };
+        out.push(...(c.steps.length > 0 ? list(b, c.steps, [caught]) : [caught]));
+      }
+      return s.finally && s.finally.length > 0 ? list(b, s.finally, out) : out;
     }
     default: {
       const never: never = s;

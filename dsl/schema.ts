@@ -27,6 +27,8 @@ export const STEP_KINDS = {
   emit: 'emitStep',
   call: 'callStep',
   end: 'endStep',
+  try: 'tryStep',
+  raise: 'raiseStep',
 } as const;
 
 export type StepKindKey = keyof typeof STEP_KINDS;

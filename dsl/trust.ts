@@ -136,6 +136,20 @@ function nested(step: Obj): [JsonPath, unknown, unknown[]][] {
       [['on_timeout'], step.on_timeout, []],
     ];
   if ('repeat' in step || 'for_each' in step) return [[['steps'], step.steps, [step.steps]]];
+  if ('try' in step) {
+    // A catch clause or `finally` runs after (part of) the try body; the body counts as before them.
+    const clauses = Array.isArray(step.catch) ? step.catch : [];
+    const after = [step.finally, ...clauses.map((c) => (isObj(c) ? c.steps : undefined))];
+    return [
+      [['try'], step.try, after],
+      ...clauses.map((c, i): [JsonPath, unknown, unknown[]] => [
+        ['catch', i, 'steps'],
+        isObj(c) ? c.steps : undefined,
+        [step.finally],
+      ]),
+      [['finally'], step.finally, []],
+    ];
+  }
   return [];
 }
 
@@ -166,6 +180,8 @@ export function planReachesReward(plan: Plan): boolean {
         case 'repeat':
         case 'for_each':
           return visit(s.steps);
+        case 'try':
+          return visit(s.steps) || s.catch.some((c) => visit(c.steps)) || visit(s.finally ?? []);
         case 'call': {
           const child = plan.children[s.plan];
           return child === undefined || planReachesReward(child);
@@ -174,6 +190,7 @@ export function planReachesReward(plan: Plan): boolean {
         case 'set':
         case 'emit':
         case 'end':
+        case 'raise':
           return false;
         default: {
           const never: never = s;

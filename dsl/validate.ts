@@ -30,7 +30,7 @@ export function reporterFor(parsed: ParsedSource, out: Diagnostic[]): Report {
     const loc = parsed.locate(path, { key: details.key === true });
     const d: Diagnostic = {
       code,
-      severity: 'error',
+      severity: details.severity ?? 'error',
       file: parsed.file,
       line: loc.line,
       column: loc.column,

@@ -118,6 +118,26 @@ events:
     assert.equal(trace.activities.filter((a) => a.activity === 'AllocateReward').length, 0);
   });
 
+  it('runs a saga: a scripted failure is caught after the compensation, and the timeline shows both', async () => {
+    const saga = loadCampaignFile(new URL('../dsl/fixtures/valid/saga.pulse.yaml', import.meta.url).pathname);
+    assert.ok(saga.plan, formatDiagnostics(saga.diagnostics));
+    const script = parseSimulationScript(`
+activities:
+  SendNotification: { fail: { code: FORBIDDEN, message: mail refused } }
+events:
+  - event: { event: user_signed_up, participant_id: saga-1, trust: server }
+`);
+    const trace = await simulate(saga.plan, script, { env });
+    const [journey] = trace.journeys;
+    assert.equal(journey?.outcome?.status, 'completed');
+    assert.equal(journey?.outcome?.vars.failed, true);
+    const order = trace.activities.map((a) => a.activity);
+    assert.deepEqual(order.slice(0, 3), ['AllocateReward', 'SendNotification', 'RevokeReward']);
+    const text = formatTrace(trace);
+    assert.match(text, /↶ compensate allocate with RevokeReward/);
+    assert.match(text, /⤷ caught FORBIDDEN/);
+  });
+
   it('runs the hand scenarios behind the recorded histories to their expected ends', async () => {
     const expected: Record<string, [status: string, steps: string]> = {
       'do-optional-retry': ['completed', 'assets hook flaky flaky#2'],
@@ -129,6 +149,9 @@ events:
       // The child waits for an event routed to the parent, which forwards it.
       'call-child-forwarding': ['completed', 'child-went after-child'],
       'continue-as-new': ['completed', 'tick tick tick tick tick'],
+      // inner is undone by the catching try; grant by the uncaught raise at the end (RevokeReward runs
+      // under the step id of what it undoes).
+      'saga-try-compensate': ['failed GIVE_UP', 'grant inner boom inner recovered cleanup item item grant'],
     };
     for (const s of handScenarios) {
       const opts = { env, ...(s.engineOptions ? { engineOptions: s.engineOptions } : {}) };
@@ -138,8 +161,9 @@ events:
         .map((a) => `${a.stepId}${a.attempt > 1 ? `#${a.attempt}` : ''}`)
         .sort()
         .join(' ');
+      const end = journey?.outcome?.status ?? `failed ${journey?.failure?.type}`;
       assert.deepEqual(
-        [journey?.outcome?.status, steps],
+        [end, steps],
         [expected[s.name]?.[0], expected[s.name]?.[1].split(' ').sort().join(' ')],
         s.name,
       );

@@ -3,6 +3,7 @@ import { type EndStatus, type JourneyOutcome, PLAN_VERSION } from '../contract/p
 import { runner } from './interpreter/execute.ts';
 import { Inbox } from './interpreter/inbox.ts';
 import { ROOT, Runtime } from './interpreter/runtime.ts';
+import { caughtError, compensate } from './interpreter/saga.ts';
 import { type EngineInput, JourneyEnd, type ResumeState } from './interpreter/types.ts';
 import { eventSignal, statusQuery, traceQuery } from './signals.ts';
 
@@ -31,6 +32,7 @@ export async function runCampaign(input: EngineInput): Promise<JourneyOutcome> {
     resume?.vars ?? { ...input.vars },
     resume?.generation ?? 0,
   );
+  if (resume?.compensations) rt.compensations.push(...resume.compensations);
   setHandler(eventSignal, (event) => rt.receive(event));
   setHandler(statusQuery, () => rt.status());
   setHandler(traceQuery, () => rt.traceRecords());
@@ -41,6 +43,8 @@ export async function runCampaign(input: EngineInput): Promise<JourneyOutcome> {
   } catch (err) {
     if (err instanceof JourneyEnd) return finish(rt, err.status, err.reason);
     if (err instanceof ApplicationFailure) {
+      // Saga: nothing caught the failure, so every completed step's compensation runs, newest first.
+      if (rt.compensations.length > 0) await compensate(rt, 0, caughtError(err));
       rt.state = 'finished';
       rt.outcome = { status: 'failed', reason: { code: err.type, message: err.message }, vars: rt.vars };
     }

@@ -88,6 +88,13 @@ export interface PulseActivities {
     output: FulfillRewardOutput;
   };
   /**
+   * Take back a reward a journey allocated (saga compensation), honouring the reward state machine: an unfulfilled reward (EARNED, PENDING, ELIGIBLE, APPROVED, FAILED) becomes REVOKED and its budget and limit share are released; a FULFILLED reward that is not used yet becomes EXPIRED; a REJECTED, EXPIRED or REVOKED one is left as it is (idempotent); a REDEEMED one cannot be taken back (ILLEGAL_TRANSITION, not retried).
+   */
+  RevokeReward: {
+    input: RevokeRewardInput;
+    output: RevokeRewardOutput;
+  };
+  /**
    * Increment a participant counter and report milestones reached (and rewards they earned).
    */
   CheckMilestone: {
@@ -359,6 +366,28 @@ export interface FulfillRewardOutput {
   state: string;
   fulfilment?: OpenObject;
   [k: string]: unknown | undefined;
+}
+/**
+ * The `with` input of RevokeReward.
+ */
+export interface RevokeRewardInput {
+  reward_id: Id;
+  /**
+   * Why, recorded in the reward's transition log.
+   */
+  reason?: string;
+}
+/**
+ * The result of RevokeReward.
+ */
+export interface RevokeRewardOutput {
+  reward_id: string;
+  state: string;
+  previous_state: string;
+  /**
+   * False when the reward was already REJECTED, EXPIRED or REVOKED.
+   */
+  revoked: boolean;
 }
 /**
  * The `with` input of CheckMilestone.

@@ -3592,7 +3592,7 @@ export interface operations {
       query?: {
         "campaign_id"?: string;
         "participant_id"?: string;
-        "state"?: "EARNED" | "PENDING" | "ELIGIBLE" | "APPROVED" | "FULFILLED" | "REDEEMED" | "REJECTED" | "EXPIRED" | "FAILED";
+        "state"?: "EARNED" | "PENDING" | "ELIGIBLE" | "APPROVED" | "FULFILLED" | "REDEEMED" | "REJECTED" | "EXPIRED" | "FAILED" | "REVOKED";
         "limit"?: number;
         "starting_after"?: string;
       };

@@ -10,7 +10,7 @@ export type EventName = string;
  */
 export type TrustLevel = 'sdk' | 'server' | 'integration';
 /**
- * One step: an `id` plus exactly one kind (do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end).
+ * One step: an `id` plus exactly one kind (do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end, try, raise).
  */
 export type Step =
   | DoStep
@@ -24,7 +24,9 @@ export type Step =
   | SetStep
   | EmitStep
   | CallStep
-  | EndStep;
+  | EndStep
+  | TryStep
+  | RaiseStep;
 /**
  * Step id: unique in the file, lower case words joined by - or _. Keep it stable across versions: traces, reward idempotency keys and reports use it.
  */
@@ -85,6 +87,22 @@ export type Steps6 = Step[];
  * A list of steps, run in order.
  */
 export type Steps7 = Step[];
+/**
+ * A list of steps, run in order.
+ */
+export type Steps8 = Step[];
+/**
+ * A stable error code in UPPER_SNAKE_CASE: an AppError code of the platform (BUDGET_EXHAUSTED, NOT_ELIGIBLE, ...), an engine code (TIMEOUT, EXPRESSION_FAILED, ...) or a code a `raise` step of the campaign raises.
+ */
+export type ErrorCode = string;
+/**
+ * A list of steps, run in order.
+ */
+export type Steps9 = Step[];
+/**
+ * A list of steps, run in order.
+ */
+export type Steps10 = Step[];
 
 /**
  * A Pulse campaign ("pulse"): a trigger, typed settings, reward rules and the journey's steps. Written in YAML in campaigns/<name>.pulse.yaml; compiled by `pulse plan` into the plan the workflow engine runs. Start the file with `# yaml-language-server: $schema=../schemas/campaign.schema.json` for editor help.
@@ -240,6 +258,7 @@ export interface DoStep {
    * When true a failure does not stop the journey: the variable named by `as` receives { error: { code, message } } instead.
    */
   optional?: boolean;
+  compensate?: Compensation;
 }
 /**
  * The activity's input: each value a literal or a JSON-Logic expression. Checked against the activity's input schema.
@@ -271,6 +290,22 @@ export interface RetryPolicy {
    * Error codes that fail at once without retrying (e.g. BUDGET_EXHAUSTED).
    */
   non_retryable?: string[];
+}
+/**
+ * What undoes a completed `do` step (saga): when a later step fails and nothing catches it, the compensations of completed steps run in reverse order, then the journey fails. `with` is evaluated when the step completes, so it can use the step's result (`as`).
+ */
+export interface Compensation {
+  /**
+   * Activity name from the catalogue, e.g. RevokeReward.
+   */
+  do: string;
+  with?: ValueMap1;
+}
+/**
+ * The compensating activity's input (literals or expressions), checked against its input schema.
+ */
+export interface ValueMap1 {
+  [k: string]: Expr | undefined;
 }
 /**
  * Run `then` when the condition holds, otherwise `else`.
@@ -309,6 +344,10 @@ export interface ParallelStep {
   parallel: {
     [k: string]: Steps2 | undefined;
   };
+  /**
+   * When true a failing branch does not fail the step or stop its siblings; the step finishes when every branch has finished or failed, and `last_error` holds the last branch failure { code, message, step }.
+   */
+  optional?: boolean;
 }
 /**
  * Pause the journey until one of the events arrives (for this journey), or the timeout passes.
@@ -396,6 +435,10 @@ export interface ForEachStep {
    */
   max_items: number;
   steps: Steps7;
+  /**
+   * When true a failing item is skipped: the loop goes on with the next item, and `last_error` holds the failure { code, message, step }.
+   */
+  optional?: boolean;
 }
 /**
  * Set journey variables, e.g. `set: { attempts: { "+": [ { var: attempts }, 1 ] } }`.
@@ -434,16 +477,20 @@ export interface CallStep {
    * The child campaign: a file in campaigns/ ("newsletter", "newsletter.pulse.yaml") or a definition id.
    */
   call: string;
-  with?: ValueMap1;
+  with?: ValueMap2;
   /**
    * Variable that receives the child's outcome { status, reason, vars }.
    */
   as?: string;
+  /**
+   * When true a failed child journey does not fail this journey: `as` receives { status: failed, reason: { code, message } } and `last_error` the failure.
+   */
+  optional?: boolean;
 }
 /**
  * Input passed to the child journey.
  */
-export interface ValueMap1 {
+export interface ValueMap2 {
   [k: string]: Expr | undefined;
 }
 /**
@@ -459,4 +506,48 @@ export interface EndStep {
    * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
    */
   reason?: unknown;
+}
+/**
+ * Run `try` steps; an error one of them raises (a failed activity's code, a `raise`, an engine error) first runs the compensations of the steps completed inside the block (reverse order), then the first `catch` clause whose `errors` list its code. Uncaught errors go on up. `finally` steps always run last.
+ */
+export interface TryStep {
+  id: StepId;
+  try: Steps8;
+  /**
+   * Clauses tried in order; the first whose `errors` match handles the error.
+   *
+   * @minItems 1
+   */
+  catch: [CatchClause, ...CatchClause[]];
+  finally?: Steps10;
+}
+/**
+ * Handles errors of the `try` steps whose code is listed (or any error with `errors: any`).
+ */
+export interface CatchClause {
+  /**
+   * Codes this clause catches, e.g. [BUDGET_EXHAUSTED, NOT_ELIGIBLE], or `any`.
+   */
+  errors: 'any' | [ErrorCode, ...ErrorCode[]];
+  /**
+   * Variable that receives the caught error { code, message, step }.
+   */
+  as?: string;
+  steps?: Steps9;
+}
+/**
+ * Fail the journey with a coded error, unless a `try` step catches it.
+ */
+export interface RaiseStep {
+  id: StepId;
+  /**
+   * The error: its `code` (what a `catch` matches) and an optional `message`.
+   */
+  raise: {
+    code: ErrorCode;
+    /**
+     * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+     */
+    message?: unknown;
+  };
 }

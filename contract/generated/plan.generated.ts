@@ -20,7 +20,9 @@ export type PlanStep =
   | PlanSetStep
   | PlanEmitStep
   | PlanCallStep
-  | PlanEndStep;
+  | PlanEndStep
+  | PlanTryStep
+  | PlanRaiseStep;
 /**
  * Unique within the plan; stable across versions; used for traces, idempotency keys and patches.
  *
@@ -184,6 +186,7 @@ export interface PlanDoStep {
    * When true a failure is recorded under `as` as `{ error: { code, message } }` instead of failing the journey.
    */
   optional?: boolean;
+  compensate?: PlanCompensation;
 }
 /**
  * This interface was referenced by `PulsePlan`'s JSON-Schema
@@ -198,6 +201,18 @@ export interface PlanRetryPolicy {
    * Error codes (AppError.code) that must not be retried.
    */
   nonRetryable?: string[];
+}
+/**
+ * Activity run (with `with` evaluated when the step completed) when a later failure unwinds the saga.
+ *
+ * This interface was referenced by `PulsePlan`'s JSON-Schema
+ * via the `definition` "compensation".
+ */
+export interface PlanCompensation {
+  activity: string;
+  with: {
+    [k: string]: PlanExpr;
+  };
 }
 /**
  * This interface was referenced by `PulsePlan`'s JSON-Schema
@@ -237,6 +252,10 @@ export interface PlanParallelStep {
     name: string;
     steps: PlanStep[];
   }[];
+  /**
+   * When true a failing branch / item / child does not fail the step (see campaign.schema.json).
+   */
+  optional?: boolean;
 }
 /**
  * Pause until an event (delivered to the workflow as a signal) matches, or time out.
@@ -311,6 +330,10 @@ export interface PlanForEachStep {
   index?: string;
   maxItems: number;
   steps: PlanStep[];
+  /**
+   * When true a failing branch / item / child does not fail the step (see campaign.schema.json).
+   */
+  optional?: boolean;
 }
 /**
  * This interface was referenced by `PulsePlan`'s JSON-Schema
@@ -351,6 +374,10 @@ export interface PlanCallStep {
     [k: string]: PlanExpr;
   };
   as?: string;
+  /**
+   * When true a failing branch / item / child does not fail the step (see campaign.schema.json).
+   */
+  optional?: boolean;
 }
 /**
  * This interface was referenced by `PulsePlan`'s JSON-Schema
@@ -361,6 +388,35 @@ export interface PlanEndStep {
   kind: 'end';
   status: EndStatus;
   reason?: PlanExpr;
+}
+/**
+ * This interface was referenced by `PulsePlan`'s JSON-Schema
+ * via the `definition` "tryStep".
+ */
+export interface PlanTryStep {
+  id: PlanStepId;
+  kind: 'try';
+  steps: PlanStep[];
+  catch: PlanCatchClause[];
+  finally?: PlanStep[];
+}
+export interface PlanCatchClause {
+  /**
+   * Codes caught, or the single entry `*` for any.
+   */
+  errors: string[];
+  as?: string;
+  steps: PlanStep[];
+}
+/**
+ * This interface was referenced by `PulsePlan`'s JSON-Schema
+ * via the `definition` "raiseStep".
+ */
+export interface PlanRaiseStep {
+  id: PlanStepId;
+  kind: 'raise';
+  code: string;
+  message?: PlanExpr;
 }
 /**
  * Every step node of a plan, by its `kind` (the kind keys of the DSL, compiled).
@@ -381,6 +437,8 @@ export interface StepsByKind {
   emit: PlanEmitStep;
   call: PlanCallStep;
   end: PlanEndStep;
+  try: PlanTryStep;
+  raise: PlanRaiseStep;
 }
 /**
  * Input of the one generic workflow `runCampaign`.

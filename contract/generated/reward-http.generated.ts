@@ -47,6 +47,7 @@ export interface RewardHTTPBodies {
   reject?: RejectBody;
   endpoint?: EndpointBody;
   sweep?: SweepBody;
+  revoke?: RevokeBody;
 }
 export interface EligibilityBody {
   client_id: Id;
@@ -134,4 +135,9 @@ export interface EndpointBody {
 export interface SweepBody {
   limit?: number;
   client_id?: Id;
+}
+export interface RevokeBody {
+  client_id: Id;
+  actor?: string;
+  reason?: string;
 }

@@ -123,6 +123,6 @@ export function stepFailed(path: string, activity: string, error: ActivityError)
   return ApplicationFailure.nonRetryable(
     `step ${path} (${activity}) failed: ${error.code}: ${error.message}`,
     'STEP_FAILED',
-    { path, activity, code: error.code },
+    { path, activity, code: error.code, message: error.message },
   );
 }

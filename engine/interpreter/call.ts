@@ -1,4 +1,4 @@
-import { ApplicationFailure, ChildWorkflowFailure, startChild } from '@temporalio/workflow';
+import { ApplicationFailure, ChildWorkflowFailure, patched, startChild } from '@temporalio/workflow';
 import type { CallStep, JourneyOutcome } from '../../contract/plan.ts';
 import { RUN_CAMPAIGN } from '../signals.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
@@ -39,6 +39,14 @@ export async function executeCall(rt: Runtime, step: CallStep, loc: Loc): Promis
     if (step.as) rt.vars[step.as] = outcome;
   } catch (err) {
     if (err instanceof ChildWorkflowFailure) {
+      const message = err.cause?.message ?? err.message;
+      if (step.optional && patched('optional-steps')) {
+        const caught = { code: 'CHILD_FAILED', message, step: path };
+        rt.vars.last_error = caught;
+        if (step.as) rt.vars[step.as] = { status: 'failed', reason: { code: caught.code, message } };
+        rt.trace('caught', path, step.id, { optional: true, ...caught });
+        return;
+      }
       throw ApplicationFailure.nonRetryable(`step ${path}: child journey failed`, 'STEP_FAILED', {
         path,
         child: workflowId,

@@ -29,6 +29,7 @@ export function safePoint(
     startedAt: rt.startedAt,
     generation: rt.generation + 1,
   };
+  if (rt.compensations.length > 0) resume.compensations = rt.compensations;
   rt.trace('continue-as-new', loc.prefix, undefined, { historyLength: info.historyLength });
   return continueAsNew<(input: EngineInput) => Promise<JourneyOutcome>>({ ...rt.input, resume });
 }

@@ -1,6 +1,7 @@
 import type { DoStep } from '../../contract/plan.ts';
 import { callActivity, stepFailed } from './activity-call.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
+import { registerCompensation } from './saga.ts';
 
 /** `do`: one catalogue activity; its result (or, when optional, its error) lands under `as`. */
 export function executeDo(rt: Runtime, step: DoStep, loc: Loc): Promise<void> {
@@ -12,6 +13,7 @@ export function executeDo(rt: Runtime, step: DoStep, loc: Loc): Promise<void> {
   return callActivity(rt, path, step.id, step.activity, input, opts, (result) => {
     if (result.ok) {
       if (step.as) rt.vars[step.as] = result.value;
+      registerCompensation(rt, step, path);
       return;
     }
     if (!step.optional) throw stepFailed(path, step.activity, result.error);

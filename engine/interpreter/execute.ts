@@ -22,6 +22,7 @@ import { executeIf } from './if.ts';
 import { executeParallel } from './parallel.ts';
 import { executeRepeat } from './repeat.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
+import { executeRaise, executeTry } from './saga.ts';
 import { executeSet } from './set.ts';
 import { executeSleep } from './sleep.ts';
 import { executeSwitch } from './switch.ts';
@@ -97,6 +98,10 @@ function dispatch(rt: Runtime, step: Step, loc: Loc, run: RunSteps, resume: Resu
       return executeCall(rt, step, loc);
     case 'end':
       return executeEnd(rt, step, loc);
+    case 'try':
+      return executeTry(rt, step, loc, run);
+    case 'raise':
+      return executeRaise(rt, step, loc);
     default:
       return unreachable(step);
   }

@@ -3,6 +3,7 @@ import type { ForEachStep } from '../../contract/plan.ts';
 import type { Flow } from './flow.ts';
 import { resumeIteration, runLoop } from './loop.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
+import { swallow } from './saga.ts';
 import type { ResumeFrame, RunSteps } from './types.ts';
 
 /** `for_each`: the body once per item, sequentially; more than maxItems items fails the journey. */
@@ -43,7 +44,17 @@ export function executeForEach(
   };
   return runLoop(
     rt,
-    { id: step.id, path, steps: step.steps, frame: { items }, count: items.length, begin },
+    {
+      id: step.id,
+      path,
+      steps: step.steps,
+      frame: { items },
+      count: items.length,
+      begin,
+      ...(step.optional
+        ? { guard: (i: number, body: () => Flow) => swallow(rt, `${path}#${i}`, step.id, body) }
+        : {}),
+    },
     loc,
     run,
     from,

@@ -16,6 +16,8 @@ export interface LoopSpec {
   count: number;
   /** Sets loop variables; returns false to stop before the iteration (a `while` guard). */
   begin: (iteration: number) => boolean;
+  /** Wraps each iteration's run (an `optional` for_each skips a failing item). */
+  guard?: (iteration: number, body: () => Flow) => Flow;
 }
 
 /** Splits a resume path that must start with an iteration frame. */
@@ -40,6 +42,8 @@ export function runLoop(
   from = 0,
   resumeInside?: ResumeFrame[],
 ): Flow {
+  const guard = loop.guard;
+  const guarded = (i: number, body: () => Flow): Flow => (guard ? guard(i, body) : body());
   const iterate = (i: number, inside: ResumeFrame[] | undefined): Flow => {
     for (; i < loop.count; i++) {
       const frames = [...loc.frames, { ...loop.frame, iteration: i }];
@@ -48,7 +52,8 @@ export function runLoop(
       if (inside?.length) {
         // Resuming in the middle of this iteration: its guard already passed before continue-as-new.
         loop.begin(i);
-        flow = run(loop.steps, iterLoc, inside);
+        const resumeAt = inside;
+        flow = guarded(i, () => run(loop.steps, iterLoc, resumeAt));
         inside = undefined;
       } else {
         const moved = safePoint(rt, iterLoc, frames);
@@ -57,7 +62,7 @@ export function runLoop(
           rt.trace('exit', loop.path, loop.id, { stoppedAt: i });
           return;
         }
-        flow = run(loop.steps, iterLoc);
+        flow = guarded(i, () => run(loop.steps, iterLoc));
       }
       const next = i + 1;
       if (flow) return andThen(flow, () => iterate(next, undefined));

@@ -1,6 +1,7 @@
 import type { ParallelStep } from '../../contract/plan.ts';
 import type { Flow } from './flow.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
+import { swallow } from './saga.ts';
 import type { RunSteps } from './types.ts';
 
 /**
@@ -14,8 +15,11 @@ export function executeParallel(rt: Runtime, step: ParallelStep, loc: Loc, run: 
   const pending: Promise<unknown>[] = [];
   for (const branch of step.branches) {
     let flow: Flow;
+    const branchLoc = { frames: loc.frames, prefix: `${path}.${branch.name}/`, inParallel: true };
     try {
-      flow = run(branch.steps, { frames: loc.frames, prefix: `${path}.${branch.name}/`, inParallel: true });
+      flow = step.optional
+        ? swallow(rt, `${path}.${branch.name}`, step.id, () => run(branch.steps, branchLoc))
+        : run(branch.steps, branchLoc);
     } catch (err) {
       // A branch that ended or failed at once: the journey stops, and what the started branches do
       // later must not surface as an unhandled rejection.

@@ -3,7 +3,15 @@ import { ExpressionError, evaluate, isTruthy } from '../../contract/expr.ts';
 import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../../contract/plan.ts';
 import { eventSignal } from '../signals.ts';
 import type { Inbox } from './inbox.ts';
-import type { EngineInput, JourneyState, JourneyStatus, Loc, TraceKind, TraceRecord } from './types.ts';
+import type {
+  Compensation,
+  EngineInput,
+  JourneyState,
+  JourneyStatus,
+  Loc,
+  TraceKind,
+  TraceRecord,
+} from './types.ts';
 
 export { type Loc, ROOT } from './types.ts';
 
@@ -23,6 +31,8 @@ export class Runtime {
   outcome: JourneyOutcome | undefined;
   /** Running children of `call` steps, with the event names their plans wait for. */
   readonly children = new Set<{ handle: ChildWorkflowHandle<Workflow>; waitsFor: ReadonlySet<string> }>();
+  /** Saga: compensations of completed `do` steps, oldest first (engine/interpreter/saga.ts). */
+  compensations: Compensation[] = [];
   /** Set once a step ran in this run, so a resumed run never continues-as-new before making progress. */
   madeProgress = false;
   private readonly traceLog: TraceRecord[] = [];

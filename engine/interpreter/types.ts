@@ -31,6 +31,16 @@ export interface ResumeState {
   startedAt: string;
   /** How many times this journey continued as new (for traces and tests). */
   generation: number;
+  /** Compensations registered by completed `do` steps, oldest first (absent when none). */
+  compensations?: Compensation[];
+}
+
+/** One registered compensation (saga.ts): the activity and its input, evaluated when the step completed. */
+export interface Compensation {
+  path: string;
+  stepId: string;
+  activity: string;
+  input: unknown;
 }
 
 /**
@@ -63,7 +73,11 @@ export type TraceKind =
   | 'branch'
   | 'child'
   | 'continue-as-new'
-  | 'end';
+  | 'end'
+  | 'raise'
+  | 'caught'
+  | 'uncaught'
+  | 'compensate';
 
 /** One record of the `trace` query: what the interpreter did, in workflow time. */
 export interface TraceRecord {

@@ -74,6 +74,12 @@ export const defaultOutputs: Defaults = {
     reason: null,
   }),
   FulfillReward: () => ({ state: 'fulfilled', fulfilment: { method: 'ledger' } }),
+  RevokeReward: (i) => ({
+    reward_id: str(i.reward_id, 'reward-1'),
+    state: 'REVOKED',
+    previous_state: 'APPROVED',
+    revoked: true,
+  }),
   CheckMilestone: () => ({ count: 1, reached: [], reward_ids: [] }),
   CalculateLeaderboard: (i) => ({ standings: [], rank: i.participant_id ? 1 : null, changed: true }),
   RenderNotificationContent: (i) => ({

@@ -63,6 +63,18 @@ export function formatTrace(trace: SimulationTrace): string {
         case 'continue-as-new':
           add(r.at, '    ↻ continue-as-new');
           break;
+        case 'raise':
+          add(r.at, `    ⚠ raise ${String(d.code)}: ${short(d.message)}`);
+          break;
+        case 'caught':
+          add(r.at, `    ⤷ caught ${String(d.code)}${d.optional ? ' (optional step goes on)' : ''}`);
+          break;
+        case 'uncaught':
+          add(r.at, `    ⤴ ${String(d.code)} not caught here`);
+          break;
+        case 'compensate':
+          add(r.at, `    ↶ compensate ${r.step ?? r.path} with ${String(d.activity)}`);
+          break;
         case 'end':
           add(r.at, `    ■ end ${String(d.status)}${d.reason ? `: ${short(d.reason)}` : ''}`);
           break;

@@ -109,11 +109,17 @@ function collectUses(plan: Plan, file: string): TemplateUse[] {
         case 'for_each':
           visit(step.steps, new Map(loops).set(step.as, step.items));
           break;
+        case 'try':
+          visit(step.steps, loops);
+          for (const c of step.catch) visit(c.steps, loops);
+          visit(step.finally ?? [], loops);
+          break;
         case 'sleep':
         case 'set':
         case 'emit':
         case 'call':
         case 'end':
+        case 'raise':
           break;
         default: {
           const unknown: never = step;

@@ -71,6 +71,7 @@ const ROUTES: Record<string, Need> = {
   'POST /internal/v1/rewards/eligibility': 'internal:reward',
   'POST /internal/v1/rewards/allocate': 'internal:reward',
   'POST /internal/v1/rewards/:rewardId/fulfil': 'internal:reward',
+  'POST /internal/v1/rewards/:rewardId/revoke': 'internal:reward',
   'POST /internal/v1/rewards/milestones/check': 'internal:reward',
   'POST /internal/v1/rewards/leaderboards/calculate': 'internal:reward',
   'POST /internal/v1/rewards/expire': 'internal:reward',

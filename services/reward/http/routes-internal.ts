@@ -11,7 +11,7 @@ import { allocateReward } from '../allocation/allocate.ts';
 import type { RewardDeps } from '../deps.ts';
 import { checkEligibility } from '../eligibility/eligibility.ts';
 import { fulfilNow, runFulfilmentBatch } from '../fulfilment/queue.ts';
-import { expireDue } from '../lifecycle/lifecycle.ts';
+import { expireDue, revokeReward } from '../lifecycle/lifecycle.ts';
 import { registerProgram, setProgramStatus } from '../programs/programs.ts';
 import { calculateLeaderboard } from '../progress/leaderboards.ts';
 import { checkMilestone } from '../progress/milestones.ts';
@@ -84,6 +84,23 @@ export function createInternalRoutes(deps: RewardDeps, internalToken: string) {
     .post('/:rewardId/fulfil', async (c) => {
       const b = assertValid(v.fulfil, await readJson(c), 'fulfilment request');
       return c.json(await fulfilNow(deps, b.client_id, idParam(c.req.param('rewardId'), 'rewardId')));
+    })
+    .post('/:rewardId/revoke', async (c) => {
+      const b = assertValid(v.revoke, await readJson(c), 'revoke request');
+      const rewardId = idParam(c.req.param('rewardId'), 'rewardId');
+      const r = await revokeReward(
+        deps,
+        b.client_id,
+        rewardId,
+        b.actor ?? 'journey',
+        b.reason ?? 'compensation',
+      );
+      return c.json({
+        reward_id: r.row.id,
+        state: r.row.state,
+        previous_state: r.previous,
+        revoked: r.revoked,
+      });
     })
     .post('/milestones/check', async (c) => {
       const b = assertValid(v.milestone, await readJson(c), 'milestone request');

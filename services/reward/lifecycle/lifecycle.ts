@@ -187,3 +187,59 @@ export async function expireDue(
   }
   return { expired, rejected };
 }
+
+/** Where a revoke takes a reward from each state (undefined: nothing to take back, left as it is). */
+const REVOKE_TARGET: Readonly<Record<RewardState, RewardState | 'refuse' | undefined>> = {
+  EARNED: 'REVOKED',
+  PENDING: 'REVOKED',
+  ELIGIBLE: 'REVOKED',
+  APPROVED: 'REVOKED',
+  FAILED: 'REVOKED',
+  // Delivered but not used yet (a coupon, a manual reward): voided through the existing expiry edge.
+  FULFILLED: 'EXPIRED',
+  REDEEMED: 'refuse',
+  REJECTED: undefined,
+  EXPIRED: undefined,
+  REVOKED: undefined,
+};
+
+export interface RevokeResult {
+  row: RewardRow;
+  previous: RewardState;
+  revoked: boolean;
+}
+
+/**
+ * Takes back a reward (a journey's saga compensation, or an operator). Idempotent: a reward already
+ * REJECTED, EXPIRED or REVOKED is returned unchanged, so a retried compensation succeeds. A REDEEMED
+ * reward was used and cannot be taken back: ILLEGAL_TRANSITION (non-retryable).
+ */
+export async function revokeReward(
+  deps: RewardDeps,
+  clientId: string,
+  rewardId: string,
+  actor: string,
+  reason: string,
+): Promise<RevokeResult> {
+  const r = await findReward(deps.db, clientId, rewardId);
+  if (!r) throw new AppError('NOT_FOUND', `no reward ${rewardId}`);
+  const target = REVOKE_TARGET[r.state];
+  if (target === undefined) return { row: r, previous: r.state, revoked: false };
+  if (target === 'refuse') {
+    throw new AppError(
+      'ILLEGAL_TRANSITION',
+      `reward ${rewardId} was already redeemed and cannot be revoked`,
+      [{ path: 'state', message: `the reward is ${r.state}`, expected: 'a reward not yet redeemed' }],
+    );
+  }
+  // `from` guards the race with fulfilment or a reviewer: the move applies only to the state read here.
+  const row = await moveReward(deps.db, {
+    clientId,
+    rewardId,
+    from: [r.state],
+    to: target,
+    actor,
+    reason: `revoked: ${reason}`,
+  });
+  return { row, previous: r.state, revoked: true };
+}

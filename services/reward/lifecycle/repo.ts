@@ -93,6 +93,17 @@ export async function moveReward(db: RewardDb, m: Move): Promise<RewardRow> {
       .execute();
 
     if ((final === 'REJECTED' || final === 'EXPIRED') && RELEASING.has(row.state)) await release(trx, row);
+    // A revoked reward was never delivered: its budget and limit share go back, its fulfilment job stops.
+    if (final === 'REVOKED') {
+      await release(trx, row);
+      await trx
+        .updateTable('fulfilment_jobs')
+        .set({ status: 'dead', last_error: 'revoked', updated_at: sql<Date>`now()` })
+        .where('reward_id', '=', row.id)
+        .where('client_id', '=', row.client_id)
+        .where('status', '=', 'queued')
+        .execute();
+    }
     if (final === 'FULFILLED' || steps.includes('FULFILLED')) {
       await trx
         .updateTable('reward_campaigns')

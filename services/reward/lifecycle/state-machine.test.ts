@@ -14,6 +14,11 @@ const LEGAL: [RewardState, RewardState][] = [
   ['FAILED', 'APPROVED'],
   ['FULFILLED', 'REDEEMED'],
   ['FULFILLED', 'EXPIRED'],
+  ['EARNED', 'REVOKED'],
+  ['PENDING', 'REVOKED'],
+  ['ELIGIBLE', 'REVOKED'],
+  ['APPROVED', 'REVOKED'],
+  ['FAILED', 'REVOKED'],
 ];
 
 describe('reward state machine', () => {
@@ -40,7 +45,7 @@ describe('reward state machine', () => {
   });
 
   it('terminal states have no way out', () => {
-    for (const s of ['REDEEMED', 'REJECTED', 'EXPIRED'] as const) {
+    for (const s of ['REDEEMED', 'REJECTED', 'EXPIRED', 'REVOKED'] as const) {
       for (const to of REWARD_STATES) assert.equal(canTransition(s, to), false);
     }
   });

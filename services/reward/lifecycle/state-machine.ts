@@ -6,6 +6,7 @@ import { AppError } from '../../../contract/errors.ts';
  *   EARNED → PENDING → ELIGIBLE → APPROVED → FULFILLED → REDEEMED
  *   PENDING → REJECTED      ELIGIBLE → EXPIRED      FULFILLED → EXPIRED
  *   APPROVED → FAILED → APPROVED (retry)
+ *   EARNED | PENDING | ELIGIBLE | APPROVED | FAILED → REVOKED (a journey took it back: saga compensation)
  *
  * `transition` is the one function that decides whether a move is legal; every state change in the
  * service (allocation paths, approvals, claims, fulfilment, expiry) goes through it, and the repository
@@ -21,19 +22,21 @@ export const REWARD_STATES = [
   'REJECTED',
   'EXPIRED',
   'FAILED',
+  'REVOKED',
 ] as const;
 export type RewardState = (typeof REWARD_STATES)[number];
 
 export const TRANSITIONS: Readonly<Record<RewardState, readonly RewardState[]>> = {
-  EARNED: ['PENDING'],
-  PENDING: ['ELIGIBLE', 'REJECTED'],
-  ELIGIBLE: ['APPROVED', 'EXPIRED'],
-  APPROVED: ['FULFILLED', 'FAILED'],
-  FAILED: ['APPROVED'],
+  EARNED: ['PENDING', 'REVOKED'],
+  PENDING: ['ELIGIBLE', 'REJECTED', 'REVOKED'],
+  ELIGIBLE: ['APPROVED', 'EXPIRED', 'REVOKED'],
+  APPROVED: ['FULFILLED', 'FAILED', 'REVOKED'],
+  FAILED: ['APPROVED', 'REVOKED'],
   FULFILLED: ['REDEEMED', 'EXPIRED'],
   REDEEMED: [],
   REJECTED: [],
   EXPIRED: [],
+  REVOKED: [],
 };
 
 export function isRewardState(value: unknown): value is RewardState {

@@ -23,6 +23,14 @@ const metric = (id: string, metrics: unknown = {}): Step => ({
   activity: 'RecordWorkflowMetrics',
   with: { metrics },
 });
+const allocateWithUndo = (id: string): Step => ({
+  id,
+  kind: 'do',
+  activity: 'AllocateReward',
+  with: { participant_id: v('event.participant_id'), reward: 'welcome' },
+  as: id,
+  compensate: { activity: 'RevokeReward', with: { reward_id: v(`${id}.reward_id`) } },
+});
 const start = (who: string) => ({ event: { event: 'test_started', participant_id: who } });
 
 const child = handPlan(
@@ -240,6 +248,52 @@ export const handScenarios: HandScenario[] = [
     engineOptions: { historyThreshold: 12 },
     script: {
       events: [start('p-can'), { at: '90m', event: { event: 'nudge', participant_id: 'p-can' } }],
+    },
+  },
+  {
+    // Error handling and sagas: compensations undone by a catching `try` and at the root, an optional
+    // loop that skips a raising item, then an uncaught raise that fails the journey.
+    name: 'saga-try-compensate',
+    plan: handPlan(
+      [
+        allocateWithUndo('grant'),
+        {
+          id: 'block',
+          kind: 'try',
+          steps: [
+            allocateWithUndo('inner'),
+            { id: 'boom', kind: 'do', activity: 'SendWebhook', with: { topic: 'boom' } },
+          ],
+          catch: [
+            { errors: ['NOT_ELIGIBLE'], steps: [metric('wrong-clause')] },
+            { errors: ['FORBIDDEN'], as: 'err', steps: [metric('recovered', { code: v('err.code') })] },
+          ],
+          finally: [metric('cleanup')],
+        },
+        {
+          id: 'each',
+          kind: 'for_each',
+          items: ['a', 'b', 'c'],
+          as: 'item',
+          maxItems: 3,
+          optional: true,
+          steps: [
+            ifStep('is-b', { '==': [v('item'), 'b'] }, [{ id: 'bad-item', kind: 'raise', code: 'BAD_ITEM' }]),
+            metric('item'),
+          ],
+        },
+        {
+          id: 'stop',
+          kind: 'raise',
+          code: 'GIVE_UP',
+          message: { cat: ['gave up after ', v('last_error.code')] },
+        },
+      ],
+      { trigger: trigger() },
+    ),
+    script: {
+      activities: { SendWebhook: { fail: { code: 'FORBIDDEN', message: 'refused' } } },
+      events: [start('p-saga')],
     },
   },
 ];

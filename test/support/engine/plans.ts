@@ -54,6 +54,11 @@ export function collectWaits(steps: Step[]): string[] {
         case 'for_each':
           visit(s.steps);
           break;
+        case 'try':
+          visit(s.steps);
+          for (const c of s.catch) visit(c.steps);
+          visit(s.finally ?? []);
+          break;
         default:
           break;
       }
