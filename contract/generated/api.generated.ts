@@ -1689,6 +1689,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path: {
@@ -1875,6 +1876,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path: {
@@ -2212,6 +2214,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path: {
@@ -3066,6 +3069,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path: {
@@ -3134,6 +3138,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path: {
@@ -4204,6 +4209,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path?: never;
@@ -4531,6 +4537,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
+        "Idempotency-Key"?: string;
         "X-Correlation-Id"?: string;
       };
       path: {

@@ -29,11 +29,12 @@ export const PAGINATION_LINE =
 
 export const INFO_DESCRIPTION = [
   'Referral and growth campaigns as YAML journeys. Every request and response field is snake_case.',
-  '**Errors** share one shape (`Error`): a stable `code`, a `message`, and for bad input `details` naming each failing field.',
+  '**Errors** share one shape (`Error`): a stable `code`, a `message`, for bad input `details` naming each failing field, the `request_id` of the answer and a `doc_url` into the [error reference](/docs/errors).',
   '**Request ids**: every answer carries `X-Request-Id`; pass `X-Correlation-Id` to join a chain of work.',
   '**Rate limits**: every answer carries `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` and `RateLimit-Policy`; a spent budget answers 429 with `Retry-After`.',
   '**Lists** are cursor-paginated: `limit` and `starting_after`, answered with `{ data, has_more, next_cursor }`.',
-  '**Idempotency**: mutating POSTs accept an `Idempotency-Key` header; a retry with the same key gets the first answer.',
+  '**Idempotency**: every mutating request (POST, PUT, PATCH, DELETE) accepts an `Idempotency-Key` header (per client, 24 h): a retry with the same key and body gets the first answer with `Idempotent-Replayed: true`; the same key on another request is 422 `IDEMPOTENCY_KEY_REUSED`.',
+  '**Signatures**: signed calls, in (server events) and out (webhooks, fulfilment), follow Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.',
 ].join('\n\n');
 
 export const SECURITY_SCHEMES = {

@@ -75,7 +75,7 @@ export interface RouteDoc {
   responses: Record<number, SchemaRef | ResponseDoc>;
   /** Error statuses beyond the ones every route of its kind can answer (400, 401, 403, 429, 500). */
   errors?: number[];
-  /** Mutating POSTs accept `Idempotency-Key` unless they dedupe otherwise (events carry event_id). */
+  /** Mutating requests (POST, PUT, PATCH, DELETE) accept `Idempotency-Key` (services/platform/idempotency.ts). */
   idempotencyKey?: boolean;
 }
 
@@ -176,7 +176,7 @@ function operation(doc: RouteDoc, ref: (r: SchemaRef) => Json): Json {
     ...(doc.paginated
       ? [{ $ref: '#/components/parameters/Limit' }, { $ref: '#/components/parameters/StartingAfter' }]
       : []),
-    ...((doc.idempotencyKey ?? (doc.method === 'post' && doc.auth !== 'service'))
+    ...((doc.idempotencyKey ?? (doc.method !== 'get' && doc.auth !== 'service'))
       ? [{ $ref: '#/components/parameters/IdempotencyKey' }]
       : []),
     { $ref: '#/components/parameters/CorrelationId' },
