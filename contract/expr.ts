@@ -11,7 +11,7 @@
  * `{ data: { link: { var: assets.link } } }` evaluates to `{ data: { link: "https://…" } }`.
  */
 import jsonLogic from 'json-logic-js';
-import { toDurationMs } from './duration.ts';
+import { addDuration, toDuration, toDurationMs } from './duration.ts';
 import {
   climbsScopes,
   coalesceOp,
@@ -87,9 +87,10 @@ function toNumber(value: unknown): number | null {
 
 function shiftDate(date: unknown, duration: unknown, sign: 1 | -1): string | null {
   const at = toEpochMs(date);
-  const ms = toDurationMs(duration);
-  if (at === null || ms === null) return null;
-  return new Date(at + sign * ms).toISOString();
+  const d = toDuration(duration);
+  if (at === null || d === null) return null;
+  // Calendar parts (months, years) move the date by the calendar, clamped: Jan 31 + 1mo = Feb 28/29.
+  return new Date(addDuration(at, { months: sign * d.months, ms: sign * d.ms })).toISOString();
 }
 
 function compareDates(a: unknown, b: unknown): number | null {

@@ -330,7 +330,10 @@ function caseValue(key: string): string | boolean {
   return key === 'true' ? true : key === 'false' ? false : key;
 }
 
-/** A literal duration becomes milliseconds; an expression stays for the engine to evaluate. */
+/**
+ * A literal fixed-length duration becomes milliseconds; a calendar one ("1mo", "1y") stays text, for the
+ * engine to measure from workflow time when the timer starts; an expression stays for the engine.
+ */
 function durationValue(v: unknown): number | Expr {
   if (typeof v === 'string') return parseDuration(v) ?? v;
   return v;

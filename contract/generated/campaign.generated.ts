@@ -72,7 +72,7 @@ export type Steps4 = Step[];
  */
 export type Steps5 = Step[];
 /**
- * A duration: a number and a unit (ms, s, m, h, d, w), combinable ("1h30m"), or ISO 8601 without months and years ("P30D", "PT12H", "P1W").
+ * A duration, one grammar for the whole DSL: a number and a unit (ms, s, m = minutes, h, d, w, mo = months, y = years), combinable ("1h30m", "1y6mo"), or ISO 8601 ("P30D", "PT12H", "P1W", "P1Y", "P3M"). Months and years are whole numbers and calendar units: Jan 31 + 1mo = Feb 28/29.
  */
 export type Duration = string;
 /**
