@@ -5,6 +5,7 @@
 
 import { CUSTOM_OPERATORS, isOperator, OPERATORS } from '../contract/expr.ts';
 import { JSONLOGIC2_DOCS } from '../contract/expr-jsonlogic2.ts';
+import { PERIOD_FIELDS } from '../contract/period.ts';
 import type { DiagnosticCode, JsonPath } from './errors.ts';
 import { closest } from './suggest.ts';
 
@@ -258,6 +259,8 @@ function knownFields(root: string, scope: ExprScope): ReadonlySet<string> | unde
       return new Set(CAMPAIGN_FIELDS);
     case 'journey':
       return new Set(JOURNEY_FIELDS);
+    case 'period':
+      return new Set(PERIOD_FIELDS);
     default:
       return undefined;
   }

@@ -118,11 +118,14 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
     : { doc: data as unknown as Campaign, diagnostics: unique, calls };
 }
 
-/** The router evaluates `when` and `journey` over `{ event, settings }` only, before any journey exists. */
+/**
+ * The router evaluates `when` and `journey` over `{ event, settings, period }` only, before any journey
+ * exists (`period.year|month|week|day` of the event's time, for once-per-period journey keys).
+ */
 function checkTrigger(trigger: unknown, settings: ReadonlySet<string>, report: Report): void {
   if (!isObj(trigger)) return;
   const scope: ExprScope = {
-    names: new Set(['event', 'settings']),
+    names: new Set(['event', 'settings', 'period']),
     settings,
     rewards: new Set(),
     segments: new Set(),
