@@ -68,7 +68,9 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
       if (known === undefined || trustBelow(req.effective, known)) waitTrust[e] = req.effective;
     }
   }
-  const events = typeof doc.trigger.event === 'string' ? [doc.trigger.event] : [...doc.trigger.event];
+  const ev = doc.trigger.event;
+  const events = ev === undefined ? [] : typeof ev === 'string' ? [ev] : [...ev];
+  const schedule = doc.trigger.schedule;
   const journey = doc.trigger.journey;
 
   const body: Omit<Plan, 'hash'> = {
@@ -84,6 +86,14 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
       journey:
         journey === undefined ? DEFAULT_JOURNEY : typeof journey === 'string' ? { var: journey } : journey,
       trust: trust.trigger.effective,
+      ...(schedule !== undefined
+        ? {
+            schedule: {
+              cron: schedule.cron.trim().split(/\s+/).join(' '),
+              timezone: schedule.timezone ?? 'UTC',
+            },
+          }
+        : {}),
     },
     settings,
     ...(doc.landing

@@ -2,6 +2,17 @@
 import type {Rewards, Segments} from './reward.generated.ts';
 
 /**
+ * What starts a journey of this campaign: events (`event`), or a campaign-wide cron schedule (`schedule`); and how events are grouped into journeys.
+ */
+export type Trigger = Trigger1 & Trigger2;
+export type Trigger1 =
+  | {
+      event: unknown;
+    }
+  | {
+      schedule: unknown;
+    };
+/**
  * An event name: a platform event (schemas/event.schema.json `$defs.event_name`) or a custom event (`custom_…`) declared in this file's `events:` block or by the client through /v1/event-types.
  */
 export type EventName = string;
@@ -150,14 +161,12 @@ export interface Campaign {
    */
   steps: [Step, ...Step[]];
 }
-/**
- * Which events start a journey of this campaign, and how events are grouped into journeys.
- */
-export interface Trigger {
+export interface Trigger2 {
+  schedule?: Schedule;
   /**
    * The event name, or a list of names, that starts a journey.
    */
-  event: EventName | [EventName, ...EventName[]];
+  event?: EventName | [EventName, ...EventName[]];
   /**
    * Only events for which this JSON-Logic condition holds start a journey (checked before any journey starts). Can read `event.*` and `settings.*`.
    */
@@ -167,6 +176,19 @@ export interface Trigger {
    */
   journey?: string | {};
   trust?: TrustLevel;
+}
+/**
+ * A campaign-wide schedule: on every firing one campaign-level journey runs (a Temporal Schedule the campaign service creates on deploy, pauses and resumes with the campaign, and deletes when it ends). The journey reads `journey.startedAt` and `period.*` of the firing; it fans out with `for_each` if it needs to.
+ */
+export interface Schedule {
+  /**
+   * Five fields: minute hour day-of-month month day-of-week, e.g. "0 9 * * MON" (names JAN-DEC and SUN-SAT, ranges, lists and steps allowed).
+   */
+  cron: string;
+  /**
+   * IANA time zone the cron is read in, e.g. Europe/Berlin (daylight saving handled by Temporal). Default UTC.
+   */
+  timezone?: string;
 }
 /**
  * One custom event type: what it means and the JSON Schema of its `properties`.
