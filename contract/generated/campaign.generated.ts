@@ -178,7 +178,7 @@ export interface Trigger2 {
   trust?: TrustLevel;
 }
 /**
- * A campaign-wide schedule: on every firing one campaign-level journey runs (a Temporal Schedule the campaign service creates on deploy, pauses and resumes with the campaign, and deletes when it ends). The journey reads `journey.startedAt` and `period.*` of the firing; it fans out with `for_each` if it needs to.
+ * A campaign-wide schedule: on every firing one campaign-level journey runs (a Temporal Schedule the campaign service creates on deploy, pauses and resumes with the campaign, and deletes when it ends). The journey's trigger event is `pulse_schedule_fired` (properties cron, timezone); it reads the firing time as `journey.startedAt` and fans out itself (`for_each`, EmitEvent) if it must reach participants.
  */
 export interface Schedule {
   /**
