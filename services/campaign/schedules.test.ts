@@ -147,7 +147,7 @@ describe('campaign schedules on the real Temporal dev server', () => {
       workflowId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
       if (!workflowId) await new Promise((r) => setTimeout(r, 100));
     }
-    assert.ok(workflowId?.startsWith(`pulse:${clientId}:${campaignId}:schedule-`), workflowId);
+    assert.ok(workflowId?.startsWith(`pulse:${clientId}:${campaignId}:schedule-`), String(workflowId));
     const run = temporal.workflow.getHandle(workflowId!);
     const described = await run.describe();
     assert.equal(described.type, 'runCampaign');
