@@ -43,7 +43,7 @@ export type Step =
  */
 export type StepId = string;
 /**
- * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+ * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
  */
 export type Expr = unknown;
 /**
@@ -344,7 +344,7 @@ export interface IfStep {
 export interface SwitchStep {
   id: StepId;
   /**
-   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
    */
   switch: unknown;
   /**
@@ -408,7 +408,7 @@ export interface SleepFor {
 }
 export interface SleepUntil {
   /**
-   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
    */
   until: unknown;
 }
@@ -525,7 +525,7 @@ export interface EndStep {
    */
   end: 'completed' | 'rejected' | 'ineligible' | 'expired' | 'cancelled' | 'failed';
   /**
-   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
    */
   reason?: unknown;
 }
@@ -568,7 +568,7 @@ export interface RaiseStep {
   raise: {
     code: ErrorCode;
     /**
-     * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+     * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
      */
     message?: unknown;
   };
