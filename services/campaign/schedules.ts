@@ -16,19 +16,19 @@ import {
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
-import type { CampaignRef, Plan, RunCampaignInput } from '../../contract/plan.ts';
+import type { CampaignRef, Plan } from '../../contract/plan.ts';
+import {
+  RUN_CAMPAIGN_WORKFLOW,
+  scheduledRunInput,
+  scheduledWorkflowId,
+  scheduleIdOf,
+} from '../../contract/schedule.ts';
 import type { CampaignStatus } from './repo.ts';
 
-/** The engine's workflow type (engine/signals.ts RUN_CAMPAIGN; services do not import the engine). */
-export const RUN_CAMPAIGN_WORKFLOW = 'runCampaign';
-/** The trigger event a scheduled journey starts with (its `event.event`). */
-export const SCHEDULE_EVENT = 'pulse_schedule_fired';
 /** Missed firings older than this (a server outage) are skipped rather than run late. */
 const CATCHUP_WINDOW = '1 hour';
 
-export function scheduleIdOf(clientId: string, campaignId: string): string {
-  return `pulse-schedule:${clientId}:${campaignId}`;
-}
+export { SCHEDULE_EVENT, scheduleIdOf } from '../../contract/schedule.ts';
 
 export interface CampaignSchedules {
   /** After a deploy: create or replace the schedule of a scheduled plan, delete it for an event plan. */
@@ -53,23 +53,12 @@ export function createCampaignSchedules(deps: { temporal: Client; taskQueue: str
       const s = plan.trigger.schedule;
       if (s === undefined) return remove(campaign.clientId, campaign.campaignId);
       const scheduleId = scheduleIdOf(campaign.clientId, campaign.campaignId);
-      const input: RunCampaignInput = {
-        plan,
-        campaign,
-        journeyKey: 'schedule',
-        trigger: {
-          event: SCHEDULE_EVENT,
-          event_id: `${scheduleId}:v${campaign.version}`,
-          occurred_at: new Date().toISOString(),
-          client_id: campaign.clientId,
-          properties: { cron: s.cron, timezone: s.timezone ?? 'UTC' },
-        },
-      };
+      const input = scheduledRunInput(plan, campaign, new Date().toISOString());
       const spec = { cronExpressions: [s.cron], timezone: s.timezone ?? 'UTC' };
       const action = {
         type: 'startWorkflow' as const,
         workflowType: RUN_CAMPAIGN_WORKFLOW,
-        workflowId: `pulse:${campaign.clientId}:${campaign.campaignId}:schedule`,
+        workflowId: scheduledWorkflowId(campaign),
         taskQueue,
         args: [input],
       };
