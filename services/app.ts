@@ -85,7 +85,11 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   const outbound = { allow: config.outboundAllow, httpsOnly: config.production };
   const rewardService = createRewardService({ db, secretBox, providers: { outbound } });
   // `trigger.schedule` campaigns: a Temporal Schedule per campaign, following deploys and status.
-  const schedules = createCampaignSchedules({ temporal: deps.temporal, taskQueue: config.taskQueue });
+  const schedules = createCampaignSchedules({
+    db,
+    temporal: deps.temporal,
+    taskQueue: config.taskQueue,
+  });
   const campaignHooks: CampaignHooks = {
     checkPlan: (plan) => [
       ...programProblems({ rewards: plan.rewards, segments: plan.segments }),

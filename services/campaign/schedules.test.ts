@@ -44,7 +44,7 @@ describe('campaign schedules on the real Temporal dev server', () => {
     const cm = createClientManagement(t.db, { hashSecret: 's', cacheMs: 0, secretBox: testSecretBox() });
     const a = await cm.createClient({ name: `sched-${randomUUID()}` });
     [key, clientId] = [a.secret.key, a.client.id];
-    const schedules = createCampaignSchedules({ temporal, taskQueue });
+    const schedules = createCampaignSchedules({ db: t.db, temporal, taskQueue });
     const hooks: CampaignHooks = {
       checkPlan: () => [],
       onDeployed: (d) => schedules.deployed(d),
@@ -155,5 +155,38 @@ describe('campaign schedules on the real Temporal dev server', () => {
     await run.terminate('test: no worker on this queue');
     await post(`/v1/campaigns/${campaignId}/status`, { status: 'ended' });
     await assert.rejects(handle.describe(), ScheduleNotFoundError);
+  });
+  it('a redeploy without a schedule deletes the old one; event campaigns never call Temporal', async () => {
+    const res = await post('/v1/campaigns/deploy', {
+      source: weekly('0 9 * * MON', 'UTC').replace('id: weekly-digest', 'id: weekly-digest-3'),
+      file: 'campaigns/weekly3.pulse.yaml',
+    });
+    assert.equal(res.status, 201);
+    const { campaign_id: campaignId } = (await res.json()) as { campaign_id: string };
+    const handle = temporal.schedule.getHandle(scheduleIdOf(clientId, campaignId));
+    cleanup.push(handle.scheduleId);
+    assert.equal((await handle.describe()).spec.timezone, 'UTC');
+    const eventVersion = weekly('0 9 * * MON', 'UTC')
+      .replace('id: weekly-digest', 'id: weekly-digest-3')
+      .replace(/ {2}schedule: .*\n/, '  event: user_signed_up\n');
+    const re = await post('/v1/campaigns/deploy', {
+      source: eventVersion,
+      file: 'campaigns/weekly3.pulse.yaml',
+    });
+    assert.equal(re.status, 201, await re.clone().text());
+    await assert.rejects(handle.describe(), ScheduleNotFoundError);
+
+    // Temporal unreachable: an event-triggered campaign still deploys and changes status.
+    const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:9' }) });
+    const schedules = createCampaignSchedules({ db: t.db, temporal: dead, taskQueue });
+    const fresh = `fresh-${randomUUID()}`;
+    await assert.doesNotReject(schedules.statusChanged({ clientId, campaignId: fresh, status: 'paused' }));
+    await assert.doesNotReject(
+      schedules.deployed({
+        campaign: { clientId, campaignId: fresh, version: 1, pulse: 'x' },
+        plan: { trigger: { events: ['user_signed_up'], journey: { var: 'event.participant_id' } } } as never,
+        status: 'active',
+      }),
+    );
   });
 });

@@ -23,7 +23,8 @@ import {
   scheduledWorkflowId,
   scheduleIdOf,
 } from '../../contract/schedule.ts';
-import type { CampaignStatus } from './repo.ts';
+import type { Db } from '../platform/db.ts';
+import { type CampaignStatus, everScheduled } from './repo.ts';
 
 /** Missed firings older than this (a server outage) are skipped rather than run late. */
 const CATCHUP_WINDOW = '1 hour';
@@ -37,8 +38,14 @@ export interface CampaignSchedules {
   statusChanged(input: { clientId: string; campaignId: string; status: CampaignStatus }): Promise<void>;
 }
 
-export function createCampaignSchedules(deps: { temporal: Client; taskQueue: string }): CampaignSchedules {
-  const { temporal, taskQueue } = deps;
+export function createCampaignSchedules(deps: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+}): CampaignSchedules {
+  const { db, temporal, taskQueue } = deps;
+  // Event-triggered campaigns never had a schedule: no Temporal call on their deploys and status changes.
+  const mayHaveSchedule = (clientId: string, campaignId: string) => everScheduled(db, clientId, campaignId);
 
   async function remove(clientId: string, campaignId: string): Promise<void> {
     try {
@@ -51,7 +58,12 @@ export function createCampaignSchedules(deps: { temporal: Client; taskQueue: str
   return {
     async deployed({ campaign, plan, status }) {
       const s = plan.trigger.schedule;
-      if (s === undefined) return remove(campaign.clientId, campaign.campaignId);
+      if (s === undefined) {
+        // A new version without a schedule: an earlier scheduled version's schedule must not keep firing.
+        if (await mayHaveSchedule(campaign.clientId, campaign.campaignId))
+          await remove(campaign.clientId, campaign.campaignId);
+        return;
+      }
       const scheduleId = scheduleIdOf(campaign.clientId, campaign.campaignId);
       const input = scheduledRunInput(plan, campaign, new Date().toISOString());
       const spec = { cronExpressions: [s.cron], timezone: s.timezone ?? 'UTC' };
@@ -87,6 +99,7 @@ export function createCampaignSchedules(deps: { temporal: Client; taskQueue: str
     },
 
     async statusChanged({ clientId, campaignId, status }) {
+      if (!(await mayHaveSchedule(clientId, campaignId))) return;
       if (status === 'ended') return remove(clientId, campaignId);
       const handle = temporal.schedule.getHandle(scheduleIdOf(clientId, campaignId));
       try {
