@@ -100,4 +100,21 @@ steps:
     assert.ok(d, JSON.stringify(r.diagnostics));
     assert.equal(d.line, 7);
   });
+  it('anniversary operators: a misspelt period or leap-day rule is reported with its position', () => {
+    const src = `pulse: yearly
+id: yearly
+version: 1
+title: Yearly
+trigger: { event: user_signed_up }
+steps:
+  - id: wait
+    sleep:
+      until: { next_anniversary: [{ var: event.occurred_at }, { var: now }, yearly, feb29] }
+  - id: done
+    end: completed
+`;
+    const r = compileCampaignSource(src, 'y.pulse.yaml');
+    const bad = r.diagnostics.filter((d) => d.code === 'BAD_EXPRESSION').map((d) => `${d.line} ${d.found}`);
+    assert.deepEqual(bad, ['9 "yearly"', '9 "feb29"']);
+  });
 });
