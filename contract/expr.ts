@@ -11,7 +11,8 @@
  * `{ data: { link: { var: assets.link } } }` evaluates to `{ data: { link: "https://…" } }`.
  */
 import jsonLogic from 'json-logic-js';
-import { toDurationMs } from './duration.ts';
+import { isEvery, isLeapDay, nextAnniversary, nthAnniversary } from './anniversary.ts';
+import { addDuration, toDuration, toDurationMs } from './duration.ts';
 import {
   climbsScopes,
   coalesceOp,
@@ -87,9 +88,10 @@ function toNumber(value: unknown): number | null {
 
 function shiftDate(date: unknown, duration: unknown, sign: 1 | -1): string | null {
   const at = toEpochMs(date);
-  const ms = toDurationMs(duration);
-  if (at === null || ms === null) return null;
-  return new Date(at + sign * ms).toISOString();
+  const d = toDuration(duration);
+  if (at === null || d === null) return null;
+  // Calendar parts (months, years) move the date by the calendar, clamped: Jan 31 + 1mo = Feb 28/29.
+  return new Date(addDuration(at, { months: sign * d.months, ms: sign * d.ms })).toISOString();
 }
 
 function compareDates(a: unknown, b: unknown): number | null {
@@ -116,6 +118,30 @@ export const CUSTOM_OPERATORS: Record<string, { arity: [number, number]; doc: st
     fn: (from, to) => {
       const diff = compareDates(to, from);
       return diff === null ? null : Math.trunc(diff / DAY_MS);
+    },
+  },
+  anniversary: {
+    arity: [3, 4],
+    doc: '[origin, n, "year"|"month"|"week", leap_day?] → ISO date of the n-th anniversary; Feb 29 (or the 31st) falls on the month end ("feb28", default) or the next day ("mar1") where it does not exist',
+    fn: (origin, n, every, leapDay) => {
+      const o = toEpochMs(origin);
+      const k = toNumber(n);
+      const leap = leapDay === undefined || leapDay === null ? 'feb28' : leapDay;
+      if (o === null || k === null || !Number.isInteger(k) || !isEvery(every) || !isLeapDay(leap))
+        return null;
+      return new Date(nthAnniversary(o, k, every, leap)).toISOString();
+    },
+  },
+  next_anniversary: {
+    arity: [3, 4],
+    doc: '[origin, after, "year"|"month"|"week", leap_day?] → ISO date of the first anniversary of origin after `after` (same leap-day rule)',
+    fn: (origin, afterDate, every, leapDay) => {
+      const o = toEpochMs(origin);
+      const a = toEpochMs(afterDate);
+      const leap = leapDay === undefined || leapDay === null ? 'feb28' : leapDay;
+      if (o === null || a === null || !isEvery(every) || !isLeapDay(leap)) return null;
+      const next = nextAnniversary(o, a, every, leap);
+      return next === null ? null : new Date(next).toISOString();
     },
   },
   ms_between: {

@@ -3,8 +3,10 @@
  * every literal `var` path against the names the journey scope will hold at that point.
  */
 
+import { EVERY, LEAP_DAY } from '../contract/anniversary.ts';
 import { CUSTOM_OPERATORS, isOperator, OPERATORS } from '../contract/expr.ts';
 import { JSONLOGIC2_DOCS } from '../contract/expr-jsonlogic2.ts';
+import { PERIOD_FIELDS } from '../contract/period.ts';
 import type { DiagnosticCode, JsonPath } from './errors.ts';
 import { closest } from './suggest.ts';
 
@@ -120,6 +122,21 @@ function checkOperator(op: string, rawArgs: unknown, path: JsonPath, scope: Expr
           expected: custom.doc,
         },
       );
+    }
+  }
+  if ((op === 'anniversary' || op === 'next_anniversary') && Array.isArray(rawArgs)) {
+    // Literal period and leap-day rule: a typo would make the operator yield null at run time.
+    const literal: [number, readonly string[]][] = [
+      [2, EVERY],
+      [3, LEAP_DAY],
+    ];
+    for (const [i, allowed] of literal) {
+      const a = args[i];
+      if (typeof a === 'string' && !allowed.includes(a))
+        report('BAD_EXPRESSION', [...path, i], `"${op}" does not know ${JSON.stringify(a)}`, {
+          found: JSON.stringify(a),
+          expected: `one of ${allowed.join(', ')}`,
+        });
     }
   }
   if (op === 'var') {
@@ -258,6 +275,8 @@ function knownFields(root: string, scope: ExprScope): ReadonlySet<string> | unde
       return new Set(CAMPAIGN_FIELDS);
     case 'journey':
       return new Set(JOURNEY_FIELDS);
+    case 'period':
+      return new Set(PERIOD_FIELDS);
     default:
       return undefined;
   }

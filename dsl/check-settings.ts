@@ -3,7 +3,7 @@
  * are checked the same way when a plan is compiled for deployment.
  */
 
-import { parseDuration } from '../contract/duration.ts';
+import { addDuration, parseDurationParts } from '../contract/duration.ts';
 import type { Report } from './check-expr.ts';
 import type { DiagnosticCode, JsonPath } from './errors.ts';
 import { describeValue } from './errors.ts';
@@ -29,9 +29,13 @@ function comparable(type: SettingType, value: unknown): number | null {
       return typeof value === 'number' && Number.isFinite(value) ? value : null;
     case 'integer':
       return typeof value === 'number' && Number.isInteger(value) ? value : null;
-    case 'duration':
+    case 'duration': {
       if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
-      return typeof value === 'string' ? parseDuration(value) : null;
+      if (typeof value !== 'string') return null;
+      // Calendar durations compare by their length from a fixed origin (1970-01-01), so "1mo" < "32d".
+      const d = parseDurationParts(value);
+      return d === null ? null : addDuration(0, d);
+    }
     case 'date': {
       if (typeof value !== 'string' || !ISO_DATE.test(value)) return null;
       const ms = Date.parse(value);

@@ -4,7 +4,7 @@
  * against the variables declared before it (in document order).
  */
 
-import { parseDuration } from '../contract/duration.ts';
+import { isCalendar, parseDurationParts } from '../contract/duration.ts';
 import { ERROR_STATUS, JOURNEY_ERROR_CODES } from '../contract/errors.ts';
 import { checkActivity } from './check-activity.ts';
 import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
@@ -255,10 +255,10 @@ class Walker {
         this.rewardRefs(s, p);
         if (isObj(s.with))
           for (const [k, v] of Object.entries(s.with)) this.expr(v, [...p, 'with', k], 'value');
-        this.duration(s.timeout, [...p, 'timeout']);
+        this.duration(s.timeout, [...p, 'timeout'], true);
         if (isObj(s.retry)) {
-          this.duration(s.retry.initial_interval, [...p, 'retry', 'initial_interval']);
-          this.duration(s.retry.max_interval, [...p, 'retry', 'max_interval']);
+          this.duration(s.retry.initial_interval, [...p, 'retry', 'initial_interval'], true);
+          this.duration(s.retry.max_interval, [...p, 'retry', 'max_interval'], true);
         }
         this.declare(s.as, [...p, 'as']);
         if (isObj(s.compensate)) {
@@ -433,11 +433,22 @@ class Walker {
     }
   }
 
-  private duration(value: unknown, path: JsonPath): void {
-    if (typeof value === 'string' && parseDuration(value) === null) {
+  /**
+   * One grammar for every duration (contract/duration.ts). `fixed`: an activity timeout or retry interval
+   * is handed to Temporal as a length, so calendar units (months, years) are refused there.
+   */
+  private duration(value: unknown, path: JsonPath, fixed = false): void {
+    if (typeof value !== 'string') return;
+    const d = parseDurationParts(value);
+    if (d === null) {
       this.ctx.report('BAD_DURATION', path, 'not a duration', {
         found: JSON.stringify(value),
-        expected: 'a duration like "30d", "12h", "90m", "10s", "1h30m" or ISO "P30D"',
+        expected: 'a duration like "30d", "12h", "90m", "10s", "1h30m", "3mo", "1y" or ISO "P30D", "P1Y"',
+      });
+    } else if (fixed && isCalendar(d)) {
+      this.ctx.report('CALENDAR_DURATION', path, 'months and years have no fixed length here', {
+        found: JSON.stringify(value),
+        expected: 'a fixed length: ms, s, m, h, d or w (e.g. "30d" rather than "1mo")',
       });
     }
   }

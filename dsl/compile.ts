@@ -68,7 +68,9 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
       if (known === undefined || trustBelow(req.effective, known)) waitTrust[e] = req.effective;
     }
   }
-  const events = typeof doc.trigger.event === 'string' ? [doc.trigger.event] : [...doc.trigger.event];
+  const ev = doc.trigger.event;
+  const events = ev === undefined ? [] : typeof ev === 'string' ? [ev] : [...ev];
+  const schedule = doc.trigger.schedule;
   const journey = doc.trigger.journey;
 
   const body: Omit<Plan, 'hash'> = {
@@ -84,6 +86,14 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
       journey:
         journey === undefined ? DEFAULT_JOURNEY : typeof journey === 'string' ? { var: journey } : journey,
       trust: trust.trigger.effective,
+      ...(schedule !== undefined
+        ? {
+            schedule: {
+              cron: schedule.cron.trim().split(/\s+/).join(' '),
+              timezone: schedule.timezone ?? 'UTC',
+            },
+          }
+        : {}),
     },
     settings,
     ...(doc.landing
@@ -330,7 +340,10 @@ function caseValue(key: string): string | boolean {
   return key === 'true' ? true : key === 'false' ? false : key;
 }
 
-/** A literal duration becomes milliseconds; an expression stays for the engine to evaluate. */
+/**
+ * A literal fixed-length duration becomes milliseconds; a calendar one ("1mo", "1y") stays text, for the
+ * engine to measure from workflow time when the timer starts; an expression stays for the engine.
+ */
 function durationValue(v: unknown): number | Expr {
   if (typeof v === 'string') return parseDuration(v) ?? v;
   return v;

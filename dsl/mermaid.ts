@@ -62,7 +62,14 @@ function brief(value: unknown): string {
 export function toMermaid(plan: Plan): string {
   const b = new Builder();
   b.lines.push('flowchart TD');
-  const start = b.node('start', 'round', `trigger: ${plan.trigger.events.join(' | ')}`);
+  const sched = plan.trigger.schedule;
+  const start = b.node(
+    'start',
+    'round',
+    sched
+      ? `schedule: ${sched.cron} ${sched.timezone ?? 'UTC'}`
+      : `trigger: ${plan.trigger.events.join(' | ')}`,
+  );
   const exits = list(b, plan.steps, [{ from: start }]);
   if (exits.length > 0) b.edge(exits, b.node('done', 'round', 'completed'));
   return `${b.lines.join('\n')}\n`;

@@ -156,7 +156,7 @@ function toDiagnostic(e: ErrorObject, ctx: SchemaErrorContext): Diagnostic {
       if (e.schemaPath.includes('/duration/')) {
         code = 'BAD_DURATION';
         message = 'not a duration';
-        expected = 'a duration like "30d", "12h", "90m", "10s", "1h30m" or ISO "P30D"';
+        expected = 'a duration like "30d", "12h", "90m", "10s", "1h30m", "3mo", "1y" or ISO "P30D", "P1Y"';
       } else {
         expected = `text matching ${String(p.pattern)}`;
       }

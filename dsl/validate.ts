@@ -5,6 +5,7 @@
 import type { Campaign } from '../contract/generated/campaign.generated.ts';
 import { checkEventDecls, checkEventNames, fileDeclaredEvents } from './check-events.ts';
 import { checkExpr, type ExprScope, type Report, ruleScope } from './check-expr.ts';
+import { checkSchedule } from './check-schedule.ts';
 import { checkSettingDecls } from './check-settings.ts';
 import { checkAllSteps, type RewardTypes } from './check-steps.ts';
 import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
@@ -97,6 +98,7 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
   checkEventDecls(data.events, report);
   checkEventNames(data, declared, report);
   checkTrigger(data.trigger, settings, report);
+  checkSchedule(data.trigger, report);
   checkRewardRules(data.rewards, data.segments, report);
   checkAllSteps(data.steps, {
     parsed,
@@ -118,11 +120,14 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
     : { doc: data as unknown as Campaign, diagnostics: unique, calls };
 }
 
-/** The router evaluates `when` and `journey` over `{ event, settings }` only, before any journey exists. */
+/**
+ * The router evaluates `when` and `journey` over `{ event, settings, period }` only, before any journey
+ * exists (`period.year|month|week|day` of the event's time, for once-per-period journey keys).
+ */
 function checkTrigger(trigger: unknown, settings: ReadonlySet<string>, report: Report): void {
   if (!isObj(trigger)) return;
   const scope: ExprScope = {
-    names: new Set(['event', 'settings']),
+    names: new Set(['event', 'settings', 'period']),
     settings,
     rewards: new Set(),
     segments: new Set(),

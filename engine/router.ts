@@ -7,6 +7,7 @@ import {
 import { CORRELATION_MEMO_KEY } from '../contract/correlation.ts';
 import { evaluate, isTruthy } from '../contract/expr.ts';
 import { type StructuredLogger, silentLogger } from '../contract/logging.ts';
+import { periodOf } from '../contract/period.ts';
 import {
   type CampaignRef,
   eventTrust,
@@ -96,7 +97,7 @@ export function createRouter(deps: RouterDeps): Router {
       reason,
       ...(workflowId ? { workflowId } : {}),
     });
-    const scope = { event, settings: plan.settings };
+    const scope = { event, settings: plan.settings, period: periodOf(eventTime(event)) };
     const key = journeyKeyOf(plan, scope);
     const isTrigger = plan.trigger.events.includes(event.event);
     const trust = eventTrust(event);
@@ -181,6 +182,18 @@ export function createRouter(deps: RouterDeps): Router {
       return results;
     },
   };
+}
+
+/**
+ * When an event happened, for its `period`: the server's received_at first (a browser cannot move
+ * itself into next year's journey by backdating occurred_at), then occurred_at, then now.
+ */
+function eventTime(event: JourneyEvent): number {
+  for (const t of [event.received_at, event.occurred_at]) {
+    const ms = t === undefined ? Number.NaN : Date.parse(t);
+    if (Number.isFinite(ms)) return ms;
+  }
+  return Date.now();
 }
 
 /** The journey key the trigger's `journey` expression yields, as text; null when empty. */

@@ -146,6 +146,8 @@ events:
       // The small purchase that did not match the first wait is still in the inbox for the second.
       'wait-match-early-timeout': ['completed', 'bought'],
       'sleep-loops': ['completed', 'tick tick remind remind remind'],
+      // A month, a year, then the next Feb 29 anniversary (Mar 1 in common years), then one more month.
+      'calendar-sleep-anniversary': ['completed', 'celebrated'],
       // The child waits for an event routed to the parent, which forwards it.
       'call-child-forwarding': ['completed', 'child-went after-child'],
       'continue-as-new': ['completed', 'tick tick tick tick tick'],

@@ -1,11 +1,13 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { CampaignRef, JourneyEvent, Plan } from '../contract/plan.ts';
+import { Cron } from 'croner';
+import type { CampaignRef, JourneyEvent, JourneyOutcome, Plan } from '../contract/plan.ts';
 import { routedEvents } from '../contract/plan.ts';
-import type { EngineOptions } from './interpreter/types.ts';
+import { scheduledRunInput, scheduledWorkflowId } from '../contract/schedule.ts';
+import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { createRouter } from './router.ts';
-import { statusQuery, traceQuery } from './signals.ts';
+import { RUN_CAMPAIGN, statusQuery, traceQuery } from './signals.ts';
 import { createFakeActivities } from './simulation/fake-activities.ts';
 import { formatTrace } from './simulation/format.ts';
 import { offsetMs, type SimulationScript } from './simulation/script.ts';
@@ -30,6 +32,8 @@ export interface SimulateOptions {
   /** Engine knobs for the journeys (e.g. a low continue-as-new threshold). */
   engineOptions?: EngineOptions;
 }
+
+type RunCampaign = (input: EngineInput) => Promise<JourneyOutcome>;
 
 const DEFAULT_HORIZON_MS = 400 * 86_400_000;
 let simulations = 0;
@@ -93,10 +97,35 @@ async function run(
   const events: DeliveredEvent[] = [];
   const journeyIds: string[] = [];
 
+  const horizon = offsetMs(script.horizon) ?? DEFAULT_HORIZON_MS;
+  // A scheduled plan: its firings within the horizon (bounded), in the schedule's time zone, each
+  // starting the same campaign-level journey the Temporal Schedule starts on the real stack.
+  const firings = plan.trigger.schedule ? scheduleFirings(plan.trigger.schedule, start, horizon) : [];
+
+  const fire = async (offset: number) => {
+    const at = new Date(start + offset).toISOString();
+    const workflowId = `${scheduledWorkflowId(campaign)}-${at}`;
+    const input: EngineInput = scheduledRunInput(plan, campaign, at);
+    if (opts.engineOptions) input.options = opts.engineOptions;
+    await env.client.workflow.start<RunCampaign>(RUN_CAMPAIGN, { taskQueue, workflowId, args: [input] });
+    journeyIds.push(workflowId);
+  };
+
   const drive = async (): Promise<JourneyReport[]> => {
     let elapsed = 0;
+    let fired = 0;
+    const fireUntil = async (offset: number) => {
+      while (fired < firings.length && firings[fired]! <= offset) {
+        const next = firings[fired]!;
+        if (next > elapsed) await env.sleep(next - elapsed);
+        elapsed = Math.max(elapsed, next);
+        await fire(next);
+        fired += 1;
+      }
+    };
     for (const [i, scripted] of script.events.entries()) {
       const target = offsetMs(scripted.at) ?? elapsed;
+      await fireUntil(target);
       if (target > elapsed) await env.sleep(target - elapsed);
       elapsed = Math.max(elapsed, target);
       const at = new Date(start + elapsed).toISOString();
@@ -115,7 +144,8 @@ async function run(
     }
     // One unlocking call at a time: the test server counts time-skipping unlocks, and two at once
     // (say, a result() beside a sleep()) let time run past in-flight workflow tasks, which then expire.
-    await env.sleep(offsetMs(script.horizon) ?? DEFAULT_HORIZON_MS);
+    await fireUntil(horizon);
+    await env.sleep(Math.max(0, horizon - elapsed));
     const reports: JourneyReport[] = [];
     for (const id of journeyIds) reports.push(await settle(env, id, opts.histories ?? false));
     return reports;
@@ -125,6 +155,26 @@ async function run(
   const ids = new Set(journeyIds);
   const activities = fakes.calls.filter((c) => ids.has(c.workflowId.split('/call/')[0] ?? c.workflowId));
   return { pulse: plan.pulse, startedAt: new Date(start).toISOString(), events, journeys, activities };
+}
+
+/** At most this many firings of a schedule are simulated (a weekly cron over the default horizon: 10). */
+export const MAX_SIMULATED_FIRINGS = 10;
+
+/** Offsets (ms from `start`) of a schedule's firings within the horizon, by croner in its time zone. */
+export function scheduleFirings(
+  schedule: { cron: string; timezone?: string },
+  start: number,
+  horizon: number,
+): number[] {
+  const cron = new Cron(schedule.cron, {
+    paused: true,
+    mode: '5-part',
+    timezone: schedule.timezone ?? 'UTC',
+  });
+  return cron
+    .nextRuns(MAX_SIMULATED_FIRINGS, new Date(start))
+    .map((d) => d.getTime() - start)
+    .filter((offset) => offset <= horizon);
 }
 
 /** After the horizon: the journey's outcome, or its state if it is still running (then terminated). */

@@ -46,15 +46,16 @@ describe('codegen', () => {
         declared.set(m[1]!, [...(declared.get(m[1]!) ?? []), t.output]);
       }
     }
-    // Two different definitions share a name: a journey duration ("1h30m", campaign) and a reward
-    // validity ("30d", "3mo", reward). Every other name is declared in exactly one file.
+    // `Duration` is declared by both schemas (campaign and reward) with the same one grammar (a test in
+    // contract/duration.test.ts holds the two patterns to the parser). Every other name is declared once.
     const repeated = [...declared].filter(([name, files]) => files.length > 1 && name !== 'Duration');
     assert.deepEqual(repeated, []);
   });
 
-  it('the plan types import the trust level and the event envelope instead of redeclaring them', () => {
+  it('the plan types import the trust level, the schedule and the event envelope instead of redeclaring them', () => {
     const plan = readFileSync(`${repo}contract/generated/plan.generated.ts`, 'utf8');
-    assert.match(plan, /import type \{\s*TrustLevel\s*\} from '\.\/campaign\.generated\.ts';/);
+    assert.match(plan, /import type \{\s*Schedule,\s*TrustLevel\s*\} from '\.\/campaign\.generated\.ts';/);
+    assert.doesNotMatch(plan, /export interface Schedule\b/);
     assert.match(plan, /import type \{\s*EventEnvelope\s*\} from '\.\/event\.generated\.ts';/);
     assert.match(plan, /export type JourneyEvent = EventEnvelope & \{/);
     // `kind` is a literal per step, so the generated union is discriminated.

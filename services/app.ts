@@ -3,7 +3,12 @@ import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Bus } from '../contract/bus.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
-import { type CampaignHooks, createCampaignApp, createDeployedCampaigns } from './campaign/index.ts';
+import {
+  type CampaignHooks,
+  createCampaignApp,
+  createCampaignSchedules,
+  createDeployedCampaigns,
+} from './campaign/index.ts';
 import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
 import {
   createEventApp,
@@ -79,6 +84,12 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   // Calls to client-supplied URLs (webhooks, fulfilment, payment APIs) pass the SSRF guard.
   const outbound = { allow: config.outboundAllow, httpsOnly: config.production };
   const rewardService = createRewardService({ db, secretBox, providers: { outbound } });
+  // `trigger.schedule` campaigns: a Temporal Schedule per campaign, following deploys and status.
+  const schedules = createCampaignSchedules({
+    db,
+    temporal: deps.temporal,
+    taskQueue: config.taskQueue,
+  });
   const campaignHooks: CampaignHooks = {
     checkPlan: (plan) => [
       ...programProblems({ rewards: plan.rewards, segments: plan.segments }),
@@ -100,11 +111,13 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         landing: plan.landing,
         status,
       });
+      await schedules.deployed({ campaign, plan, status });
       deployedCampaigns.invalidate();
     },
     async onStatusChanged({ clientId, campaignId, status }) {
       await setProgramStatus(db, { clientId, campaignId, status });
       await setLandingStatus(db, { clientId, campaignId, status });
+      await schedules.statusChanged({ clientId, campaignId, status });
       deployedCampaigns.invalidate();
     },
     // Custom event types live in the event service (it enforces them); a deploy reads and adds to them.

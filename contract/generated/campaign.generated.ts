@@ -2,6 +2,17 @@
 import type {Rewards, Segments} from './reward.generated.ts';
 
 /**
+ * What starts a journey of this campaign: events (`event`), or a campaign-wide cron schedule (`schedule`); and how events are grouped into journeys.
+ */
+export type Trigger = Trigger1 & Trigger2;
+export type Trigger1 =
+  | {
+      event: unknown;
+    }
+  | {
+      schedule: unknown;
+    };
+/**
  * An event name: a platform event (schemas/event.schema.json `$defs.event_name`) or a custom event (`custom_…`) declared in this file's `events:` block or by the client through /v1/event-types.
  */
 export type EventName = string;
@@ -32,7 +43,7 @@ export type Step =
  */
 export type StepId = string;
 /**
- * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+ * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
  */
 export type Expr = unknown;
 /**
@@ -72,7 +83,7 @@ export type Steps4 = Step[];
  */
 export type Steps5 = Step[];
 /**
- * A duration: a number and a unit (ms, s, m, h, d, w), combinable ("1h30m"), or ISO 8601 without months and years ("P30D", "PT12H", "P1W").
+ * A duration, one grammar for the whole DSL: a number and a unit (ms, s, m = minutes, h, d, w, mo = months, y = years), combinable ("1h30m", "1y6mo"), or ISO 8601 ("P30D", "PT12H", "P1W", "P1Y", "P3M"). Months and years are whole numbers and calendar units: Jan 31 + 1mo = Feb 28/29.
  */
 export type Duration = string;
 /**
@@ -150,14 +161,12 @@ export interface Campaign {
    */
   steps: [Step, ...Step[]];
 }
-/**
- * Which events start a journey of this campaign, and how events are grouped into journeys.
- */
-export interface Trigger {
+export interface Trigger2 {
+  schedule?: Schedule;
   /**
    * The event name, or a list of names, that starts a journey.
    */
-  event: EventName | [EventName, ...EventName[]];
+  event?: EventName | [EventName, ...EventName[]];
   /**
    * Only events for which this JSON-Logic condition holds start a journey (checked before any journey starts). Can read `event.*` and `settings.*`.
    */
@@ -167,6 +176,19 @@ export interface Trigger {
    */
   journey?: string | {};
   trust?: TrustLevel;
+}
+/**
+ * A campaign-wide schedule: on every firing one campaign-level journey runs (a Temporal Schedule the campaign service creates on deploy, pauses and resumes with the campaign, and deletes when it ends). The journey's trigger event is `pulse_schedule_fired` (properties cron, timezone); it reads the firing time as `journey.startedAt` and fans out itself (`for_each`, EmitEvent) if it must reach participants.
+ */
+export interface Schedule {
+  /**
+   * Five fields: minute hour day-of-month month day-of-week, e.g. "0 9 * * MON" (names JAN-DEC and SUN-SAT, ranges, lists and steps allowed).
+   */
+  cron: string;
+  /**
+   * IANA time zone the cron is read in, e.g. Europe/Berlin (daylight saving handled by Temporal). Default UTC.
+   */
+  timezone?: string;
 }
 /**
  * One custom event type: what it means and the JSON Schema of its `properties`.
@@ -322,7 +344,7 @@ export interface IfStep {
 export interface SwitchStep {
   id: StepId;
   /**
-   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
    */
   switch: unknown;
   /**
@@ -386,7 +408,7 @@ export interface SleepFor {
 }
 export interface SleepUntil {
   /**
-   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
    */
   until: unknown;
 }
@@ -503,7 +525,7 @@ export interface EndStep {
    */
   end: 'completed' | 'rejected' | 'ineligible' | 'expired' | 'cancelled' | 'failed';
   /**
-   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
    */
   reason?: unknown;
 }
@@ -546,7 +568,7 @@ export interface RaiseStep {
   raise: {
     code: ErrorCode;
     /**
-     * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+     * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
      */
     message?: unknown;
   };

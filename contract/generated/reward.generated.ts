@@ -22,7 +22,7 @@ export type RewardRule = Rule;
  */
 export type RewardValue = Reward;
 /**
- * A duration: a whole number and a unit — h (hours), d (days), w (weeks), mo (months), y (years), e.g. 30d, 3mo.
+ * A duration, one grammar for the whole DSL: a number and a unit (ms, s, m = minutes, h, d, w, mo = months, y = years), combinable ("1h30m", "1y6mo"), or ISO 8601 ("P30D", "PT12H", "P1W", "P1Y", "P3M"). Months and years are whole numbers and calendar units: Jan 31 + 1mo = Feb 28/29.
  *
  * This interface was referenced by `PulseRewards`'s JSON-Schema
  * via the `definition` "duration".

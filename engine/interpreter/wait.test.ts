@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
+import { addMonths } from '../../contract/duration.ts';
 import type { Step, WaitStep } from '../../contract/plan.ts';
 import { type Harness, type RunCampaign, startHarness } from '../../test/support/engine/harness.ts';
 import { handPlan, testEvent, waitStep } from '../../test/support/engine/plans.ts';
@@ -140,6 +141,28 @@ describe('wait', () => {
 });
 
 describe('sleep', () => {
+  it('sleeps calendar months and years from workflow time (clamped to the month end)', async () => {
+    const plan = handPlan(
+      [
+        { id: 't0', kind: 'set', values: { t0: { var: 'now' } } },
+        { id: 'month', kind: 'sleep', durationMs: '1mo' },
+        { id: 't1', kind: 'set', values: { t1: { var: 'now' } } },
+        { id: 'year', kind: 'sleep', durationMs: { var: 'settings.yearly' } },
+        { id: 't2', kind: 'set', values: { t2: { var: 'now' } } },
+        { id: 'until', kind: 'sleep', until: { date_add: [{ var: 't2' }, 'P1M'] } },
+        { id: 't3', kind: 'set', values: { t3: { var: 'now' } } },
+      ],
+      { settings: { yearly: '1y' } },
+    );
+    const { vars } = await (await h.start(plan)).result();
+    const [t0, t1, t2, t3] = ['t0', 't1', 't2', 't3'].map((k) => Date.parse(String(vars[k])));
+    // A month from a date is not 30 days: it is whatever the calendar says from that date on.
+    assertAbout(t1! - t0!, addMonths(t0!, 1) - t0!);
+    assertAbout(t2! - t1!, addMonths(t1!, 12) - t1!);
+    assertAbout(t3! - t2!, addMonths(t2!, 1) - t2!);
+    assert.ok(t2! - t0! > 360 * 86_400_000);
+  });
+
   it('sleeps a duration expression in workflow time', async () => {
     const plan = handPlan(
       [

@@ -7,6 +7,12 @@ import type { CampaignHooks } from './service.ts';
 
 export { migrations } from './migrations/index.ts';
 export {
+  type CampaignSchedules,
+  createCampaignSchedules,
+  SCHEDULE_EVENT,
+  scheduleIdOf,
+} from './schedules.ts';
+export {
   type CampaignHooks,
   createDeployedCampaigns,
   type DeployedVersion,

@@ -165,6 +165,19 @@ export function listVersions(db: Db, clientId: string, campaignId: string) {
     .execute();
 }
 
+/** Whether any version of the campaign has a `trigger.schedule` (so a Temporal Schedule may exist). */
+export async function everScheduled(db: Db, clientId: string, campaignId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('campaign_versions')
+    .select('version')
+    .where('client_id', '=', clientId)
+    .where('campaign_id', '=', campaignId)
+    .where(sql<boolean>`(plan -> 'trigger' -> 'schedule') is not null`)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function setStatus(
   db: Db,
   clientId: string,

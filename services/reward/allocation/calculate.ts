@@ -1,3 +1,4 @@
+import { addDuration as addCalendar, parseDurationParts } from '../../../contract/duration.ts';
 import { AppError } from '../../../contract/errors.ts';
 import type { RewardValue } from '../../../contract/generated/reward.generated.ts';
 
@@ -81,36 +82,15 @@ export function redeemMode(v: RewardValue): 'on_fulfil' | 'manual' {
   return v.redeem ?? (CONSUMED_ON_DELIVERY.has(v.category) ? 'on_fulfil' : 'manual');
 }
 
-const DURATION = /^([1-9][0-9]{0,4})(h|d|w|mo|y)$/;
-
-/** `date` plus a schema duration ("30d", "12h", "2w", "3mo", "1y"; months and years by the calendar, UTC). */
+/**
+ * `date` plus a schema duration ("30d", "12h", "2w", "3mo", "1y", "P1Y"): the DSL's one grammar
+ * (contract/duration.ts); months and years by the calendar in UTC, clamped (Jan 31 + 1mo = Feb 28/29).
+ */
 export function addDuration(date: Date, duration: string): Date {
-  const m = DURATION.exec(duration);
-  if (!m)
+  const d = parseDurationParts(duration);
+  if (!d)
     throw new AppError('VALIDATION_FAILED', `"${duration}" is not a duration`, [
-      { path: 'duration', message: 'invalid', expected: 'e.g. 30d, 12h, 2w, 3mo, 1y' },
+      { path: 'duration', message: 'invalid', expected: 'e.g. 30d, 12h, 2w, 3mo, 1y, P1Y' },
     ]);
-  const n = Number(m[1]);
-  const out = new Date(date.getTime());
-  switch (m[2]) {
-    case 'h':
-      out.setTime(out.getTime() + n * 3_600_000);
-      break;
-    case 'd':
-      out.setTime(out.getTime() + n * 86_400_000);
-      break;
-    case 'w':
-      out.setTime(out.getTime() + n * 7 * 86_400_000);
-      break;
-    default: {
-      // Calendar months/years, clamped to the month's last day (Jan 31 + 1mo = Feb 28, not Mar 3).
-      const months = m[2] === 'mo' ? n : n * 12;
-      const day = out.getUTCDate();
-      out.setUTCDate(1);
-      out.setUTCMonth(out.getUTCMonth() + months);
-      const last = new Date(Date.UTC(out.getUTCFullYear(), out.getUTCMonth() + 1, 0)).getUTCDate();
-      out.setUTCDate(Math.min(day, last));
-    }
-  }
-  return out;
+  return new Date(addCalendar(date.getTime(), d));
 }

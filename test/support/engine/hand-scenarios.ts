@@ -210,6 +210,25 @@ export const handScenarios: HandScenario[] = [
     script: { events: [start('p-loop')] },
   },
   {
+    // Calendar durations and anniversaries: timers measured from workflow time, replayed identically.
+    name: 'calendar-sleep-anniversary',
+    plan: handPlan(
+      [
+        { id: 'month', kind: 'sleep', durationMs: '1mo' },
+        { id: 'yearly', kind: 'sleep', durationMs: v('settings.yearly') },
+        {
+          id: 'anniversary',
+          kind: 'sleep',
+          until: { next_anniversary: ['2024-02-29T09:00:00Z', v('now'), 'year', 'mar1'] },
+        },
+        metric('celebrated', { at: v('now') }),
+        { id: 'until', kind: 'sleep', until: { date_add: [v('now'), 'P1M'] } },
+      ],
+      { trigger: trigger(), settings: { yearly: '1y' } },
+    ),
+    script: { events: [start('p-calendar')], horizon: '1200d' },
+  },
+  {
     name: 'call-child-forwarding',
     plan: handPlan(
       [
