@@ -1,11 +1,13 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { CampaignRef, JourneyEvent, Plan } from '../contract/plan.ts';
-import { routedEvents } from '../contract/plan.ts';
+import type { ScriptedDecision } from '../contract/generated/simulation-script.generated.ts';
+import type { ApprovalDecisionInput, CampaignRef, JourneyEvent, Plan } from '../contract/plan.ts';
+import { journeyWorkflowId, routedEvents } from '../contract/plan.ts';
 import type { EngineOptions } from './interpreter/types.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { createRouter } from './router.ts';
-import { statusQuery, traceQuery } from './signals.ts';
+import { approvalUpdate, statusQuery, traceQuery } from './signals.ts';
 import { createFakeActivities } from './simulation/fake-activities.ts';
 import { formatTrace } from './simulation/format.ts';
 import { offsetMs, type SimulationScript } from './simulation/script.ts';
@@ -16,9 +18,14 @@ export { formatTrace } from './simulation/format.ts';
 export type { SimulationScript } from './simulation/script.ts';
 
 /** One scripted event as delivered: when (virtual time) and what the router did with it. */
-import type { DeliveredEvent, JourneyReport, SimulationTrace } from './simulation/trace.ts';
+import type {
+  DeliveredDecision,
+  DeliveredEvent,
+  JourneyReport,
+  SimulationTrace,
+} from './simulation/trace.ts';
 
-export type { DeliveredEvent, JourneyReport, SimulationTrace };
+export type { DeliveredDecision, DeliveredEvent, JourneyReport, SimulationTrace };
 
 export interface SimulateOptions {
   /** A time-skipping environment to reuse (tests); by default one is started and torn down. */
@@ -91,15 +98,28 @@ async function run(
 
   const start = await env.currentTimeMs();
   const events: DeliveredEvent[] = [];
+  const decisions: DeliveredDecision[] = [];
   const journeyIds: string[] = [];
 
   const drive = async (): Promise<JourneyReport[]> => {
     let elapsed = 0;
-    for (const [i, scripted] of script.events.entries()) {
-      const target = offsetMs(scripted.at) ?? elapsed;
+    const advance = async (target: number): Promise<string> => {
       if (target > elapsed) await env.sleep(target - elapsed);
       elapsed = Math.max(elapsed, target);
-      const at = new Date(start + elapsed).toISOString();
+      return new Date(start + elapsed).toISOString();
+    };
+    // Events keep their order ("same time as the previous one" by default); a decision runs after the
+    // events of its instant.
+    const timeline = scheduleOf(script);
+    for (const item of timeline) {
+      if (item.kind === 'decision') {
+        const at = await advance(item.offsetMs);
+        decisions.push(await decide(env, campaign, journeyIds, item.decision, item.offsetMs, at));
+        continue;
+      }
+      const i = item.index;
+      const scripted = item.event;
+      const at = await advance(item.offsetMs);
       const event: JourneyEvent = {
         event_id: `sim-${simulations}-${i + 1}`,
         occurred_at: at,
@@ -124,7 +144,72 @@ async function run(
   const journeys = await worker.runUntil(drive());
   const ids = new Set(journeyIds);
   const activities = fakes.calls.filter((c) => ids.has(c.workflowId.split('/call/')[0] ?? c.workflowId));
-  return { pulse: plan.pulse, startedAt: new Date(start).toISOString(), events, journeys, activities };
+  const trace: SimulationTrace = {
+    pulse: plan.pulse,
+    startedAt: new Date(start).toISOString(),
+    events,
+    journeys,
+    activities,
+  };
+  if (decisions.length > 0) trace.decisions = decisions;
+  return trace;
+}
+
+type TimelineItem =
+  | { kind: 'event'; offsetMs: number; index: number; event: SimulationScript['events'][number] }
+  | { kind: 'decision'; offsetMs: number; decision: ScriptedDecision };
+
+function scheduleOf(script: SimulationScript): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  let last = 0;
+  for (const [index, event] of script.events.entries()) {
+    last = Math.max(last, offsetMs(event.at) ?? last);
+    items.push({ kind: 'event', offsetMs: last, index, event });
+  }
+  for (const decision of script.decisions ?? [])
+    items.push({ kind: 'decision', offsetMs: offsetMs(decision.at) ?? 0, decision });
+  // Stable: same-instant events keep their order, and decisions (pushed last) follow them.
+  return items
+    .map((item, order) => ({ item, order }))
+    .sort((a, b) => a.item.offsetMs - b.item.offsetMs || a.order - b.order)
+    .map(({ item }) => item);
+}
+
+/** Sends one scripted decision as the `approval` update; a refusal is reported, not thrown. */
+async function decide(
+  env: TestWorkflowEnvironment,
+  campaign: CampaignRef,
+  journeyIds: string[],
+  d: ScriptedDecision,
+  offset: number,
+  at: string,
+): Promise<DeliveredDecision> {
+  const workflowId = d.journey !== undefined ? journeyWorkflowId(campaign, d.journey) : journeyIds[0];
+  const delivered: DeliveredDecision = {
+    offsetMs: offset,
+    at,
+    task: d.task,
+    decision: d.decision,
+    result: 'accepted',
+  };
+  if (!workflowId) return { ...delivered, result: 'no journey' };
+  delivered.workflowId = workflowId;
+  const input: ApprovalDecisionInput = {
+    task: d.task,
+    decision: d.decision,
+    decidedBy: d.by ?? 'member:simulator',
+    role: d.role ?? 'owner',
+  };
+  if (d.reason !== undefined) input.reason = d.reason;
+  try {
+    await env.client.workflow.getHandle(workflowId).executeUpdate(approvalUpdate, { args: [input] });
+  } catch (err) {
+    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+    const code = cause instanceof ApplicationFailure ? cause.type : undefined;
+    delivered.result =
+      code === 'APPROVAL_ALREADY_DECIDED' ? 'already decided' : `refused: ${code ?? String(cause)}`;
+  }
+  return delivered;
 }
 
 /** After the horizon: the journey's outcome, or its state if it is still running (then terminated). */
