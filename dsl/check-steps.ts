@@ -28,6 +28,8 @@ export const BUILTIN_NAMES = [
   'input',
 ] as const;
 const RESERVED: ReadonlySet<string> = new Set(BUILTIN_NAMES);
+/** Every member role; the ones below manager cannot hold an approval (APPROVAL_ROLES). */
+const MEMBER_ROLES: readonly string[] = [...APPROVAL_ROLES, 'analyst', 'viewer'];
 
 export const MAX_REPEAT = 100;
 export const MAX_FOR_EACH = 1000;
@@ -427,7 +429,9 @@ class Walker {
       this.ctx.report(
         'UNKNOWN_ROLE',
         [...path, i],
-        `no member role "${role}"${hint ? `; did you mean "${hint}"?` : ''}`,
+        MEMBER_ROLES.includes(role)
+          ? `role "${role}" cannot decide approvals (approval.decide needs manager or above)`
+          : `no member role "${role}"${hint ? `; did you mean "${hint}"?` : ''}`,
         { found: JSON.stringify(role), expected: `one of ${known.join(', ')}` },
       );
     });
