@@ -5,8 +5,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ApprovalDecisionInput, ApprovalRecord, ApprovalTaskView, Plan } from '../../contract/plan.ts';
 import { formatDiagnostics } from '../../dsl/errors.ts';
 import { compileCampaignSource } from '../../dsl/index.ts';
+import { handScenarios } from '../../test/support/engine/hand-scenarios.ts';
 import { type Harness, type RunCampaign, startHarness } from '../../test/support/engine/harness.ts';
 import { approvalsQuery, approvalUpdate, traceQuery } from '../signals.ts';
+import { simulate } from '../simulate.ts';
+import { parseSimulationScript } from '../simulation/script.ts';
 
 // The `approval` step, written in YAML, compiled by the real compiler and run by the real interpreter on
 // the time-skipping server; decisions arrive through the real `approval` update.
@@ -191,5 +194,50 @@ describe('approval step', () => {
     assert.equal(record.role, null);
     assert.equal(outcome.vars.refused, true);
     assert.equal(outcome.vars.after, true);
+  });
+
+  it('the simulator sends scripted decisions and reports how the journey answered each', async () => {
+    const scenario = handScenarios.find((s) => s.name === 'approval-decide-escalate');
+    assert.ok(scenario);
+    const trace = await simulate(scenario.plan, scenario.script, { env: h.env });
+    assert.deepEqual(
+      trace.decisions?.map((d) => [d.task, d.decision, d.result]),
+      [
+        ['review', 'approve', 'accepted'],
+        ['review', 'approve', 'already decided'],
+        ['review', 'reject', 'refused: CONFLICT'],
+      ],
+    );
+    const outcome = trace.journeys[0]?.outcome;
+    assert.ok(outcome);
+    assert.equal(outcome.status, 'completed');
+    assert.equal((outcome.vars.approval as ApprovalRecord).decided_by, 'member:m_1');
+    assert.equal((outcome.vars.second_decision as ApprovalRecord).decision, 'timeout');
+    assert.equal((outcome.vars.second_decision as ApprovalRecord).escalated, true);
+    assert.deepEqual(
+      trace.activities.map((a) => a.activity),
+      ['AllocateReward', 'RecordWorkflowMetrics'],
+    );
+  });
+
+  it('a simulation script checks its decisions (offset, decision)', () => {
+    const ok = parseSimulationScript(
+      'events: [{ event: { event: x } }]\ndecisions: [{ at: 1h, task: review, decision: approve, role: admin }]',
+    );
+    assert.equal(ok.decisions?.[0]?.task, 'review');
+    assert.throws(
+      () =>
+        parseSimulationScript(
+          'events: [{ event: { event: x } }]\ndecisions: [{ at: 1h, task: t, decision: maybe }]',
+        ),
+      /decisions\/0\/decision|decisions\.0\.decision/,
+    );
+    assert.throws(
+      () =>
+        parseSimulationScript(
+          'events: [{ event: { event: x } }]\ndecisions: [{ at: soon, task: t, decision: approve }]',
+        ),
+      /decisions\.0\.at/,
+    );
   });
 });
