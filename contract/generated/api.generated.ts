@@ -1041,6 +1041,100 @@ export interface EventTypeSaved {
 export interface EventTypeEnvelope {
   event_type: EventType;
 }
+/**
+ * Who decided an approval task, how, why and when.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalDecision".
+ */
+export interface ApprovalDecision {
+  task: string;
+  /**
+   * `timeout`: no one decided and the step ran its timeout branch.
+   */
+  decision: 'approve' | 'reject' | 'timeout';
+  /**
+   * `key:<key id>` of the deciding key, or `timeout` when the step's timeout decided.
+   */
+  decided_by: string;
+  /**
+   * The decider's role; null when the timeout decided.
+   */
+  role: string | null;
+  reason: string | null;
+  decided_at: string;
+  /**
+   * Whether the task had been escalated when it was decided.
+   */
+  escalated: boolean;
+}
+/**
+ * One task of a journey's `approval` step.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalTask".
+ */
+export interface ApprovalTask {
+  /**
+   * The task id: the step's path in the journey (`review`, `offers#2/review`).
+   */
+  task: string;
+  /**
+   * The approval step's id.
+   */
+  step: string;
+  title: string;
+  /**
+   * The step's `details`, evaluated when the task opened (null without).
+   */
+  details: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Roles that may decide now (a higher role may too); the escalation roles once escalated.
+   */
+  roles: ('owner' | 'admin' | 'manager')[];
+  state: 'pending' | 'approved' | 'rejected' | 'timed_out';
+  opened_at: string;
+  /**
+   * When the current wait ends (escalation or timeout); null once decided.
+   */
+  deadline: string | null;
+  escalated: boolean;
+  decision: null | ApprovalDecision;
+}
+/**
+ * A journey's approval tasks: the open one(s) and the last 50 decided, oldest first. Bounded, so always one page.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalTaskList".
+ */
+export interface ApprovalTaskList {
+  data: ApprovalTask[];
+  has_more: false;
+  next_cursor: null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalTaskEnvelope".
+ */
+export interface ApprovalTaskEnvelope {
+  approval: ApprovalTask;
+}
+/**
+ * A decision on one approval task of the journey. Who decides is the calling key (and its role), never the body.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalDecisionBody".
+ */
+export interface ApprovalDecisionBody {
+  /**
+   * The task id (see the journey's approvals).
+   */
+  task: string;
+  decision: 'approve' | 'reject';
+  reason?: string;
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
