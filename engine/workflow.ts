@@ -1,6 +1,6 @@
 import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type EndStatus, type JourneyOutcome, PLAN_VERSION } from '../contract/plan.ts';
-import { Approvals } from './interpreter/approval.ts';
+import { Approvals } from './interpreter/approvals.ts';
 import { runner } from './interpreter/execute.ts';
 import { Inbox } from './interpreter/inbox.ts';
 import { ROOT, Runtime } from './interpreter/runtime.ts';

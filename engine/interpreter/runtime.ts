@@ -2,7 +2,7 @@ import { ApplicationFailure, type ChildWorkflowHandle, type Workflow } from '@te
 import { ExpressionError, evaluate, isTruthy } from '../../contract/expr.ts';
 import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../../contract/plan.ts';
 import { eventSignal } from '../signals.ts';
-import { Approvals } from './approval.ts';
+import { Approvals } from './approvals.ts';
 import type { Inbox } from './inbox.ts';
 import type {
   Compensation,
