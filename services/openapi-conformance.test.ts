@@ -207,7 +207,10 @@ describe('every documented operation answers as documented', () => {
     // test/e2e): 404, and a malformed decision is a 400 naming the field before Temporal is asked.
     expect(await call('GET', `/v1/journeys/${campaignId}/nobody/approvals`, { key: sk }), 404);
     const decision = { task: 'review', decision: 'approve' };
-    expect(await call('POST', `/v1/journeys/${campaignId}/nobody/approvals`, { key: sk, body: decision }), 404);
+    expect(
+      await call('POST', `/v1/journeys/${campaignId}/nobody/approvals`, { key: sk, body: decision }),
+      404,
+    );
     const bad = await call('POST', `/v1/journeys/${campaignId}/nobody/approvals`, {
       key: sk,
       body: { task: 'review', decision: 'maybe' },

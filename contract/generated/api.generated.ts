@@ -1303,6 +1303,17 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/journeys/{campaignId}/{journeyKey}/approvals": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listJourneyApprovals"];
+    put?: never;
+    post: operations["decideJourneyApproval"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/events": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;
@@ -2773,6 +2784,147 @@ export interface operations {
         };
       };
       404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A journey’s approval tasks */
+  "listJourneyApprovals": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "campaignId": string;
+        "journeyKey": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ApprovalTaskList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Approve or reject a journey’s approval task */
+  "decideJourneyApproval": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "campaignId": string;
+        "journeyKey": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': ApprovalDecisionBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ApprovalTaskEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;
