@@ -194,6 +194,10 @@ describe('approval step', () => {
     assert.equal(record.role, null);
     assert.equal(outcome.vars.refused, true);
     assert.equal(outcome.vars.after, true);
+    // The timeout decided: even the same decision from a person afterwards is not "already decided".
+    const listed = (await handle.query(approvalsQuery))[0];
+    assert.equal(listed?.state, 'rejected');
+    assert.equal(listed?.decision?.decided_by, 'timeout');
   });
 
   it('the simulator sends scripted decisions and reports how the journey answered each', async () => {

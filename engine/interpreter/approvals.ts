@@ -51,9 +51,10 @@ export class Approvals {
     if (input.decision !== 'approve' && input.decision !== 'reject')
       throw ApplicationFailure.nonRetryable('decision must be approve or reject', 'VALIDATION_FAILED');
     if (task.decision) {
-      if (task.decision.decision === input.decision)
+      const byTimeout = task.decision.decided_by === 'timeout';
+      if (!byTimeout && task.decision.decision === input.decision)
         throw ApplicationFailure.nonRetryable('already decided', 'APPROVAL_ALREADY_DECIDED', task);
-      const what = task.state === 'timed_out' ? 'timed out' : `was already ${task.state}`;
+      const what = byTimeout ? `timed out (${task.state.replace('_', ' ')})` : `was already ${task.state}`;
       throw ApplicationFailure.nonRetryable(`approval task "${task.task}" ${what}`, 'CONFLICT', task);
     }
     if (!qualifies(input.role, task.roles))

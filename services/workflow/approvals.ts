@@ -93,7 +93,8 @@ async function afterTheEnd(
   const task = (await listApprovals(temporal, workflowId)).find((t) => t.task === input.task);
   if (!task)
     throw new AppError('NOT_FOUND', 'no such approval task', [{ path: 'task', message: 'not found' }]);
-  if (task.decision?.decision === input.decision) return task;
+  if (task.decision && task.decision.decided_by !== 'timeout' && task.decision.decision === input.decision)
+    return task;
   throw new AppError('CONFLICT', `approval task "${task.task}" is ${task.state.replace('_', ' ')}`, [
     { path: 'decision', message: 'the journey has finished' },
   ]);
