@@ -23,7 +23,12 @@ export class Approvals {
   }
 
   open(task: ApprovalTaskView): ApprovalTaskView {
+    this.tasks.delete(task.task);
     this.tasks.set(task.task, task);
+    // Bounded like the trace: a loop of approvals keeps the open tasks and the last decided ones.
+    const decided = [...this.tasks.values()].filter((t) => t.state !== 'pending');
+    for (const old of decided.slice(0, Math.max(0, decided.length - DECIDED_LIMIT)))
+      this.tasks.delete(old.task);
     return task;
   }
 
