@@ -45,7 +45,7 @@ export async function decideApproval(
     );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure)
-      return refused(err.cause, input);
+      return refused(err.cause);
     if (err instanceof WorkflowNotFoundError || (await closed(temporal, workflowId)))
       return afterTheEnd(temporal, workflowId, input);
     throw unavailable();
@@ -64,7 +64,7 @@ async function closed(temporal: Client, workflowId: string): Promise<boolean> {
   }
 }
 
-function refused(failure: ApplicationFailure, input: ApprovalDecisionInput): ApprovalTaskView {
+function refused(failure: ApplicationFailure): ApprovalTaskView {
   const task = failure.details?.[0] as ApprovalTaskView | undefined;
   switch (failure.type) {
     case 'APPROVAL_ALREADY_DECIDED':
