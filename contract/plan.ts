@@ -15,6 +15,7 @@ export type {
   JourneyEvent,
   JourneyOutcome,
   Plan,
+  PlanApprovalStep as ApprovalStep,
   PlanCallStep as CallStep,
   PlanCatchClause as CatchClause,
   PlanCompensation as Compensation,
@@ -104,3 +105,55 @@ export function waitTrustFloor(plan: Plan, name: string): TrustLevel | undefined
   };
   return visit(plan) ? floor : undefined;
 }
+
+/** Name of the Temporal update through which a decision reaches a journey's `approval` step. */
+export const APPROVAL_UPDATE = 'approval';
+/** Name of the query listing a journey's approval tasks (open and decided). */
+export const APPROVALS_QUERY = 'approvals';
+
+export type ApprovalDecision = 'approve' | 'reject';
+
+/** What the decider sends (the route fills `decidedBy`/`role` from the caller's key, never the body). */
+export interface ApprovalDecisionInput {
+  /** The task id: the step path (`review`, or `offers#2/review` inside a loop). */
+  task: string;
+  decision: ApprovalDecision;
+  /** Who decided: a key id (`key:<id>`) or a member id (`member:<id>`). */
+  decidedBy: string;
+  /** The decider's role, checked against the task's roles. */
+  role: string;
+  reason?: string;
+}
+
+/** One decision as recorded in the journey (and in the step's `as` variable, snake_case). */
+export interface ApprovalRecord {
+  task: string;
+  /** `timeout` when no one decided and `on_timeout` is a list of steps. */
+  decision: ApprovalDecision | 'timeout';
+  /** `timeout` when the timeout decided (`on_timeout: approve|reject`, or the timeout branch). */
+  decided_by: string;
+  role: string | null;
+  reason: string | null;
+  decided_at: string;
+  escalated: boolean;
+}
+
+/** One task of the `approvals` query. */
+export interface ApprovalTaskView {
+  task: string;
+  step: string;
+  title: string;
+  details: unknown;
+  roles: string[];
+  state: 'pending' | 'approved' | 'rejected' | 'timed_out';
+  opened_at: string;
+  deadline: string | null;
+  escalated: boolean;
+  decision: ApprovalRecord | null;
+}
+
+/**
+ * Roles an approval may name, highest first: the member roles (services/platform/permissions.ts) that
+ * hold `approval.decide`. A decider qualifies with any of the task's roles or a higher one.
+ */
+export const APPROVAL_ROLES = ['owner', 'admin', 'manager'] as const;

@@ -92,7 +92,7 @@ export function listenedEvents(data: Obj): string[] {
 
 function nestedLists(step: Obj): [JsonPath, unknown][] {
   const out: [JsonPath, unknown][] = [];
-  for (const key of ['then', 'else', 'default', 'on_timeout', 'steps'] as const)
+  for (const key of ['then', 'else', 'default', 'on_timeout', 'on_reject', 'steps'] as const)
     if (Array.isArray(step[key])) out.push([[key], step[key]]);
   if (isObj(step.cases)) for (const [k, v] of Object.entries(step.cases)) out.push([['cases', k], v]);
   if (isObj(step.parallel))

@@ -6,6 +6,7 @@
 
 import { isCalendar, parseDurationParts } from '../contract/duration.ts';
 import { ERROR_STATUS, JOURNEY_ERROR_CODES } from '../contract/errors.ts';
+import { APPROVAL_ROLES } from '../contract/plan.ts';
 import { checkActivity } from './check-activity.ts';
 import { checkExpr, type ExprScope, type Report } from './check-expr.ts';
 import { type Diagnostic, describeValue, type JsonPath } from './errors.ts';
@@ -27,6 +28,8 @@ export const BUILTIN_NAMES = [
   'input',
 ] as const;
 const RESERVED: ReadonlySet<string> = new Set(BUILTIN_NAMES);
+/** Every member role; the ones below manager cannot hold an approval (APPROVAL_ROLES). */
+const MEMBER_ROLES: readonly string[] = [...APPROVAL_ROLES, 'analyst', 'viewer'];
 
 export const MAX_REPEAT = 100;
 export const MAX_FOR_EACH = 1000;
@@ -61,17 +64,21 @@ const STEP_COMMON_KEYS: ReadonlySet<string> = new Set([
   'compensate',
   'finally',
   'default',
+  'details',
   'else',
+  'escalate',
   'id',
   'index',
   'match',
   'max',
   'max_items',
+  'on_reject',
   'on_timeout',
   'optional',
   'properties',
   'reason',
   'retry',
+  'roles',
   'steps',
   'then',
   'timeout',
@@ -363,6 +370,8 @@ class Walker {
         return true;
       case 'try':
         return this.tryStep(s, p);
+      case 'approval':
+        return this.approvalStep(s, p);
       default: {
         const never: never = kind;
         throw new TypeError(`unhandled step kind ${String(never)}`);
@@ -389,6 +398,62 @@ class Walker {
     }
     const finallyEnds = this.list(s.finally, [...p, 'finally']);
     return finallyEnds || (bodyEnds && clausesEnd);
+  }
+
+  /**
+   * `approval`: roles are member roles, timeouts positive durations, and the decision is declared (as
+   * `approval` unless `as` names it). Every path ends when the approve and reject branches end and the
+   * timeout either decides (`approve`/`reject`) or runs a branch that ends.
+   */
+  private approvalStep(s: Obj, p: JsonPath): boolean {
+    this.roles(s.roles, [...p, 'roles']);
+    this.approvalTimeout(s.timeout, [...p, 'timeout']);
+    if (isObj(s.escalate)) {
+      this.roles(s.escalate.roles, [...p, 'escalate', 'roles']);
+      this.approvalTimeout(s.escalate.timeout, [...p, 'escalate', 'timeout']);
+    }
+    this.expr(s.details, [...p, 'details'], 'value');
+    this.declare(s.as ?? 'approval', [...p, s.as === undefined ? 'approval' : 'as']);
+    const approvedEnds = this.list(s.then, [...p, 'then']);
+    const rejectedEnds = this.list(s.on_reject, [...p, 'on_reject']);
+    const timeoutEnds = Array.isArray(s.on_timeout) ? this.list(s.on_timeout, [...p, 'on_timeout']) : true;
+    return approvedEnds && rejectedEnds && timeoutEnds;
+  }
+
+  private roles(value: unknown, path: JsonPath): void {
+    if (!Array.isArray(value)) return; // the step schema reports a missing or mistyped list
+    const known: readonly string[] = APPROVAL_ROLES;
+    value.forEach((role, i) => {
+      if (typeof role !== 'string' || known.includes(role)) return;
+      const hint = closest(role, known);
+      this.ctx.report(
+        'UNKNOWN_ROLE',
+        [...path, i],
+        MEMBER_ROLES.includes(role)
+          ? `role "${role}" cannot decide approvals (approval.decide needs manager or above)`
+          : `no member role "${role}"${hint ? `; did you mean "${hint}"?` : ''}`,
+        { found: JSON.stringify(role), expected: `one of ${known.join(', ')}` },
+      );
+    });
+  }
+
+  /** A literal approval timeout must parse and be positive (an expression is checked as one). */
+  private approvalTimeout(value: unknown, path: JsonPath): void {
+    if (typeof value === 'string') {
+      const d = parseDurationParts(value);
+      if (d === null) this.duration(value, path);
+      else if (!isCalendar(d) && d.ms <= 0)
+        this.ctx.report('BAD_DURATION', path, 'an approval needs a positive timeout', {
+          found: JSON.stringify(value),
+          expected: 'a duration above zero, like "2d" or "4h"',
+        });
+    } else if (typeof value === 'number') {
+      if (value <= 0)
+        this.ctx.report('BAD_DURATION', path, 'an approval needs a positive timeout', {
+          found: String(value),
+          expected: 'a number of milliseconds above zero',
+        });
+    } else this.expr(value, path, 'value');
   }
 
   /** An optional container records a swallowed failure as `last_error`. */

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { parseDuration } from '../contract/duration.ts';
 import { ANY_ERROR } from '../contract/errors.ts';
 import type {
+  ApprovalStep,
   Campaign,
   DoStep,
   RetryPolicy as DslRetry,
@@ -287,6 +288,7 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
       ...(s.finally !== undefined ? { finally: compileSteps(s.finally, ctx) } : {}),
     };
   }
+  if ('approval' in s) return compileApproval(s, ctx);
   if ('raise' in s) {
     return {
       id,
@@ -300,6 +302,28 @@ function compileStep(s: Step, ctx: StepContext): PlanStep {
     kind: 'end',
     status: s.end as EndStatus,
     ...(s.reason !== undefined ? { reason: s.reason } : {}),
+  };
+}
+
+/** `approval`: `on_timeout: approve|reject` becomes a timeout decision with an empty timeout branch. */
+function compileApproval(s: ApprovalStep, ctx: StepContext): PlanStep {
+  const decided = typeof s.on_timeout === 'string';
+  return {
+    id: s.id,
+    kind: 'approval',
+    title: s.approval,
+    ...(s.details !== undefined ? { details: s.details } : {}),
+    roles: [...s.roles],
+    timeoutMs: durationValue(s.timeout),
+    ...(s.escalate !== undefined
+      ? { escalate: { roles: [...s.escalate.roles], timeoutMs: durationValue(s.escalate.timeout) } }
+      : {}),
+    ...(s.as !== undefined ? { as: s.as } : {}),
+    ...(typeof s.on_timeout === 'string' ? { timeoutDecision: s.on_timeout } : {}),
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract (contract/plan.ts).
+    then: compileSteps(s.then, ctx),
+    onReject: compileSteps(s.on_reject, ctx),
+    onTimeout: decided ? [] : compileSteps(s.on_timeout as Step[], ctx),
   };
 }
 

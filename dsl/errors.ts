@@ -40,6 +40,7 @@ export const DIAGNOSTIC_CODES = [
   'EMPTY_CAMPAIGN',
   'BAD_EVENT_SCHEMA',
   'UNKNOWN_ERROR_CODE',
+  'UNKNOWN_ROLE',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

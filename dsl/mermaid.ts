@@ -139,6 +139,21 @@ function one(b: Builder, s: Step, entry: Exit[]): Exit[] {
           : [{ from: n, label: 'timeout' }];
       return [...got, ...late];
     }
+    case 'approval': {
+      const escalate = s.escalate ? `, then ${s.escalate.roles.join(' | ')}` : '';
+      const head = `${s.id}\napproval by ${s.roles.join(' | ')}${escalate} (up to ${brief(s.timeoutMs)})`;
+      const n = b.node(s.id, 'hex', head);
+      b.edge(entry, n);
+      const branch = (steps: Step[], label: string): Exit[] =>
+        steps.length > 0 ? list(b, steps, [{ from: n, label }]) : [{ from: n, label }];
+      const approved = s.timeoutDecision === 'approve' ? 'approved / timeout' : 'approved';
+      const rejected = s.timeoutDecision === 'reject' ? 'rejected / timeout' : 'rejected';
+      return [
+        ...branch(s.then, approved),
+        ...branch(s.onReject, rejected),
+        ...(s.timeoutDecision ? [] : branch(s.onTimeout, 'timeout')),
+      ];
+    }
     case 'sleep': {
       const what = s.until !== undefined ? `until ${brief(s.until)}` : `for ${brief(s.durationMs)}`;
       const n = b.node(s.id, 'hex', `${s.id}\nsleep ${what}`);

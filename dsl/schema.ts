@@ -29,6 +29,7 @@ export const STEP_KINDS = {
   end: 'endStep',
   try: 'tryStep',
   raise: 'raiseStep',
+  approval: 'approvalStep',
 } as const;
 
 export type StepKindKey = keyof typeof STEP_KINDS;

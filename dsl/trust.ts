@@ -135,6 +135,12 @@ function nested(step: Obj): [JsonPath, unknown, unknown[]][] {
       [['then'], step.then, []],
       [['on_timeout'], step.on_timeout, []],
     ];
+  if ('approval' in step)
+    return [
+      [['then'], step.then, []],
+      [['on_reject'], step.on_reject, []],
+      [['on_timeout'], Array.isArray(step.on_timeout) ? step.on_timeout : [], []],
+    ];
   if ('repeat' in step || 'for_each' in step) return [[['steps'], step.steps, [step.steps]]];
   if ('try' in step) {
     // A catch clause or `finally` runs after (part of) the try body; the body counts as before them.
@@ -177,6 +183,8 @@ export function planReachesReward(plan: Plan): boolean {
           return s.branches.some((b) => visit(b.steps));
         case 'wait':
           return visit(s.then) || visit(s.onTimeout);
+        case 'approval':
+          return visit(s.then) || visit(s.onReject) || visit(s.onTimeout);
         case 'repeat':
         case 'for_each':
           return visit(s.steps);

@@ -1,5 +1,11 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { JourneyEvent } from '../contract/plan.ts';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import {
+  APPROVAL_UPDATE,
+  APPROVALS_QUERY,
+  type ApprovalDecisionInput,
+  type ApprovalTaskView,
+  type JourneyEvent,
+} from '../contract/plan.ts';
 import type { JourneyStatus, TraceRecord } from './interpreter/types.ts';
 
 /** The one signal a journey receives: a bus event (the trigger included, deduplicated by `event_id`). */
@@ -13,3 +19,13 @@ export const traceQuery = defineQuery<TraceRecord[]>('trace');
 
 /** Workflow type name registered by the worker; the router and `call` steps start journeys by it. */
 export const RUN_CAMPAIGN = 'runCampaign';
+
+/**
+ * A decision on one of the journey's approval tasks. Its validator rejects unknown tasks, roles below
+ * the task's, repeats (APPROVAL_ALREADY_DECIDED: the caller answers with the recorded decision) and
+ * conflicting decisions (CONFLICT) without writing history; an accepted decision answers the task.
+ */
+export const approvalUpdate = defineUpdate<ApprovalTaskView, [ApprovalDecisionInput]>(APPROVAL_UPDATE);
+
+/** The journey's approval tasks, open and (recently) decided. */
+export const approvalsQuery = defineQuery<ApprovalTaskView[]>(APPROVALS_QUERY);

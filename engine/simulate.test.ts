@@ -154,6 +154,8 @@ events:
       // inner is undone by the catching try; grant by the uncaught raise at the end (RevokeReward runs
       // under the step id of what it undoes).
       'saga-try-compensate': ['failed GIVE_UP', 'grant inner boom inner recovered cleanup item item grant'],
+      // Approved by a scripted decision (its repeat and reversal refused), then an escalated timeout.
+      'approval-decide-escalate': ['completed', 'grant expired'],
     };
     for (const s of handScenarios) {
       const opts = { env, ...(s.engineOptions ? { engineOptions: s.engineOptions } : {}) };

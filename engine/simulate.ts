@@ -1,13 +1,21 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Cron } from 'croner';
-import type { CampaignRef, JourneyEvent, JourneyOutcome, Plan } from '../contract/plan.ts';
-import { routedEvents } from '../contract/plan.ts';
+import type { ScriptedDecision } from '../contract/generated/simulation-script.generated.ts';
+import type {
+  ApprovalDecisionInput,
+  CampaignRef,
+  JourneyEvent,
+  JourneyOutcome,
+  Plan,
+} from '../contract/plan.ts';
+import { journeyWorkflowId, routedEvents } from '../contract/plan.ts';
 import { scheduledRunInput, scheduledWorkflowId } from '../contract/schedule.ts';
 import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { createRouter } from './router.ts';
-import { RUN_CAMPAIGN, statusQuery, traceQuery } from './signals.ts';
+import { approvalUpdate, RUN_CAMPAIGN, statusQuery, traceQuery } from './signals.ts';
 import { createFakeActivities } from './simulation/fake-activities.ts';
 import { formatTrace } from './simulation/format.ts';
 import { offsetMs, type SimulationScript } from './simulation/script.ts';
@@ -18,9 +26,14 @@ export { formatTrace } from './simulation/format.ts';
 export type { SimulationScript } from './simulation/script.ts';
 
 /** One scripted event as delivered: when (virtual time) and what the router did with it. */
-import type { DeliveredEvent, JourneyReport, SimulationTrace } from './simulation/trace.ts';
+import type {
+  DeliveredDecision,
+  DeliveredEvent,
+  JourneyReport,
+  SimulationTrace,
+} from './simulation/trace.ts';
 
-export type { DeliveredEvent, JourneyReport, SimulationTrace };
+export type { DeliveredDecision, DeliveredEvent, JourneyReport, SimulationTrace };
 
 export interface SimulateOptions {
   /** A time-skipping environment to reuse (tests); by default one is started and torn down. */
@@ -95,6 +108,7 @@ async function run(
 
   const start = await env.currentTimeMs();
   const events: DeliveredEvent[] = [];
+  const decisions: DeliveredDecision[] = [];
   const journeyIds: string[] = [];
 
   const horizon = offsetMs(script.horizon) ?? DEFAULT_HORIZON_MS;
@@ -123,12 +137,25 @@ async function run(
         fired += 1;
       }
     };
-    for (const [i, scripted] of script.events.entries()) {
-      const target = offsetMs(scripted.at) ?? elapsed;
+    // Schedule firings due by then come first, then the scripted item at its instant.
+    const advance = async (target: number): Promise<string> => {
       await fireUntil(target);
       if (target > elapsed) await env.sleep(target - elapsed);
       elapsed = Math.max(elapsed, target);
-      const at = new Date(start + elapsed).toISOString();
+      return new Date(start + elapsed).toISOString();
+    };
+    // Events keep their order ("same time as the previous one" by default); a decision runs after the
+    // events of its instant.
+    const timeline = scheduleOf(script);
+    for (const item of timeline) {
+      if (item.kind === 'decision') {
+        const at = await advance(item.offsetMs);
+        decisions.push(await decide(env, campaign, journeyIds, item.decision, item.offsetMs, at));
+        continue;
+      }
+      const i = item.index;
+      const scripted = item.event;
+      const at = await advance(item.offsetMs);
       const event: JourneyEvent = {
         event_id: `sim-${simulations}-${i + 1}`,
         occurred_at: at,
@@ -154,7 +181,72 @@ async function run(
   const journeys = await worker.runUntil(drive());
   const ids = new Set(journeyIds);
   const activities = fakes.calls.filter((c) => ids.has(c.workflowId.split('/call/')[0] ?? c.workflowId));
-  return { pulse: plan.pulse, startedAt: new Date(start).toISOString(), events, journeys, activities };
+  const trace: SimulationTrace = {
+    pulse: plan.pulse,
+    startedAt: new Date(start).toISOString(),
+    events,
+    journeys,
+    activities,
+  };
+  if (decisions.length > 0) trace.decisions = decisions;
+  return trace;
+}
+
+type TimelineItem =
+  | { kind: 'event'; offsetMs: number; index: number; event: SimulationScript['events'][number] }
+  | { kind: 'decision'; offsetMs: number; decision: ScriptedDecision };
+
+function scheduleOf(script: SimulationScript): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  let last = 0;
+  for (const [index, event] of script.events.entries()) {
+    last = Math.max(last, offsetMs(event.at) ?? last);
+    items.push({ kind: 'event', offsetMs: last, index, event });
+  }
+  for (const decision of script.decisions ?? [])
+    items.push({ kind: 'decision', offsetMs: offsetMs(decision.at) ?? 0, decision });
+  // Stable: same-instant events keep their order, and decisions (pushed last) follow them.
+  return items
+    .map((item, order) => ({ item, order }))
+    .sort((a, b) => a.item.offsetMs - b.item.offsetMs || a.order - b.order)
+    .map(({ item }) => item);
+}
+
+/** Sends one scripted decision as the `approval` update; a refusal is reported, not thrown. */
+async function decide(
+  env: TestWorkflowEnvironment,
+  campaign: CampaignRef,
+  journeyIds: string[],
+  d: ScriptedDecision,
+  offset: number,
+  at: string,
+): Promise<DeliveredDecision> {
+  const workflowId = d.journey !== undefined ? journeyWorkflowId(campaign, d.journey) : journeyIds[0];
+  const delivered: DeliveredDecision = {
+    offsetMs: offset,
+    at,
+    task: d.task,
+    decision: d.decision,
+    result: 'accepted',
+  };
+  if (!workflowId) return { ...delivered, result: 'no journey' };
+  delivered.workflowId = workflowId;
+  const input: ApprovalDecisionInput = {
+    task: d.task,
+    decision: d.decision,
+    decidedBy: d.by ?? 'member:simulator',
+    role: d.role ?? 'owner',
+  };
+  if (d.reason !== undefined) input.reason = d.reason;
+  try {
+    await env.client.workflow.getHandle(workflowId).executeUpdate(approvalUpdate, { args: [input] });
+  } catch (err) {
+    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+    const code = cause instanceof ApplicationFailure ? cause.type : undefined;
+    delivered.result =
+      code === 'APPROVAL_ALREADY_DECIDED' ? 'already decided' : `refused: ${code ?? String(cause)}`;
+  }
+  return delivered;
 }
 
 /** At most this many firings of a schedule are simulated (a weekly cron over the default horizon: 10). */

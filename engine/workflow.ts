@@ -1,11 +1,12 @@
 import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
 import { type EndStatus, type JourneyOutcome, PLAN_VERSION } from '../contract/plan.ts';
+import { Approvals } from './interpreter/approvals.ts';
 import { runner } from './interpreter/execute.ts';
 import { Inbox } from './interpreter/inbox.ts';
 import { ROOT, Runtime } from './interpreter/runtime.ts';
 import { caughtError, compensate } from './interpreter/saga.ts';
 import { type EngineInput, JourneyEnd, type ResumeState } from './interpreter/types.ts';
-import { eventSignal, statusQuery, traceQuery } from './signals.ts';
+import { approvalsQuery, approvalUpdate, eventSignal, statusQuery, traceQuery } from './signals.ts';
 
 /**
  * THE workflow: interprets any compiled campaign plan. The plan travels in the input, so each journey
@@ -36,6 +37,11 @@ export async function runCampaign(input: EngineInput): Promise<JourneyOutcome> {
   setHandler(eventSignal, (event) => rt.receive(event));
   setHandler(statusQuery, () => rt.status());
   setHandler(traceQuery, () => rt.traceRecords());
+  if (resume?.approvals) rt.approvals = new Approvals(resume.approvals);
+  setHandler(approvalsQuery, () => rt.approvals.list());
+  setHandler(approvalUpdate, (decision) => rt.approvals.decide(decision), {
+    validator: (decision) => rt.approvals.check(decision),
+  });
 
   try {
     await runner(rt)(input.plan.steps, ROOT, resume?.path);

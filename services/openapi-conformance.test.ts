@@ -203,6 +203,20 @@ describe('every documented operation answers as documented', () => {
     expect(journeys, 200);
     assert.equal(Array.isArray(journeys.body.data), true);
     expect(await call('GET', '/v1/journeys?status=sleeping', { key: sk }), 400);
+    // Approval tasks of a journey that does not exist (journeys with approval steps: engine tests and
+    // test/e2e): 404, and a malformed decision is a 400 naming the field before Temporal is asked.
+    expect(await call('GET', `/v1/journeys/${campaignId}/nobody/approvals`, { key: sk }), 404);
+    const decision = { task: 'review', decision: 'approve' };
+    expect(
+      await call('POST', `/v1/journeys/${campaignId}/nobody/approvals`, { key: sk, body: decision }),
+      404,
+    );
+    const bad = await call('POST', `/v1/journeys/${campaignId}/nobody/approvals`, {
+      key: sk,
+      body: { task: 'review', decision: 'maybe' },
+    });
+    expect(bad, 400);
+    assert.ok(JSON.stringify(bad.body).includes('decision'), JSON.stringify(bad.body));
 
     // Custom event types: declare (new, then unchanged), list, read, a custom event checked against it,
     // archive.

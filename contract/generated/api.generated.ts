@@ -1041,6 +1041,100 @@ export interface EventTypeSaved {
 export interface EventTypeEnvelope {
   event_type: EventType;
 }
+/**
+ * Who decided an approval task, how, why and when.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalDecision".
+ */
+export interface ApprovalDecision {
+  task: string;
+  /**
+   * `timeout`: no one decided and the step ran its timeout branch.
+   */
+  decision: 'approve' | 'reject' | 'timeout';
+  /**
+   * `key:<key id>` of the deciding key, or `timeout` when the step's timeout decided.
+   */
+  decided_by: string;
+  /**
+   * The decider's role; null when the timeout decided.
+   */
+  role: string | null;
+  reason: string | null;
+  decided_at: string;
+  /**
+   * Whether the task had been escalated when it was decided.
+   */
+  escalated: boolean;
+}
+/**
+ * One task of a journey's `approval` step.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalTask".
+ */
+export interface ApprovalTask {
+  /**
+   * The task id: the step's path in the journey (`review`, `offers#2/review`).
+   */
+  task: string;
+  /**
+   * The approval step's id.
+   */
+  step: string;
+  title: string;
+  /**
+   * The step's `details`, evaluated when the task opened (null without).
+   */
+  details: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Roles that may decide now (a higher role may too); the escalation roles once escalated.
+   */
+  roles: ('owner' | 'admin' | 'manager')[];
+  state: 'pending' | 'approved' | 'rejected' | 'timed_out';
+  opened_at: string;
+  /**
+   * When the current wait ends (escalation or timeout); null once decided.
+   */
+  deadline: string | null;
+  escalated: boolean;
+  decision: null | ApprovalDecision;
+}
+/**
+ * A journey's approval tasks: the open one(s) and the last 50 decided, oldest first. Bounded, so always one page.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalTaskList".
+ */
+export interface ApprovalTaskList {
+  data: ApprovalTask[];
+  has_more: false;
+  next_cursor: null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalTaskEnvelope".
+ */
+export interface ApprovalTaskEnvelope {
+  approval: ApprovalTask;
+}
+/**
+ * A decision on one approval task of the journey. Who decides is the calling key (and its role), never the body.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalDecisionBody".
+ */
+export interface ApprovalDecisionBody {
+  /**
+   * The task id (see the journey's approvals).
+   */
+  task: string;
+  decision: 'approve' | 'reject';
+  reason?: string;
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -1203,6 +1297,17 @@ export interface paths {
     get: operations["getJourney"];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/journeys/{campaignId}/{journeyKey}/approvals": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listJourneyApprovals"];
+    put?: never;
+    post: operations["decideJourneyApproval"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2682,6 +2787,147 @@ export interface operations {
         };
       };
       404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A journey’s approval tasks */
+  "listJourneyApprovals": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "campaignId": string;
+        "journeyKey": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ApprovalTaskList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Approve or reject a journey’s approval task */
+  "decideJourneyApproval": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "campaignId": string;
+        "journeyKey": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': ApprovalDecisionBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ApprovalTaskEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

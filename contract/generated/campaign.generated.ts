@@ -21,7 +21,7 @@ export type EventName = string;
  */
 export type TrustLevel = 'sdk' | 'server' | 'integration';
 /**
- * One step: an `id` plus exactly one kind (do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end, try, raise).
+ * One step: an `id` plus exactly one kind (do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end, try, raise, approval).
  */
 export type Step =
   | DoStep
@@ -37,7 +37,8 @@ export type Step =
   | CallStep
   | EndStep
   | TryStep
-  | RaiseStep;
+  | RaiseStep
+  | ApprovalStep;
 /**
  * Step id: unique in the file, lower case words joined by - or _. Keep it stable across versions: traces, reward idempotency keys and reports use it.
  */
@@ -114,6 +115,22 @@ export type Steps9 = Step[];
  * A list of steps, run in order.
  */
 export type Steps10 = Step[];
+/**
+ * A member role that may decide an approval task (a key or member of this role or above).
+ */
+export type ApprovalRole = string;
+/**
+ * A duration ("14d", "P14D"), milliseconds, or a JSON-Logic expression yielding either (e.g. { var: settings.offer_window }).
+ */
+export type DurationValue2 = string | number | {};
+/**
+ * A list of steps, run in order.
+ */
+export type Steps11 = Step[];
+/**
+ * A list of steps, run in order.
+ */
+export type Steps12 = Step[];
 
 /**
  * A Pulse campaign ("pulse"): a trigger, typed settings, reward rules and the journey's steps. Written in YAML in campaigns/<name>.pulse.yaml; compiled by `pulse plan` into the plan the workflow engine runs. Start the file with `# yaml-language-server: $schema=../schemas/campaign.schema.json` for editor help.
@@ -572,4 +589,46 @@ export interface RaiseStep {
      */
     message?: unknown;
   };
+}
+/**
+ * Put a task in the journey's approval queue and wait until someone with one of `roles` approves or rejects it (POST /v1/journeys/{campaignId}/{journeyKey}/approvals), or the timeout passes. The decision (who, reason, when) is kept in `as`.
+ */
+export interface ApprovalStep {
+  id: StepId;
+  /**
+   * What is to be approved: the task's title in the queue.
+   */
+  approval: string;
+  /**
+   * A value: a literal (text, number, true/false, list), a map of values, or a JSON-Logic expression such as { var: event.properties.amount } or { "+": [1, 2] }. Custom operators: date_add, date_sub, anniversary, next_anniversary, days_between, ms_between, before, after, duration_ms, percent, round, tier, lower, upper, starts_with, contains, coalesce, length.
+   */
+  details?: unknown;
+  /**
+   * Roles that may decide (owner, admin, manager); a decider needs one of them or a higher role.
+   *
+   * @minItems 1
+   */
+  roles: [ApprovalRole, ...ApprovalRole[]];
+  timeout: DurationValue2;
+  escalate?: ApprovalEscalation;
+  /**
+   * Variable that receives the decision { task, decision, decided_by, role, reason, decided_at, escalated }. Default `approval`.
+   */
+  as?: string;
+  then: Steps11;
+  on_reject: Steps12;
+  /**
+   * What happens when no one decided in time: `approve` or `reject` (decided by the timeout, then `then` or `on_reject` runs), or a list of steps.
+   */
+  on_timeout: ('approve' | 'reject') | Steps2;
+}
+/**
+ * When the timeout passes undecided, the task is reassigned to these roles for another `timeout`; only then does `on_timeout` apply.
+ */
+export interface ApprovalEscalation {
+  /**
+   * @minItems 1
+   */
+  roles: [ApprovalRole, ...ApprovalRole[]];
+  timeout: DurationValue1;
 }

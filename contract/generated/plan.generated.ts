@@ -22,7 +22,8 @@ export type PlanStep =
   | PlanCallStep
   | PlanEndStep
   | PlanTryStep
-  | PlanRaiseStep;
+  | PlanRaiseStep
+  | PlanApprovalStep;
 /**
  * Unique within the plan; stable across versions; used for traces, idempotency keys and patches.
  *
@@ -423,6 +424,36 @@ export interface PlanRaiseStep {
   message?: PlanExpr;
 }
 /**
+ * Open an approval task and wait for a decision (a Temporal update `approval`), escalating once if asked, until the timeout.
+ *
+ * This interface was referenced by `PulsePlan`'s JSON-Schema
+ * via the `definition` "approvalStep".
+ */
+export interface PlanApprovalStep {
+  id: PlanStepId;
+  kind: 'approval';
+  title: string;
+  /**
+   * Evaluated when the task opens.
+   */
+  details?: PlanExpr;
+  roles: string[];
+  timeoutMs: DurationExpr;
+  escalate?: PlanApprovalEscalation;
+  as?: string;
+  /**
+   * Decision taken by the timeout (absent: run `onTimeout`).
+   */
+  timeoutDecision?: 'approve' | 'reject';
+  then: PlanStep[];
+  onReject: PlanStep[];
+  onTimeout: PlanStep[];
+}
+export interface PlanApprovalEscalation {
+  roles: string[];
+  timeoutMs: DurationExpr;
+}
+/**
  * Every step node of a plan, by its `kind` (the kind keys of the DSL, compiled).
  *
  * This interface was referenced by `PulsePlan`'s JSON-Schema
@@ -443,6 +474,7 @@ export interface StepsByKind {
   end: PlanEndStep;
   try: PlanTryStep;
   raise: PlanRaiseStep;
+  approval: PlanApprovalStep;
 }
 /**
  * Input of the one generic workflow `runCampaign`.

@@ -30,6 +30,8 @@ export function safePoint(
     generation: rt.generation + 1,
   };
   if (rt.compensations.length > 0) resume.compensations = rt.compensations;
+  const decided = rt.approvals.decided();
+  if (decided.length > 0) resume.approvals = decided;
   rt.trace('continue-as-new', loc.prefix, undefined, { historyLength: info.historyLength });
   return continueAsNew<(input: EngineInput) => Promise<JourneyOutcome>>({ ...rt.input, resume });
 }

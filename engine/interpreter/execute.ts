@@ -11,6 +11,7 @@
  */
 import { InternalError } from '../../contract/internal-error.ts';
 import type { Step } from '../../contract/plan.ts';
+import { executeApproval } from './approval.ts';
 import { resumeMismatch } from './branch.ts';
 import { executeCall } from './call.ts';
 import { executeDo } from './do.ts';
@@ -102,6 +103,8 @@ function dispatch(rt: Runtime, step: Step, loc: Loc, run: RunSteps, resume: Resu
       return executeTry(rt, step, loc, run);
     case 'raise':
       return executeRaise(rt, step, loc);
+    case 'approval':
+      return executeApproval(rt, step, loc, run, resume);
     default:
       return unreachable(step);
   }

@@ -2,6 +2,7 @@ import { ApplicationFailure, type ChildWorkflowHandle, type Workflow } from '@te
 import { ExpressionError, evaluate, isTruthy } from '../../contract/expr.ts';
 import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../../contract/plan.ts';
 import { eventSignal } from '../signals.ts';
+import { Approvals } from './approvals.ts';
 import type { Inbox } from './inbox.ts';
 import type {
   Compensation,
@@ -33,6 +34,8 @@ export class Runtime {
   readonly children = new Set<{ handle: ChildWorkflowHandle<Workflow>; waitsFor: ReadonlySet<string> }>();
   /** Saga: compensations of completed `do` steps, oldest first (engine/interpreter/saga.ts). */
   compensations: Compensation[] = [];
+  /** Approval tasks of this journey (engine/interpreter/approval.ts). */
+  approvals = new Approvals();
   /** Set once a step ran in this run, so a resumed run never continues-as-new before making progress. */
   madeProgress = false;
   private readonly traceLog: TraceRecord[] = [];

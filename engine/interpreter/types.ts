@@ -1,4 +1,11 @@
-import type { EndStatus, JourneyEvent, JourneyOutcome, RunCampaignInput, Step } from '../../contract/plan.ts';
+import type {
+  ApprovalTaskView,
+  EndStatus,
+  JourneyEvent,
+  JourneyOutcome,
+  RunCampaignInput,
+  Step,
+} from '../../contract/plan.ts';
 import type { Flow } from './flow.ts';
 
 /**
@@ -16,8 +23,8 @@ export interface EngineOptions {
 export type ResumeFrame =
   /** Index of a step inside the current step list. */
   | { step: number }
-  /** Which list of a branching step (`if`: then/else, `switch`: case index or default, `wait`: then/onTimeout). */
-  | { branch: 'then' | 'else' | 'onTimeout' | 'default' | number }
+  /** Which list of a branching step (`if`: then/else, `switch`: case index or default, `wait`: then/onTimeout, `approval`: then/onReject/onTimeout). */
+  | { branch: 'then' | 'else' | 'onTimeout' | 'onReject' | 'default' | number }
   /** A loop iteration, with the loop's bounds frozen when the loop started. */
   | { iteration: number; count?: number; items?: unknown[] };
 
@@ -33,6 +40,8 @@ export interface ResumeState {
   generation: number;
   /** Compensations registered by completed `do` steps, oldest first (absent when none). */
   compensations?: Compensation[];
+  /** Decided approval tasks (bounded), so a repeated decision stays harmless after continue-as-new. */
+  approvals?: ApprovalTaskView[];
 }
 
 /** One registered compensation (saga.ts): the activity and its input, evaluated when the step completed. */
@@ -77,7 +86,10 @@ export type TraceKind =
   | 'raise'
   | 'caught'
   | 'uncaught'
-  | 'compensate';
+  | 'compensate'
+  | 'approval'
+  | 'escalated'
+  | 'decided';
 
 /** One record of the `trace` query: what the interpreter did, in workflow time. */
 export interface TraceRecord {

@@ -26,6 +26,7 @@ export function formatTrace(trace: SimulationTrace): string {
       : 'no campaign';
     add(e.at, `event ${e.event.event} [${e.event.event_id}] → ${routes}`);
   }
+  for (const d of trace.decisions ?? []) add(d.at, `decision ${d.decision} ${d.task} → ${d.result}`);
   for (const j of trace.journeys) {
     for (const r of j.steps) {
       const d = r.detail ?? {};
@@ -74,6 +75,15 @@ export function formatTrace(trace: SimulationTrace): string {
           break;
         case 'compensate':
           add(r.at, `    ↶ compensate ${r.step ?? r.path} with ${String(d.activity)}`);
+          break;
+        case 'approval':
+          add(r.at, `    ✋ approval by ${short(d.roles)} up to ${formatDuration(Number(d.timeoutMs))}`);
+          break;
+        case 'escalated':
+          add(r.at, `    ⇧ escalated to ${short(d.roles)} for ${formatDuration(Number(d.timeoutMs))}`);
+          break;
+        case 'decided':
+          add(r.at, `    ✓ ${String(d.decision)} by ${String(d.decided_by)}`);
           break;
         case 'end':
           add(r.at, `    ■ end ${String(d.status)}${d.reason ? `: ${short(d.reason)}` : ''}`);

@@ -50,6 +50,13 @@ export function parseSimulationScript(text: string, file = 'script'): Simulation
     const details = toErrorDetails(validate.errors).map((d) => `  ${d.path}: ${d.message}`);
     throw new SimulationScriptError(`${file}: invalid simulation script\n${details.join('\n')}`);
   }
+  for (const [i, d] of (data.decisions ?? []).entries()) {
+    if (offsetMs(d.at) === null) {
+      throw new SimulationScriptError(
+        `${file}: decisions.${i}.at: ${JSON.stringify(d.at)} is not a duration ("2d", "PT1H", ms)`,
+      );
+    }
+  }
   for (const [i, e] of data.events.entries()) {
     if (e.at !== undefined && offsetMs(e.at) === null) {
       throw new SimulationScriptError(

@@ -12,6 +12,17 @@ export interface DeliveredEvent {
   routes: RouteResult[];
 }
 
+/** One scripted approval decision as sent: when, to which journey, and how the journey answered. */
+export interface DeliveredDecision {
+  offsetMs: number;
+  at: string;
+  workflowId?: string;
+  task: string;
+  decision: 'approve' | 'reject';
+  /** `accepted`, `already decided`, `refused: <code>` (CONFLICT, FORBIDDEN, NOT_FOUND) or `no journey`. */
+  result: string;
+}
+
 /** One journey the script started: its outcome (or failure), last status and step trace. */
 export interface JourneyReport {
   workflowId: string;
@@ -32,4 +43,6 @@ export interface SimulationTrace {
   journeys: JourneyReport[];
   /** Every activity call of those journeys and their children, in call order. */
   activities: ActivityCall[];
+  /** Scripted approval decisions, when the script has any. */
+  decisions?: DeliveredDecision[];
 }

@@ -103,6 +103,11 @@ function collectUses(plan: Plan, file: string): TemplateUse[] {
           visit(step.then, loops);
           visit(step.onTimeout, loops);
           break;
+        case 'approval':
+          visit(step.then, loops);
+          visit(step.onReject, loops);
+          visit(step.onTimeout, loops);
+          break;
         case 'repeat':
           visit(step.steps, loops);
           break;

@@ -43,6 +43,8 @@ export const PERMISSIONS = {
   'campaign.deploy': secret('manager'),
   'campaign.status': secret('manager'),
   'reward.approve': secret('manager'),
+  // Deciding a journey's approval task (an `approval` step); the task's own roles may ask for more.
+  'approval.decide': secret('manager'),
   'reward.redeem': secret('manager'),
   'notification.manage': secret('manager'),
   // Declaring custom event types changes what the ingest accepts, like deploying a campaign does.

@@ -1,10 +1,14 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
+import type { ApprovalDecisionBody } from '../../contract/generated/api.generated.ts';
 import { journeyWorkflowId } from '../../contract/plan.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
+import { readBody } from '../platform/http.ts';
+import { api } from '../platform/openapi.ts';
 import { idParam } from '../platform/params.ts';
+import { decideApproval, listApprovals } from './approvals.ts';
 import { listJourneys, parseJourneyListQuery } from './list.ts';
 
 /** The journey's own status query, snake_case like every answer (`vars` are the campaign's names). */
@@ -32,26 +36,56 @@ function journeyView(s: JourneyStatus) {
  * id is derived from the caller's own client id, so a client can only ever address its own journeys.
  */
 export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver, cursorKey: string) {
+  const reader = authenticate(resolver, { permission: 'journey.read' });
+  const decider = authenticate(resolver, { permission: 'approval.decide' });
+  const workflowIdOf = (c: Context<{ Variables: AuthVariables }>) =>
+    journeyWorkflowId(
+      {
+        clientId: c.get('principal').clientId,
+        campaignId: idParam(c.req.param('campaignId'), 'campaignId'),
+      },
+      idParam(c.req.param('journeyKey'), 'journeyKey'),
+    );
   return (
     new Hono<{ Variables: AuthVariables }>()
-      .use('*', authenticate(resolver, { permission: 'journey.read' }))
+      /** The journey's approval tasks (open and recently decided), from the journey itself. */
+      .get('/:campaignId/:journeyKey/approvals', reader, async (c) => {
+        const data = await listApprovals(temporal, workflowIdOf(c));
+        return c.json({ data, has_more: false, next_cursor: null });
+      })
+      /**
+       * A decision on one task, sent to the journey as the `approval` update. The decider is the calling
+       * key and its role; a repeat of the recorded decision answers 200, a different one 409.
+       */
+      .post('/:campaignId/:journeyKey/approvals', decider, async (c) => {
+        const workflowId = workflowIdOf(c);
+        const body = await readBody<ApprovalDecisionBody>(
+          c,
+          api('approvalDecisionBody'),
+          'approval decision',
+        );
+        const p = c.get('principal');
+        const approval = await decideApproval(temporal, workflowId, {
+          task: body.task,
+          decision: body.decision,
+          decidedBy: `key:${p.keyId}`,
+          role: p.role ?? '',
+          ...(body.reason !== undefined ? { reason: body.reason } : {}),
+        });
+        return c.json({ approval });
+      })
+
       /**
        * GET /v1/journeys: the caller's journeys, filtered by campaign_id, participant_id and status,
        * cursor-paginated (`limit`, `starting_after`). Read from Temporal's visibility store through the
        * journeys' search attributes; the query always filters by the caller's client.
        */
-      .get('/', async (c) => {
+      .get('/', reader, async (c) => {
         const query = parseJourneyListQuery((k) => c.req.query(k));
         return c.json(await listJourneys(temporal, cursorKey, c.get('principal').clientId, query));
       })
-      .get('/:campaignId/:journeyKey', async (c) => {
-        const workflowId = journeyWorkflowId(
-          {
-            clientId: c.get('principal').clientId,
-            campaignId: idParam(c.req.param('campaignId'), 'campaignId'),
-          },
-          idParam(c.req.param('journeyKey'), 'journeyKey'),
-        );
+      .get('/:campaignId/:journeyKey', reader, async (c) => {
+        const workflowId = workflowIdOf(c);
         const handle = temporal.workflow.getHandle(workflowId);
         try {
           // Bounded: a Temporal outage is a 503 within 2 s, not a request hanging on gRPC retries.

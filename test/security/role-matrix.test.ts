@@ -60,6 +60,8 @@ const ROUTES: Record<string, Need> = {
   'GET /internal/v1/campaigns/:clientId/:campaignId': 'internal:campaign',
   'GET /v1/journeys': 'journey.read',
   'GET /v1/journeys/:campaignId/:journeyKey': 'journey.read',
+  'GET /v1/journeys/:campaignId/:journeyKey/approvals': 'journey.read',
+  'POST /v1/journeys/:campaignId/:journeyKey/approvals': 'approval.decide',
   'POST /v1/events': 'event.send',
   'POST /v1/events/batch': 'event.send',
   'GET /v1/referrals/codes/:code': 'referral.check',

@@ -315,4 +315,48 @@ export const handScenarios: HandScenario[] = [
       events: [start('p-saga')],
     },
   },
+  {
+    // Human approval: one task approved through the `approval` update (a repeat and a reversal are
+    // refused without history), one that escalates, times out and runs its timeout branch.
+    name: 'approval-decide-escalate',
+    plan: handPlan(
+      [
+        {
+          id: 'review',
+          kind: 'approval',
+          title: 'Grant the bonus',
+          details: v('event.participant_id'),
+          roles: ['manager'],
+          timeoutMs: '2d',
+          timeoutDecision: 'reject',
+          // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract.
+          then: [allocateWithUndo('grant')],
+          onReject: [metric('refused')],
+          onTimeout: [],
+        },
+        {
+          id: 'second',
+          kind: 'approval',
+          title: 'Nobody answers this one',
+          roles: ['admin'],
+          timeoutMs: 3_600_000,
+          escalate: { roles: ['owner'], timeoutMs: '30m' },
+          as: 'second_decision',
+          // biome-ignore lint/suspicious/noThenProperty: `then` is the branch name in the plan contract.
+          then: [],
+          onReject: [],
+          onTimeout: [metric('expired', { decision: v('second_decision.decision') })],
+        },
+      ],
+      { trigger: trigger() },
+    ),
+    script: {
+      events: [start('p-approval')],
+      decisions: [
+        { at: '1h', task: 'review', decision: 'approve', by: 'member:m_1', role: 'manager', reason: 'ok' },
+        { at: '2h', task: 'review', decision: 'approve', by: 'member:m_1', role: 'manager' },
+        { at: '2h', task: 'review', decision: 'reject', by: 'member:m_2', role: 'owner' },
+      ],
+    },
+  },
 ];

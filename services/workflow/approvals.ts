@@ -1,0 +1,101 @@
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { AppError } from '../../contract/errors.ts';
+import {
+  APPROVAL_UPDATE,
+  APPROVALS_QUERY,
+  type ApprovalDecisionInput,
+  type ApprovalTaskView,
+} from '../../contract/plan.ts';
+
+/** Bounded: a Temporal outage is a 503 within seconds, not a request hanging on gRPC retries. */
+const DEADLINE_MS = 5_000;
+
+const unavailable = () =>
+  new AppError('UPSTREAM_UNAVAILABLE', 'workflow engine unavailable', [], { 'Retry-After': '5' });
+
+/** The journey's approval tasks (its `approvals` query; it answers after the journey finished too). */
+export async function listApprovals(temporal: Client, workflowId: string): Promise<ApprovalTaskView[]> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  try {
+    return await temporal.connection.withDeadline(Date.now() + DEADLINE_MS, () =>
+      handle.query<ApprovalTaskView[]>(APPROVALS_QUERY),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new AppError('NOT_FOUND', 'no such journey');
+    throw unavailable();
+  }
+}
+
+/**
+ * Sends a decision as the journey's `approval` update and answers the task as decided. The journey
+ * decides (one thread, so a decision racing the timeout has one winner): a repeat of the recorded
+ * decision answers the task unchanged, anything else it refuses maps to 403/404/409. A journey that
+ * has already finished answers from its recorded tasks.
+ */
+export async function decideApproval(
+  temporal: Client,
+  workflowId: string,
+  input: ApprovalDecisionInput,
+): Promise<ApprovalTaskView> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  try {
+    return await temporal.connection.withDeadline(Date.now() + DEADLINE_MS, () =>
+      handle.executeUpdate<ApprovalTaskView, [ApprovalDecisionInput]>(APPROVAL_UPDATE, { args: [input] }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure)
+      return refused(err.cause);
+    if (err instanceof WorkflowNotFoundError || (await closed(temporal, workflowId)))
+      return afterTheEnd(temporal, workflowId, input);
+    throw unavailable();
+  }
+}
+
+/** Whether the journey exists and has finished (an update to it fails with a server error). */
+async function closed(temporal: Client, workflowId: string): Promise<boolean> {
+  try {
+    const d = await temporal.connection.withDeadline(Date.now() + DEADLINE_MS, () =>
+      temporal.workflow.getHandle(workflowId).describe(),
+    );
+    return d.status.name !== 'RUNNING';
+  } catch {
+    return false;
+  }
+}
+
+function refused(failure: ApplicationFailure): ApprovalTaskView {
+  const task = failure.details?.[0] as ApprovalTaskView | undefined;
+  switch (failure.type) {
+    case 'APPROVAL_ALREADY_DECIDED':
+      if (task) return task;
+      break;
+    case 'CONFLICT':
+      throw new AppError('CONFLICT', failure.message, [{ path: 'decision', message: failure.message }]);
+    case 'NOT_FOUND':
+      throw new AppError('NOT_FOUND', failure.message, [{ path: 'task', message: 'no such approval task' }]);
+    case 'FORBIDDEN':
+      throw new AppError('FORBIDDEN', failure.message);
+    case 'VALIDATION_FAILED':
+      throw new AppError('VALIDATION_FAILED', failure.message, [
+        { path: 'decision', message: failure.message },
+      ]);
+  }
+  throw new AppError('CONFLICT', failure.message);
+}
+
+/** The journey has finished (or does not exist): answer from its recorded tasks. */
+async function afterTheEnd(
+  temporal: Client,
+  workflowId: string,
+  input: ApprovalDecisionInput,
+): Promise<ApprovalTaskView> {
+  const task = (await listApprovals(temporal, workflowId)).find((t) => t.task === input.task);
+  if (!task)
+    throw new AppError('NOT_FOUND', 'no such approval task', [{ path: 'task', message: 'not found' }]);
+  if (task.decision && task.decision.decided_by !== 'timeout' && task.decision.decision === input.decision)
+    return task;
+  throw new AppError('CONFLICT', `approval task "${task.task}" is ${task.state.replace('_', ' ')}`, [
+    { path: 'decision', message: 'the journey has finished' },
+  ]);
+}
