@@ -9,7 +9,7 @@ import { serviceToken } from '../../test/support/service-token.ts';
 import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
 import { createNotificationApp, createSmtpMailer, migrations } from './index.ts';
-import { renderTemplate } from './render.ts';
+import { renderSource } from './render.ts';
 
 const TOKEN = 'internal-test-token';
 
@@ -52,13 +52,30 @@ describe('notification service', () => {
       body: JSON.stringify(body),
     });
 
-  it('renders placeholders, escapes HTML, and refuses missing values', () => {
-    assert.equal(
-      renderTemplate('Hi {{ user.name }}!', { user: { name: '<b>Ann</b>' } }, 'html'),
-      'Hi &lt;b&gt;Ann&lt;/b&gt;!',
+  it('renders placeholders, escapes HTML, and refuses missing values', async () => {
+    const opts = { locale: 'en', builtIn: false };
+    const html = await renderSource(
+      't',
+      { subject: 'S', text: 'x', html: 'Hi {{ user.name }}!' },
+      { user: { name: '<b>Ann</b>' } },
+      opts,
     );
-    assert.equal(renderTemplate('Hi {{ user.name | default: "there" }}', {}, 'text'), 'Hi there');
-    assert.throws(() => renderTemplate('{{ referral.link }}', {}, 'text'), /referral\.link/);
+    assert.equal(html.html, 'Hi &lt;b&gt;Ann&lt;/b&gt;!');
+    const text = await renderSource(
+      't',
+      { subject: 'S', text: 'Hi {{ user.name | default: "there" }}' },
+      {},
+      opts,
+    );
+    assert.equal(text.text, 'Hi there');
+    await assert.rejects(
+      renderSource('t', { subject: 'S', text: '{{ referral.link }}' }, {}, opts),
+      (err: unknown) => {
+        assert.equal((err as { code?: string }).code, 'VALIDATION_FAILED');
+        assert.deepEqual((err as { details?: { path: string }[] }).details?.[0]?.path, 'data.referral.link');
+        return true;
+      },
+    );
   });
 
   it('sends an email over real SMTP exactly once per idempotency key', async () => {

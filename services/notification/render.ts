@@ -1,46 +1,232 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Liquid, LiquidError, UndefinedVariableError } from 'liquidjs';
+import { AppError } from '../../contract/errors.ts';
+
 /**
- * Minimal, safe templating: `{{ path.to.value }}` is replaced by the value (HTML-escaped in HTML bodies),
- * `{{ path | default: "x" }}` supplies a fallback. No logic, no code: templates are authored by clients.
- * A placeholder with no value and no default is an error, so a broken email is never sent.
+ * Notification templates in Liquid (liquidjs), strict: an undefined variable or filter is an error, so a
+ * broken email is never sent (`default` and `{% if %}` may test a value that is absent). HTML parts
+ * escape every output; subjects and text parts do not. Client templates come from the database and are
+ * rendered by an engine with an empty in-memory file system (no include/layout can read a file);
+ * built-ins are files under campaigns/templates, read by an engine rooted there.
+ *
+ * Layout: `campaigns/templates/<pulse>/<name>.<locale>.<part>.liquid`, part one of subject, html, text,
+ * inapp, sms; `campaigns/templates/_layout.html.liquid` is the shared email frame built-in HTML parts use
+ * through `{% layout "_layout.html.liquid" %}`.
  */
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*default:\s*"([^"]*)"\s*)?\}\}/g;
 
-export class MissingTemplateValue extends Error {
-  readonly code = 'TEMPLATE_VALUE_MISSING';
-  constructor(readonly paths: string[]) {
-    super(`template values missing: ${paths.join(', ')}`);
+export const TEMPLATE_PARTS = ['subject', 'html', 'text', 'inapp', 'sms'] as const;
+export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
+export type TemplateSource = Partial<Record<TemplatePart, string>>;
+
+export interface Rendered {
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export const BUILT_IN_ROOT = fileURLToPath(new URL('../../campaigns/templates', import.meta.url));
+
+/** Bounds on one render: parse size, rendering time (ms) and memory (string length units). */
+const LIMITS = { parseLimit: 200_000, renderLimit: 1_000, memoryLimit: 10_000_000 } as const;
+
+function moneyFilter(this: { context: { globals: unknown } }, amount: unknown, currency: unknown) {
+  const n = typeof amount === 'string' ? Number(amount) : amount;
+  if (typeof n !== 'number' || !Number.isFinite(n) || typeof currency !== 'string')
+    throw new AppError('VALIDATION_FAILED', 'money needs a number and a currency code', [
+      { path: 'data', message: `money: cannot format ${JSON.stringify(amount)} ${String(currency)}` },
+    ]);
+  try {
+    return new Intl.NumberFormat(localeOf(this), { style: 'currency', currency }).format(n);
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'money needs an ISO 4217 currency code', [
+      { path: 'data', message: `money: unknown currency ${JSON.stringify(currency)}` },
+    ]);
   }
 }
 
-function lookup(data: unknown, path: string): unknown {
-  let cur: unknown = data;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
+const DATE_STYLES = ['full', 'long', 'medium', 'short'] as const;
+function dateFilter(this: { context: { globals: unknown } }, value: unknown, style: unknown = 'long') {
+  const d = value instanceof Date ? value : new Date(typeof value === 'number' ? value : String(value));
+  const dateStyle = DATE_STYLES.find((s) => s === style);
+  if (Number.isNaN(d.getTime()) || !dateStyle)
+    throw new AppError('VALIDATION_FAILED', 'date_local needs a date and a style', [
+      { path: 'data', message: `date_local: cannot format ${JSON.stringify(value)} as ${String(style)}` },
+    ]);
+  return new Intl.DateTimeFormat(localeOf(this), { dateStyle, timeZone: 'UTC' }).format(d);
 }
 
-const escapeHtml = (s: string) =>
-  s
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
+function localeOf(filter: { context: { globals: unknown } }): string {
+  const g = filter.context.globals as { locale?: unknown };
+  return typeof g.locale === 'string' ? g.locale : 'en';
+}
 
-export function renderTemplate(template: string, data: unknown, mode: 'text' | 'html'): string {
-  const missing: string[] = [];
-  const out = template.replace(PLACEHOLDER, (_m, path: string, fallback: string | undefined) => {
-    const v = lookup(data, path);
-    if (v === undefined || v === null || v === '') {
-      if (fallback !== undefined) return mode === 'html' ? escapeHtml(fallback) : fallback;
-      missing.push(path);
-      return '';
-    }
-    const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return mode === 'html' ? escapeHtml(s) : s;
+function engine(opts: { root?: string; escape: boolean }): Liquid {
+  const liquid = new Liquid({
+    strictVariables: true,
+    strictFilters: true,
+    lenientIf: true,
+    ownPropertyOnly: true,
+    ...(opts.root
+      ? { root: [opts.root], partials: [opts.root], layouts: [opts.root], extname: '.liquid' }
+      : { templates: {} }),
+    relativeReference: false,
+    ...(opts.escape ? { outputEscape: 'escape' as const } : {}),
+    ...LIMITS,
   });
-  if (missing.length) throw new MissingTemplateValue(missing);
+  liquid.registerFilter('money', moneyFilter);
+  liquid.registerFilter('date_local', dateFilter);
+  return liquid;
+}
+
+const ENGINES = {
+  client: { text: engine({ escape: false }), html: engine({ escape: true }) },
+  builtIn: {
+    text: engine({ root: BUILT_IN_ROOT, escape: false }),
+    html: engine({ root: BUILT_IN_ROOT, escape: true }),
+  },
+};
+
+/** An engine for parsing only (validation, variable analysis): strict, no file access. */
+export const analysisEngine = ENGINES.client.text;
+/** The same for built-in files: follows `{% layout %}` under campaigns/templates. */
+export const builtInAnalysisEngine = ENGINES.builtIn.text;
+
+/** Turns a liquidjs failure into a 400 naming the missing value (data.<path>) or the template part. */
+function templateError(name: string, part: TemplatePart, err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof UndefinedVariableError) {
+    const variable = /undefined variable: ([^,]+)/.exec(err.message)?.[1] ?? '';
+    return new AppError('VALIDATION_FAILED', `template "${name}" needs values it was not given`, [
+      { path: `data.${variable}`, message: 'missing template value' },
+    ]);
+  }
+  if (err instanceof LiquidError) {
+    const original = (err as { originalError?: unknown }).originalError;
+    if (original instanceof AppError) return original;
+    return new AppError('VALIDATION_FAILED', `template "${name}" cannot be rendered`, [
+      { path: part, message: err.message.split('\n')[0]?.slice(0, 200) ?? 'template error' },
+    ]);
+  }
+  return new AppError('VALIDATION_FAILED', `template "${name}" cannot be rendered`, [
+    { path: part, message: 'template error' },
+  ]);
+}
+
+/** Parses every part (a 400 at the bad part when one is not valid Liquid); used when a client saves one. */
+export function checkTemplateSource(source: TemplateSource): void {
+  for (const part of TEMPLATE_PARTS) {
+    const text = source[part];
+    if (text === undefined) continue;
+    try {
+      analysisEngine.parse(text);
+    } catch (err) {
+      throw new AppError('VALIDATION_FAILED', 'template is not valid Liquid', [
+        {
+          path: part,
+          message: err instanceof Error ? (err.message.split('\n')[0] ?? '').slice(0, 200) : 'invalid',
+        },
+      ]);
+    }
+  }
+}
+
+/**
+ * Renders a template for a channel: email uses subject, text and html; in-app its `inapp` part (or text);
+ * SMS its `sms` part (or text). The text returned is what the channel shows.
+ */
+export async function renderSource(
+  name: string,
+  source: TemplateSource,
+  data: Record<string, unknown>,
+  opts: { locale: string; builtIn: boolean; channel?: string },
+): Promise<Rendered> {
+  const engines = opts.builtIn ? ENGINES.builtIn : ENGINES.client;
+  const globals = { locale: opts.locale };
+  const render = async (part: TemplatePart, text: string): Promise<string> => {
+    try {
+      const liquid = part === 'html' ? engines.html : engines.text;
+      return String(await liquid.parseAndRender(text, data, { globals }));
+    } catch (err) {
+      throw templateError(name, part, err);
+    }
+  };
+  const bodyPart: TemplatePart =
+    opts.channel === 'in_app' && source.inapp !== undefined
+      ? 'inapp'
+      : opts.channel === 'sms' && source.sms !== undefined
+        ? 'sms'
+        : source.text !== undefined
+          ? 'text'
+          : source.inapp !== undefined
+            ? 'inapp'
+            : 'sms';
+  const bodySource = source[bodyPart] ?? '';
+  const subject = (await render('subject', source.subject ?? '')).trim();
+  const text = (await render(bodyPart, bodySource)).trim();
+  const withHtml = source.html !== undefined && (opts.channel === undefined || opts.channel === 'email');
+  return { subject, text, ...(withHtml ? { html: (await render('html', source.html ?? '')).trim() } : {}) };
+}
+
+// ---- built-in templates (files) ----------------------------------------------------------------------
+
+export interface BuiltInTemplate {
+  pulse: string;
+  name: string;
+  locale: string;
+  source: TemplateSource;
+}
+
+const FILE =
+  /^([a-z0-9][a-z0-9-]*)\.([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.(subject|html|text|inapp|sms)\.liquid$/;
+
+/** Reads the built-in templates of a folder laid out as campaigns/templates (name → locale → template). */
+export function loadTemplateDir(root: string): Map<string, Map<string, BuiltInTemplate>> {
+  const index = new Map<string, Map<string, BuiltInTemplate>>();
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    for (const file of readdirSync(join(root, entry.name))) {
+      const m = FILE.exec(file);
+      if (!m) continue;
+      const [, name = '', locale = '', part = ''] = m;
+      const byLocale = index.get(name) ?? new Map<string, BuiltInTemplate>();
+      index.set(name, byLocale);
+      const t = byLocale.get(locale) ?? { pulse: entry.name, name, locale, source: {} };
+      byLocale.set(locale, t);
+      t.source[part as TemplatePart] = readFileSync(join(root, entry.name, file), 'utf8');
+    }
+  }
+  return index;
+}
+
+let builtIns: Map<string, Map<string, BuiltInTemplate>> | undefined;
+
+/** The shipped templates, read once from campaigns/templates. */
+export function builtInTemplates(): Map<string, Map<string, BuiltInTemplate>> {
+  builtIns ??= loadTemplateDir(BUILT_IN_ROOT);
+  return builtIns;
+}
+
+/**
+ * The locales to try, most specific first: `fr-CA` → `fr` → the campaign's default (and its language)
+ * → `en`. Duplicates are dropped; malformed tags are ignored.
+ */
+export function localeChain(requested?: string | null, campaignDefault?: string | null): string[] {
+  const out: string[] = [];
+  for (const tag of [requested, campaignDefault, 'en']) {
+    if (!tag) continue;
+    let canonical: string;
+    try {
+      canonical = Intl.getCanonicalLocales(tag)[0] ?? '';
+    } catch {
+      continue;
+    }
+    const parts = canonical.split('-');
+    for (let i = parts.length; i > 0; i--) {
+      const candidate = parts.slice(0, i).join('-');
+      if (!out.includes(candidate)) out.push(candidate);
+    }
+  }
   return out;
 }

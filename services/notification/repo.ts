@@ -81,17 +81,19 @@ export interface NotificationTables {
 export type NotificationRow = Selectable<NotificationsTable>;
 type Db = Kysely<NotificationTables>;
 
-/** Latest version of a client's template in the locale, if the client overrides it. */
-export function findTemplate(db: Db, clientId: string, name: string, locale: string) {
-  return db
+/**
+ * Latest version of a client's template in the locale, if the client overrides it; with `asOf`, the latest
+ * published at or before that time (a journey renders the version current when it started).
+ */
+export function findTemplate(db: Db, clientId: string, name: string, locale: string, asOf?: Date) {
+  let q = db
     .selectFrom('notification_templates')
     .selectAll()
     .where('client_id', '=', clientId)
     .where('name', '=', name)
-    .where('locale', '=', locale)
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .where('locale', '=', locale);
+  if (asOf) q = q.where('created_at', '<=', asOf);
+  return q.orderBy('version', 'desc').limit(1).executeTakeFirst();
 }
 
 export async function insertTemplateVersion(

@@ -27,6 +27,20 @@ function need(b: Body, key: string): string {
     ]);
   return v;
 }
+/** `as_of` (ISO time: the journey's start) pins the client template version; `default_locale` the fallback. */
+function pinOf(b: Body): { asOf?: Date; defaultLocale?: string } {
+  const out: { asOf?: Date; defaultLocale?: string } = {};
+  if (b.as_of !== undefined) {
+    const at = typeof b.as_of === 'string' ? new Date(b.as_of) : new Date(Number.NaN);
+    if (Number.isNaN(at.getTime()))
+      throw new AppError('VALIDATION_FAILED', 'as_of must be a date-time', [
+        { path: 'as_of', message: 'invalid', expected: 'ISO 8601 date-time' },
+      ]);
+    out.asOf = at;
+  }
+  if (typeof b.default_locale === 'string' && b.default_locale) out.defaultLocale = b.default_locale;
+  return out;
+}
 function dataOf(b: Body): Record<string, unknown> {
   const d = b.data ?? {};
   if (typeof d !== 'object' || d === null || Array.isArray(d)) {
@@ -53,6 +67,8 @@ export function createNotificationInternalRoutes(
         await renderNotification(db, need(b, 'client_id'), {
           template: need(b, 'template'),
           ...(typeof b.locale === 'string' ? { locale: b.locale } : {}),
+          ...(typeof b.channel === 'string' ? { channel: b.channel } : {}),
+          ...pinOf(b),
           data: dataOf(b),
         }),
       );
@@ -75,6 +91,7 @@ export function createNotificationInternalRoutes(
           template: need(b, 'template'),
           ...(typeof b.to === 'string' && b.to ? { to: b.to } : {}),
           ...(typeof b.locale === 'string' ? { locale: b.locale } : {}),
+          ...pinOf(b),
           data: dataOf(b),
           ...(typeof b.workflow_id === 'string' && b.workflow_id ? { workflowId: b.workflow_id } : {}),
           ...(typeof b.journey_key === 'string' && b.journey_key ? { journeyKey: b.journey_key } : {}),
