@@ -1041,6 +1041,64 @@ export interface EventTypeSaved {
 export interface EventTypeEnvelope {
   event_type: EventType;
 }
+/**
+ * One of the client's own templates: its name, the locales it exists in and its newest version.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templateSummary".
+ */
+export interface TemplateSummary {
+  name: string;
+  locales: string[];
+  latest_version: number;
+  updated_at: string;
+  /**
+   * Whether a built-in template of the same name exists (the client's version overrides it).
+   */
+  built_in: boolean;
+}
+/**
+ * A page of the client's templates, by name.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templateList".
+ */
+export interface TemplateList {
+  data: TemplateSummary[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * One published (immutable) version of a template in one locale.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templateVersion".
+ */
+export interface TemplateVersion {
+  version: number;
+  locale: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  created_at: string;
+}
+/**
+ * Every version of the client's template `name`, newest first, and the locales a built-in of that name ships in.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templateVersions".
+ */
+export interface TemplateVersions {
+  name: string;
+  versions: TemplateVersion[];
+  built_in_locales: string[];
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {

@@ -93,14 +93,47 @@ export const analysisEngine = ENGINES.client.text;
 /** The same for built-in files: follows `{% layout %}` under campaigns/templates. */
 export const builtInAnalysisEngine = ENGINES.builtIn.text;
 
-/** Turns a liquidjs failure into a 400 naming the missing value (data.<path>) or the template part. */
-function templateError(name: string, part: TemplatePart, err: unknown): AppError {
+/** The variable paths of `source` under `root` that `data` lacks (`referral` → referral.link, referral.code). */
+function missingUnder(source: string, root: string, data: Record<string, unknown>): string[] {
+  let paths: string[];
+  try {
+    paths = analysisEngine.globalFullVariablesSync(analysisEngine.parse(source));
+  } catch {
+    return [root];
+  }
+  const lacks = (path: string) => {
+    let cur: unknown = data;
+    for (const key of path.split('.')) {
+      if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return true;
+      cur = (cur as Record<string, unknown>)[key];
+    }
+    return cur === undefined;
+  };
+  const under = paths.filter(
+    (p) => (p === root || p.startsWith(`${root}.`)) && /^[\w.]+$/.test(p) && lacks(p),
+  );
+  return under.length ? [...new Set(under)].sort() : [root];
+}
+
+/** Turns a liquidjs failure into a 400 naming the missing values (data.<path>) or the template part. */
+function templateError(
+  name: string,
+  part: TemplatePart,
+  err: unknown,
+  source: string,
+  data: Record<string, unknown>,
+): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof UndefinedVariableError) {
     const variable = /undefined variable: ([^,]+)/.exec(err.message)?.[1] ?? '';
-    return new AppError('VALIDATION_FAILED', `template "${name}" needs values it was not given`, [
-      { path: `data.${variable}`, message: 'missing template value' },
-    ]);
+    return new AppError(
+      'VALIDATION_FAILED',
+      `template "${name}" needs values it was not given`,
+      missingUnder(source, variable, data).map((p) => ({
+        path: `data.${p}`,
+        message: 'missing template value',
+      })),
+    );
   }
   if (err instanceof LiquidError) {
     const original = (err as { originalError?: unknown }).originalError;
@@ -149,7 +182,7 @@ export async function renderSource(
       const liquid = part === 'html' ? engines.html : engines.text;
       return String(await liquid.parseAndRender(text, data, { globals }));
     } catch (err) {
-      throw templateError(name, part, err);
+      throw templateError(name, part, err, text, data);
     }
   };
   const bodyPart: TemplatePart =
