@@ -36,6 +36,8 @@ export const DIAGNOSTIC_CODES = [
   'EMPTY_CAMPAIGN',
   'BAD_EVENT_SCHEMA',
   'UNKNOWN_ERROR_CODE',
+  'TEMPLATE_MISSING',
+  'TEMPLATE_VARIABLE_UNKNOWN',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

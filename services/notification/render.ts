@@ -1,8 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Liquid, LiquidError, UndefinedVariableError } from 'liquidjs';
 import { AppError } from '../../contract/errors.ts';
+import {
+  loadTemplateDir,
+  TEMPLATE_PARTS,
+  type TemplateFile,
+  type TemplatePart,
+  type TemplateSource,
+} from '../../contract/template-files.ts';
+
+export { TEMPLATE_PARTS, type TemplatePart, type TemplateSource };
 
 /**
  * Notification templates in Liquid (liquidjs), strict: an undefined variable or filter is an error, so a
@@ -15,10 +22,6 @@ import { AppError } from '../../contract/errors.ts';
  * inapp, sms; `campaigns/templates/_layout.html.liquid` is the shared email frame built-in HTML parts use
  * through `{% layout "_layout.html.liquid" %}`.
  */
-
-export const TEMPLATE_PARTS = ['subject', 'html', 'text', 'inapp', 'sms'] as const;
-export type TemplatePart = (typeof TEMPLATE_PARTS)[number];
-export type TemplateSource = Partial<Record<TemplatePart, string>>;
 
 export interface Rendered {
   subject: string;
@@ -204,40 +207,13 @@ export async function renderSource(
 
 // ---- built-in templates (files) ----------------------------------------------------------------------
 
-export interface BuiltInTemplate {
-  pulse: string;
-  name: string;
-  locale: string;
-  source: TemplateSource;
-}
-
-const FILE =
-  /^([a-z0-9][a-z0-9-]*)\.([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.(subject|html|text|inapp|sms)\.liquid$/;
-
-/** Reads the built-in templates of a folder laid out as campaigns/templates (name → locale → template). */
-export function loadTemplateDir(root: string): Map<string, Map<string, BuiltInTemplate>> {
-  const index = new Map<string, Map<string, BuiltInTemplate>>();
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    for (const file of readdirSync(join(root, entry.name))) {
-      const m = FILE.exec(file);
-      if (!m) continue;
-      const [, name = '', locale = '', part = ''] = m;
-      const byLocale = index.get(name) ?? new Map<string, BuiltInTemplate>();
-      index.set(name, byLocale);
-      const t = byLocale.get(locale) ?? { pulse: entry.name, name, locale, source: {} };
-      byLocale.set(locale, t);
-      t.source[part as TemplatePart] = readFileSync(join(root, entry.name, file), 'utf8');
-    }
-  }
-  return index;
-}
+export type BuiltInTemplate = TemplateFile;
 
 let builtIns: Map<string, Map<string, BuiltInTemplate>> | undefined;
 
 /** The shipped templates, read once from campaigns/templates. */
 export function builtInTemplates(): Map<string, Map<string, BuiltInTemplate>> {
-  builtIns ??= loadTemplateDir(BUILT_IN_ROOT);
+  builtIns ??= loadTemplateDir(BUILT_IN_ROOT).templates;
   return builtIns;
 }
 
