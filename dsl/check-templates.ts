@@ -94,7 +94,7 @@ export function checkTemplates(data: Obj, opts: TemplateCheckOptions, report: Re
   };
   const walk = (value: unknown, path: JsonPath): void => {
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, [...path, i]));
+      for (const [i, v] of value.entries()) walk(v, [...path, i]);
       return;
     }
     if (!isObj(value)) return;

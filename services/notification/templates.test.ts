@@ -18,8 +18,11 @@ import { builtInEnglish } from './templates.ts';
 type TemplateContent = TemplateSource & { pulse: string };
 const BUILT_IN_TEMPLATES = builtInEnglish();
 const BUILT_IN_TEMPLATE_SETS: Record<string, Record<string, TemplateContent>> = {};
-for (const [name, t] of Object.entries(BUILT_IN_TEMPLATES))
-  (BUILT_IN_TEMPLATE_SETS[t.pulse] ??= {})[name] = t;
+for (const [name, t] of Object.entries(BUILT_IN_TEMPLATES)) {
+  const set = BUILT_IN_TEMPLATE_SETS[t.pulse] ?? {};
+  set[name] = t;
+  BUILT_IN_TEMPLATE_SETS[t.pulse] = set;
+}
 
 /**
  * Keeps campaigns/ and the built-in templates in step: every template a journey can send exists, and
