@@ -14,7 +14,11 @@ export function createNotificationActivities(deps: { notification: ServiceClient
   return {
     RenderNotificationContent: (input, ctx) =>
       asActivity(() =>
-        n.post('/internal/v1/notifications/render', { ...input, client_id: ctx.campaign.clientId }),
+        n.post('/internal/v1/notifications/render', {
+          ...input,
+          client_id: ctx.campaign.clientId,
+          ...(ctx.journeyStartedAt ? { as_of: ctx.journeyStartedAt } : {}),
+        }),
       ),
     SendNotification: (input, ctx) =>
       asActivity(() =>
@@ -29,6 +33,8 @@ export function createNotificationActivities(deps: { notification: ServiceClient
           idempotency_key: ctx.idempotencyKey,
           workflow_id: ctx.workflowId,
           journey_key: ctx.journeyKey,
+          // Pins the client's template version to the one current when the journey started.
+          ...(ctx.journeyStartedAt ? { as_of: ctx.journeyStartedAt } : {}),
           // The service records `failed` rather than `retrying` when no retry follows.
           final_attempt: isFinalAttempt(),
         }),

@@ -133,6 +133,24 @@ describe('pulse CLI: local commands', () => {
     assert.match(bad.stderr, /1 of 2 file\(s\) failed validation/);
   });
 
+  it('validate checks that every template a campaign sends exists and gets its variables', async () => {
+    const run = await pulseIn([
+      'validate',
+      `${REPO}dsl/fixtures/invalid/template-missing.pulse.yaml`,
+      `${REPO}dsl/fixtures/invalid/template-variable-unknown.pulse.yaml`,
+    ]);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /:15:17 error TEMPLATE_MISSING steps\[0\]\.with\.template: .*did you mean "signup-welcome"/,
+    );
+    assert.match(
+      run.stderr,
+      /:17:9 error TEMPLATE_VARIABLE_UNKNOWN steps\[0\]\.with\.data: .*\{\{ referral_link \}\}/,
+    );
+    assert.match(run.stderr, /2 of 2 file\(s\) failed validation/);
+  });
+
   it('validate -o json prints one document with every diagnostic', async () => {
     const run = await pulseIn(['validate', `${REPO}${campaigns[0]}`, `${REPO}${broken}`, '-o', 'json']);
     assert.equal(run.code, 1);

@@ -13,4 +13,10 @@ export interface ActivityContext {
   /** `${workflowId}/${stepPath}`: unique per step execution (loop iterations and branches included). */
   idempotencyKey: string;
   planHash: string;
+  /**
+   * When the journey (its first run, across continue-as-new) started, ISO 8601: from the workflow's
+   * history, so the same on replay. The notification service renders the client template version that was
+   * current then. Optional: activities scheduled by older workers lack it.
+   */
+  journeyStartedAt?: string;
 }

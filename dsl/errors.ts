@@ -41,6 +41,8 @@ export const DIAGNOSTIC_CODES = [
   'BAD_EVENT_SCHEMA',
   'UNKNOWN_ERROR_CODE',
   'UNKNOWN_ROLE',
+  'TEMPLATE_MISSING',
+  'TEMPLATE_VARIABLE_UNKNOWN',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

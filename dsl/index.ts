@@ -6,6 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventDeclaration } from '../contract/generated/campaign.generated.ts';
 import type { Plan } from '../contract/plan.ts';
+import { checkTemplates, type TemplateCheckOptions } from './check-templates.ts';
 import { compile } from './compile.ts';
 import { type Diagnostic, hasErrors, sortDiagnostics } from './errors.ts';
 import { MAX_PLAN_BYTES } from './limits.ts';
@@ -13,6 +14,7 @@ import { parseSource } from './parse.ts';
 import { planReachesReward } from './trust.ts';
 import { reporterFor, trustWarnings, validateCampaign } from './validate.ts';
 
+export type { TemplateCheckOptions } from './check-templates.ts';
 export { compile } from './compile.ts';
 export { type Diagnostic, type DiagnosticCode, formatDiagnostic, formatDiagnostics } from './errors.ts';
 export { MAX_DEPTH, MAX_PLAN_BYTES, MAX_SOURCE_BYTES, MAX_STEPS } from './limits.ts';
@@ -30,6 +32,11 @@ export interface LoadOptions {
   campaignsDir?: string;
   /** Custom event names the client declared through the API (the deploy passes them; files declare their own). */
   declaredEvents?: Iterable<string>;
+  /**
+   * Notification templates to check the file's sends against (TEMPLATE_MISSING /
+   * TEMPLATE_VARIABLE_UNKNOWN); without it templates are not checked. The caller loads the files.
+   */
+  templates?: TemplateCheckOptions;
   /** Files being compiled up the `call` chain (cycle detection); callers leave it out. */
   stack?: readonly string[];
 }
@@ -73,6 +80,8 @@ export function compileCampaignSource(source: string, file: string, opts: LoadOp
   );
   const diagnostics = [...validation.diagnostics];
   const report = reporterFor(parsed, diagnostics);
+  if (opts.templates && validation.doc)
+    checkTemplates(parsed.data as Record<string, unknown>, opts.templates, report);
   const campaignsDir = opts.campaignsDir ?? DEFAULT_CAMPAIGNS_DIR;
   const stack = [...(opts.stack ?? []), resolve(file)];
   const children: Record<string, Plan> = {};
@@ -97,6 +106,7 @@ export function compileCampaignSource(source: string, file: string, opts: LoadOp
       campaignsDir,
       stack,
       ...(opts.declaredEvents ? { declaredEvents: opts.declaredEvents } : {}),
+      ...(opts.templates ? { templates: opts.templates } : {}),
     });
     if (!child.plan) {
       const first = child.diagnostics.find((d) => d.severity === 'error');

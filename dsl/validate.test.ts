@@ -2,8 +2,17 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadTemplateDir } from '../contract/template-files.ts';
 import { DIAGNOSTIC_CODES, hasErrors } from './errors.ts';
-import { compileCampaignSource, formatDiagnostics, loadCampaignFile } from './index.ts';
+import {
+  compileCampaignSource,
+  DEFAULT_CAMPAIGNS_DIR,
+  formatDiagnostics,
+  loadCampaignFile,
+} from './index.ts';
+
+/** The shipped templates, as `pulse validate` loads them: fixtures' sends are checked against them. */
+const templates = { catalog: loadTemplateDir(`${DEFAULT_CAMPAIGNS_DIR}templates`) };
 
 const invalidDir = fileURLToPath(new URL('./fixtures/invalid/', import.meta.url));
 const fixtures = readdirSync(invalidDir).filter((f) => f.endsWith('.pulse.yaml'));
@@ -23,7 +32,11 @@ describe('invalid fixtures', () => {
       const path = invalidDir + file;
       const { expected, settings } = expectations(readFileSync(path, 'utf8'));
       assert.ok(expected.length > 0, 'fixture declares its expectations');
-      const result = loadCampaignFile(path, { campaignsDir: invalidDir, ...(settings ? { settings } : {}) });
+      const result = loadCampaignFile(path, {
+        campaignsDir: invalidDir,
+        templates,
+        ...(settings ? { settings } : {}),
+      });
       // Errors block compilation; a fixture of warnings only (TRUST_OPT_DOWN) still compiles.
       assert.equal(result.plan === undefined, hasErrors(result.diagnostics));
       assert.ok(result.diagnostics.length > 0);

@@ -118,6 +118,40 @@ events:
     assert.equal(trace.activities.filter((a) => a.activity === 'AllocateReward').length, 0);
   });
 
+  it('renders the real built-in template: a send missing the data it reads fails the journey', async () => {
+    const sending = (data: Record<string, unknown>): Plan =>
+      handPlan(
+        [
+          {
+            id: 'welcome',
+            kind: 'do',
+            activity: 'SendNotification',
+            with: { participant_id: { var: 'event.participant_id' }, template: 'signup-welcome', data },
+          },
+        ],
+        {
+          pulse: 'signup',
+          trigger: { events: ['user_signed_up'], journey: { var: 'event.participant_id' } },
+        },
+      );
+    const script = (who: string) =>
+      parseSimulationScript(`
+events:
+  - event: { event: user_signed_up, participant_id: ${who} }
+`);
+    const good = await simulate(
+      sending({ referral_code: 'AB12', referral_link: 'https://a.test/r/AB12' }),
+      script('tpl-good'),
+      {
+        env,
+      },
+    );
+    assert.equal(good.journeys[0]?.outcome?.status, 'completed');
+    const bad = await simulate(sending({ referral_code: 'AB12' }), script('tpl-bad'), { env });
+    assert.notEqual(bad.journeys[0]?.outcome?.status, 'completed');
+    assert.match(formatTrace(bad), /SendNotification failed: VALIDATION_FAILED/);
+  });
+
   it('runs a saga: a scripted failure is caught after the compensation, and the timeline shows both', async () => {
     const saga = loadCampaignFile(new URL('../dsl/fixtures/valid/saga.pulse.yaml', import.meta.url).pathname);
     assert.ok(saga.plan, formatDiagnostics(saga.diagnostics));

@@ -418,6 +418,17 @@ describe('every documented operation answers as documented', () => {
     );
     expect(await call('PUT', '/v1/notifications/templates/welcome', { key: sk, body: { text: 1 } }), 400);
     expect(
+      await call('PUT', '/v1/notifications/templates/welcome', {
+        key: sk,
+        body: { subject: 'Hi {% if %}', text: 'Welcome' },
+      }),
+      400,
+    );
+    expect(await call('GET', '/v1/notifications/templates?limit=1', { key: sk }), 200);
+    expect(await call('GET', '/v1/notifications/templates?limit=0', { key: sk }), 400);
+    expect(await call('GET', '/v1/notifications/templates/welcome', { key: sk }), 200);
+    expect(await call('GET', '/v1/notifications/templates/no-such-template', { key: sk }), 404);
+    expect(
       await call('POST', '/v1/notifications/webhook-endpoints', {
         key: sk,
         body: { url: 'http://127.0.0.1:9/hook', topics: ['reward.*'] },

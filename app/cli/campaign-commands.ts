@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Plan } from '../../contract/plan.ts';
-import { formatDiagnostics, loadCampaignFile, toMermaid } from '../../dsl/index.ts';
+import { loadTemplateDir, type TemplateCatalog } from '../../contract/template-files.ts';
+import {
+  DEFAULT_CAMPAIGNS_DIR,
+  formatDiagnostics,
+  loadCampaignFile,
+  type TemplateCheckOptions,
+  toMermaid,
+} from '../../dsl/index.ts';
 import { type ConnectionFlags, createApi, listAll, resolveTarget, send } from './api.ts';
 import { withConnection } from './connection.ts';
 import {
@@ -24,6 +31,21 @@ function compileOrReport(file: string, settings: Record<string, unknown>, io: Cl
   return result.plan;
 }
 
+/**
+ * The templates a file's sends are checked against: the shipped ones (campaigns/templates) plus a
+ * `templates/` folder next to the file, which wins for a name it defines. Client templates stored through
+ * the API are not known locally; a send that names one is TEMPLATE_MISSING here and checked at deploy.
+ */
+function templatesFor(file: string): TemplateCheckOptions {
+  const shipped = loadTemplateDir(join(DEFAULT_CAMPAIGNS_DIR, 'templates'));
+  const local = loadTemplateDir(join(dirname(file), 'templates'));
+  const catalog: TemplateCatalog = {
+    templates: new Map([...shipped.templates, ...local.templates]),
+    partials: { ...shipped.partials, ...local.partials },
+  };
+  return { catalog };
+}
+
 const summary = (plan: Plan) => ({
   pulse: plan.pulse,
   id: plan.id,
@@ -40,7 +62,10 @@ export function addLocalCommands(program: Command, io: CliIo): void {
     .argument('<files...>', 'campaign YAML files')
     .addOption(outputOption())
     .action((files: string[], opts: { output: OutputFormat }) => {
-      const results = files.map((file) => ({ file, ...loadCampaignFile(file) }));
+      const results = files.map((file) => ({
+        file,
+        ...loadCampaignFile(file, { templates: templatesFor(file) }),
+      }));
       const failed = results.filter((r) => !r.plan).length;
       if (opts.output === 'json') {
         const doc = results.map((r) => ({

@@ -1135,6 +1135,64 @@ export interface ApprovalDecisionBody {
   decision: 'approve' | 'reject';
   reason?: string;
 }
+/**
+ * One of the client's own templates: its name, the locales it exists in and its newest version.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templateSummary".
+ */
+export interface TemplateSummary {
+  name: string;
+  locales: string[];
+  latest_version: number;
+  updated_at: string;
+  /**
+   * Whether a built-in template of the same name exists (the client's version overrides it).
+   */
+  built_in: boolean;
+}
+/**
+ * A page of the client's templates, by name.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templateList".
+ */
+export interface TemplateList {
+  data: TemplateSummary[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * One published (immutable) version of a template in one locale.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templateVersion".
+ */
+export interface TemplateVersion {
+  version: number;
+  locale: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  created_at: string;
+}
+/**
+ * Every version of the client's template `name`, newest first, and the locales a built-in of that name ships in.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templateVersions".
+ */
+export interface TemplateVersions {
+  name: string;
+  versions: TemplateVersion[];
+  built_in_locales: string[];
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -1635,8 +1693,19 @@ export interface paths {
   };
   "/v1/notifications/templates/{name}": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    get?: never;
+    get: operations["getTemplateVersions"];
     put: operations["putTemplate"];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/notifications/templates": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listTemplates"];
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -4778,6 +4847,64 @@ export interface operations {
       };
     };
   };
+  /** Every version of a template */
+  "getTemplateVersions": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "name": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": TemplateVersions;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
   /** Override a notification template */
   "putTemplate": {
     parameters: {
@@ -4801,6 +4928,65 @@ export interface operations {
         headers: { [name: string]: unknown };
         content: {
           "application/json": TemplateSaved;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The client’s own templates */
+  "listTemplates": {
+    parameters: {
+      query?: {
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": TemplateList;
         };
       };
       400: {

@@ -5,6 +5,7 @@ import {
   proxyActivities,
   type RetryPolicy as TemporalRetryPolicy,
   TimeoutFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ActivityContext } from '../../contract/activity-context.ts';
 import { NON_RETRYABLE_CODES } from '../../contract/errors.ts';
@@ -103,6 +104,7 @@ export function callActivity(
     stepId,
     idempotencyKey: `${rt.workflowId}/${path}`,
     planHash: rt.plan.hash,
+    journeyStartedAt: workflowInfo().startTime.toISOString(),
   };
   const fn = proxyFor(opts)[activity];
   if (!fn) throw ApplicationFailure.nonRetryable(`no activity ${activity}`, 'UNKNOWN_ACTIVITY', { path });

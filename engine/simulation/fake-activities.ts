@@ -5,6 +5,12 @@ import type { ActivityImplementations, ActivityName } from '../../contract/catal
 import { evaluate, isTruthy } from '../../contract/expr.ts';
 import type { FakeRuleSchema } from '../../contract/generated/simulation-script.generated.ts';
 import type { Expr } from '../../contract/plan.ts';
+import {
+  builtInTemplates,
+  localeChain,
+  type Rendered,
+  renderSourceSync,
+} from '../../contract/template-render.ts';
 
 /** One activity call as a fake saw it. */
 export interface ActivityCall {
@@ -82,18 +88,58 @@ export const defaultOutputs: Defaults = {
   }),
   CheckMilestone: () => ({ count: 1, reached: [], reward_ids: [] }),
   CalculateLeaderboard: (i) => ({ standings: [], rank: i.participant_id ? 1 : null, changed: true }),
-  RenderNotificationContent: (i) => ({
-    subject: `[${str(i.template, 'template')}]`,
-    html: '<p>Hello</p>',
-    text: 'Hello',
-  }),
-  SendNotification: (_i, ctx) => ({ notification_id: `n-${tag(ctx)}`, status: 'sent' }),
+  RenderNotificationContent: (i) =>
+    renderBuiltIn(i, {}) ?? {
+      subject: `[${str(i.template, 'template')}]`,
+      html: '<p>Hello</p>',
+      text: 'Hello',
+    },
+  SendNotification: (i, ctx) => {
+    // The real template renders, strictly, with what the service and the activity add on send: a
+    // template that needs data the step does not pass fails the journey here as it would in production.
+    renderBuiltIn(i, {
+      participant: { id: str(i.participant_id, 'participant') },
+      campaign: { id: ctx.campaign.campaignId, pulse: ctx.campaign.pulse },
+    });
+    return { notification_id: `n-${tag(ctx)}`, status: 'sent' };
+  },
   SendWebhook: () => ({ delivered: 1 }),
   RecordWorkflowMetrics: () => ({ recorded: true }),
   EmitEvent: (_i, ctx) => ({ event_id: `evt-${tag(ctx)}` }),
 };
 
-function applyRules(rules: FakeRule[], scope: Record<string, unknown>, base: object): object | undefined {
+/**
+ * Renders a built-in template (campaigns/templates) as the notification service would; undefined when
+ * the name is not a built-in (a client template the simulator cannot see). A render failure is a
+ * non-retryable VALIDATION_FAILED, the code the service answers.
+ */
+function renderBuiltIn(input: Record<string, unknown>, added: Record<string, unknown>): Rendered | undefined {
+  const name = typeof input.template === 'string' ? input.template : '';
+  const byLocale = builtInTemplates().get(name);
+  if (!byLocale) return undefined;
+  const locale = typeof input.locale === 'string' ? input.locale : undefined;
+  const chosen = localeChain(locale).find((l) => byLocale.has(l));
+  const t = chosen ? byLocale.get(chosen) : undefined;
+  if (!t || !chosen) return undefined;
+  const data =
+    input.data !== null && typeof input.data === 'object' ? (input.data as Record<string, unknown>) : {};
+  try {
+    return renderSourceSync(name, t.source, { ...data, ...added }, { locale: chosen, builtIn: true });
+  } catch (err) {
+    const detail = (err as { details?: { path: string }[] }).details?.map((d) => d.path).join(', ');
+    throw ApplicationFailure.create({
+      type: 'VALIDATION_FAILED',
+      message: `template "${name}" does not render${detail ? ` (${detail})` : ''}: ${(err as Error).message}`,
+      nonRetryable: true,
+    });
+  }
+}
+
+function applyRules(
+  rules: FakeRule[],
+  scope: Record<string, unknown>,
+  base: () => object,
+): object | undefined {
   for (const rule of rules) {
     if (rule.when !== undefined && !isTruthy(evaluate(rule.when, scope))) continue;
     if (rule.fail) {
@@ -103,7 +149,7 @@ function applyRules(rules: FakeRule[], scope: Record<string, unknown>, base: obj
         nonRetryable: !rule.fail.retryable,
       });
     }
-    return { ...base, ...rule.returns };
+    return { ...base(), ...rule.returns };
   }
   return undefined;
 }
@@ -137,12 +183,14 @@ export function createFakeActivities(initial: FakeOverrides = {}): FakeActivitie
     const countKey = `${ctx.workflowId}\u0000${name}`;
     const call = (counts.get(countKey) ?? 0) + 1;
     counts.set(countKey, call);
-    const base = defaultOutputs[name](input, ctx);
+    // The default output is computed only when used: a scripted failure wins over a default that
+    // would fail itself (a SendNotification whose template does not render).
+    const base = () => defaultOutputs[name](input, ctx);
     const behaviour = overrides[name];
     if (typeof behaviour === 'function') return behaviour(input, ctx);
-    if (!behaviour) return base;
+    if (!behaviour) return base();
     const rules = Array.isArray(behaviour) ? behaviour : [behaviour];
-    return applyRules(rules, { input, ctx, call }, base) ?? base;
+    return applyRules(rules, { input, ctx, call }, base) ?? base();
   };
   const activities = Object.fromEntries(
     (Object.keys(defaultOutputs) as ActivityName[]).map((name) => [name, make(name)]),

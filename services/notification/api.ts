@@ -7,14 +7,41 @@ export const notificationApi = [
     path: '/v1/notifications/templates/:name',
     operationId: 'putTemplate',
     summary: 'Override a notification template',
-    description: 'Adds a version of the client’s own template for `name` (and locale, default en).',
+    description:
+      'Publishes a new immutable version of the client’s own template for `name` (and locale, default en), in Liquid with strict variables. A template that does not parse is refused (400 at the part). Journeys already running keep the version current when they started.',
     tags: ['notifications'],
     permission: 'notification.manage',
     pathParams: [
       { name: 'name', description: 'The template name (as the campaign’s notify step names it).' },
     ],
     body: api('templateBody'),
+    errors: [409],
     responses: { 201: { description: 'A new template version', schema: api('templateSaved') } },
+  }),
+  describe({
+    method: 'get',
+    path: '/v1/notifications/templates',
+    operationId: 'listTemplates',
+    summary: 'The client’s own templates',
+    description:
+      'By name, with the locales each exists in and its newest version. Built-in templates are files shipped with the campaigns (campaigns/templates) and are not listed; `built_in` says when a client template overrides one.',
+    tags: ['notifications'],
+    permission: 'notification.read',
+    paginated: true,
+    responses: { 200: api('templateList') },
+  }),
+  describe({
+    method: 'get',
+    path: '/v1/notifications/templates/:name',
+    operationId: 'getTemplateVersions',
+    summary: 'Every version of a template',
+    description:
+      'Published versions are immutable; a journey renders the newest version published before it started. 404 when neither the client nor the built-ins have the name.',
+    tags: ['notifications'],
+    permission: 'notification.read',
+    pathParams: [{ name: 'name', description: 'The template name.' }],
+    errors: [404],
+    responses: { 200: api('templateVersions') },
   }),
   describe({
     method: 'post',

@@ -9,7 +9,7 @@ import { serviceToken } from '../../test/support/service-token.ts';
 import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { migrations as cmMigrations, createClientManagement } from '../client-management/index.ts';
 import { createNotificationApp, createSmtpMailer, migrations } from './index.ts';
-import { renderTemplate } from './render.ts';
+import { renderSource } from './render.ts';
 
 const TOKEN = 'internal-test-token';
 
@@ -52,13 +52,30 @@ describe('notification service', () => {
       body: JSON.stringify(body),
     });
 
-  it('renders placeholders, escapes HTML, and refuses missing values', () => {
-    assert.equal(
-      renderTemplate('Hi {{ user.name }}!', { user: { name: '<b>Ann</b>' } }, 'html'),
-      'Hi &lt;b&gt;Ann&lt;/b&gt;!',
+  it('renders placeholders, escapes HTML, and refuses missing values', async () => {
+    const opts = { locale: 'en', builtIn: false };
+    const html = await renderSource(
+      't',
+      { subject: 'S', text: 'x', html: 'Hi {{ user.name }}!' },
+      { user: { name: '<b>Ann</b>' } },
+      opts,
     );
-    assert.equal(renderTemplate('Hi {{ user.name | default: "there" }}', {}, 'text'), 'Hi there');
-    assert.throws(() => renderTemplate('{{ referral.link }}', {}, 'text'), /referral\.link/);
+    assert.equal(html.html, 'Hi &lt;b&gt;Ann&lt;/b&gt;!');
+    const text = await renderSource(
+      't',
+      { subject: 'S', text: 'Hi {{ user.name | default: "there" }}' },
+      {},
+      opts,
+    );
+    assert.equal(text.text, 'Hi there');
+    await assert.rejects(
+      renderSource('t', { subject: 'S', text: '{{ referral.link }}' }, {}, opts),
+      (err: unknown) => {
+        assert.equal((err as { code?: string }).code, 'VALIDATION_FAILED');
+        assert.deepEqual((err as { details?: { path: string }[] }).details?.[0]?.path, 'data.referral.link');
+        return true;
+      },
+    );
   });
 
   it('sends an email over real SMTP exactly once per idempotency key', async () => {
@@ -96,6 +113,125 @@ describe('notification service', () => {
       data: { referral: { code: 'C1', link: 'L1' } },
     });
     assert.deepEqual(await res.json(), { subject: 'Custom C1', text: 'Link: L1' });
+  });
+
+  const manage = (path: string, init: { method?: string; body?: unknown } = {}) =>
+    app.request(`/v1/notifications${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+
+  it('publishes immutable versions and renders the one current at as_of (the journey start)', async () => {
+    const v1 = await manage('/templates/pinned', {
+      method: 'PUT',
+      body: { subject: 'Old {{ n }}', text: 'v1' },
+    });
+    assert.deepEqual(await v1.json(), { name: 'pinned', version: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    const journeyStart = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    const v2 = await manage('/templates/pinned', {
+      method: 'PUT',
+      body: { subject: 'New {{ n }}', text: 'v2' },
+    });
+    assert.deepEqual(await v2.json(), { name: 'pinned', version: 2 });
+    const render = async (extra: Record<string, unknown>) =>
+      (await (
+        await internal('render', { client_id: clientId, template: 'pinned', data: { n: 1 }, ...extra })
+      ).json()) as {
+        subject: string;
+      };
+    assert.equal(
+      (await render({ as_of: journeyStart })).subject,
+      'Old 1',
+      'a journey started before v2 keeps v1',
+    );
+    assert.equal((await render({})).subject, 'New 1');
+    assert.equal(
+      (await internal('render', { client_id: clientId, template: 'pinned', as_of: 'soon' })).status,
+      400,
+    );
+    // Before the first version the client had none: the name is unknown then.
+    assert.equal(
+      (await internal('render', { client_id: clientId, template: 'pinned', as_of: '2000-01-01T00:00:00Z' }))
+        .status,
+      404,
+    );
+    const versions = (await (await manage('/templates/pinned')).json()) as {
+      versions: { version: number; subject: string }[];
+      built_in_locales: string[];
+    };
+    assert.deepEqual(
+      versions.versions.map((v) => [v.version, v.subject]),
+      [
+        [2, 'New {{ n }}'],
+        [1, 'Old {{ n }}'],
+      ],
+    );
+    assert.deepEqual(versions.built_in_locales, []);
+    const list = (await (await manage('/templates?limit=100')).json()) as {
+      data: { name: string; latest_version: number; built_in: boolean }[];
+    };
+    const pinned = list.data.find((t) => t.name === 'pinned');
+    assert.equal(pinned?.latest_version, 2);
+    assert.equal(pinned?.built_in, false);
+    assert.equal(list.data.find((t) => t.name === 'welcome')?.built_in, true);
+    const page = (await (await manage('/templates?limit=1')).json()) as {
+      data: { name: string }[];
+      next_cursor: string;
+    };
+    const next = (await (await manage(`/templates?limit=1&starting_after=${page.next_cursor}`)).json()) as {
+      data: { name: string }[];
+    };
+    assert.ok((next.data[0]?.name ?? '') > (page.data[0]?.name ?? ''), 'the second page follows the first');
+    const other = await (await manage('/templates/unknown-anywhere')).json();
+    assert.equal((other as { error: { code: string } }).error.code, 'NOT_FOUND');
+  });
+
+  it('refuses a template that is not valid Liquid, at its part', async () => {
+    const res = await manage('/templates/broken', {
+      method: 'PUT',
+      body: { subject: 'ok', text: '{% if %}' },
+    });
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { details: { path: string }[] } };
+    assert.equal(body.error.details[0]?.path, 'text');
+    assert.equal((await manage('/templates/broken')).status, 404, 'nothing was saved');
+  });
+
+  it('falls back through locales: fr-CA → fr → campaign default → en, client templates first', async () => {
+    await manage('/templates/greet', {
+      method: 'PUT',
+      body: { subject: 'Bonjour', text: 'fr', locale: 'fr' },
+    });
+    await manage('/templates/greet', { method: 'PUT', body: { subject: 'Hello', text: 'en' } });
+    const subject = async (extra: Record<string, unknown>) =>
+      (
+        (await (await internal('render', { client_id: clientId, template: 'greet', ...extra })).json()) as {
+          subject: string;
+        }
+      ).subject;
+    assert.equal(await subject({ locale: 'fr-CA' }), 'Bonjour');
+    assert.equal(await subject({ locale: 'de-DE' }), 'Hello');
+    assert.equal(await subject({ locale: 'de-DE', default_locale: 'fr' }), 'Bonjour');
+    // Built-ins too: signup-welcome ships in French.
+    const fr = (await (
+      await internal('render', {
+        client_id: clientId,
+        template: 'signup-welcome',
+        locale: 'fr-CA',
+        data: {
+          participant: { id: 'p', name: '<img src=x onerror=alert(1)>' },
+          referral_link: 'https://a.test/r',
+          referral_code: 'AB12',
+        },
+      })
+    ).json()) as { subject: string; html: string; text: string };
+    assert.match(fr.subject, /Bienvenue/);
+    assert.ok(fr.html.includes('&lt;img src=x onerror=alert(1)&gt;'), fr.html);
+    assert.ok(!fr.html.includes('<img'));
+    assert.doesNotMatch(fr.text, /none|undefined|null/);
   });
 
   it('answers 400 with the field path for missing template data and 404 for unknown templates', async () => {

@@ -1,4 +1,5 @@
 import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { AppError } from '../../contract/errors.ts';
 import { afterCursor, keysetTime, type PageRequest } from '../platform/pagination.ts';
 
 export interface TemplatesTable {
@@ -81,30 +82,77 @@ export interface NotificationTables {
 export type NotificationRow = Selectable<NotificationsTable>;
 type Db = Kysely<NotificationTables>;
 
-/** Latest version of a client's template in the locale, if the client overrides it. */
-export function findTemplate(db: Db, clientId: string, name: string, locale: string) {
-  return db
+/**
+ * Latest version of a client's template in the locale, if the client overrides it; with `asOf`, the latest
+ * published at or before that time (a journey renders the version current when it started).
+ */
+export function findTemplate(db: Db, clientId: string, name: string, locale: string, asOf?: Date) {
+  let q = db
     .selectFrom('notification_templates')
     .selectAll()
     .where('client_id', '=', clientId)
     .where('name', '=', name)
-    .where('locale', '=', locale)
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .where('locale', '=', locale);
+  if (asOf) q = q.where('created_at', '<=', asOf);
+  return q.orderBy('version', 'desc').limit(1).executeTakeFirst();
 }
 
+/**
+ * Publishes a new version (versions are never updated: a published one is immutable). Two saves at the
+ * same time race for the same number; the loser takes the next one.
+ */
 export async function insertTemplateVersion(
   db: Db,
   row: Omit<TemplatesTable, 'created_at' | 'version'>,
 ): Promise<number> {
-  const latest = await findTemplate(db, row.client_id, row.name, row.locale);
-  const version = (latest?.version ?? 0) + 1;
-  await db
-    .insertInto('notification_templates')
-    .values({ ...row, version })
+  for (let attempt = 0; ; attempt++) {
+    const latest = await findTemplate(db, row.client_id, row.name, row.locale);
+    const version = (latest?.version ?? 0) + 1;
+    const inserted = await db
+      .insertInto('notification_templates')
+      .values({ ...row, version })
+      .onConflict((oc) => oc.columns(['client_id', 'name', 'locale', 'version']).doNothing())
+      .returning('version')
+      .executeTakeFirst();
+    if (inserted) return inserted.version;
+    if (attempt >= 5)
+      throw new AppError('CONFLICT', 'the template is being saved concurrently; try again', [
+        { path: 'name', message: 'concurrent save' },
+      ]);
+  }
+}
+
+/** One page of a client's templates by name: locales, newest version and when it was published. */
+export function listTemplates(db: Db, clientId: string, limit: number, afterName: string | null) {
+  let q = db
+    .selectFrom('notification_templates')
+    .select((eb) => [
+      'name',
+      sql<string[]>`array_agg(distinct locale order by locale)`.as('locales'),
+      eb.fn.max('version').as('latest_version'),
+      eb.fn.max('created_at').as('updated_at'),
+    ])
+    .where('client_id', '=', clientId);
+  if (afterName !== null) q = q.where('name', '>', afterName);
+  return q
+    .groupBy('name')
+    .orderBy('name')
+    .limit(limit + 1)
     .execute();
-  return version;
+}
+
+/** Every version of a client's template (all locales), newest first, at most 500. */
+export function templateVersions(db: Db, clientId: string, name: string) {
+  return db
+    .selectFrom('notification_templates')
+    .select(['version', 'locale', 'subject', 'text', 'html', 'created_at'])
+    .where('client_id', '=', clientId)
+    .where('name', '=', name)
+    .orderBy('created_at', 'desc')
+    .orderBy('locale')
+    .orderBy('version', 'desc')
+    .limit(500)
+    .execute();
 }
 
 /** Inserts the notification or returns the one already recorded under the same idempotency key. */

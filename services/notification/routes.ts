@@ -13,6 +13,7 @@ import { enumParam, idParam, intParam, optionalIdParam } from '../platform/param
 import type { SecretBox } from '../platform/secret-box.ts';
 import { newWebhookSecret } from '../platform/webhooks.ts';
 import type { Mailer } from './mailer.ts';
+import { builtInTemplates, checkTemplateSource } from './render.ts';
 import * as repo from './repo.ts';
 import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
 
@@ -26,6 +27,32 @@ function need(b: Body, key: string): string {
       { path: key, message: 'required', expected: 'string' },
     ]);
   return v;
+}
+/** `as_of` (ISO time: the journey's start) pins the client template version; `default_locale` the fallback. */
+function pinOf(b: Body): { asOf?: Date; defaultLocale?: string } {
+  const out: { asOf?: Date; defaultLocale?: string } = {};
+  if (b.as_of !== undefined) {
+    const at = typeof b.as_of === 'string' ? new Date(b.as_of) : new Date(Number.NaN);
+    if (Number.isNaN(at.getTime()))
+      throw new AppError('VALIDATION_FAILED', 'as_of must be a date-time', [
+        { path: 'as_of', message: 'invalid', expected: 'ISO 8601 date-time' },
+      ]);
+    out.asOf = at;
+  }
+  if (typeof b.default_locale === 'string' && b.default_locale) out.defaultLocale = b.default_locale;
+  return out;
+}
+/** A BCP 47 tag in canonical case (`fr-ca` → `fr-CA`), or a 400 at `locale`. */
+function canonicalLocale(tag: string): string {
+  try {
+    const canonical = Intl.getCanonicalLocales(tag)[0];
+    if (canonical) return canonical;
+  } catch {
+    // reported below
+  }
+  throw new AppError('VALIDATION_FAILED', 'locale is not a language tag', [
+    { path: 'locale', message: 'invalid', expected: 'BCP 47 tag such as en, fr-CA' },
+  ]);
 }
 function dataOf(b: Body): Record<string, unknown> {
   const d = b.data ?? {};
@@ -53,6 +80,8 @@ export function createNotificationInternalRoutes(
         await renderNotification(db, need(b, 'client_id'), {
           template: need(b, 'template'),
           ...(typeof b.locale === 'string' ? { locale: b.locale } : {}),
+          ...(typeof b.channel === 'string' ? { channel: b.channel } : {}),
+          ...pinOf(b),
           data: dataOf(b),
         }),
       );
@@ -75,6 +104,7 @@ export function createNotificationInternalRoutes(
           template: need(b, 'template'),
           ...(typeof b.to === 'string' && b.to ? { to: b.to } : {}),
           ...(typeof b.locale === 'string' ? { locale: b.locale } : {}),
+          ...pinOf(b),
           data: dataOf(b),
           ...(typeof b.workflow_id === 'string' && b.workflow_id ? { workflowId: b.workflow_id } : {}),
           ...(typeof b.journey_key === 'string' && b.journey_key ? { journeyKey: b.journey_key } : {}),
@@ -112,19 +142,60 @@ export function createNotificationRoutes(
   outbound: Outbound,
 ) {
   const manager = authenticate(resolver, { permission: 'notification.manage' });
+  const reader = authenticate(resolver, { permission: 'notification.read' });
   return new Hono<{ Variables: AuthVariables }>()
     .put('/templates/:name', manager, async (c) => {
       const name = idParam(c.req.param('name'), 'name');
       const b = await readBody<TemplateBody>(c, api('templateBody'), 'template');
+      // Saved only if it parses: a syntax error is a 400 at the part now, not a failed journey later.
+      checkTemplateSource({ subject: b.subject, text: b.text, ...(b.html ? { html: b.html } : {}) });
       const version = await repo.insertTemplateVersion(db, {
         client_id: c.get('principal').clientId,
         name,
-        locale: b.locale ?? 'en',
+        locale: canonicalLocale(b.locale ?? 'en'),
         subject: b.subject,
         text: b.text,
         html: b.html ?? null,
       });
       return c.json({ name, version }, 201);
+    })
+    .get('/templates', reader, async (c) => {
+      const page = pageRequest((k) => c.req.query(k));
+      const rows = await repo.listTemplates(
+        db,
+        c.get('principal').clientId,
+        page.limit,
+        page.after?.id ?? null,
+      );
+      const builtIns = builtInTemplates();
+      return c.json(
+        pageOf(
+          rows,
+          page,
+          (r) => ({ at: new Date(0), id: r.name }),
+          (r) => ({
+            name: r.name,
+            locales: r.locales,
+            latest_version: Number(r.latest_version),
+            updated_at: new Date(r.updated_at).toISOString(),
+            built_in: builtIns.has(r.name),
+          }),
+        ),
+      );
+    })
+    .get('/templates/:name', reader, async (c) => {
+      const name = idParam(c.req.param('name'), 'name');
+      const rows = await repo.templateVersions(db, c.get('principal').clientId, name);
+      const builtIn = [...(builtInTemplates().get(name)?.keys() ?? [])].sort();
+      if (!rows.length && !builtIn.length)
+        throw new AppError('NOT_FOUND', `no template named "${name}"`, [
+          { path: 'name', message: 'unknown template' },
+        ]);
+      return c.json({
+        name,
+        versions: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() })),
+        built_in_locales: builtIn,
+      });
     })
     .post('/webhook-endpoints', manager, async (c) => {
       const b = await readBody<WebhookEndpointBody>(c, api('webhookEndpointBody'), 'webhook endpoint');

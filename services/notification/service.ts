@@ -5,48 +5,55 @@ import { logger } from '../platform/log.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import { webhookHeaders } from '../platform/webhooks.ts';
 import { DeliveryFailure, type Mailer } from './mailer.ts';
-import { MissingTemplateValue, renderTemplate } from './render.ts';
+import { builtInTemplates, localeChain, type Rendered, renderSource } from './render.ts';
 import * as repo from './repo.ts';
-import { BUILT_IN_TEMPLATES } from './templates.ts';
 
-export interface Rendered {
-  subject: string;
-  text: string;
-  html?: string;
-}
+export type { Rendered } from './render.ts';
 
-/** Client override (latest version) first, then the built-in; an unknown name is an error, not a blank email. */
+/**
+ * Picks and renders a template. Locales are tried most specific first (`fr-CA` → `fr` → campaign default
+ * → `en`); the client's own templates win over the built-ins in any locale of the chain (a client that
+ * rewrote a template in English keeps its copy for a French participant rather than ours). `asOf` pins the
+ * client version: the latest one published at or before it (the journey's start), so a running journey
+ * keeps the copy it started with. An unknown name is an error, not a blank email.
+ */
 export async function renderNotification(
   db: Db,
   clientId: string,
-  input: { template: string; locale?: string; data?: Record<string, unknown> },
+  input: {
+    template: string;
+    locale?: string;
+    defaultLocale?: string;
+    asOf?: Date;
+    channel?: string;
+    data?: Record<string, unknown>;
+  },
 ): Promise<Rendered> {
-  const locale = input.locale ?? 'en';
-  const custom = await repo.findTemplate(db, clientId, input.template, locale);
-  const content = custom
-    ? { subject: custom.subject, text: custom.text, html: custom.html ?? undefined }
-    : BUILT_IN_TEMPLATES[input.template];
-  if (!content)
-    throw new AppError('NOT_FOUND', `no template named "${input.template}"`, [
-      { path: 'template', message: 'unknown template' },
-    ]);
+  const chain = localeChain(input.locale, input.defaultLocale);
   const data = input.data ?? {};
-  try {
-    return {
-      subject: renderTemplate(content.subject, data, 'text'),
-      text: renderTemplate(content.text, data, 'text'),
-      ...(content.html ? { html: renderTemplate(content.html, data, 'html') } : {}),
-    };
-  } catch (err) {
-    if (err instanceof MissingTemplateValue) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        `template "${input.template}" needs values it was not given`,
-        err.paths.map((p) => ({ path: `data.${p}`, message: 'missing template value' })),
+  for (const locale of chain) {
+    const custom = await repo.findTemplate(db, clientId, input.template, locale, input.asOf);
+    if (custom)
+      return renderSource(
+        input.template,
+        { subject: custom.subject, text: custom.text, ...(custom.html ? { html: custom.html } : {}) },
+        data,
+        { locale, builtIn: false, ...(input.channel ? { channel: input.channel } : {}) },
       );
-    }
-    throw err;
   }
+  const builtIn = builtInTemplates().get(input.template);
+  for (const locale of chain) {
+    const t = builtIn?.get(locale);
+    if (t)
+      return renderSource(input.template, t.source, data, {
+        locale,
+        builtIn: true,
+        ...(input.channel ? { channel: input.channel } : {}),
+      });
+  }
+  throw new AppError('NOT_FOUND', `no template named "${input.template}"`, [
+    { path: 'template', message: 'unknown template' },
+  ]);
 }
 
 export interface SendInput {
@@ -58,6 +65,10 @@ export interface SendInput {
   template: string;
   to?: string;
   locale?: string;
+  /** The campaign's default locale, tried after the participant's. */
+  defaultLocale?: string;
+  /** Pins the client template version: the latest published at or before this time (journey start). */
+  asOf?: Date;
   data?: Record<string, unknown>;
   /** The journey sending it: recorded so a failed delivery can be found by journey. */
   workflowId?: string;
@@ -83,7 +94,10 @@ export async function sendNotification(
   const participant = { id: input.participantId, name: contact?.name ?? undefined, email: to };
   const rendered = await renderNotification(db, input.clientId, {
     template: input.template,
+    channel: input.channel,
     ...(locale ? { locale } : {}),
+    ...(input.defaultLocale ? { defaultLocale: input.defaultLocale } : {}),
+    ...(input.asOf ? { asOf: input.asOf } : {}),
     data: { participant, ...(input.data ?? {}) },
   });
   const row = await repo.claimNotification(db, {

@@ -6,8 +6,23 @@ import { type ActivityName, catalogue } from '../../contract/catalogue.ts';
 import type { Expr, Plan, Step } from '../../contract/plan.ts';
 import { createAjv } from '../../contract/validation.ts';
 import { DEFAULT_CAMPAIGNS_DIR, formatDiagnostics, loadCampaignFile } from '../../dsl/index.ts';
-import { renderTemplate } from './render.ts';
-import { BUILT_IN_TEMPLATE_SETS, BUILT_IN_TEMPLATES, type TemplateContent } from './templates.ts';
+import {
+  builtInAnalysisEngine,
+  localeChain,
+  type Rendered,
+  renderSource,
+  type TemplateSource,
+} from './render.ts';
+import { builtInEnglish } from './templates.ts';
+
+type TemplateContent = TemplateSource & { pulse: string };
+const BUILT_IN_TEMPLATES = builtInEnglish();
+const BUILT_IN_TEMPLATE_SETS: Record<string, Record<string, TemplateContent>> = {};
+for (const [name, t] of Object.entries(BUILT_IN_TEMPLATES)) {
+  const set = BUILT_IN_TEMPLATE_SETS[t.pulse] ?? {};
+  set[name] = t;
+  BUILT_IN_TEMPLATE_SETS[t.pulse] = set;
+}
 
 /**
  * Keeps campaigns/ and the built-in templates in step: every template a journey can send exists, and
@@ -226,20 +241,26 @@ function fullData(use: TemplateUse): Record<string, unknown> {
   return { ...data, ...added(use, ANN) };
 }
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.]*)\s*(?:\|\s*default:\s*"([^"]*)"\s*)?\}\}/g;
-
-function placeholders(t: TemplateContent): { path: string; hasDefault: boolean }[] {
-  const all = [t.subject, t.text, t.html ?? ''].join('\n');
-  return [...all.matchAll(PLACEHOLDER)].map((m) => ({ path: m[1] ?? '', hasDefault: m[2] !== undefined }));
+/** The root variables a template reads (liquid AST analysis, loop variables excluded). */
+function rootsOf(t: TemplateContent): string[] {
+  const parts = [t.subject, t.text, t.html, t.inapp, t.sms].filter((p) => p !== undefined);
+  return [
+    ...new Set(
+      parts.flatMap((p) => builtInAnalysisEngine.globalVariablesSync(builtInAnalysisEngine.parse(p ?? ''))),
+    ),
+  ];
 }
 
-function renderAll(t: TemplateContent, data: unknown): { subject: string; text: string; html?: string } {
-  return {
-    subject: renderTemplate(t.subject, data, 'text'),
-    text: renderTemplate(t.text, data, 'text'),
-    ...(t.html ? { html: renderTemplate(t.html, data, 'html') } : {}),
-  };
+/** What a reader sees of a part: HTML tags (and their CSS) removed. */
+const visible = (part: string) => part.replace(/<[^>]*>/g, ' ');
+
+function renderAll(t: TemplateContent, data: Record<string, unknown>, locale = 'en'): Promise<Rendered> {
+  return renderSource('built-in', t, data, { locale, builtIn: true });
 }
+
+/** Words a template must never show: a fallback that reads as a placeholder, or a value printed raw. */
+const PLACEHOLDER_COPY =
+  /\bnone\b|undefined|\bnull\b|\[object Object\]|\bNaN\b|\{\{|\}\}|\{%|%\}|on this signup/i;
 
 function builtIn(name: string): TemplateContent {
   return BUILT_IN_TEMPLATES[name] ?? assert.fail(`no built-in template "${name}"`);
@@ -279,48 +300,31 @@ describe('built-in templates for the campaigns', () => {
     }
   });
 
-  it('renders each template with the data its steps pass, using only those keys', () => {
+  it('renders each template with the data its steps pass, reading only data some campaign passes', async () => {
     for (const use of uses) {
       const t = builtIn(use.template);
       const data = fullData(use);
-      let out: ReturnType<typeof renderAll> | undefined;
-      assert.doesNotThrow(() => {
-        out = renderAll(t, data);
-      }, `${use.where}: "${use.template}" does not render with the data the step passes`);
-      if (!out) return;
+      const out = await renderAll(t, data).catch((err: Error) =>
+        assert.fail(
+          `${use.where}: "${use.template}" does not render with the data the step passes: ${err.message}`,
+        ),
+      );
       for (const part of Object.values(out))
-        assert.doesNotMatch(part, /\{\{|\}\}/, `${use.template}: bad placeholder`);
+        assert.doesNotMatch(visible(part), PLACEHOLDER_COPY, `${use.template}: placeholder copy in ${part}`);
+      assert.doesNotMatch(visible(out.text), /\d{4}-\d{2}-\d{2}T/, `${use.template}: a raw ISO date`);
       assert.doesNotMatch(out.subject, /\n/, `${use.template}: subject on one line`);
       assert.ok(out.subject.length <= 90, `${use.template}: subject too long for an inbox: ${out.subject}`);
-      // participant and campaign are added on send only; a rendered-only template needs defaults for them.
       const passedSomewhere = new Set([
         'participant',
         'campaign',
         ...(usesByTemplate.get(use.template) ?? []).flatMap((u) => Object.keys(u.data)),
       ]);
-      for (const { path, hasDefault } of placeholders(t)) {
-        const root = path.split('.')[0] ?? '';
-        if (Object.hasOwn(data, root)) {
-          assert.notEqual(
-            getPath(data, path),
-            undefined,
-            `${use.where}: {{ ${path} }} is not in the data passed`,
-          );
-        } else {
-          assert.ok(
-            passedSomewhere.has(root),
-            `${use.template}: {{ ${path} }} names data no campaign passes`,
-          );
-          assert.ok(
-            hasDefault,
-            `${use.where}: {{ ${path} }} needs a default: this step does not pass ${root}`,
-          );
-        }
-      }
+      for (const root of rootsOf(t))
+        assert.ok(passedSomewhere.has(root), `${use.template}: {{ ${root} }} names data no campaign passes`);
     }
   });
 
-  it('renders each template when only the values its steps always provide are there', () => {
+  it('renders each template when only the values its steps always provide are there', async () => {
     for (const [name, list] of usesByTemplate) {
       const always = Object.keys(list[0]?.data ?? {}).filter((k) =>
         list.every((u) => Object.hasOwn(u.data, k)),
@@ -328,10 +332,11 @@ describe('built-in templates for the campaigns', () => {
       for (const use of list) {
         const data = Object.fromEntries(always.map((k) => [k, sampleValue(use, k, 'guaranteed')]));
         const sparse = { ...data, ...added(use, { id: ANN.id }) };
-        assert.doesNotThrow(
-          () => renderAll(builtIn(name), sparse),
-          `${use.where}: a placeholder of "${name}" has no default for a value that may be absent`,
+        const out = await renderAll(builtIn(name), sparse).catch((err: Error) =>
+          assert.fail(`${use.where}: "${name}" reads a value that may be absent: ${err.message}`),
         );
+        for (const part of Object.values(out))
+          assert.doesNotMatch(visible(part), PLACEHOLDER_COPY, `${use.where}: placeholder copy in "${name}"`);
       }
     }
   });
@@ -348,23 +353,25 @@ describe('built-in templates for the campaigns', () => {
     }
   });
 
-  it('escapes values in HTML bodies', () => {
-    const html = builtIn('signup-welcome').html ?? assert.fail('signup-welcome has no html');
-    const out = renderTemplate(
-      html,
-      {
-        participant: { id: 'p1', name: '<script>alert("hi")</script>' },
-        referral_link: 'https://acme.test/r?a=1&b="2"',
-        referral_code: 'ANNA2345',
-      },
-      'html',
+  it('escapes values in HTML bodies, not in text', async () => {
+    const t = builtIn('signup-welcome');
+    const out = await renderAll(t, {
+      participant: { id: 'p1', name: '<script>alert("hi")</script>' },
+      referral_link: 'https://acme.test/r?a=1&b="2"',
+      referral_code: 'ANNA2345',
+    });
+    assert.ok(!out.html?.includes('<script>'));
+    assert.ok(
+      out.html?.includes('Hi &lt;script&gt;alert(&#34;hi&#34;)&lt;/script&gt;,'),
+      out.html ?? 'no html',
     );
-    assert.ok(!out.includes('<script>'));
-    assert.ok(out.includes('Hi &lt;script&gt;alert(&quot;hi&quot;)&lt;/script&gt;,'));
-    assert.ok(out.includes('href="https://acme.test/r?a=1&amp;b=&quot;2&quot;"'));
-    // And in every journey email, whatever string the data carries.
+    assert.ok(out.html?.includes('href="https://acme.test/r?a=1&amp;b=&#34;2&#34;"'), out.html ?? 'no html');
+    assert.ok(out.text.includes('Hi <script>alert("hi")</script>,'));
+    // Without a referral reward, the welcome says nothing about one (no "none on this signup").
+    assert.doesNotMatch(out.text, /welcome reward/);
+    // Every string becomes markup, except dates (date_local refuses a value that is not a date).
     const hostile = (v: unknown): unknown =>
-      typeof v === 'string'
+      typeof v === 'string' && !/^\d{4}-\d{2}-\d{2}/.test(v)
         ? '<b>"x"</b>'
         : Array.isArray(v)
           ? v.map(hostile)
@@ -372,9 +379,11 @@ describe('built-in templates for the campaigns', () => {
             ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, hostile(x)]))
             : v;
     for (const use of uses) {
-      const t = builtIn(use.template);
-      if (t.html)
-        assert.ok(!renderTemplate(t.html, hostile(fullData(use)), 'html').includes('<b>'), use.template);
+      const tpl = builtIn(use.template);
+      if (tpl.html) {
+        const r = await renderAll(tpl, hostile(fullData(use)) as Record<string, unknown>);
+        assert.ok(!r.html?.includes('<b>'), use.template);
+      }
     }
   });
 
@@ -382,12 +391,52 @@ describe('built-in templates for the campaigns', () => {
     const feedback = Object.values(BUILT_IN_TEMPLATE_SETS.feedback ?? {});
     assert.ok(feedback.length > 0);
     for (const t of feedback) {
-      const copy = [t.subject, t.text].join('\n');
+      const copy = [t.subject, t.text ?? t.inapp].join('\n');
       assert.doesNotMatch(
         copy,
         /\b(5|five)[- ]stars?\b|positive review|good review|great review|high rating|rate us/i,
       );
       assert.match(copy, /honest|whatever the rating|any rating/i);
     }
+  });
+});
+
+describe('liquid rendering', () => {
+  const opts = { locale: 'en', builtIn: false };
+  it('fails on an undefined variable or filter (strict)', async () => {
+    await assert.rejects(renderSource('t', { subject: '{{ nope }}', text: '' }, {}, opts), /needs values/);
+    await assert.rejects(
+      renderSource('t', { subject: '{{ 1 | evil }}', text: '' }, {}, opts),
+      /cannot be rendered/,
+    );
+  });
+
+  it('gives client templates no file access', async () => {
+    await assert.rejects(
+      renderSource('t', { subject: 'x', text: '{% include "/etc/passwd" %}' }, {}, opts),
+      (err: Error) => !err.message.includes('root:'),
+    );
+    await assert.rejects(renderSource('t', { subject: 'x', text: '{% layout "layout.html" %}x' }, {}, opts));
+  });
+
+  it('stops a runaway template', async () => {
+    const loop = '{% for i in (1..100000000) %}{% for j in (1..100000000) %}x{% endfor %}{% endfor %}';
+    await assert.rejects(renderSource('t', { subject: 'x', text: loop }, {}, opts), /cannot be rendered/);
+  });
+
+  it('formats money and dates for the locale', async () => {
+    const src = { subject: 's', text: '{{ amount | money: currency }} / {{ at | date_local: "long" }}' };
+    const data = { amount: 1234.5, currency: 'EUR', at: '2025-07-14T09:00:00Z' };
+    const us = await renderSource('t', src, data, { ...opts, locale: 'en-US' });
+    const de = await renderSource('t', src, data, { ...opts, locale: 'de-DE' });
+    assert.equal(us.text, '€1,234.50 / July 14, 2025');
+    assert.equal(de.text.replace(/\s/g, ' '), '1.234,50 € / 14. Juli 2025');
+    await assert.rejects(renderSource('t', src, { ...data, currency: 'XX' }, opts), /money/);
+  });
+
+  it('falls back fr-CA → fr → campaign default → en', () => {
+    assert.deepEqual(localeChain('fr-CA', 'de'), ['fr-CA', 'fr', 'de', 'en']);
+    assert.deepEqual(localeChain(undefined, undefined), ['en']);
+    assert.deepEqual(localeChain('not a locale!', 'en-GB'), ['en-GB', 'en']);
   });
 });

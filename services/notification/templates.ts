@@ -1,38 +1,17 @@
-import { CONVERSION_TEMPLATES } from './templates/conversion.ts';
-import { CROSS_SELL_TEMPLATES } from './templates/cross-sell.ts';
-import { FEEDBACK_TEMPLATES } from './templates/feedback.ts';
-import { GENERIC_TEMPLATES } from './templates/generic.ts';
-import { NEWSLETTER_TEMPLATES } from './templates/newsletter.ts';
-import { PRODUCT_EDUCATION_TEMPLATES } from './templates/product-education.ts';
-import { REACTIVATION_TEMPLATES } from './templates/reactivation.ts';
-import { RENEWAL_TEMPLATES } from './templates/renewal.ts';
-import { SIGNUP_TEMPLATES } from './templates/signup.ts';
-import { SWITCHUP_TEMPLATES } from './templates/switchup.ts';
+import { builtInTemplates, type TemplateSource } from './render.ts';
 
 /**
- * Built-in templates (English). A client overrides any of them by storing a template with the same name;
- * journeys name templates, never inline copy, so marketing can change words without a deploy.
- * templates.test.ts fails when a campaign in campaigns/ names a template that is missing here, or passes
- * data a template cannot render.
+ * Built-in templates are files: campaigns/templates/<pulse>/<name>.<locale>.<part>.liquid (render.ts).
+ * A client overrides any of them by storing a template with the same name through the API.
  */
-export type { TemplateContent } from './templates/content.ts';
+export type { TemplateSource } from './render.ts';
 
-import type { TemplateContent } from './templates/content.ts';
-
-/** One set per journey (templates/<pulse>.ts) plus the generic ones; a name belongs to exactly one set. */
-export const BUILT_IN_TEMPLATE_SETS: Readonly<Record<string, Record<string, TemplateContent>>> = {
-  generic: GENERIC_TEMPLATES,
-  signup: SIGNUP_TEMPLATES,
-  conversion: CONVERSION_TEMPLATES,
-  reactivation: REACTIVATION_TEMPLATES,
-  'cross-sell': CROSS_SELL_TEMPLATES,
-  renewal: RENEWAL_TEMPLATES,
-  feedback: FEEDBACK_TEMPLATES,
-  'product-education': PRODUCT_EDUCATION_TEMPLATES,
-  switchup: SWITCHUP_TEMPLATES,
-  newsletter: NEWSLETTER_TEMPLATES,
-};
-
-export const BUILT_IN_TEMPLATES: Record<string, TemplateContent> = Object.fromEntries(
-  Object.values(BUILT_IN_TEMPLATE_SETS).flatMap((set) => Object.entries(set)),
-);
+/** name → the English source of each built-in template (the locale every built-in ships in). */
+export function builtInEnglish(): Record<string, TemplateSource & { pulse: string }> {
+  const out: Record<string, TemplateSource & { pulse: string }> = {};
+  for (const [name, byLocale] of builtInTemplates()) {
+    const en = byLocale.get('en');
+    if (en) out[name] = { ...en.source, pulse: en.pulse };
+  }
+  return out;
+}

@@ -99,6 +99,8 @@ const ROUTES: Record<string, Need> = {
   'GET /v1/analytics/campaigns/:id/hourly': 'analytics.read',
   'GET /v1/analytics/leaderboard': 'analytics.read',
   'PUT /v1/notifications/templates/:name': 'notification.manage',
+  'GET /v1/notifications/templates': 'notification.read',
+  'GET /v1/notifications/templates/:name': 'notification.read',
   'POST /v1/notifications/webhook-endpoints': 'notification.manage',
   'GET /v1/notifications': 'notification.read',
   'GET /v1/notifications/participants/:id': 'notification.read',
