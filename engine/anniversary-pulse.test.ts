@@ -37,7 +37,10 @@ steps:
     do: SendNotification
     with:
       participant_id: { var: event.participant_id }
-      template: welcome
+      template: reminder
+      data:
+        subject: Happy anniversary!
+        message: Another year with us. Thank you for being here.
   - id: done
     end: completed
 `;
