@@ -35,7 +35,7 @@ const MS: Record<string, number> = {
 
 const NUM = String.raw`\d+(?:\.\d+)?`;
 const COMPACT = new RegExp(String.raw`^(?:\d+(?:mo|y)|${NUM}(?:ms|s|m|h|d|w))+$`);
-const COMPACT_PART = new RegExp(String.raw`(${NUM})(mo|ms|s|m|h|d|w|y)`, 'g');
+const COMPACT_PART = new RegExp(`(${NUM})(mo|ms|s|m|h|d|w|y)`, 'g');
 const ISO = new RegExp(
   String.raw`^P(?:(\d+)Y)?(?:(\d+)M)?(?:(${NUM})W)?(?:(${NUM})D)?(?:T(?:(${NUM})H)?(?:(${NUM})M)?(?:(${NUM})S)?)?$`,
 );

@@ -11,7 +11,6 @@ import {
   type CompiledEventType,
   compileDeclaredSchema,
   customNameProblem,
-  DECLARED_SCHEMA_LIMITS,
   declaredSchemaProblems,
 } from '../../contract/event-types.ts';
 import type { EventTypeBody } from '../../contract/generated/api.generated.ts';
