@@ -2,16 +2,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { serviceMigrations } from '../../app/migrations.ts';
 import { call, GiveUp, waitUntil } from '../../scripts/journey/http.ts';
-import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
+import type { LocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { SIGNATURE_HEADER, signBody } from '../../services/event/signature.ts';
-import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-
-const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
+import type { TestClickHouse } from '../support/clickhouse.ts';
+import { startIsolatedPlatform } from '../support/isolated-platform.ts';
+import type { TestDatabase } from '../support/postgres.ts';
 
 /** A bonus paid only once a manager approves it; a rejection ends the journey with the reason. */
 const BONUS_PULSE = `
@@ -57,13 +53,7 @@ describe('an approval step on the real stack: HTTP decision → journey goes on 
   let campaignId: string;
 
   before(async () => {
-    pg = await createTestDatabase(serviceMigrations);
-    ch = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
-    platform = await startLocalPlatform({
-      ...process.env,
-      DATABASE_URL: pg.url,
-      CLICKHOUSE_DATABASE: ch.database,
-    });
+    ({ platform, pg, ch } = await startIsolatedPlatform());
     base = platform.runtime.url;
     const created = await call<{ keys: { secret: { key: string; signing_secret: string } } }>(
       base,

@@ -2,17 +2,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { serviceMigrations } from '../../app/migrations.ts';
 import { call, GiveUp, waitUntil } from '../../scripts/journey/http.ts';
-import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
+import type { LocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { createIdentityToken } from '../../sdk/node/index.ts';
-import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestClickHouse } from '../support/clickhouse.ts';
+import { startIsolatedPlatform } from '../support/isolated-platform.ts';
+import type { TestDatabase } from '../support/postgres.ts';
 import { decodeQuotedPrintable } from '../support/smtp.ts';
-
-const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
 
 /**
  * A new pulse type written as data only: this YAML, one event type declared through the API, one email
@@ -82,13 +78,7 @@ describe('an event-driven pulse on a custom event, as YAML only, on the real sta
   let campaignId: string;
 
   before(async () => {
-    pg = await createTestDatabase(serviceMigrations);
-    ch = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
-    platform = await startLocalPlatform({
-      ...process.env,
-      DATABASE_URL: pg.url,
-      CLICKHOUSE_DATABASE: ch.database,
-    });
+    ({ platform, pg, ch } = await startIsolatedPlatform());
     base = platform.runtime.url;
     const created = await call<{
       keys: { publishable: { key: string }; secret: { key: string; signing_secret: string } };

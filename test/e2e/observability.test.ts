@@ -6,14 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { serviceMigrations } from '../../app/migrations.ts';
 import { call } from '../../scripts/journey/http.ts';
-import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
+import type { LocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { type JourneyReport, runSignupReferralJourney } from '../../scripts/journey/signup-referral.ts';
-import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
 import { captureLogs } from '../../services/platform/log.ts';
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestClickHouse } from '../support/clickhouse.ts';
+import { startIsolatedPlatform } from '../support/isolated-platform.ts';
+import type { TestDatabase } from '../support/postgres.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,8 +25,6 @@ async function promtool(): Promise<string> {
   }
   return bin;
 }
-
-const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
 
 /**
  * The acceptance of the correlation chain: the whole runtime (HTTP, outbox, drainer, bus, router,
@@ -52,13 +49,7 @@ describe('observability of the whole runtime: logs by correlation id, /metrics, 
     const file = createWriteStream(logFile);
     // Debug: the drainer's per-event publish line is at debug (info carries the rest of the chain).
     restore = captureLogs({ write: (line: string) => file.write(line) }, 'debug');
-    pg = await createTestDatabase(serviceMigrations);
-    ch = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
-    platform = await startLocalPlatform({
-      ...process.env,
-      DATABASE_URL: pg.url,
-      CLICKHOUSE_DATABASE: ch.database,
-    });
+    ({ platform, pg, ch } = await startIsolatedPlatform());
     report = await runSignupReferralJourney({
       baseUrl: platform.runtime.url,
       adminKey: platform.adminKey,

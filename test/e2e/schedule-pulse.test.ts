@@ -1,17 +1,13 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: tests read arbitrary response JSON
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
-import { serviceMigrations } from '../../app/migrations.ts';
 import { periodOf } from '../../contract/period.ts';
 import { call } from '../../scripts/journey/http.ts';
-import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
-import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-
-const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
+import type { LocalPlatform } from '../../scripts/journey/local-platform.ts';
+import type { TestClickHouse } from '../support/clickhouse.ts';
+import { startIsolatedPlatform } from '../support/isolated-platform.ts';
+import type { TestDatabase } from '../support/postgres.ts';
 
 /** The per-member pulse: one journey per member per ISO week (the key holds the period). */
 const CHECK_IN = `
@@ -71,13 +67,7 @@ describe('a schedule-driven pulse, as YAML only, on the real stack', () => {
   let clientId: string;
 
   before(async () => {
-    pg = await createTestDatabase(serviceMigrations);
-    ch = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
-    platform = await startLocalPlatform({
-      ...process.env,
-      DATABASE_URL: pg.url,
-      CLICKHOUSE_DATABASE: ch.database,
-    });
+    ({ platform, pg, ch } = await startIsolatedPlatform());
     base = platform.runtime.url;
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
     temporal = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { serviceMigrations } from '../../app/migrations.ts';
-import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
+import type { LocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { type JourneyReport, runSignupReferralJourney } from '../../scripts/journey/signup-referral.ts';
 import { platformOpenApi } from '../../services/openapi.ts';
-import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
+import type { TestClickHouse } from '../support/clickhouse.ts';
+import { startIsolatedPlatform } from '../support/isolated-platform.ts';
 import { createSpecChecker } from '../support/openapi.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
-
-const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
+import type { TestDatabase } from '../support/postgres.ts';
 
 /**
  * The whole platform end to end on the real stack: HTTP event intake → Postgres outbox → bus → router →
@@ -24,13 +20,7 @@ describe('complete referral journey (signup)', () => {
 
   before(async () => {
     // Fresh databases of its own: the journey never depends on what earlier runs left behind.
-    pg = await createTestDatabase(serviceMigrations);
-    ch = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
-    platform = await startLocalPlatform({
-      ...process.env,
-      DATABASE_URL: pg.url,
-      CLICKHOUSE_DATABASE: ch.database,
-    });
+    ({ platform, pg, ch } = await startIsolatedPlatform());
     report = await runSignupReferralJourney({
       baseUrl: platform.runtime.url,
       adminKey: platform.adminKey,

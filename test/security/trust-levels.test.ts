@@ -3,16 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { serviceMigrations } from '../../app/migrations.ts';
 import { call, waitUntil } from '../../scripts/journey/http.ts';
-import { type LocalPlatform, startLocalPlatform } from '../../scripts/journey/local-platform.ts';
+import type { LocalPlatform } from '../../scripts/journey/local-platform.ts';
 import { createPulseServerClient } from '../../sdk/node/index.ts';
 import { chSql } from '../../services/platform/clickhouse.ts';
-import { migrateClickHouse } from '../../services/platform/clickhouse-migrate.ts';
-import { createTestClickHouse, type TestClickHouse } from '../support/clickhouse.ts';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
+import type { TestClickHouse } from '../support/clickhouse.ts';
+import { startIsolatedPlatform } from '../support/isolated-platform.ts';
+import type { TestDatabase } from '../support/postgres.ts';
 
-const SERVICES = fileURLToPath(new URL('../../services/', import.meta.url));
 const campaignFile = (name: string) =>
   readFile(fileURLToPath(new URL(`../../campaigns/${name}.pulse.yaml`, import.meta.url)), 'utf8');
 
@@ -79,14 +77,9 @@ describe('trust levels: a forged browser purchase pays nothing', () => {
     );
 
   before(async () => {
-    pg = await createTestDatabase(serviceMigrations);
-    ch = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
-    platform = await startLocalPlatform({
-      ...process.env,
-      DATABASE_URL: pg.url,
-      CLICKHOUSE_DATABASE: ch.database,
+    ({ platform, pg, ch } = await startIsolatedPlatform({
       PULSE_TRUSTED_PROXIES: '127.0.0.1/32, ::1/128',
-    });
+    }));
     base = platform.runtime.url;
     const created = await call<{
       keys: { publishable: { key: string }; secret: { key: string; signing_secret: string } };
