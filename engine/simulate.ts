@@ -22,7 +22,7 @@ import { offsetMs, type SimulationScript } from './simulation/script.ts';
 import { createTimeSkippingEnv } from './simulation/time-skipping.ts';
 import { createWorker } from './worker.ts';
 
-export { formatTrace } from './simulation/format.ts';
+export { formatTrace, journeyFailed } from './simulation/format.ts';
 export type { SimulationScript } from './simulation/script.ts';
 
 /** One scripted event as delivered: when (virtual time) and what the router did with it. */

@@ -23,7 +23,6 @@ import {
   table,
 } from './io.ts';
 import type { Campaign, CampaignStatus } from './paths.ts';
-import { formatLabelledTrace, journeyFailed } from './simulate-format.ts';
 
 function compileOrReport(file: string, settings: Record<string, unknown>, io: CliIo): Plan | undefined {
   const result = loadCampaignFile(file, { settings });
@@ -126,8 +125,8 @@ export function addLocalCommands(program: Command, io: CliIo): void {
       }
       io.err(`simulating ${file} with ${opts.events}…`);
       const trace = await engine.simulate(plan, script);
-      const failed = trace.journeys.filter(journeyFailed);
-      emit(io, opts.output, trace, () => formatLabelledTrace(trace).join('\n'));
+      const failed = trace.journeys.filter(engine.journeyFailed);
+      emit(io, opts.output, trace, () => engine.formatTrace(trace, { labelled: true }));
       if (failed.length > 0)
         throw new CliError('FAILED', `${failed.length} of ${trace.journeys.length} journey(s) failed`);
     });

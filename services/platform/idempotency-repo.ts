@@ -77,40 +77,28 @@ export async function claimKey(
   c: Claim,
   attempt = 1,
 ): Promise<{ claimed: true } | { claimed: false; row: IdempotencyRow }> {
+  // A fresh claim: in progress, locked now, no stored answer yet (the same columns overwrite a reclaimable row).
+  const claim = {
+    client_id: c.clientId,
+    fingerprint: c.fingerprint,
+    method: c.method,
+    path: c.path,
+    state: 'in_progress' as const,
+    locked_at: c.now,
+    response_status: null,
+    response_headers: null,
+    response_body: null,
+    created_at: c.now,
+    expires_at: c.expiresAt,
+  };
   const inserted = await t(db)
     .insertInto('idempotency_keys')
-    .values({
-      scope: c.scope,
-      key: c.key,
-      client_id: c.clientId,
-      fingerprint: c.fingerprint,
-      method: c.method,
-      path: c.path,
-      state: 'in_progress',
-      locked_at: c.now,
-      response_status: null,
-      response_headers: null,
-      response_body: null,
-      created_at: c.now,
-      expires_at: c.expiresAt,
-    })
+    .values({ scope: c.scope, key: c.key, ...claim })
     .onConflict((oc) =>
       // The one conditional overwrite: an expired row (any state), or a stale lock of the same request.
       oc
         .columns(['scope', 'key'])
-        .doUpdateSet({
-          client_id: c.clientId,
-          fingerprint: c.fingerprint,
-          method: c.method,
-          path: c.path,
-          state: 'in_progress',
-          locked_at: c.now,
-          response_status: null,
-          response_headers: null,
-          response_body: null,
-          created_at: c.now,
-          expires_at: c.expiresAt,
-        })
+        .doUpdateSet(claim)
         .where((eb) =>
           eb.or([
             eb('idempotency_keys.expires_at', '<=', c.now),
