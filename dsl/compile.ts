@@ -105,6 +105,16 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
           },
         }
       : {}),
+    ...(doc.attribution
+      ? {
+          attribution: {
+            windowDays:
+              doc.attribution.window_days ?? doc.landing?.attribution_days ?? DEFAULT_ATTRIBUTION_DAYS,
+            model: doc.attribution.model ?? 'last_touch',
+            conversion: doc.attribution.conversion ?? ['purchase_completed'],
+          },
+        }
+      : {}),
     rewards: (doc.rewards ?? {}) as Record<string, unknown>,
     segments: (doc.segments ?? {}) as Record<string, unknown>,
     waitsFor: [...waits].sort(),

@@ -34,7 +34,13 @@ import { observeRequest } from './platform/metrics.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
-import { createReferralApp, landingProblems, registerLanding, setLandingStatus } from './referral/index.ts';
+import {
+  createReferralApp,
+  landingProblems,
+  registerAttribution,
+  registerLanding,
+  setLandingStatus,
+} from './referral/index.ts';
 import {
   createRewardApp,
   createRewardService,
@@ -111,6 +117,11 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         landing: plan.landing,
         status,
       });
+      await registerAttribution(db, {
+        clientId: campaign.clientId,
+        campaignId: campaign.campaignId,
+        attribution: plan.attribution,
+      });
       await schedules.deployed({ campaign, plan, status });
       deployedCampaigns.invalidate();
     },
@@ -145,6 +156,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     referral: () =>
       createReferralApp({
         db,
+        ch: deps.ch,
         resolver,
         internalToken,
         publicBaseUrl: config.publicBaseUrl,

@@ -240,6 +240,14 @@ export interface AttributeReferralInput {
   referee_id: Id;
   code?: string | null;
   referral_id?: string | null;
+  /**
+   * When the person arrived (the signup event's `occurred_at`): touches are judged against it. Default: now.
+   */
+  at?: string | null;
+  /**
+   * The client's record of when this person became a customer; before the referral touch it makes them an existing customer (not a new referral).
+   */
+  customer_since?: string | null;
 }
 /**
  * The result of AttributeReferral.
@@ -249,6 +257,20 @@ export interface AttributeReferralOutput {
   referrer_id?: string | null;
   referral_id?: string | null;
   reason?: string | null;
+  /**
+   * The referee's level in the referral graph: 1 when the referrer was referred by nobody, 2 when the referrer was referred, …; null when not attributed.
+   */
+  depth?: number | null;
+  /**
+   * The referee's ancestors, nearest first: [referrer, the referrer's referrer, …], at most 10. `chain.1` is the second-level referrer.
+   */
+  chain?: string[];
+  channel?: string | null;
+  model?: string | null;
+  touched_at?: string | null;
+  click_ids?: {
+    [k: string]: string | undefined;
+  };
   [k: string]: unknown | undefined;
 }
 /**

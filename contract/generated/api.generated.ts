@@ -1193,6 +1193,183 @@ export interface TemplateVersions {
   versions: TemplateVersion[];
   built_in_locales: string[];
 }
+/**
+ * Gives the participant a new code in the campaign and retires the current one (it keeps resolving to them). Without `vanity` the new code is random.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralCodeIssueBody".
+ */
+export interface ReferralCodeIssueRequest {
+  campaign_id: string;
+  /**
+   * The code wanted: 4–24 letters, digits, - or _ (stored upper-case), not a reserved word, not offensive, not taken.
+   */
+  vanity?: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralCodeView".
+ */
+export interface ReferralCode {
+  code: string;
+  campaign_id: string | null;
+  participant_id: string;
+  /**
+   * active: the one shared now; retired: rotated away, still resolves to the same participant; deactivated: resolves nowhere.
+   */
+  status: 'active' | 'retired' | 'deactivated';
+  kind: 'random' | 'vanity';
+  link: string;
+  created_at: string;
+  status_changed_at: string | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralCodeIssued".
+ */
+export interface ReferralCodeIssued {
+  code: ReferralCode;
+  /**
+   * The code it replaced (still resolving), or null.
+   */
+  retired: string | null;
+}
+/**
+ * A participant's codes, newest first (at most 100).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralCodeViewList".
+ */
+export interface ReferralCodes {
+  data: ReferralCode[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralCodeEnvelope".
+ */
+export interface ReferralCodeEnvelope {
+  code: ReferralCode;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralLinkBody".
+ */
+export interface ReferralLinkRequest {
+  campaign_id: string;
+  channel:
+    | 'email'
+    | 'sms'
+    | 'whatsapp'
+    | 'x'
+    | 'linkedin'
+    | 'facebook'
+    | 'copy_link'
+    | 'qr'
+    | 'hashtag'
+    | 'native'
+    | 'other';
+}
+/**
+ * A participant's share link for one channel. It names the participant, not a code, so it follows every rotation.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralLink".
+ */
+export interface ReferralLink {
+  id: string;
+  channel: string;
+  campaign_id: string | null;
+  participant_id: string;
+  /**
+   * The participant's current code.
+   */
+  code: string;
+  url: string;
+  /**
+   * URL of the link's QR code as PNG.
+   */
+  qr_png: string;
+  /**
+   * URL of the link's QR code as SVG.
+   */
+  qr_svg: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralChild".
+ */
+export interface ReferredParticipant {
+  participant_id: string;
+  referral_id: string;
+  campaign_id: string;
+  status: string;
+  /**
+   * The referee's level: 1 when the referrer was referred by nobody.
+   */
+  depth: number;
+  channel: string | null;
+  attributed_at: string;
+  converted_at: string | null;
+  /**
+   * How many people this one referred in turn.
+   */
+  referrals: number;
+}
+/**
+ * A page of the people a participant referred, newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralChildList".
+ */
+export interface ReferredParticipants {
+  data: ReferredParticipant[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+/**
+ * Who referred the participant, who referred them, … nearest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralChain".
+ */
+export interface ReferralChain {
+  participant_id: string;
+  /**
+   * 0 when nobody referred the participant.
+   */
+  depth: number;
+  /**
+   * More ancestors exist beyond `limit`.
+   */
+  truncated: boolean;
+  ancestors: {
+    participant_id: string;
+    level: number;
+    referral_id: string;
+    campaign_id: string;
+    attributed_at: string;
+  }[];
+}
+/**
+ * Unique people at each step, per channel or per referrer: sharers, clicking visitors, referred signups, converted referees.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralFunnel".
+ */
+export interface ReferralFunnel {
+  campaign_id: string;
+  group_by: 'channel' | 'referrer';
+  data: {
+    /**
+     * The channel (`unknown` when the step did not say) or the referrer's participant id.
+     */
+    key: string;
+    shared: number;
+    clicked: number;
+    signed_up: number;
+    converted: number;
+  }[];
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {

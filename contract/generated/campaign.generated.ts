@@ -169,6 +169,7 @@ export interface Campaign {
   };
   settings?: Settings;
   landing?: Landing;
+  attribution?: Attribution;
   rewards?: Rewards;
   segments?: Segments;
   /**
@@ -273,6 +274,222 @@ export interface Landing {
    * How long the `pulse_ref` cookie keeps the code (its Max-Age), in days. Default 30.
    */
   attribution_days?: number;
+}
+/**
+ * How a new participant is credited to a referral. The touches are the person's clicks on referral links (on any of their devices: anonymous ids that an identify tied to them count) and the code they arrive with. Touches older than `window_days` have expired; `model` picks one of the rest; an existing customer (a participant, referrer or converter of this client before the touch) is not a new referral. Without this block: 30 days (or the landing block's `attribution_days`), `last_touch`, conversion `purchase_completed`.
+ */
+export interface Attribution {
+  /**
+   * How long after a referral click it still attributes a signup, in days. Default: the landing block's `attribution_days`, else 30.
+   */
+  window_days?: number;
+  /**
+   * Which touch wins when a person clicked several referral links: the earliest (`first_touch`) or the latest (`last_touch`, the default).
+   */
+  model?: 'first_touch' | 'last_touch';
+  /**
+   * The events that count as a conversion (the funnel's last step; one before the referral click makes the person an existing customer). Default `[purchase_completed]`.
+   *
+   * @minItems 1
+   * @maxItems 20
+   */
+  conversion?:
+    | [EventName]
+    | [EventName, EventName]
+    | [EventName, EventName, EventName]
+    | [EventName, EventName, EventName, EventName]
+    | [EventName, EventName, EventName, EventName, EventName]
+    | [EventName, EventName, EventName, EventName, EventName, EventName]
+    | [EventName, EventName, EventName, EventName, EventName, EventName, EventName]
+    | [EventName, EventName, EventName, EventName, EventName, EventName, EventName, EventName]
+    | [EventName, EventName, EventName, EventName, EventName, EventName, EventName, EventName, EventName]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ]
+    | [
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName,
+        EventName
+      ];
 }
 /**
  * Call an activity from the catalogue (schemas/activities.schema.json), e.g. AllocateReward or SendNotification.

@@ -109,6 +109,14 @@ export interface Plan {
     attributionDays: number;
   };
   /**
+   * The campaign's attribution settings (campaign.schema.json `$defs.attribution`) with defaults resolved; absent when the campaign sets none (the referral service then applies its defaults).
+   */
+  attribution?: {
+    windowDays: number;
+    model: 'first_touch' | 'last_touch';
+    conversion: string[];
+  };
+  /**
    * Declared reward rules, passed to reward activities as data.
    */
   rewards: {

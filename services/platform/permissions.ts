@@ -46,6 +46,8 @@ export const PERMISSIONS = {
   // Deciding a journey's approval task (an `approval` step); the task's own roles may ask for more.
   'approval.decide': secret('manager'),
   'reward.redeem': secret('manager'),
+  // Issuing (vanity, rotation), deactivating referral codes and creating share links.
+  'referral.manage': secret('manager'),
   'notification.manage': secret('manager'),
   // Declaring custom event types changes what the ingest accepts, like deploying a campaign does.
   'event_type.manage': secret('manager'),

@@ -1,10 +1,14 @@
 import { Hono } from 'hono';
 import type { ApiKeyResolver } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
+import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
+import { createGraphRoutes } from './graph/routes.ts';
+import { createLinkRoutes } from './links/routes.ts';
 import { createReferralInternalRoutes, createReferralRedirect, createReferralRoutes } from './routes.ts';
 
+export { registerAttribution } from './attribution/settings.ts';
 export { landingProblems, registerLanding, setLandingStatus } from './landing.ts';
 export { migrations } from './migrations/index.ts';
 export { startReferralTracking } from './subscriber.ts';
@@ -12,6 +16,8 @@ export { startReferralTracking } from './subscriber.ts';
 /** Referral service: codes and links, clicks and shares, attribution, conversion checks, fraud signals. */
 export function createReferralApp(deps: {
   db: Db;
+  /** The event store: attribution asks it whether a person converted before their referral click. */
+  ch?: ClickHouse;
   resolver: ApiKeyResolver;
   internalToken: string;
   publicBaseUrl: string;
@@ -25,9 +31,11 @@ export function createReferralApp(deps: {
   return withErrorHandling(
     new Hono()
       .route('/v1/referrals', createReferralRoutes(deps.db, deps.resolver))
+      .route('/v1/referrals', createLinkRoutes(deps.db, deps.resolver, deps.publicBaseUrl))
+      .route('/v1/participants', createGraphRoutes(deps.db, deps.resolver))
       .route(
         '/internal/v1/referrals',
-        createReferralInternalRoutes(deps.db, deps.internalToken, deps.publicBaseUrl),
+        createReferralInternalRoutes(deps.db, deps.internalToken, deps.publicBaseUrl, deps.ch),
       )
       .route(
         '/r',

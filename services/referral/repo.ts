@@ -1,5 +1,10 @@
-import { type Generated, type Kysely, type Selectable, sql } from 'kysely';
+import { type Generated, type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import { afterCursor, keysetTime, type PageRequest } from '../platform/pagination.ts';
+import type {
+  ReferralAttributionSettingsTable,
+  ReferralIdentitiesTable,
+  ReferralLinksTable,
+} from './links/tables.ts';
 
 export interface ReferralCodesTable {
   client_id: string;
@@ -9,6 +14,10 @@ export interface ReferralCodesTable {
   link: string;
   landing_url: string | null;
   created_at: Generated<Date>;
+  /** active: the one a participant shares; retired: rotated away, still resolves; deactivated: dead. */
+  status: Generated<'active' | 'retired' | 'deactivated'>;
+  kind: Generated<'random' | 'vanity'>;
+  status_changed_at: Date | null;
 }
 export interface ReferralClicksTable {
   client_id: string;
@@ -17,6 +26,10 @@ export interface ReferralClicksTable {
   visitor_id: string | null;
   ip_hash: string | null;
   clicked_at: Date;
+  channel?: string | null;
+  link_id?: string | null;
+  participant_id?: string | null;
+  click_ids?: Record<string, string>;
 }
 export interface ReferralParticipantIpsTable {
   client_id: string;
@@ -30,6 +43,7 @@ export interface ReferralSharesTable {
   participant_id: string;
   channel: string;
   shared_at: Date;
+  campaign_id?: string | null;
 }
 export interface ReferralsTable {
   id: string;
@@ -42,6 +56,10 @@ export interface ReferralsTable {
   attributed_at: Generated<Date>;
   converted_at: Date | null;
   order_id: string | null;
+  depth: Generated<number>;
+  channel: string | null;
+  model: string | null;
+  touched_at: Date | null;
 }
 export interface ReferralLandingsTable {
   client_id: string;
@@ -59,6 +77,9 @@ export interface ReferralTables {
   referral_participant_ips: ReferralParticipantIpsTable;
   referral_shares: ReferralSharesTable;
   referrals: ReferralsTable;
+  referral_links: ReferralLinksTable;
+  referral_identities: ReferralIdentitiesTable;
+  referral_attribution_settings: ReferralAttributionSettingsTable;
 }
 export type CodeRow = Selectable<ReferralCodesTable>;
 type Db = Kysely<ReferralTables>;
@@ -70,14 +91,12 @@ export function findCodeOfParticipant(db: Db, clientId: string, campaignId: stri
     .where('client_id', '=', clientId)
     .where('campaign_id', '=', campaignId)
     .where('participant_id', '=', participantId)
+    .where('status', '=', 'active')
     .executeTakeFirst();
 }
 
 /** Inserts a code; returns undefined when the code or the participant already has one (caller re-reads). */
-export async function insertCode(
-  db: Db,
-  row: Omit<ReferralCodesTable, 'created_at'>,
-): Promise<CodeRow | undefined> {
+export async function insertCode(db: Db, row: Insertable<ReferralCodesTable>): Promise<CodeRow | undefined> {
   return db
     .insertInto('referral_codes')
     .values(row)
@@ -86,12 +105,14 @@ export async function insertCode(
     .executeTakeFirst();
 }
 
+/** A code that resolves (active, or retired by a rotation); a deactivated code is not found. */
 export function findCode(db: Db, clientId: string, code: string) {
   return db
     .selectFrom('referral_codes')
     .selectAll()
     .where('client_id', '=', clientId)
     .where('code', '=', code)
+    .where('status', '!=', 'deactivated')
     .executeTakeFirst();
 }
 
@@ -122,10 +143,7 @@ export function findReferralOfReferee(db: Db, clientId: string, refereeId: strin
     .executeTakeFirst();
 }
 
-export async function insertReferral(
-  db: Db,
-  row: Omit<ReferralsTable, 'status' | 'attributed_at' | 'converted_at' | 'order_id'>,
-) {
+export async function insertReferral(db: Db, row: Insertable<ReferralsTable>) {
   return db
     .insertInto('referrals')
     .values(row)

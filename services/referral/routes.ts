@@ -3,6 +3,7 @@ import { setCookie } from 'hono/cookie';
 import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
+import type { ClickHouse } from '../platform/clickhouse.ts';
 import { requestClientIp } from '../platform/client-ip.ts';
 import { sdkCors } from '../platform/cors.ts';
 import type { Db } from '../platform/db.ts';
@@ -11,7 +12,10 @@ import { hashIp } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam } from '../platform/params.ts';
+import { clickIdsFrom } from './attribution/click-ids.ts';
 import { landingFor, pages, REF_COOKIE } from './landing.ts';
+import { isChannel } from './links/codes.ts';
+import { createLinkRedirects } from './links/routes.ts';
 import * as repo from './repo.ts';
 import * as service from './service.ts';
 
@@ -45,13 +49,24 @@ function num(body: Body, key: string): number | undefined {
   }
   return v;
 }
+/** An optional ISO date-time field (a 400 naming it when it is not one). */
+function dateOf(body: Body, key: string): Date | undefined {
+  const v = str(body, key);
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime()))
+    throw new AppError('VALIDATION_FAILED', `${key} is invalid`, [
+      { path: key, message: 'invalid', expected: 'ISO 8601 date-time' },
+    ]);
+  return d;
+}
 const tenantOf = (b: Body): service.Tenant => ({
   clientId: str(b, 'client_id', true),
   campaignId: str(b, 'campaign_id', true),
 });
 
 /** Routes activities call for a tenant (the tenant comes from the journey's pinned campaign). */
-export function createReferralInternalRoutes(db: Db, token: string, publicBaseUrl: string) {
+export function createReferralInternalRoutes(db: Db, token: string, publicBaseUrl: string, ch?: ClickHouse) {
   return new Hono()
     .use('*', internalAuth(token, 'referral'))
     .post('/assets', async (c) => {
@@ -66,12 +81,21 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
     })
     .post('/attribute', async (c) => {
       const b = await readJsonObject(c);
+      const at = dateOf(b, 'at');
+      const customerSince = dateOf(b, 'customer_since');
       return c.json(
-        await service.attribute(db, tenantOf(b), {
-          refereeId: str(b, 'referee_id', true),
-          code: str(b, 'code') ?? null,
-          referralId: str(b, 'referral_id') ?? null,
-        }),
+        await service.attribute(
+          db,
+          tenantOf(b),
+          {
+            refereeId: str(b, 'referee_id', true),
+            code: str(b, 'code') ?? null,
+            referralId: str(b, 'referral_id') ?? null,
+            ...(at ? { at } : {}),
+            ...(customerSince ? { customerSince } : {}),
+          },
+          ch,
+        ),
       );
     })
     .post('/validate-conversion', async (c) => {
@@ -158,16 +182,18 @@ function pageHeaders(c: Context): void {
  */
 export function createReferralRedirect(db: Db, opts: RedirectOptions) {
   const production = opts.production ?? false;
-  return new Hono().get('/:clientId/:code', async (c) => {
-    pageHeaders(c);
-    const clientId = idParam(c.req.param('clientId'), 'clientId');
-    const raw = idParam(c.req.param('code'), 'code');
-    const code = await repo.findCode(db, clientId, raw.toUpperCase());
-    if (!code) return c.html(pages.unknown(), 404);
+  /** Records the visit (channel, click ids), sets the cookie and forwards: shared by code and link URLs. */
+  const land = async (c: Context, code: repo.CodeRow, linkId: string | null, channel: string | null) => {
     const landing = await landingFor(db, code, production);
     if (landing.kind === 'ended') return c.html(pages.ended(), 404);
     const ip = requestClientIp(c.req.raw, c.env, opts.trustedProxies);
-    if (ip) await service.recordRedirectVisit(db, code, hashIp(opts.hashSecret, ip), new Date());
+    const clickIds = clickIdsFrom(new URL(c.req.url).searchParams);
+    if (ip)
+      await service.recordRedirectVisit(db, code, hashIp(opts.hashSecret, ip), new Date(), {
+        channel,
+        linkId,
+        clickIds,
+      });
     const https = new URL(c.req.url).protocol === 'https:' || (opts.publicBaseUrl ?? '').startsWith('https:');
     setCookie(c, REF_COOKIE, code.code, {
       path: '/',
@@ -178,5 +204,19 @@ export function createReferralRedirect(db: Db, opts: RedirectOptions) {
     });
     if (landing.kind === 'no-landing') return c.html(pages.valid(code.code), 200);
     return c.redirect(landing.location, 302);
-  });
+  };
+  return new Hono()
+    .get('/:clientId/:code', async (c) => {
+      pageHeaders(c);
+      const clientId = idParam(c.req.param('clientId'), 'clientId');
+      const raw = idParam(c.req.param('code'), 'code');
+      const code = await repo.findCode(db, clientId, raw.toUpperCase());
+      if (!code) return c.html(pages.unknown(), 404);
+      const ch = c.req.query('ch');
+      return land(c, code, null, isChannel(ch) ? ch : null);
+    })
+    .route(
+      '/',
+      createLinkRedirects(db, opts.publicBaseUrl ?? '', (c, r) => land(c, r.code, r.link.id, r.link.channel)),
+    );
 }

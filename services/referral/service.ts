@@ -1,6 +1,13 @@
+import type { Kysely } from 'kysely';
 import { AppError } from '../../contract/errors.ts';
+import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
-import { newId, randomToken } from '../platform/ids.ts';
+import {
+  type AttributionInput,
+  type AttributionResult,
+  attribute as attributeTouches,
+} from './attribution/attribute.ts';
+import { randomCode } from './links/codes.ts';
 import * as repo from './repo.ts';
 
 export interface Tenant {
@@ -8,12 +15,8 @@ export interface Tenant {
   campaignId: string;
 }
 
-// No 0/O/1/I/L: codes are read aloud and typed by hand.
-const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-
-function newCode(): string {
-  return Array.from(randomToken(8), (ch) => CODE_ALPHABET[parseInt(ch, 36) % CODE_ALPHABET.length]).join('');
-}
+// Random codes come from links/codes.ts: 8 symbols of an alphabet without look-alikes (no 0/O/1/I/L).
+const newCode = () => randomCode();
 
 /** Returns the participant's code and link for this campaign, creating them once (idempotent). */
 export async function generateAssets(
@@ -43,48 +46,20 @@ export async function generateAssets(
   throw new AppError('INTERNAL', 'could not allocate a unique referral code');
 }
 
-export interface Attribution {
-  attributed: boolean;
-  referrer_id: string | null;
-  referral_id: string | null;
-  reason: string | null;
-}
+export type Attribution = AttributionResult;
 
 /**
- * Links a new participant to a referrer by code (or by an existing referral id). The first valid
- * attribution wins; self-referral is refused; repeating the call returns the same referral.
+ * Links a new participant to a referrer: the campaign's attribution model over the person's touches
+ * (attribution/attribute.ts). The first valid attribution wins; repeating the call returns the same referral.
  */
 export async function attribute(
   db: Db,
   t: Tenant,
-  input: { refereeId: string; code?: string | null; referralId?: string | null },
+  input: AttributionInput,
+  ch?: ClickHouse,
+  now = new Date(),
 ): Promise<Attribution> {
-  const prior = await repo.findReferralOfReferee(db, t.clientId, input.refereeId);
-  if (prior) return { attributed: true, referrer_id: prior.referrer_id, referral_id: prior.id, reason: null };
-  const ref = input.code ?? input.referralId;
-  if (!ref) return { attributed: false, referrer_id: null, referral_id: null, reason: 'no_referral' };
-  // SDKs carry whatever was in the link: accept a code in either field, case-insensitively.
-  const code = await repo.findCode(db, t.clientId, ref.toUpperCase());
-  if (!code) return { attributed: false, referrer_id: null, referral_id: null, reason: 'unknown_code' };
-  if (code.participant_id === input.refereeId) {
-    return {
-      attributed: false,
-      referrer_id: code.participant_id,
-      referral_id: null,
-      reason: 'self_referral',
-    };
-  }
-  const inserted = await repo.insertReferral(db, {
-    id: newId('ref'),
-    client_id: t.clientId,
-    campaign_id: t.campaignId,
-    code: code.code,
-    referrer_id: code.participant_id,
-    referee_id: input.refereeId,
-  });
-  const row = inserted ?? (await repo.findReferralOfReferee(db, t.clientId, input.refereeId));
-  if (!row) throw new AppError('INTERNAL', 'referral vanished during attribution');
-  return { attributed: true, referrer_id: row.referrer_id, referral_id: row.id, reason: null };
+  return attributeTouches(db, ch, t, input, now);
 }
 
 export interface ConversionCheck {
@@ -210,18 +185,42 @@ export async function recordParticipantIp(
 export async function trackClick(
   db: Db,
   clientId: string,
-  input: { eventId: string; code: string; visitorId?: string | null; ipHash?: string | null; at: Date },
+  input: {
+    eventId: string;
+    code: string;
+    visitorId?: string | null;
+    participantId?: string | null;
+    ipHash?: string | null;
+    at: Date;
+    channel?: string | null;
+    clickIds?: Record<string, string>;
+  },
 ): Promise<boolean> {
-  const code = await repo.findCode(db, clientId, input.code.toUpperCase());
+  const code = await repo.findCode(db, clientId, input.code.trim().toUpperCase());
   if (!code) return false;
   return repo.recordClick(db, {
     client_id: clientId,
     event_id: input.eventId,
     code: code.code,
     visitor_id: input.visitorId ?? null,
+    participant_id: input.participantId ?? null,
     ip_hash: input.ipHash ?? null,
     clicked_at: input.at,
+    channel: input.channel ?? null,
+    click_ids: input.clickIds ?? {},
   });
+}
+
+/** Remembers that a device (anonymous id) belongs to a participant (identify merge; once per pair). */
+export async function recordIdentity(
+  db: Db,
+  row: { client_id: string; anonymous_id: string; participant_id: string; first_seen_at: Date },
+): Promise<void> {
+  await (db as Kysely<repo.ReferralTables>)
+    .insertInto('referral_identities')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 /** A visit to the share link itself, keyed by code and IP hash (repeated visits from one address add nothing). */
@@ -230,6 +229,7 @@ export async function recordRedirectVisit(
   code: repo.CodeRow,
   ipHash: string,
   at: Date,
+  extra: { channel?: string | null; linkId?: string | null; clickIds?: Record<string, string> } = {},
 ): Promise<void> {
   await repo.recordClick(db, {
     client_id: code.client_id,
@@ -238,5 +238,8 @@ export async function recordRedirectVisit(
     visitor_id: null,
     ip_hash: ipHash,
     clicked_at: at,
+    channel: extra.channel ?? null,
+    link_id: extra.linkId ?? null,
+    click_ids: extra.clickIds ?? {},
   });
 }

@@ -1,7 +1,9 @@
 import type { Bus, Subscription } from '../../contract/bus.ts';
 import type { Db } from '../platform/db.ts';
+import { clickIdsFrom, queryOf } from './attribution/click-ids.ts';
+import { CHANNELS, isChannel, shareChannel } from './links/codes.ts';
 import * as repo from './repo.ts';
-import { recordParticipantIp, trackClick } from './service.ts';
+import { recordIdentity, recordParticipantIp, trackClick } from './service.ts';
 
 interface TrackedEvent {
   event: string;
@@ -13,9 +15,15 @@ interface TrackedEvent {
   anonymous_id?: string;
   participant_id?: string;
   referral_id?: string;
-  properties?: { code?: string; channel?: string; referral_code?: string };
+  campaign_id?: string;
+  properties?: { code?: string; channel?: string; referral_code?: string } & Record<string, unknown>;
   /** The event service puts the keyed hash of the client IP here (and drops any the client sent). */
-  context?: { geo?: { ip_hash?: string } };
+  context?: {
+    geo?: { ip_hash?: string };
+    marketing?: Record<string, unknown>;
+    page?: { url?: string };
+    referral?: { code?: string };
+  };
 }
 
 /**
@@ -38,35 +46,89 @@ async function rememberIp(db: Db, e: TrackedEvent): Promise<void> {
   });
 }
 
+/** An anonymous id seen with a participant id: the identify merge cross-device attribution follows. */
+async function rememberIdentity(db: Db, e: TrackedEvent): Promise<void> {
+  const anon = e.anonymous_id;
+  if (!anon || !e.participant_id || anon.length > 200) return;
+  await recordIdentity(db, {
+    client_id: e.client_id,
+    anonymous_id: anon,
+    participant_id: e.participant_id,
+    first_seen_at: new Date(e.occurred_at),
+  });
+}
+
 /** Share and click tracking from the event stream (spec: ES → RefS "track share / click + attribution"). */
 export async function startReferralTracking(bus: Bus, db: Db): Promise<Subscription[]> {
-  const clicks = await bus.subscribe('referral-clicks', 'event.referral_clicked.#', async (msg) => {
+  // A click on a referral link reported by a page, and the SDK's landing visit with `?ref=`: both touches.
+  const onClick = async (msg: { payload: unknown }) => {
     const e = msg.payload as TrackedEvent;
-    const code = e.properties?.code ?? e.properties?.referral_code ?? e.referral_id;
-    if (!code) return;
+    const code =
+      e.properties?.code ?? e.properties?.referral_code ?? e.context?.referral?.code ?? e.referral_id;
+    if (typeof code !== 'string' || !code) return;
+    const channel = e.properties?.channel;
     await trackClick(db, e.client_id, {
       eventId: e.event_id,
       code,
       visitorId: e.anonymous_id ?? null,
+      participantId: e.participant_id ?? null,
       ipHash: browserIpHash(e),
       at: new Date(e.occurred_at),
+      channel: isChannel(channel) ? channel : null,
+      clickIds: clickIdsFrom(
+        e.properties,
+        e.context?.marketing,
+        queryOf(e.properties?.landing_page),
+        queryOf(e.context?.page?.url),
+      ),
     });
-  });
-  const shares = await bus.subscribe('referral-shares', 'event.referral_shared.#', async (msg) => {
+    await rememberIdentity(db, e);
+  };
+  const clicks = await bus.subscribe('referral-clicks', 'event.referral_clicked.#', onClick);
+  const visits = await bus.subscribe('referral-visits', 'event.referral_visit.#', onClick);
+  // `referral_shared` with `properties.channel` is canonical; `referral_shared_<channel>` means the same.
+  const onShare = async (msg: { payload: unknown }) => {
     const e = msg.payload as TrackedEvent;
     if (!e.participant_id) return;
     await repo.recordShare(db, {
       client_id: e.client_id,
       event_id: e.event_id,
       participant_id: e.participant_id,
-      channel: e.properties?.channel ?? 'unknown',
+      channel: shareChannel(e.event, e.properties),
       shared_at: new Date(e.occurred_at),
+      campaign_id: e.campaign_id ?? null,
     });
     await rememberIp(db, e);
-  });
-  // Signups tell where each participant (referrer and referee alike) comes from.
-  const signups = await bus.subscribe('referral-signup-ips', 'event.user_signed_up.#', async (msg) =>
-    rememberIp(db, msg.payload as TrackedEvent),
+  };
+  const shares = await bus.subscribe('referral-shares', 'event.referral_shared.#', onShare);
+  const sharesByName = await Promise.all(
+    CHANNELS.filter((c) => SHARE_EVENT_SUFFIXES.has(c)).map((c) =>
+      bus.subscribe(`referral-shares-${c}`, `event.referral_shared_${c}.#`, onShare),
+    ),
   );
-  return [clicks, shares, signups];
+  // Signups tell where each participant (referrer and referee alike) comes from, and which devices are theirs.
+  const signups = await bus.subscribe('referral-signup-ips', 'event.user_signed_up.#', async (msg) => {
+    await rememberIp(db, msg.payload as TrackedEvent);
+    await rememberIdentity(db, msg.payload as TrackedEvent);
+  });
+  const identities = await Promise.all(
+    ['user_identified', 'user_logged_in'].map((name) =>
+      bus.subscribe(`referral-identities-${name}`, `event.${name}.#`, (msg) =>
+        rememberIdentity(db, msg.payload as TrackedEvent),
+      ),
+    ),
+  );
+  return [clicks, visits, shares, ...sharesByName, signups, ...identities];
 }
+
+/** The `referral_shared_<channel>` names the event schema has (older SDKs send them). */
+const SHARE_EVENT_SUFFIXES: ReadonlySet<string> = new Set([
+  'email',
+  'sms',
+  'x',
+  'facebook',
+  'linkedin',
+  'whatsapp',
+  'copy_link',
+  'native',
+]);

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { linksMigration } from '../links/migration.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_referrals': {
@@ -94,4 +95,5 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0201_links': linksMigration,
 };
