@@ -296,6 +296,44 @@ describe('every documented operation answers as documented', () => {
     assert.match(follow.headers.get('location') ?? '', /ref=/);
     expect(await call('GET', `/r/${clientId}/NOPE1234`), 404);
     expect(await call('GET', '/v1/referrals/participants/alice', { key: sk }), 200);
+    // Codes and links: vanity codes (reserved and taken ones refused), a channel link that follows the
+    // rotation, its QR codes, the funnel, the graph and deactivation.
+    const codesOfAlice = '/v1/referrals/participants/alice/codes';
+    const reserved = await call('POST', codesOfAlice, {
+      key: sk,
+      body: { campaign_id: campaignId, vanity: 'admin' },
+    });
+    expect(reserved, 400);
+    assert.equal(reserved.body.error.details[0].path, 'code');
+    const link = await call('POST', '/v1/referrals/participants/alice/links', {
+      key: sk,
+      body: { campaign_id: campaignId, channel: 'email' },
+    });
+    expect(link, 200);
+    const vanity = await call('POST', codesOfAlice, {
+      key: sk,
+      body: { campaign_id: campaignId, vanity: 'alice-spec' },
+    });
+    expect(vanity, 201);
+    assert.equal(vanity.body.retired, code);
+    const taken = { campaign_id: campaignId, vanity: 'ALICE-SPEC' };
+    expect(await call('POST', '/v1/referrals/participants/bob/codes', { key: sk, body: taken }), 409);
+    expect(await call('GET', codesOfAlice, { key: sk }), 200);
+    const viaLink = await call('GET', `/r/${clientId}/l/${link.body.id}`);
+    expect(viaLink, 302);
+    assert.match(viaLink.headers.get('location') ?? '', /ref=ALICE-SPEC/);
+    expect(await call('GET', `/r/${clientId}/l/${link.body.id}/qr.png`), 200);
+    expect(await call('GET', `/r/${clientId}/l/${link.body.id}/qr.svg`), 200);
+    expect(await call('GET', `/r/${clientId}/l/lnk_nope/qr.svg`), 404);
+    expect(await call('GET', `/r/${clientId}/l/lnk_nope`), 404);
+    expect(
+      await call('GET', `/v1/referrals/funnel?campaign_id=${campaignId}&group_by=referrer`, { key: sk }),
+      200,
+    );
+    expect(await call('GET', '/v1/participants/alice/referrals', { key: sk }), 200);
+    expect(await call('GET', '/v1/participants/alice/chain?limit=3', { key: sk }), 200);
+    expect(await call('POST', `/v1/referrals/codes/${code}/deactivate`, { key: sk }), 200);
+    expect(await call('POST', '/v1/referrals/codes/NOPE1234/deactivate', { key: sk }), 404);
 
     // Rewards: a program registered as the campaign service does, rewards allocated as activities do.
     const credit = { category: 'store_credit', amount: 10, currency: 'USD' };

@@ -62,11 +62,11 @@ export function createLinkRoutes(db: Db, resolver: ApiKeyResolver, publicBaseUrl
       return c.json(linkView(publicBaseUrl, link, code.code));
     })
     .get('/funnel', authenticate(resolver, { permission: 'referral.read' }), async (c) => {
-      const campaignId = idParam(c.req.query('campaign_id'), 'campaign_id');
       const groupBy =
         enumParam(c.req.query('group_by'), 'group_by', ['channel', 'referrer'] as const) ?? 'channel';
       const from = dateParam(c.req.query('from'), 'from');
       const to = dateParam(c.req.query('to'), 'to');
+      const campaignId = idParam(c.req.query('campaign_id'), 'campaign_id');
       const data = await referralFunnel(db, {
         clientId: c.get('principal').clientId,
         campaignId,
@@ -109,12 +109,12 @@ export function createLinkRedirects(
     })
     .get('/:clientId/l/:linkId/qr.png', async (c) => {
       const r = await find(c);
-      if (!r) return c.json({ error: 'not found' }, 404);
+      if (!r) throw new AppError('NOT_FOUND', 'no such link');
       return image(c, 'image/png', await qrPng(linkUrl(publicBaseUrl, r.link.client_id, r.link.id)));
     })
     .get('/:clientId/l/:linkId/qr.svg', async (c) => {
       const r = await find(c);
-      if (!r) return c.json({ error: 'not found' }, 404);
+      if (!r) throw new AppError('NOT_FOUND', 'no such link');
       return image(c, 'image/svg+xml', await qrSvg(linkUrl(publicBaseUrl, r.link.client_id, r.link.id)));
     });
 }
