@@ -254,6 +254,9 @@ export async function attribute(
     ? pick.clickIds
     : (sameCode.find((x) => Object.keys(x.clickIds).length)?.clickIds ?? {});
   const referrerId = pick.code.participant_id;
+  // A loop (A→B→A) is named as such, before the broader "existing customer" answer.
+  const problem = await edgeProblem(db, t.clientId, referrerId, input.refereeId);
+  if (problem) return none(problem, referrerId);
   const earliest = sameCode.reduce((a, b) => (b.at < a.at ? b : a)).at;
   if (
     await existingBefore(db, ch, {
@@ -266,8 +269,6 @@ export async function attribute(
     })
   )
     return none('existing_customer', referrerId);
-  const problem = await edgeProblem(db, t.clientId, referrerId, input.refereeId);
-  if (problem) return none(problem, referrerId);
   const depth = await depthBelow(db, t.clientId, referrerId);
   const inserted = await db
     .insertInto('referrals')
