@@ -178,7 +178,7 @@ test('the referral widget loads as a separate chunk, renders in a Shadow DOM and
     assert.ok(hasShadow);
     const input = page.locator('#widget-slot input');
     assert.equal(await input.inputValue(), `${server.origin}/?ref=ALICE10`);
-    for (const label of ['Email', 'X', 'LinkedIn', 'WhatsApp'])
+    for (const label of ['Email', 'SMS', 'WhatsApp', 'X', 'LinkedIn', 'Facebook'])
       assert.equal(await page.locator('#widget-slot a.share', { hasText: label }).count(), 1, label);
     await page.locator('#widget-slot .list li').waitFor();
     assert.equal(
@@ -189,8 +189,21 @@ test('the referral widget loads as a separate chunk, renders in a Shadow DOM and
     await page.locator('#widget-slot button.copy', { hasText: 'Copied!' }).waitFor();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${server.origin}/?ref=ALICE10`);
     await page.evaluate(() => (window as any).Pulse.flush());
-    const shared = await waitFor(named('referral_shared_copy_link'), (v) => v.length === 1, 'share event');
+    const shared = await waitFor(named('referral_shared'), (v) => v.length === 1, 'share event');
+    assert.equal(shared[0]?.properties.channel, 'copy_link');
     assert.equal(shared[0]?.properties.referral_code, 'ALICE10');
+    // Each channel button shares the link with its channel, so the friend's visit says where it came from.
+    const href = await page.locator('#widget-slot a.share', { hasText: 'WhatsApp' }).getAttribute('href');
+    assert.ok(decodeURIComponent(href ?? '').includes('?ref=ALICE10&ch=whatsapp'), href ?? '');
+    // pulse.share(channel): the canonical event with its channel; an unknown channel is sent as other.
+    await page.evaluate(() => {
+      const P = (window as any).Pulse;
+      P.share('qr', { referral_code: 'ALICE10' });
+      P.share('carrier_pigeon');
+      return P.flush();
+    });
+    const all = await waitFor(named('referral_shared'), (v) => v.length === 3, 'share() events');
+    assert.deepEqual(all.map((e) => e.properties.channel).sort(), ['copy_link', 'other', 'qr']);
   });
 });
 

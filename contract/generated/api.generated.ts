@@ -1648,6 +1648,105 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/referrals/participants/{id}/codes": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listParticipantCodes"];
+    put?: never;
+    post: operations["issueReferralCode"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/referrals/codes/{code}/deactivate": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["deactivateReferralCode"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/referrals/participants/{id}/links": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["createReferralLink"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/referrals/funnel": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["referralFunnel"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/participants/{id}/referrals": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listReferredParticipants"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/participants/{id}/chain": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["referralChain"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/r/{clientId}/l/{linkId}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["followChannelLink"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/r/{clientId}/l/{linkId}/qr.png": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["channelLinkQrPng"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/r/{clientId}/l/{linkId}/qr.svg": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["channelLinkQrSvg"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/reward-participants/{participantId}/rewards": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["listParticipantRewards"];
@@ -3794,7 +3893,9 @@ export interface operations {
   /** The share link */
   "followShareLink": {
     parameters: {
-      query?: never;
+      query?: {
+        "ch"?: string;
+      };
       header?: {
         "X-Correlation-Id"?: string;
       };
@@ -3826,6 +3927,554 @@ export interface operations {
         headers: { [name: string]: unknown };
         content: {
           "text/html": string;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A participant’s referral codes, active, retired and deactivated */
+  "listParticipantCodes": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReferralCodes;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Give a participant a new (vanity or random) code */
+  "issueReferralCode": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': ReferralCodeIssueRequest;
+      };
+    };
+    responses: {
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReferralCodeIssued;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Deactivate a referral code */
+  "deactivateReferralCode": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "code": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReferralCodeEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A participant’s share link for one channel (created once) */
+  "createReferralLink": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': ReferralLinkRequest;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReferralLink;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Share → click → signup → conversion per channel or per referrer, in unique people */
+  "referralFunnel": {
+    parameters: {
+      query: {
+        "campaign_id": string;
+        "group_by"?: "channel" | "referrer";
+        "from"?: string;
+        "to"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReferralFunnel;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The people a participant referred (children in the referral graph) */
+  "listReferredParticipants": {
+    parameters: {
+      query?: {
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReferredParticipants;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Who referred a participant, and who referred them, … (ancestors with their level) */
+  "referralChain": {
+    parameters: {
+      query?: {
+        "limit"?: number;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReferralChain;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A participant’s channel link */
+  "followChannelLink": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "clientId": string;
+        "linkId": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "text/html": string;
+        };
+      };
+      302: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "text/html": string;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The link as a QR code (PNG, 512 px) */
+  "channelLinkQrPng": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "clientId": string;
+        "linkId": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "image/png": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The link as a QR code (SVG) */
+  "channelLinkQrSvg": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "clientId": string;
+        "linkId": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "image/svg+xml": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
         };
       };
       429: {

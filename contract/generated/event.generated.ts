@@ -97,6 +97,11 @@ export interface EventEnvelope {
       gclid?: string;
       fbclid?: string;
       msclkid?: string;
+      ttclid?: string;
+      li_fat_id?: string;
+      twclid?: string;
+      gbraid?: string;
+      wbraid?: string;
       first_touch?: Touch;
     };
     referral?: {

@@ -8,18 +8,36 @@ export interface Touch {
   referrer?: string;
   referral_code?: string;
   utm?: Record<string, string>;
+  /** The channel the referral link was shared on (`ch=` beside the code). */
+  referral_channel?: string;
   gclid?: string;
   fbclid?: string;
   msclkid?: string;
+  ttclid?: string;
+  li_fat_id?: string;
+  twclid?: string;
+  gbraid?: string;
+  wbraid?: string;
 }
 
 const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
-const CLICK_IDS = ['gclid', 'fbclid', 'msclkid'] as const;
+/** Paid-traffic click ids an ad network appends to the landing URL. */
+const CLICK_IDS = [
+  'gclid',
+  'fbclid',
+  'msclkid',
+  'ttclid',
+  'li_fat_id',
+  'twclid',
+  'gbraid',
+  'wbraid',
+] as const;
+const hasClickId = (t: Touch) => CLICK_IDS.some((k) => t[k]);
 const cut = (s: string, n: number) => s.slice(0, n);
 
 function channelOf(t: Touch): string {
   if (t.referral_code) return 'referral';
-  if (t.gclid || t.msclkid || t.fbclid || /cpc|ppc|paid/.test(t.utm?.medium ?? '')) return 'paid';
+  if (hasClickId(t) || /cpc|ppc|paid/.test(t.utm?.medium ?? '')) return 'paid';
   if (t.utm?.medium) return t.utm.medium;
   if (t.referrer) return /google|bing|duckduckgo|yahoo|baidu/.test(t.referrer) ? 'organic' : 'referring_site';
   return 'direct';
@@ -35,6 +53,8 @@ export function captureTouch(loc: Location, referrer: string, refParam: string):
   const t: Touch = { at: new Date().toISOString(), channel: '', landing_page: cut(loc.href, 2048) };
   const code = q.get(refParam);
   if (code) t.referral_code = cut(code, 200);
+  const ch = code ? q.get('ch') : null;
+  if (ch) t.referral_channel = cut(ch, 40);
   for (const k of UTM) {
     const v = q.get(`utm_${k}`);
     if (v) t.utm = { ...t.utm, [k]: cut(v, 200) };
@@ -43,7 +63,7 @@ export function captureTouch(loc: Location, referrer: string, refParam: string):
     const v = q.get(k);
     if (v) t[k] = cut(v, 200);
   }
-  if (!code && !t.utm && !t.gclid && !t.fbclid && !t.msclkid) return null;
+  if (!code && !t.utm && !hasClickId(t)) return null;
   if (referrer && !referrer.startsWith(loc.origin)) t.referrer = cut(referrer, 2048);
   t.channel = channelOf(t);
   return t;

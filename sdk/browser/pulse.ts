@@ -41,6 +41,22 @@ export interface WidgetOptions {
 
 const SESSION_MS = 30 * 60_000;
 
+/** The channels `share()` and the widget report (the event schema's `referral_shared` channels). */
+export const SHARE_CHANNELS = [
+  'email',
+  'sms',
+  'whatsapp',
+  'x',
+  'linkedin',
+  'facebook',
+  'copy_link',
+  'qr',
+  'hashtag',
+  'native',
+  'other',
+] as const;
+export type ShareChannel = (typeof SHARE_CHANNELS)[number];
+
 /** Creates the SDK instance; `base` is the SDK file's own URL (to find the widget chunk beside it). */
 export function createPulse(base: string) {
   let cfg: Required<Pick<PulseConfig, 'key' | 'endpoint' | 'refParam'>> & PulseConfig;
@@ -141,7 +157,11 @@ export function createPulse(base: string) {
       addEventListener('pagehide', hide);
       addEventListener('online', () => transport?.online());
       if (touch?.referral_code)
-        track('referral_visit', { referral_code: touch.referral_code, landing_page: touch.landing_page });
+        track('referral_visit', {
+          referral_code: touch.referral_code,
+          landing_page: touch.landing_page,
+          ...(touch.referral_channel ? { channel: touch.referral_channel } : {}),
+        });
       flushHeld();
     },
     /**
@@ -159,6 +179,15 @@ export function createPulse(base: string) {
       track('user_identified', t ? { ...t } : undefined);
     },
     track,
+    /**
+     * Records that the participant shared their referral link on a channel (`referral_shared` with
+     * `properties.channel`): email, sms, whatsapp, x, linkedin, facebook, copy_link, qr, hashtag, native
+     * or other (anything else is sent as other). Feeds the share → click → signup → conversion funnel.
+     */
+    share(channel: ShareChannel | string, properties: Record<string, unknown> = {}) {
+      const ch = (SHARE_CHANNELS as readonly string[]).includes(channel) ? channel : 'other';
+      return track('referral_shared', { ...properties, channel: ch });
+    },
     /** A page view (call on route changes in single-page apps). */
     page: (properties?: Record<string, unknown>) => track('page_viewed', properties),
     setConsent(state: Consent) {

@@ -45,13 +45,17 @@ export async function mountWidget(o: WidgetOptions, host: WidgetHost): Promise<H
     (o.code
       ? `${base}${base.includes('?') ? '&' : '?'}${host.refParam}=${encodeURIComponent(o.code)}`
       : location.href);
+  // Each button shares the link with its channel (`ch=`), so the friend's visit says where it came from.
+  const via = (ch: string) => (o.code && !o.shareUrl ? `${link}&ch=${ch}` : link);
   const text = encodeURIComponent(o.title ?? 'Join me');
-  const u = encodeURIComponent(link);
+  const u = (ch: string) => encodeURIComponent(via(ch));
   const shares: [string, string, string][] = [
-    ['email', 'Email', `mailto:?subject=${text}&body=${u}`],
-    ['x', 'X', `https://twitter.com/intent/tweet?text=${text}&url=${u}`],
-    ['linkedin', 'LinkedIn', `https://www.linkedin.com/sharing/share-offsite/?url=${u}`],
-    ['whatsapp', 'WhatsApp', `https://wa.me/?text=${text}%20${u}`],
+    ['email', 'Email', `mailto:?subject=${text}&body=${u('email')}`],
+    ['sms', 'SMS', `sms:?&body=${text}%20${u('sms')}`],
+    ['whatsapp', 'WhatsApp', `https://wa.me/?text=${text}%20${u('whatsapp')}`],
+    ['x', 'X', `https://twitter.com/intent/tweet?text=${text}&url=${u('x')}`],
+    ['linkedin', 'LinkedIn', `https://www.linkedin.com/sharing/share-offsite/?url=${u('linkedin')}`],
+    ['facebook', 'Facebook', `https://www.facebook.com/sharer/sharer.php?u=${u('facebook')}`],
   ];
   root.innerHTML = `<style>${CSS}</style><div class="card${o.target ? '' : ' float'}" part="card">
 <button class="close" aria-label="Close">×</button><h2>${esc(o.title ?? 'Invite friends, earn rewards')}</h2>
@@ -72,11 +76,11 @@ export async function mountWidget(o: WidgetOptions, host: WidgetHost): Promise<H
       document.execCommand('copy');
     }
     btn.textContent = 'Copied!';
-    host.track('referral_shared_copy_link', { platform: 'copy_link', ...props });
+    host.track('referral_shared', { channel: 'copy_link', ...props });
   });
   for (const a of root.querySelectorAll<HTMLAnchorElement>('a.share')) {
     a.addEventListener('click', () => {
-      host.track(`referral_shared_${a.dataset.p}`, { platform: a.dataset.p, ...props });
+      host.track('referral_shared', { channel: a.dataset.p, ...props, share_url: via(a.dataset.p ?? '') });
     });
   }
   $('.close').addEventListener('click', () => {
