@@ -49,7 +49,25 @@ describe('second-level referral bonus (campaign rule over referral.depth and ref
       },
       90_000,
     );
-  const signUp = async (participant: string, referralCode?: string) => {
+  const send = async (body: Record<string, unknown>) => {
+    const res = await call(base, 'POST', '/v1/events', {
+      key: pk,
+      body: { event_id: randomUUID(), occurred_at: new Date().toISOString(), ...body },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+  };
+  type FunnelRow = { key: string; shared: number; clicked: number; signed_up: number; converted: number };
+  const funnel = async (groupBy: 'channel' | 'referrer') => {
+    const r = await call<{ data: FunnelRow[] }>(
+      base,
+      'GET',
+      `/v1/referrals/funnel?campaign_id=${signupCampaign}&group_by=${groupBy}`,
+      { key: sk },
+    );
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.data;
+  };
+  const signUp = async (participant: string, referralCode?: string, anonymousId?: string) => {
     const res = await call(base, 'POST', '/v1/events', {
       key: pk,
       body: {
@@ -57,6 +75,7 @@ describe('second-level referral bonus (campaign rule over referral.depth and ref
         event_id: randomUUID(),
         occurred_at: new Date().toISOString(),
         participant_id: participant,
+        ...(anonymousId ? { anonymous_id: anonymousId } : {}),
         ...(referralCode ? { properties: { referral_code: referralCode } } : {}),
       },
     });
@@ -122,7 +141,35 @@ describe('second-level referral bonus (campaign rule over referral.depth and ref
 
   it('builds the chain A → B → C with depths, readable over the API', async () => {
     const codeA = await signUp(A);
-    const codeB = await signUp(B, codeA);
+    // A shares on WhatsApp (the SDK's canonical share event); B's phone lands with the code, the
+    // channel and an ad click id; the referral service records the touch from the event stream.
+    await send({
+      event: 'referral_shared',
+      participant_id: A,
+      campaign_id: signupCampaign,
+      properties: { channel: 'whatsapp', referral_code: codeA },
+    });
+    await send({
+      event: 'referral_visit',
+      anonymous_id: `phone-${B}`,
+      campaign_id: signupCampaign,
+      properties: {
+        referral_code: codeA,
+        channel: 'whatsapp',
+        landing_page: 'https://shop.example/join?ref=x&gclid=G-77',
+      },
+    });
+    await waitUntil('the visit to reach the funnel', async () => {
+      const row = (await funnel('channel')).find((r) => r.key === 'whatsapp');
+      return row && row.shared === 1 && row.clicked === 1 ? row : undefined;
+    });
+    const codeB = await signUp(B, codeA, `phone-${B}`);
+    const click = await iso.pg.db
+      .selectFrom('referral_clicks')
+      .select(['channel', 'click_ids', 'visitor_id'])
+      .where('code', '=', codeA)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(click, { channel: 'whatsapp', click_ids: { gclid: 'G-77' }, visitor_id: `phone-${B}` });
     await signUp(C, codeB);
     const chain = await call<{ depth: number; ancestors: { participant_id: string; level: number }[] }>(
       base,
@@ -165,5 +212,24 @@ describe('second-level referral bonus (campaign rule over referral.depth and ref
       ['second_level_bonus', 5],
     ]);
     assert.deepEqual(await rewardsOf(C), [], 'the buyer earns nothing in this campaign');
+  });
+
+  it('counts share → click → signup → conversion in unique people per channel and per referrer', async () => {
+    const byChannel = await funnel('channel');
+    assert.deepEqual(
+      byChannel.map((r) => [r.key, r.shared, r.clicked, r.signed_up, r.converted]),
+      [
+        ['whatsapp', 1, 1, 1, 1],
+        ['unknown', 0, 0, 1, 1],
+      ],
+    );
+    const byReferrer = await funnel('referrer');
+    assert.deepEqual(
+      byReferrer.map((r) => [r.key, r.shared, r.clicked, r.signed_up, r.converted]),
+      [
+        [A, 1, 1, 1, 1],
+        [B, 0, 0, 1, 1],
+      ],
+    );
   });
 });
