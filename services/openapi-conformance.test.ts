@@ -319,6 +319,15 @@ describe('every documented operation answers as documented', () => {
     const taken = { campaign_id: campaignId, vanity: 'ALICE-SPEC' };
     expect(await call('POST', '/v1/referrals/participants/bob/codes', { key: sk, body: taken }), 409);
     expect(await call('GET', codesOfAlice, { key: sk }), 200);
+    const chosen = { campaign_id: campaignId, code: 'carol-spec' };
+    expect(
+      await call('POST', '/v1/referrals/participants/carol/vanity-code', { key: sk, body: chosen }),
+      201,
+    );
+    expect(
+      await call('POST', '/v1/referrals/participants/carol/vanity-code', { key: pk, body: chosen }),
+      401,
+    );
     const viaLink = await call('GET', `/r/${clientId}/l/${link.body.id}`);
     expect(viaLink, 302);
     assert.match(viaLink.headers.get('location') ?? '', /ref=ALICE-SPEC/);

@@ -1207,6 +1207,19 @@ export interface ReferralCodeIssueRequest {
   vanity?: string;
 }
 /**
+ * The participant chooses their own code in the campaign; the current one is retired (it keeps resolving to them).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "referralVanityBody".
+ */
+export interface VanityCodeRequest {
+  campaign_id: string;
+  /**
+   * 4–24 letters, digits, - or _ (stored upper-case), not a reserved word, not offensive, not taken.
+   */
+  code: string;
+}
+/**
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "referralCodeView".
  */
@@ -1653,6 +1666,17 @@ export interface paths {
     get: operations["listParticipantCodes"];
     put?: never;
     post: operations["issueReferralCode"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/referrals/participants/{id}/vanity-code": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["chooseVanityCode"];
     delete?: never;
     options?: never;
     head?: never;
@@ -4013,6 +4037,70 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': ReferralCodeIssueRequest;
+      };
+    };
+    responses: {
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReferralCodeIssued;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The participant chooses their own referral code */
+  "chooseVanityCode": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Pulse-Identity"?: string;
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': VanityCodeRequest;
       };
     };
     responses: {

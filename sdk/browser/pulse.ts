@@ -188,6 +188,28 @@ export function createPulse(base: string) {
       const ch = (SHARE_CHANNELS as readonly string[]).includes(channel) ? channel : 'other';
       return track('referral_shared', { ...properties, channel: ch });
     },
+    /**
+     * Lets the signed-in participant choose their own referral code (needs the identity token from
+     * `init`/`identify`). Resolves to the new code; rejects with the server's message (taken, reserved,
+     * offensive, too many changes). The old code keeps working.
+     */
+    async chooseCode(code: string, o: { campaign?: string } = {}): Promise<string> {
+      const campaign = o.campaign ?? cfg?.campaign;
+      if (!participant || !campaign) throw new Error('chooseCode needs identify() and a campaign');
+      const url = `${cfg.endpoint.replace(/\/$/, '')}/v1/referrals/participants/${encodeURIComponent(participant)}/vanity-code?key=${encodeURIComponent(cfg.key)}`;
+      const res = await fetch(url, {
+        method: 'POST',
+        credentials: 'omit',
+        headers: { 'content-type': 'application/json', ...(token ? { 'X-Pulse-Identity': token } : {}) },
+        body: JSON.stringify({ campaign_id: campaign, code }),
+      });
+      const body = (await res.json().catch(() => ({}))) as {
+        code?: { code: string };
+        error?: { message?: string };
+      };
+      if (!res.ok || !body.code) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+      return body.code.code;
+    },
     /** A page view (call on route changes in single-page apps). */
     page: (properties?: Record<string, unknown>) => track('page_viewed', properties),
     setConsent(state: Consent) {

@@ -30,6 +30,8 @@ const secret = (role: Role, extra: Partial<Grant> = {}): Grant => ({ kinds: ['se
 export const PERMISSIONS = {
   'event.send': SDK,
   'referral.check': SDK,
+  // A participant choosing their own vanity code (a publishable key needs their identity token).
+  'referral.vanity': SDK,
   'participant.rewards': SDK,
   'client.read': secret('viewer', { whileInactive: true }),
   'member.read': secret('viewer'),

@@ -76,6 +76,24 @@ export const referralApi = [
     idempotencyKey: true,
   }),
   describe({
+    method: 'post',
+    path: '/v1/referrals/participants/:id/vanity-code',
+    operationId: 'chooseVanityCode',
+    summary: 'The participant chooses their own referral code',
+    description:
+      'For the SDK (publishable key with the participant’s identity token in `X-Pulse-Identity`) and the client’s server (secret key). The same checks as an issued vanity code (400 at `code`, 409 when taken); at most 5 vanity codes per participant and campaign (409). The previous code is retired and keeps resolving.',
+    tags: ['referrals'],
+    permission: 'referral.vanity',
+    pathParams: [{ name: 'id', description: 'The participant id.' }],
+    headers: [
+      { name: 'X-Pulse-Identity', description: 'The participant’s identity token (publishable keys).' },
+    ],
+    body: api('referralVanityBody'),
+    responses: { 201: api('referralCodeIssued') },
+    errors: [409],
+    idempotencyKey: true,
+  }),
+  describe({
     method: 'get',
     path: '/v1/referrals/participants/:id/codes',
     operationId: 'listParticipantCodes',

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import QRCode from 'qrcode';
+import { createIdentityToken } from '../../../sdk/node/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
+import type { ApiKeyResolver } from '../../platform/auth.ts';
 import { parseCidrList } from '../../platform/cidr.ts';
 import { hashIp } from '../../platform/ids.ts';
 import { createReferralApp, migrations, registerLanding } from '../index.ts';
@@ -161,5 +163,56 @@ describe('referral codes and links', () => {
     assert.equal(shareChannel('referral_shared_whatsapp', { platform: 'whatsapp' }), 'whatsapp');
     assert.equal(shareChannel('referral_shared_x', {}), 'x');
     assert.equal(shareChannel('referral_shared', { channel: 'carrier-pigeon' }), 'other');
+  });
+
+  it('lets a participant choose their own code from the browser, with their identity token only', async () => {
+    const SIGNING = 'whsec_links_test';
+    const resolver: ApiKeyResolver = {
+      async resolve(raw) {
+        const kind = raw === 'pk_links' ? 'publishable' : raw === 'sk_links' ? 'secret' : null;
+        return kind
+          ? {
+              clientId: CLIENT,
+              clientStatus: 'active',
+              keyKind: kind,
+              keyId: raw,
+              role: kind === 'secret' ? 'owner' : null,
+            }
+          : null;
+      },
+      identitySecrets: async () => [SIGNING],
+    };
+    const sdkApp = createReferralApp({
+      db: t.db,
+      resolver,
+      internalToken: 'x',
+      publicBaseUrl: BASE,
+      hashSecret: 's',
+    });
+    await service.generateAssets(t.db, tenant, { participantId: 'gil' }, BASE);
+    const choose = (code: string, headers: Record<string, string>) =>
+      sdkApp.request('/v1/referrals/participants/gil/vanity-code?key=pk_links', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ campaign_id: tenant.campaignId, code }),
+      });
+    const anonymous = await choose('GIL-CODE', {});
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as { error: { code: string } }).error.code, 'IDENTITY_REQUIRED');
+    const someoneElse = await choose('GIL-CODE', { 'x-pulse-identity': createIdentityToken(SIGNING, 'hal') });
+    assert.equal(someoneElse.status, 401, 'a token for another participant does not unlock gil');
+    const own = { 'x-pulse-identity': createIdentityToken(SIGNING, 'gil') };
+    const rude = await choose('BITCH-PLZ', own);
+    assert.equal(rude.status, 400);
+    assert.equal(
+      ((await rude.json()) as { error: { details: { path: string }[] } }).error.details[0]?.path,
+      'code',
+    );
+    const ok = await choose('gil-code', own);
+    assert.equal(ok.status, 201);
+    assert.equal(((await ok.json()) as { code: { code: string } }).code.code, 'GIL-CODE');
+    for (let i = 1; i < 5; i++) assert.equal((await choose(`GIL-CODE-${i}`, own)).status, 201);
+    const sixth = await choose('GIL-CODE-6', own);
+    assert.equal(sixth.status, 409, 'at most five vanity codes');
   });
 });

@@ -3,10 +3,13 @@ import { AppError } from '../../../contract/errors.ts';
 import type {
   ReferralCodeIssueRequest,
   ReferralLinkRequest,
+  VanityCodeRequest,
 } from '../../../contract/generated/api.generated.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../../platform/auth.ts';
+import { sdkCors } from '../../platform/cors.ts';
 import type { Db } from '../../platform/db.ts';
 import { readBody } from '../../platform/http.ts';
+import { IDENTITY_HEADER, participantAccess } from '../../platform/identity-token.ts';
 import { api } from '../../platform/openapi.ts';
 import { dateParam, enumParam, idParam, optionalIdParam } from '../../platform/params.ts';
 import { pages } from '../landing.ts';
@@ -19,14 +22,54 @@ import {
   linkFor,
   linkUrl,
   linkView,
+  MAX_VANITY_PER_PARTICIPANT,
   qrPng,
   qrSvg,
   resolveLink,
+  vanityCount,
 } from './service.ts';
 
 /** Codes (vanity, rotation, deactivation), per-channel links and the funnel, under `/v1/referrals`. */
 export function createLinkRoutes(db: Db, resolver: ApiKeyResolver, publicBaseUrl: string) {
   return new Hono<{ Variables: AuthVariables }>()
+    .use('/participants/:id/vanity-code', sdkCors())
+    .post(
+      '/participants/:id/vanity-code',
+      authenticate(resolver, { permission: 'referral.vanity' }),
+      async (c) => {
+        const participantId = idParam(c.req.param('id'), 'id');
+        const principal = c.get('principal');
+        // A publishable key is public: only the participant's own signed-in page may choose their code.
+        const access = await participantAccess(
+          resolver,
+          principal,
+          c.req.header(IDENTITY_HEADER),
+          participantId,
+          new Date(),
+        );
+        if (!access.full)
+          throw new AppError(
+            'IDENTITY_REQUIRED',
+            `a valid identity token for this participant is required (${access.reason})`,
+          );
+        const body = await readBody<VanityCodeRequest>(c, api('referralVanityBody'), 'vanity code request');
+        const owner = { clientId: principal.clientId, campaignId: body.campaign_id, participantId };
+        if ((await vanityCount(db, owner)) >= MAX_VANITY_PER_PARTICIPANT)
+          throw new AppError(
+            'CONFLICT',
+            `at most ${MAX_VANITY_PER_PARTICIPANT} vanity codes per participant and campaign`,
+            [
+              {
+                path: 'code',
+                message: 'no more vanity codes',
+                expected: `at most ${MAX_VANITY_PER_PARTICIPANT}`,
+              },
+            ],
+          );
+        const { code, retired } = await issueCode(db, owner, { vanity: body.code, publicBaseUrl });
+        return c.json({ code: codeView(code), retired }, 201);
+      },
+    )
     .post('/participants/:id/codes', authenticate(resolver, { permission: 'referral.manage' }), async (c) => {
       const participantId = idParam(c.req.param('id'), 'id');
       const body = await readBody<ReferralCodeIssueRequest>(c, api('referralCodeIssueBody'), 'code request');

@@ -131,6 +131,22 @@ export async function issueCode(
 
 class RaceLost extends Error {}
 
+/** Vanity codes a participant may choose per campaign (each choice retires the previous code for good). */
+export const MAX_VANITY_PER_PARTICIPANT = 5;
+
+/** How many vanity codes the owner has had in the campaign (all states). */
+export async function vanityCount(db: Db, owner: Owner): Promise<number> {
+  const r = await db
+    .selectFrom('referral_codes')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('client_id', '=', owner.clientId)
+    .where('campaign_id', '=', owner.campaignId)
+    .where('participant_id', '=', owner.participantId)
+    .where('kind', '=', 'vanity')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 /** Deactivates a code (it stops resolving). Returns the row, or undefined when the client has no such code. */
 export async function deactivateCode(db: Db, clientId: string, raw: string, now = new Date()) {
   return db
