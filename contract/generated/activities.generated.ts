@@ -283,6 +283,10 @@ export interface ValidateConversionInput {
   order_value?: number;
   min_order?: number;
   window_days?: number;
+  /**
+   * The event being validated (`{ var: event.event }`); when given it must be one of the campaign's `attribution.conversion` events, else `not_a_conversion`.
+   */
+  event?: string;
 }
 /**
  * The result of ValidateConversion.

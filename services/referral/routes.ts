@@ -104,6 +104,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
       const orderValue = num(b, 'order_value');
       const minOrder = num(b, 'min_order');
       const windowDays = num(b, 'window_days');
+      const event = str(b, 'event');
       return c.json(
         await service.validateConversion(db, tenantOf(b), {
           refereeId: str(b, 'referee_id', true),
@@ -111,6 +112,7 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
           ...(orderValue !== undefined ? { orderValue } : {}),
           ...(minOrder !== undefined ? { minOrder } : {}),
           ...(windowDays !== undefined ? { windowDays } : {}),
+          ...(event !== undefined ? { event } : {}),
         }),
       );
     })

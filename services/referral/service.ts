@@ -7,6 +7,7 @@ import {
   type AttributionResult,
   attribute as attributeTouches,
 } from './attribution/attribute.ts';
+import { attributionOf } from './attribution/settings.ts';
 import { randomCode } from './links/codes.ts';
 import * as repo from './repo.ts';
 
@@ -73,11 +74,23 @@ export interface ConversionCheck {
 export async function validateConversion(
   db: Db,
   t: Tenant,
-  input: { refereeId: string; orderId?: string; orderValue?: number; minOrder?: number; windowDays?: number },
+  input: {
+    refereeId: string;
+    orderId?: string;
+    orderValue?: number;
+    minOrder?: number;
+    windowDays?: number;
+    /** The event being validated: must be one of the campaign's conversion events. */
+    event?: string;
+  },
   now = new Date(),
 ): Promise<ConversionCheck> {
   const referral = await repo.findReferralOfReferee(db, t.clientId, input.refereeId);
   const base = { referrer_id: referral?.referrer_id ?? null, referral_id: referral?.id ?? null };
+  if (input.event !== undefined) {
+    const { conversion } = await attributionOf(db, t.clientId, t.campaignId);
+    if (!conversion.includes(input.event)) return { valid: false, reason: 'not_a_conversion', ...base };
+  }
   if (!referral) return { valid: false, reason: 'not_referred', ...base };
   if (referral.status === 'rejected') return { valid: false, reason: 'referral_rejected', ...base };
   if (referral.status === 'converted') {

@@ -211,4 +211,27 @@ describe('attribution', () => {
     const r = await service.attribute(t.db, tenant, { refereeId: 'victim', code: friend }, c.ch);
     assert.deepEqual([r.attributed, r.reason], [false, 'unknown_code']);
   });
+
+  it('validates only the campaign’s conversion events as conversions', async () => {
+    const tenant = { clientId: CLIENT, campaignId: `cmp_conv_${++n}` };
+    await registerAttribution(t.db, {
+      ...tenant,
+      attribution: { windowDays: 30, model: 'last_touch', conversion: ['subscription_started'] },
+    });
+    const code = await codeOf(tenant, 'conv-ref');
+    assert.equal(
+      (await service.attribute(t.db, tenant, { refereeId: 'conv-user', code }, c.ch)).attributed,
+      true,
+    );
+    const purchase = await service.validateConversion(t.db, tenant, {
+      refereeId: 'conv-user',
+      event: 'purchase_completed',
+    });
+    assert.deepEqual([purchase.valid, purchase.reason], [false, 'not_a_conversion']);
+    const sub = await service.validateConversion(t.db, tenant, {
+      refereeId: 'conv-user',
+      event: 'subscription_started',
+    });
+    assert.deepEqual([sub.valid, sub.referrer_id], [true, 'conv-ref']);
+  });
 });
