@@ -82,7 +82,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const subscriptions: Subscription[] = [];
-  if (only.includes('referral')) subscriptions.push(...(await startReferralTracking(bus, db)));
+  if (only.includes('referral'))
+    subscriptions.push(...(await startReferralTracking(bus, db, config.hashSecret)));
   if (only.includes('notification')) subscriptions.push(...(await startContactTracking(bus, db)));
   const background: { stop(): Promise<void> }[] = [];
   if (only.includes('reward')) {

@@ -5,6 +5,7 @@ import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { createReferralInternalRoutes, createReferralRedirect, createReferralRoutes } from './routes.ts';
 
+export { fraudProblems, registerFraudPolicy } from './fraud/index.ts';
 export { landingProblems, registerLanding, setLandingStatus } from './landing.ts';
 export { migrations } from './migrations/index.ts';
 export { startReferralTracking } from './subscriber.ts';
@@ -27,7 +28,7 @@ export function createReferralApp(deps: {
       .route('/v1/referrals', createReferralRoutes(deps.db, deps.resolver))
       .route(
         '/internal/v1/referrals',
-        createReferralInternalRoutes(deps.db, deps.internalToken, deps.publicBaseUrl),
+        createReferralInternalRoutes(deps.db, deps.internalToken, deps.publicBaseUrl, deps.hashSecret),
       )
       .route(
         '/r',

@@ -11,6 +11,7 @@ import { hashIp } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam } from '../platform/params.ts';
+import { checkFraud } from './fraud/index.ts';
 import { landingFor, pages, REF_COOKIE } from './landing.ts';
 import * as repo from './repo.ts';
 import * as service from './service.ts';
@@ -45,13 +46,23 @@ function num(body: Body, key: string): number | undefined {
   }
   return v;
 }
+/** A user agent may be longer than other fields; anything else is ignored (a signal, not an input). */
+function str1k(body: Body, key: string): string | undefined {
+  const v = body[key];
+  return typeof v === 'string' && v.length > 0 && v.length <= 1024 ? v : undefined;
+}
 const tenantOf = (b: Body): service.Tenant => ({
   clientId: str(b, 'client_id', true),
   campaignId: str(b, 'campaign_id', true),
 });
 
 /** Routes activities call for a tenant (the tenant comes from the journey's pinned campaign). */
-export function createReferralInternalRoutes(db: Db, token: string, publicBaseUrl: string) {
+export function createReferralInternalRoutes(
+  db: Db,
+  token: string,
+  publicBaseUrl: string,
+  hashSecret: string,
+) {
   return new Hono()
     .use('*', internalAuth(token, 'referral'))
     .post('/assets', async (c) => {
@@ -92,13 +103,28 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
     })
     .post('/fraud-check', async (c) => {
       const b = await readJsonObject(c);
-      const referrerId = str(b, 'referrer_id');
-      const ipHash = str(b, 'ip_hash');
+      const o = (k: string) => str(b, k) ?? undefined;
+      const kind = o('kind');
+      const clickedAt = o('clicked_at');
+      const clickIds = b.click_ids;
       return c.json(
-        await service.checkFraud(db, tenantOf(b), {
+        await checkFraud(db, hashSecret, tenantOf(b), {
           participantId: str(b, 'participant_id', true),
-          ...(referrerId ? { referrerId } : {}),
-          ...(ipHash ? { ipHash } : {}),
+          referrerId: o('referrer_id'),
+          kind: kind === 'conversion' ? 'conversion' : 'signup',
+          ipHash: o('ip_hash'),
+          email: o('email'),
+          emailHash: o('email_hash'),
+          phone: o('phone'),
+          phoneHash: o('phone_hash'),
+          deviceId: o('device_id'),
+          userAgent: str1k(b, 'user_agent'),
+          country: o('country'),
+          clickedAt: clickedAt && !Number.isNaN(Date.parse(clickedAt)) ? new Date(clickedAt) : undefined,
+          clickIds:
+            clickIds && typeof clickIds === 'object'
+              ? (clickIds as Record<string, unknown> | string[])
+              : undefined,
         }),
       );
     });

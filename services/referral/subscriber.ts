@@ -1,5 +1,6 @@
 import type { Bus, Subscription } from '../../contract/bus.ts';
 import type { Db } from '../platform/db.ts';
+import { rememberParticipant } from './fraud/index.ts';
 import * as repo from './repo.ts';
 import { recordParticipantIp, trackClick } from './service.ts';
 
@@ -13,9 +14,16 @@ interface TrackedEvent {
   anonymous_id?: string;
   participant_id?: string;
   referral_id?: string;
-  properties?: { code?: string; channel?: string; referral_code?: string };
+  properties?: { code?: string; channel?: string; referral_code?: string; email_hash?: string };
+  traits?: {
+    email?: unknown;
+    email_hash?: unknown;
+    phone?: unknown;
+    phone_hash?: unknown;
+    country?: unknown;
+  };
   /** The event service puts the keyed hash of the client IP here (and drops any the client sent). */
-  context?: { geo?: { ip_hash?: string } };
+  context?: { geo?: { ip_hash?: string; country?: string }; device?: { user_agent?: string } };
 }
 
 /**
@@ -38,8 +46,31 @@ async function rememberIp(db: Db, e: TrackedEvent): Promise<void> {
   });
 }
 
+const text = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+async function rememberSignup(db: Db, hashSecret: string, e: TrackedEvent): Promise<void> {
+  const browser = e.source !== 'server';
+  await rememberParticipant(
+    db,
+    hashSecret,
+    e.client_id,
+    e.participant_id as string,
+    {
+      email: text(e.traits?.email),
+      emailHash: text(e.traits?.email_hash) ?? text(e.properties?.email_hash),
+      phone: text(e.traits?.phone),
+      phoneHash: text(e.traits?.phone_hash),
+      // A server's user agent and the anonymous id it relays say nothing about the person's browser.
+      deviceId: browser ? text(e.anonymous_id) : null,
+      userAgent: browser ? text(e.context?.device?.user_agent) : null,
+      country: text(e.context?.geo?.country) ?? text(e.traits?.country),
+    },
+    new Date(e.occurred_at),
+  );
+}
+
 /** Share and click tracking from the event stream (spec: ES → RefS "track share / click + attribution"). */
-export async function startReferralTracking(bus: Bus, db: Db): Promise<Subscription[]> {
+export async function startReferralTracking(bus: Bus, db: Db, hashSecret?: string): Promise<Subscription[]> {
   const clicks = await bus.subscribe('referral-clicks', 'event.referral_clicked.#', async (msg) => {
     const e = msg.payload as TrackedEvent;
     const code = e.properties?.code ?? e.properties?.referral_code ?? e.referral_id;
@@ -64,9 +95,12 @@ export async function startReferralTracking(bus: Bus, db: Db): Promise<Subscript
     });
     await rememberIp(db, e);
   });
-  // Signups tell where each participant (referrer and referee alike) comes from.
-  const signups = await bus.subscribe('referral-signup-ips', 'event.user_signed_up.#', async (msg) =>
-    rememberIp(db, msg.payload as TrackedEvent),
-  );
+  // Signups tell where each participant (referrer and referee alike) comes from and who they are
+  // (email, phone, device, user agent, country: the fraud rules compare them as keyed hashes).
+  const signups = await bus.subscribe('referral-signup-ips', 'event.user_signed_up.#', async (msg) => {
+    const e = msg.payload as TrackedEvent;
+    await rememberIp(db, e);
+    if (e.participant_id && hashSecret) await rememberSignup(db, hashSecret, e);
+  });
   return [clicks, shares, signups];
 }
