@@ -34,7 +34,14 @@ import { observeRequest } from './platform/metrics.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
-import { createReferralApp, landingProblems, registerLanding, setLandingStatus } from './referral/index.ts';
+import {
+  createReferralApp,
+  fraudProblems,
+  landingProblems,
+  registerFraudPolicy,
+  registerLanding,
+  setLandingStatus,
+} from './referral/index.ts';
 import {
   createRewardApp,
   createRewardService,
@@ -94,6 +101,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     checkPlan: (plan) => [
       ...programProblems({ rewards: plan.rewards, segments: plan.segments }),
       ...landingProblems(plan.landing, config.production),
+      ...fraudProblems(plan.fraud),
     ],
     async onDeployed({ campaign, plan, status }) {
       await registerProgram(db, {
@@ -110,6 +118,12 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         campaignId: campaign.campaignId,
         landing: plan.landing,
         status,
+      });
+      // The fraud engine's thresholds and weights for this campaign (defaults when it sets none).
+      await registerFraudPolicy(db, {
+        clientId: campaign.clientId,
+        campaignId: campaign.campaignId,
+        policy: plan.fraud,
       });
       await schedules.deployed({ campaign, plan, status });
       deployedCampaigns.invalidate();

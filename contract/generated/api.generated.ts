@@ -565,7 +565,9 @@ export interface RewardView {
     | 'REDEEMED'
     | 'REJECTED'
     | 'EXPIRED'
-    | 'FAILED';
+    | 'FAILED'
+    | 'REVOKED'
+    | 'REVERSED';
   reason: string | null;
   category: string;
   amount: number | null;
@@ -578,6 +580,110 @@ export interface RewardView {
   expires_at: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * The fraud engine's verdict when it held (review) or rejected the reward; null otherwise.
+   */
+  review: FraudVerdict | null;
+}
+/**
+ * Score (sum of the weights of the rules that fired, at most 100), decision and the reasons.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudReview".
+ */
+export interface FraudVerdict {
+  score: number;
+  decision: 'approve' | 'review' | 'reject';
+  reasons: {
+    rule: string;
+    signal: string;
+    weight: number;
+    severity: 'low' | 'medium' | 'high' | 'critical';
+    detail: string;
+  }[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudApproveBody".
+ */
+export interface FraudReviewApproval {
+  reason?: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudRejectBody".
+ */
+export interface FraudReviewRejection {
+  reason: string;
+  /**
+   * Whether the rejection confirms fraud (counts toward the referrer's suspension). Default true.
+   */
+  confirmed_fraud?: boolean;
+}
+/**
+ * One decision on a reward the fraud engine scored: who, when, what and why.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudDecision".
+ */
+export interface FraudDecision {
+  reward_id: string;
+  campaign_id: string;
+  participant_id: string;
+  referrer_id: string | null;
+  referral_id: string | null;
+  decision: 'approve' | 'reject';
+  confirmed_fraud: boolean;
+  score: number | null;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+/**
+ * The latest decisions (at most 200), newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudDecisionList".
+ */
+export interface FraudDecisions {
+  data: FraudDecision[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudSuspension".
+ */
+export interface Suspension {
+  participant_id: string;
+  reason: string;
+  confirmed_frauds: number;
+  suspended_by: string;
+  suspended_at: string;
+  lifted_at: string | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
+}
+/**
+ * Referrers suspended now (at most 200), newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudSuspensionList".
+ */
+export interface Suspensions {
+  data: Suspension[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudSuspensionEnvelope".
+ */
+export interface FraudSuspensionEnvelope {
+  suspension: Suspension;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudLiftBody".
+ */
+export interface LiftASuspension {
+  reason: string;
 }
 /**
  * A page of rewards, newest first (the approval queue: oldest first).
@@ -3912,7 +4018,7 @@ export interface operations {
       query?: {
         "campaign_id"?: string;
         "participant_id"?: string;
-        "state"?: "EARNED" | "PENDING" | "ELIGIBLE" | "APPROVED" | "FULFILLED" | "REDEEMED" | "REJECTED" | "EXPIRED" | "FAILED" | "REVOKED";
+        "state"?: "EARNED" | "PENDING" | "ELIGIBLE" | "APPROVED" | "FULFILLED" | "REDEEMED" | "REJECTED" | "EXPIRED" | "FAILED" | "REVOKED" | "REVERSED";
         "limit"?: number;
         "starting_after"?: string;
       };

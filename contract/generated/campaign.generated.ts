@@ -21,6 +21,10 @@ export type EventName = string;
  */
 export type TrustLevel = 'sdk' | 'server' | 'integration';
 /**
+ * A duration, one grammar for the whole DSL: a number and a unit (ms, s, m = minutes, h, d, w, mo = months, y = years), combinable ("1h30m", "1y6mo"), or ISO 8601 ("P30D", "PT12H", "P1W", "P1Y", "P3M"). Months and years are whole numbers and calendar units: Jan 31 + 1mo = Feb 28/29.
+ */
+export type Duration = string;
+/**
  * One step: an `id` plus exactly one kind (do, if, switch, parallel, wait, sleep, repeat, for_each, set, emit, call, end, try, raise, approval).
  */
 export type Step =
@@ -83,10 +87,6 @@ export type Steps4 = Step[];
  * A list of steps, run in order.
  */
 export type Steps5 = Step[];
-/**
- * A duration, one grammar for the whole DSL: a number and a unit (ms, s, m = minutes, h, d, w, mo = months, y = years), combinable ("1h30m", "1y6mo"), or ISO 8601 ("P30D", "PT12H", "P1W", "P1Y", "P3M"). Months and years are whole numbers and calendar units: Jan 31 + 1mo = Feb 28/29.
- */
-export type Duration = string;
 /**
  * A duration ("14d", "P14D"), milliseconds, or a JSON-Logic expression yielding either (e.g. { var: settings.offer_window }).
  */
@@ -169,6 +169,7 @@ export interface Campaign {
   };
   settings?: Settings;
   landing?: Landing;
+  fraud?: Fraud;
   rewards?: Rewards;
   segments?: Segments;
   /**
@@ -275,6 +276,73 @@ export interface Landing {
   attribution_days?: number;
 }
 /**
+ * How the fraud engine scores this campaign's referrals (docs/fraud.md): each rule that fires adds its weight; a score at `review_at` holds the reward for review, at `reject_at` rejects it (only when an exact identity match or a blocklist fired; otherwise it is held). Absent: the defaults.
+ */
+export interface Fraud {
+  /**
+   * Hold for review from this score. Default 30.
+   */
+  review_at?: number;
+  /**
+   * Reject from this score. Default 80.
+   */
+  reject_at?: number;
+  /**
+   * Suspend a referrer (no further rewards) after this many confirmed frauds. Default 3.
+   */
+  suspend_after?: number;
+  /**
+   * ISO countries whose referees are rejected (rule blocked_country).
+   *
+   * @maxItems 250
+   */
+  blocked_countries?: string[];
+  /**
+   * Per rule: a weight of its own, or `enabled: false`.
+   */
+  rules?: {
+    [k: string]:
+      | {
+          weight?: number;
+          enabled?: boolean;
+        }
+      | undefined;
+  };
+  /**
+   * Windows of the velocity rules (defaults: referrer 20 per 1h, IP 5 per 24h, device 3 per 24h).
+   */
+  velocity?: {
+    referrer?: {
+      /**
+       * More than this many in the window fires the rule.
+       */
+      max?: number;
+      window?: Duration;
+    };
+    ip?: {
+      /**
+       * More than this many in the window fires the rule.
+       */
+      max?: number;
+      window?: Duration;
+    };
+    device?: {
+      /**
+       * More than this many in the window fires the rule.
+       */
+      max?: number;
+      window?: Duration;
+    };
+  };
+  /**
+   * A conversion sooner than `min` (default 30s) or later than `max` (default 90d) after the click is a signal.
+   */
+  conversion_time?: {
+    min?: Duration;
+    max?: Duration;
+  };
+}
+/**
  * Call an activity from the catalogue (schemas/activities.schema.json), e.g. AllocateReward or SendNotification.
  */
 export interface DoStep {
@@ -290,7 +358,7 @@ export interface DoStep {
   as?: string;
   retry?: RetryPolicy;
   /**
-   * Longest time one attempt may take (default set by the engine).
+   * A duration, one grammar for the whole DSL: a number and a unit (ms, s, m = minutes, h, d, w, mo = months, y = years), combinable ("1h30m", "1y6mo"), or ISO 8601 ("P30D", "PT12H", "P1W", "P1Y", "P3M"). Months and years are whole numbers and calendar units: Jan 31 + 1mo = Feb 28/29.
    */
   timeout?: string;
   /**
@@ -314,7 +382,7 @@ export interface RetryPolicy {
    */
   max_attempts?: number;
   /**
-   * Wait before the first retry (default 1s).
+   * A duration, one grammar for the whole DSL: a number and a unit (ms, s, m = minutes, h, d, w, mo = months, y = years), combinable ("1h30m", "1y6mo"), or ISO 8601 ("P30D", "PT12H", "P1W", "P1Y", "P3M"). Months and years are whole numbers and calendar units: Jan 31 + 1mo = Feb 28/29.
    */
   initial_interval?: string;
   /**
@@ -322,7 +390,7 @@ export interface RetryPolicy {
    */
   backoff?: number;
   /**
-   * Longest wait between retries (default in a `retry` block: none, so Temporal's 100 × initial_interval).
+   * A duration, one grammar for the whole DSL: a number and a unit (ms, s, m = minutes, h, d, w, mo = months, y = years), combinable ("1h30m", "1y6mo"), or ISO 8601 ("P30D", "PT12H", "P1W", "P1Y", "P3M"). Months and years are whole numbers and calendar units: Jan 31 + 1mo = Feb 28/29.
    */
   max_interval?: string;
   /**

@@ -109,6 +109,12 @@ export interface Plan {
     attributionDays: number;
   };
   /**
+   * The campaign's fraud block (campaign.schema.json `$defs.fraud`) as written; absent when the campaign sets none.
+   */
+  fraud?: {
+    [k: string]: unknown;
+  };
+  /**
    * Declared reward rules, passed to reward activities as data.
    */
   rewards: {

@@ -107,18 +107,20 @@ export function createReferralInternalRoutes(
       const kind = o('kind');
       const clickedAt = o('clicked_at');
       const clickIds = b.click_ids;
+      // A server event's address, user agent and relayed ids are the client's back end, not the person's.
+      const browser = b.source !== 'server';
       return c.json(
         await checkFraud(db, hashSecret, tenantOf(b), {
           participantId: str(b, 'participant_id', true),
           referrerId: o('referrer_id'),
           kind: kind === 'conversion' ? 'conversion' : 'signup',
-          ipHash: o('ip_hash'),
+          ipHash: browser ? o('ip_hash') : undefined,
           email: o('email'),
           emailHash: o('email_hash'),
           phone: o('phone'),
           phoneHash: o('phone_hash'),
-          deviceId: o('device_id'),
-          userAgent: str1k(b, 'user_agent'),
+          deviceId: browser ? o('device_id') : undefined,
+          userAgent: browser ? str1k(b, 'user_agent') : undefined,
           country: o('country'),
           clickedAt: clickedAt && !Number.isNaN(Date.parse(clickedAt)) ? new Date(clickedAt) : undefined,
           clickIds:
