@@ -100,16 +100,18 @@ describe('shared-IP fraud signal, end to end', () => {
     assert.equal(created.status, 201);
     const pk = created.body.keys.publishable.key;
     const sk = created.body.keys.secret.key;
-    const deploy = async (name: string) => {
+    const deploy = async (name: string, extra = '') => {
       const r = await call<{ campaign_id: string }>('POST', '/v1/campaigns/deploy', {
         key: sk,
-        body: { source: await campaignFile(name), file: `campaigns/${name}.pulse.yaml` },
+        body: { source: (await campaignFile(name)) + extra, file: `campaigns/${name}.pulse.yaml` },
       });
       assert.ok([200, 201].includes(r.status), JSON.stringify(r.body));
       return r.body.campaign_id;
     };
     const signup = await deploy('signup');
-    const conversion = await deploy('conversion');
+    // The journey runs in seconds: the "conversion too fast" signal (default 30 s after the click) would
+    // rightly fire, so this campaign allows one second; the IP signal is what is under test here.
+    const conversion = await deploy('conversion', '\nfraud:\n  conversion_time: { min: 1s }\n');
     const track = async (ip: string, event: Record<string, unknown>) => {
       const r = await call('POST', '/v1/events', {
         key: pk,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
 import { serviceToken } from '../../../test/support/service-token.ts';
@@ -299,6 +300,22 @@ describe('fraud rules (real engine, real Postgres)', () => {
     await rememberParticipant(t.db, SECRET, 'cli_other', 'ref-x', { ipHash: ip('192.0.2.99') }, new Date());
     const v = await journey({ referee: { ipHash: ip('192.0.2.99') } });
     assert.deepEqual(v.flags, []);
+  });
+
+  it('documents every rule in docs/fraud.md and names each in the campaign schema', async () => {
+    const doc = await readFile(new URL('../../../docs/fraud.md', import.meta.url), 'utf8');
+    for (const r of RULES)
+      assert.ok(
+        doc.includes(`| \`${r.id}\` | ${r.signal} | ${r.weight} | ${r.severity} | ${r.fails} |`),
+        `docs/fraud.md row of ${r.id}`,
+      );
+    const schema = JSON.parse(
+      await readFile(new URL('../../../schemas/campaign.schema.json', import.meta.url), 'utf8'),
+    );
+    assert.deepEqual(
+      [...schema.$defs.fraud.properties.rules.propertyNames.enum].sort(),
+      RULES.map((r) => r.id).sort(),
+    );
   });
 
   it('normalises emails: case, plus-tags, dots only for gmail-style providers', () => {

@@ -198,6 +198,7 @@ export async function setReviewAndOrder(
   review: Record<string, unknown> | null,
   orderId: string | null,
 ): Promise<void> {
+  if (!review && !orderId) return;
   await db
     .updateTable('rewards')
     .set({
