@@ -25,6 +25,8 @@ export function createAllocateReward(deps: {
         ...(input.reason !== undefined ? { reason: input.reason } : {}),
         ...(input.traits ? { traits: input.traits } : {}),
         ...(input.fraud_score !== undefined ? { fraud_score: input.fraud_score } : {}),
+        ...(input.fraud ? { fraud: input.fraud } : {}),
+        ...(input.order_id ? { order_id: input.order_id } : {}),
       });
       return {
         allocated: r.allocated,

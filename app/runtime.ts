@@ -22,6 +22,7 @@ import { metrics } from '../services/platform/metrics.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createSecretBox } from '../services/platform/secret-box.ts';
 import { startReferralTracking } from '../services/referral/index.ts';
+import { startClawbacks } from '../services/reward/index.ts';
 import { reencryptSecrets } from './secrets.ts';
 
 export interface RuntimeOptions {
@@ -82,8 +83,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const subscriptions: Subscription[] = [];
-  if (only.includes('referral')) subscriptions.push(...(await startReferralTracking(bus, db)));
+  if (only.includes('referral'))
+    subscriptions.push(...(await startReferralTracking(bus, db, config.hashSecret)));
   if (only.includes('notification')) subscriptions.push(...(await startContactTracking(bus, db)));
+  // Refunds and cancellations reverse the rewards they caused (clawback).
+  if (only.includes('reward'))
+    subscriptions.push(...(await startClawbacks(bus, platform.rewardService.deps)));
   const background: { stop(): Promise<void> }[] = [];
   if (only.includes('reward')) {
     background.push(platform.rewardService.startFulfilmentWorker());

@@ -115,6 +115,7 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
           },
         }
       : {}),
+    ...(doc.fraud ? { fraud: doc.fraud as Record<string, unknown> } : {}),
     rewards: (doc.rewards ?? {}) as Record<string, unknown>,
     segments: (doc.segments ?? {}) as Record<string, unknown>,
     waitsFor: [...waits].sort(),

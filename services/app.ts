@@ -36,8 +36,10 @@ import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
 import {
   createReferralApp,
+  fraudProblems,
   landingProblems,
   registerAttribution,
+  registerFraudPolicy,
   registerLanding,
   setLandingStatus,
 } from './referral/index.ts';
@@ -100,6 +102,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     checkPlan: (plan) => [
       ...programProblems({ rewards: plan.rewards, segments: plan.segments }),
       ...landingProblems(plan.landing, config.production),
+      ...fraudProblems(plan.fraud),
     ],
     async onDeployed({ campaign, plan, status }) {
       await registerProgram(db, {
@@ -121,6 +124,12 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         clientId: campaign.clientId,
         campaignId: campaign.campaignId,
         attribution: plan.attribution,
+      });
+      // The fraud engine's thresholds and weights for this campaign (defaults when it sets none).
+      await registerFraudPolicy(db, {
+        clientId: campaign.clientId,
+        campaignId: campaign.campaignId,
+        policy: plan.fraud,
       });
       await schedules.deployed({ campaign, plan, status });
       deployedCampaigns.invalidate();

@@ -421,6 +421,57 @@ describe('every documented operation answers as documented', () => {
       200,
     );
     expect(await call('POST', `/v1/reward-approvals/${toReject}/reject`, { key: sk, body: {} }), 400);
+    // Fraud review: rewards held by the engine's verdict, decided, recorded; suspensions listed and lifted.
+    const verdict = {
+      score: 40,
+      decision: 'review',
+      reasons: [
+        { rule: 'same_ip', signal: 'ip', weight: 40, severity: 'medium', detail: 'the referrer’s IP' },
+      ],
+      referrer_id: 'ref_spec',
+    };
+    const held = async (reward: string) => {
+      const r = await platform.app.request('/internal/v1/rewards/allocate', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${serviceToken(internalKey, 'reward')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          client_id: clientId,
+          campaign_id: 'camp_spec',
+          version: 1,
+          reward,
+          participant_id: 'ref_spec',
+          idempotency_key: `spec-held-${++n}`,
+          fraud: verdict,
+        }),
+      });
+      assert.equal(r.status, 200);
+      return ((await r.json()) as { reward_id: string }).reward_id;
+    };
+    const heldA = await held('reviewed');
+    const heldB = await held('reviewed_again');
+    const reviews = await call('GET', '/v1/fraud-reviews', { key: sk });
+    expect(reviews, 200);
+    assert.deepEqual(
+      reviews.body.data.map((r: Body) => r.id),
+      [heldA, heldB],
+    );
+    expect(await call('POST', `/v1/fraud-reviews/${heldA}/approve`, { key: sk, body: {} }), 200);
+    expect(await call('POST', `/v1/fraud-reviews/${heldA}/approve`, { key: sk, body: {} }), 409);
+    expect(await call('POST', `/v1/fraud-reviews/${heldB}/reject`, { key: sk, body: {} }), 400);
+    expect(
+      await call('POST', `/v1/fraud-reviews/${heldB}/reject`, { key: sk, body: { reason: 'farmed link' } }),
+      200,
+    );
+    expect(await call('POST', '/v1/fraud-reviews/rwd_none/reject', { key: sk, body: { reason: 'x' } }), 404);
+    expect(await call('GET', '/v1/fraud-decisions?participant_id=ref_spec', { key: sk }), 200);
+    expect(await call('GET', '/v1/fraud-suspensions', { key: sk }), 200);
+    expect(
+      await call('POST', '/v1/fraud-suspensions/ref_spec/lift', { key: sk, body: { reason: 'ok' } }),
+      404,
+    );
     expect(await call('POST', `/v1/rewards/${toReject}/redeem`, { key: sk }), 409);
     expect(await call('POST', `/v1/rewards/${toReject}/retry`, { key: sk }), 409);
     const claimed = await call('POST', `/v1/rewards/${toClaim}/claim`, {

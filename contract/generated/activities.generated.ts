@@ -32,7 +32,7 @@ export interface PulseActivities {
     output: CheckEligibilityOutput;
   };
   /**
-   * Fraud signals for a referral: self-referral, duplicate IP/email, velocity, time window.
+   * Score a referral with the fraud rules (identity, IP, device, email domain, velocity, timing, paid click ids, country) and the campaign's thresholds: approve, review (hold) or reject, with the reasons.
    */
   CheckFraud: {
     input: CheckFraudInput;
@@ -202,7 +202,54 @@ export interface CheckFraudInput {
   participant_id: Id;
   referrer_id?: Id;
   referral_id?: Id;
-  ip_hash?: string;
+  /**
+   * The keyed hash of the participant's IP (the event's `context.geo.ip_hash`).
+   */
+  ip_hash?: string | null;
+  /**
+   * What is being checked: a signup (default) or a conversion (adds the click-to-conversion timing rules).
+   */
+  kind?: 'signup' | 'conversion';
+  /**
+   * The event's `source`: for `server` events the IP, user agent and device id are ignored (they are the client's back end).
+   */
+  source?: 'sdk' | 'server' | null;
+  /**
+   * The participant's email (normalised and stored as a keyed hash only).
+   */
+  email?: string | null;
+  /**
+   * The client's own hash of the participant's email.
+   */
+  email_hash?: string | null;
+  /**
+   * The participant's phone number (normalised and stored as a keyed hash only).
+   */
+  phone?: string | null;
+  /**
+   * The client's own hash of the participant's phone number.
+   */
+  phone_hash?: string | null;
+  /**
+   * The cookie / device id the participant came with (the SDK's anonymous id).
+   */
+  device_id?: string | null;
+  /**
+   * The browser's user agent (the event's `context.device.user_agent`).
+   */
+  user_agent?: string | null;
+  /**
+   * ISO country of the participant (the event's `context.geo.country`).
+   */
+  country?: string | null;
+  /**
+   * When the participant clicked the referral link, if known (else the recorded click or the attribution).
+   */
+  clicked_at?: string | null;
+  /**
+   * The landing's click-id parameters (the event's `context.marketing`, or a landing record): paid-traffic ids (gclid, fbclid, msclkid, ttclid, li_fat_id, …) are a fraud signal.
+   */
+  click_ids?: {} | unknown[] | null;
 }
 /**
  * The result of CheckFraud.
@@ -210,8 +257,40 @@ export interface CheckFraudInput {
 export interface CheckFraudOutput {
   score: number;
   flags: string[];
+  /**
+   * The decision is reject.
+   */
   blocked: boolean;
+  decision?: 'approve' | 'review' | 'reject';
+  /**
+   * The rules that fired: rule, signal, weight, severity, detail.
+   */
+  reasons?: {}[];
+  review?: FraudVerdict;
   [k: string]: unknown | undefined;
+}
+/**
+ * The fraud engine's verdict (CheckFraud's `review`), passed to AllocateReward as `fraud`: `review` holds the reward in the approval queue with its reasons, `reject` refuses it (FRAUD_DETECTED).
+ */
+export interface FraudVerdict {
+  score: number;
+  decision: 'approve' | 'review' | 'reject';
+  /**
+   * @maxItems 50
+   */
+  reasons: {
+    rule: string;
+    signal: string;
+    weight: number;
+    severity: 'low' | 'medium' | 'high' | 'critical';
+    detail: string;
+  }[];
+  assessment_id?: string;
+  referrer_id?: string | null;
+  /**
+   * Confirmed frauds after which the referrer is suspended (the campaign's `fraud.suspend_after`).
+   */
+  suspend_after?: number;
 }
 /**
  * The `with` input of GenerateReferralAssets.
@@ -353,6 +432,14 @@ export interface AllocateRewardInput {
   reason?: string;
   traits?: OpenObject1;
   fraud_score?: FraudScore;
+  /**
+   * CheckFraud's `review`: held for review or rejected by its decision (instead of `fraud_score`).
+   */
+  fraud?: FraudVerdict | null;
+  /**
+   * The order or subscription the reward is earned for: its refund (`purchase_refunded`) or cancellation (`subscription_cancelled`) within the campaign's clawback window reverses the reward.
+   */
+  order_id?: string | null;
 }
 /**
  * A map of values (traits, template data, metrics, ...).

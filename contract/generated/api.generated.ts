@@ -565,7 +565,9 @@ export interface RewardView {
     | 'REDEEMED'
     | 'REJECTED'
     | 'EXPIRED'
-    | 'FAILED';
+    | 'FAILED'
+    | 'REVOKED'
+    | 'REVERSED';
   reason: string | null;
   category: string;
   amount: number | null;
@@ -578,6 +580,110 @@ export interface RewardView {
   expires_at: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * The fraud engine's verdict when it held (review) or rejected the reward; null otherwise.
+   */
+  review: FraudVerdict | null;
+}
+/**
+ * Score (sum of the weights of the rules that fired, at most 100), decision and the reasons.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudReview".
+ */
+export interface FraudVerdict {
+  score: number;
+  decision: 'approve' | 'review' | 'reject';
+  reasons: {
+    rule: string;
+    signal: string;
+    weight: number;
+    severity: 'low' | 'medium' | 'high' | 'critical';
+    detail: string;
+  }[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudApproveBody".
+ */
+export interface FraudReviewApproval {
+  reason?: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudRejectBody".
+ */
+export interface FraudReviewRejection {
+  reason: string;
+  /**
+   * Whether the rejection confirms fraud (counts toward the referrer's suspension). Default true.
+   */
+  confirmed_fraud?: boolean;
+}
+/**
+ * One decision on a reward the fraud engine scored: who, when, what and why.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudDecision".
+ */
+export interface FraudDecision {
+  reward_id: string;
+  campaign_id: string;
+  participant_id: string;
+  referrer_id: string | null;
+  referral_id: string | null;
+  decision: 'approve' | 'reject';
+  confirmed_fraud: boolean;
+  score: number | null;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+/**
+ * The latest decisions (at most 200), newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudDecisionList".
+ */
+export interface FraudDecisions {
+  data: FraudDecision[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudSuspension".
+ */
+export interface Suspension {
+  participant_id: string;
+  reason: string;
+  confirmed_frauds: number;
+  suspended_by: string;
+  suspended_at: string;
+  lifted_at: string | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
+}
+/**
+ * Referrers suspended now (at most 200), newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudSuspensionList".
+ */
+export interface Suspensions {
+  data: Suspension[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudSuspensionEnvelope".
+ */
+export interface FraudSuspensionEnvelope {
+  suspension: Suspension;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "fraudLiftBody".
+ */
+export interface LiftASuspension {
+  reason: string;
 }
 /**
  * A page of rewards, newest first (the approval queue: oldest first).
@@ -1886,6 +1992,72 @@ export interface paths {
     get?: never;
     put?: never;
     post: operations["rejectReward"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fraud-reviews": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listFraudReviews"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fraud-reviews/{rewardId}/approve": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["approveFraudReview"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fraud-reviews/{rewardId}/reject": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["rejectFraudReview"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fraud-decisions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listFraudDecisions"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fraud-suspensions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listFraudSuspensions"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/fraud-suspensions/{participantId}/lift": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["liftFraudSuspension"];
     delete?: never;
     options?: never;
     head?: never;
@@ -4826,7 +4998,7 @@ export interface operations {
       query?: {
         "campaign_id"?: string;
         "participant_id"?: string;
-        "state"?: "EARNED" | "PENDING" | "ELIGIBLE" | "APPROVED" | "FULFILLED" | "REDEEMED" | "REJECTED" | "EXPIRED" | "FAILED" | "REVOKED";
+        "state"?: "EARNED" | "PENDING" | "ELIGIBLE" | "APPROVED" | "FULFILLED" | "REDEEMED" | "REJECTED" | "EXPIRED" | "FAILED" | "REVOKED" | "REVERSED";
         "limit"?: number;
         "starting_after"?: string;
       };
@@ -5233,6 +5405,364 @@ export interface operations {
         };
       };
       409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The fraud review queue */
+  "listFraudReviews": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": RewardList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Approve a held reward */
+  "approveFraudReview": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "rewardId": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': FraudReviewApproval;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": RewardEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Reject a held reward */
+  "rejectFraudReview": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "rewardId": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': FraudReviewRejection;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": RewardEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The fraud decision record */
+  "listFraudDecisions": {
+    parameters: {
+      query?: {
+        "participant_id"?: string;
+        "reward_id"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": FraudDecisions;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Referrers suspended for fraud */
+  "listFraudSuspensions": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Suspensions;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Lift a suspension */
+  "liftFraudSuspension": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "participantId": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': LiftASuspension;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": FraudSuspensionEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

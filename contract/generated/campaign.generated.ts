@@ -178,6 +178,7 @@ export interface Campaign {
    * @minItems 1
    */
   steps: [Step, ...Step[]];
+  fraud?: Fraud;
 }
 export interface Trigger2 {
   schedule?: Schedule;
@@ -848,4 +849,71 @@ export interface ApprovalEscalation {
    */
   roles: [ApprovalRole, ...ApprovalRole[]];
   timeout: DurationValue1;
+}
+/**
+ * How the fraud engine scores this campaign's referrals (docs/fraud.md): each rule that fires adds its weight; a score at `review_at` holds the reward for review, at `reject_at` rejects it (only when an exact identity match or a blocklist fired; otherwise it is held). Absent: the defaults.
+ */
+export interface Fraud {
+  /**
+   * Hold for review from this score. Default 30.
+   */
+  review_at?: number;
+  /**
+   * Reject from this score. Default 80.
+   */
+  reject_at?: number;
+  /**
+   * Suspend a referrer (no further rewards) after this many confirmed frauds. Default 3.
+   */
+  suspend_after?: number;
+  /**
+   * ISO countries whose referees are rejected (rule blocked_country).
+   *
+   * @maxItems 250
+   */
+  blocked_countries?: string[];
+  /**
+   * Per rule: a weight of its own, or `enabled: false`.
+   */
+  rules?: {
+    [k: string]:
+      | {
+          weight?: number;
+          enabled?: boolean;
+        }
+      | undefined;
+  };
+  /**
+   * Windows of the velocity rules (defaults: referrer 20 per 1h, IP 5 per 24h, device 3 per 24h).
+   */
+  velocity?: {
+    referrer?: {
+      /**
+       * More than this many in the window fires the rule.
+       */
+      max?: number;
+      window?: Duration;
+    };
+    ip?: {
+      /**
+       * More than this many in the window fires the rule.
+       */
+      max?: number;
+      window?: Duration;
+    };
+    device?: {
+      /**
+       * More than this many in the window fires the rule.
+       */
+      max?: number;
+      window?: Duration;
+    };
+  };
+  /**
+   * A conversion sooner than `min` (default 30s) or later than `max` (default 90d) after the click is a signal.
+   */
+  conversion_time?: {
+    min?: Duration;
+    max?: Duration;
+  };
 }

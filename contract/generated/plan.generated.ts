@@ -149,6 +149,12 @@ export interface Plan {
    * sha256 of the canonical plan JSON without this field; identifies the exact definition a journey runs.
    */
   hash: string;
+  /**
+   * The campaign's fraud block (campaign.schema.json `$defs.fraud`) as written; absent when the campaign sets none.
+   */
+  fraud?: {
+    [k: string]: unknown;
+  };
 }
 /**
  * This interface was referenced by `PulsePlan`'s JSON-Schema

@@ -111,7 +111,11 @@ export interface Constraints {
    */
   approval_above?: number;
   /**
-   * A fraud score (0-100) above this rejects the reward (FRAUD_DETECTED). Default 70.
+   * A refund (`purchase_refunded`, matched on `order_id`) or cancellation (`subscription_cancelled`, matched on `subscription_id`) of what a reward was earned for reverses the reward (REVERSED, a negative ledger entry for store credit, budget and limits given back) when it comes within this time of the reward. Server events only. Default 30d.
+   */
+  clawback_window?: string;
+  /**
+   * A fraud score (0-100) above this rejects the reward (FRAUD_DETECTED), unless the journey passes the fraud engine's verdict (`fraud`), which then decides. Default 70.
    */
   max_fraud_score?: number;
   eligibility?: EligibilityRequirements;

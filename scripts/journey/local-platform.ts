@@ -38,6 +38,9 @@ export async function startLocalPlatform(
     PORT: String(port),
     PULSE_PUBLIC_URL: env.PULSE_PUBLIC_URL ?? `http://127.0.0.1:${port}`,
     PULSE_SDK_DIR: env.PULSE_SDK_DIR ?? SDK_DIR,
+    // Whoever drives this platform over loopback (the demo, end-to-end tests) stands in for the edge
+    // proxy: its X-Forwarded-For names the participant's address, as a real proxy's would.
+    PULSE_TRUSTED_PROXIES: env.PULSE_TRUSTED_PROXIES ?? '127.0.0.1/32,::1/128',
   });
   const runtime = await startRuntime({ config, port });
   const admin = await runtime.platform.clientManagement.issueKey(null, 'admin');

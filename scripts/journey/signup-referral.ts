@@ -91,10 +91,14 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
     const id = env.correlationId?.(String(event.event), event.participant_id as string | undefined);
     return id ? { 'x-correlation-id': id } : {};
   };
+  // Each person browses from an address of their own (documentation ranges), seen through the proxy.
+  const addressOf = (event: Record<string, unknown>): Record<string, string> => ({
+    'x-forwarded-for': event.participant_id === `user-a-${run}` ? '203.0.113.10' : '198.51.100.20',
+  });
   const track = async (event: Record<string, unknown>) => {
     const res = await call(base, 'POST', '/v1/events', {
       key: pk,
-      headers: { ...identity(event.participant_id), ...correlation(event) },
+      headers: { ...identity(event.participant_id), ...correlation(event), ...addressOf(event) },
       body: {
         event_id: randomUUID(),
         occurred_at: new Date().toISOString(),
@@ -165,7 +169,11 @@ export async function runSignupReferralJourney(env: JourneyEnv): Promise<Journey
     properties: { referral_code: codeA },
     traits: { email: emailB, name: 'Bob' },
   };
-  const asB = { key: pk, body: signupB, headers: { ...identity(userB), ...correlation(signupB) } };
+  const asB = {
+    key: pk,
+    body: signupB,
+    headers: { ...identity(userB), ...correlation(signupB), ...addressOf(signupB) },
+  };
   expectStatus('signup B', await call(base, 'POST', '/v1/events', asB), 202);
   const journeyB = await journey(userB);
   const duplicate = await call(base, 'POST', '/v1/events', asB);

@@ -45,6 +45,8 @@ export const PERMISSIONS = {
   'campaign.deploy': secret('manager'),
   'campaign.status': secret('manager'),
   'reward.approve': secret('manager'),
+  // Working the fraud review queue: approve or reject held rewards (each decision recorded).
+  'fraud.review': secret('manager'),
   // Deciding a journey's approval task (an `approval` step); the task's own roles may ask for more.
   'approval.decide': secret('manager'),
   'reward.redeem': secret('manager'),
@@ -58,6 +60,8 @@ export const PERMISSIONS = {
   'key.create': secret('admin'),
   'key.revoke': secret('admin'),
   'reward.configure': secret('admin'),
+  // Lifting a fraud suspension overrides the automatic protection.
+  'fraud.configure': secret('admin'),
   'client.admin': { kinds: ['admin'] },
 } as const satisfies Record<string, Grant>;
 

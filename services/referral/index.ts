@@ -9,6 +9,7 @@ import { createLinkRoutes } from './links/routes.ts';
 import { createReferralInternalRoutes, createReferralRedirect, createReferralRoutes } from './routes.ts';
 
 export { registerAttribution } from './attribution/settings.ts';
+export { fraudProblems, registerFraudPolicy } from './fraud/index.ts';
 export { landingProblems, registerLanding, setLandingStatus } from './landing.ts';
 export { migrations } from './migrations/index.ts';
 export { startReferralTracking } from './subscriber.ts';
@@ -35,7 +36,13 @@ export function createReferralApp(deps: {
       .route('/v1/participants', createGraphRoutes(deps.db, deps.resolver))
       .route(
         '/internal/v1/referrals',
-        createReferralInternalRoutes(deps.db, deps.internalToken, deps.publicBaseUrl, deps.ch),
+        createReferralInternalRoutes(
+          deps.db,
+          deps.internalToken,
+          deps.publicBaseUrl,
+          deps.hashSecret,
+          deps.ch,
+        ),
       )
       .route(
         '/r',

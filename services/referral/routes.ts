@@ -13,6 +13,7 @@ import { internalAuth } from '../platform/internal-auth.ts';
 import { pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam } from '../platform/params.ts';
 import { clickIdsFrom } from './attribution/click-ids.ts';
+import { checkFraud } from './fraud/index.ts';
 import { landingFor, pages, REF_COOKIE } from './landing.ts';
 import { isChannel } from './links/codes.ts';
 import { createLinkRedirects } from './links/routes.ts';
@@ -60,13 +61,24 @@ function dateOf(body: Body, key: string): Date | undefined {
     ]);
   return d;
 }
+/** A user agent may be longer than other fields; anything else is ignored (a signal, not an input). */
+function str1k(body: Body, key: string): string | undefined {
+  const v = body[key];
+  return typeof v === 'string' && v.length > 0 && v.length <= 1024 ? v : undefined;
+}
 const tenantOf = (b: Body): service.Tenant => ({
   clientId: str(b, 'client_id', true),
   campaignId: str(b, 'campaign_id', true),
 });
 
 /** Routes activities call for a tenant (the tenant comes from the journey's pinned campaign). */
-export function createReferralInternalRoutes(db: Db, token: string, publicBaseUrl: string, ch?: ClickHouse) {
+export function createReferralInternalRoutes(
+  db: Db,
+  token: string,
+  publicBaseUrl: string,
+  hashSecret: string,
+  ch?: ClickHouse,
+) {
   return new Hono()
     .use('*', internalAuth(token, 'referral'))
     .post('/assets', async (c) => {
@@ -118,13 +130,30 @@ export function createReferralInternalRoutes(db: Db, token: string, publicBaseUr
     })
     .post('/fraud-check', async (c) => {
       const b = await readJsonObject(c);
-      const referrerId = str(b, 'referrer_id');
-      const ipHash = str(b, 'ip_hash');
+      const o = (k: string) => str(b, k) ?? undefined;
+      const kind = o('kind');
+      const clickedAt = o('clicked_at');
+      const clickIds = b.click_ids;
+      // A server event's address, user agent and relayed ids are the client's back end, not the person's.
+      const browser = b.source !== 'server';
       return c.json(
-        await service.checkFraud(db, tenantOf(b), {
+        await checkFraud(db, hashSecret, tenantOf(b), {
           participantId: str(b, 'participant_id', true),
-          ...(referrerId ? { referrerId } : {}),
-          ...(ipHash ? { ipHash } : {}),
+          referrerId: o('referrer_id'),
+          kind: kind === 'conversion' ? 'conversion' : 'signup',
+          ipHash: browser ? o('ip_hash') : undefined,
+          email: o('email'),
+          emailHash: o('email_hash'),
+          phone: o('phone'),
+          phoneHash: o('phone_hash'),
+          deviceId: browser ? o('device_id') : undefined,
+          userAgent: browser ? str1k(b, 'user_agent') : undefined,
+          country: o('country'),
+          clickedAt: clickedAt && !Number.isNaN(Date.parse(clickedAt)) ? new Date(clickedAt) : undefined,
+          clickIds:
+            clickIds && typeof clickIds === 'object'
+              ? (clickIds as Record<string, unknown> | string[])
+              : undefined,
         }),
       );
     });

@@ -1,6 +1,7 @@
 import type { Bus, Subscription } from '../../contract/bus.ts';
 import type { Db } from '../platform/db.ts';
 import { clickIdsFrom, queryOf } from './attribution/click-ids.ts';
+import { rememberParticipant } from './fraud/index.ts';
 import { CHANNELS, isChannel, shareChannel } from './links/codes.ts';
 import * as repo from './repo.ts';
 import { recordIdentity, recordParticipantIp, trackClick } from './service.ts';
@@ -16,10 +17,21 @@ interface TrackedEvent {
   participant_id?: string;
   referral_id?: string;
   campaign_id?: string;
-  properties?: { code?: string; channel?: string; referral_code?: string } & Record<string, unknown>;
+  properties?: { code?: string; channel?: string; referral_code?: string; email_hash?: string } & Record<
+    string,
+    unknown
+  >;
+  traits?: {
+    email?: unknown;
+    email_hash?: unknown;
+    phone?: unknown;
+    phone_hash?: unknown;
+    country?: unknown;
+  };
   /** The event service puts the keyed hash of the client IP here (and drops any the client sent). */
   context?: {
-    geo?: { ip_hash?: string };
+    geo?: { ip_hash?: string; country?: string };
+    device?: { user_agent?: string };
     marketing?: Record<string, unknown>;
     page?: { url?: string };
     referral?: { code?: string };
@@ -58,8 +70,31 @@ async function rememberIdentity(db: Db, e: TrackedEvent): Promise<void> {
   });
 }
 
+const text = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+async function rememberSignup(db: Db, hashSecret: string, e: TrackedEvent): Promise<void> {
+  const browser = e.source !== 'server';
+  await rememberParticipant(
+    db,
+    hashSecret,
+    e.client_id,
+    e.participant_id as string,
+    {
+      email: text(e.traits?.email),
+      emailHash: text(e.traits?.email_hash) ?? text(e.properties?.email_hash),
+      phone: text(e.traits?.phone),
+      phoneHash: text(e.traits?.phone_hash),
+      // A server's user agent and the anonymous id it relays say nothing about the person's browser.
+      deviceId: browser ? text(e.anonymous_id) : null,
+      userAgent: browser ? text(e.context?.device?.user_agent) : null,
+      country: text(e.context?.geo?.country) ?? text(e.traits?.country),
+    },
+    new Date(e.occurred_at),
+  );
+}
+
 /** Share and click tracking from the event stream (spec: ES → RefS "track share / click + attribution"). */
-export async function startReferralTracking(bus: Bus, db: Db): Promise<Subscription[]> {
+export async function startReferralTracking(bus: Bus, db: Db, hashSecret?: string): Promise<Subscription[]> {
   // A click on a referral link reported by a page, and the SDK's landing visit with `?ref=`: both touches.
   const onClick = async (msg: { payload: unknown }) => {
     const e = msg.payload as TrackedEvent;
@@ -108,8 +143,11 @@ export async function startReferralTracking(bus: Bus, db: Db): Promise<Subscript
   );
   // Signups tell where each participant (referrer and referee alike) comes from, and which devices are theirs.
   const signups = await bus.subscribe('referral-signup-ips', 'event.user_signed_up.#', async (msg) => {
-    await rememberIp(db, msg.payload as TrackedEvent);
-    await rememberIdentity(db, msg.payload as TrackedEvent);
+    const e = msg.payload as TrackedEvent;
+    await rememberIp(db, e);
+    await rememberIdentity(db, e);
+    // Who they are (email, phone, device, user agent, country): the fraud rules compare keyed hashes.
+    if (e.participant_id && hashSecret) await rememberSignup(db, hashSecret, e);
   });
   const identities = await Promise.all(
     ['user_identified', 'user_logged_in'].map((name) =>

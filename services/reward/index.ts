@@ -1,10 +1,12 @@
 import { Hono } from 'hono';
 import type { ApiKeyResolver } from '../platform/auth.ts';
 import { withErrorHandling } from '../platform/http.ts';
+import { createFraudRoutes } from './fraud/routes.ts';
 import { createInternalRoutes, createProgramRoutes } from './http/routes-internal.ts';
-import { createPublicRoutes } from './http/routes-public.ts';
+import { createPublicRoutes, rewardView } from './http/routes-public.ts';
 import { createRewardService, type RewardService, type RewardServiceOptions } from './service.ts';
 
+export { startClawbacks } from './fraud/clawback.ts';
 export { FULFILMENT_SECRET, migrations } from './migrations/index.ts';
 export {
   createRewardService,
@@ -29,6 +31,7 @@ export function createRewardApp(deps: RewardAppDeps) {
     new Hono()
       .route('/internal/v1/rewards', createInternalRoutes(service.deps, deps.internalToken))
       .route('/v1/reward-programs', createProgramRoutes(service.deps, deps.internalToken))
-      .route('/v1', createPublicRoutes(service.deps, deps.resolver)),
+      .route('/v1', createPublicRoutes(service.deps, deps.resolver))
+      .route('/v1', createFraudRoutes(service.deps, deps.resolver, rewardView)),
   );
 }

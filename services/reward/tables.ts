@@ -72,6 +72,10 @@ export interface RewardsTable {
   expires_at: Date | null;
   fulfilment: NullableJson<Record<string, unknown>>;
   claim: NullableJson<Record<string, unknown>>;
+  /** The fraud engine's verdict when the reward was scored (held for review or rejected): fraud/. */
+  review: NullableJson<Record<string, unknown>>;
+  /** The order or subscription the reward was earned for: its refund or cancellation reverses it. */
+  order_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -112,6 +116,8 @@ export interface LedgerEntriesTable {
   currency: string;
   amount: number;
   reward_id: string | null;
+  /** credit (fulfilment) or reversal (clawback, negative). */
+  kind: Generated<'credit' | 'reversal'>;
   created_at: Generated<Date>;
 }
 

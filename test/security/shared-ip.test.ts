@@ -18,6 +18,21 @@ interface Outcome {
   reason?: unknown;
   vars: Record<string, unknown>;
 }
+interface Verdict {
+  score: number;
+  decision: string;
+  flags: string[];
+  blocked: boolean;
+}
+interface RewardView {
+  id: string;
+  rule: string;
+  side: string | null;
+  category: string;
+  amount: number | null;
+  state: string;
+  review: { score: number; decision: string; reasons: { rule: string; weight: number }[] } | null;
+}
 interface JourneyView {
   execution_status: string;
   journey: { vars: Record<string, unknown>; outcome?: Outcome } | null;
@@ -26,8 +41,10 @@ interface JourneyView {
 /**
  * The shared-IP fraud signal on the real stack: every request goes through the platform's HTTP server on
  * loopback, which trusts loopback as its proxy (PULSE_TRUSTED_PROXIES), so X-Forwarded-For stands for
- * each participant's own address. Referrer A and referee B from one address: the purchase is refused as
- * fraud and no purchase reward exists. From two addresses: the same journey pays both sides.
+ * each participant's own address. Referrer A and referee B from one address: the fraud engine's same_ip
+ * rule fires on the signup and on the purchase and every reward waits in the review queue with that
+ * reason; reviewers' decisions are recorded. From two addresses the same journey pays both sides, and a
+ * refund of the order reverses the purchase rewards (clawback).
  */
 describe('shared-IP fraud signal, end to end', () => {
   let platform: LocalPlatform;
@@ -83,16 +100,18 @@ describe('shared-IP fraud signal, end to end', () => {
     assert.equal(created.status, 201);
     const pk = created.body.keys.publishable.key;
     const sk = created.body.keys.secret.key;
-    const deploy = async (name: string) => {
+    const deploy = async (name: string, extra = '') => {
       const r = await call<{ campaign_id: string }>('POST', '/v1/campaigns/deploy', {
         key: sk,
-        body: { source: await campaignFile(name), file: `campaigns/${name}.pulse.yaml` },
+        body: { source: (await campaignFile(name)) + extra, file: `campaigns/${name}.pulse.yaml` },
       });
       assert.ok([200, 201].includes(r.status), JSON.stringify(r.body));
       return r.body.campaign_id;
     };
     const signup = await deploy('signup');
-    const conversion = await deploy('conversion');
+    // The journey runs in seconds: the "conversion too fast" signal (default 30 s after the click) would
+    // rightly fire, so this campaign allows one second; the IP signal is what is under test here.
+    const conversion = await deploy('conversion', '\nfraud:\n  conversion_time: { min: 1s }\n');
     const track = async (ip: string, event: Record<string, unknown>) => {
       const r = await call('POST', '/v1/events', {
         key: pk,
@@ -169,47 +188,114 @@ describe('shared-IP fraud signal, end to end', () => {
     assert.equal(sent.status, 'accepted');
     const bought = await finished(conversion, order);
     const rewards = async (who: string) =>
-      (
-        await call<{ data: { side: string | null; category: string; amount: number | null }[] }>(
-          'GET',
-          `/v1/rewards?participant_id=${who}`,
-          { key: sk },
-        )
-      ).body.data;
+      (await call<{ data: RewardView[] }>('GET', `/v1/rewards?participant_id=${who}`, { key: sk })).body.data;
     return {
+      sk,
+      shop,
+      order,
+      userA,
+      userB,
+      signupFraud: journeyB.journey?.vars.fraud as Verdict,
       outcome: bought.journey?.outcome as Outcome,
-      fraud: bought.journey?.vars.fraud as { score: number; flags: string[]; blocked: boolean },
+      fraud: bought.journey?.vars.fraud as Verdict,
       rewardsA: await rewards(userA),
       rewardsB: await rewards(userB),
+      rewards,
     };
   }
 
-  it('referrer and referee from one address: shared_ip raised, the purchase rewards blocked', async () => {
+  it('referrer and referee from one address: same_ip fires on signup and purchase, every reward is held for review', async () => {
     const r = await referredPurchase('198.51.100.77', '198.51.100.77');
-    assert.ok(r.fraud.flags.includes('shared_ip'), JSON.stringify(r.fraud));
-    assert.equal(r.fraud.blocked, true);
-    assert.equal(r.outcome.status, 'rejected');
-    assert.match(String(r.outcome.reason), /shared_ip/);
-    // Only the signup bonus (which has no fraud step) exists; the purchase earned nothing on either side.
-    assert.deepEqual(
-      r.rewardsA.map((x) => x.category),
-      ['store_credit'],
-    );
-    assert.ok(!r.rewardsB.some((x) => x.category === 'coupon'), JSON.stringify(r.rewardsB));
+    for (const v of [r.signupFraud, r.fraud]) {
+      assert.ok(v.flags.includes('same_ip'), JSON.stringify(v));
+      assert.deepEqual([v.decision, v.blocked], ['review', false]);
+    }
+    assert.equal(r.outcome.status, 'completed');
+    // Signup bonus and purchase reward of the referrer, welcome credit and coupon of the referee: all held.
+    const all = [...r.rewardsA, ...r.rewardsB];
+    assert.equal(all.length, 4, JSON.stringify(all));
+    for (const x of all) {
+      assert.equal(x.state, 'PENDING', JSON.stringify(x));
+      assert.equal(x.review?.decision, 'review');
+      assert.ok(
+        x.review?.reasons.some((why) => why.rule === 'same_ip' && why.weight === 40),
+        JSON.stringify(x.review),
+      );
+    }
+    const queue = await call<{ data: RewardView[] }>('GET', '/v1/fraud-reviews', { key: r.sk });
+    assert.deepEqual(queue.body.data.map((x) => x.id).sort(), all.map((x) => x.id).sort());
+
+    // A reviewer approves the referee's welcome credit and rejects the referrer's signup bonus.
+    const welcome = r.rewardsB.find((x) => x.category === 'store_credit') as RewardView;
+    const bonus = r.rewardsA.find((x) => x.rule === 'signup_bonus') as RewardView;
+    const ok = await call<{ reward: RewardView }>('POST', `/v1/fraud-reviews/${welcome.id}/approve`, {
+      key: r.sk,
+      body: { reason: 'known customer' },
+    });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.reward.state, 'APPROVED');
+    const no = await call<{ reward: RewardView }>('POST', `/v1/fraud-reviews/${bonus.id}/reject`, {
+      key: r.sk,
+      body: { reason: 'same household farming the link' },
+    });
+    assert.equal(no.body.reward.state, 'REJECTED');
+    const decisions = await call<{
+      data: { reward_id: string; decision: string; actor: string; reason: string }[];
+    }>('GET', `/v1/fraud-decisions?participant_id=${r.userA}`, { key: r.sk });
+    const rejected = decisions.body.data.find((d) => d.reward_id === bonus.id);
+    assert.equal(rejected?.decision, 'reject');
+    assert.match(String(rejected?.actor), /^key:/);
+    assert.equal(rejected?.reason, 'same household farming the link');
   });
 
-  it('an honest journey from two addresses: no flag, both sides of the purchase rewarded', async () => {
+  it('an honest journey from two addresses: no flag, rewards paid; a refund within the window claws the purchase rewards back', async () => {
     const r = await referredPurchase('198.51.100.10', '192.0.2.20');
-    assert.deepEqual(r.fraud.flags, []);
-    assert.equal(r.fraud.blocked, false);
+    assert.deepEqual([r.fraud.flags, r.fraud.decision, r.fraud.blocked], [[], 'approve', false]);
     assert.equal(r.outcome.status, 'completed');
-    assert.ok(
-      r.rewardsA.some((x) => x.side === 'referrer' && x.amount === 25),
-      `referrer purchase reward: ${JSON.stringify(r.rewardsA)}`,
+    const purchase = r.rewardsA.find((x) => x.side === 'referrer' && x.amount === 25);
+    assert.ok(purchase, `referrer purchase reward: ${JSON.stringify(r.rewardsA)}`);
+    assert.ok(['FULFILLED', 'REDEEMED'].includes(purchase.state), purchase.state);
+    assert.equal(purchase.review, null);
+    const coupon = r.rewardsB.find((x) => x.category === 'coupon');
+    assert.ok(coupon, `referee coupon: ${JSON.stringify(r.rewardsB)}`);
+    const balance = async () =>
+      (
+        await call<{ balances: { currency: string; balance: number }[] }>(
+          'GET',
+          `/v1/reward-participants/${r.userA}/balance`,
+          { key: r.sk },
+        )
+      ).body.balances.find((b) => b.currency === 'USD')?.balance;
+    assert.equal(Number(await balance()), 45, 'signup bonus 20 + purchase 25');
+
+    // The shop refunds the order (signed server event): both sides of that purchase are reversed.
+    const refund = await r.shop.track({
+      event: 'purchase_refunded',
+      participant_id: r.userB,
+      event_id: `refund-${r.order}`,
+      properties: { order_id: r.order, amount: 120, currency: 'USD' },
+    });
+    assert.equal(refund.status, 'accepted');
+    const reversed = await waitUntil(
+      'the purchase rewards to be reversed',
+      async () => {
+        const a = await r.rewards(r.userA);
+        const b = await r.rewards(r.userB);
+        const p = a.find((x) => x.id === purchase.id);
+        const c = b.find((x) => x.id === coupon.id);
+        return p?.state === 'REVERSED' && c?.state === 'REVERSED' ? { a, b } : undefined;
+      },
+      30_000,
     );
-    assert.ok(
-      r.rewardsB.some((x) => x.category === 'coupon'),
-      `referee coupon: ${JSON.stringify(r.rewardsB)}`,
+    assert.equal(Number(await balance()), 20, 'the purchase credit is taken back, the signup bonus stays');
+    assert.ok(reversed.a.some((x) => x.rule === 'signup_bonus' && x.state !== 'REVERSED'));
+    const detail = await call<{ transitions: { to: string; actor: string; reason: string }[] }>(
+      'GET',
+      `/v1/rewards/${purchase.id}`,
+      { key: r.sk },
     );
+    const last = detail.body.transitions.at(-1);
+    assert.equal(last?.to, 'REVERSED');
+    assert.match(String(last?.actor), /^clawback:purchase_refunded:/);
   });
 });

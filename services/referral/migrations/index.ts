@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { fraudMigrations } from '../fraud/migrations.ts';
 import { linksMigration } from '../links/migration.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -96,4 +97,5 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0201_links': linksMigration,
+  ...fraudMigrations,
 };

@@ -3,8 +3,11 @@ import { newId } from '../../platform/ids.ts';
 import type { RewardDeps } from '../deps.ts';
 import { type Assessment, assess, type Side } from '../eligibility/assess.ts';
 import type { RejectionReason } from '../eligibility/reasons.ts';
+import { type FraudRewardDb, isSuspended, setReviewAndOrder } from '../fraud/repo.ts';
+import { type FraudVerdictInput, recordAutomaticRejection } from '../fraud/review.ts';
 import { describeReward } from '../lifecycle/describe.ts';
 import { path, type RewardState } from '../lifecycle/state-machine.ts';
+import { addDuration } from './calculate.ts';
 
 /** Allocation: the binding version of the eligibility check — caps are reserved atomically or it is rejected. */
 
@@ -19,6 +22,14 @@ export interface AllocateInput {
   basisValue?: number | undefined;
   traits?: Record<string, unknown> | undefined;
   fraudScore?: number | undefined;
+  /**
+   * The fraud engine's verdict (CheckFraud's `review`): "review" holds the reward in the approval queue
+   * with the verdict on it, "reject" refuses it (FRAUD_DETECTED). When given, it decides instead of
+   * `fraudScore` against `max_fraud_score`.
+   */
+  fraud?: FraudVerdictInput | null | undefined;
+  /** The order or subscription the reward is earned for: its refund or cancellation reverses it. */
+  orderId?: string | null | undefined;
   idempotencyKey: string;
   /** Internal: a pre-chosen value and claim (milestone thresholds, leaderboard prizes). */
   give?: RewardValue | undefined;
@@ -58,7 +69,21 @@ export function claimKeyOf(input: {
 
 export async function allocateReward(deps: RewardDeps, input: AllocateInput): Promise<AllocateOutput> {
   const program = await deps.programs.get(input.clientId, input.campaignId, input.version);
-  const a = assess(program, { ...input, now: deps.now() });
+  const fraud = input.fraud ?? null;
+  const a = assess(program, { ...input, ...(fraud ? { fraudScore: undefined } : {}), now: deps.now() });
+  // A referrer suspended for fraud earns nothing more; a held verdict waits for a reviewer.
+  const suspended = await isSuspended(
+    deps.db as unknown as FraudRewardDb,
+    input.clientId,
+    input.participantId,
+  );
+  const held = fraud?.decision === 'review' && a.mode !== 'approval';
+  const mode = fraud?.decision === 'review' ? 'approval' : a.mode;
+  const unapproved = program.constraints.expiry?.unapproved;
+  const deadline = held ? (unapproved ? addDuration(deps.now(), unapproved) : null) : a.deadline;
+  const preReject =
+    a.reject ??
+    (suspended ? 'PARTICIPANT_SUSPENDED' : fraud?.decision === 'reject' ? 'FRAUD_DETECTED' : null);
   const c = a.computed;
   const unredeemed = program.constraints.expiry?.unredeemed;
   const value = c
@@ -82,14 +107,27 @@ export async function allocateReward(deps: RewardDeps, input: AllocateInput): Pr
     value,
     segment: a.segment,
     basisValue: input.basisValue ?? null,
-    mode: a.mode,
+    mode,
     redeem: a.redeem,
     countsLimit: a.countsLimit,
-    path: PATHS[a.mode],
-    expiresAt: a.deadline,
-    preReject: a.reject,
+    path: PATHS[mode],
+    expiresAt: deadline,
+    preReject,
     maxAttempts: deps.fulfilment.maxAttempts,
   });
+  if (!r.replayed && (fraud || input.orderId)) {
+    // The verdict a reviewer sees, and the order a refund is matched on (a replay changes nothing).
+    const review = fraud && fraud.decision !== 'approve' ? { ...fraud } : null;
+    await setReviewAndOrder(
+      deps.db as unknown as FraudRewardDb,
+      input.clientId,
+      r.rewardId,
+      review as Record<string, unknown> | null,
+      input.orderId ?? null,
+    );
+    if (review && r.reason === 'FRAUD_DETECTED')
+      await recordAutomaticRejection(deps, input.clientId, r.rewardId);
+  }
   return {
     allocated: r.state !== 'REJECTED',
     reward_id: r.rewardId,
@@ -99,7 +137,7 @@ export async function allocateReward(deps: RewardDeps, input: AllocateInput): Pr
     currency: c?.currency ?? null,
     reason: r.reason,
     segment: a.segment,
-    fulfilment: a.mode,
+    fulfilment: mode,
     replayed: r.replayed,
     label: c ? describeReward(c.value, c.amount, c.currency) : null,
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRewardFixture, type RewardFixture } from '../../../test/support/reward.ts';
+import { type FraudRewardDb, suspend } from '../fraud/repo.ts';
 import { setProgramStatus } from '../programs/programs.ts';
 import { REJECTION_REASONS } from './reasons.ts';
 
@@ -113,6 +114,16 @@ describe('three-phase eligibility: every rejection reason', () => {
     RULE_CONDITION_FAILED: () => check('main', { traits: { ...good, country: 'XX' } }),
     NO_MATCHING_TIER: () => check('main', { rule: 'tiered' }),
     FRAUD_DETECTED: () => check('main', { fraudScore: 71 }),
+    PARTICIPANT_SUSPENDED: async () => {
+      await suspend(f.test.db as unknown as FraudRewardDb, {
+        client_id: 'acme',
+        participant_id: 'fraudster',
+        reason: '3 confirmed frauds',
+        confirmed_frauds: 3,
+        suspended_by: 'test',
+      });
+      return check('main', { participantId: 'fraudster' });
+    },
     DUPLICATE_CLAIM: () => check('main', { rule: 'referee', participantId: 'dup', referralId: 'same' }),
   };
 

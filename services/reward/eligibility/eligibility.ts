@@ -1,6 +1,7 @@
 import { claimKeyOf } from '../allocation/allocate.ts';
 import { capsAndDuplicate } from '../allocation/repo.ts';
 import type { RewardDeps } from '../deps.ts';
+import { type FraudRewardDb, isSuspended } from '../fraud/repo.ts';
 import { type Assessment, assess, type Side } from './assess.ts';
 import type { RejectionReason } from './reasons.ts';
 
@@ -69,7 +70,16 @@ export async function checkEligibility(
     cost: a.computed?.cost ?? 0,
     countsLimit: input.rule ? a.countsLimit : false,
   });
-  const reason = db.caps ?? a.reject ?? (input.rule && db.duplicate ? 'DUPLICATE_CLAIM' : null);
+  const suspended = await isSuspended(
+    deps.db as unknown as FraudRewardDb,
+    input.clientId,
+    input.participantId,
+  );
+  const reason =
+    db.caps ??
+    a.reject ??
+    (suspended ? 'PARTICIPANT_SUSPENDED' : null) ??
+    (input.rule && db.duplicate ? 'DUPLICATE_CLAIM' : null);
   const c = a.computed;
   return {
     eligible: reason === null,

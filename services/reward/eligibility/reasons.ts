@@ -24,6 +24,8 @@ export const REJECTION_REASONS = [
   'NO_MATCHING_TIER',
   // phase 3: fraud
   'FRAUD_DETECTED',
+  // the referrer was suspended for confirmed fraud (fraud/review.ts): no further rewards
+  'PARTICIPANT_SUSPENDED',
   'DUPLICATE_CLAIM',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

@@ -81,7 +81,7 @@ export async function creditLedger(
         amount: e.amount,
         reward_id: e.rewardId,
       })
-      .onConflict((oc) => oc.columns(['client_id', 'reward_id']).doNothing())
+      .onConflict((oc) => oc.columns(['client_id', 'reward_id', 'kind']).doNothing())
       .returning('id')
       .executeTakeFirst();
     if (inserted) {
@@ -105,6 +105,7 @@ export async function creditLedger(
       .select('id')
       .where('client_id', '=', e.clientId)
       .where('reward_id', '=', e.rewardId)
+      .where('kind', '=', 'credit')
       .executeTakeFirstOrThrow();
     const account = await trx
       .selectFrom('ledger_accounts')

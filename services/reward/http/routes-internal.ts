@@ -59,6 +59,8 @@ export function createInternalRoutes(deps: RewardDeps, internalToken: string) {
         basisValue: opt(b.basis_value),
         traits: traitsOf(b.traits),
         fraudScore: opt(b.fraud_score),
+        fraud: b.fraud ?? null,
+        orderId: b.order_id ?? null,
         idempotencyKey: b.idempotency_key,
       });
       const outcome = r.replayed ? 'replayed' : r.allocated ? 'allocated' : 'refused';

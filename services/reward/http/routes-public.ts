@@ -11,16 +11,10 @@ import { byCreatedAt, pageOf, pageRequest } from '../../platform/pagination.ts';
 import { enumParam, idParam, optionalIdParam } from '../../platform/params.ts';
 import { isStandardSecret, newWebhookSecret } from '../../platform/webhooks.ts';
 import type { RewardDeps } from '../deps.ts';
+import { approveHeld, rejectHeld, reviewView } from '../fraud/review.ts';
 import { balances, findCoupon, saveEndpoint } from '../fulfilment/repo.ts';
 import { describeReward } from '../lifecycle/describe.ts';
-import {
-  approveReward,
-  claimReward,
-  redeemCoupon,
-  redeemReward,
-  rejectReward,
-  retryReward,
-} from '../lifecycle/lifecycle.ts';
+import { claimReward, redeemCoupon, redeemReward, retryReward } from '../lifecycle/lifecycle.ts';
 import { countRewardsByState, findReward, listRewards, listTransitions } from '../lifecycle/repo.ts';
 import { REWARD_STATES } from '../lifecycle/state-machine.ts';
 import { findCampaign } from '../programs/repo.ts';
@@ -50,6 +44,7 @@ export function rewardView(r: RewardRow) {
     expires_at: r.expires_at ? new Date(r.expires_at).toISOString() : null,
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
+    review: reviewView(r),
   };
 }
 
@@ -211,7 +206,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       const p = c.get('principal');
       return c.json({
         reward: rewardView(
-          await approveReward(deps, p.clientId, idParam(c.req.param('rewardId'), 'rewardId'), actor(p)),
+          await approveHeld(deps, p.clientId, idParam(c.req.param('rewardId'), 'rewardId'), actor(p), null),
         ),
       });
     })
@@ -220,7 +215,7 @@ export function createPublicRoutes(deps: RewardDeps, resolver: ApiKeyResolver) {
       const b = assertValid(v.reject, await readJson(c), 'rejection');
       return c.json({
         reward: rewardView(
-          await rejectReward(
+          await rejectHeld(
             deps,
             p.clientId,
             idParam(c.req.param('rewardId'), 'rewardId'),

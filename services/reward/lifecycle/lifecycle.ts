@@ -201,6 +201,7 @@ const REVOKE_TARGET: Readonly<Record<RewardState, RewardState | 'refuse' | undef
   REJECTED: undefined,
   EXPIRED: undefined,
   REVOKED: undefined,
+  REVERSED: undefined,
 };
 
 export interface RevokeResult {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { AppError } from '../../../contract/errors.ts';
 import { afterCursor, keysetTime, type PageRequest } from '../../platform/pagination.ts';
+import { reverseEffects } from '../fraud/reversal.ts';
 import type { RewardDb, RewardRow, RewardsTable, TransitionRow } from '../tables.ts';
 import { type RewardState, transition } from './state-machine.ts';
 
@@ -104,6 +105,8 @@ export async function moveReward(db: RewardDb, m: Move): Promise<RewardRow> {
         .where('status', '=', 'queued')
         .execute();
     }
+    // Clawback: budget, limits, delivered total and store credit given back (fraud/reversal.ts).
+    if (final === 'REVERSED') await reverseEffects(trx, row);
     if (final === 'FULFILLED' || steps.includes('FULFILLED')) {
       await trx
         .updateTable('reward_campaigns')

@@ -19,6 +19,13 @@ const LEGAL: [RewardState, RewardState][] = [
   ['ELIGIBLE', 'REVOKED'],
   ['APPROVED', 'REVOKED'],
   ['FAILED', 'REVOKED'],
+  // Clawback: a refund or cancellation within the campaign's window.
+  ['PENDING', 'REVERSED'],
+  ['ELIGIBLE', 'REVERSED'],
+  ['APPROVED', 'REVERSED'],
+  ['FAILED', 'REVERSED'],
+  ['FULFILLED', 'REVERSED'],
+  ['REDEEMED', 'REVERSED'],
 ];
 
 describe('reward state machine', () => {
@@ -45,7 +52,7 @@ describe('reward state machine', () => {
   });
 
   it('terminal states have no way out', () => {
-    for (const s of ['REDEEMED', 'REJECTED', 'EXPIRED', 'REVOKED'] as const) {
+    for (const s of ['REJECTED', 'EXPIRED', 'REVOKED', 'REVERSED'] as const) {
       for (const to of REWARD_STATES) assert.equal(canTransition(s, to), false);
     }
   });

@@ -7,6 +7,8 @@ import { AppError } from '../../../contract/errors.ts';
  *   PENDING → REJECTED      ELIGIBLE → EXPIRED      FULFILLED → EXPIRED
  *   APPROVED → FAILED → APPROVED (retry)
  *   EARNED | PENDING | ELIGIBLE | APPROVED | FAILED → REVOKED (a journey took it back: saga compensation)
+ *   PENDING | ELIGIBLE | APPROVED | FAILED | FULFILLED | REDEEMED → REVERSED (clawback: the purchase that
+ *   earned it was refunded or cancelled within the campaign's window)
  *
  * `transition` is the one function that decides whether a move is legal; every state change in the
  * service (allocation paths, approvals, claims, fulfilment, expiry) goes through it, and the repository
@@ -23,20 +25,22 @@ export const REWARD_STATES = [
   'EXPIRED',
   'FAILED',
   'REVOKED',
+  'REVERSED',
 ] as const;
 export type RewardState = (typeof REWARD_STATES)[number];
 
 export const TRANSITIONS: Readonly<Record<RewardState, readonly RewardState[]>> = {
   EARNED: ['PENDING', 'REVOKED'],
-  PENDING: ['ELIGIBLE', 'REJECTED', 'REVOKED'],
-  ELIGIBLE: ['APPROVED', 'EXPIRED', 'REVOKED'],
-  APPROVED: ['FULFILLED', 'FAILED', 'REVOKED'],
-  FAILED: ['APPROVED', 'REVOKED'],
-  FULFILLED: ['REDEEMED', 'EXPIRED'],
-  REDEEMED: [],
+  PENDING: ['ELIGIBLE', 'REJECTED', 'REVOKED', 'REVERSED'],
+  ELIGIBLE: ['APPROVED', 'EXPIRED', 'REVOKED', 'REVERSED'],
+  APPROVED: ['FULFILLED', 'FAILED', 'REVOKED', 'REVERSED'],
+  FAILED: ['APPROVED', 'REVOKED', 'REVERSED'],
+  FULFILLED: ['REDEEMED', 'EXPIRED', 'REVERSED'],
+  REDEEMED: ['REVERSED'],
   REJECTED: [],
   EXPIRED: [],
   REVOKED: [],
+  REVERSED: [],
 };
 
 export function isRewardState(value: unknown): value is RewardState {

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import { encryptedOnly, type SecretColumn } from '../../platform/secret-columns.ts';
+import { fraudMigrations } from '../fraud/migrations.ts';
 import { allocateFunction, capsReasonFunction } from './allocate-function.ts';
 
 /** Fulfilment webhook secrets are stored encrypted (enc:v1:…). */
@@ -220,4 +221,5 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0002_fulfilment_secrets_encrypted': encryptedOnly(FULFILMENT_SECRET),
+  ...fraudMigrations,
 };
