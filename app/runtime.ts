@@ -21,7 +21,11 @@ import { childLogger } from '../services/platform/log.ts';
 import { metrics } from '../services/platform/metrics.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createSecretBox } from '../services/platform/secret-box.ts';
-import { startReferralTracking } from '../services/referral/index.ts';
+import {
+  startLeaderboardTracking,
+  startReferralTracking,
+  startSettlementWorker,
+} from '../services/referral/index.ts';
 import { reencryptSecrets } from './secrets.ts';
 
 export interface RuntimeOptions {
@@ -82,7 +86,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const subscriptions: Subscription[] = [];
-  if (only.includes('referral')) subscriptions.push(...(await startReferralTracking(bus, db)));
+  if (only.includes('referral')) {
+    subscriptions.push(...(await startReferralTracking(bus, db)));
+    subscriptions.push(await startLeaderboardTracking(bus, platform.leaderboards));
+  }
   if (only.includes('notification')) subscriptions.push(...(await startContactTracking(bus, db)));
   const background: { stop(): Promise<void> }[] = [];
   if (only.includes('reward')) {
@@ -131,6 +138,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       onJourneyFinished: (pulse, status) => metrics.journeysFinished.inc({ pulse, status }),
     });
     workerRun = worker.run();
+    // Leaderboard settlements (their Temporal Schedules fire at each period start) run beside the journeys.
+    if (only.includes('referral'))
+      background.push(
+        await startSettlementWorker({
+          address: config.temporalAddress,
+          namespace: config.temporalNamespace,
+          taskQueue: config.taskQueue,
+          boards: platform.leaderboards,
+        }),
+      );
     // Journeys carry client/campaign/pulse/participant/correlation search attributes once the server
     // knows them; a server that refuses to register them still runs journeys, without the attributes.
     const searchAttributes = await ensureSearchAttributes(temporal, config.temporalNamespace).catch(

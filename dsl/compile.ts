@@ -105,6 +105,7 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
           },
         }
       : {}),
+    ...(doc.leaderboards && doc.leaderboards.length > 0 ? { leaderboards: doc.leaderboards } : {}),
     rewards: (doc.rewards ?? {}) as Record<string, unknown>,
     segments: (doc.segments ?? {}) as Record<string, unknown>,
     waitsFor: [...waits].sort(),

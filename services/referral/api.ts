@@ -1,4 +1,5 @@
 import { api, describe } from '../platform/openapi.ts';
+import { leaderboardApi } from './leaderboard/api.ts';
 
 /** The OpenAPI description of the public referral routes and the share link (routes.ts). */
 export const referralApi = [
@@ -52,4 +53,5 @@ export const referralApi = [
       404: { description: 'No such code, or its campaign has ended (an HTML page)', text: 'text/html' },
     },
   }),
+  ...leaderboardApi,
 ];

@@ -3,9 +3,23 @@ import type { ApiKeyResolver } from '../platform/auth.ts';
 import type { Cidr } from '../platform/cidr.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
+import type { Leaderboards } from './leaderboard/leaderboards.ts';
+import { createLeaderboardRoutes } from './leaderboard/routes.ts';
 import { createReferralInternalRoutes, createReferralRedirect, createReferralRoutes } from './routes.ts';
 
 export { landingProblems, registerLanding, setLandingStatus } from './landing.ts';
+export {
+  type AwardRequest,
+  createLeaderboards,
+  type Leaderboards,
+  type NoticeRequest,
+} from './leaderboard/leaderboards.ts';
+export {
+  createLeaderboardSchedules,
+  type LeaderboardSchedules,
+  startSettlementWorker,
+} from './leaderboard/schedules.ts';
+export { startLeaderboardTracking } from './leaderboard/subscriber.ts';
 export { migrations } from './migrations/index.ts';
 export { startReferralTracking } from './subscriber.ts';
 
@@ -21,9 +35,13 @@ export function createReferralApp(deps: {
   trustedProxies?: readonly Cidr[];
   /** NODE_ENV=production: landing URLs must be https. */
   production?: boolean;
+  /** Campaign leaderboards (leaderboard/): their routes are mounted when given. */
+  leaderboards?: Leaderboards;
 }) {
+  const app = new Hono();
+  if (deps.leaderboards) app.route('/', createLeaderboardRoutes(deps.leaderboards, deps.resolver));
   return withErrorHandling(
-    new Hono()
+    app
       .route('/v1/referrals', createReferralRoutes(deps.db, deps.resolver))
       .route(
         '/internal/v1/referrals',

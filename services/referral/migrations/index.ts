@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { leaderboardMigrations } from '../leaderboard/migrations.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_referrals': {
@@ -94,4 +95,5 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  ...leaderboardMigrations,
 };
