@@ -39,28 +39,29 @@ export function createLeaderboardRoutes(boards: Leaderboards, resolver: ApiKeyRe
   const manage = authenticate(resolver, { permission: 'leaderboard.manage' });
   return new Hono<{ Variables: AuthVariables }>()
     .get('/v1/campaigns/:campaign/leaderboards/:board', read, async (c) => {
-      const b = await load(c.get('principal').clientId, c.req.param('campaign'), c.req.param('board'));
+      // Parameters first: a bad one is a 400 whether or not the board exists.
       const limit = intParam(c.req.query('limit'), 'limit', { min: 1, max: 1000, fallback: 100 });
       const offset = intParam(c.req.query('offset'), 'offset', { min: 0, max: 10_000_000, fallback: 0 });
-      return c.json(await boards.top(b, { period: periodParam(c.req.query('period')), limit, offset }));
+      const period = periodParam(c.req.query('period'));
+      const b = await load(c.get('principal').clientId, c.req.param('campaign'), c.req.param('board'));
+      return c.json(await boards.top(b, { period, limit, offset }));
     })
     .get('/v1/campaigns/:campaign/leaderboards/:board/participants/:id', read, async (c) => {
-      const b = await load(c.get('principal').clientId, c.req.param('campaign'), c.req.param('board'));
       const around = intParam(c.req.query('around'), 'around', { min: 0, max: 50, fallback: 5 });
-      return c.json(
-        await boards.participant(b, idParam(c.req.param('id'), 'id'), {
-          period: periodParam(c.req.query('period')),
-          around,
-        }),
-      );
+      const period = periodParam(c.req.query('period'));
+      const id = idParam(c.req.param('id'), 'id');
+      const b = await load(c.get('principal').clientId, c.req.param('campaign'), c.req.param('board'));
+      return c.json(await boards.participant(b, id, { period, around }));
     })
     .post('/v1/campaigns/:campaign/leaderboards/:board/rebuild', manage, async (c) => {
+      const requested = periodParam(c.req.query('period'));
       const b = await load(c.get('principal').clientId, c.req.param('campaign'), c.req.param('board'));
-      const period = periodParam(c.req.query('period')) ?? (await boards.top(b, { limit: 1 })).period;
+      const period = requested ?? (await boards.top(b, { limit: 1 })).period;
       return c.json({ period, rebuilt: await boards.rebuild(b, period) });
     })
     .use('/v1/public/leaderboards/*', sdkCors())
     .get('/v1/public/leaderboards/:clientId/:campaign/:board', async (c) => {
+      const period = periodParam(c.req.query('period'));
       const b = await load(
         idParam(c.req.param('clientId'), 'clientId'),
         c.req.param('campaign'),
@@ -68,6 +69,6 @@ export function createLeaderboardRoutes(boards: Leaderboards, resolver: ApiKeyRe
       );
       if (b.config.public?.enabled !== true || b.campaignStatus === 'draft') notFound();
       c.header('Cache-Control', 'public, max-age=30');
-      return c.json(await boards.publicBoard(b, periodParam(c.req.query('period'))));
+      return c.json(await boards.publicBoard(b, period));
     });
 }
