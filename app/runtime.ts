@@ -22,9 +22,9 @@ import { metrics } from '../services/platform/metrics.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createSecretBox } from '../services/platform/secret-box.ts';
 import {
+  createSettlementWorker,
   startLeaderboardTracking,
   startReferralTracking,
-  startSettlementWorker,
 } from '../services/referral/index.ts';
 import { reencryptSecrets } from './secrets.ts';
 
@@ -138,16 +138,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       onJourneyFinished: (pulse, status) => metrics.journeysFinished.inc({ pulse, status }),
     });
     workerRun = worker.run();
-    // Leaderboard settlements (their Temporal Schedules fire at each period start) run beside the journeys.
-    if (only.includes('referral'))
-      background.push(
-        await startSettlementWorker({
-          address: config.temporalAddress,
-          namespace: config.temporalNamespace,
-          taskQueue: config.taskQueue,
-          boards: platform.leaderboards,
-        }),
-      );
+    // Leaderboard settlements (their Temporal Schedules fire at each period start) run beside the journeys,
+    // from the first board this process knows of (bundling the workflow costs seconds).
+    if (only.includes('referral')) {
+      const settlement = createSettlementWorker({
+        address: config.temporalAddress,
+        namespace: config.temporalNamespace,
+        taskQueue: config.taskQueue,
+        boards: platform.leaderboards,
+        onError: (err) => log.error({ err }, 'the leaderboard settlement worker stopped with an error'),
+      });
+      background.push(settlement);
+      platform.leaderboards.onBoardsRegistered(() => void settlement.ensure().catch(() => undefined));
+      if (await platform.leaderboards.anyBoards()) void settlement.ensure().catch(() => undefined);
+    }
     // Journeys carry client/campaign/pulse/participant/correlation search attributes once the server
     // knows them; a server that refuses to register them still runs journeys, without the attributes.
     const searchAttributes = await ensureSearchAttributes(temporal, config.temporalNamespace).catch(

@@ -16,6 +16,7 @@ export {
 } from './leaderboard/leaderboards.ts';
 export {
   createLeaderboardSchedules,
+  createSettlementWorker,
   type LeaderboardSchedules,
   startSettlementWorker,
 } from './leaderboard/schedules.ts';

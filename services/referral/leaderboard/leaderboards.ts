@@ -106,6 +106,7 @@ export function createLeaderboards(deps: LeaderboardDeps) {
   const index: RedisIndex | null = deps.redis ? createRedisIndex(deps.redis, deps.redisPrefix) : null;
   const log = childLogger({ component: 'leaderboard' });
   const rebuilding = new Map<string, Promise<boolean>>();
+  const onBoards: (() => void)[] = [];
 
   /** Starts (once per process and set) a rebuild of a missing Redis set; reads answer from Postgres meanwhile. */
   function rebuildInBackground(ref: BoardRef, period: string): Promise<boolean> {
@@ -532,6 +533,7 @@ export function createLeaderboards(deps: LeaderboardDeps) {
       await store.upsertBoard(db, row);
       rows.push(row);
     }
+    if (rows.length > 0) for (const fn of onBoards) fn();
     await store.retireBoards(
       db,
       input.clientId,
@@ -544,6 +546,11 @@ export function createLeaderboards(deps: LeaderboardDeps) {
   return {
     index,
     board,
+    /** Called after a deploy registered at least one board (the runtime starts the settlement worker). */
+    onBoardsRegistered: (fn: () => void) => {
+      onBoards.push(fn);
+    },
+    anyBoards: () => store.anyBoards(db),
     handleEvent,
     top,
     participant,

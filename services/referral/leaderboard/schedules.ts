@@ -113,27 +113,62 @@ export function createLeaderboardSchedules(temporal: Client, taskQueue: string):
   };
 }
 
-/** The worker of the settlement workflow: its own small bundle, on the leaderboard task queue. */
+/**
+ * The worker of the settlement workflow: its own small bundle, on the leaderboard task queue. Bundling
+ * costs seconds, so it starts with the first board this process knows of (`ensure()`: at boot when
+ * boards exist, or on the first deploy that declares one); schedules that fire before simply wait in
+ * the task queue.
+ */
+export function createSettlementWorker(opts: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  boards: Leaderboards;
+  onError?: (err: unknown) => void;
+}): { ensure(): Promise<void>; stop(): Promise<void> } {
+  let started: Promise<{ worker: Worker; connection: NativeConnection; run: Promise<void> }> | undefined;
+  const start = async () => {
+    const connection = await NativeConnection.connect({ address: opts.address });
+    const worker = await Worker.create({
+      connection,
+      namespace: opts.namespace,
+      taskQueue: leaderboardTaskQueue(opts.taskQueue),
+      workflowsPath: WORKFLOWS,
+      activities: { settleLeaderboard: (i: SettleInput) => opts.boards.settle(i) },
+    });
+    const run = worker.run();
+    run.catch((err: unknown) => opts.onError?.(err));
+    return { worker, connection, run };
+  };
+  return {
+    ensure() {
+      if (!started) {
+        started = start();
+        started.catch((err: unknown) => {
+          started = undefined;
+          opts.onError?.(err);
+        });
+      }
+      return started.then(() => undefined);
+    },
+    async stop() {
+      const s = await started?.catch(() => undefined);
+      if (!s) return;
+      if (s.worker.getState() === 'RUNNING') s.worker.shutdown();
+      await s.run.catch(() => undefined);
+      await s.connection.close();
+    },
+  };
+}
+
+/** A settlement worker started at once (tests, a dedicated process). */
 export async function startSettlementWorker(opts: {
   address: string;
   namespace: string;
   taskQueue: string;
   boards: Leaderboards;
 }): Promise<{ stop(): Promise<void> }> {
-  const connection = await NativeConnection.connect({ address: opts.address });
-  const worker = await Worker.create({
-    connection,
-    namespace: opts.namespace,
-    taskQueue: leaderboardTaskQueue(opts.taskQueue),
-    workflowsPath: WORKFLOWS,
-    activities: { settleLeaderboard: (i: SettleInput) => opts.boards.settle(i) },
-  });
-  const run = worker.run();
-  return {
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await run.catch(() => undefined);
-      await connection.close();
-    },
-  };
+  const w = createSettlementWorker(opts);
+  await w.ensure();
+  return w;
 }

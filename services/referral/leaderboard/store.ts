@@ -270,3 +270,11 @@ export async function claimNotice(db: Db, ref: BoardRef, participantId: string, 
     returning 1 as ok`.execute(db);
   return rows.length > 0;
 }
+
+export async function anyBoards(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ any: boolean }>`
+    select exists (select 1 from referral_leaderboards where campaign_status <> 'removed') as any`.execute(
+    db,
+  );
+  return rows[0]?.any ?? false;
+}
