@@ -126,8 +126,27 @@ export function createLeaderboards(deps: LeaderboardDeps) {
     return running;
   }
 
+  // Reads look a board up on every request; its row changes only on a deploy or a status change, so
+  // each process keeps it for a few seconds (a redeploy is seen within BOARD_TTL_MS).
+  const BOARD_TTL_MS = 5_000;
+  const boardCache = new Map<string, { at: number; row: BoardRow | undefined }>();
   async function board(ref: BoardRef): Promise<BoardRow | undefined> {
-    return store.findBoard(db, ref);
+    const key = `${ref.clientId}\u0000${ref.campaignId}\u0000${ref.boardId}`;
+    const hit = boardCache.get(key);
+    if (hit && Date.now() - hit.at < BOARD_TTL_MS) return hit.row;
+    const row = await store.findBoard(db, ref);
+    if (boardCache.size > 10_000) boardCache.clear();
+    boardCache.set(key, { at: Date.now(), row });
+    return row;
+  }
+  // Whether a period is settled: once true it stays true, so only "settled" answers are kept.
+  const settled = new Set<string>();
+  async function isSettled(ref: BoardRef, period: string): Promise<boolean> {
+    const key = `${ref.clientId}\u0000${ref.campaignId}\u0000${ref.boardId}\u0000${period}`;
+    if (settled.has(key)) return true;
+    const paid = (await store.payoutOf(db, ref, period)) !== undefined;
+    if (paid && settled.size < 100_000) settled.add(key);
+    return paid;
   }
 
   /** Who an event credits on a board, with how much, its dedup key and the credited person's join time. */
@@ -274,7 +293,7 @@ export function createLeaderboards(deps: LeaderboardDeps) {
       if (!credit) continue;
       const period = periodKey(kindOf(b.config), new Date(e.occurred_at), tzOf(b.config));
       // A period already settled stays as paid: a late event does not change it.
-      if (await store.payoutOf(db, b, period)) continue;
+      if (await isSettled(b, period)) continue;
       const r = await store.applyIncrement(db, {
         ...b,
         period,
@@ -355,7 +374,7 @@ export function createLeaderboards(deps: LeaderboardDeps) {
         score: r.score,
       }));
     }
-    const paid = await store.payoutOf(db, b, period);
+    const paid = await isSettled(b, period);
     const end = periodEnd(kindOf(b.config), now(), tzOf(b.config));
     return {
       campaign_id: b.campaignId,
@@ -367,7 +386,7 @@ export function createLeaderboards(deps: LeaderboardDeps) {
         opts.period && opts.period !== periodKey(kindOf(b.config), now(), tzOf(b.config))
           ? null
           : (end?.toISOString() ?? null),
-      final: paid !== undefined,
+      final: paid,
       total,
       standings,
     };
@@ -461,7 +480,7 @@ export function createLeaderboards(deps: LeaderboardDeps) {
   async function settle(
     ref: BoardRef,
   ): Promise<{ period: string; placings: number; reward_ids: string[] }[]> {
-    const b = await board(ref);
+    const b = await store.findBoard(db, ref);
     if (!b) return [];
     const kind = kindOf(b.config);
     const ended = b.campaignStatus === 'ended';
@@ -533,6 +552,7 @@ export function createLeaderboards(deps: LeaderboardDeps) {
       await store.upsertBoard(db, row);
       rows.push(row);
     }
+    boardCache.clear();
     if (rows.length > 0) for (const fn of onBoards) fn();
     await store.retireBoards(
       db,
@@ -557,8 +577,10 @@ export function createLeaderboards(deps: LeaderboardDeps) {
     publicBoard,
     settle,
     register,
-    setStatus: (clientId: string, campaignId: string, status: string) =>
-      store.setCampaignStatus(db, clientId, campaignId, status),
+    setStatus: async (clientId: string, campaignId: string, status: string) => {
+      await store.setCampaignStatus(db, clientId, campaignId, status);
+      boardCache.clear();
+    },
     boardsOfCampaign: (clientId: string, campaignId: string) =>
       store.boardsOfCampaign(db, clientId, campaignId),
     /** Rebuilds a period's Redis set from Postgres now (waits for it); false without Redis. */

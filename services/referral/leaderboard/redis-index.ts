@@ -13,6 +13,7 @@
  * copying an older Postgres value never lowers a newer one; readers use the set only when it is ready
  * and otherwise answer from Postgres while one rebuild (under a lock) runs.
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type BoardRef, entriesAfter } from './store.ts';
 
@@ -119,6 +120,21 @@ export interface RedisIndex {
 }
 
 export function createRedisIndex(redis: Redis, prefix = 'pulse:'): RedisIndex {
+  // Scripts by SHA (EVALSHA): the text goes over the wire only when Redis does not know it yet.
+  const shas = new Map<string, string>();
+  const run = async (script: string, keys: number, ...args: (string | number)[]): Promise<unknown> => {
+    let sha = shas.get(script);
+    if (!sha) {
+      sha = createHash('sha1').update(script).digest('hex');
+      shas.set(script, sha);
+    }
+    try {
+      return await redis.evalsha(sha, keys, ...args);
+    } catch (err) {
+      if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+      return redis.eval(script, keys, ...args);
+    }
+  };
   const keys = (ref: BoardRef, period: string) => {
     const b = base(ref, prefix);
     return {
@@ -133,10 +149,10 @@ export function createRedisIndex(redis: Redis, prefix = 'pulse:'): RedisIndex {
       const k = keys(ref, period);
       const member = memberOf(p.joinedAt, p.participantId);
       if (top === null) {
-        await redis.eval(BUMP, 3, k.set, k.ready, k.members, member, p.participantId, p.score, 0);
+        await run(BUMP, 3, k.set, k.ready, k.members, member, p.participantId, p.score, 0);
         return { ready: false, oldPosition: null, newPosition: null, overtaken: null, pushedOut: null };
       }
-      const r = (await redis.eval(
+      const r = (await run(
         BUMP_RANKED,
         3,
         k.set,
@@ -159,13 +175,13 @@ export function createRedisIndex(redis: Redis, prefix = 'pulse:'): RedisIndex {
     },
     async top(ref, period, offset, limit) {
       const k = keys(ref, period);
-      const r = (await redis.eval(TOP, 2, k.set, k.ready, offset, limit)) as [0] | [1, number, string[]];
+      const r = (await run(TOP, 2, k.set, k.ready, offset, limit)) as [0] | [1, number, string[]];
       if (r[0] === 0) return null;
       return { total: r[1], rows: rowsOf(r[2], offset) };
     },
     async around(ref, period, participantId, around) {
       const k = keys(ref, period);
-      const r = (await redis.eval(AROUND, 3, k.set, k.ready, k.members, participantId, around)) as
+      const r = (await run(AROUND, 3, k.set, k.ready, k.members, participantId, around)) as
         | [0]
         | [1, number, -1]
         | [1, number, number, number, string[]];
