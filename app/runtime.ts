@@ -21,7 +21,11 @@ import { childLogger } from '../services/platform/log.ts';
 import { metrics } from '../services/platform/metrics.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createSecretBox } from '../services/platform/secret-box.ts';
-import { startReferralTracking } from '../services/referral/index.ts';
+import {
+  createSettlementWorker,
+  startLeaderboardTracking,
+  startReferralTracking,
+} from '../services/referral/index.ts';
 import { startClawbacks } from '../services/reward/index.ts';
 import { reencryptSecrets } from './secrets.ts';
 
@@ -83,8 +87,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const subscriptions: Subscription[] = [];
-  if (only.includes('referral'))
+  if (only.includes('referral')) {
     subscriptions.push(...(await startReferralTracking(bus, db, config.hashSecret)));
+    subscriptions.push(await startLeaderboardTracking(bus, platform.leaderboards));
+  }
   if (only.includes('notification')) subscriptions.push(...(await startContactTracking(bus, db)));
   // Refunds and cancellations reverse the rewards they caused (clawback).
   if (only.includes('reward'))
@@ -136,6 +142,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       onJourneyFinished: (pulse, status) => metrics.journeysFinished.inc({ pulse, status }),
     });
     workerRun = worker.run();
+    // Leaderboard settlements (their Temporal Schedules fire at each period start) run beside the journeys,
+    // from the first board this process knows of (bundling the workflow costs seconds).
+    if (only.includes('referral')) {
+      const settlement = createSettlementWorker({
+        address: config.temporalAddress,
+        namespace: config.temporalNamespace,
+        taskQueue: config.taskQueue,
+        boards: platform.leaderboards,
+        onError: (err) => log.error({ err }, 'the leaderboard settlement worker stopped with an error'),
+      });
+      background.push(settlement);
+      platform.leaderboards.onBoardsRegistered(() => void settlement.ensure().catch(() => undefined));
+      if (await platform.leaderboards.anyBoards()) void settlement.ensure().catch(() => undefined);
+    }
     // Journeys carry client/campaign/pulse/participant/correlation search attributes once the server
     // knows them; a server that refuses to register them still runs journeys, without the attributes.
     const searchAttributes = await ensureSearchAttributes(temporal, config.temporalNamespace).catch(

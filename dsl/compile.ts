@@ -116,6 +116,7 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
         }
       : {}),
     ...(doc.fraud ? { fraud: doc.fraud as Record<string, unknown> } : {}),
+    ...(doc.leaderboards && doc.leaderboards.length > 0 ? { leaderboards: doc.leaderboards } : {}),
     rewards: (doc.rewards ?? {}) as Record<string, unknown>,
     segments: (doc.segments ?? {}) as Record<string, unknown>,
     waitsFor: [...waits].sort(),

@@ -43,6 +43,7 @@ export const DIAGNOSTIC_CODES = [
   'UNKNOWN_ROLE',
   'TEMPLATE_MISSING',
   'TEMPLATE_VARIABLE_UNKNOWN',
+  'BAD_LEADERBOARD',
 ] as const;
 
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];

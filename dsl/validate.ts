@@ -5,6 +5,7 @@
 import type { Campaign } from '../contract/generated/campaign.generated.ts';
 import { checkEventDecls, checkEventNames, fileDeclaredEvents } from './check-events.ts';
 import { checkExpr, type ExprScope, type Report, ruleScope } from './check-expr.ts';
+import { checkLeaderboards } from './check-leaderboards.ts';
 import { checkSchedule } from './check-schedule.ts';
 import { checkSettingDecls } from './check-settings.ts';
 import { checkAllSteps, type RewardTypes } from './check-steps.ts';
@@ -100,6 +101,7 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
   checkTrigger(data.trigger, settings, report);
   checkSchedule(data.trigger, report);
   checkRewardRules(data.rewards, data.segments, report);
+  checkLeaderboards(data.leaderboards, data.rewards, report);
   checkAllSteps(data.steps, {
     parsed,
     report,

@@ -17,7 +17,7 @@ import {
   declareCampaignEvents,
   type SdkBundle,
 } from './event/index.ts';
-import { createNotificationApp, type Mailer } from './notification/index.ts';
+import { createNotificationApp, type Mailer, sendNotification } from './notification/index.ts';
 import { createObservability } from './observability.ts';
 import { platformOpenApi } from './openapi.ts';
 import { accessLog } from './platform/access-log.ts';
@@ -35,6 +35,8 @@ import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
 import {
+  createLeaderboardSchedules,
+  createLeaderboards,
   createReferralApp,
   fraudProblems,
   landingProblems,
@@ -98,6 +100,27 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     temporal: deps.temporal,
     taskQueue: config.taskQueue,
   });
+  // Campaign leaderboards (referral service): Redis sorted sets over Postgres scores; prizes paid through
+  // the reward service's leaderboard rule, rank-change notices through the notification service.
+  const leaderboards = createLeaderboards({
+    db,
+    redis: deps.redis,
+    bus: deps.bus,
+    award: (req) =>
+      rewardService.awardLeaderboardPrizes({
+        clientId: req.clientId,
+        campaignId: req.campaignId,
+        version: req.version,
+        rule: req.rule,
+        boardId: req.boardId,
+        period: req.period,
+        placings: req.placings,
+      }),
+    notify: async (req) => {
+      await sendNotification(db, deps.mailer, req);
+    },
+  });
+  const leaderboardSchedules = createLeaderboardSchedules(deps.temporal, config.taskQueue);
   const campaignHooks: CampaignHooks = {
     checkPlan: (plan) => [
       ...programProblems({ rewards: plan.rewards, segments: plan.segments }),
@@ -132,12 +155,31 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         policy: plan.fraud,
       });
       await schedules.deployed({ campaign, plan, status });
+      const before = await leaderboards.boardsOfCampaign(campaign.clientId, campaign.campaignId);
+      const boards = await leaderboards.register({
+        clientId: campaign.clientId,
+        campaignId: campaign.campaignId,
+        version: campaign.version,
+        boards: plan.leaderboards,
+        rewards: plan.rewards,
+        status,
+      });
+      const kept = new Set(boards.map((b) => b.boardId));
+      await leaderboardSchedules.deployed(
+        boards,
+        before.filter((b) => !kept.has(b.boardId)),
+      );
       deployedCampaigns.invalidate();
     },
     async onStatusChanged({ clientId, campaignId, status }) {
       await setProgramStatus(db, { clientId, campaignId, status });
       await setLandingStatus(db, { clientId, campaignId, status });
       await schedules.statusChanged({ clientId, campaignId, status });
+      await leaderboards.setStatus(clientId, campaignId, status);
+      await leaderboardSchedules.statusChanged(
+        await leaderboards.boardsOfCampaign(clientId, campaignId),
+        status,
+      );
       deployedCampaigns.invalidate();
     },
     // Custom event types live in the event service (it enforces them); a deploy reads and adds to them.
@@ -172,6 +214,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         hashSecret: config.hashSecret,
         trustedProxies: config.trustedProxies,
         production: config.production,
+        leaderboards,
       }),
     reward: () => createRewardApp({ db, secretBox, resolver, internalToken, service: rewardService }),
     analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
@@ -222,6 +265,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     clientManagement,
     deployedCampaigns,
     drainer,
+    leaderboards,
     rewardService,
     scrape: observability.scrape,
   };

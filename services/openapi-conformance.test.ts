@@ -506,6 +506,53 @@ describe('every documented operation answers as documented', () => {
     expect(await call('GET', `/v1/analytics/campaigns/${campaignId}/hourly?hours=48`, { key: sk }), 200);
     expect(await call('GET', '/v1/analytics/leaderboard?limit=5', { key: sk }), 200);
 
+    // Leaderboards: a campaign with a public board, three participants (Postgres path: no Redis here).
+    const boardDeploy = await call('POST', '/v1/campaigns/deploy', {
+      key: sk,
+      body: {
+        source: [
+          'pulse: newsletter',
+          'id: board-spec',
+          'version: 1',
+          'title: Board spec',
+          'trigger: { event: newsletter_subscribed }',
+          'leaderboards:',
+          '  - { id: top, metric: { event: newsletter_subscribed }, period: weekly, public: { enabled: true, min_size: 2 } }',
+          'steps:',
+          '  - { id: done, end: completed }',
+        ].join('\n'),
+      },
+    });
+    expect(boardDeploy, 201);
+    const boardCampaign = boardDeploy.body.campaign_id as string;
+    expect(
+      await call('POST', `/v1/campaigns/${boardCampaign}/status`, { key: sk, body: { status: 'active' } }),
+      200,
+    );
+    for (const p of ['ann', 'bob', 'ann'])
+      await platform.leaderboards.handleEvent({
+        event: 'newsletter_subscribed',
+        event_id: randomUUID(),
+        client_id: clientId,
+        occurred_at: new Date().toISOString(),
+        participant_id: p,
+      });
+    const board = `/v1/campaigns/${boardCampaign}/leaderboards/top`;
+    const standings = await call('GET', `${board}?limit=10`, { key: sk });
+    expect(standings, 200);
+    assert.deepEqual(
+      standings.body.standings.map((s: Body) => s.participant_id),
+      ['ann', 'bob'],
+    );
+    expect(await call('GET', `${board}?period=soon`, { key: sk }), 400);
+    expect(await call('GET', `/v1/campaigns/${boardCampaign}/leaderboards/none`, { key: sk }), 404);
+    expect(await call('GET', `${board}/participants/bob?around=1`, { key: sk }), 200);
+    expect(await call('GET', `${board}/participants/bob?around=99`, { key: sk }), 400);
+    expect(await call('POST', `${board}/rebuild`, { key: sk }), 200);
+    expect(await call('POST', `${board}/rebuild`, { key: pk }), 403);
+    expect(await call('GET', `/v1/public/leaderboards/${clientId}/${boardCampaign}/top`), 200);
+    expect(await call('GET', `/v1/public/leaderboards/${clientId}/${boardCampaign}/none`), 404);
+
     // Notifications.
     expect(
       await call('PUT', '/v1/notifications/templates/welcome', {

@@ -1489,6 +1489,117 @@ export interface ReferralFunnel {
     converted: number;
   }[];
 }
+/**
+ * One place: rank 1 is first; equal scores rank by earlier join.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "leaderboardStanding".
+ */
+export interface LeaderboardStanding {
+  rank: number;
+  participant_id: string;
+  score: number;
+}
+/**
+ * A board's top places for one period.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "leaderboard".
+ */
+export interface Leaderboard {
+  campaign_id: string;
+  board_id: string;
+  title: string | null;
+  /**
+   * What ranks: referrals, referrals_converted, points, `count:<event>` or `sum:<event>.<property>`.
+   */
+  metric: string;
+  /**
+   * The period key: `2026-W49` (ISO week), `2026-12` (month) or `campaign`, in the board's time zone.
+   */
+  period: string;
+  /**
+   * When the current period ends; null for `campaign` boards and past periods.
+   */
+  period_ends_at: string | null;
+  /**
+   * Whether the period has been settled (prizes paid).
+   */
+  final: boolean;
+  /**
+   * Participants on the board in this period.
+   */
+  total: number;
+  standings: LeaderboardStanding[];
+}
+/**
+ * One participant's place and the places around it.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "leaderboardParticipant".
+ */
+export interface LeaderboardParticipant {
+  campaign_id: string;
+  board_id: string;
+  /**
+   * The period key: `2026-W49` (ISO week), `2026-12` (month) or `campaign`, in the board's time zone.
+   */
+  period: string;
+  total: number;
+  /**
+   * The participant's own place; null when not on the board this period.
+   */
+  participant: LeaderboardStanding | null;
+  /**
+   * The places from `around` above to `around` below the participant, the participant included.
+   */
+  around: LeaderboardStanding[];
+}
+/**
+ * The anonymised public board: masked names, no participant ids, and nobody at all below the board's minimum size.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "publicLeaderboard".
+ */
+export interface PublicLeaderboard {
+  title: string;
+  metric: string;
+  /**
+   * The period key: `2026-W49` (ISO week), `2026-12` (month) or `campaign`, in the board's time zone.
+   */
+  period: string;
+  period_ends_at: string | null;
+  final: boolean;
+  /**
+   * Participants on the board (0 below the minimum size).
+   */
+  total: number;
+  /**
+   * True when the board has fewer participants than its `public.min_size`: `standings` is then empty.
+   */
+  below_min_size: boolean;
+  standings: {
+    rank: number;
+    /**
+     * `A***` (first letter of the participant's name) or `Participant #<rank>`; the name itself when the board is not anonymised.
+     */
+    name: string;
+    score: number;
+  }[];
+}
+/**
+ * Whether the board's Redis index for the period was rebuilt from Postgres (false: no Redis configured, or a rebuild by another process holds the lock).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "leaderboardRebuild".
+ */
+export interface LeaderboardRebuild {
+  /**
+   * The period key: `2026-W49` (ISO week), `2026-12` (month) or `campaign`, in the board's time zone.
+   */
+  period: string;
+  rebuilt: boolean;
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -1869,6 +1980,50 @@ export interface paths {
   "/r/{clientId}/l/{linkId}/qr.svg": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["channelLinkQrSvg"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/campaigns/{campaign}/leaderboards/{board}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getLeaderboard"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/campaigns/{campaign}/leaderboards/{board}/participants/{id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getLeaderboardParticipant"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/campaigns/{campaign}/leaderboards/{board}/rebuild": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["rebuildLeaderboard"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/public/leaderboards/{clientId}/{campaign}/{board}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getPublicLeaderboard"];
     put?: never;
     post?: never;
     delete?: never;
@@ -4723,6 +4878,244 @@ export interface operations {
         headers: { [name: string]: unknown };
         content: {
           "image/svg+xml": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A leaderboard’s top places */
+  "getLeaderboard": {
+    parameters: {
+      query?: {
+        "period"?: string;
+        "limit"?: number;
+        "offset"?: number;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "campaign": string;
+        "board": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Leaderboard;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A participant’s rank and neighbours */
+  "getLeaderboardParticipant": {
+    parameters: {
+      query?: {
+        "period"?: string;
+        "around"?: number;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "campaign": string;
+        "board": string;
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": LeaderboardParticipant;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Rebuild a leaderboard’s Redis index from Postgres */
+  "rebuildLeaderboard": {
+    parameters: {
+      query?: {
+        "period"?: string;
+      };
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "campaign": string;
+        "board": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": LeaderboardRebuild;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The anonymised public leaderboard */
+  "getPublicLeaderboard": {
+    parameters: {
+      query?: {
+        "period"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "clientId": string;
+        "campaign": string;
+        "board": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": PublicLeaderboard;
         };
       };
       400: {

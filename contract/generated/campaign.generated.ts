@@ -179,6 +179,44 @@ export interface Campaign {
    */
   steps: [Step, ...Step[]];
   fraud?: Fraud;
+  /**
+   * Leaderboards of this campaign: each ranks participants by a metric (ties: earlier join first), per period (ISO week or calendar month in the board's time zone, or the whole campaign), pays the prize bands of a `leaderboard` reward rule at period end, and can publish an anonymised public board.
+   *
+   * @maxItems 10
+   */
+  leaderboards?:
+    | []
+    | [Leaderboard]
+    | [Leaderboard, Leaderboard]
+    | [Leaderboard, Leaderboard, Leaderboard]
+    | [Leaderboard, Leaderboard, Leaderboard, Leaderboard]
+    | [Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard]
+    | [Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard]
+    | [Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard]
+    | [Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard, Leaderboard]
+    | [
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard
+      ]
+    | [
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard,
+        Leaderboard
+      ];
 }
 export interface Trigger2 {
   schedule?: Schedule;
@@ -916,4 +954,98 @@ export interface Fraud {
     min?: Duration;
     max?: Duration;
   };
+}
+/**
+ * One leaderboard. Standings are kept in Postgres (the durable source) and mirrored in a Redis sorted set for fast ranking; services/referral/leaderboard/README.md gives the details.
+ */
+export interface Leaderboard {
+  /**
+   * The board's id in the campaign, used in the API path (`/v1/campaigns/<campaign>/leaderboards/<id>`).
+   */
+  id: string;
+  /**
+   * Name shown on the public board and in notifications.
+   */
+  title?: string;
+  /**
+   * What ranks: `referrals` (+1 to the referrer per referee who signs up through their code: `referred_signed_up` / `user_signed_up`), `referrals_converted` (+1 per referee whose first purchase is attributed: `referred_made_purchase` / `purchase_completed`), `points` (the `points` weights per event, to the event's participant), or `{ event }` (count of that event per participant) / `{ event, sum }` (sum of a numeric property).
+   */
+  metric: ('referrals' | 'referrals_converted' | 'points') | LeaderboardEventMetric;
+  /**
+   * With `metric: points`: points per event name, e.g. `{ referred_signed_up: 30, referred_made_purchase: 100, newsletter_subscribed: 5 }`. `referred_*` events credit the referrer of the event's participant; every other event its own participant.
+   */
+  points?: {
+    [k: string]: number | undefined;
+  };
+  /**
+   * When standings restart: each ISO week (Monday 00:00) or calendar month (the 1st, 00:00) in `timezone`, or never (`campaign`: one board for the campaign's life, settled when the campaign ends).
+   */
+  period: 'weekly' | 'monthly' | 'campaign';
+  /**
+   * IANA time zone the periods follow (e.g. Europe/Paris). Default UTC.
+   */
+  timezone?: string;
+  /**
+   * A `rewards:` rule of type `leaderboard` whose prize bands (ranks → give) are paid at each period's end, once per period and rank. Its `period` must equal the board's. Without it the board pays nothing.
+   */
+  reward?: string;
+  /**
+   * The public board (`GET /v1/public/leaderboards/<client>/<campaign>/<id>`, no key or a publishable key).
+   */
+  public?: {
+    /**
+     * Whether the public board answers at all. Default false.
+     */
+    enabled?: boolean;
+    /**
+     * Fewest participants on the board before it shows anyone; below it the board answers empty (`standings: []`, `below_min_size: true`), so a small board cannot be used to identify people. Default 10.
+     */
+    min_size?: number;
+    /**
+     * Names masked (`A***` from the participant's name, else `Participant #<rank>`) and no participant ids. Default true.
+     */
+    anonymise?: boolean;
+    /**
+     * How many places the public board shows. Default 10.
+     */
+    limit?: number;
+  };
+  /**
+   * Rank-change notifications: a `leaderboard.rank_changed` bus message whenever a participant enters the top `top` or is overtaken inside it, and a notification (template `template`) at most once per `min_interval_minutes` per participant and board.
+   */
+  notify?: {
+    /**
+     * Default true.
+     */
+    enabled?: boolean;
+    /**
+     * The top places watched. Default 10.
+     */
+    top?: number;
+    /**
+     * Notification template. Default `leaderboard-rank-changed`.
+     */
+    template?: string;
+    /**
+     * Default email.
+     */
+    channel?: 'email' | 'in_app';
+    /**
+     * Least time between two notifications to one participant about this board. Default 60.
+     */
+    min_interval_minutes?: number;
+  };
+}
+/**
+ * A metric over one event: its count per participant, or the sum of a numeric property.
+ */
+export interface LeaderboardEventMetric {
+  /**
+   * The event name (built-in or a declared `custom_…`).
+   */
+  event: string;
+  /**
+   * A numeric property of the event (`properties.<sum>`) added instead of counting 1; non-numbers count 0.
+   */
+  sum?: string;
 }

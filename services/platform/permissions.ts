@@ -39,6 +39,7 @@ export const PERMISSIONS = {
   'journey.read': secret('viewer'),
   'referral.read': secret('viewer'),
   'reward.read': secret('viewer'),
+  'leaderboard.read': secret('viewer'),
   'notification.read': secret('viewer'),
   'event_type.read': secret('viewer'),
   'analytics.read': secret('analyst'),
@@ -53,6 +54,8 @@ export const PERMISSIONS = {
   // Issuing (vanity, rotation), deactivating referral codes and creating share links.
   'referral.manage': secret('manager'),
   'notification.manage': secret('manager'),
+  // Rebuilding a board's index and settling its ended periods now.
+  'leaderboard.manage': secret('manager'),
   // Declaring custom event types changes what the ingest accepts, like deploying a campaign does.
   'event_type.manage': secret('manager'),
   'member.invite': secret('admin'),

@@ -1,4 +1,5 @@
 import { api, describe } from '../platform/openapi.ts';
+import { leaderboardApi } from './leaderboard/api.ts';
 
 /** The OpenAPI description of the public referral routes and the share link (routes.ts). */
 export const referralApi = [
@@ -238,4 +239,5 @@ export const referralApi = [
     responses: { 200: { description: 'An SVG image', text: 'image/svg+xml' } },
     errors: [404],
   }),
+  ...leaderboardApi,
 ];

@@ -5,12 +5,27 @@ import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { createGraphRoutes } from './graph/routes.ts';
+import type { Leaderboards } from './leaderboard/leaderboards.ts';
+import { createLeaderboardRoutes } from './leaderboard/routes.ts';
 import { createLinkRoutes } from './links/routes.ts';
 import { createReferralInternalRoutes, createReferralRedirect, createReferralRoutes } from './routes.ts';
 
 export { registerAttribution } from './attribution/settings.ts';
 export { fraudProblems, registerFraudPolicy } from './fraud/index.ts';
 export { landingProblems, registerLanding, setLandingStatus } from './landing.ts';
+export {
+  type AwardRequest,
+  createLeaderboards,
+  type Leaderboards,
+  type NoticeRequest,
+} from './leaderboard/leaderboards.ts';
+export {
+  createLeaderboardSchedules,
+  createSettlementWorker,
+  type LeaderboardSchedules,
+  startSettlementWorker,
+} from './leaderboard/schedules.ts';
+export { startLeaderboardTracking } from './leaderboard/subscriber.ts';
 export { migrations } from './migrations/index.ts';
 export { startReferralTracking } from './subscriber.ts';
 
@@ -28,9 +43,13 @@ export function createReferralApp(deps: {
   trustedProxies?: readonly Cidr[];
   /** NODE_ENV=production: landing URLs must be https. */
   production?: boolean;
+  /** Campaign leaderboards (leaderboard/): their routes are mounted when given. */
+  leaderboards?: Leaderboards;
 }) {
+  const app = new Hono();
+  if (deps.leaderboards) app.route('/', createLeaderboardRoutes(deps.leaderboards, deps.resolver));
   return withErrorHandling(
-    new Hono()
+    app
       .route('/v1/referrals', createReferralRoutes(deps.db, deps.resolver))
       .route('/v1/referrals', createLinkRoutes(deps.db, deps.resolver, deps.publicBaseUrl))
       .route('/v1/participants', createGraphRoutes(deps.db, deps.resolver))

@@ -10,7 +10,7 @@ import {
   rejectReward,
   retryReward,
 } from './lifecycle/lifecycle.ts';
-import { calculateLeaderboard } from './progress/leaderboards.ts';
+import { awardLeaderboardPrizes, calculateLeaderboard } from './progress/leaderboards.ts';
 import { checkMilestone } from './progress/milestones.ts';
 
 export type { RewardDeps, RewardServiceOptions } from './deps.ts';
@@ -34,6 +34,9 @@ export function createRewardService(opts: RewardServiceOptions) {
     checkMilestone: (input: Parameters<typeof checkMilestone>[1]) => checkMilestone(deps, input),
     calculateLeaderboard: (input: Parameters<typeof calculateLeaderboard>[1]) =>
       calculateLeaderboard(deps, input),
+    /** Prize bands of a `leaderboard` rule for a board settled elsewhere (the referral service's). */
+    awardLeaderboardPrizes: (input: Parameters<typeof awardLeaderboardPrizes>[1]) =>
+      awardLeaderboardPrizes(deps, input),
     fulfilNow: (clientId: string, rewardId: string) => fulfilNow(deps, clientId, rewardId),
     runFulfilmentBatch: (limit?: number) => runFulfilmentBatch(deps, limit),
     approve: (clientId: string, rewardId: string, actor: string) =>

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import { fraudMigrations } from '../fraud/migrations.ts';
+import { leaderboardMigrations } from '../leaderboard/migrations.ts';
 import { linksMigration } from '../links/migration.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -98,4 +99,5 @@ export const migrations: Record<string, Migration> = {
   },
   '0201_links': linksMigration,
   ...fraudMigrations,
+  ...leaderboardMigrations,
 };

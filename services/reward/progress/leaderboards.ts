@@ -128,3 +128,52 @@ export async function calculateLeaderboard(
   }
   return { standings: s.top, rank: s.rank, changed, period, final: false, reward_ids: [] };
 }
+
+export interface AwardPrizesInput {
+  clientId: string;
+  campaignId: string;
+  version: number;
+  /** The `leaderboard` reward rule whose prize bands are paid. */
+  rule: string;
+  /** The board (a campaign's `leaderboards:` entry) and period the placings are from. */
+  boardId: string;
+  period: string;
+  placings: { rank: number; participantId: string }[];
+}
+
+/**
+ * Prizes of a settled board kept outside this service (the referral service's leaderboards): each
+ * placing whose rank lies in one of the rule's prize bands gets that band's reward, allocated once per
+ * campaign, board, period and rank (a retried settlement replays the same allocations).
+ */
+export async function awardLeaderboardPrizes(
+  deps: RewardDeps,
+  input: AwardPrizesInput,
+): Promise<{ reward_ids: string[] }> {
+  const program = await deps.programs.get(input.clientId, input.campaignId, input.version);
+  const rule = findRule(program, input.rule);
+  if (rule.type !== 'leaderboard')
+    throw new AppError('VALIDATION_FAILED', `reward rule "${input.rule}" is not a leaderboard`, [
+      { path: 'leaderboard', message: 'not a leaderboard rule', expected: 'type: leaderboard' },
+    ]);
+  const rewardIds: string[] = [];
+  for (const p of input.placings) {
+    const prize = (rule.prizes ?? []).find(
+      (b) => p.rank >= (b.ranks[0] as number) && p.rank <= (b.ranks[1] as number),
+    );
+    if (!prize) continue;
+    const r = await allocateReward(deps, {
+      clientId: input.clientId,
+      campaignId: input.campaignId,
+      version: input.version,
+      rule: input.rule,
+      side: (rule.side ?? 'referrer') as Side,
+      participantId: p.participantId,
+      give: prize.give,
+      claimKey: `leaderboard:${input.boardId}:${input.period}`,
+      idempotencyKey: `leaderboard/${input.campaignId}/${input.boardId}/${input.period}/${p.rank}`,
+    });
+    if (r.allocated) rewardIds.push(r.reward_id);
+  }
+  return { reward_ids: rewardIds };
+}
