@@ -189,15 +189,16 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
 
 function rewardsPerReward(scope: Scope, w: Window): Raw {
   const facts = scope.from('reward_facts', inWindow(w));
+  // What never changes for a reward is grouped by; an alias equal to a column in WHERE would be refused.
   return new Raw(chSql`(
-    SELECT reward_id, any(campaign_id) AS campaign_id, any(participant_id) AS participant_id,
-           any(side) AS side, any(category) AS category, any(reward_type) AS reward_type,
-           any(currency) AS currency, any(cost) AS cost, any(amount) AS amount, max(budget) AS budget,
+    SELECT reward_id, campaign_id, participant_id, side, category, reward_type, currency,
+           any(cost) AS cost, any(amount) AS amount, max(budget) AS budget,
            argMax(state, seq) AS state,
            max(kind IN ('fulfilled', 'redeemed')) AS delivered,
            max(kind IN ('rejected', 'expired', 'reversed')) AS released,
            max(kind = 'reversed') AS reversed
-    FROM ${facts} GROUP BY reward_id)`);
+    FROM ${facts}
+    GROUP BY reward_id, campaign_id, participant_id, side, category, reward_type, currency)`);
 }
 
 export async function costReport(scope: Scope, w: Window) {
@@ -399,25 +400,27 @@ export async function referrerReport(scope: Scope, w: Window, limit: number) {
            countIf(kind = 'share') AS shares,
            uniqExactIf(person, kind = 'click') AS clickers,
            uniqExactIf(person, kind = 'signup' AND referred = 1) AS signups,
-           uniqExactIf(person, kind = 'conversion' AND referred = 1) AS conversions,
-           sumMapIf([currency], [value], kind = 'conversion' AND referred = 1) AS revenue
+           uniqExactIf(person, kind = 'conversion' AND referred = 1) AS conversions
     FROM ${src} AND kind IN ('share', 'click', 'signup', 'conversion')
     GROUP BY referrer HAVING referrer != ''
     ORDER BY conversions DESC, signups DESC, referrer ASC
     LIMIT ${Math.trunc(limit)}`);
   const ids = rows.map((r) => String(r.referrer));
-  const costs = ids.length
-    ? await scope.query<Record<string, unknown>>(chSql`
-        SELECT participant_id, sumMap([currency], [cost * delivered * (1 - reversed)]) AS cost
-        FROM ${rewardsPerReward(scope, w)} WHERE participant_id IN (${new Raw(ids.map((i) => chSql`${i}`).join(', '))})
-        GROUP BY participant_id`)
+  const list = new Raw(ids.map((i) => chSql`${i}`).join(', '));
+  const revenue = ids.length
+    ? await scope.query<Record<string, string>>(chSql`
+        SELECT referrer_id AS who, currency, sum(value) AS amount
+        FROM ${src} AND kind = 'conversion' AND referred = 1 AND referrer_id IN (${list})
+        GROUP BY who, currency ORDER BY who, currency`)
     : [];
-  const money = (m: unknown) => {
-    const [keys, vals] = (m as [string[], number[]] | undefined) ?? [[], []];
-    return keys
-      .map((currency, i) => ({ currency, amount: num(vals[i]) }))
-      .filter((x) => x.currency !== '' || x.amount !== 0);
-  };
+  const costs = ids.length
+    ? await scope.query<Record<string, string>>(chSql`
+        SELECT participant_id AS who, currency, sum(cost * delivered * (1 - reversed)) AS amount
+        FROM ${rewardsPerReward(scope, w)} WHERE participant_id IN (${list})
+        GROUP BY who, currency ORDER BY who, currency`)
+    : [];
+  const money = (xs: Record<string, string>[], who: string) =>
+    xs.filter((x) => x.who === who).map((x) => ({ currency: String(x.currency), amount: num(x.amount) }));
   return {
     referrers: rows.map((r) => {
       const signups = num(r.signups);
@@ -430,8 +433,8 @@ export async function referrerReport(scope: Scope, w: Window, limit: number) {
         conversions: num(r.conversions),
         signup_rate: ratio(signups, clickers),
         conversion_rate: ratio(num(r.conversions), signups),
-        revenue: money(r.revenue),
-        reward_cost: money(costs.find((c) => c.participant_id === r.referrer)?.cost),
+        revenue: money(revenue, String(r.referrer)),
+        reward_cost: money(costs, String(r.referrer)),
       };
     }),
   };
