@@ -206,32 +206,27 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   });
 
   // The dashboards' named reports: GET /v1/analytics/reports/<name>[?format=csv].
-  app.get(
-    '/reports/:name',
-    async (c, next) => {
-      const report = REPORTS[c.req.param('name')];
-      if (!report) throw new AppError('NOT_FOUND', `no report ${c.req.param('name')}`);
-      if (wantsCsv(c)) return exportGate(c, next);
-      return next();
-    },
-    async (c) => {
-      const name = c.req.param('name');
-      const report = REPORTS[name] as Named<unknown>;
-      const w = windowOf(c);
-      const scope = scopeOf(ch, c);
-      const fresh = await cache.get(scope.clientId, name, paramsOf(c), () => report.run(scope, w, c));
-      if (wantsCsv(c)) return csvResponse(report.rows(fresh.data), `${name}-${w.from}-${w.to}`);
-      return c.json({
-        report: name,
-        definition: `${METRICS_DOC}#${report.section}`,
-        ...fresh,
-        campaign_id: w.campaignId ?? null,
-        from: w.from,
-        to: w.to,
-        data: fresh.data as Record<string, unknown>,
-      });
-    },
-  );
+  for (const [name, report] of Object.entries(REPORTS)) {
+    app.get(
+      `/reports/${name}`,
+      async (c, next) => (wantsCsv(c) ? exportGate(c, next) : next()),
+      async (c) => {
+        const w = windowOf(c);
+        const scope = scopeOf(ch, c);
+        const fresh = await cache.get(scope.clientId, name, paramsOf(c), () => report.run(scope, w, c));
+        if (wantsCsv(c)) return csvResponse(report.rows(fresh.data), `${name}-${w.from}-${w.to}`);
+        return c.json({
+          report: name,
+          definition: `${METRICS_DOC}#${report.section}`,
+          ...fresh,
+          campaign_id: w.campaignId ?? null,
+          from: w.from,
+          to: w.to,
+          data: fresh.data as Record<string, unknown>,
+        });
+      },
+    );
+  }
 
   // Time series: the custom report without dimensions (metric per bucket, empty buckets as 0).
   app.get('/campaigns/:id/timeseries', async (c) => {
