@@ -80,10 +80,11 @@ function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelSt
 
 export async function funnelReport(scope: Scope, w: Window) {
   const src = scope.from('analytics_events', inWindow(w));
-  const [total] = await scope.query<FunnelRaw>(chSql`SELECT ${FUNNEL_SELECT} FROM ${src}`);
-  const rows = await scope.query<FunnelRaw & { channel: string }>(chSql`
+  const totalQ = scope.query<FunnelRaw>(chSql`SELECT ${FUNNEL_SELECT} FROM ${src}`);
+  const rowsQ = scope.query<FunnelRaw & { channel: string }>(chSql`
     SELECT channel, ${FUNNEL_SELECT} FROM ${src} AND kind IN ('share', 'click', 'signup', 'conversion')
     GROUP BY channel ORDER BY channel`);
+  const [[total], rows] = await Promise.all([totalQ, rowsQ]);
   return {
     total: funnelStage(null, total),
     channels: rows.map((r) => funnelStage(r.channel, r)),
@@ -111,17 +112,11 @@ export async function legacyFunnel(scope: Scope, w: Window) {
 
 export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: string; to: string }) {
   const src = scope.from('analytics_events', inWindow(w));
-  const [r] = await scope.query<Record<string, string>>(chSql`
+  const rQ = scope.query<Record<string, string>>(chSql`
     SELECT uniqExactIf(participant_id, participant_id != '') AS participants,
            countIf(kind = 'share') AS invites,
            uniqExactIf(person, kind = 'signup' AND referred = 1) AS referred_signups
     FROM ${src}`);
-  const participants = num(r?.participants);
-  const invites = num(r?.invites);
-  const referred = num(r?.referred_signups);
-  const invitesPerParticipant = ratio(invites, participants);
-  const inviteConversion = ratio(referred, invites);
-
   // Cohort K: people who joined (first signup) in the cohort window; the referred signups they brought.
   const c = cohort ?? { from: w.from, to: w.to };
   const joins = scope.from(
@@ -135,7 +130,7 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
     inWindow(w),
     cond`kind = 'signup' AND referred = 1 AND referrer_id != ''`,
   );
-  const [k] = await scope.query<Record<string, string>>(chSql`
+  const kQ = scope.query<Record<string, string>>(chSql`
     SELECT count() AS cohort_size, sum(brought) AS cohort_referred
     FROM (
       SELECT person AS joiner, min(day) AS joined FROM ${joins} GROUP BY joiner
@@ -143,8 +138,6 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
     ) ANY LEFT JOIN (
       SELECT referrer_id AS joiner, uniqExact(person) AS brought FROM ${brought} GROUP BY joiner
     ) USING joiner`);
-  const cohortSize = num(k?.cohort_size);
-  const cohortReferred = num(k?.cohort_referred);
 
   // Cycle time: a referrer's first event in the campaign → each referred person's first referred signup.
   const firstSeen = scope.from(
@@ -153,7 +146,7 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
     cond`participant_id != ''`,
     cond`day <= toDate(${w.to})`,
   );
-  const [t] = await scope.query<Record<string, string>>(chSql`
+  const tQ = scope.query<Record<string, string>>(chSql`
     SELECT count() AS cycles, avg(toInt64(signed) - toInt64(joined)) AS mean_s,
            quantileExact(0.5)(toInt64(signed) - toInt64(joined)) AS median_s
     FROM (
@@ -161,6 +154,14 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
     ) ANY INNER JOIN (
       SELECT participant_id AS joiner, min(occurred_at) AS joined FROM ${firstSeen} GROUP BY joiner
     ) USING joiner`);
+  const [[r], [k], [t]] = await Promise.all([rQ, kQ, tQ]);
+  const participants = num(r?.participants);
+  const invites = num(r?.invites);
+  const referred = num(r?.referred_signups);
+  const invitesPerParticipant = ratio(invites, participants);
+  const inviteConversion = ratio(referred, invites);
+  const cohortSize = num(k?.cohort_size);
+  const cohortReferred = num(k?.cohort_referred);
   const cycles = num(t?.cycles);
   return {
     participants,
@@ -203,15 +204,16 @@ function rewardsPerReward(scope: Scope, w: Window): Raw {
 
 export async function costReport(scope: Scope, w: Window) {
   const rewards = rewardsPerReward(scope, w);
-  const costs = await scope.query<Record<string, string>>(chSql`
+  const costsQ = scope.query<Record<string, string>>(chSql`
     SELECT currency, sum(cost * delivered * (1 - reversed)) AS reward_cost,
            countIf(delivered = 1 AND reversed = 0) AS rewards_delivered
     FROM ${rewards} GROUP BY currency ORDER BY currency`);
   const src = scope.from('analytics_events', inWindow(w), cond`kind = 'conversion' AND referred = 1`);
-  const revenue = await scope.query<Record<string, string>>(chSql`
+  const revenueQ = scope.query<Record<string, string>>(chSql`
     SELECT currency, sum(value) AS revenue FROM ${src} GROUP BY currency ORDER BY currency`);
-  const [conv] = await scope.query<Record<string, string>>(chSql`
+  const convQ = scope.query<Record<string, string>>(chSql`
     SELECT uniqExact(person) AS conversions FROM ${src}`);
+  const [costs, revenue, [conv]] = await Promise.all([costsQ, revenueQ, convQ]);
   const conversions = num(conv?.conversions);
   const currencies = [...new Set([...costs, ...revenue].map((r) => String(r.currency)))].sort();
   return {
@@ -242,17 +244,18 @@ export async function ltvReport(scope: Scope, w: Window) {
     cond`kind = 'conversion'`,
     cond`day <= toDate(${w.to})`,
   );
-  const people = await scope.query<Record<string, string>>(chSql`
+  const peopleQ = scope.query<Record<string, string>>(chSql`
     SELECT referred_group, count() AS people FROM (
       SELECT person AS joiner, max(referred) AS referred_group FROM ${signups} GROUP BY joiner
     ) GROUP BY referred_group`);
-  const revenue = await scope.query<Record<string, string>>(chSql`
+  const revenueQ = scope.query<Record<string, string>>(chSql`
     SELECT referred_group, currency, sum(spent) AS revenue, uniqExact(joiner) AS buyers FROM (
       SELECT person AS joiner, max(referred) AS referred_group FROM ${signups} GROUP BY joiner
     ) ALL INNER JOIN (
       SELECT person AS joiner, currency, sum(value) AS spent FROM ${buys} GROUP BY joiner, currency
     ) USING joiner
     GROUP BY referred_group, currency ORDER BY referred_group, currency`);
+  const [people, revenue] = await Promise.all([peopleQ, revenueQ]);
   const group = (g: number) => {
     const n = num(people.find((p) => num(p.referred_group) === g)?.people);
     return {
@@ -281,7 +284,7 @@ export async function cohortReport(scope: Scope, w: Window) {
     cond`participant_id != ''`,
     cond`day <= toDate(${w.to})`,
   );
-  const rows = await scope.query<Record<string, string>>(chSql`
+  const rowsQ = scope.query<Record<string, string>>(chSql`
     SELECT toString(cohort) AS cohort_week, toRelativeWeekNum(wk) - toRelativeWeekNum(cohort) AS week,
            uniqExact(joiner) AS active, uniqExactIf(joiner, converted = 1) AS converted
     FROM (
@@ -292,13 +295,14 @@ export async function cohortReport(scope: Scope, w: Window) {
     ) USING joiner
     WHERE wk >= cohort
     GROUP BY cohort, wk ORDER BY cohort, week`);
-  const sizes = await scope.query<Record<string, string>>(chSql`
+  const sizesQ = scope.query<Record<string, string>>(chSql`
     SELECT toString(cohort) AS cohort_week, count() AS size, sum(ever) AS converted FROM (
       SELECT person AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
     ) ANY LEFT JOIN (
       SELECT person AS joiner, 1 AS ever FROM ${activity} AND kind = 'conversion' GROUP BY joiner
     ) USING joiner
     GROUP BY cohort ORDER BY cohort`);
+  const [rows, sizes] = await Promise.all([rowsQ, sizesQ]);
   return {
     cohorts: sizes.map((s) => {
       const size = num(s.size);
@@ -326,14 +330,15 @@ export async function cohortReport(scope: Scope, w: Window) {
 
 export async function rewardDistribution(scope: Scope, w: Window) {
   const rewards = rewardsPerReward(scope, w);
-  const groups = await scope.query<Record<string, string>>(chSql`
+  const groupsQ = scope.query<Record<string, string>>(chSql`
     SELECT reward_type, category, state, currency, count() AS rewards, sum(cost) AS cost
     FROM ${rewards} GROUP BY reward_type, category, state, currency
     ORDER BY reward_type, category, state, currency`);
-  const budget = await scope.query<Record<string, string>>(chSql`
+  const budgetQ = scope.query<Record<string, string>>(chSql`
     SELECT campaign_id, currency, max(budget) AS budget,
            sum(cost * (1 - released)) AS committed, sum(cost * delivered * (1 - reversed)) AS spent
     FROM ${rewards} GROUP BY campaign_id, currency ORDER BY campaign_id, currency`);
+  const [groups, budget] = await Promise.all([groupsQ, budgetQ]);
   return {
     groups: groups.map((g) => ({
       reward_type: String(g.reward_type),
@@ -407,18 +412,20 @@ export async function referrerReport(scope: Scope, w: Window, limit: number) {
     LIMIT ${Math.trunc(limit)}`);
   const ids = rows.map((r) => String(r.referrer));
   const list = new Raw(ids.map((i) => chSql`${i}`).join(', '));
-  const revenue = ids.length
-    ? await scope.query<Record<string, string>>(chSql`
+  const none = Promise.resolve([] as Record<string, string>[]);
+  const revenueQ = ids.length
+    ? scope.query<Record<string, string>>(chSql`
         SELECT referrer_id AS who, currency, sum(value) AS amount
         FROM ${src} AND kind = 'conversion' AND referred = 1 AND referrer_id IN (${list})
         GROUP BY who, currency ORDER BY who, currency`)
-    : [];
-  const costs = ids.length
-    ? await scope.query<Record<string, string>>(chSql`
+    : none;
+  const costsQ = ids.length
+    ? scope.query<Record<string, string>>(chSql`
         SELECT participant_id AS who, currency, sum(cost * delivered * (1 - reversed)) AS amount
         FROM ${rewardsPerReward(scope, w)} WHERE participant_id IN (${list})
         GROUP BY who, currency ORDER BY who, currency`)
-    : [];
+    : none;
+  const [revenue, costs] = await Promise.all([revenueQ, costsQ]);
   const money = (xs: Record<string, string>[], who: string) =>
     xs.filter((x) => x.who === who).map((x) => ({ currency: String(x.currency), amount: num(x.amount) }));
   return {
