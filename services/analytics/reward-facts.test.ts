@@ -8,7 +8,7 @@ import { testSecretBox } from '../../test/support/secret-box.ts';
 import { busMigrations, createPostgresBus } from '../platform/bus/postgres-bus.ts';
 import { chSql } from '../platform/clickhouse.ts';
 import { migrateClickHouse } from '../platform/clickhouse-migrate.ts';
-import { relayRewardFacts } from '../reward/facts.ts';
+import { pruneRewardFacts, relayRewardFacts } from '../reward/facts.ts';
 import { moveReward } from '../reward/lifecycle/repo.ts';
 import type { RewardState } from '../reward/lifecycle/state-machine.ts';
 import { migrations as rewardMigrations } from '../reward/migrations/index.ts';
@@ -127,6 +127,16 @@ describe('reward lifecycle facts: Postgres transaction → outbox → bus → Cl
         expected,
         'still one of each',
       );
+
+      // Published facts are forgotten after a week, unpublished ones never.
+      assert.equal(await pruneRewardFacts(pg.db), 0);
+      await sql`update reward_fact_outbox set published_at = now() - interval '8 days' where fact_id like ${`${r1}:%`}`.execute(
+        pg.db,
+      );
+      await sql`update reward_fact_outbox set published_at = null where fact_id like ${`${r2}:%`}`.execute(
+        pg.db,
+      );
+      assert.equal(await pruneRewardFacts(pg.db), 3);
     } finally {
       await sink.stop();
       await bus.close();

@@ -53,11 +53,22 @@ export async function relayRewardFacts(db: Db, bus: Bus, batch = 500): Promise<n
   });
 }
 
+/** Forgets facts published more than a week ago (the bus and ClickHouse have them). */
+export async function pruneRewardFacts(db: Db): Promise<number> {
+  const r = await sql`
+    delete from reward_fact_outbox where seq in (
+      select seq from reward_fact_outbox where published_at < now() - interval '7 days' limit 5000)`.execute(
+    db,
+  );
+  return Number(r.numAffectedRows ?? 0);
+}
+
 /** Polls the outbox (every `intervalMs`, at once again while batches are full) until stopped. */
 export function startRewardFactRelay(db: Db, bus: Bus, opts: { intervalMs?: number } = {}) {
   const log = childLogger({ component: 'reward-fact-relay' });
   const every = opts.intervalMs ?? 250;
   let stopped = false;
+  let lastPrune = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
@@ -66,6 +77,10 @@ export function startRewardFactRelay(db: Db, bus: Bus, opts: { intervalMs?: numb
       try {
         do n = await relayRewardFacts(db, bus);
         while (n === 500 && !stopped);
+        if (Date.now() - lastPrune > 3_600_000) {
+          lastPrune = Date.now();
+          await pruneRewardFacts(db);
+        }
       } catch (err) {
         log.warn({ err }, 'reward fact relay failed; retrying');
       }
