@@ -46,7 +46,7 @@ const SEED = (offset: number, count: number) =>
     multiIf(k < 10, 'referral_shared', k < 40, 'referral_clicked', k < 45, 'referred_signed_up', k < 50,
       'user_signed_up', k < 53, 'referred_made_purchase', k < 55, 'purchase_completed', 'page_viewed') AS event,
     concat('client', toString(number % ${CLIENTS})) AS client_id,
-    concat('camp', toString(intDiv(number, ${CLIENTS}) % ${CAMPAIGNS})) AS campaign_id,
+    concat('camp', toString(intHash32(number + 7) % ${CAMPAIGNS})) AS campaign_id,
     if(k >= 10 AND k < 40, '', concat('p', toString(intHash32(number) % 400000))) AS participant_id,
     if(k >= 10 AND k < 40, concat('v', toString(intHash32(number + 1) % 600000)), '') AS anonymous_id,
     '' AS session_id,
@@ -56,15 +56,15 @@ const SEED = (offset: number, count: number) =>
     toDateTime('2026-09-01 00:00:00') + (intHash32(number + 3) % ${DAYS * 86400}) AS occurred_at,
     occurred_at AS received_at,
     if(k >= 50 AND k < 55, toFloat64(1 + number % 200), 0) AS value,
-    if(k >= 50 AND k < 55, if(number % 2 = 0, 'EUR', 'USD'), '') AS currency,
-    ['DE', 'FR', 'US', 'GB'][1 + number % 4] AS country,
+    if(k >= 50 AND k < 55, if(intHash32(number + 29) % 2 = 0, 'EUR', 'USD'), '') AS currency,
+    ['DE', 'FR', 'US', 'GB'][1 + intHash32(number + 17) % 4] AS country,
     '' AS ip_hash,
-    ['desktop', 'mobile', 'tablet'][1 + number % 3] AS device_type,
+    ['desktop', 'mobile', 'tablet'][1 + intHash32(number + 19) % 3] AS device_type,
     '' AS browser, '' AS os, 'bench' AS source, '' AS utm_source, '' AS utm_medium, '' AS utm_campaign,
-    concat('{"channel":"', ['email', 'sms', 'x', 'whatsapp', 'copy_link'][1 + number % 5], '","plan":"',
-      ['free', 'pro'][1 + number % 2], '"}') AS properties,
+    concat('{"channel":"', ['email', 'sms', 'x', 'whatsapp', 'copy_link'][1 + intHash32(number + 13) % 5], '","plan":"',
+      ['free', 'pro'][1 + intHash32(number + 23) % 2], '"}') AS properties,
     '{}' AS context
-  FROM (SELECT number, number % 100 AS k FROM system.numbers LIMIT ${count} OFFSET ${offset})`;
+  FROM (SELECT number, intHash32(number + 11) % 100 AS k FROM system.numbers LIMIT ${count} OFFSET ${offset})`;
 
 // One reward per referred purchase (3% of events): allocated, then fulfilled for most, some reversed.
 const SEED_FACTS = (count: number) =>
@@ -75,7 +75,7 @@ const SEED_FACTS = (count: number) =>
          occurred_at AS recorded_at
   FROM (
     SELECT concat('rw', toString(n)) AS reward_id, concat('client', toString(n % ${CLIENTS})) AS client_id,
-           concat('camp', toString(intDiv(n, ${CLIENTS}) % ${CAMPAIGNS})) AS campaign_id,
+           concat('camp', toString(intHash32(n + 7) % ${CAMPAIGNS})) AS campaign_id,
            toDateTime('2026-09-01 00:00:00') + (intHash32(n) % ${DAYS * 86400}) + step * 60 AS occurred_at,
            ['allocated', 'fulfilled', 'reversed'][step + 1] AS kind,
            ['EARNED', 'FULFILLED', 'REVERSED'][step + 1] AS state,
@@ -96,18 +96,22 @@ async function rawScope(ch: ClickHouse, clientId: string): Promise<Scope> {
   );
   const select =
     (ddl.split('TO analytics_events AS')[1] ?? '').split(';')[0]?.replace(/^\s*--.*$/gm, '') ?? '';
-  const derived = select.replace(
-    /FROM events\s*$/,
-    `FROM events FINAL WHERE client_id = ${literal(clientId)}`,
-  );
+  const derived = (final: boolean) =>
+    select.replace(
+      /FROM events\s*$/,
+      `FROM events${final ? ' FINAL' : ''} WHERE client_id = ${literal(clientId)}`,
+    );
   const real = createScope(ch, clientId);
+  const source = (final: boolean, table: AnalyticsTable, conditions: Raw[]) => {
+    if (table !== 'analytics_events')
+      return final ? real.from(table, ...conditions) : real.fromAnyCopy(table, ...conditions);
+    const extra = conditions.map((c) => ` AND (${c.text})`).join('');
+    return new Raw(`(${derived(final)}) WHERE client_id = ${literal(clientId)}${extra}`);
+  };
   return {
     clientId,
-    from(table: AnalyticsTable, ...conditions: Raw[]) {
-      if (table !== 'analytics_events') return real.from(table, ...conditions);
-      const extra = conditions.map((c) => ` AND (${c.text})`).join('');
-      return new Raw(`(${derived}) WHERE client_id = ${literal(clientId)}${extra}`);
-    },
+    from: (table, ...conditions) => source(true, table, conditions),
+    fromAnyCopy: (table, ...conditions) => source(false, table, conditions),
     query: <T>(q: SqlText) => ch.query<T>(q),
   };
 }

@@ -12,9 +12,9 @@ import { cond, type Scope } from './scope.ts';
  */
 
 export const REPORT_METRICS = {
-  events: 'count()',
+  events: 'uniqExact(event_id)',
   people: 'uniqExact(person)',
-  shares: "countIf(kind = 'share')",
+  shares: "uniqExactIf(event_id, kind = 'share')",
   sharers: "uniqExactIf(person, kind = 'share')",
   clickers: "uniqExactIf(person, kind = 'click')",
   signups: "uniqExactIf(person, kind = 'signup')",
@@ -116,7 +116,9 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
     if (m in REPORT_RATES) for (const part of REPORT_RATES[m as ReportRate]) counted.add(part);
     else counted.add(m as ReportMetric);
   }
-  if ([...counted].some((m) => MONEY.has(m)) && !dims.includes('currency')) dims.push('currency');
+  // Sums need FINAL (a second copy of a row would add twice); distinct counts do not.
+  const money = [...counted].some((m) => MONEY.has(m));
+  if (money && !dims.includes('currency')) dims.push('currency');
 
   const where: Raw[] = [cond`day >= toDate(${req.from}) AND day <= toDate(${req.to})`];
   for (const [dim, values] of Object.entries(req.filters ?? {})) {
@@ -134,7 +136,7 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
   const select = [...groupCols, ...[...counted].map((m) => `${REPORT_METRICS[m]} AS m_${m}`)].join(', ');
   const limit = Math.min(req.limit ?? REPORT_LIMITS.maxRows, REPORT_LIMITS.maxRows);
   const rows = await scope.query<Record<string, string | number>>(chSql`
-    SELECT ${new Raw(select)} FROM ${scope.from('analytics_events', ...where)}
+    SELECT ${new Raw(select)} FROM ${money ? scope.from('analytics_events', ...where) : scope.fromAnyCopy('analytics_events', ...where)}
     ${new Raw(groupBy.length ? `GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : '')}
     LIMIT ${limit + 1}`);
   if (rows.length > limit)

@@ -54,7 +54,7 @@ type FunnelRaw = Record<
 const FUNNEL_SELECT = new Raw(`
   uniqExactIf(participant_id, participant_id != '') AS participants,
   uniqExactIf(person, kind = 'share') AS sharers,
-  countIf(kind = 'share') AS shares,
+  uniqExactIf(event_id, kind = 'share') AS shares,
   uniqExactIf(person, kind = 'click') AS clickers,
   uniqExactIf(person, kind = 'signup' AND referred = 1) AS signups,
   uniqExactIf(person, kind = 'conversion' AND referred = 1) AS conversions`);
@@ -79,7 +79,7 @@ function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelSt
 }
 
 export async function funnelReport(scope: Scope, w: Window) {
-  const src = scope.from('analytics_events', inWindow(w));
+  const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const totalQ = scope.query<FunnelRaw>(chSql`SELECT ${FUNNEL_SELECT} FROM ${src}`);
   const rowsQ = scope.query<FunnelRaw & { channel: string }>(chSql`
     SELECT channel, ${FUNNEL_SELECT} FROM ${src} AND kind IN ('share', 'click', 'signup', 'conversion')
@@ -93,9 +93,9 @@ export async function funnelReport(scope: Scope, w: Window) {
 
 /** The original four-stage funnel (GET /v1/analytics/funnel): share events, then people. */
 export async function legacyFunnel(scope: Scope, w: Window) {
-  const src = scope.from('analytics_events', inWindow(w));
+  const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const [r] = await scope.query<Record<string, string>>(chSql`
-    SELECT countIf(kind = 'share') AS shared, uniqExactIf(person, kind = 'click') AS clicked,
+    SELECT uniqExactIf(event_id, kind = 'share') AS shared, uniqExactIf(person, kind = 'click') AS clicked,
            uniqExactIf(person, kind = 'signup' AND referred = 1 AND participant_id != '') AS signed_up,
            uniqExactIf(person, kind = 'conversion' AND referred = 1 AND participant_id != '') AS converted
     FROM ${src}`);
@@ -111,21 +111,21 @@ export async function legacyFunnel(scope: Scope, w: Window) {
 // K-factor and viral cycle time (docs/metrics.md#k-factor, #viral-cycle-time).
 
 export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: string; to: string }) {
-  const src = scope.from('analytics_events', inWindow(w));
+  const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const rQ = scope.query<Record<string, string>>(chSql`
     SELECT uniqExactIf(participant_id, participant_id != '') AS participants,
-           countIf(kind = 'share') AS invites,
+           uniqExactIf(event_id, kind = 'share') AS invites,
            uniqExactIf(person, kind = 'signup' AND referred = 1) AS referred_signups
     FROM ${src}`);
   // Cohort K: people who joined (first signup) in the cohort window; the referred signups they brought.
   const c = cohort ?? { from: w.from, to: w.to };
-  const joins = scope.from(
+  const joins = scope.fromAnyCopy(
     'analytics_events',
     campaignOnly(w),
     cond`kind = 'signup'`,
     cond`day <= toDate(${w.to})`,
   );
-  const brought = scope.from(
+  const brought = scope.fromAnyCopy(
     'analytics_events',
     inWindow(w),
     cond`kind = 'signup' AND referred = 1 AND referrer_id != ''`,
@@ -140,7 +140,7 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
     ) USING joiner`);
 
   // Cycle time: a referrer's first event in the campaign → each referred person's first referred signup.
-  const firstSeen = scope.from(
+  const firstSeen = scope.fromAnyCopy(
     'analytics_events',
     campaignOnly(w),
     cond`participant_id != ''`,
@@ -189,7 +189,7 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
 // Reward cost per reward (docs/metrics.md#reward-cost): delivered and not reversed, per currency.
 
 function rewardsPerReward(scope: Scope, w: Window): Raw {
-  const facts = scope.from('reward_facts', inWindow(w));
+  const facts = scope.fromAnyCopy('reward_facts', inWindow(w));
   // What never changes for a reward is grouped by; an alias equal to a column in WHERE would be refused.
   return new Raw(chSql`(
     SELECT reward_id, campaign_id, participant_id, side, category, reward_type, currency,
@@ -237,7 +237,7 @@ export async function costReport(scope: Scope, w: Window) {
 // LTV of referred vs non-referred participants (docs/metrics.md#ltv).
 
 export async function ltvReport(scope: Scope, w: Window) {
-  const signups = scope.from('analytics_events', inWindow(w), cond`kind = 'signup'`);
+  const signups = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
   const buys = scope.from(
     'analytics_events',
     campaignOnly(w),
@@ -277,8 +277,8 @@ export async function ltvReport(scope: Scope, w: Window) {
 // Weekly join cohorts (docs/metrics.md#cohorts).
 
 export async function cohortReport(scope: Scope, w: Window) {
-  const joins = scope.from('analytics_events', inWindow(w), cond`kind = 'signup'`);
-  const activity = scope.from(
+  const joins = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
+  const activity = scope.fromAnyCopy(
     'analytics_events',
     campaignOnly(w),
     cond`participant_id != ''`,
@@ -370,8 +370,8 @@ export type SegmentDimension = (typeof SEGMENT_DIMENSIONS)[number];
 
 export async function segmentReport(scope: Scope, w: Window, by: SegmentDimension) {
   const dim = new Raw(by); // one of SEGMENT_DIMENSIONS (checked by the route)
-  const signups = scope.from('analytics_events', inWindow(w), cond`kind = 'signup'`);
-  const buys = scope.from(
+  const signups = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
+  const buys = scope.fromAnyCopy(
     'analytics_events',
     campaignOnly(w),
     cond`kind = 'conversion'`,
@@ -400,13 +400,14 @@ export async function segmentReport(scope: Scope, w: Window, by: SegmentDimensio
 
 export async function referrerReport(scope: Scope, w: Window, limit: number) {
   const src = scope.from('analytics_events', inWindow(w));
+  const anyCopy = scope.fromAnyCopy('analytics_events', inWindow(w));
   const rows = await scope.query<Record<string, unknown>>(chSql`
     SELECT if(kind = 'share', participant_id, referrer_id) AS referrer,
-           countIf(kind = 'share') AS shares,
+           uniqExactIf(event_id, kind = 'share') AS shares,
            uniqExactIf(person, kind = 'click') AS clickers,
            uniqExactIf(person, kind = 'signup' AND referred = 1) AS signups,
            uniqExactIf(person, kind = 'conversion' AND referred = 1) AS conversions
-    FROM ${src} AND kind IN ('share', 'click', 'signup', 'conversion')
+    FROM ${anyCopy} AND kind IN ('share', 'click', 'signup', 'conversion')
     GROUP BY referrer HAVING referrer != ''
     ORDER BY conversions DESC, signups DESC, referrer ASC
     LIMIT ${Math.trunc(limit)}`);

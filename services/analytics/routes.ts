@@ -337,12 +337,12 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
 export async function liveCounts(scope: Scope, campaignId: string, minutes: number) {
   const since = cond`occurred_at >= now() - ${minutes * 60} AND day >= toDate(now() - ${minutes * 60})`;
   const [e] = await scope.query<Record<string, string>>(chSql`
-    SELECT count() AS n, uniqExactIf(person, kind = 'signup') AS signups,
+    SELECT uniqExact(event_id) AS n, uniqExactIf(person, kind = 'signup') AS signups,
            uniqExactIf(person, kind = 'conversion') AS conversions
-    FROM ${scope.from('analytics_events', cond`campaign_id = ${campaignId}`, since)}`);
+    FROM ${scope.fromAnyCopy('analytics_events', cond`campaign_id = ${campaignId}`, since)}`);
   const [r] = await scope.query<Record<string, string>>(chSql`
-    SELECT countIf(kind = 'allocated') AS rewards
-    FROM ${scope.from('reward_facts', cond`campaign_id = ${campaignId}`, since)}`);
+    SELECT uniqExactIf(reward_id, kind = 'allocated') AS rewards
+    FROM ${scope.fromAnyCopy('reward_facts', cond`campaign_id = ${campaignId}`, since)}`);
   return {
     campaign_id: campaignId,
     minutes,
