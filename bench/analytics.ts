@@ -8,6 +8,7 @@ import {
   type ClickHouse,
   chSql,
   createClickHouse,
+  ident,
   literal,
   Raw,
   type SqlText,
