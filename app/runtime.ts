@@ -12,6 +12,7 @@ import { createRouter } from '../engine/router.ts';
 import { startRouterSubscription } from '../engine/router-subscriber.ts';
 import { ensureSearchAttributes } from '../engine/search-attributes.ts';
 import { createWorker } from '../engine/worker.ts';
+import { startRewardFactSink } from '../services/analytics/index.ts';
 import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from '../services/app.ts';
 import { loadSdkBundle } from '../services/event/index.ts';
 import { createSmtpMailer, startContactTracking } from '../services/notification/index.ts';
@@ -26,7 +27,7 @@ import {
   startLeaderboardTracking,
   startReferralTracking,
 } from '../services/referral/index.ts';
-import { startClawbacks } from '../services/reward/index.ts';
+import { startClawbacks, startRewardFactRelay } from '../services/reward/index.ts';
 import { reencryptSecrets } from './secrets.ts';
 
 export interface RuntimeOptions {
@@ -95,6 +96,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // Refunds and cancellations reverse the rewards they caused (clawback).
   if (only.includes('reward'))
     subscriptions.push(...(await startClawbacks(bus, platform.rewardService.deps)));
+  // Reward lifecycle facts → ClickHouse (cost, ROI and reward distribution read them).
+  if (only.includes('analytics')) subscriptions.push(await startRewardFactSink(bus, ch));
   const background: { stop(): Promise<void> }[] = [];
   if (only.includes('reward')) {
     background.push(platform.rewardService.startFulfilmentWorker());
@@ -178,6 +181,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // Last: the bus stores only messages some subscription wants, so subscribers register before the
   // drainer publishes anything (on a fresh database the first events would otherwise reach nobody).
   if (only.includes('event')) platform.drainer.start();
+  if (only.includes('reward')) background.push(startRewardFactRelay(db, bus));
 
   return {
     url,

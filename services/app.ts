@@ -217,7 +217,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         leaderboards,
       }),
     reward: () => createRewardApp({ db, secretBox, resolver, internalToken, service: rewardService }),
-    analytics: () => createAnalyticsApp({ ch: deps.ch, resolver }),
+    analytics: () =>
+      createAnalyticsApp({ ch: deps.ch, resolver, ...(deps.redis ? { redis: deps.redis } : {}) }),
     notification: () =>
       createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken, secretBox, outbound }),
   };

@@ -505,6 +505,43 @@ describe('every documented operation answers as documented', () => {
     expect(await call('GET', '/v1/analytics/funnel?from=2026-02-30', { key: sk }), 400);
     expect(await call('GET', `/v1/analytics/campaigns/${campaignId}/hourly?hours=48`, { key: sk }), 200);
     expect(await call('GET', '/v1/analytics/leaderboard?limit=5', { key: sk }), 200);
+    for (const report of ['funnel', 'k-factor', 'cost', 'ltv', 'cohorts', 'rewards', 'segments', 'referrers'])
+      expect(
+        await call('GET', `/v1/analytics/reports/${report}?campaign_id=${campaignId}`, { key: sk }),
+        200,
+      );
+    expect(await call('GET', '/v1/analytics/reports/segments?by=shoe_size', { key: sk }), 400);
+    expect(
+      await call('GET', `/v1/analytics/campaigns/${campaignId}/timeseries?grain=week`, { key: sk }),
+      200,
+    );
+    expect(
+      await call('POST', '/v1/analytics/reports', {
+        key: sk,
+        body: {
+          metrics: ['events', 'revenue'],
+          dimensions: ['kind'],
+          grain: 'day',
+          from: '2026-11-01',
+          to: '2026-11-07',
+        },
+      }),
+      200,
+    );
+    expect(await call('POST', '/v1/analytics/reports', { key: sk, body: { metrics: [] } }), 400);
+    expect(await call('GET', `/v1/analytics/campaigns/${campaignId}/report.pdf`, { key: sk }), 200);
+    {
+      // Server-sent events: read the first event, then hang up.
+      const path = `/v1/analytics/campaigns/${campaignId}/live?minutes=5`;
+      const live = await platform.app.request(path, { headers: { authorization: `Bearer ${sk}` } });
+      const reader = (live.body as ReadableStream<Uint8Array>).getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      assert.match(first, /^event: counts\ndata: \{/);
+      const r = checker.check('GET', path, live.status, live.headers.get('content-type'), { text: first });
+      covered.add(r.operationId);
+      for (const p of r.problems) problems.push(`GET ${path} → ${live.status} (${r.operationId}): ${p}`);
+    }
 
     // Leaderboards: a campaign with a public board, three participants (Postgres path: no Redis here).
     const boardDeploy = await call('POST', '/v1/campaigns/deploy', {

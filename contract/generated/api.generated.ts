@@ -1600,6 +1600,1849 @@ export interface LeaderboardRebuild {
   period: string;
   rebuilt: boolean;
 }
+/**
+ * Metrics × dimensions × filters × time grain over one window (docs/metrics.md#custom-reports). Money metrics are always split by currency.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "analyticsReportRequest".
+ */
+export interface CustomAnalyticsReportRequest {
+  /**
+   * @minItems 1
+   * @maxItems 14
+   */
+  metrics:
+    | [
+        | 'events'
+        | 'people'
+        | 'shares'
+        | 'sharers'
+        | 'clickers'
+        | 'signups'
+        | 'referred_signups'
+        | 'conversions'
+        | 'referred_conversions'
+        | 'revenue'
+        | 'referred_revenue'
+        | 'click_through_rate'
+        | 'signup_rate'
+        | 'conversion_rate'
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ]
+    | [
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        ),
+        (
+          | 'events'
+          | 'people'
+          | 'shares'
+          | 'sharers'
+          | 'clickers'
+          | 'signups'
+          | 'referred_signups'
+          | 'conversions'
+          | 'referred_conversions'
+          | 'revenue'
+          | 'referred_revenue'
+          | 'click_through_rate'
+          | 'signup_rate'
+          | 'conversion_rate'
+        )
+      ];
+  /**
+   * @maxItems 3
+   */
+  dimensions?:
+    | []
+    | [
+        | 'campaign_id'
+        | 'event'
+        | 'kind'
+        | 'channel'
+        | 'country'
+        | 'device_type'
+        | 'plan'
+        | 'segment'
+        | 'currency'
+        | 'referrer_id'
+        | 'referred'
+      ]
+    | [
+        (
+          | 'campaign_id'
+          | 'event'
+          | 'kind'
+          | 'channel'
+          | 'country'
+          | 'device_type'
+          | 'plan'
+          | 'segment'
+          | 'currency'
+          | 'referrer_id'
+          | 'referred'
+        ),
+        (
+          | 'campaign_id'
+          | 'event'
+          | 'kind'
+          | 'channel'
+          | 'country'
+          | 'device_type'
+          | 'plan'
+          | 'segment'
+          | 'currency'
+          | 'referrer_id'
+          | 'referred'
+        )
+      ]
+    | [
+        (
+          | 'campaign_id'
+          | 'event'
+          | 'kind'
+          | 'channel'
+          | 'country'
+          | 'device_type'
+          | 'plan'
+          | 'segment'
+          | 'currency'
+          | 'referrer_id'
+          | 'referred'
+        ),
+        (
+          | 'campaign_id'
+          | 'event'
+          | 'kind'
+          | 'channel'
+          | 'country'
+          | 'device_type'
+          | 'plan'
+          | 'segment'
+          | 'currency'
+          | 'referrer_id'
+          | 'referred'
+        ),
+        (
+          | 'campaign_id'
+          | 'event'
+          | 'kind'
+          | 'channel'
+          | 'country'
+          | 'device_type'
+          | 'plan'
+          | 'segment'
+          | 'currency'
+          | 'referrer_id'
+          | 'referred'
+        )
+      ];
+  filters?: {
+    /**
+     * @minItems 1
+     * @maxItems 50
+     */
+    [k: string]: [string, ...string[]] | undefined;
+  };
+  grain?: 'hour' | 'day' | 'week' | 'month' | 'none';
+  /**
+   * First day (UTC), inclusive.
+   */
+  from: string;
+  /**
+   * Last day (UTC), inclusive; at most 31 days after from for hour grain, 731 otherwise.
+   */
+  to: string;
+  limit?: number;
+}
+/**
+ * A named or custom report with its freshness: computed at as_of, served from the cache when cached is true, at most max_age seconds old.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "analyticsReport".
+ */
+export interface AnalyticsReport {
+  report: string;
+  /**
+   * Where docs/metrics.md defines the report's metrics.
+   */
+  definition: string;
+  as_of: string;
+  cached: boolean;
+  max_age: number;
+  campaign_id?: string | null;
+  from?: string;
+  to?: string;
+  data: {};
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -2310,6 +4153,138 @@ export interface paths {
   "/v1/analytics/leaderboard": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["getReferrerLeaderboard"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports/funnel": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getReportFunnel"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports/k-factor": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getReportKFactor"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports/cost": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getReportCost"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports/ltv": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getReportLtv"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports/cohorts": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getReportCohorts"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports/rewards": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getReportRewards"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports/segments": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getReportSegments"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports/referrers": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getReportReferrers"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/campaigns/{id}/timeseries": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getCampaignTimeSeries"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/reports": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["runCustomReport"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/campaigns/{id}/live": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["streamLiveCounters"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/campaigns/{id}/report.pdf": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getCampaignPdfReport"];
     put?: never;
     post?: never;
     delete?: never;
@@ -6650,6 +8625,674 @@ export interface operations {
         headers: { [name: string]: unknown };
         content: {
           "application/json": AnalyticsLeaderboard;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Funnel in people, overall and per channel, with share, click-through, signup and conversion rates */
+  "getReportFunnel": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "from"?: string;
+        "to"?: string;
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** K-factor (invites per participant × invite conversion), cohort K-factor and viral cycle time */
+  "getReportKFactor": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "from"?: string;
+        "to"?: string;
+        "cohort_from"?: string;
+        "cohort_to"?: string;
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Reward cost, referred revenue, CPA and reward ROI per currency */
+  "getReportCost": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "from"?: string;
+        "to"?: string;
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Lifetime value of referred vs non-referred participants per currency */
+  "getReportLtv": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "from"?: string;
+        "to"?: string;
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Weekly join cohorts: size, conversion and activity by week since joining */
+  "getReportCohorts": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "from"?: string;
+        "to"?: string;
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Reward distribution by type, category, state and currency; spend vs budget */
+  "getReportRewards": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "from"?: string;
+        "to"?: string;
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Conversion of signed-up people by plan, country, device, channel or segment */
+  "getReportSegments": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "from"?: string;
+        "to"?: string;
+        "by"?: "plan" | "country" | "device_type" | "channel" | "segment";
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Per-referrer KPIs: shares, clickers, signups, conversions, revenue and reward cost */
+  "getReportReferrers": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "from"?: string;
+        "to"?: string;
+        "limit"?: number;
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A campaign’s metrics per hour, day, week or month, empty buckets filled */
+  "getCampaignTimeSeries": {
+    parameters: {
+      query?: {
+        "from"?: string;
+        "to"?: string;
+        "grain"?: "hour" | "day" | "week" | "month";
+        "metrics"?: string;
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Custom report: metrics × dimensions × filters × time grain */
+  "runCustomReport": {
+    parameters: {
+      query?: {
+        "format"?: "json" | "csv";
+      };
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': CustomAnalyticsReportRequest;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AnalyticsReport;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Live counters (server-sent events): events, signups, conversions and rewards in the last minutes */
+  "streamLiveCounters": {
+    parameters: {
+      query?: {
+        "minutes"?: number;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "text/event-stream": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** A campaign’s PDF report: headline metrics, funnel and daily series as vector charts */
+  "getCampaignPdfReport": {
+    parameters: {
+      query?: {
+        "from"?: string;
+        "to"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/pdf": string;
         };
       };
       400: {

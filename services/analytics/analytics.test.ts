@@ -6,7 +6,8 @@ import type { EventRow } from '../event/events-table.ts';
 import type { ApiKeyResolver } from '../platform/auth.ts';
 import { migrateClickHouse } from '../platform/clickhouse-migrate.ts';
 import { createAnalyticsApp } from './index.ts';
-import * as q from './queries.ts';
+import * as q from './metrics.ts';
+import { createScope } from './scope.ts';
 
 const SERVICES = fileURLToPath(new URL('../', import.meta.url));
 
@@ -76,27 +77,36 @@ describe('analytics over ClickHouse materialized views', () => {
     assert.deepEqual(await migrateClickHouse(t.ch, SERVICES), []);
   });
 
+  const ALL = { from: '1970-01-01', to: '2105-12-31' };
   it('computes the funnel in people, per client, counting a duplicated event once', async () => {
-    assert.deepEqual(await q.funnel(t.ch, 'A', { campaignId: 'c1' }), {
+    assert.deepEqual(await q.legacyFunnel(createScope(t.ch, 'A'), { ...ALL, campaignId: 'c1' }), {
       shared: 1,
       clicked: 3,
       signed_up: 1,
       converted: 1,
     });
-    assert.deepEqual(await q.funnel(t.ch, 'B', {}), { shared: 0, clicked: 1, signed_up: 0, converted: 0 });
-    assert.deepEqual(await q.funnel(t.ch, 'A', { campaignId: 'c1', from: '2026-11-21' }), {
+    assert.deepEqual(await q.legacyFunnel(createScope(t.ch, 'B'), ALL), {
       shared: 0,
-      clicked: 0,
+      clicked: 1,
       signed_up: 0,
       converted: 0,
     });
+    assert.deepEqual(
+      await q.legacyFunnel(createScope(t.ch, 'A'), { ...ALL, campaignId: 'c1', from: '2026-11-21' }),
+      {
+        shared: 0,
+        clicked: 0,
+        signed_up: 0,
+        converted: 0,
+      },
+    );
   });
 
   it('ranks referrers and keeps hourly stats', async () => {
-    assert.deepEqual(await q.leaderboard(t.ch, 'A', 'c1', 10), [
+    assert.deepEqual(await q.leaderboard(createScope(t.ch, 'A'), 'c1', 10), [
       { referrer_id: 'ann', signups: 1, conversions: 1, value: 80 },
     ]);
-    const hourly = await q.hourlyStats(t.ch, 'A', 'c1', 24 * 365 * 5);
+    const hourly = await q.hourlyStats(createScope(t.ch, 'A'), 'c1', 24 * 365 * 5);
     const clicks = hourly.find((h) => h.event === 'referral_clicked');
     assert.equal(clicks?.events, 4, 'four distinct click events (the duplicate once)');
   });

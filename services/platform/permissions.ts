@@ -43,6 +43,7 @@ export const PERMISSIONS = {
   'notification.read': secret('viewer'),
   'event_type.read': secret('viewer'),
   'analytics.read': secret('analyst'),
+  'analytics.export': secret('analyst'),
   'campaign.deploy': secret('manager'),
   'campaign.status': secret('manager'),
   'reward.approve': secret('manager'),

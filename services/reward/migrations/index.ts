@@ -2,6 +2,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 import { encryptedOnly, type SecretColumn } from '../../platform/secret-columns.ts';
 import { fraudMigrations } from '../fraud/migrations.ts';
 import { allocateFunction, capsReasonFunction } from './allocate-function.ts';
+import { rewardFactsUp } from './facts.ts';
 
 /** Fulfilment webhook secrets are stored encrypted (enc:v1:…). */
 export const FULFILMENT_SECRET: SecretColumn = {
@@ -222,4 +223,5 @@ export const migrations: Record<string, Migration> = {
   },
   '0002_fulfilment_secrets_encrypted': encryptedOnly(FULFILMENT_SECRET),
   ...fraudMigrations,
+  '0801_reward_facts': { up: rewardFactsUp },
 };

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { InternalError } from '../../contract/internal-error.ts';
+import { type ClickHouse, chSql, ident, literal, Raw, type SqlText } from '../platform/clickhouse.ts';
+
+/**
+ * The one way analytics reads ClickHouse. A `Scope` is bound to one client; its `from(table)` is the
+ * only way to name a table, and renders `<table> FINAL WHERE client_id = '<escaped>'` behind a marker
+ * holding a per-process secret. `query()` refuses any SQL in which a table is named without that marker
+ * (raw SQL, a string pasted together, a marker of another scope), so no query can leave the caller's
+ * client. Queries take a Scope, never the ClickHouse handle.
+ */
+
+/** Tables analytics reads; naming any of them outside `from()` is refused. */
+export const ANALYTICS_TABLES = ['analytics_events', 'reward_facts', 'events'] as const;
+export type AnalyticsTable = (typeof ANALYTICS_TABLES)[number];
+
+const NONCE = randomBytes(9).toString('hex');
+const TABLE_WORD = new RegExp(`\\b(${ANALYTICS_TABLES.join('|')})\\b`, 'g');
+
+export interface Scope {
+  readonly clientId: string;
+  /** `FROM`-clause text: the table (deduplicated with FINAL) restricted to the client, plus conditions. */
+  from(table: AnalyticsTable, ...conditions: Raw[]): Raw;
+  /**
+   * The same without FINAL, for queries whose every aggregate a second copy of a row cannot change
+   * (uniqExact of ids, min, max, any, argMax; GROUP BY an id before counting): about half the cost.
+   * Sums and plain counts must use `from`. The re-send test (metrics.test.ts) holds every report to it.
+   */
+  fromAnyCopy(table: AnalyticsTable, ...conditions: Raw[]): Raw;
+  query<T>(sql: SqlText): Promise<T[]>;
+}
+
+function marker(clientId: string): string {
+  // Client ids are ids (params.ts), but the marker must never be closable by one: hex-encode it.
+  return `/*scope:${NONCE}:${Buffer.from(clientId).toString('hex')}*/`;
+}
+
+/** Throws unless every table name in `sql` comes right after this client's marker. */
+export function assertScoped(sql: string, clientId: string): void {
+  const mark = marker(clientId);
+  // String literals are data, not names: blank them (escaped quotes included) before looking.
+  const text = sql.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+  let named = 0;
+  for (const m of text.matchAll(TABLE_WORD)) {
+    named++;
+    const before = text.slice(0, m.index).trimEnd();
+    if (!before.endsWith(mark))
+      throw new InternalError('UNSAFE_SQL', `analytics query names ${m[1]} outside the client scope`);
+  }
+  if (named === 0) throw new InternalError('UNSAFE_SQL', 'analytics query reads no scoped table');
+}
+
+export function createScope(ch: ClickHouse, clientId: string): Scope {
+  if (!clientId) throw new InternalError('UNSAFE_SQL', 'analytics scope without a client');
+  const mark = marker(clientId);
+  const source = (table: AnalyticsTable, final: boolean, conditions: Raw[]): Raw => {
+    if (!(ANALYTICS_TABLES as readonly string[]).includes(table))
+      throw new InternalError('UNSAFE_SQL', `not an analytics table: ${table}`);
+    const extra = conditions.map((c) => ` AND (${c.text})`).join('');
+    return new Raw(
+      `${mark} ${ident(table).name}${final ? ' FINAL' : ''} WHERE client_id = ${literal(clientId)}${extra}`,
+    );
+  };
+  return {
+    clientId,
+    from: (table, ...conditions) => source(table, true, conditions),
+    fromAnyCopy: (table, ...conditions) => source(table, false, conditions),
+    async query<T>(sql: SqlText) {
+      assertScoped(sql, clientId);
+      return ch.query<T>(sql);
+    },
+  };
+}
+
+/** `AND`-able condition text from chSql (a typed wrapper so conditions stay escaped). */
+export const cond = (strings: TemplateStringsArray, ...values: unknown[]): Raw =>
+  new Raw(chSql(strings, ...values));
