@@ -32,3 +32,4 @@ export function createNotificationApp(deps: {
       ),
   );
 }
+export { notificationParticipantData } from './participant-data.ts';

@@ -54,6 +54,12 @@ export const PERMISSIONS = {
   'key.create': secret('admin'),
   'key.revoke': secret('admin'),
   'reward.configure': secret('admin'),
+  // Usage, plans, billing, the audit log and data-subject requests (client-management usage/, billing/,
+  // audit/, dsr/). The billing role (when the matrix has it) also holds usage.read and billing.manage.
+  'usage.read': secret('admin'),
+  'billing.manage': secret('owner'),
+  'audit.read': secret('admin'),
+  'dsr.manage': secret('admin'),
   'client.admin': { kinds: ['admin'] },
 } as const satisfies Record<string, Grant>;
 

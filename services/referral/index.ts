@@ -40,3 +40,4 @@ export function createReferralApp(deps: {
       ),
   );
 }
+export { referralParticipantData } from './participant-data.ts';
