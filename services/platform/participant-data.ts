@@ -14,6 +14,11 @@ export interface ParticipantTable {
   table: string;
   /** Columns equal to the participant's id: such rows are the participant's. */
   idColumns: readonly string[];
+  /**
+   * Text or JSON columns whose mention of the participant (their id, email, phone or anonymous id as a
+   * whole token) makes the row theirs: an event payload in an outbox.
+   */
+  mentionedIn?: readonly string[];
   /** Columns holding the participant's email or phone (read first, so other rows are matched by them). */
   contactColumns?: readonly string[];
   /**

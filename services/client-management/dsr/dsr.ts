@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { strToU8, zipSync } from 'fflate';
 import { sql } from 'kysely';
 import {
@@ -65,7 +64,8 @@ async function sweptColumns(db: Db): Promise<Map<string, Column[]>> {
     from information_schema.columns c
     join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
     where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
-      and c.data_type in ('text', 'character varying', 'json', 'jsonb', 'ARRAY')
+      and (c.data_type in ('text', 'character varying', 'json', 'jsonb')
+        or (c.data_type = 'ARRAY' and c.udt_name in ('_text', '_varchar')))
     order by c.table_name, c.ordinal_position`.execute(db);
   const out = new Map<string, Column[]>();
   for (const r of rows.rows) {
@@ -158,7 +158,7 @@ function chMatch(t: ChTable, ids: Identifiers, clientId: string): SqlText {
   const terms: string[] = [];
   for (const col of t.strings) {
     if (col === 'client_id') continue;
-    terms.push(chSql`${ident(col)} IN ${ids.values}`);
+    terms.push(chSql`has(${ids.values}, ${ident(col)})`);
     for (const v of ids.values) {
       terms.push(chSql`position(${ident(col)}, ${JSON.stringify(v)}) > 0`);
       if (v.includes('@') || /\d{7,}/.test(v)) terms.push(chSql`position(${ident(col)}, ${v}) > 0`);
@@ -257,7 +257,8 @@ export async function exportParticipant(
         2,
       ),
     );
-    files[`${dir}/history.json`] = strToU8(historyToJSON(await handle.fetchHistory()));
+    // protobuf messages serialise themselves (64-bit ints as strings, payload bytes as base64).
+    files[`${dir}/history.json`] = strToU8(JSON.stringify(await handle.fetchHistory(), null, 1));
   }
   const manifest: ExportResult['manifest'] = {
     format: 'zip',
@@ -326,6 +327,7 @@ export async function eraseParticipant(
           ...(contacts.length
             ? (t.contactColumns ?? []).map((c) => sql`${sql.ref(c)} in (${sql.join(contacts)})`)
             : []),
+          ...(t.mentionedIn ?? []).map((c) => sql`${sql.ref(c)}::text ~ ${pattern}`),
         ],
         sql` or `,
       );
@@ -364,7 +366,7 @@ export async function eraseParticipant(
     const table = catalogueIdent(t.name);
     for (const col of pseudo.get(t.name) ?? [])
       await deps.ch.command(
-        chSql`ALTER TABLE ${table} UPDATE ${ident(col)} = ${pseudonym} WHERE client_id = ${clientId} AND ${ident(col)} IN ${ids.values}`,
+        chSql`ALTER TABLE ${table} UPDATE ${ident(col)} = ${pseudonym} WHERE client_id = ${clientId} AND has(${ids.values}, ${ident(col)})`,
       );
     const [hit] = await deps.ch.query<{ n: string }>(
       chSql`SELECT count() AS n FROM ${table} WHERE ${new Raw(chMatch(t, ids, clientId))}`,
