@@ -147,7 +147,11 @@ async function admitQuota(c: Context, deps: IngestDeps, clientId: string, events
   if (!quota) return null;
   const admission = await quota.admit(clientId, events);
   for (const [k, v] of Object.entries(admission.headers)) c.header(k, v);
-  return { settle: (accepted: number) => quota.settle(clientId, admission, accepted) };
+  return {
+    async settle(accepted: number) {
+      for (const [k, v] of Object.entries(await quota.settle(clientId, admission, accepted))) c.header(k, v);
+    },
+  };
 }
 
 /** Requests the ingest refused as a whole (401, 403, 413, 429, a bad body…), by error code. */

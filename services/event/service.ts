@@ -52,15 +52,14 @@ export interface IngestDeps {
 
 /** Counts events against the client's plan; `admit` throws PLAN_LIMIT_EXCEEDED over a hard limit. */
 export interface IngestQuota {
-  admit(
-    clientId: string,
-    events: number,
-  ): Promise<{ reserved: number; month: string; headers: Record<string, string> }>;
-  settle(
-    clientId: string,
-    admission: { reserved: number; month: string; headers: Record<string, string> },
-    accepted: number,
-  ): Promise<void>;
+  admit(clientId: string, events: number): Promise<QuotaAdmission>;
+  /** Gives back what was not accepted; answers headers for the response (a usage warning). */
+  settle(clientId: string, admission: QuotaAdmission, accepted: number): Promise<Record<string, string>>;
+}
+export interface QuotaAdmission {
+  reserved: number;
+  month: string;
+  headers: Record<string, string>;
 }
 
 export type EventOutcome = 'accepted' | 'duplicate' | 'rejected';

@@ -84,7 +84,7 @@ async function tableHasClientId(db: Db, table: string): Promise<boolean> {
 }
 
 /** `col::text ~ pattern` over every swept column of a table, scoped to the client. */
-function matchRows(table: string, cols: Column[], pattern: string, clientId: string, scoped: boolean) {
+function matchRows(cols: Column[], pattern: string, clientId: string, scoped: boolean) {
   const any = sql.join(
     cols.map((c) => sql`${sql.ref(c.column)}::text ~ ${pattern}`),
     sql` or `,
@@ -218,7 +218,7 @@ export async function exportParticipant(
   for (const [table, cols] of await sweptColumns(deps.db)) {
     const scoped = await tableHasClientId(deps.db, table);
     const rows =
-      await sql`select * from ${sql.table(table)} where ${matchRows(table, cols, pattern, clientId, scoped)}`.execute(
+      await sql`select * from ${sql.table(table)} where ${matchRows(cols, pattern, clientId, scoped)}`.execute(
         deps.db,
       );
     if (rows.rows.length === 0) continue;
@@ -354,7 +354,7 @@ export async function eraseParticipant(
         return sql`${col} = ${rewrite(col)}`;
       });
       const r = await sql`update ${sql.table(table)} set ${sql.join(sets, sql`, `)}
-        where ${matchRows(table, cols, pattern, clientId, scoped)}`.execute(tx);
+        where ${matchRows(cols, pattern, clientId, scoped)}`.execute(tx);
       const n = Number(r.numAffectedRows ?? 0);
       if (n) summary.postgres.rewritten[table] = n;
     }

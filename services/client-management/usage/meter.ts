@@ -18,6 +18,11 @@ export interface Admission {
   reserved: number;
   month: string;
   headers: Record<string, string>;
+  /** The counter after the reservation, the limit (null: none), the plan and the reset (for `settle`). */
+  value?: number;
+  limit?: number | null;
+  plan?: string;
+  resets?: string;
 }
 
 /**
@@ -31,7 +36,8 @@ export interface Admission {
  */
 export interface UsageMeter {
   admit(clientId: string, events: number): Promise<Admission>;
-  settle(clientId: string, admission: Admission, accepted: number): Promise<void>;
+  /** Gives back what was not accepted; answers the warning header once at 80% or more. */
+  settle(clientId: string, admission: Admission, accepted: number): Promise<Record<string, string>>;
   /** The counter's value now. */
   counted(clientId: string, month: string): Promise<number>;
   /** Raises the counter to ClickHouse's count of accepted events when it is below; returns both. */
@@ -48,6 +54,8 @@ export interface UsageMeterDeps {
   now?: () => Date;
   /** Redis key prefix (tests use their own). */
   prefix?: string;
+  /** The plans (default PLANS). */
+  plans?: Record<string, Plan>;
 }
 
 export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
@@ -66,7 +74,7 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
       .select('plan')
       .where('id', '=', clientId)
       .executeTakeFirst();
-    const plan = planOf(row?.plan as string | undefined);
+    const plan = planOf(row?.plan as string | undefined, deps.plans);
     plans.set(clientId, { at: Date.now(), plan });
     return plan;
   }
@@ -158,18 +166,28 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
           { 'Retry-After': String(retryAfter) },
         );
       }
+      return {
+        reserved: events,
+        month,
+        headers,
+        value,
+        limit,
+        plan: plan.name,
+        resets: resets.toISOString(),
+      };
+    },
+    async settle(clientId, admission, accepted): Promise<Record<string, string>> {
+      const back = admission.reserved - accepted;
+      const value = back > 0 ? await incr(keyOf(clientId, admission.month), -back) : (admission.value ?? 0);
+      const limit = admission.limit;
+      if (limit === undefined || limit === null || accepted === 0) return {};
       const percent = Math.floor((value * 100) / limit);
       const crossed = WARNING_THRESHOLDS.filter((t) => percent >= t).at(-1);
-      if (crossed !== undefined) {
-        headers[USAGE_WARNING_HEADER] =
-          `events_accepted=${value}/${limit}; percent=${percent}; plan=${plan.name}; resets=${resets.toISOString()}`;
-        void notice(clientId, month, 'events_accepted', crossed, value, limit);
-      }
-      return { reserved: events, month, headers };
-    },
-    async settle(clientId, admission, accepted) {
-      const back = admission.reserved - accepted;
-      if (back > 0) await incr(keyOf(clientId, admission.month), -back);
+      if (crossed === undefined) return {};
+      void notice(clientId, admission.month, 'events_accepted', crossed, value, limit);
+      return {
+        [USAGE_WARNING_HEADER]: `events_accepted=${value}/${limit}; percent=${percent}; plan=${admission.plan}; resets=${admission.resets}`,
+      };
     },
     counted: (clientId, month) => read(keyOf(clientId, month)),
     async reconcile(clientId, month) {

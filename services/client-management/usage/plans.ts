@@ -72,8 +72,8 @@ export const PLANS: Record<string, Plan> = {
 
 export const PLAN_FALLBACK = 'starter';
 
-export function planOf(name: string | null | undefined): Plan {
-  return PLANS[name ?? PLAN_FALLBACK] ?? (PLANS[PLAN_FALLBACK] as Plan);
+export function planOf(name: string | null | undefined, plans: Record<string, Plan> = PLANS): Plan {
+  return plans[name ?? PLAN_FALLBACK] ?? plans[PLAN_FALLBACK] ?? (PLANS[PLAN_FALLBACK] as Plan);
 }
 
 /** Warnings go out at these shares of a limit, once each per client, month and metric. */

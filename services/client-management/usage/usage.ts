@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ClickHouse } from '../../platform/clickhouse.ts';
 import type { Db } from '../../platform/db.ts';
-import { countAcceptedEvents, countActiveParticipants, type UsageMeter } from './meter.ts';
+import { countActiveParticipants, type UsageMeter } from './meter.ts';
 import { monthRange, planOf, USAGE_METRICS, type UsageMetric } from './plans.ts';
 
 /** What other services count for the meter (the composition root wires them). */
