@@ -158,7 +158,10 @@ export function auditLog(opts: AuditOptions): MiddlewareHandler {
     const permission = opts.permissionOf(c.req.method, route) ?? null;
     const detail = (c.get('audit') as AuditDetail | undefined) ?? {};
     const target = { ...targetOf(c, route, opts.hashSecret), ...(detail.target ?? {}) };
-    const onClient = route.startsWith('/v1/admin/clients/:id') ? (target.id ?? null) : null;
+    // A platform admin's change to one client is that client's to see (the route's `:id`, or a target's).
+    const onClient =
+      (typeof target.client_id === 'string' ? target.client_id : null) ??
+      (route.startsWith('/v1/admin/clients/:id') ? (target.id ?? null) : null);
     const ip = opts.clientIp(c);
     const row: AuditLogTable = {
       id: newId('aud'),
