@@ -60,6 +60,8 @@ export interface BillingDeps {
   usageOf(clientId: string, month: string): Promise<MonthUsage>;
   stripe?: StripeBilling | null;
   now?: () => Date;
+  /** The plans (default PLANS). */
+  plans?: Record<string, Plan>;
 }
 
 export type InvoiceView = Awaited<ReturnType<typeof readInvoice>>;
@@ -128,7 +130,7 @@ export async function generateInvoice(deps: BillingDeps, clientId: string, month
     .where('month', '=', month)
     .executeTakeFirst();
   if (!existing) {
-    const plan = planOf(client.plan as string);
+    const plan = planOf(client.plan as string, deps.plans);
     const usage = await deps.usageOf(clientId, month);
     const lines = invoiceLines(plan, usage);
     const total = lines.reduce((s, l) => s + l.amount, 0);

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { ClickHouse } from '../../platform/clickhouse.ts';
 import type { Db } from '../../platform/db.ts';
 import { countActiveParticipants, type UsageMeter } from './meter.ts';
-import { monthRange, planOf, USAGE_METRICS, type UsageMetric } from './plans.ts';
+import { monthRange, type Plan, planOf, USAGE_METRICS, type UsageMetric } from './plans.ts';
 
 /** What other services count for the meter (the composition root wires them). */
 export interface UsageSources {
@@ -38,7 +38,7 @@ export function temporalJourneyCounter(temporal: Client): UsageSources['journeys
 
 /** One client's usage of one month, from ClickHouse (events, participants), Temporal and Postgres. */
 export async function monthUsage(
-  deps: { db: Db; ch: ClickHouse; meter: UsageMeter; sources: UsageSources },
+  deps: { db: Db; ch: ClickHouse; meter: UsageMeter; sources: UsageSources; plans?: Record<string, Plan> },
   clientId: string,
   month: string,
 ): Promise<MonthUsage> {
@@ -48,7 +48,7 @@ export async function monthUsage(
     .select('plan')
     .where('id', '=', clientId)
     .executeTakeFirst();
-  const plan = planOf(client?.plan as string | undefined);
+  const plan = planOf(client?.plan as string | undefined, deps.plans);
   const reconciled = await deps.meter.reconcile(clientId, month);
   const [participants, journeys, rewards] = await Promise.all([
     countActiveParticipants(deps.ch, clientId, month),
