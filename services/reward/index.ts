@@ -32,5 +32,5 @@ export function createRewardApp(deps: RewardAppDeps) {
       .route('/v1', createPublicRoutes(service.deps, deps.resolver)),
   );
 }
-export { countRewardsIssued } from './usage.ts';
 export { rewardParticipantData } from './participant-data.ts';
+export { countRewardsIssued } from './usage.ts';
