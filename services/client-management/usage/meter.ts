@@ -42,6 +42,8 @@ export interface UsageMeter {
   counted(clientId: string, month: string): Promise<number>;
   /** Raises the counter to ClickHouse's count of accepted events when it is below; returns both. */
   reconcile(clientId: string, month: string): Promise<{ counter: number; clickhouse: number }>;
+  /** Reconciles every active client's counter of the current month (the periodic job); answers how many. */
+  reconcileAll(): Promise<number>;
   /** Notices sent for a client-month (what GET /v1/usage lists). */
   notices(clientId: string, month: string): Promise<{ metric: string; threshold: number; at: string }[]>;
 }
@@ -214,6 +216,16 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
       counter = Math.max(memory.get(key) ?? 0, clickhouse);
       memory.set(key, counter);
       return { counter, clickhouse };
+    },
+    async reconcileAll() {
+      const month = monthOf(now());
+      const clients = await deps.db
+        .selectFrom('clients')
+        .select('id')
+        .where('status', '=', 'active')
+        .execute();
+      for (const c of clients) await this.reconcile(c.id as string, month);
+      return clients.length;
     },
     async notices(clientId, month) {
       const rows = await deps.db

@@ -164,6 +164,10 @@ describe('usage: plan limits on the ingest', () => {
     assert.equal((await send(c.publishable.key, 2)).status, 202);
     // Events still on their way (counted, not in ClickHouse yet) keep the counter above ClickHouse.
     assert.deepEqual(await meter.reconcile(c.client.id, month), { counter: 8, clickhouse: 6 });
+    // The periodic job does the same for every active client.
+    await redis.redis.del(`${prefix}:${c.client.id}:${month}:events`);
+    assert.ok((await meter.reconcileAll()) >= 1);
+    assert.equal(await meter.counted(c.client.id, month), 6);
   });
 });
 
