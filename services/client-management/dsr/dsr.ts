@@ -235,9 +235,16 @@ export async function exportParticipant(
     files[`clickhouse/${t.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.jsonl`] = strToU8(jsonl(rows));
   }
   const journeys = await journeysOf(deps.temporal, clientId, participantId);
+  let exported = 0;
   for (const j of journeys) {
     const handle = deps.temporal.workflow.getHandle(j.workflowId, j.runId);
-    const d = await handle.describe();
+    // Visibility lags a deletion (an erased participant's runs may still be listed for a moment).
+    const d = await handle.describe().catch((err: Error) => {
+      if (/not found/i.test(err.message) || err.name === 'WorkflowNotFoundError') return null;
+      throw err;
+    });
+    if (!d) continue;
+    exported++;
     const dir = `temporal/${encodeURIComponent(j.workflowId)}/${j.runId}`;
     files[`${dir}/execution.json`] = strToU8(
       JSON.stringify(
@@ -266,7 +273,7 @@ export async function exportParticipant(
     generated_at: new Date().toISOString(),
     postgres,
     clickhouse,
-    journeys: journeys.length,
+    journeys: exported,
   };
   files['manifest.json'] = strToU8(
     JSON.stringify(
@@ -309,11 +316,18 @@ export async function eraseParticipant(
       });
       summary.journeys.terminated++;
     }
-    await deps.temporal.workflowService.deleteWorkflowExecution({
-      namespace: deps.temporal.options.namespace,
-      workflowExecution: { workflowId: j.workflowId, runId: j.runId },
-    });
-    summary.journeys.deleted++;
+    // Visibility lags a deletion: a run listed again by a repeated request may be gone already.
+    const deleted = await deps.temporal.workflowService
+      .deleteWorkflowExecution({
+        namespace: deps.temporal.options.namespace,
+        workflowExecution: { workflowId: j.workflowId, runId: j.runId },
+      })
+      .then(() => true)
+      .catch((err: Error) => {
+        if (/not found/i.test(err.message)) return false;
+        throw err;
+      });
+    if (deleted) summary.journeys.deleted++;
   }
   // 2. Postgres, in one transaction: declared deletions and cleared columns, then the sweep.
   const pattern = tokenPattern(ids.values);

@@ -42,6 +42,14 @@ export interface UsageMeter {
   counted(clientId: string, month: string): Promise<number>;
   /** Raises the counter to ClickHouse's count of accepted events when it is below; returns both. */
   reconcile(clientId: string, month: string): Promise<{ counter: number; clickhouse: number }>;
+  /** Records (once) the highest warning threshold `value` reached of `limit` for a metric; answers it or null. */
+  warnIfNear(
+    clientId: string,
+    month: string,
+    metric: UsageMetric,
+    value: number,
+    limit: number | null,
+  ): Promise<number | null>;
   /** Reconciles every active client's counter of the current month (the periodic job); answers how many. */
   reconcileAll(): Promise<number>;
   /** Notices sent for a client-month (what GET /v1/usage lists). */
@@ -216,6 +224,13 @@ export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
       counter = Math.max(memory.get(key) ?? 0, clickhouse);
       memory.set(key, counter);
       return { counter, clickhouse };
+    },
+    async warnIfNear(clientId, month, metric, value, limit) {
+      if (limit === null || limit <= 0) return null;
+      const percent = Math.floor((value * 100) / limit);
+      const crossed = WARNING_THRESHOLDS.filter((t) => percent >= t).at(-1) ?? null;
+      if (crossed !== null) await notice(clientId, month, metric, crossed, value, limit);
+      return crossed;
     },
     async reconcileAll() {
       const month = monthOf(now());

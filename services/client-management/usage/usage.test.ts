@@ -139,6 +139,14 @@ describe('usage: plan limits on the ingest', () => {
       ],
     );
     assert.deepEqual(await meter.notices(b.client.id, month), []);
+    // Metrics metered later (participants, journeys, rewards) warn the same way, once.
+    assert.equal(await meter.warnIfNear(b.client.id, month, 'rewards_issued', 9, 10), 80);
+    assert.equal(await meter.warnIfNear(b.client.id, month, 'rewards_issued', 9, 10), 80);
+    assert.equal(await meter.warnIfNear(b.client.id, month, 'journeys_started', 3, 10), null);
+    assert.deepEqual(
+      (await meter.notices(b.client.id, month)).map((n) => [n.metric, n.threshold]),
+      [['rewards_issued', 80]],
+    );
   });
 
   it('reconciles the Redis counter from ClickHouse (raised when Redis lost it, never lowered)', async () => {

@@ -68,6 +68,10 @@ export async function monthUsage(
       return [m, { value, limit, percent: limit === null ? null : Math.floor((value * 100) / limit) }];
     }),
   ) as MonthUsage['metrics'];
+  // Participants, journeys and rewards are not refused on the hot path; their warnings go out when metered.
+  for (const m of USAGE_METRICS)
+    if (m !== 'events_accepted')
+      await deps.meter.warnIfNear(clientId, month, m, metrics[m].value, metrics[m].limit);
   return {
     client_id: clientId,
     month,
