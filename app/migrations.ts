@@ -3,6 +3,7 @@ import { migrations as campaign } from '../services/campaign/migrations/index.ts
 import { migrations as clientManagement } from '../services/client-management/migrations/index.ts';
 import { migrations as event } from '../services/event/migrations/index.ts';
 import { migrations as notification } from '../services/notification/migrations/index.ts';
+import { auditMigrations } from '../services/platform/audit.ts';
 import { busMigrations } from '../services/platform/bus/postgres-bus.ts';
 import { idempotencyMigrations } from '../services/platform/idempotency-repo.ts';
 import { migrations as referral } from '../services/referral/migrations/index.ts';
@@ -21,4 +22,5 @@ export const serviceMigrations: Record<string, Record<string, Migration>> = {
   event,
   bus: busMigrations,
   idempotency: idempotencyMigrations,
+  audit: auditMigrations,
 };

@@ -109,6 +109,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     background.push({ stop: async () => clearInterval(sweep) });
   }
 
+  if (only.includes('event')) {
+    // The plan meter's Redis counters, raised to ClickHouse's counts when Redis lost them.
+    const reconcile = setInterval(() => {
+      platform.usageMeter.reconcileAll().catch((err) => log.warn({ err }, 'usage reconciliation failed'));
+    }, 5 * 60_000);
+    reconcile.unref();
+    background.push({ stop: async () => clearInterval(reconcile) });
+  }
+
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;

@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   CONFLICT: 409,
   ILLEGAL_TRANSITION: 409,
   RATE_LIMITED: 429,
+  /** The client's plan allows no more of something this month (events): upgrade the plan or wait for the reset. */
+  PLAN_LIMIT_EXCEEDED: 429,
   /** An Idempotency-Key was sent again with a different request (method, path or body). */
   IDEMPOTENCY_KEY_REUSED: 422,
   /** An Idempotency-Key whose first request is still being processed. */

@@ -9,19 +9,34 @@ import {
   createCampaignSchedules,
   createDeployedCampaigns,
 } from './campaign/index.ts';
-import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
+import {
+  type ClientOps,
+  createClientManagement,
+  createClientManagementApp,
+  createStripeBilling,
+  createUsageMeter,
+  monthUsage,
+  temporalJourneyCounter,
+} from './client-management/index.ts';
 import {
   createEventApp,
   createEventDrainer,
   createEventTypeRegistry,
   declareCampaignEvents,
+  eventParticipantData,
   type SdkBundle,
 } from './event/index.ts';
-import { createNotificationApp, type Mailer, sendNotification } from './notification/index.ts';
+import {
+  createNotificationApp,
+  type Mailer,
+  notificationParticipantData,
+  sendNotification,
+} from './notification/index.ts';
 import { createObservability } from './observability.ts';
-import { platformOpenApi } from './openapi.ts';
+import { platformOpenApi, SERVICE_API } from './openapi.ts';
 import { accessLog } from './platform/access-log.ts';
 import { createApiDocsRoutes } from './platform/api-docs.ts';
+import { auditLog } from './platform/audit.ts';
 import type { ClickHouse } from './platform/clickhouse.ts';
 import { requestClientIp } from './platform/client-ip.ts';
 import type { Config } from './platform/config.ts';
@@ -31,6 +46,8 @@ import { errorDocs, withErrorHandling } from './platform/http.ts';
 import { idempotency } from './platform/idempotency.ts';
 import { childLogger } from './platform/log.ts';
 import { observeRequest } from './platform/metrics.ts';
+import type { RouteDoc } from './platform/openapi.ts';
+import type { Permission } from './platform/permissions.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
@@ -40,16 +57,19 @@ import {
   createReferralApp,
   fraudProblems,
   landingProblems,
+  referralParticipantData,
   registerAttribution,
   registerFraudPolicy,
   registerLanding,
   setLandingStatus,
 } from './referral/index.ts';
 import {
+  countRewardsIssued,
   createRewardApp,
   createRewardService,
   programProblems,
   registerProgram,
+  rewardParticipantData,
   setProgramStatus,
 } from './reward/index.ts';
 import { createWorkflowApp } from './workflow/index.ts';
@@ -188,9 +208,45 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       await declareCampaignEvents(db, eventTypes, { clientId, campaignKey, events, createdBy: deployedBy });
     },
   };
+  // Usage against the plans (the ingest's events meter), invoices, data-subject requests.
+  const usageMeter = createUsageMeter({
+    db,
+    ch: deps.ch,
+    bus: deps.bus,
+    ...(deps.redis ? { redis: deps.redis } : {}),
+  });
+  const usageSources = {
+    journeysStarted: temporalJourneyCounter(deps.temporal),
+    rewardsIssued: (clientId: string, from: Date, to: Date) => countRewardsIssued(db, clientId, from, to),
+  };
+  const usageOf = (clientId: string, month: string) =>
+    monthUsage({ db, ch: deps.ch, meter: usageMeter, sources: usageSources }, clientId, month);
+  const ops: ClientOps = {
+    usageOf,
+    billing: {
+      db,
+      usageOf,
+      stripe: config.stripeSecretKey
+        ? createStripeBilling({ secretKey: config.stripeSecretKey, baseUrl: config.stripeApiUrl })
+        : null,
+    },
+    dsr: {
+      db,
+      ch: deps.ch,
+      temporal: deps.temporal,
+      hashSecret: config.hashSecret,
+      // Each service's declaration of the participant data it holds (services/platform/participant-data.ts).
+      registry: [
+        notificationParticipantData,
+        referralParticipantData,
+        rewardParticipantData,
+        eventParticipantData,
+      ],
+    },
+  };
   const internalToken = config.internalSigningKey;
   const builders: Record<ServiceName, () => Hono> = {
-    'client-management': () => createClientManagementApp({ db, clientManagement }),
+    'client-management': () => createClientManagementApp({ db, clientManagement, ops }),
     campaign: () => createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks }),
     workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver, cursorKey: config.hashSecret }),
     event: () =>
@@ -203,6 +259,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         onAccepted: (n) => drainer.nudge(n),
         sdk: { bundle: deps.sdk ?? null, publicBaseUrl: config.publicBaseUrl },
         eventTypes,
+        quota: usageMeter,
       }),
     referral: () =>
       createReferralApp({
@@ -246,6 +303,23 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   );
   // Then: Idempotency-Key on mutating requests (a refused 429 above is never stored).
   app.use('*', idempotency({ db, resolver }));
+  // Every successful change by a key, member or admin, in every service: one append-only audit entry.
+  const routePermissions = new Map<string, Permission>(
+    Object.values(SERVICE_API).flatMap((docs: readonly RouteDoc[]) =>
+      docs.flatMap((d) =>
+        d.permission ? [[`${d.method.toUpperCase()} ${d.path}`, d.permission] as const] : [],
+      ),
+    ),
+  );
+  app.use(
+    '*',
+    auditLog({
+      db,
+      hashSecret: config.hashSecret,
+      permissionOf: (method, route) => routePermissions.get(`${method} ${route}`),
+      clientIp: (c) => requestClientIp(c.req.raw, c.env, config.trustedProxies),
+    }),
+  );
   // /health/live, /health/ready (and /health, its alias) and /metrics.
   const observability = createObservability({
     db,
@@ -268,6 +342,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     drainer,
     leaderboards,
     rewardService,
+    usageMeter,
     scrape: observability.scrape,
   };
 }

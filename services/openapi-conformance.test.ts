@@ -138,6 +138,32 @@ describe('every documented operation answers as documented', () => {
     );
     const badMember = await call('POST', '/v1/members', { key: sk, body: { email: 'x', role: 'boss' } });
     expect(badMember, 400);
+
+    // Usage and plans, invoices, the audit log, data-subject requests.
+    expect(await call('GET', '/v1/usage', { key: sk }), 200);
+    expect(await call('GET', '/v1/usage?month=2026-13', { key: sk }), 400);
+    expect(await call('GET', '/v1/plans', { key: sk }), 200);
+    const lastMonth = new Date();
+    lastMonth.setUTCDate(1);
+    lastMonth.setUTCMonth(lastMonth.getUTCMonth() - 1);
+    const invoiced = await call('POST', `/v1/admin/clients/${clientId}/invoices`, {
+      key: admin,
+      body: { month: lastMonth.toISOString().slice(0, 7) },
+    });
+    expect(invoiced, 201);
+    expect(
+      await call('POST', `/v1/admin/clients/${clientId}/invoices`, { key: admin, body: { month: 'now' } }),
+      400,
+    );
+    expect(await call('GET', '/v1/invoices', { key: sk }), 200);
+    expect(await call('GET', `/v1/invoices/${invoiced.body.invoice.id}`, { key: sk }), 200);
+    expect(await call('GET', '/v1/invoices/inv_missing', { key: sk }), 404);
+    expect(await call('GET', '/v1/audit?limit=2', { key: sk }), 200);
+    expect(await call('GET', '/v1/audit?since=later', { key: sk }), 400);
+    expect(await call('GET', '/v1/audit/export.csv', { key: sk }), 200);
+    expect(await call('GET', '/v1/audit/export.jsonl', { key: sk }), 200);
+    expect(await call('POST', '/v1/participants/spec-person/export', { key: sk }), 200);
+    expect(await call('POST', '/v1/participants/spec-person/erase', { key: sk }), 200);
     assert.deepEqual(badMember.body.error.details.map((d: Body) => d.path).sort(), ['email', 'role']);
     expect(await call('GET', '/v1/members', { key: sk }), 200);
     const viewerKey = await call('POST', '/v1/api-keys', {

@@ -3443,6 +3443,221 @@ export interface AnalyticsReport {
   to?: string;
   data: {};
 }
+/**
+ * One change made through the API: who, what, on what, from where.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "auditEntry".
+ */
+export interface AuditEntry {
+  id: string;
+  client_id: string | null;
+  actor: {
+    kind: 'key' | 'member' | 'admin';
+    key_id: string | null;
+    member_id: string | null;
+  };
+  method: string;
+  /**
+   * The route pattern, e.g. `/v1/api-keys/:id`.
+   */
+  route: string;
+  permission: string | null;
+  action: string;
+  /**
+   * The route's ids (participant ids as keyed hashes) and what the route added.
+   */
+  target: {};
+  /**
+   * The state before the change, when small.
+   */
+  before: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * The state after the change, when small.
+   */
+  after: {
+    [k: string]: unknown | undefined;
+  };
+  status: number;
+  request_id: string;
+  /**
+   * Keyed hash of the caller's address; never the address.
+   */
+  ip_hash: string | null;
+  user_agent: string | null;
+  created_at: string;
+}
+/**
+ * A page of audit entries, newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "auditList".
+ */
+export interface AuditLogPage {
+  data: AuditEntry[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "usageMetric".
+ */
+export interface UsageMetric {
+  value: number;
+  /**
+   * The plan's monthly limit; null: unlimited.
+   */
+  limit: number | null;
+  percent: number | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "usageEnvelope".
+ */
+export interface UsageOfAMonth {
+  usage: {
+    client_id: string;
+    month: string;
+    plan: string;
+    period: {
+      from: string;
+      to: string;
+    };
+    metrics: {
+      events_accepted: UsageMetric;
+      monthly_active_participants: UsageMetric;
+      journeys_started: UsageMetric;
+      rewards_issued: UsageMetric;
+    };
+    /**
+     * The ingest's counter of accepted events (ClickHouse lags it by the outbox).
+     */
+    live_events_counter: number;
+    notices: {
+      metric: string;
+      threshold: number;
+      at: string;
+    }[];
+  };
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "plan".
+ */
+export interface Plan {
+  name: string;
+  currency: string;
+  /**
+   * Monthly fee in minor units.
+   */
+  base_fee: number;
+  limits: {
+    [k: string]: number | null | undefined;
+  };
+  included_events: number;
+  overage_per_1000_events: number | null;
+  hard_event_limit: boolean;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "planList".
+ */
+export interface Plans {
+  data: Plan[];
+}
+/**
+ * One client-month, from the metered usage; amounts in minor units of `currency`.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "invoice".
+ */
+export interface Invoice {
+  id: string;
+  client_id: string;
+  month: string;
+  plan: string;
+  currency: string;
+  subtotal: number;
+  total: number;
+  status: 'draft' | 'open' | 'paid' | 'void' | 'failed';
+  usage: {};
+  provider: string | null;
+  provider_invoice_id: string | null;
+  provider_error: string | null;
+  lines: {
+    position: number;
+    kind: 'base_fee' | 'event_overage' | 'usage';
+    description: string;
+    quantity: number;
+    unit_amount: number;
+    amount: number;
+  }[];
+  created_at: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "invoiceEnvelope".
+ */
+export interface InvoiceEnvelope {
+  invoice: Invoice;
+}
+/**
+ * The client's invoices, newest month first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "invoiceList".
+ */
+export interface Invoices {
+  data: Invoice[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "invoiceGenerateBody".
+ */
+export interface InvoiceGenerateBody {
+  /**
+   * A month that has ended, `YYYY-MM` (UTC).
+   */
+  month: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "dsrEraseResult".
+ */
+export interface ErasureResult {
+  request: {
+    id: string;
+    kind: 'erase';
+    status: 'completed';
+    /**
+     * What the participant's id became in the rows kept (ledger, referrals).
+     */
+    pseudonym: string;
+    journeys: {
+      terminated: number;
+      deleted: number;
+    };
+    postgres: {
+      deleted: {
+        [k: string]: number | undefined;
+      };
+      rewritten: {
+        [k: string]: number | undefined;
+      };
+    };
+    clickhouse: {
+      tables: string[];
+    };
+  };
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -3529,6 +3744,116 @@ export interface paths {
     put?: never;
     post?: never;
     delete: operations["revokeApiKey"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/usage": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getUsage"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/plans": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listPlans"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/invoices": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listInvoices"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/invoices/{id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getInvoice"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/admin/clients/{id}/invoices": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["generateInvoice"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/audit": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listAudit"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/audit/export.csv": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["exportAuditCsv"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/audit/export.jsonl": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["exportAuditJsonl"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/participants/{id}/export": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["exportParticipant"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/participants/{id}/erase": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["eraseParticipant"];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -5025,6 +5350,558 @@ export interface operations {
         };
       };
       404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Usage of a month against the plan */
+  "getUsage": {
+    parameters: {
+      query?: {
+        "month"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": UsageOfAMonth;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The plans and their limits */
+  "listPlans": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Plans;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The client’s invoices */
+  "listInvoices": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Invoices;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** One invoice with its lines */
+  "getInvoice": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": InvoiceEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Invoice a client’s month */
+  "generateInvoice": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': InvoiceGenerateBody;
+      };
+    };
+    responses: {
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": InvoiceEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The audit log */
+  "listAudit": {
+    parameters: {
+      query?: {
+        "action"?: string;
+        "actor_key_id"?: string;
+        "actor_member_id"?: string;
+        "route"?: string;
+        "since"?: string;
+        "until"?: string;
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AuditLogPage;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The audit log as CSV */
+  "exportAuditCsv": {
+    parameters: {
+      query?: {
+        "action"?: string;
+        "actor_key_id"?: string;
+        "actor_member_id"?: string;
+        "route"?: string;
+        "since"?: string;
+        "until"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "text/csv": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The audit log as JSON lines */
+  "exportAuditJsonl": {
+    parameters: {
+      query?: {
+        "action"?: string;
+        "actor_key_id"?: string;
+        "actor_member_id"?: string;
+        "route"?: string;
+        "since"?: string;
+        "until"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/x-ndjson": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Export everything held about a participant */
+  "exportParticipant": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/zip": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Erase a participant */
+  "eraseParticipant": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ErasureResult;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

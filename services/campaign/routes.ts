@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
 import type { CampaignDeployBody, CampaignStatusBody } from '../../contract/generated/api.generated.ts';
+import { setAudit } from '../platform/audit.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { readBody } from '../platform/http.ts';
@@ -26,6 +27,11 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
         ...(body.settings ? { settings: body.settings } : {}),
         clientId: p.clientId,
         deployedBy: p.keyId,
+      });
+      setAudit(c, {
+        action: 'campaign.deployed',
+        target: { campaign: r.campaign.id, version: r.version },
+        after: { version: r.version, plan_hash: r.plan.hash, created: r.created },
       });
       return c.json(
         {
@@ -60,8 +66,14 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
     .post('/:id/status', setStatus, async (c) => {
       const id = idParam(c.req.param('id'), 'id');
       const { status } = await readBody<CampaignStatusBody>(c, api('campaignStatusBody'), 'campaign status');
+      const before = await repo.findCampaign(db, c.get('principal').clientId, id);
       const row = await repo.setStatus(db, c.get('principal').clientId, id, status);
       if (!row) throw new AppError('NOT_FOUND', 'no such campaign');
+      setAudit(c, {
+        action: 'campaign.status_changed',
+        before: { status: before?.status ?? null },
+        after: { status: row.status },
+      });
       await hooks.onStatusChanged({ clientId: row.client_id, campaignId: row.id, status: row.status });
       return c.json({ campaign: row });
     });

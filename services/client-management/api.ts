@@ -1,4 +1,5 @@
 import { api, describe } from '../platform/openapi.ts';
+import { opsApi } from './usage/api.ts';
 
 const STATUS = { name: 'id', description: 'The client id (`cli_…`).' };
 
@@ -141,4 +142,6 @@ export const clientManagementApi = [
     responses: { 200: api('apiKeyRevoked') },
     errors: [404],
   }),
+  // Usage, plans, invoices, the audit log and data-subject requests (usage/, billing/, audit/, dsr/).
+  ...opsApi,
 ];

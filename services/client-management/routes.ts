@@ -6,6 +6,7 @@ import type {
   ClientStatusBody,
   MemberCreateBody,
 } from '../../contract/generated/api.generated.ts';
+import { setAudit } from '../platform/audit.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { readBody } from '../platform/http.ts';
@@ -24,6 +25,11 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
       .post('/clients', async (c) => {
         const { name, plan } = await readBody<ClientCreateBody>(c, api('clientCreateBody'), 'client');
         const { client, publishable, secret } = await cm.createClient({ name, ...(plan ? { plan } : {}) });
+        setAudit(c, {
+          action: 'client.created',
+          target: { client_id: client.id },
+          after: { name: client.name, plan: client.plan },
+        });
         return c.json({ client, keys: { publishable, secret } }, 201);
       })
       .get('/clients', async (c) => {
@@ -36,7 +42,13 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
         const body = await readBody<APIKeyCreateBody>(c, api('apiKeyCreateBody'), 'API key');
         const role = body.kind === 'secret' ? (body.role ?? null) : null;
         if (!(await repo.findClient(db, id))) throw new AppError('NOT_FOUND', 'no such client');
-        return c.json({ key: await cm.issueKey(id, body.kind, role, null, body.name ?? null) }, 201);
+        const key = await cm.issueKey(id, body.kind, role, null, body.name ?? null);
+        setAudit(c, {
+          action: 'key.created',
+          target: { key: key.id },
+          after: { kind: key.kind, role: key.role },
+        });
+        return c.json({ key }, 201);
       })
       .get('/clients/:id/api-keys', async (c) => {
         const id = idParam(c.req.param('id'), 'id');
@@ -52,7 +64,14 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
       .patch('/clients/:id', async (c) => {
         const id = idParam(c.req.param('id'), 'id');
         const { status } = await readBody<ClientStatusBody>(c, api('clientStatusBody'), 'client status');
-        return c.json({ client: await cm.setStatus(id, status) });
+        const before = await repo.findClient(db, id);
+        const client = await cm.setStatus(id, status);
+        setAudit(c, {
+          action: 'client.status_changed',
+          before: { status: before?.status ?? null },
+          after: { status },
+        });
+        return c.json({ client });
       })
   );
 }
@@ -77,6 +96,7 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
       if (!mayGrant(principal, role))
         throw new AppError('FORBIDDEN', `a ${principal.role} cannot add a member with role ${role}`);
       const { member, key } = await cm.addMember(principal.clientId, email, role);
+      setAudit(c, { action: 'member.added', target: { member: member.id, key: key.id }, after: { role } });
       return c.json({ member, key }, 201);
     })
     .get('/api-keys', authenticate(resolver, { permission: 'key.read' }), async (c) => {
@@ -93,10 +113,12 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
       if (!mayGrant(principal, role))
         throw new AppError('FORBIDDEN', `a ${principal.role} cannot issue a key with role ${role}`);
       const key = await cm.issueKey(principal.clientId, kind, role, null, name);
+      setAudit(c, { action: 'key.created', target: { key: key.id }, after: { kind, role, name } });
       return c.json({ key }, 201);
     })
     .delete('/api-keys/:id', authenticate(resolver, { permission: 'key.revoke' }), async (c) => {
       await cm.revokeKey(c.get('principal'), idParam(c.req.param('id'), 'id'));
+      setAudit(c, { action: 'key.revoked', after: { revoked: true } });
       return c.json({ revoked: true });
     });
 }

@@ -21,6 +21,7 @@ import type { EventTables } from './repo.ts';
 import { createEventRoutes } from './routes.ts';
 import { createEventValidator } from './schema.ts';
 import { createSdkFileRoutes, createSnippetRoutes, type SdkBundle } from './sdk-files.ts';
+import type { IngestQuota } from './service.ts';
 
 export { createEventDrainer, type DrainerOptions, type EventDrainer } from './drainer.ts';
 export {
@@ -60,6 +61,8 @@ export interface EventAppDeps {
   sdk?: { bundle: SdkBundle | null; publicBaseUrl: string };
   /** The client's declared event types (shared with the campaign deploy so a deploy is seen at once). */
   eventTypes?: EventTypeRegistry;
+  /** The plan's monthly events limit (the composition root passes client-management's usage meter). */
+  quota?: IngestQuota;
 }
 
 /**
@@ -90,6 +93,7 @@ export function createEventApp(deps: EventAppDeps) {
       now: deps.now ?? (() => new Date()),
       ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
       log: childLogger({ component: 'event-ingest' }),
+      ...(deps.quota ? { quota: deps.quota } : {}),
     },
     {
       trustedProxies: deps.trustedProxies ?? [],
@@ -105,4 +109,5 @@ export function createEventApp(deps: EventAppDeps) {
       .route('/v1/sdk', createSnippetRoutes({ resolver: deps.resolver, ...sdk })),
   );
 }
+export { eventParticipantData } from './participant-data.ts';
 export { countDeadLetters, type DeadLetter, listDeadLetters, outboxLag } from './repo.ts';

@@ -59,6 +59,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
       if (deprecatedSignature) deprecate(c);
       c.set('principal', principal); // the access log names the client
       await checkRateLimit(deps, principal.clientId, 1);
+      const quota = await admitQuota(c, deps, principal.clientId, 1);
       const [r] = await ingestEvents(
         deps,
         principal,
@@ -70,6 +71,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         },
         source,
       );
+      await quota?.settle(r?.status === 'accepted' ? 1 : 0);
       if (!r || r.status === 'rejected') {
         if (r?.code === 'PAYLOAD_TOO_LARGE')
           throw new AppError('PAYLOAD_TOO_LARGE', 'event is too large', r.errors ?? []);
@@ -102,6 +104,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
       // sendBeacon cannot set headers, so browsers put the identity token in the body.
       const identity = envelope.identity ?? c.req.header(IDENTITY_HEADER) ?? null;
       await checkRateLimit(deps, principal.clientId, events.length);
+      const quota = await admitQuota(c, deps, principal.clientId, events.length);
       const sentAt = typeof envelope.sent_at === 'string' ? envelope.sent_at : null;
       const results = await ingestEvents(
         deps,
@@ -111,6 +114,7 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
         source,
       );
       const count = (s: string) => results.filter((r) => r.status === s).length;
+      await quota?.settle(count('accepted'));
       const summary = {
         accepted: count('accepted'),
         duplicates: count('duplicate'),
@@ -132,6 +136,22 @@ export function createEventRoutes(deps: IngestDeps, opts: RouteOptions) {
       }
       return c.json(summary, 202);
     });
+}
+
+/**
+ * Counts the request's events against the plan (429 PLAN_LIMIT_EXCEEDED over it) and puts the usage
+ * warning header, if any, on the answer; `settle` gives back what was not accepted.
+ */
+async function admitQuota(c: Context, deps: IngestDeps, clientId: string, events: number) {
+  const quota = deps.quota;
+  if (!quota) return null;
+  const admission = await quota.admit(clientId, events);
+  for (const [k, v] of Object.entries(admission.headers)) c.header(k, v);
+  return {
+    async settle(accepted: number) {
+      for (const [k, v] of Object.entries(await quota.settle(clientId, admission, accepted))) c.header(k, v);
+    },
+  };
 }
 
 /** Requests the ingest refused as a whole (401, 403, 413, 429, a bad body…), by error code. */

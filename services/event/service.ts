@@ -46,6 +46,20 @@ export interface IngestDeps {
   onAccepted?: (count: number) => void;
   /** One line per request that stored events (ids only, never payloads). */
   log?: Logger;
+  /** The plan's monthly events limit (client-management's usage meter): admit before, settle after. */
+  quota?: IngestQuota;
+}
+
+/** Counts events against the client's plan; `admit` throws PLAN_LIMIT_EXCEEDED over a hard limit. */
+export interface IngestQuota {
+  admit(clientId: string, events: number): Promise<QuotaAdmission>;
+  /** Gives back what was not accepted; answers headers for the response (a usage warning). */
+  settle(clientId: string, admission: QuotaAdmission, accepted: number): Promise<Record<string, string>>;
+}
+export interface QuotaAdmission {
+  reserved: number;
+  month: string;
+  headers: Record<string, string>;
 }
 
 export type EventOutcome = 'accepted' | 'duplicate' | 'rejected';

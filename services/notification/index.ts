@@ -33,3 +33,4 @@ export function createNotificationApp(deps: {
       ),
   );
 }
+export { notificationParticipantData } from './participant-data.ts';

@@ -20,15 +20,22 @@ export interface ClickHouse {
 export type SqlText = string & { readonly __sql: true };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names as the server's catalogue lists them: a materialized view's `.inner.<view>` / `.inner_id.<uuid>`. */
+const CATALOGUE_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** An identifier (table, column, database); throws on anything that is not a plain name. */
 export class Ident {
-  constructor(readonly name: string) {
-    if (!IDENT.test(name))
+  constructor(
+    readonly name: string,
+    pattern: RegExp = IDENT,
+  ) {
+    if (!pattern.test(name))
       throw new InternalError('UNSAFE_SQL', `invalid ClickHouse identifier: ${JSON.stringify(name)}`);
   }
 }
 export const ident = (name: string): Ident => new Ident(name);
+/** A table name read from `system.tables` (dots and dashes allowed, no quotes): backtick-quoted in SQL. */
+export const catalogueIdent = (name: string): Ident => new Ident(name, CATALOGUE_NAME);
 
 /** Raw, already-safe SQL fragment (for composing chSql results). */
 export class Raw {

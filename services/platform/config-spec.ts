@@ -17,7 +17,8 @@ export type ConfigGroup =
   | 'Email'
   | 'Request limits'
   | 'SDK'
-  | 'Observability';
+  | 'Observability'
+  | 'Billing';
 
 type Parsed<T> = { value: T } | { problem: string };
 

@@ -302,6 +302,26 @@ export const CONFIG = {
       'Bearer token `GET /metrics` requires; unset, `/metrics` answers loopback callers only (set it behind a reverse proxy).',
     secret: true,
   }),
+  /** Stripe (billing): invoices of the metered usage are pushed there when a key is set. */
+  stripeSecretKey: text({
+    name: 'PULSE_STRIPE_SECRET_KEY',
+    group: 'Billing',
+    description:
+      'Stripe secret key (`sk_live_…`) for billing clients: customers, invoice items, invoices. Unset, invoices are kept in Pulse only.',
+    secret: true,
+  }),
+  stripeApiUrl: custom<string>({
+    name: 'PULSE_STRIPE_API_URL',
+    group: 'Billing',
+    description: 'Base URL of the Stripe API (a local server in tests).',
+    defaultText: 'https://api.stripe.com',
+    production: 'should stay https://api.stripe.com',
+    fallback: () => 'https://api.stripe.com',
+    parse: (raw) =>
+      /^https?:\/\/[^\s/]+/.test(raw)
+        ? { value: raw.replace(/\/+$/, '') }
+        : { problem: `PULSE_STRIPE_API_URL must be an http(s) URL, got "${raw}"` },
+  }),
   /** Request budgets of the public routes (services/platform/rate-limit.ts). */
   rateLimits: {
     /** Per API key. */

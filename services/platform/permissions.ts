@@ -66,6 +66,12 @@ export const PERMISSIONS = {
   'reward.configure': secret('admin'),
   // Lifting a fraud suspension overrides the automatic protection.
   'fraud.configure': secret('admin'),
+  // Usage, plans, billing, the audit log and data-subject requests (client-management usage/, billing/,
+  // audit/, dsr/). The billing role (when the matrix has it) also holds usage.read and billing.manage.
+  'usage.read': secret('admin'),
+  'billing.manage': secret('owner'),
+  'audit.read': secret('admin'),
+  'dsr.manage': secret('admin'),
   'client.admin': { kinds: ['admin'] },
 } as const satisfies Record<string, Grant>;
 

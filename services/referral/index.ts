@@ -74,3 +74,4 @@ export function createReferralApp(deps: {
       ),
   );
 }
+export { referralParticipantData } from './participant-data.ts';

@@ -36,3 +36,5 @@ export function createRewardApp(deps: RewardAppDeps) {
       .route('/v1', createFraudRoutes(service.deps, deps.resolver, rewardView)),
   );
 }
+export { rewardParticipantData } from './participant-data.ts';
+export { countRewardsIssued } from './usage.ts';

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { opsMigrations } from '../usage/migrations.ts';
 
 // Frozen in time: never edit a shipped migration, add a new one.
 export const migrations: Record<string, Migration> = {
@@ -54,4 +55,6 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_keys').addColumn('name', 'text').execute();
     },
   },
+  // Usage notices, invoices, billing customers and data-subject requests (usage/, billing/, dsr/).
+  ...opsMigrations,
 };
