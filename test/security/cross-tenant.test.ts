@@ -296,6 +296,8 @@ describe('cross-tenant attack: client A against client B, every route', () => {
         return x.code;
       case 'board':
         return 'signup_bonus';
+      case 'linkId':
+        return `lnk_${x.participant}`;
       case 'keyId':
         return x.keyId;
       case 'version':

@@ -71,6 +71,8 @@ export async function issueCode(
   }
   for (let attempt = 0; attempt < 5; attempt++) {
     const code = vanity ?? randomCode();
+    // Thrown to roll the retirement back when the insert lost a race (the code or the owner's slot).
+    const lost = new AppError('CONFLICT', 'the code was taken concurrently');
     type Outcome = { taken: string } | { row: CodeRow; retired: string | null } | { race: true };
     const result: Outcome = await db
       .transaction()
@@ -107,11 +109,11 @@ export async function issueCode(
           .onConflict((oc) => oc.doNothing())
           .returningAll()
           .executeTakeFirst();
-        if (!row) throw new RaceLost();
+        if (!row) throw lost;
         return { row, retired: current?.code ?? null };
       })
       .catch((err: unknown) => {
-        if (err instanceof RaceLost) return { race: true as const };
+        if (err === lost) return { race: true as const };
         throw err;
       });
     if ('row' in result) return { code: result.row, retired: result.retired };
@@ -128,8 +130,6 @@ export async function issueCode(
   }
   throw new AppError('CONFLICT', 'the participant’s code changed concurrently; try again');
 }
-
-class RaceLost extends Error {}
 
 /** Vanity codes a participant may choose per campaign (each choice retires the previous code for good). */
 export const MAX_VANITY_PER_PARTICIPANT = 5;
