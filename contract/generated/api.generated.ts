@@ -583,7 +583,7 @@ export interface RewardView {
   /**
    * The fraud engine's verdict when it held (review) or rejected the reward; null otherwise.
    */
-  review: FraudVerdict | null;
+  review: FraudReview | null;
 }
 /**
  * Score (sum of the weights of the rules that fired, at most 100), decision and the reasons.
@@ -591,7 +591,7 @@ export interface RewardView {
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "fraudReview".
  */
-export interface FraudVerdict {
+export interface FraudReview {
   score: number;
   decision: 'approve' | 'review' | 'reject';
   reasons: {

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../../contract/duration.ts';
-import type { ErrorDetail } from '../../../contract/errors.ts';
+import { AppError, type ErrorDetail } from '../../../contract/errors.ts';
 
 /**
  * A campaign's fraud policy: its YAML `fraud:` block over the defaults. The defaults follow what the
@@ -60,7 +60,8 @@ export function resolvePolicy(raw: unknown): FraudPolicy {
 
 export function durationMs(text: string): number {
   const ms = parseDuration(text);
-  if (ms === null) throw new Error(`"${text}" is not a duration`);
+  // Checked on deploy (policyProblems); a bad one here is a stored policy that bypassed the check.
+  if (ms === null) throw new AppError('INTERNAL', `"${text}" is not a duration`);
   return ms;
 }
 
