@@ -1210,7 +1210,7 @@ export interface LeaderboardStanding {
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "leaderboard".
  */
-export interface Leaderboard {
+export interface LeaderboardPage {
   campaign_id: string;
   board_id: string;
   title: string | null;
@@ -3842,7 +3842,7 @@ export interface operations {
       200: {
         headers: { [name: string]: unknown };
         content: {
-          "application/json": Leaderboard;
+          "application/json": LeaderboardPage;
         };
       };
       400: {
