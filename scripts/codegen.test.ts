@@ -54,7 +54,10 @@ describe('codegen', () => {
 
   it('the plan types import the trust level, the schedule and the event envelope instead of redeclaring them', () => {
     const plan = readFileSync(`${repo}contract/generated/plan.generated.ts`, 'utf8');
-    assert.match(plan, /import type \{\s*Leaderboard,\s*Schedule,\s*TrustLevel\s*\} from '\.\/campaign\.generated\.ts';/);
+    assert.match(
+      plan,
+      /import type \{\s*Leaderboard,\s*Schedule,\s*TrustLevel\s*\} from '\.\/campaign\.generated\.ts';/,
+    );
     assert.doesNotMatch(plan, /export interface Schedule\b/);
     assert.match(plan, /import type \{\s*EventEnvelope\s*\} from '\.\/event\.generated\.ts';/);
     assert.match(plan, /export type JourneyEvent = EventEnvelope & \{/);
