@@ -192,6 +192,20 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       deployedCampaigns.invalidate();
     },
     async onStatusChanged({ clientId, campaignId, status }) {
+      if (status === 'ended') {
+        // Boards stop counting, then settle while the reward program still pays (an ended program
+        // refuses allocations); the final settlement workflow below finds nothing left to pay.
+        await leaderboards.setStatus(clientId, campaignId, status);
+        for (const b of await leaderboards.boardsOfCampaign(clientId, campaignId))
+          await leaderboards
+            .settle(b)
+            .catch((err: unknown) =>
+              childLogger({ component: 'leaderboard' }).error(
+                { err, client_id: clientId, campaign_id: campaignId, board: b.boardId },
+                'leaderboard settlement at campaign end failed',
+              ),
+            );
+      }
       await setProgramStatus(db, { clientId, campaignId, status });
       await setLandingStatus(db, { clientId, campaignId, status });
       await schedules.statusChanged({ clientId, campaignId, status });

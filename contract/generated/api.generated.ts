@@ -1506,7 +1506,7 @@ export interface LeaderboardStanding {
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "leaderboard".
  */
-export interface Leaderboard {
+export interface LeaderboardPage {
   campaign_id: string;
   board_id: string;
   title: string | null;
@@ -7780,7 +7780,7 @@ export interface operations {
       200: {
         headers: { [name: string]: unknown };
         content: {
-          "application/json": Leaderboard;
+          "application/json": LeaderboardPage;
         };
       };
       400: {

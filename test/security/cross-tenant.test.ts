@@ -286,6 +286,7 @@ describe('cross-tenant attack: client A against client B, every route', () => {
       case 'clientId':
         return x.clientId;
       case 'campaignId':
+      case 'campaign':
         return x.campaignId;
       case 'rewardId':
         return x.rewardId;

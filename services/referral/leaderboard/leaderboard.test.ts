@@ -482,4 +482,52 @@ describe('leaderboards', () => {
       await worker.stop();
     }
   });
+  it('a campaign that ends settles its boards at once (the current period too), while its reward program still pays', async () => {
+    const worker = await startSettlementWorker({
+      address: loadConfig(process.env).temporalAddress,
+      namespace: 'default',
+      taskQueue: loadConfig(process.env).taskQueue,
+      boards: platform.leaderboards,
+    });
+    try {
+      const ended = await platform.app.request(`/v1/campaigns/${campaignId}/status`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${sk}`,
+          'content-type': 'application/json',
+          'Idempotency-Key': randomUUID(),
+        },
+        body: JSON.stringify({ status: 'ended' }),
+      });
+      assert.equal(ended.status, 200);
+      let rows: Body[] = [];
+      for (let i = 0; i < 150 && rows.length < 2; i++) {
+        rows = (
+          await q(
+            `select board_id, period, reward_ids from referral_leaderboard_payouts where client_id = $1 and period <> $2 order by board_id`,
+            [clientId, previousPeriodKey('monthly', now, 'Europe/Paris')],
+          )
+        ).rows;
+        if (rows.length < 2) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.deepEqual(
+        rows.map((r) => [r.board_id, r.period]),
+        [
+          ['monthly', month],
+          ['sharers', 'campaign'],
+        ],
+      );
+      const monthly = rows.find((r) => r.board_id === 'monthly') as Body;
+      assert.equal(
+        (monthly.reward_ids as string[]).length,
+        3,
+        'the top three of this month got their prizes',
+      );
+      await assert.rejects(temporal.schedule.getHandle(settleScheduleId(board())).describe());
+      // An ended campaign's boards count nothing more.
+      assert.equal(await convert('ann', 'late1'), 0);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
