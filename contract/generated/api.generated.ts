@@ -3552,7 +3552,7 @@ export interface UsageOfAMonth {
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "plan".
  */
-export interface Plan {
+export interface BillingPlan {
   name: string;
   currency: string;
   /**
@@ -3570,8 +3570,8 @@ export interface Plan {
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "planList".
  */
-export interface Plans {
-  data: Plan[];
+export interface BillingPlanList {
+  data: BillingPlan[];
 }
 /**
  * One client-month, from the metered usage; amounts in minor units of `currency`.
@@ -5436,7 +5436,7 @@ export interface operations {
       200: {
         headers: { [name: string]: unknown };
         content: {
-          "application/json": Plans;
+          "application/json": BillingPlanList;
         };
       };
       400: {

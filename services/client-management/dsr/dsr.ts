@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { strToU8, zipSync } from 'fflate';
 import { sql } from 'kysely';
+import { AppError } from '../../../contract/errors.ts';
 import {
   type ClickHouse,
   catalogueIdent,
@@ -176,7 +177,15 @@ async function waitForMutations(ch: ClickHouse, timeoutMs: number): Promise<void
     if (Number(row?.n ?? 0) === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('ClickHouse mutations did not finish in time');
+  // The erasure is done in Postgres and queued in ClickHouse; repeating the request is safe.
+  throw new AppError(
+    'UPSTREAM_UNAVAILABLE',
+    'ClickHouse is still applying the erasure; repeat the request',
+    [],
+    {
+      'Retry-After': '30',
+    },
+  );
 }
 
 // ---------------------------------------------------------------- Temporal
