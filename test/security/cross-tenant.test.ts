@@ -147,6 +147,13 @@ describe('cross-tenant attack: client A against client B, every route', () => {
     const init: RequestInit = { method, headers };
     if (method !== 'GET' && method !== 'HEAD') init.body = opts.rawBody ?? JSON.stringify(opts.body ?? {});
     const res = await platform.app.request(path, init);
+    // A server-sent-events stream never ends: its first event is the answer to inspect.
+    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      return { status: res.status, text: first, headers: res.headers };
+    }
     return { status: res.status, text: await res.text(), headers: res.headers };
   };
   const ok = async (method: string, path: string, opts: Parameters<typeof call>[2]) => {

@@ -30,6 +30,7 @@ type Need =
 const ROUTES: Record<string, Need> = {
   'GET /health': 'public',
   'GET /docs/errors': 'public',
+  'GET /docs/metrics': 'public',
   'GET /openapi.json': 'public',
   'GET /docs': 'public',
   'GET /docs/assets/init.js': 'public',
@@ -113,6 +114,18 @@ const ROUTES: Record<string, Need> = {
   'GET /v1/analytics/funnel': 'analytics.read',
   'GET /v1/analytics/campaigns/:id/hourly': 'analytics.read',
   'GET /v1/analytics/leaderboard': 'analytics.read',
+  'GET /v1/analytics/reports/funnel': 'analytics.read',
+  'GET /v1/analytics/reports/k-factor': 'analytics.read',
+  'GET /v1/analytics/reports/cost': 'analytics.read',
+  'GET /v1/analytics/reports/ltv': 'analytics.read',
+  'GET /v1/analytics/reports/cohorts': 'analytics.read',
+  'GET /v1/analytics/reports/rewards': 'analytics.read',
+  'GET /v1/analytics/reports/segments': 'analytics.read',
+  'GET /v1/analytics/reports/referrers': 'analytics.read',
+  'GET /v1/analytics/campaigns/:id/timeseries': 'analytics.read',
+  'POST /v1/analytics/reports': 'analytics.read',
+  'GET /v1/analytics/campaigns/:id/live': 'analytics.read',
+  'GET /v1/analytics/campaigns/:id/report.pdf': 'analytics.export',
   'PUT /v1/notifications/templates/:name': 'notification.manage',
   'GET /v1/notifications/templates': 'notification.read',
   'GET /v1/notifications/templates/:name': 'notification.read',
@@ -284,7 +297,15 @@ describe('role matrix: every route × every caller against the declared permissi
           ...(body === undefined ? {} : { body }),
         });
         requests++;
-        const text = await res.text();
+        // A server-sent-events stream never ends: its first event stands for the answer.
+        const text = res.headers.get('content-type')?.startsWith('text/event-stream')
+          ? await (async () => {
+              const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+              const first = new TextDecoder().decode((await reader.read()).value);
+              await reader.cancel();
+              return first;
+            })()
+          : await res.text();
         // A participant's own data also needs an identity token (identity-tokens.test.ts covers that
         // gate); here only the permission layer's answer counts.
         const identityGate = res.status === 401 && text.includes('"IDENTITY_REQUIRED"');
