@@ -100,6 +100,40 @@ function matchRows(cols: Column[], pattern: string, clientId: string, scoped: bo
   return sql`${client} and (${any})`;
 }
 
+/** Replaces the matching tokens inside every string (keys included) of a JSON document. */
+function scrubJson(value: unknown, re: RegExp, pseudonym: string): unknown {
+  if (typeof value === 'string') return value.replace(re, pseudonym);
+  if (Array.isArray(value)) return value.map((v) => scrubJson(v, re, pseudonym));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k.replace(re, pseudonym), scrubJson(v, re, pseudonym)]),
+    );
+  return value;
+}
+
+/** The sweep of one json/jsonb column: matching rows (locked) are parsed, scrubbed and written back. */
+async function rewriteJsonColumn(
+  tx: Db,
+  table: string,
+  c: Column,
+  pattern: string,
+  pseudonym: string,
+  clientId: string,
+  scoped: boolean,
+): Promise<number> {
+  const col = sql.ref(c.column);
+  const rows = await sql<{ row: string; doc: string }>`
+    select ctid::text as row, ${col}::text as doc from ${sql.table(table)}
+    where ${matchRows([c], pattern, clientId, scoped)} for update`.execute(tx);
+  const re = new RegExp(pattern, 'g');
+  for (const r of rows.rows) {
+    const doc = JSON.stringify(scrubJson(JSON.parse(r.doc), re, pseudonym));
+    await sql`update ${sql.table(table)} set ${col} = ${doc}::${sql.raw(c.type)}
+      where ctid = ${r.row}::tid`.execute(tx);
+  }
+  return rows.rows.length;
+}
+
 /** The participant's id, plus the contact addresses the declared tables hold and the anonymous ids of their events. */
 export async function collectIdentifiers(
   deps: Pick<DsrDeps, 'db' | 'ch' | 'registry'>,
@@ -364,21 +398,27 @@ export async function eraseParticipant(
         await sql`update ${sql.table(t.table)} set ${sets} where ${where}`.execute(tx);
       }
     }
-    for (const [table, cols] of await sweptColumns(tx)) {
+    for (const [table, all] of await sweptColumns(tx)) {
       const scoped = await tableHasClientId(tx, table);
-      const sets = cols.map((c) => {
-        const col = sql.ref(c.column);
-        const rewrite = (e: ReturnType<typeof sql>) =>
-          sql`regexp_replace(${e}, ${pattern}, ${pseudonym}, 'g')`;
-        if (c.type === 'json') return sql`${col} = ${rewrite(sql`${col}::text`)}::json`;
-        if (c.type === 'jsonb') return sql`${col} = ${rewrite(sql`${col}::text`)}::jsonb`;
-        if (c.type === 'ARRAY')
-          return sql`${col} = array(select ${rewrite(sql`x`)} from unnest(${col}) as x)`;
-        return sql`${col} = ${rewrite(col)}`;
-      });
-      const r = await sql`update ${sql.table(table)} set ${sql.join(sets, sql`, `)}
-        where ${matchRows(cols, pattern, clientId, scoped)}`.execute(tx);
-      const n = Number(r.numAffectedRows ?? 0);
+      // JSON is rewritten value by value in code: a text replace over the serialised document could hit
+      // its syntax (a number, `true`, whitespace) and leave a row that is no longer JSON.
+      const json = all.filter((c) => c.type === 'json' || c.type === 'jsonb');
+      const cols = all.filter((c) => c.type !== 'json' && c.type !== 'jsonb');
+      let n = 0;
+      if (cols.length) {
+        const sets = cols.map((c) => {
+          const col = sql.ref(c.column);
+          const rewrite = (e: ReturnType<typeof sql>) =>
+            sql`regexp_replace(${e}, ${pattern}, ${pseudonym}, 'g')`;
+          if (c.type === 'ARRAY')
+            return sql`${col} = array(select ${rewrite(sql`x`)} from unnest(${col}) as x)`;
+          return sql`${col} = ${rewrite(col)}`;
+        });
+        const r = await sql`update ${sql.table(table)} set ${sql.join(sets, sql`, `)}
+          where ${matchRows(cols, pattern, clientId, scoped)}`.execute(tx);
+        n += Number(r.numAffectedRows ?? 0);
+      }
+      for (const c of json) n += await rewriteJsonColumn(tx, table, c, pattern, pseudonym, clientId, scoped);
       if (n) summary.postgres.rewritten[table] = n;
     }
   });
