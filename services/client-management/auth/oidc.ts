@@ -110,7 +110,9 @@ export function createOidc(db: Db, s: OidcSettings) {
       // The callback URL as the provider sent the browser to it, on the registered redirect URI.
       const current = new URL(s.redirectUri);
       current.search = new URL(c.req.url).search;
-      let claims: client.IDToken | undefined;
+      let claims:
+        | (client.IDToken & { email?: unknown; email_verified?: unknown; name?: unknown })
+        | undefined;
       try {
         const tokens = await client.authorizationCodeGrant(cfg, current, {
           pkceCodeVerifier: flow.v,
@@ -119,6 +121,12 @@ export function createOidc(db: Db, s: OidcSettings) {
           idTokenExpected: true,
         });
         claims = tokens.claims();
+        // Providers that keep profile claims out of the ID token serve them at userinfo, for the same
+        // subject (openid-client checks that `sub` matches the verified ID token's).
+        if (claims && typeof claims.email !== 'string' && tokens.access_token) {
+          const info = await client.fetchUserInfo(cfg, tokens.access_token, claims.sub);
+          claims = { ...claims, email: info.email, email_verified: info.email_verified, name: info.name };
+        }
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw new AppError('OIDC_FAILED', `the sign-in was not accepted: ${(err as Error).message}`);
