@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Bus } from '../contract/bus.ts';
+import { AppError } from '../contract/errors.ts';
+import { createServiceTokenMinter } from '../contract/service-token.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
 import {
   type CampaignHooks,
@@ -9,7 +11,11 @@ import {
   createCampaignSchedules,
   createDeployedCampaigns,
 } from './campaign/index.ts';
-import { createClientManagement, createClientManagementApp } from './client-management/index.ts';
+import {
+  createClientManagement,
+  createClientManagementApp,
+  type InviteDelivery,
+} from './client-management/index.ts';
 import {
   createEventApp,
   createEventDrainer,
@@ -135,6 +141,39 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     },
   };
   const internalToken = config.internalSigningKey;
+  // Invites go out as any email does: the notification service's internal send route (in this process
+  // through the app's own fetch, the same route and code path as over HTTP).
+  const mintToken = createServiceTokenMinter({ key: internalToken, issuer: 'client-management' });
+  const inviteDelivery: InviteDelivery = {
+    async send(invite) {
+      if (!only.includes('notification'))
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'invites need the notification service in this process');
+      const res = await app.request('/internal/v1/notifications/send', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${mintToken('notification')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          client_id: invite.clientId,
+          idempotency_key: `member-invite/${invite.inviteId}`,
+          participant_id: `invite:${invite.inviteId}`,
+          channel: 'email',
+          template: 'member-invite',
+          to: invite.email,
+          data: {
+            invite: {
+              url: invite.url,
+              client_name: invite.clientName,
+              role: invite.role,
+              invited_by: invite.invitedBy,
+              expires_on: invite.expiresAt.toISOString().slice(0, 10),
+            },
+          },
+        }),
+      });
+      const answer = (await res.json().catch(() => ({}))) as { status?: string };
+      if (!res.ok || answer.status === 'failed')
+        throw new AppError('UPSTREAM_UNAVAILABLE', `the invite email could not be sent (${res.status})`);
+    },
+  };
   const builders: Record<ServiceName, () => Hono> = {
     'client-management': () =>
       createClientManagementApp({
@@ -144,6 +183,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
           environment: config.environment,
           secureCookies: !(config.environment === 'development' && config.publicBaseUrl.startsWith('http:')),
           hashSecret: config.hashSecret,
+          publicBaseUrl: config.publicBaseUrl,
+          invites: inviteDelivery,
           oidc: config.oidcIssuer
             ? {
                 issuer: config.oidcIssuer,

@@ -111,4 +111,35 @@ export const authApi = [
     responses: { 204: { description: 'Signed out' } },
     errors: [403],
   }),
+  describe({
+    method: 'get',
+    path: '/v1/auth/invites/accept',
+    operationId: 'invitePage',
+    summary: 'The page an invite link opens',
+    description: 'A small page whose button posts the token: opening the link changes nothing.',
+    tags: ['auth'],
+    auth: 'none',
+    query: [{ name: 'token', description: 'The invite token.', schema: { type: 'string', maxLength: 2000 } }],
+    responses: { 200: { description: 'The page', text: 'text/html' } },
+  }),
+  describe({
+    method: 'post',
+    path: '/v1/auth/invites/accept',
+    operationId: 'acceptInvite',
+    summary: 'Accept an invite',
+    description:
+      'Takes the invite once, creates the member and signs them in (sets `pulse_session`). A form post (the invite page) is answered 303 to `/`. 410 INVITE_INVALID when the link is unknown, expired, revoked or used.',
+    tags: ['auth'],
+    auth: 'none',
+    body: api('inviteAcceptBody'),
+    responses: {
+      200: {
+        description: 'Accepted and signed in',
+        schema: api('authSession'),
+        headers: { 'Set-Cookie': 'The `pulse_session` cookie.' },
+      },
+      303: { description: 'Accepted from the invite page: to `/`', headers: { Location: '`/`' } },
+    },
+    errors: [409, 410],
+  }),
 ];

@@ -1,9 +1,14 @@
 import { Hono } from 'hono';
 import { AppError } from '../../../contract/errors.ts';
-import type { DevLoginBody, SwitchClientBody } from '../../../contract/generated/api.generated.ts';
+import type {
+  DevLoginBody,
+  InviteAcceptBody,
+  SwitchClientBody,
+} from '../../../contract/generated/api.generated.ts';
 import { checkCsrf } from '../../platform/auth.ts';
 import { readBody } from '../../platform/http.ts';
 import { api } from '../../platform/openapi.ts';
+import type { Members } from '../members/service.ts';
 import {
   type CookiePolicy,
   clearSessionCookie,
@@ -21,6 +26,21 @@ export interface AuthRouteDeps {
   environment: 'development' | 'production';
   /** OIDC sign-in, when OIDC_ISSUER is configured. */
   oidc: Oidc | null;
+  members: Members;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/**
+ * The page an invite link opens: a button that posts the token. Opening the link changes nothing, so
+ * a mail scanner that follows it does not use up the invite.
+ */
+function invitePage(token: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Accept the invitation</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"></head><body>
+<form method="post" action="/v1/auth/invites/accept"><input type="hidden" name="token" value="${escapeHtml(token)}">
+<p>You were invited to a team on Pulse.</p><button type="submit">Accept the invitation</button></form>
+</body></html>`;
 }
 
 /** Sign-in and sessions: `/v1/auth/*` (the contract the portal signs in with). */
@@ -75,6 +95,22 @@ export function createAuthRoutes(deps: AuthRouteDeps) {
       if (principal.session) await sessions.revoke(principal.session.id);
       clearSessionCookie(c, cookies);
       return c.body(null, 204);
+    })
+    .get('/invites/accept', (c) => {
+      const token = c.req.query('token') ?? '';
+      c.header('Content-Security-Policy', "default-src 'none'; form-action 'self'");
+      c.header('Referrer-Policy', 'no-referrer');
+      return c.html(invitePage(token.slice(0, 2000)));
+    })
+    .post('/invites/accept', async (c) => {
+      // The invite page posts a form; the portal (and API clients) post JSON.
+      const form = (c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded');
+      const token = form
+        ? String((await c.req.parseBody()).token ?? '')
+        : (await readBody<InviteAcceptBody>(c, api('inviteAcceptBody'), 'invite')).token;
+      const { token: cookie, body, maxAgeSeconds } = await deps.members.accept(token);
+      setSessionCookie(c, cookies, cookie, maxAgeSeconds);
+      return form ? c.redirect('/', 303) : c.json(body);
     })
     .get('/login', async (c) => {
       if (!deps.oidc) throw new AppError('NOT_FOUND', 'OIDC sign-in is not configured (OIDC_ISSUER)');

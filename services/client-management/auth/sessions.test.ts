@@ -23,7 +23,14 @@ describe('sessions: development login, session, CSRF, logout', () => {
     createClientManagementApp({
       db: t.db,
       clientManagement: cm,
-      auth: { environment, secureCookies: environment === 'production', oidc: null, hashSecret: 'test' },
+      auth: {
+        environment,
+        secureCookies: environment === 'production',
+        oidc: null,
+        hashSecret: 'test',
+        publicBaseUrl: 'http://127.0.0.1:3000',
+        invites: { send: async () => {} },
+      },
     });
   let app: ReturnType<typeof build>;
   let acme: { id: string };
