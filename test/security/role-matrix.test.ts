@@ -11,7 +11,13 @@ import type { Principal, Role } from '../../services/platform/auth.ts';
 import { createPostgresBus } from '../../services/platform/bus/postgres-bus.ts';
 import { type ClickHouse, createClickHouse } from '../../services/platform/clickhouse.ts';
 import { type Config, loadConfig } from '../../services/platform/config.ts';
-import { holds, type Permission, ROLES } from '../../services/platform/permissions.ts';
+import {
+  holds,
+  PERMISSION_NAMES,
+  PERMISSIONS,
+  type Permission,
+  ROLES,
+} from '../../services/platform/permissions.ts';
 import { operationsOf } from '../support/openapi.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { serviceToken } from '../support/service-token.ts';
@@ -73,7 +79,11 @@ function needOf(route: string, documented: Record<string, Need | undefined>): Ne
   return m ? INTERNAL_AUDIENCE[m[1]!] : undefined;
 }
 
-/** Who calls: every key kind and role, another tenant's owner, a suspended tenant, and service tokens. */
+/**
+ * Who calls: every key kind and role (billing too), a key scoped to each permission, a member session in
+ * every role, a session without its CSRF token, a platform admin's key and session, another tenant's
+ * owner, a suspended tenant, and service tokens.
+ */
 interface Caller {
   name: string;
   /** The principal the key resolves to (null: no key). */
@@ -216,6 +226,16 @@ describe('role matrix: every route × every caller against the declared permissi
       session: { csrf: true },
       headers: sessionHeaders(await signIn('ops@matrix.test')),
     });
+    // A key scoped to each permission a secret key can hold (an owner key: its role holds them all), so
+    // every scope is checked against every route.
+    for (const scope of PERMISSION_NAMES.filter((p) => PERMISSIONS[p].kinds.includes('secret' as never))) {
+      const k = await cm.issueKey(a.client.id, 'secret', 'owner', null, null, { scopes: [scope] });
+      callers.push({
+        name: `owner key scoped to ${scope}`,
+        principal: { keyKind: 'secret', role: 'owner', clientStatus: active, scopes: [scope] },
+        headers: bearer(k.key, k.signing_secret),
+      });
+    }
     for (const aud of ['campaign', 'referral', 'reward', 'notification']) {
       callers.push({
         name: `service token for ${aud}`,
