@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readSchema } from '../../../contract/validation.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.ts';
 import { testSecretBox } from '../../../test/support/secret-box.ts';
+import { holds, PERMISSION_NAMES, type Permission, ROLES } from '../../platform/permissions.ts';
 import { createClientManagement, createClientManagementApp, migrations } from '../index.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in tests.
@@ -126,6 +128,26 @@ describe('API keys: scopes, expiry, rotation with overlap, last use', () => {
     assert.equal((await call('POST', `/v1/api-keys/${ownerRow.id}/rotate`, manager, {})).status, 403);
     const bad = await call('POST', `/v1/api-keys/${fresh.id}/rotate`, owner, { overlap_seconds: 10 ** 9 });
     assert.deepEqual([bad.status, bad.body.error.details[0].path], [400, 'overlap_seconds']);
+  });
+
+  it('publishes the one matrix, and key scopes name exactly its permissions', async () => {
+    const res = await app.request('/v1/permissions');
+    const matrix = (await res.json()) as Body;
+    assert.deepEqual(
+      matrix.permissions.map((p: Body) => p.name),
+      PERMISSION_NAMES,
+    );
+    for (const p of matrix.permissions as Body[])
+      for (const role of ROLES)
+        assert.equal(
+          p.roles.includes(role),
+          p.kinds.includes('secret') &&
+            holds({ keyKind: 'secret', role, clientStatus: 'active' }, p.name as Permission),
+          `${p.name} × ${role}`,
+        );
+    // A permission added to the matrix must be added to the scopes' enum (schemas/api.schema.json).
+    const schema = readSchema('api.schema.json') as { $defs: { permissionName: { enum: string[] } } };
+    assert.deepEqual(schema.$defs.permissionName.enum, PERMISSION_NAMES);
   });
 
   it('records the last use, at most once a minute', async () => {
