@@ -5,7 +5,14 @@ import { type Browser, createBrowser } from '../../../test/support/browser-jar.t
 import { freePort } from '../../../test/support/net.ts';
 import { startOidcProvider, type TestOidcProvider } from '../../../test/support/oidc-provider.ts';
 import { openTestPlatform, type TestPlatform } from '../../../test/support/platform.ts';
-import type { Platform } from '../../app.ts';
+import {
+  decodeQuotedPrintable,
+  startTestSmtpServer,
+  type TestSmtpServer,
+} from '../../../test/support/smtp.ts';
+import { createPlatform, type Platform } from '../../app.ts';
+import { createSmtpMailer } from '../../notification/index.ts';
+import { createPostgresBus } from '../../platform/bus/postgres-bus.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in tests.
 type Body = Record<string, any>;
@@ -32,6 +39,7 @@ describe('OIDC sign-in through a real provider on loopback', () => {
   let idp: TestOidcProvider;
   let base: string;
   let clientId: string;
+  let smtp: TestSmtpServer;
 
   before(async () => {
     const port = await freePort();
@@ -42,6 +50,7 @@ describe('OIDC sign-in through a real provider on loopback', () => {
         'sub-ann': { email: 'Ann@Acme.test', email_verified: true, name: 'Ann Admin' },
         'sub-una': { email: 'una@acme.test', email_verified: false },
         'sub-out': { email: 'out@nowhere.test', email_verified: true },
+        'sub-new': { email: 'newbie@acme.test', email_verified: true, name: 'New Bie' },
       },
     });
     tp = await openTestPlatform({
@@ -51,7 +60,16 @@ describe('OIDC sign-in through a real provider on loopback', () => {
       OIDC_CLIENT_ID: idp.clientId,
       OIDC_CLIENT_SECRET: idp.clientSecret,
     });
-    platform = tp.build();
+    smtp = await startTestSmtpServer();
+    // Built as the test platform is, with a mailer on a real SMTP server: invites go out as emails.
+    platform = createPlatform({
+      config: tp.config(),
+      db: tp.db.db,
+      ch: tp.ch,
+      bus: createPostgresBus({ db: tp.db.db }),
+      mailer: createSmtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'team@pulse.test' }),
+      temporal: tp.temporal,
+    });
     server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port });
     const acme = await platform.clientManagement.createClient({ name: 'Acme' });
     clientId = acme.client.id;
@@ -60,6 +78,7 @@ describe('OIDC sign-in through a real provider on loopback', () => {
   });
   after(async () => {
     server?.close();
+    await smtp?.close();
     await idp?.close();
     await tp?.close();
   });
@@ -160,5 +179,82 @@ describe('OIDC sign-in through a real provider on loopback', () => {
       const done = await signIn(createBrowser(), 'sub-ann', bad);
       assert.equal(done.url.href, `${base}/`, bad);
     }
+  });
+
+  it('invite → email → accept → signed in with the role → allowed and refused; a role change; OIDC later', async () => {
+    const ann = createBrowser();
+    await signIn(ann, 'sub-ann');
+    const annSession = (await (await ann.request(`${base}/v1/auth/session`)).json()) as Body;
+    const asAnn = { 'content-type': 'application/json', 'x-csrf-token': annSession.csrf_token as string };
+    const invited = await ann.request(`${base}/v1/member-invites`, {
+      method: 'POST',
+      headers: asAnn,
+      body: JSON.stringify({ email: 'newbie@acme.test', role: 'viewer' }),
+    });
+    assert.equal(invited.status, 201, await invited.clone().text());
+
+    // The email arrives through the notification service over SMTP, with a link to this platform.
+    const mail = await smtp.waitFor((m) => m.to.includes('newbie@acme.test'));
+    assert.match(mail.subject, /invited to Acme/);
+    const body = decodeQuotedPrintable(mail.raw).replace(/=\r?\n/g, '');
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/v1\/auth\/invites\/accept\?token=[A-Za-z0-9._%-]+)/.exec(
+      body,
+    )?.[1];
+    assert.ok(link?.startsWith(base), `the invite link: ${body.slice(0, 400)}`);
+
+    // The invitee opens the link and presses the button (a form post), signed in afterwards.
+    const newbie = createBrowser();
+    const page = await newbie.request(link!);
+    assert.equal(page.status, 200);
+    const accepted = await submitForm(newbie, page, new URL(link!), {});
+    assert.equal(accepted.url.href, `${base}/`, 'to the start page');
+    const session = (await (await newbie.request(`${base}/v1/auth/session`)).json()) as Body;
+    assert.deepEqual(
+      [session.user.email, session.client.id, session.role],
+      ['newbie@acme.test', clientId, 'viewer'],
+    );
+    const asNewbie = { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token as string };
+    assert.equal((await newbie.request(`${base}/v1/campaigns`)).status, 200, 'a viewer reads');
+    const refused = await newbie.request(`${base}/v1/api-keys`, {
+      method: 'POST',
+      headers: asNewbie,
+      body: JSON.stringify({ kind: 'publishable' }),
+    });
+    assert.equal(refused.status, 403, 'a viewer does not issue keys');
+    // The link works once.
+    const replay = await createBrowser().request(link!);
+    assert.equal(replay.status, 200, 'the page still opens (it changes nothing)');
+    const token = decodeURIComponent(new URL(link!).searchParams.get('token')!);
+    const again = await fetch(`${base}/v1/auth/invites/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    assert.equal(again.status, 410);
+
+    // Ann makes them an admin: the same session may now issue keys.
+    const members = (await (await ann.request(`${base}/v1/members?limit=100`)).json()) as Body;
+    const id = (members.data as Body[]).find((m) => m.email === 'newbie@acme.test')!.id as string;
+    const promoted = await ann.request(`${base}/v1/members/${id}`, {
+      method: 'PATCH',
+      headers: asAnn,
+      body: JSON.stringify({ role: 'admin' }),
+    });
+    assert.equal(promoted.status, 200);
+    const allowed = await newbie.request(`${base}/v1/api-keys`, {
+      method: 'POST',
+      headers: asNewbie,
+      body: JSON.stringify({ kind: 'publishable' }),
+    });
+    assert.equal(allowed.status, 201);
+
+    // Later they sign in through the provider: matched to the membership by their verified email.
+    const later = createBrowser();
+    await signIn(later, 'sub-new');
+    const viaOidc = (await (await later.request(`${base}/v1/auth/session`)).json()) as Body;
+    assert.deepEqual(
+      [viaOidc.user.email, viaOidc.user.name, viaOidc.role],
+      ['newbie@acme.test', 'New Bie', 'admin'],
+    );
   });
 });
