@@ -271,6 +271,8 @@ export const CONFIG = {
     description:
       'Issuer URL of the OpenID Connect provider (Ory Hydra, Keycloak, Auth0, Google…); its discovery document configures sign-in. Unset: no OIDC sign-in.',
     example: 'https://auth.example.com',
+    production: 'an https URL',
+    check: (raw) => (/^https?:\/\/[^\s/]+/.test(raw) ? null : `must be an http(s) URL, got "${raw}"`),
   }),
   oidcClientId: text({
     name: 'OIDC_CLIENT_ID',
@@ -419,6 +421,8 @@ function crossProblems(c: Config, env: Env): string[] {
   if (c.sessionIdleMinutes > c.sessionMaxMinutes)
     problems.push('PULSE_SESSION_IDLE_MINUTES is longer than PULSE_SESSION_MAX_MINUTES');
   if (!c.production) return problems;
+  if (c.oidcIssuer?.startsWith('http:'))
+    problems.push('OIDC_ISSUER must use https in production (the ID token keys are fetched from it)');
   if (c.internalSigningKey === c.hashSecret)
     problems.push('PULSE_INTERNAL_SIGNING_KEY must differ from PULSE_HASH_SECRET');
   if (c.smtpSecure === 'none' || c.smtpSecure === 'opportunistic')
