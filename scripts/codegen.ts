@@ -10,6 +10,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { generatePaths } from './codegen-paths.ts';
+import { permissionsDoc } from './codegen-permissions.ts';
 import { configFiles } from './config-docs.ts';
 
 const root = new URL('../', import.meta.url);
@@ -179,8 +180,11 @@ export async function run(check: boolean): Promise<string[]> {
     drifted.push(target.output);
     if (!check) await writeFile(path, fresh);
   }
-  // The configuration reference and .env.example, from the config table.
-  for (const [output, fresh] of Object.entries(configFiles())) {
+  // The configuration reference and .env.example, from the config table; the permission reference.
+  for (const [output, fresh] of Object.entries({
+    ...configFiles(),
+    'docs/permissions.md': permissionsDoc(),
+  })) {
     const path = new URL(output, root);
     const current = await readFile(path, 'utf8').catch(() => '');
     if (current === fresh) continue;

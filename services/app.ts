@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { Bus } from '../contract/bus.ts';
+import { AppError } from '../contract/errors.ts';
+import { createServiceTokenMinter } from '../contract/service-token.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
 import {
   type CampaignHooks,
@@ -15,6 +17,7 @@ import {
   createClientManagementApp,
   createStripeBilling,
   createUsageMeter,
+  type InviteDelivery,
   monthUsage,
   temporalJourneyCounter,
 } from './client-management/index.ts';
@@ -105,7 +108,15 @@ export interface PlatformDeps {
 export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] = SERVICE_NAMES) {
   const { config, db } = deps;
   const secretBox = createSecretBox(config.encryptionKeys);
-  const clientManagement = createClientManagement(db, { hashSecret: config.hashSecret, secretBox });
+  const clientManagement = createClientManagement(db, {
+    hashSecret: config.hashSecret,
+    secretBox,
+    sessions: {
+      platformAdmins: config.platformAdmins,
+      idleMinutes: config.sessionIdleMinutes,
+      maxMinutes: config.sessionMaxMinutes,
+    },
+  });
   const resolver = clientManagement.resolver;
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
@@ -259,8 +270,61 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     },
   };
   const internalToken = config.internalSigningKey;
+  // Invites go out as any email does: the notification service's internal send route (in this process
+  // through the app's own fetch, the same route and code path as over HTTP).
+  const mintToken = createServiceTokenMinter({ key: internalToken, issuer: 'client-management' });
+  const inviteDelivery: InviteDelivery = {
+    async send(invite) {
+      if (!only.includes('notification'))
+        throw new AppError('UPSTREAM_UNAVAILABLE', 'invites need the notification service in this process');
+      const res = await app.request('/internal/v1/notifications/send', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${mintToken('notification')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          client_id: invite.clientId,
+          idempotency_key: `member-invite/${invite.inviteId}`,
+          participant_id: `invite:${invite.inviteId}`,
+          channel: 'email',
+          template: 'member-invite',
+          to: invite.email,
+          data: {
+            invite: {
+              url: invite.url,
+              client_name: invite.clientName,
+              role: invite.role,
+              invited_by: invite.invitedBy,
+              expires_on: invite.expiresAt.toISOString().slice(0, 10),
+            },
+          },
+        }),
+      });
+      const answer = (await res.json().catch(() => ({}))) as { status?: string };
+      if (!res.ok || answer.status === 'failed')
+        throw new AppError('UPSTREAM_UNAVAILABLE', `the invite email could not be sent (${res.status})`);
+    },
+  };
   const builders: Record<ServiceName, () => Hono> = {
-    'client-management': () => createClientManagementApp({ db, clientManagement, ops }),
+    'client-management': () =>
+      createClientManagementApp({
+        db,
+        clientManagement,
+        ops,
+        auth: {
+          environment: config.environment,
+          secureCookies: !(config.environment === 'development' && config.publicBaseUrl.startsWith('http:')),
+          hashSecret: config.hashSecret,
+          publicBaseUrl: config.publicBaseUrl,
+          invites: inviteDelivery,
+          oidc: config.oidcIssuer
+            ? {
+                issuer: config.oidcIssuer,
+                clientId: config.oidcClientId ?? '',
+                clientSecret: config.oidcClientSecret,
+                redirectUri: config.oidcRedirectUri ?? `${config.publicBaseUrl}/v1/auth/callback`,
+              }
+            : null,
+        },
+      }),
     campaign: () => createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks }),
     workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver, cursorKey: config.hashSecret }),
     event: () =>

@@ -11,6 +11,7 @@ import { buildSdk } from '../scripts/build-sdk.ts';
 import { createSpecChecker, operationsOf } from '../test/support/openapi.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.ts';
 import { serviceToken } from '../test/support/service-token.ts';
+import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from '../test/support/smtp.ts';
 import { createPlatform } from './app.ts';
 import { loadSdkBundle } from './event/index.ts';
 import { createSmtpMailer } from './notification/index.ts';
@@ -41,6 +42,7 @@ describe('every documented operation answers as documented', () => {
   let platform: ReturnType<typeof createPlatform>;
   let internalKey: string;
   let sdkDir: string;
+  let smtp: TestSmtpServer;
   const covered = new Set<string>();
   const problems: string[] = [];
 
@@ -79,6 +81,7 @@ describe('every documented operation answers as documented', () => {
       PULSE_OUTBOUND_ALLOW: '127.0.0.1/32',
     });
     internalKey = config.internalSigningKey;
+    smtp = await startTestSmtpServer();
     temporal = await createTemporalClient(config.temporalAddress);
     sdkDir = await mkdtemp(join(tmpdir(), 'pulse-spec-sdk-'));
     await buildSdk(`${sdkDir}/`);
@@ -88,11 +91,13 @@ describe('every documented operation answers as documented', () => {
       db: t.db,
       ch: createClickHouse(config.clickhouseUrl, config.clickhouseDatabase),
       bus: createPostgresBus({ db: t.db }),
-      mailer: createSmtpMailer({ host: '127.0.0.1', port: 9, from: 'x@pulse.test' }),
+      // A real SMTP server on loopback: member invites are sent as emails.
+      mailer: createSmtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'x@pulse.test' }),
       temporal,
     });
   });
   after(async () => {
+    await smtp.close();
     await temporal.connection.close();
     await t.drop();
     await rm(sdkDir, { recursive: true, force: true });
@@ -166,6 +171,82 @@ describe('every documented operation answers as documented', () => {
     expect(await call('POST', '/v1/participants/spec-person/erase', { key: sk }), 200);
     assert.deepEqual(badMember.body.error.details.map((d: Body) => d.path).sort(), ['email', 'role']);
     expect(await call('GET', '/v1/members', { key: sk }), 200);
+
+    // Sign-in: the development login, the session it opens, a client switch, sign-out; OIDC is not
+    // configured here, so its two routes answer 404 (the OIDC test runs a real provider).
+    expect(await call('GET', '/v1/auth/config'), 200);
+    expect(await call('GET', '/v1/auth/login?return_to=/portal'), 404);
+    expect(await call('GET', '/v1/auth/callback?code=x&state=y'), 404);
+    expect(await call('POST', '/v1/auth/dev-login', { body: { email: 'nobody' } }), 400);
+    expect(await call('POST', '/v1/auth/dev-login', { body: { email: 'nobody@spec.test' } }), 403);
+    const signedIn = await call('POST', '/v1/auth/dev-login', { body: { email: 'ann@spec.test' } });
+    expect(signedIn, 200);
+    const cookie = /pulse_session=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')?.[1] ?? '';
+    const asAnn = { cookie: `pulse_session=${cookie}`, 'x-csrf-token': signedIn.body.csrf_token as string };
+    expect(await call('GET', '/v1/auth/session', { headers: asAnn }), 200);
+    expect(await call('GET', '/v1/auth/session'), 401);
+    expect(
+      await call('POST', '/v1/auth/switch-client', { headers: asAnn, body: { client_id: clientId } }),
+      200,
+    );
+    expect(await call('POST', '/v1/auth/switch-client', { headers: asAnn, body: { client_id: 7 } }), 400);
+    expect(await call('GET', '/v1/permissions'), 200);
+    expect(await call('GET', `/v1/admin/clients/${clientId}`, { key: admin }), 200);
+    expect(await call('GET', '/v1/admin/clients/cli_nope', { key: admin }), 404);
+    expect(await call('GET', '/v1/admin/clients?status=suspended', { key: admin }), 200);
+    expect(await call('GET', '/v1/admin/clients?status=gone', { key: admin }), 400);
+    expect(
+      await call('PATCH', `/v1/admin/clients/${clientId}`, {
+        key: admin,
+        body: { name: 'Spec Co.', plan: 'growth' },
+      }),
+      200,
+    );
+    expect(await call('PATCH', `/v1/admin/clients/${clientId}`, { key: admin, body: {} }), 400);
+
+    // Members: an invite by email, its page, its acceptance; a role change, a removal, a transfer.
+    const invited = await call('POST', '/v1/member-invites', {
+      key: sk,
+      body: { email: 'vic@spec.test', role: 'viewer' },
+    });
+    expect(invited, 201);
+    expect(
+      await call('POST', '/v1/member-invites', { key: sk, body: { email: 'vic@spec.test', role: 'x' } }),
+      400,
+    );
+    expect(await call('GET', '/v1/member-invites', { key: sk }), 200);
+    const mail = await smtp.waitFor((m) => m.to.includes('vic@spec.test'));
+    const token = /invites\/accept\?token=([A-Za-z0-9._%-]+)/.exec(
+      decodeQuotedPrintable(mail.raw).replace(/=\r?\n/g, ''),
+    )?.[1];
+    assert.ok(token, 'the invite email carries the link');
+    expect(await call('GET', `/v1/auth/invites/accept?token=${token}`), 200);
+    const accepted = await call('POST', '/v1/auth/invites/accept', {
+      body: { token: decodeURIComponent(token) },
+    });
+    expect(accepted, 200);
+    expect(
+      await call('POST', '/v1/auth/invites/accept', { body: { token: decodeURIComponent(token) } }),
+      410,
+    );
+    expect(await call('POST', '/v1/auth/invites/accept', { body: {} }), 400);
+    const secondInvite = await call('POST', '/v1/member-invites', {
+      key: sk,
+      body: { email: 'zed@spec.test', role: 'viewer' },
+    });
+    expect(await call('DELETE', `/v1/member-invites/${secondInvite.body.invite.id}`, { key: sk }), 200);
+    expect(await call('DELETE', `/v1/member-invites/${secondInvite.body.invite.id}`, { key: sk }), 404);
+    const members = (await call('GET', '/v1/members?limit=100', { key: sk })).body.data as Body[];
+    const vic = members.find((m) => m.email === 'vic@spec.test')!;
+    expect(await call('PATCH', `/v1/members/${vic.id}`, { key: sk, body: { role: 'analyst' } }), 200);
+    expect(await call('PATCH', `/v1/members/${vic.id}`, { key: sk, body: { role: 'boss' } }), 400);
+    expect(await call('POST', `/v1/members/${vic.id}/transfer-ownership`, { key: sk }), 200);
+    expect(await call('PATCH', `/v1/members/${vic.id}`, { key: sk, body: { role: 'viewer' } }), 409);
+    expect(await call('DELETE', '/v1/members/mem_nope', { key: sk }), 404);
+    const ann = members.find((m) => m.email === 'ann@spec.test')!;
+    expect(await call('POST', '/v1/auth/logout', { headers: asAnn }), 204);
+    expect(await call('GET', '/v1/auth/session', { headers: asAnn }), 401);
+    expect(await call('DELETE', `/v1/members/${ann.id}`, { key: sk }), 200);
     const viewerKey = await call('POST', '/v1/api-keys', {
       key: sk,
       body: { kind: 'secret', role: 'viewer' },
@@ -174,6 +255,31 @@ describe('every documented operation answers as documented', () => {
     expect(await call('POST', '/v1/api-keys', { key: sk, body: { kind: 'secret' } }), 400);
     const keys = await call('GET', '/v1/api-keys', { key: sk });
     assert.ok(keys.body.data.length >= 3);
+    const rotated = await call('POST', `/v1/api-keys/${viewerKey.body.key.id}/rotate`, {
+      key: sk,
+      body: { overlap_seconds: 60 },
+    });
+    expect(rotated, 201);
+    expect(await call('POST', `/v1/api-keys/${viewerKey.body.key.id}/rotate`, { key: sk, body: {} }), 404);
+    expect(
+      await call('POST', `/v1/api-keys/${rotated.body.key.id}/rotate`, {
+        key: sk,
+        body: { overlap_seconds: -1 },
+      }),
+      400,
+    );
+    expect(
+      await call('POST', '/v1/api-keys', {
+        key: sk,
+        body: {
+          kind: 'secret',
+          role: 'viewer',
+          scopes: ['campaign.read'],
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        },
+      }),
+      201,
+    );
     expect(await call('DELETE', `/v1/api-keys/${viewerKey.body.key.id}`, { key: sk }), 200);
 
     // Admin keys for a client: the operator's bootstrap of a tenant, and an incident revocation.

@@ -165,6 +165,34 @@ describe('operator guide: from an empty database to a live campaign with a rewar
     assert.match(pk, /^pk_/);
     const asClient = { ...shell, PULSE_URL: url, PULSE_API_KEY: secret.key };
 
+    // 4b. Invite a member by email; the link in the development mailbox signs them in with the role.
+    const invited = await call<{ invite: { id: string } }>(url, 'POST', '/v1/member-invites', {
+      key: secret.key,
+      body: { email: `ops.${suffix}@acme.example`, role: 'admin' },
+    });
+    assert.equal(invited.status, 201, JSON.stringify(invited.body));
+    const inviteMail = await waitUntil(
+      'the invite email',
+      async () => {
+        const mails = (await (await fetch(`${mailbox.webUrl}/email`)).json()) as MaildevMail[];
+        return mails.find((m) => m.to.some((t) => t.address === `ops.${suffix}@acme.example`));
+      },
+      30_000,
+      500,
+    );
+    const inviteToken = /invites\/accept\?token=([A-Za-z0-9._%-]+)/.exec(inviteMail.text ?? '')?.[1];
+    assert.ok(inviteToken, `the invite email carries its link:\n${inviteMail.text}`);
+    const joined = await call<{ role: string; client: { id: string } }>(
+      url,
+      'POST',
+      '/v1/auth/invites/accept',
+      {
+        body: { token: decodeURIComponent(inviteToken) },
+      },
+    );
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    assert.deepEqual([joined.body.role, joined.body.client.id], ['admin', clientId]);
+
     // 5. `pulse campaign deploy campaigns/signup.pulse.yaml` (dry run first, then for real).
     const dry = await pulseSpawned(
       ['campaign', 'deploy', 'campaigns/signup.pulse.yaml', '--dry-run'],

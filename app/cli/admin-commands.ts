@@ -12,9 +12,25 @@ import {
 } from './api.ts';
 import { withConnection, withDatabase } from './connection.ts';
 import { CliError, type CliIo, emit, type OutputFormat, outputOption, table } from './io.ts';
-import type { Client, IssuedKey, KeySummary, Role } from './paths.ts';
+import type { Client, IssuedKey, KeySummary, PermissionName, Role } from './paths.ts';
 
-const ROLES: Role[] = ['owner', 'admin', 'manager', 'analyst', 'viewer'];
+const ROLES: Role[] = ['owner', 'admin', 'manager', 'analyst', 'viewer', 'billing'];
+
+/** `30d`, `12h`, `45m`, `90s` → seconds; null when it is not a duration. */
+export function durationSeconds(raw: string): number | null {
+  const m = /^(\d{1,6})([dhms])$/.exec(raw.trim());
+  if (!m) return null;
+  return Number(m[1]) * { d: 86_400, h: 3600, m: 60, s: 1 }[m[2] as 'd' | 'h' | 'm' | 's'];
+}
+
+/** `--expires`: a duration from now (`90d`) or a date-time (`2027-06-30T00:00:00Z`), as ISO. */
+export function expiryOf(raw: string, now = Date.now()): string {
+  const seconds = durationSeconds(raw);
+  const at = seconds !== null ? new Date(now + seconds * 1000) : new Date(raw);
+  if (Number.isNaN(at.getTime()) || (seconds === null && !/^\d{4}-\d{2}-\d{2}/.test(raw)))
+    throw new CliError('USAGE', `--expires takes a duration (90d, 12h) or a date-time, got "${raw}"`);
+  return at.toISOString();
+}
 const SHOWN_ONCE = 'store it now: it is shown this once and only its hash is kept';
 
 function keyLines(k: IssuedKey): string[] {
@@ -22,6 +38,8 @@ function keyLines(k: IssuedKey): string[] {
     `${k.kind} key ${k.id}${k.role ? ` (role ${k.role})` : ''}${k.name ? ` "${k.name}"` : ''}`,
     `  key:            ${k.key}`,
     ...(k.signing_secret ? [`  signing secret: ${k.signing_secret}`] : []),
+    ...(k.scopes ? [`  scopes:         ${k.scopes.join(', ')}`] : []),
+    ...(k.expires_at ? [`  expires:        ${k.expires_at}`] : []),
   ];
 }
 
@@ -69,7 +87,18 @@ export function addDatabaseCommands(program: Command, io: CliIo): void {
 }
 
 const CLIENT_COLUMNS = ['id', 'name', 'plan', 'status', 'created_at'];
-const KEY_COLUMNS = ['id', 'kind', 'role', 'name', 'key_prefix', 'revoked_at', 'created_at'];
+const KEY_COLUMNS = [
+  'id',
+  'kind',
+  'role',
+  'name',
+  'key_prefix',
+  'revoked_at',
+  'created_at',
+  'expires_at',
+  'last_used_at',
+  'scopes',
+];
 
 function requireAdmin(target: ApiTarget, command: string): void {
   if (!isAdminKey(target))
@@ -176,6 +205,11 @@ export function addKeyCommands(program: Command, io: CliIo): void {
       )
       .addOption(new Option('--role <role>', 'role of a secret key').choices(ROLES))
       .option('--name <label>', 'a label for the key, shown in key lists')
+      .option(
+        '--scope <permission...>',
+        'limit a secret key to these permissions (each held by its role and by you; see docs/permissions.md)',
+      )
+      .option('--expires <when>', 'when the key stops working: a duration (90d, 12h) or a date-time')
       .addOption(outputOption()),
   ).action(
     async (
@@ -184,6 +218,8 @@ export function addKeyCommands(program: Command, io: CliIo): void {
         type: 'publishable' | 'secret';
         role?: Role;
         name?: string;
+        scope?: string[];
+        expires?: string;
         output: OutputFormat;
       },
     ) => {
@@ -196,6 +232,8 @@ export function addKeyCommands(program: Command, io: CliIo): void {
         kind: opts.type,
         ...(opts.role ? { role: opts.role } : {}),
         ...(opts.name ? { name: opts.name } : {}),
+        ...(opts.scope?.length ? { scopes: opts.scope as PermissionName[] } : {}),
+        ...(opts.expires ? { expires_at: expiryOf(opts.expires) } : {}),
       };
       const api = createApi(target);
       let issued: { key: IssuedKey };
@@ -242,6 +280,40 @@ export function addKeyCommands(program: Command, io: CliIo): void {
       );
     }
     emit(io, opts.output, { data: keys }, () => table(keys as never, KEY_COLUMNS));
+  });
+
+  withConnection(
+    key
+      .command('rotate')
+      .description(
+        'rotate a key of your client: a new secret (shown once); the old key keeps working for the overlap, then is refused',
+      )
+      .argument('<id>', 'key id (key_…)')
+      .option('--overlap <duration>', 'how long the old key stays valid (e.g. 1d, 2h, 0s)', '1d')
+      .addOption(outputOption()),
+  ).action(async (id: string, opts: ConnectionFlags & { overlap: string; output: OutputFormat }) => {
+    const overlap = durationSeconds(opts.overlap);
+    if (overlap === null)
+      throw new CliError('USAGE', `--overlap takes a duration (1d, 2h, 0s), got "${opts.overlap}"`);
+    const target = resolveTarget(opts, io);
+    if (isAdminKey(target))
+      throw new CliError(
+        'USAGE',
+        "rotate with the client's own key (role admin or above), not a platform-admin key",
+      );
+    const api = createApi(target);
+    const r = await send(
+      target,
+      `rotate key ${id}`,
+      api.POST('/v1/api-keys/{id}/rotate', { params: { path: { id } }, body: { overlap_seconds: overlap } }),
+    );
+    io.err(SHOWN_ONCE);
+    emit(io, opts.output, r, () =>
+      [
+        ...keyLines(r.key),
+        `  replaces:       ${r.previous.id} (valid until ${r.previous.overlap_until})`,
+      ].join('\n'),
+    );
   });
 
   withConnection(

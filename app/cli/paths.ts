@@ -10,6 +10,7 @@ export type {
   CampaignResource as Campaign,
   Client,
   IssuedKey,
+  PermissionName,
   paths,
 } from '../../contract/generated/api.generated.ts';
 export type Role = NonNullable<APIKeyCreateBody['role']>;

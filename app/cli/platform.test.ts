@@ -163,6 +163,54 @@ describe('pulse CLI against a running platform', () => {
     );
   });
 
+  it('key create --scope --expires, and key rotate with an overlap', async () => {
+    const run = await pulseIn(
+      [
+        'key',
+        'create',
+        '--type',
+        'secret',
+        '--role',
+        'viewer',
+        '--scope',
+        'campaign.read',
+        'member.read',
+        '--expires',
+        '30d',
+        '-o',
+        'json',
+      ],
+      owner,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const scoped = jsonOf<{ key: Key & { scopes: string[]; expires_at: string } }>(run).key;
+    assert.deepEqual(scoped.scopes, ['campaign.read', 'member.read']);
+    const days = (Date.parse(scoped.expires_at) - Date.now()) / 86_400_000;
+    assert.ok(days > 29.9 && days <= 30, `expires in ${days} days`);
+    const asScoped = { PULSE_URL: url, PULSE_API_KEY: scoped.key };
+    assert.equal((await pulseIn(['campaign', 'list'], asScoped)).code, 0);
+    const beyond = await pulseIn(
+      ['key', 'create', '--type', 'secret', '--role', 'viewer', '--scope', 'campaign.deploy'],
+      owner,
+    );
+    assert.equal(beyond.code, 1);
+    assert.match(beyond.stderr, /HTTP 400 VALIDATION_FAILED[\s\S]*at scopes\.0/);
+    const badExpiry = await pulseIn(['key', 'create', '--type', 'publishable', '--expires', 'soon'], owner);
+    assert.equal(badExpiry.code, 2);
+
+    const rotated = await pulseIn(['key', 'rotate', scoped.id, '--overlap', '0s', '-o', 'json'], owner);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const r = jsonOf<{ key: Key & { scopes: string[] }; previous: { id: string } }>(rotated);
+    assert.equal(r.previous.id, scoped.id);
+    assert.deepEqual(r.key.scopes, ['campaign.read', 'member.read']);
+    assert.match(rotated.stderr, /shown this once/);
+    // No overlap: the old key is refused at once, the new one works.
+    assert.equal((await pulseIn(['campaign', 'list'], asScoped)).code, 1);
+    assert.equal((await pulseIn(['campaign', 'list'], { PULSE_URL: url, PULSE_API_KEY: r.key.key })).code, 0);
+    const adminRotate = await pulseIn(['key', 'rotate', r.key.id], admin);
+    assert.equal(adminRotate.code, 2);
+  });
+
   it('campaign deploy / list / show / pause / resume / archive, spawned with PULSE_URL and PULSE_API_KEY', async () => {
     const deploy = await pulseSpawned(
       ['campaign', 'deploy', 'campaigns/signup.pulse.yaml', '-o', 'json', '--settings', 'double_sided=true'],

@@ -9,6 +9,44 @@ import type {
 } from './reward-http.generated.ts';
 
 /**
+ * A permission of the matrix (GET /v1/permissions).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "permissionName".
+ */
+export type PermissionName =
+  | 'event.send'
+  | 'referral.check'
+  | 'participant.rewards'
+  | 'client.read'
+  | 'member.read'
+  | 'campaign.read'
+  | 'journey.read'
+  | 'referral.read'
+  | 'reward.read'
+  | 'notification.read'
+  | 'event_type.read'
+  | 'analytics.read'
+  | 'campaign.deploy'
+  | 'campaign.status'
+  | 'reward.approve'
+  | 'approval.decide'
+  | 'reward.redeem'
+  | 'notification.manage'
+  | 'event_type.manage'
+  | 'member.invite'
+  | 'member.manage'
+  | 'member.transfer'
+  | 'key.read'
+  | 'key.create'
+  | 'key.revoke'
+  | 'key.rotate'
+  | 'reward.configure'
+  | 'usage.read'
+  | 'billing.manage'
+  | 'client.admin';
+
+/**
  * Request and response bodies of every public route (/v1 and the share link). The routes validate their bodies with these definitions, services/* /api.ts describe each route with references into `$defs`, and GET /openapi.json publishes them.
  */
 export interface PulsePublicHTTPAPI {
@@ -40,8 +78,14 @@ export interface ErrorBody {
     | 'IDENTITY_REQUIRED'
     | 'FORBIDDEN'
     | 'CLIENT_INACTIVE'
+    | 'CSRF_FAILED'
+    | 'DEV_LOGIN_DISABLED'
+    | 'NOT_A_MEMBER'
+    | 'OIDC_FAILED'
+    | 'INVITE_INVALID'
     | 'NOT_FOUND'
     | 'CONFLICT'
+    | 'LAST_OWNER'
     | 'ILLEGAL_TRANSITION'
     | 'RATE_LIMITED'
     | 'BUDGET_EXHAUSTED'
@@ -105,7 +149,7 @@ export interface ClientStatusBody {
  */
 export interface MemberCreateBody {
   email: string;
-  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
 }
 /**
  * A secret key needs a role (at most the caller's own); a publishable key has none.
@@ -115,11 +159,22 @@ export interface MemberCreateBody {
  */
 export interface APIKeyCreateBody {
   kind: 'publishable' | 'secret';
-  role?: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+  role?: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
   /**
    * An operator's label for the key (1..100 printable characters).
    */
   name?: string;
+  /**
+   * Only these permissions (each one the key's role and the caller hold); absent: all the role holds.
+   *
+   * @minItems 1
+   * @maxItems 30
+   */
+  scopes?: [PermissionName, ...PermissionName[]];
+  /**
+   * When the key stops working (in the future, at most 2 years ahead); absent: never.
+   */
+  expires_at?: string;
 }
 /**
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
@@ -139,7 +194,7 @@ export interface Client {
 export interface IssuedKey {
   id: string;
   kind: 'publishable' | 'secret' | 'admin';
-  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | null;
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing' | null;
   /**
    * The raw key: shown once, store it now.
    */
@@ -152,6 +207,8 @@ export interface IssuedKey {
    * The key's label, if one was given.
    */
   name?: string | null;
+  scopes?: string[] | null;
+  expires_at?: string | null;
 }
 /**
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
@@ -196,8 +253,12 @@ export interface Member {
   id: string;
   client_id: string;
   email: string;
-  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
   created_at: string;
+  /**
+   * The signed-in user this member is, once they have signed in (null before).
+   */
+  user_id?: string | null;
 }
 /**
  * A page of the client's members, oldest first.
@@ -231,7 +292,7 @@ export interface MemberCreated {
 export interface APIKey {
   id: string;
   kind: 'publishable' | 'secret' | 'admin';
-  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | null;
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing' | null;
   member_id: string | null;
   key_prefix: string;
   revoked_at: string | null;
@@ -241,6 +302,23 @@ export interface APIKey {
    */
   name: string | null;
   client_id: string;
+  /**
+   * The key's scopes; null: all its role holds.
+   */
+  scopes: string[] | null;
+  expires_at: string | null;
+  /**
+   * A rotated key: valid until then, refused after.
+   */
+  overlap_until: string | null;
+  /**
+   * A rotated key: its successor's id.
+   */
+  replaced_by: string | null;
+  /**
+   * Last authenticated request (updated at most once a minute).
+   */
+  last_used_at: string | null;
 }
 /**
  * A page of the client's keys (never the keys themselves), oldest first.
@@ -3658,9 +3736,392 @@ export interface ErasureResult {
     };
   };
 }
+/**
+ * How people can sign in here: the development login (not in production) and OIDC.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "authConfig".
+ */
+export interface AuthConfig {
+  /**
+   * Whether POST /v1/auth/dev-login is available (false where PULSE_ENV=production).
+   */
+  dev_login: boolean;
+  oidc: {
+    enabled: boolean;
+    /**
+     * The OIDC provider's issuer URL.
+     */
+    issuer?: string;
+  };
+}
+/**
+ * Signs in as a member by email, without an identity provider (development only).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "devLoginBody".
+ */
+export interface DevLoginBody {
+  email: string;
+  /**
+   * The client to act in (one of the person's memberships); default: the oldest membership, or none for a platform admin.
+   */
+  client_id?: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "switchClientBody".
+ */
+export interface SwitchClientBody {
+  /**
+   * One of the session's memberships; null (platform admins only) for the admin view.
+   */
+  client_id: string | null;
+}
+/**
+ * The signed-in person, the client they act in, their role there and what it permits.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "authSession".
+ */
+export interface Session {
+  user: {
+    id: string;
+    email: string;
+    name: string | null;
+  };
+  client: {
+    id: string;
+    name: string;
+  } | null;
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing' | null;
+  platform_admin: boolean;
+  /**
+   * Every permission the session holds in its client (names of GET /v1/permissions).
+   */
+  permissions: string[];
+  /**
+   * Send as X-CSRF-Token on every cookie-authenticated POST, PUT, PATCH and DELETE.
+   */
+  csrf_token: string;
+  memberships: {
+    client_id: string;
+    client_name: string;
+    role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
+  }[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "apiKeyRotateBody".
+ */
+export interface APIKeyRotateBody {
+  /**
+   * How long the old key stays valid beside the new one (default 86400: a day; at most a week).
+   */
+  overlap_seconds?: number;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "apiKeyRotated".
+ */
+export interface APIKeyRotated {
+  key: IssuedKey;
+  previous: {
+    id: string;
+    overlap_until: string;
+  };
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "memberInviteBody".
+ */
+export interface MemberInviteBody {
+  email: string;
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
+}
+/**
+ * An invite sent by email; the link works once until expires_at.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "memberInvite".
+ */
+export interface MemberInvite {
+  id: string;
+  client_id: string;
+  email: string;
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
+  invited_by: string;
+  expires_at: string;
+  accepted_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "memberInviteEnvelope".
+ */
+export interface MemberInviteEnvelope {
+  invite: MemberInvite;
+}
+/**
+ * A page of pending invites, oldest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "memberInviteList".
+ */
+export interface MemberInviteList {
+  data: MemberInvite[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "memberRoleBody".
+ */
+export interface MemberRoleBody {
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "memberEnvelope".
+ */
+export interface MemberEnvelope {
+  member: Member;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "memberRemoved".
+ */
+export interface MemberRemoved {
+  removed: true;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "inviteRevoked".
+ */
+export interface InviteRevoked {
+  revoked: true;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "ownershipTransferred".
+ */
+export interface OwnershipTransferred {
+  owner: Member;
+  /**
+   * The owner who handed over (now admin), when a member did.
+   */
+  previous: Member | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "inviteAcceptBody".
+ */
+export interface InviteAcceptBody {
+  /**
+   * The `token` of the invite link.
+   */
+  token: string;
+}
+/**
+ * Every permission, the key kinds and roles that hold it.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "permissionMatrix".
+ */
+export interface PermissionMatrix {
+  roles: ('owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing')[];
+  permissions: {
+    name: string;
+    kinds: ('publishable' | 'secret' | 'admin')[];
+    /**
+     * Roles of secret keys and member sessions that hold it.
+     */
+    roles: ('owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing')[];
+    /**
+     * Only API keys, never a signed-in session.
+     */
+    keys_only: boolean;
+    /**
+     * Still held while the client is suspended or inactive.
+     */
+    while_inactive: boolean;
+  }[];
+}
+/**
+ * Any of: status, name, plan.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "clientUpdateBody".
+ */
+export interface ClientUpdateBody {
+  status?: 'active' | 'suspended' | 'inactive';
+  /**
+   * Display name of the client.
+   */
+  name?: string;
+  /**
+   * Plan name: lower-case letters, digits, - and _ (at most 50). Default: the platform's default plan.
+   */
+  plan?: string;
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
+  "/v1/auth/config": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["authConfig"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/login": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["authLogin"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/callback": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["authCallback"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/dev-login": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["devLogin"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/session": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getSession"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/switch-client": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["switchClient"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/logout": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["logout"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/invites/accept": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["invitePage"];
+    put?: never;
+    post: operations["acceptInvite"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/member-invites": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listMemberInvites"];
+    put?: never;
+    post: operations["inviteMember"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/member-invites/{id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations["revokeMemberInvite"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/members/{id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations["removeMember"];
+    options?: never;
+    head?: never;
+    patch: operations["setMemberRole"];
+    trace?: never;
+  };
+  "/v1/members/{id}/transfer-ownership": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["transferOwnership"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/permissions": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["permissionMatrix"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/admin/clients/{id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getClientAsAdmin"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch: operations["setClientStatus"];
+    trace?: never;
+  };
   "/v1/admin/clients": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["listClients"];
@@ -3670,17 +4131,6 @@ export interface paths {
     options?: never;
     head?: never;
     patch?: never;
-    trace?: never;
-  };
-  "/v1/admin/clients/{id}": {
-    parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    get?: never;
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch: operations["setClientStatus"];
     trace?: never;
   };
   "/v1/admin/clients/{id}/api-keys": {
@@ -3732,6 +4182,17 @@ export interface paths {
     get: operations["listApiKeys"];
     put?: never;
     post: operations["createApiKey"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/api-keys/{id}/rotate": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["rotateApiKey"];
     delete?: never;
     options?: never;
     head?: never;
@@ -4677,10 +5138,1001 @@ export interface paths {
 
 /** Every operation by operationId. */
 export interface operations {
+  /** How to sign in here */
+  "authConfig": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AuthConfig;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Start the OIDC sign-in */
+  "authLogin": {
+    parameters: {
+      query?: {
+        "return_to"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      302: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Finish the OIDC sign-in */
+  "authCallback": {
+    parameters: {
+      query?: {
+        "code"?: string;
+        "state"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      302: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Development sign-in (no identity provider) */
+  "devLogin": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': DevLoginBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Session;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The signed-in session */
+  "getSession": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Session;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Act in another of one’s clients */
+  "switchClient": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': SwitchClientBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Session;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Sign out */
+  "logout": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The page an invite link opens */
+  "invitePage": {
+    parameters: {
+      query?: {
+        "token"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "text/html": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Accept an invite */
+  "acceptInvite": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': InviteAcceptBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Session;
+        };
+      };
+      303: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      410: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** List pending invites */
+  "listMemberInvites": {
+    parameters: {
+      query?: {
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": MemberInviteList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Invite a member by email */
+  "inviteMember": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': MemberInviteBody;
+      };
+    };
+    responses: {
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": MemberInviteEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Revoke a pending invite */
+  "revokeMemberInvite": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": InviteRevoked;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Remove a member */
+  "removeMember": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": MemberRemoved;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Change a member’s role */
+  "setMemberRole": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': MemberRoleBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": MemberEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Transfer ownership */
+  "transferOwnership": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": OwnershipTransferred;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The permission matrix */
+  "permissionMatrix": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": PermissionMatrix;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** One client */
+  "getClientAsAdmin": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ClientEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Update a client: name, plan, or status */
+  "setClientStatus": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': ClientUpdateBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ClientEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
   /** List clients */
   "listClients": {
     parameters: {
       query?: {
+        "status"?: "active" | "suspended" | "inactive";
         "limit"?: number;
         "starting_after"?: string;
       };
@@ -4766,69 +6218,6 @@ export interface operations {
         };
       };
       403: {
-        headers: { [name: string]: unknown };
-        content: {
-          "application/json": APIError;
-        };
-      };
-      429: {
-        headers: { [name: string]: unknown };
-        content: {
-          "application/json": APIError;
-        };
-      };
-      500: {
-        headers: { [name: string]: unknown };
-        content: {
-          "application/json": APIError;
-        };
-      };
-    };
-  };
-  /** Suspend, reactivate or deactivate a client */
-  "setClientStatus": {
-    parameters: {
-      query?: never;
-      header?: {
-        "Idempotency-Key"?: string;
-        "X-Correlation-Id"?: string;
-      };
-      path: {
-        "id": string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': ClientStatusBody;
-      };
-    };
-    responses: {
-      200: {
-        headers: { [name: string]: unknown };
-        content: {
-          "application/json": ClientEnvelope;
-        };
-      };
-      400: {
-        headers: { [name: string]: unknown };
-        content: {
-          "application/json": APIError;
-        };
-      };
-      401: {
-        headers: { [name: string]: unknown };
-        content: {
-          "application/json": APIError;
-        };
-      };
-      403: {
-        headers: { [name: string]: unknown };
-        content: {
-          "application/json": APIError;
-        };
-      };
-      404: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;
@@ -5291,6 +6680,75 @@ export interface operations {
         };
       };
       403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Rotate an API key */
+  "rotateApiKey": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': APIKeyRotateBody;
+      };
+    };
+    responses: {
+      201: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIKeyRotated;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

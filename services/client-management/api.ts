@@ -1,10 +1,36 @@
 import { api, describe } from '../platform/openapi.ts';
+import { authApi } from './auth/api.ts';
+import { memberApi } from './members/api.ts';
 import { opsApi } from './usage/api.ts';
 
 const STATUS = { name: 'id', description: 'The client id (`cli_…`).' };
 
 /** The OpenAPI description of every public client-management route (routes.ts). */
 export const clientManagementApi = [
+  ...authApi,
+  ...memberApi,
+  describe({
+    method: 'get',
+    path: '/v1/permissions',
+    operationId: 'permissionMatrix',
+    summary: 'The permission matrix',
+    description:
+      'Every permission with the key kinds and roles that hold it: the one matrix the routes enforce (docs/permissions.md is generated from it).',
+    tags: ['account'],
+    auth: 'none',
+    responses: { 200: api('permissionMatrix') },
+  }),
+  describe({
+    method: 'get',
+    path: '/v1/admin/clients/:id',
+    operationId: 'getClientAsAdmin',
+    summary: 'One client',
+    tags: ['admin'],
+    permission: 'client.admin',
+    pathParams: [STATUS],
+    responses: { 200: api('clientEnvelope') },
+    errors: [404],
+  }),
   describe({
     method: 'post',
     path: '/v1/admin/clients',
@@ -24,18 +50,26 @@ export const clientManagementApi = [
     tags: ['admin'],
     permission: 'client.admin',
     paginated: true,
+    query: [
+      {
+        name: 'status',
+        description: 'Only clients in this status.',
+        schema: { type: 'string', enum: ['active', 'suspended', 'inactive'] },
+      },
+    ],
     responses: { 200: api('clientList') },
   }),
   describe({
     method: 'patch',
     path: '/v1/admin/clients/:id',
     operationId: 'setClientStatus',
-    summary: 'Suspend, reactivate or deactivate a client',
-    description: 'Takes effect in every process at once (keys of a suspended client stop working).',
+    summary: 'Update a client: name, plan, or status',
+    description:
+      'Renames, changes the plan, or suspends, reactivates or deactivates a client; a status change takes effect in every process at once (keys of a suspended client stop working).',
     tags: ['admin'],
     permission: 'client.admin',
     pathParams: [STATUS],
-    body: api('clientStatusBody'),
+    body: api('clientUpdateBody'),
     responses: { 200: api('clientEnvelope') },
     errors: [404],
   }),
@@ -124,11 +158,26 @@ export const clientManagementApi = [
     path: '/v1/api-keys',
     operationId: 'createApiKey',
     summary: 'Issue an API key',
-    description: 'A publishable key, or a secret key with a role at most the caller’s own (shown once).',
+    description:
+      'A publishable key, or a secret key with a role at most the caller’s own, optionally scoped (each scope held by the role and by the caller) and expiring (`expires_at`). The secret is shown once.',
     tags: ['account'],
     permission: 'key.create',
     body: api('apiKeyCreateBody'),
     responses: { 201: { description: 'Created', schema: api('apiKeyCreated') } },
+  }),
+  describe({
+    method: 'post',
+    path: '/v1/api-keys/:id/rotate',
+    operationId: 'rotateApiKey',
+    summary: 'Rotate an API key',
+    description:
+      'Issues a successor with the same kind, role, scopes, name and expiry (its secret shown once); the old key stays valid until `overlap_until` (default a day), then is refused.',
+    tags: ['account'],
+    permission: 'key.rotate',
+    pathParams: [{ name: 'id', description: 'The key id (`key_…`).' }],
+    body: api('apiKeyRotateBody'),
+    responses: { 201: { description: 'Rotated', schema: api('apiKeyRotated') } },
+    errors: [404, 409],
   }),
   describe({
     method: 'delete',

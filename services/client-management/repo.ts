@@ -14,6 +14,8 @@ export interface MembersTable {
   client_id: string;
   email: string;
   role: Role;
+  /** The signed-in user this member is (linked at their first sign-in; members match by email). */
+  user_id: Generated<string | null>;
   created_at: Generated<Date>;
 }
 export interface ApiKeysTable {
@@ -29,6 +31,15 @@ export interface ApiKeysTable {
   name: string | null;
   revoked_at: Date | null;
   created_at: Generated<Date>;
+  /** Permissions the key is limited to (null: all its role holds). */
+  scopes: Generated<string[] | null>;
+  expires_at: Generated<Date | null>;
+  /** Set when the key was rotated: valid until then beside its successor, refused after. */
+  overlap_until: Generated<Date | null>;
+  replaced_by: Generated<string | null>;
+  last_used_at: Generated<Date | null>;
+  /** Who issued it: a key id, a member id or `admin`. */
+  created_by: Generated<string | null>;
 }
 export interface ClientManagementTables {
   clients: ClientsTable;
@@ -47,10 +58,11 @@ export async function insertClient(
 }
 
 /** Clients oldest first, one page (`limit + 1` rows: see platform/pagination.ts). */
-export function listClients(db: Db, page: PageRequest): Promise<ClientRow[]> {
+export function listClients(db: Db, page: PageRequest, status?: ClientRow['status']): Promise<ClientRow[]> {
   return db
     .selectFrom('clients')
     .selectAll()
+    .$if(status !== undefined, (q) => q.where('status', '=', status as ClientRow['status']))
     .where(afterCursor('created_at', page.after, 'asc'))
     .orderBy(keysetTime('created_at'))
     .orderBy('id')
@@ -60,6 +72,14 @@ export function listClients(db: Db, page: PageRequest): Promise<ClientRow[]> {
 
 export function findClient(db: Db, id: string): Promise<ClientRow | undefined> {
   return db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function updateClient(
+  db: Db,
+  id: string,
+  set: { name?: string; plan?: string },
+): Promise<ClientRow | undefined> {
+  return db.updateTable('clients').set(set).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
 export function updateClientStatus(
@@ -91,7 +111,17 @@ export function listMembers(db: Db, clientId: string, page: PageRequest): Promis
 
 export async function insertApiKey(
   db: Db,
-  row: Omit<ApiKeysTable, 'created_at' | 'revoked_at'>,
+  row: Omit<
+    ApiKeysTable,
+    | 'created_at'
+    | 'revoked_at'
+    | 'scopes'
+    | 'expires_at'
+    | 'overlap_until'
+    | 'replaced_by'
+    | 'last_used_at'
+    | 'created_by'
+  > & { scopes?: string[] | null; expires_at?: Date | null; created_by?: string | null },
 ): Promise<void> {
   await db.insertInto('api_keys').values(row).execute();
 }
@@ -109,6 +139,11 @@ export function listApiKeys(db: Db, clientId: string, page: PageRequest) {
       'key_prefix',
       'revoked_at',
       'created_at',
+      'scopes',
+      'expires_at',
+      'overlap_until',
+      'replaced_by',
+      'last_used_at',
     ])
     .where('client_id', '=', clientId)
     .where(afterCursor('created_at', page.after, 'asc'))
@@ -144,7 +179,19 @@ export const KEY_REVOKED_CHANNEL = 'pulse_key_revoked';
 export function findApiKey(db: Db, clientId: string, keyId: string) {
   return db
     .selectFrom('api_keys')
-    .select(['id', 'kind', 'role', 'key_hash', 'revoked_at'])
+    .select([
+      'id',
+      'kind',
+      'role',
+      'key_hash',
+      'revoked_at',
+      'member_id',
+      'name',
+      'scopes',
+      'expires_at',
+      'overlap_until',
+      'replaced_by',
+    ])
     .where('id', '=', keyId)
     .where('client_id', '=', clientId)
     .executeTakeFirst();
@@ -205,6 +252,10 @@ export function findKeyByHash(db: Db, keyHash: string) {
       'api_keys.role',
       'api_keys.signing_secret',
       'api_keys.revoked_at',
+      'api_keys.member_id',
+      'api_keys.scopes',
+      'api_keys.expires_at',
+      'api_keys.overlap_until',
       'clients.status as client_status',
     ])
     .where('api_keys.key_hash', '=', keyHash)
@@ -236,4 +287,34 @@ export async function listSigningSecrets(db: Db, clientId: string): Promise<stri
 /** Checks every row against the encrypted-secret constraint once no plaintext row is left. */
 export async function validateSigningSecretConstraint(db: Db): Promise<void> {
   await sql`alter table api_keys validate constraint api_keys_signing_secret_encrypted`.execute(db);
+}
+
+/** Marks a key used (the caller bounds how often: at most once a minute per key). */
+export async function touchApiKey(db: Db, keyId: string, at: Date): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', keyId).execute();
+}
+
+/**
+ * Retires a rotated key: valid until `overlapUntil` beside its successor. Only a live key that was not
+ * rotated already; returns false otherwise. Announced so caches drop it when the overlap is zero.
+ */
+export async function retireApiKey(
+  db: Db,
+  clientId: string,
+  keyId: string,
+  replacedBy: string,
+  overlapUntil: Date,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('api_keys')
+    .set({ replaced_by: replacedBy, overlap_until: overlapUntil })
+    .where('id', '=', keyId)
+    .where('client_id', '=', clientId)
+    .where('revoked_at', 'is', null)
+    .where('replaced_by', 'is', null)
+    .returning('key_hash')
+    .executeTakeFirst();
+  if (!r) return false;
+  await sql`select pg_notify(${KEY_REVOKED_CHANNEL}, ${`key:${r.key_hash}`})`.execute(db);
+  return true;
 }

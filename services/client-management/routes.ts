@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
 import type {
   APIKeyCreateBody,
+  APIKeyRotateBody,
   ClientCreateBody,
-  ClientStatusBody,
+  ClientUpdateBody,
   MemberCreateBody,
 } from '../../contract/generated/api.generated.ts';
 import { setAudit } from '../platform/audit.ts';
@@ -14,6 +15,7 @@ import { api } from '../platform/openapi.ts';
 import { byCreatedAt, pageOf, pageRequest } from '../platform/pagination.ts';
 import { idParam } from '../platform/params.ts';
 import { mayGrant } from '../platform/permissions.ts';
+import { checkKeyRequest } from './keys/policy.ts';
 import * as repo from './repo.ts';
 import type { ClientManagement } from './service.ts';
 
@@ -34,7 +36,18 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
       })
       .get('/clients', async (c) => {
         const page = pageRequest((k) => c.req.query(k));
-        return c.json(pageOf(await repo.listClients(db, page), page, byCreatedAt));
+        const status = c.req.query('status');
+        if (status !== undefined && !['active', 'suspended', 'inactive'].includes(status))
+          throw new AppError('VALIDATION_FAILED', 'status is invalid', [
+            { path: 'status', message: 'invalid', expected: 'active|suspended|inactive' },
+          ]);
+        const rows = await repo.listClients(db, page, status as repo.ClientRow['status'] | undefined);
+        return c.json(pageOf(rows, page, byCreatedAt));
+      })
+      .get('/clients/:id', async (c) => {
+        const client = await repo.findClient(db, idParam(c.req.param('id'), 'id'));
+        if (!client) throw new AppError('NOT_FOUND', 'no such client');
+        return c.json({ client });
       })
       // A key for one client, issued by the platform admin (the operator's bootstrap of a new tenant).
       .post('/clients/:id/api-keys', async (c) => {
@@ -42,7 +55,8 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
         const body = await readBody<APIKeyCreateBody>(c, api('apiKeyCreateBody'), 'API key');
         const role = body.kind === 'secret' ? (body.role ?? null) : null;
         if (!(await repo.findClient(db, id))) throw new AppError('NOT_FOUND', 'no such client');
-        const key = await cm.issueKey(id, body.kind, role, null, body.name ?? null);
+        const options = checkKeyRequest(null, { ...body, role });
+        const key = await cm.issueKey(id, body.kind, role, null, body.name ?? null, options);
         setAudit(c, {
           action: 'key.created',
           target: { key: key.id },
@@ -63,13 +77,28 @@ export function createAdminRoutes(db: Db, cm: ClientManagement, resolver: ApiKey
       })
       .patch('/clients/:id', async (c) => {
         const id = idParam(c.req.param('id'), 'id');
-        const { status } = await readBody<ClientStatusBody>(c, api('clientStatusBody'), 'client status');
+        const body = await readBody<ClientUpdateBody>(c, api('clientUpdateBody'), 'client');
         const before = await repo.findClient(db, id);
-        const client = await cm.setStatus(id, status);
+        if (body.name !== undefined || body.plan !== undefined) {
+          const row = await repo.updateClient(db, id, {
+            ...(body.name !== undefined ? { name: body.name } : {}),
+            ...(body.plan !== undefined ? { plan: body.plan } : {}),
+          });
+          if (!row) throw new AppError('NOT_FOUND', 'no such client');
+          if (body.status === undefined) {
+            setAudit(c, {
+              action: 'client.updated',
+              before: { name: before?.name ?? null, plan: before?.plan ?? null },
+              after: { name: row.name, plan: row.plan },
+            });
+            return c.json({ client: row });
+          }
+        }
+        const client = await cm.setStatus(id, body.status as repo.ClientRow['status']);
         setAudit(c, {
           action: 'client.status_changed',
           before: { status: before?.status ?? null },
-          after: { status },
+          after: { status: client.status },
         });
         return c.json({ client });
       })
@@ -110,11 +139,15 @@ export function createAccountRoutes(db: Db, cm: ClientManagement, resolver: ApiK
       const role = kind === 'secret' ? (body.role ?? null) : null;
       const name = body.name ?? null;
       const principal = c.get('principal');
-      if (!mayGrant(principal, role))
-        throw new AppError('FORBIDDEN', `a ${principal.role} cannot issue a key with role ${role}`);
-      const key = await cm.issueKey(principal.clientId, kind, role, null, name);
+      const options = checkKeyRequest(principal, { ...body, role });
+      const key = await cm.issueKey(principal.clientId, kind, role, null, name, options);
       setAudit(c, { action: 'key.created', target: { key: key.id }, after: { kind, role, name } });
       return c.json({ key }, 201);
+    })
+    .post('/api-keys/:id/rotate', authenticate(resolver, { permission: 'key.rotate' }), async (c) => {
+      const id = idParam(c.req.param('id'), 'id');
+      const body = await readBody<APIKeyRotateBody>(c, api('apiKeyRotateBody'), 'key rotation');
+      return c.json(await cm.rotateKey(c.get('principal'), id, body.overlap_seconds ?? 86_400), 201);
     })
     .delete('/api-keys/:id', authenticate(resolver, { permission: 'key.revoke' }), async (c) => {
       await cm.revokeKey(c.get('principal'), idParam(c.req.param('id'), 'id'));

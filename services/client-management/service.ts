@@ -2,9 +2,10 @@ import { AppError } from '../../contract/errors.ts';
 import type { ApiKeyResolver, Principal, Role } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { keyedHash, newId, randomToken } from '../platform/ids.ts';
-import { mayGrant } from '../platform/permissions.ts';
+import { mayGrant, type Permission } from '../platform/permissions.ts';
 import { listenChannel } from '../platform/pg-listen.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
+import { createSessions, type SessionOptions, type Sessions } from './auth/sessions.ts';
 import * as repo from './repo.ts';
 
 export interface IssuedKey {
@@ -17,6 +18,18 @@ export interface IssuedKey {
   signing_secret?: string;
   /** The operator's label, when one was given. */
   name?: string;
+  /** A scoped key's permissions. */
+  scopes?: Permission[];
+  /** When the key stops working. */
+  expires_at?: string;
+}
+
+/** Scopes, expiry and issuer of a new key (keys/policy.ts checks them against the caller first). */
+export interface KeyOptions {
+  scopes?: readonly Permission[] | null;
+  expiresAt?: Date | null;
+  /** A key id, a member id or `admin`. */
+  createdBy?: string | null;
 }
 
 const KEY_PREFIX: Record<Principal['keyKind'], string> = { publishable: 'pk', secret: 'sk', admin: 'ak' };
@@ -32,7 +45,17 @@ export interface ClientManagement {
     role?: Role | null,
     memberId?: string | null,
     name?: string | null,
+    options?: KeyOptions,
   ): Promise<IssuedKey>;
+  /**
+   * Rotates a key of the caller's client: a new key with the same kind, role, scopes, name and expiry
+   * (its secret shown once); the old one stays valid until `overlap_until`, then is refused.
+   */
+  rotateKey(
+    by: Principal,
+    keyId: string,
+    overlapSeconds: number,
+  ): Promise<{ key: IssuedKey; previous: { id: string; overlap_until: string } }>;
   /**
    * Issues a platform-admin key unless one is live already (`force` adds another): the bootstrap of a
    * fresh installation. Concurrent calls serialise, so two first runs never both create one.
@@ -53,6 +76,8 @@ export interface ClientManagement {
    */
   listen(databaseUrl: string): Promise<{ stop(): Promise<void> }>;
   resolver: ApiKeyResolver;
+  /** Signed-in people's sessions (auth/sessions.ts); the resolver resolves their cookies too. */
+  sessions: Sessions;
 }
 
 /**
@@ -62,11 +87,35 @@ export interface ClientManagement {
  */
 export function createClientManagement(
   db: Db,
-  opts: { hashSecret: string; secretBox: SecretBox; cacheMs?: number },
+  opts: {
+    hashSecret: string;
+    secretBox: SecretBox;
+    cacheMs?: number;
+    sessions?: Partial<Omit<SessionOptions, 'hashSecret'>>;
+  },
 ): ClientManagement {
+  const sessions = createSessions(db, {
+    hashSecret: opts.hashSecret,
+    platformAdmins: opts.sessions?.platformAdmins ?? [],
+    idleMinutes: opts.sessions?.idleMinutes ?? 720,
+    maxMinutes: opts.sessions?.maxMinutes ?? 10_080,
+    ...(opts.sessions?.now ? { now: opts.sessions.now } : {}),
+  });
   const cacheMs = opts.cacheMs ?? 5_000;
   const box = opts.secretBox;
-  const cache = new Map<string, { at: number; principal: Principal | null }>();
+  const cache = new Map<string, { at: number; principal: Principal | null; until: number }>();
+  // last_used_at is written at most once a minute per key, off the request's path.
+  const touched = new Map<string, number>();
+  const live = (principal: Principal | null, until: number, now: number): Principal | null => {
+    if (!principal || now >= until) return null;
+    const last = touched.get(principal.keyId) ?? 0;
+    if (now - last >= 60_000) {
+      if (touched.size > 10_000) touched.clear();
+      touched.set(principal.keyId, now);
+      repo.touchApiKey(db, principal.keyId, new Date(now)).catch(() => touched.delete(principal.keyId));
+    }
+    return principal;
+  };
   const secretsCache = new Map<string, { at: number; secrets: string[] }>();
   const hash = (raw: string) => keyedHash(opts.hashSecret, raw);
   /** null: no listener (TTL only); false: listener down (cache bypassed); true: listening. */
@@ -93,6 +142,7 @@ export function createClientManagement(
     memberId: string | null = null,
     name: string | null = null,
     on: Db = db,
+    options: KeyOptions = {},
   ): Promise<IssuedKey> {
     const key = `${KEY_PREFIX[kind]}_${randomToken(32)}`;
     const id = newId('key');
@@ -108,6 +158,9 @@ export function createClientManagement(
       key_prefix: key.slice(0, 7),
       signing_secret: signing_secret ? box.encrypt(signing_secret) : null,
       name,
+      scopes: options.scopes ? [...options.scopes] : null,
+      expires_at: options.expiresAt ?? null,
+      created_by: options.createdBy ?? null,
     });
     return {
       id,
@@ -116,6 +169,8 @@ export function createClientManagement(
       key,
       ...(signing_secret ? { signing_secret } : {}),
       ...(name ? { name } : {}),
+      ...(options.scopes ? { scopes: [...options.scopes] } : {}),
+      ...(options.expiresAt ? { expires_at: options.expiresAt.toISOString() } : {}),
     };
   }
 
@@ -126,7 +181,32 @@ export function createClientManagement(
       const secret = await issueKey(client.id, 'secret', 'owner');
       return { client, publishable, secret };
     },
-    issueKey: (clientId, kind, role, memberId, name) => issueKey(clientId, kind, role, memberId, name),
+    issueKey: (clientId, kind, role, memberId, name, options) =>
+      issueKey(clientId, kind, role, memberId, name, db, options),
+    async rotateKey(by, keyId, overlapSeconds) {
+      const old = await repo.findApiKey(db, by.clientId, keyId);
+      if (!old || old.revoked_at || old.replaced_by)
+        throw new AppError('NOT_FOUND', 'no such live key for this client (or it was rotated already)');
+      if (old.expires_at && old.expires_at <= new Date())
+        throw new AppError('NOT_FOUND', 'this key has expired');
+      if (!mayGrant(by, old.role))
+        throw new AppError('FORBIDDEN', `only a role of ${old.role} or above may rotate this key`);
+      const overlapUntil = new Date(Date.now() + overlapSeconds * 1000);
+      const key = await db.transaction().execute(async (t) => {
+        const tx = t as unknown as Db;
+        const issued = await issueKey(by.clientId, old.kind, old.role, old.member_id, old.name, tx, {
+          scopes: (old.scopes as Permission[] | null) ?? null,
+          expiresAt: old.expires_at,
+          createdBy: by.memberId ?? by.keyId,
+        });
+        if (!(await repo.retireApiKey(tx, by.clientId, keyId, issued.id, overlapUntil)))
+          throw new AppError('CONFLICT', 'the key was rotated or revoked meanwhile');
+        return issued;
+      });
+      cache.delete(old.key_hash);
+      secretsCache.delete(by.clientId);
+      return { key, previous: { id: keyId, overlap_until: overlapUntil.toISOString() } };
+    },
     async bootstrapAdminKey({ force = false, name = null } = {}) {
       return db.transaction().execute(async (t) => {
         // Kysely<any>'s transaction type does not unify with Kysely<any> itself; it is one at run time.
@@ -199,13 +279,16 @@ export function createClientManagement(
         },
       };
     },
+    sessions,
     resolver: {
+      resolveSession: (token) => sessions.resolve(token),
       async resolve(raw) {
         const h = hash(raw);
         const useCache = listening !== false;
         const seen = epoch;
         const hit = useCache ? cache.get(h) : undefined;
-        if (hit && Date.now() - hit.at < cacheMs) return hit.principal;
+        const now = Date.now();
+        if (hit && now - hit.at < cacheMs) return live(hit.principal, hit.until, now);
         const row = await repo.findKeyByHash(db, h);
         const principal: Principal | null =
           !row || row.revoked_at
@@ -216,12 +299,18 @@ export function createClientManagement(
                 keyKind: row.kind,
                 keyId: row.key_id,
                 role: row.role,
+                ...(row.member_id ? { memberId: row.member_id } : {}),
+                ...(row.scopes ? { scopes: row.scopes as Permission[] } : {}),
                 ...(row.signing_secret ? { signingSecret: box.decrypt(row.signing_secret) } : {}),
               };
-        if (!useCache || seen !== epoch) return principal;
-        if (cache.size > 10_000) cache.clear();
-        cache.set(h, { at: Date.now(), principal });
-        return principal;
+        // An expiring or rotated key ends at the earlier of its expiry and its overlap.
+        const ends = [row?.expires_at, row?.overlap_until].flatMap((d) => (d ? [d.getTime()] : []));
+        const until = ends.length ? Math.min(...ends) : Number.POSITIVE_INFINITY;
+        if (useCache && seen === epoch) {
+          if (cache.size > 10_000) cache.clear();
+          cache.set(h, { at: now, principal, until });
+        }
+        return live(principal, until, now);
       },
       // Cached like keys: a revoked secret key stops verifying identity tokens within `cacheMs`.
       async identitySecrets(clientId) {

@@ -180,3 +180,39 @@ describe('config: the table', () => {
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.rateLimits));
   });
 });
+
+describe('config: sign-in', () => {
+  const prod = () => ({
+    NODE_ENV: 'production',
+    ...MAIL,
+    PULSE_HASH_SECRET: strong(),
+    PULSE_INTERNAL_SIGNING_KEY: strong(),
+    PULSE_ENCRYPTION_KEYS: keys(),
+  });
+
+  it('defaults PULSE_ENV from NODE_ENV and refuses development in production', () => {
+    assert.equal(loadConfig({}).environment, 'development');
+    assert.equal(loadConfig(prod()).environment, 'production');
+    assert.deepEqual(problems({ ...prod(), PULSE_ENV: 'development' }), [
+      'PULSE_ENV=development is not allowed with NODE_ENV=production',
+    ]);
+    assert.match(problems({ PULSE_ENV: 'staging' })[0] ?? '', /PULSE_ENV must be development or production/);
+  });
+
+  it('checks the OIDC settings and the session lifetimes', () => {
+    assert.deepEqual(problems({ ...prod(), OIDC_ISSUER: 'http://idp.internal', OIDC_CLIENT_ID: 'pulse' }), [
+      'OIDC_ISSUER must use https in production (the ID token keys are fetched from it)',
+    ]);
+    assert.deepEqual(problems({ OIDC_ISSUER: 'https://idp.example' }), [
+      'OIDC_ISSUER is set without OIDC_CLIENT_ID',
+    ]);
+    assert.deepEqual(problems({ PULSE_SESSION_IDLE_MINUTES: '600', PULSE_SESSION_MAX_MINUTES: '60' }), [
+      'PULSE_SESSION_IDLE_MINUTES is longer than PULSE_SESSION_MAX_MINUTES',
+    ]);
+    assert.match(problems({ PULSE_SESSION_IDLE_MINUTES: '0' })[0] ?? '', /whole number of minutes/);
+    assert.deepEqual(loadConfig({ PULSE_PLATFORM_ADMINS: 'Ops@Acme.test, root@acme.test' }).platformAdmins, [
+      'ops@acme.test',
+      'root@acme.test',
+    ]);
+  });
+});

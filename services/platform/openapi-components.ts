@@ -3,9 +3,10 @@
 export const ERROR_RESPONSES: Record<number, string> = {
   400: 'Bad input: VALIDATION_FAILED with the failing field paths in `details`, or BAD_REQUEST.',
   401: 'Missing, unknown or revoked key (UNAUTHORIZED), or a refused signature / identity token.',
-  403: 'The key does not hold the permission (FORBIDDEN) or the client is not active (CLIENT_INACTIVE).',
+  403: 'The key or session does not hold the permission (FORBIDDEN), the client is not active (CLIENT_INACTIVE), or a signed-in mutation lacks X-CSRF-Token (CSRF_FAILED).',
   404: 'No such resource in the caller’s client (NOT_FOUND).',
   409: 'The request conflicts with the resource’s state (CONFLICT, ILLEGAL_TRANSITION, BUDGET_EXHAUSTED…).',
+  410: 'The link or token is used up or expired (INVITE_INVALID).',
   413: 'The body is larger than the route accepts (PAYLOAD_TOO_LARGE).',
   429: 'A request budget is spent (RATE_LIMITED); retry after `Retry-After` seconds.',
   500: 'A fault of the platform (INTERNAL); the message never carries internals.',
@@ -57,6 +58,13 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     bearerFormat: 'ak_…',
     description: 'A platform admin key: administers clients, nothing inside a client.',
+  },
+  sessionCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'pulse_session',
+    description:
+      'A signed-in person’s session (OIDC or, in development, the development login). Acts with the member’s role in the session’s client; mutations need `X-CSRF-Token` (the session’s `csrf_token`).',
   },
   serviceToken: {
     type: 'http',
