@@ -314,6 +314,157 @@ export interface CampaignDeployed {
   warnings: {}[];
 }
 /**
+ * A campaign's YAML and a simulation script (what `pulse simulate --events` reads): at most 50 events and 50 decisions. Nothing is stored and no real activity runs.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "campaignSimulateBody".
+ */
+export interface CampaignSimulateBody {
+  /**
+   * The YAML text of the campaign.
+   */
+  source: string;
+  /**
+   * File name shown in diagnostics (default campaign.pulse.yaml).
+   */
+  file?: string;
+  /**
+   * Overrides of the campaign's declared settings.
+   */
+  settings?: {};
+  script: SimulationScript;
+}
+/**
+ * A `pulse simulate` script (YAML or JSON): events delivered through the router at offsets from the simulation start, scripted approval decisions, fake activity behaviour, deploy-time settings.
+ */
+export interface SimulationScript {
+  description?: string;
+  /**
+   * Overrides of the campaign reference the journeys run under (client, campaign id, version).
+   */
+  campaign?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Overrides of the plan's settings (what a client would set in the portal).
+   */
+  settings?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Virtual time the journeys may run after the last event (default 400d); then unfinished ones stop.
+   */
+  horizon?: number | string;
+  /**
+   * Fake behaviour per activity name: one rule, or rules tried in order (the first whose `when` holds).
+   */
+  activities?: {
+    [k: string]: FakeRuleSchema | FakeRuleSchema[] | undefined;
+  };
+  /**
+   * @minItems 1
+   */
+  events: [ScriptedEvent, ...ScriptedEvent[]];
+  /**
+   * Approval decisions sent to the journeys' `approval` steps at offsets from the start (after the events of the same instant).
+   */
+  decisions?: ScriptedDecision[];
+}
+/**
+ * What a fake activity does when `when` (JSON-Logic over the input) holds: return `returns`, or fail with `fail`.
+ *
+ * This interface was referenced by `SimulationScript`'s JSON-Schema
+ * via the `definition` "fakeRule".
+ */
+export interface FakeRuleSchema {
+  when?: unknown;
+  returns?: {
+    [k: string]: unknown | undefined;
+  };
+  fail?: {
+    code: string;
+    message?: string;
+    retryable?: boolean;
+  };
+}
+/**
+ * One scripted event: delivered through the router `at` an offset from the simulation start.
+ *
+ * This interface was referenced by `SimulationScript`'s JSON-Schema
+ * via the `definition` "scriptedEvent".
+ */
+export interface ScriptedEvent {
+  /**
+   * Offset from the start. Default: same time as the previous event.
+   */
+  at?: number | string;
+  /**
+   * The event; `event_id`, `occurred_at` and `client_id` are filled in when absent.
+   */
+  event: {
+    event: string;
+    /**
+     * How the event would arrive: sdk (a browser), server (signed), integration (a verified webhook). Absent counts as sdk.
+     */
+    trust?: 'sdk' | 'server' | 'integration';
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * One decision on an approval task, sent as the `approval` update, like POST /v1/journeys/{campaignId}/{journeyKey}/approvals.
+ *
+ * This interface was referenced by `SimulationScript`'s JSON-Schema
+ * via the `definition` "scriptedDecision".
+ */
+export interface ScriptedDecision {
+  /**
+   * Offset from the start.
+   */
+  at: number | string;
+  /**
+   * The journey key (default: the first journey the script started).
+   */
+  journey?: string;
+  /**
+   * The task id: the approval step's path (its id, or `loop#2/id` inside a loop).
+   */
+  task: string;
+  decision: 'approve' | 'reject';
+  /**
+   * Who decides (default `member:simulator`).
+   */
+  by?: string;
+  /**
+   * The decider's role (default owner).
+   */
+  role?: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+  reason?: string;
+}
+/**
+ * What the simulator saw on virtual time: each delivered event and its routing, each journey's outcome and step trace, every (fake) activity call.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "campaignSimulation".
+ */
+export interface CampaignSimulation {
+  /**
+   * The trace as `pulse simulate` prints it (labelled timeline).
+   */
+  text: string;
+  /**
+   * `pulse`, `startedAt`, `events` (offsetMs, at, event, routes), `journeys` (workflowId, outcome, failure, unfinished, status, steps), `activities`, `decisions`.
+   */
+  trace: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Diagnostics of severity warning (they never stop a simulation).
+   */
+  warnings: {
+    [k: string]: unknown | undefined;
+  }[];
+}
+/**
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "campaign".
  */
@@ -1289,6 +1440,17 @@ export interface paths {
     get?: never;
     put?: never;
     post: operations["deployCampaign"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/campaigns/simulate": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["simulateCampaign"];
     delete?: never;
     options?: never;
     head?: never;
@@ -2508,6 +2670,73 @@ export interface operations {
         };
       };
       500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Simulate a campaign */
+  "simulateCampaign": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': CampaignSimulateBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": CampaignSimulation;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      413: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

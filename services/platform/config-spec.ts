@@ -17,6 +17,7 @@ export type ConfigGroup =
   | 'Email'
   | 'Request limits'
   | 'SDK'
+  | 'Portal'
   | 'Observability';
 
 type Parsed<T> = { value: T } | { problem: string };
