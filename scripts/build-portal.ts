@@ -50,7 +50,14 @@ export interface PortalFileSize {
 export async function buildPortal(): Promise<PortalFileSize[]> {
   const hash = sourceHash();
   const { build } = await import('vite');
-  await build({ configFile: join(ROOT, 'portal/vite.config.ts'), logLevel: 'warn' });
+  // Vite sets NODE_ENV=production for the build; the process that asked (a test, `npm start`) keeps its own.
+  const nodeEnv = process.env.NODE_ENV;
+  try {
+    await build({ configFile: join(ROOT, 'portal/vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   await writeFile(STAMP, hash);
   const sizes: PortalFileSize[] = [];
   for (const name of (await readdir(join(OUT, 'assets'))).sort()) {

@@ -267,6 +267,10 @@ function Diagnostics({ list, onPick }: { list: readonly Diagnostic[]; onPick(d: 
             <li
               key={`${d.line}:${d.column}:${d.code}:${d.path}`}
               className={d.severity === 'warning' ? 'warn' : 'err'}
+              data-code={d.code}
+              data-line={d.line}
+              data-column={d.column}
+              data-severity={d.severity ?? 'error'}
             >
               <button type="button" className="linkish" onClick={() => onPick(d)} title={formatDiagnostic(d)}>
                 <span className="pos">

@@ -45,8 +45,7 @@ export function FlowView({ mermaid, onNode }: { mermaid: string | undefined; onN
         for (const node of host.current.querySelectorAll<SVGGElement>('g.node')) {
           node.setAttribute('tabindex', '0');
           node.setAttribute('role', 'button');
-          const label = node.textContent?.trim() ?? '';
-          node.setAttribute('aria-label', `Step ${label}: show in the YAML`);
+          node.setAttribute('aria-description', 'shows the step in the YAML');
         }
         setState('ready');
       })

@@ -68,6 +68,10 @@ export function YamlEditor(props: YamlEditorProps) {
         ],
       }),
     });
+    // The scroller holds the text: reachable by keyboard on its own, as a named region.
+    view.scrollDOM.tabIndex = 0;
+    view.scrollDOM.setAttribute('role', 'region');
+    view.scrollDOM.setAttribute('aria-label', 'Campaign YAML');
     latest.current.onView(view);
     forceLinting(view);
     return () => view.destroy();
