@@ -12,8 +12,20 @@ export const ERROR_STATUS = {
   IDENTITY_REQUIRED: 401,
   FORBIDDEN: 403,
   CLIENT_INACTIVE: 403,
+  /** A cookie-authenticated mutation without the session's X-CSRF-Token. */
+  CSRF_FAILED: 403,
+  /** The development login was asked for where PULSE_ENV=production. */
+  DEV_LOGIN_DISABLED: 403,
+  /** The signed-in person is not a member of the client (or of any client). */
+  NOT_A_MEMBER: 403,
+  /** The OIDC sign-in failed: state, PKCE, ID token or an unverified email. */
+  OIDC_FAILED: 401,
+  /** A member invite that is unknown, expired, revoked or used. */
+  INVITE_INVALID: 410,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  /** The change would leave the client without an owner. */
+  LAST_OWNER: 409,
   ILLEGAL_TRANSITION: 409,
   RATE_LIMITED: 429,
   /** An Idempotency-Key was sent again with a different request (method, path or body). */
@@ -110,6 +122,12 @@ export const NON_RETRYABLE_CODES = [
   'BAD_SIGNATURE',
   'FORBIDDEN',
   'CLIENT_INACTIVE',
+  'CSRF_FAILED',
+  'DEV_LOGIN_DISABLED',
+  'NOT_A_MEMBER',
+  'OIDC_FAILED',
+  'INVITE_INVALID',
+  'LAST_OWNER',
   'NOT_FOUND',
   'CONFLICT',
   'ILLEGAL_TRANSITION',

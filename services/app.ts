@@ -81,7 +81,15 @@ export interface PlatformDeps {
 export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] = SERVICE_NAMES) {
   const { config, db } = deps;
   const secretBox = createSecretBox(config.encryptionKeys);
-  const clientManagement = createClientManagement(db, { hashSecret: config.hashSecret, secretBox });
+  const clientManagement = createClientManagement(db, {
+    hashSecret: config.hashSecret,
+    secretBox,
+    sessions: {
+      platformAdmins: config.platformAdmins,
+      idleMinutes: config.sessionIdleMinutes,
+      maxMinutes: config.sessionMaxMinutes,
+    },
+  });
   const resolver = clientManagement.resolver;
   const deployedCampaigns = createDeployedCampaigns(db);
   const drainer = createEventDrainer({ db, ch: deps.ch, bus: deps.bus });
@@ -134,7 +142,24 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   };
   const internalToken = config.internalSigningKey;
   const builders: Record<ServiceName, () => Hono> = {
-    'client-management': () => createClientManagementApp({ db, clientManagement }),
+    'client-management': () =>
+      createClientManagementApp({
+        db,
+        clientManagement,
+        auth: {
+          environment: config.environment,
+          secureCookies: !(config.environment === 'development' && config.publicBaseUrl.startsWith('http:')),
+          hashSecret: config.hashSecret,
+          oidc: config.oidcIssuer
+            ? {
+                issuer: config.oidcIssuer,
+                clientId: config.oidcClientId ?? '',
+                clientSecret: config.oidcClientSecret,
+                redirectUri: config.oidcRedirectUri ?? `${config.publicBaseUrl}/v1/auth/callback`,
+              }
+            : null,
+        },
+      }),
     campaign: () =>
       createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks, simulator: deps.simulator }),
     workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver, cursorKey: config.hashSecret }),

@@ -143,6 +143,27 @@ describe('every documented operation answers as documented', () => {
     expect(badMember, 400);
     assert.deepEqual(badMember.body.error.details.map((d: Body) => d.path).sort(), ['email', 'role']);
     expect(await call('GET', '/v1/members', { key: sk }), 200);
+
+    // Sign-in: the development login, the session it opens, a client switch, sign-out; OIDC is not
+    // configured here, so its two routes answer 404 (the OIDC test runs a real provider).
+    expect(await call('GET', '/v1/auth/config'), 200);
+    expect(await call('GET', '/v1/auth/login?return_to=/portal'), 404);
+    expect(await call('GET', '/v1/auth/callback?code=x&state=y'), 404);
+    expect(await call('POST', '/v1/auth/dev-login', { body: { email: 'nobody' } }), 400);
+    expect(await call('POST', '/v1/auth/dev-login', { body: { email: 'nobody@spec.test' } }), 403);
+    const signedIn = await call('POST', '/v1/auth/dev-login', { body: { email: 'ann@spec.test' } });
+    expect(signedIn, 200);
+    const cookie = /pulse_session=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')?.[1] ?? '';
+    const asAnn = { cookie: `pulse_session=${cookie}`, 'x-csrf-token': signedIn.body.csrf_token as string };
+    expect(await call('GET', '/v1/auth/session', { headers: asAnn }), 200);
+    expect(await call('GET', '/v1/auth/session'), 401);
+    expect(
+      await call('POST', '/v1/auth/switch-client', { headers: asAnn, body: { client_id: clientId } }),
+      200,
+    );
+    expect(await call('POST', '/v1/auth/switch-client', { headers: asAnn, body: { client_id: 7 } }), 400);
+    expect(await call('POST', '/v1/auth/logout', { headers: asAnn }), 204);
+    expect(await call('GET', '/v1/auth/session', { headers: asAnn }), 401);
     const viewerKey = await call('POST', '/v1/api-keys', {
       key: sk,
       body: { kind: 'secret', role: 'viewer' },

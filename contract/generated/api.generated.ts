@@ -40,8 +40,14 @@ export interface ErrorBody {
     | 'IDENTITY_REQUIRED'
     | 'FORBIDDEN'
     | 'CLIENT_INACTIVE'
+    | 'CSRF_FAILED'
+    | 'DEV_LOGIN_DISABLED'
+    | 'NOT_A_MEMBER'
+    | 'OIDC_FAILED'
+    | 'INVITE_INVALID'
     | 'NOT_FOUND'
     | 'CONFLICT'
+    | 'LAST_OWNER'
     | 'ILLEGAL_TRANSITION'
     | 'RATE_LIMITED'
     | 'BUDGET_EXHAUSTED'
@@ -105,7 +111,7 @@ export interface ClientStatusBody {
  */
 export interface MemberCreateBody {
   email: string;
-  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
 }
 /**
  * A secret key needs a role (at most the caller's own); a publishable key has none.
@@ -115,7 +121,7 @@ export interface MemberCreateBody {
  */
 export interface APIKeyCreateBody {
   kind: 'publishable' | 'secret';
-  role?: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+  role?: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
   /**
    * An operator's label for the key (1..100 printable characters).
    */
@@ -139,7 +145,7 @@ export interface Client {
 export interface IssuedKey {
   id: string;
   kind: 'publishable' | 'secret' | 'admin';
-  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | null;
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing' | null;
   /**
    * The raw key: shown once, store it now.
    */
@@ -196,8 +202,12 @@ export interface Member {
   id: string;
   client_id: string;
   email: string;
-  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer';
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
   created_at: string;
+  /**
+   * The signed-in user this member is, once they have signed in (null before).
+   */
+  user_id?: string | null;
 }
 /**
  * A page of the client's members, oldest first.
@@ -231,7 +241,7 @@ export interface MemberCreated {
 export interface APIKey {
   id: string;
   kind: 'publishable' | 'secret' | 'admin';
-  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | null;
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing' | null;
   member_id: string | null;
   key_prefix: string;
   revoked_at: string | null;
@@ -1344,9 +1354,160 @@ export interface TemplateVersions {
   versions: TemplateVersion[];
   built_in_locales: string[];
 }
+/**
+ * How people can sign in here: the development login (not in production) and OIDC.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "authConfig".
+ */
+export interface AuthConfig {
+  /**
+   * Whether POST /v1/auth/dev-login is available (false where PULSE_ENV=production).
+   */
+  dev_login: boolean;
+  oidc: {
+    enabled: boolean;
+    /**
+     * The OIDC provider's issuer URL.
+     */
+    issuer?: string;
+  };
+}
+/**
+ * Signs in as a member by email, without an identity provider (development only).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "devLoginBody".
+ */
+export interface DevLoginBody {
+  email: string;
+  /**
+   * The client to act in (one of the person's memberships); default: the oldest membership, or none for a platform admin.
+   */
+  client_id?: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "switchClientBody".
+ */
+export interface SwitchClientBody {
+  /**
+   * One of the session's memberships; null (platform admins only) for the admin view.
+   */
+  client_id: string | null;
+}
+/**
+ * The signed-in person, the client they act in, their role there and what it permits.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "authSession".
+ */
+export interface Session {
+  user: {
+    id: string;
+    email: string;
+    name: string | null;
+  };
+  client: {
+    id: string;
+    name: string;
+  } | null;
+  role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing' | null;
+  platform_admin: boolean;
+  /**
+   * Every permission the session holds in its client (names of GET /v1/permissions).
+   */
+  permissions: string[];
+  /**
+   * Send as X-CSRF-Token on every cookie-authenticated POST, PUT, PATCH and DELETE.
+   */
+  csrf_token: string;
+  memberships: {
+    client_id: string;
+    client_name: string;
+    role: 'owner' | 'admin' | 'manager' | 'analyst' | 'viewer' | 'billing';
+  }[];
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
+  "/v1/auth/config": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["authConfig"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/login": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["authLogin"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/callback": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["authCallback"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/dev-login": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["devLogin"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/session": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getSession"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/switch-client": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["switchClient"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/auth/logout": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["logout"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/admin/clients": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["listClients"];
@@ -1912,6 +2073,360 @@ export interface paths {
 
 /** Every operation by operationId. */
 export interface operations {
+  /** How to sign in here */
+  "authConfig": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": AuthConfig;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Start the OIDC sign-in */
+  "authLogin": {
+    parameters: {
+      query?: {
+        "return_to"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      302: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Finish the OIDC sign-in */
+  "authCallback": {
+    parameters: {
+      query?: {
+        "code"?: string;
+        "state"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      302: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Development sign-in (no identity provider) */
+  "devLogin": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': DevLoginBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Session;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** The signed-in session */
+  "getSession": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Session;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Act in another of one’s clients */
+  "switchClient": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': SwitchClientBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Session;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Sign out */
+  "logout": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
+        headers: { [name: string]: unknown };
+        content?: never;
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
   /** List clients */
   "listClients": {
     parameters: {

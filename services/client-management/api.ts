@@ -1,9 +1,11 @@
 import { api, describe } from '../platform/openapi.ts';
+import { authApi } from './auth/api.ts';
 
 const STATUS = { name: 'id', description: 'The client id (`cli_…`).' };
 
 /** The OpenAPI description of every public client-management route (routes.ts). */
 export const clientManagementApi = [
+  ...authApi,
   describe({
     method: 'post',
     path: '/v1/admin/clients',

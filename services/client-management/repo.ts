@@ -14,6 +14,8 @@ export interface MembersTable {
   client_id: string;
   email: string;
   role: Role;
+  /** The signed-in user this member is (linked at their first sign-in; members match by email). */
+  user_id: Generated<string | null>;
   created_at: Generated<Date>;
 }
 export interface ApiKeysTable {

@@ -5,6 +5,7 @@ import { keyedHash, newId, randomToken } from '../platform/ids.ts';
 import { mayGrant } from '../platform/permissions.ts';
 import { listenChannel } from '../platform/pg-listen.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
+import { createSessions, type SessionOptions, type Sessions } from './auth/sessions.ts';
 import * as repo from './repo.ts';
 
 export interface IssuedKey {
@@ -53,6 +54,8 @@ export interface ClientManagement {
    */
   listen(databaseUrl: string): Promise<{ stop(): Promise<void> }>;
   resolver: ApiKeyResolver;
+  /** Signed-in people's sessions (auth/sessions.ts); the resolver resolves their cookies too. */
+  sessions: Sessions;
 }
 
 /**
@@ -62,8 +65,20 @@ export interface ClientManagement {
  */
 export function createClientManagement(
   db: Db,
-  opts: { hashSecret: string; secretBox: SecretBox; cacheMs?: number },
+  opts: {
+    hashSecret: string;
+    secretBox: SecretBox;
+    cacheMs?: number;
+    sessions?: Partial<Omit<SessionOptions, 'hashSecret'>>;
+  },
 ): ClientManagement {
+  const sessions = createSessions(db, {
+    hashSecret: opts.hashSecret,
+    platformAdmins: opts.sessions?.platformAdmins ?? [],
+    idleMinutes: opts.sessions?.idleMinutes ?? 720,
+    maxMinutes: opts.sessions?.maxMinutes ?? 10_080,
+    ...(opts.sessions?.now ? { now: opts.sessions.now } : {}),
+  });
   const cacheMs = opts.cacheMs ?? 5_000;
   const box = opts.secretBox;
   const cache = new Map<string, { at: number; principal: Principal | null }>();
@@ -199,7 +214,9 @@ export function createClientManagement(
         },
       };
     },
+    sessions,
     resolver: {
+      resolveSession: (token) => sessions.resolve(token),
       async resolve(raw) {
         const h = hash(raw);
         const useCache = listening !== false;

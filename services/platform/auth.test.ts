@@ -80,7 +80,37 @@ describe('authenticate', () => {
         `${p}: a higher role holds what a lower one does`,
       );
       const suspended = holds({ keyKind: 'secret', role: 'owner', clientStatus: 'suspended' }, p);
-      assert.equal(suspended, p === 'client.read', p);
+      // A suspended client still sees itself, its usage and its bills (and may pay them).
+      assert.equal(suspended, ['client.read', 'usage.read', 'billing.manage'].includes(p), p);
     }
+  });
+
+  it('gives the billing role usage and billing only, outside the linear order', () => {
+    const billing = { keyKind: 'secret', role: 'billing', clientStatus: 'active' } as const;
+    assert.deepEqual(
+      (Object.keys(PERMISSIONS) as Permission[]).filter((p) => holds(billing, p)),
+      ['client.read', 'usage.read', 'billing.manage'],
+    );
+    assert.ok(holds({ ...billing, role: 'admin' }, 'usage.read'));
+    assert.ok(!holds({ ...billing, role: 'admin' }, 'billing.manage'), 'owner or billing');
+    assert.ok(holds({ ...billing, role: 'owner' }, 'billing.manage'));
+    assert.ok(!roleAtLeast('billing', 'viewer'));
+    assert.ok(!roleAtLeast('owner', 'billing'));
+    const sk = (role: Role) => ({ keyKind: 'secret' as const, role });
+    assert.ok(mayGrant(sk('admin'), 'billing'));
+    assert.ok(!mayGrant(sk('manager'), 'billing'));
+    assert.ok(!mayGrant(sk('billing'), 'viewer'));
+  });
+
+  it('limits a scoped key to its scopes within its role', () => {
+    const scoped = {
+      keyKind: 'secret',
+      role: 'admin',
+      clientStatus: 'active',
+      scopes: ['campaign.read'],
+    } as const;
+    assert.ok(holds(scoped, 'campaign.read'));
+    assert.ok(!holds(scoped, 'campaign.deploy'), 'the role holds it, the scopes do not');
+    assert.ok(!holds({ ...scoped, role: 'viewer', scopes: ['campaign.deploy'] }, 'campaign.deploy'));
   });
 });

@@ -13,6 +13,7 @@ export type ConfigGroup =
   | 'Temporal'
   | 'Bus'
   | 'Secrets'
+  | 'Sign-in'
   | 'Network'
   | 'Email'
   | 'Request limits'

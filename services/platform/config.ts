@@ -73,6 +73,19 @@ const bucket = (name: string, fallback: BucketConfig, description: string) =>
 
 const isProduction = (env: Env) => env.NODE_ENV === 'production';
 
+const minutes = (name: string, fallback: number, description: string) =>
+  custom<number>({
+    name,
+    group: 'Sign-in',
+    description: `${description} In minutes.`,
+    defaultText: String(fallback),
+    fallback: () => fallback,
+    parse: (raw) =>
+      /^[1-9]\d{0,6}$/.test(raw.trim())
+        ? { value: Number(raw.trim()) }
+        : { problem: `${name} must be a whole number of minutes, got "${raw}"` },
+  });
+
 /** The configuration table. Order is the order of docs/configuration.md and of reported problems. */
 export const CONFIG = {
   /** `NODE_ENV=production`: strict secrets, https-only outbound calls and landing URLs, TLS to SMTP. */
@@ -207,6 +220,73 @@ export const CONFIG = {
         ? ['PULSE_ENCRYPTION_KEYS contains the development key']
         : [];
     },
+  }),
+  /** `PULSE_ENV`: development allows the development login and plain-http session cookies. */
+  environment: custom<'development' | 'production'>({
+    name: 'PULSE_ENV',
+    group: 'Sign-in',
+    description:
+      '`development` allows the development login (`POST /v1/auth/dev-login`, no identity provider) and session cookies without `Secure` on a plain-http PULSE_PUBLIC_URL; `production` refuses both.',
+    defaultText: '`production` when NODE_ENV=production, else `development`',
+    example: 'production',
+    production: 'must be `production`',
+    fallback: (env) => (isProduction(env) ? 'production' : 'development'),
+    parse: (raw) =>
+      raw === 'development' || raw === 'production'
+        ? { value: raw }
+        : { problem: `PULSE_ENV must be development or production, got "${raw}"` },
+    productionProblems: (_raw, value) =>
+      value === 'production' ? [] : ['PULSE_ENV=development is not allowed with NODE_ENV=production'],
+  }),
+  /** Emails whose sign-in makes a platform-admin session. */
+  platformAdmins: custom<readonly string[]>({
+    name: 'PULSE_PLATFORM_ADMINS',
+    group: 'Sign-in',
+    description:
+      'Comma-separated emails of the platform administrators: their sign-in (OIDC or development login) opens a platform-admin session, which administers clients like an `ak_` key.',
+    example: 'ops@pulse.example.com',
+    fallback: () => Object.freeze([]),
+    parse: (raw) => ({
+      value: Object.freeze(
+        raw
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map((e) => e.toLowerCase()),
+      ),
+    }),
+  }),
+  sessionIdleMinutes: minutes(
+    'PULSE_SESSION_IDLE_MINUTES',
+    720,
+    'A session unused this long ends (idle expiry); each request extends it.',
+  ),
+  sessionMaxMinutes: minutes(
+    'PULSE_SESSION_MAX_MINUTES',
+    10_080,
+    'A session ends this long after sign-in however busy it is (absolute expiry).',
+  ),
+  oidcIssuer: text({
+    name: 'OIDC_ISSUER',
+    group: 'Sign-in',
+    description:
+      'Issuer URL of the OpenID Connect provider (Ory Hydra, Keycloak, Auth0, Google…); its discovery document configures sign-in. Unset: no OIDC sign-in.',
+    example: 'https://auth.example.com',
+  }),
+  oidcClientId: text({
+    name: 'OIDC_CLIENT_ID',
+    group: 'Sign-in',
+    description: 'The client id Pulse is registered under at the OIDC provider.',
+  }),
+  oidcClientSecret: text({
+    name: 'OIDC_CLIENT_SECRET',
+    group: 'Sign-in',
+    description: 'The client secret of that registration (client_secret_basic); unset for a public client.',
+    secret: true,
+  }),
+  oidcRedirectUri: text({
+    name: 'OIDC_REDIRECT_URI',
+    group: 'Sign-in',
+    description: 'The redirect URI registered at the provider; unset: `<PULSE_PUBLIC_URL>/v1/auth/callback`.',
   }),
   /** `PULSE_TRUSTED_PROXIES`: proxies whose X-Forwarded-For is believed (none by default). */
   trustedProxies: custom<readonly Cidr[]>({
@@ -348,6 +428,9 @@ function crossProblems(c: Config, env: Env): string[] {
   const problems: string[] = [];
   if (c.smtpUser && !c.smtpPassword) problems.push('SMTP_USER is set without SMTP_PASSWORD');
   if (c.smtpPassword && !c.smtpUser) problems.push('SMTP_PASSWORD is set without SMTP_USER');
+  if (c.oidcIssuer && !c.oidcClientId) problems.push('OIDC_ISSUER is set without OIDC_CLIENT_ID');
+  if (c.sessionIdleMinutes > c.sessionMaxMinutes)
+    problems.push('PULSE_SESSION_IDLE_MINUTES is longer than PULSE_SESSION_MAX_MINUTES');
   if (!c.production) return problems;
   if (c.internalSigningKey === c.hashSecret)
     problems.push('PULSE_INTERNAL_SIGNING_KEY must differ from PULSE_HASH_SECRET');

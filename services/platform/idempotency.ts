@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { StatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../contract/errors.ts';
-import { type ApiKeyResolver, readApiKey } from './auth.ts';
+import { type ApiKeyResolver, identifyCaller } from './auth.ts';
 import type { Db } from './db.ts';
 import {
   claimKey,
@@ -73,8 +73,7 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler {
       throw new AppError('VALIDATION_FAILED', 'Idempotency-Key is invalid', [
         { path: headerPath, message: 'invalid key', expected: '1 to 255 printable ASCII characters' },
       ]);
-    const raw = readApiKey(c.req.raw.headers) ?? c.req.query('key') ?? null;
-    const principal = raw ? await deps.resolver.resolve(raw) : null;
+    const { principal } = await identifyCaller(deps.resolver, c, { queryKey: true });
     if (!principal) return next();
 
     const admin = principal.keyKind === 'admin';

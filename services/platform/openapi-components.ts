@@ -58,6 +58,13 @@ export const SECURITY_SCHEMES = {
     bearerFormat: 'ak_…',
     description: 'A platform admin key: administers clients, nothing inside a client.',
   },
+  sessionCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'pulse_session',
+    description:
+      'A signed-in person’s session (OIDC or, in development, the development login). Acts with the member’s role in the session’s client; mutations need `X-CSRF-Token` (the session’s `csrf_token`).',
+  },
   serviceToken: {
     type: 'http',
     scheme: 'bearer',

@@ -24,7 +24,7 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
  * How a caller authenticates. Routes with a permission derive it from the permission matrix (which key
  * kinds hold it); the others say it: `service` (a short-lived service token, as on /internal) or `none`.
  */
-export type RouteAuth = 'secret' | 'publishable' | 'admin' | 'service' | 'none';
+export type RouteAuth = 'secret' | 'publishable' | 'admin' | 'service' | 'session' | 'none';
 
 /** A reference into schemas/: `<file>` or `<file>#/$defs/<name>`. */
 export type SchemaRef = string;
@@ -60,8 +60,8 @@ export interface RouteDoc {
   tags: string[];
   /** The permission the route's `authenticate()` names (services/platform/permissions.ts). */
   permission?: Permission;
-  /** Only for routes without a permission. */
-  auth?: Extract<RouteAuth, 'service' | 'none'>;
+  /** Only for routes without a permission (`session`: the sign-in cookie, whatever the role). */
+  auth?: Extract<RouteAuth, 'service' | 'session' | 'none'>;
   /** Path parameters whose value is not an id (e.g. an integer version). */
   pathParams?: ParamDoc[];
   query?: ParamDoc[];
@@ -98,10 +98,13 @@ export function openApiPath(honoPath: string): string {
 
 type Json = Record<string, unknown>;
 
+// Secret-key and admin routes also take a signed-in person's session cookie (with X-CSRF-Token on
+// mutations): a member's session acts with the member's role, a platform admin's as an admin key.
 const SECURITY: Record<Exclude<RouteAuth, 'none'>, Json[]> = {
-  secret: [{ secretKey: [] }],
+  secret: [{ secretKey: [] }, { sessionCookie: [] }],
   publishable: [{ publishableKey: [] }],
-  admin: [{ adminKey: [] }],
+  admin: [{ adminKey: [] }, { sessionCookie: [] }],
+  session: [{ sessionCookie: [] }],
   service: [{ serviceToken: [] }],
 };
 
@@ -234,10 +237,23 @@ function param(where: 'path' | 'query' | 'header', p: ParamDoc): Json {
 }
 
 function accessLine(doc: RouteDoc, auth: RouteAuth[]): string {
-  if (!doc.permission) return auth[0] === 'service' ? 'Access: a service token (workers only).' : '';
-  const grant = PERMISSIONS[doc.permission] as { kinds: readonly string[]; role?: string };
+  if (!doc.permission)
+    return auth[0] === 'service'
+      ? 'Access: a service token (workers only).'
+      : auth[0] === 'session'
+        ? 'Access: a signed-in session (the `pulse_session` cookie).'
+        : '';
+  const grant = PERMISSIONS[doc.permission] as {
+    kinds: readonly string[];
+    role?: string;
+    also?: readonly string[];
+  };
+  const roles = [
+    ...(grant.role ? [`${grant.role}${grant.role === 'owner' ? '' : ' or above'}`] : []),
+    ...(grant.also ?? []),
+  ].join(', or ');
   const who = grant.kinds
-    .map((k) => (k === 'secret' && grant.role ? `secret key (role ${grant.role} or above)` : `${k} key`))
+    .map((k) => (k === 'secret' && roles ? `secret key or member session (role ${roles})` : `${k} key`))
     .join(' or ');
   return `Access: permission \`${doc.permission}\`: ${who}.`;
 }

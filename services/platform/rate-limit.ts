@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../contract/errors.ts';
-import type { ApiKeyResolver, Principal } from './auth.ts';
-import { readApiKey } from './auth.ts';
+import type { ApiKeyResolver } from './auth.ts';
+import { identifyCaller } from './auth.ts';
 import type { BucketConfig, RateLimitConfig } from './config.ts';
 import { keyedHash } from './ids.ts';
 import {
@@ -92,8 +92,8 @@ export function rateLimit(deps: RateLimitDeps): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.path === '/internal' || c.req.path.startsWith('/internal/')) return next();
     const ipHash = keyedHash(deps.hashSecret, `ip:${clientIp(c) ?? 'unknown'}`);
-    const raw = readApiKey(c.req.raw.headers) ?? c.req.query('key') ?? null;
-    const principal: Principal | null = raw ? await deps.resolver.resolve(raw) : null;
+    // A session cookie that has ended counts as no credential (an expired cookie is no guess at a key).
+    const { raw, principal } = await identifyCaller(deps.resolver, c, { queryKey: true });
 
     const spent: Spent[] = [];
     let failureCounted = false;

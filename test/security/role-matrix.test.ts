@@ -11,23 +11,25 @@ import type { Principal, Role } from '../../services/platform/auth.ts';
 import { createPostgresBus } from '../../services/platform/bus/postgres-bus.ts';
 import { type ClickHouse, createClickHouse } from '../../services/platform/clickhouse.ts';
 import { type Config, loadConfig } from '../../services/platform/config.ts';
-import { holds, type Permission } from '../../services/platform/permissions.ts';
+import { holds, type Permission, ROLES } from '../../services/platform/permissions.ts';
 import { operationsOf } from '../support/openapi.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { serviceToken } from '../support/service-token.ts';
 
 /**
- * What every route of the mounted platform needs. A route that is mounted but missing here fails the
- * test, so a new route cannot ship without a declared permission. `internal:<service>` routes take a
- * service token for that service; `public` routes take nothing (health, share links); `operator` routes
- * take no API key at all (/metrics: PULSE_METRICS_TOKEN, or a loopback caller), so every caller here is refused.
+ * What every route of the mounted platform needs, read from the routes themselves: the Hono app lists
+ * what is mounted, and each public route's description (its `api.ts`, published as the OpenAPI document)
+ * names its permission, or a service token, a session, or nothing. `/internal/v1/<service>/…` routes
+ * take a service token for that service. Only the operator's routes outside the API (health, docs,
+ * metrics, SDK files) are named here; a mounted route that is none of these fails the test.
  */
 type Need =
   | Permission
   | `internal:${'campaign' | 'referral' | 'reward' | 'notification'}`
   | 'public'
+  | 'session'
   | 'operator';
-const ROUTES: Record<string, Need> = {
+const INFRASTRUCTURE: Record<string, Need> = {
   'GET /health': 'public',
   'GET /docs/errors': 'public',
   'GET /openapi.json': 'public',
@@ -37,87 +39,47 @@ const ROUTES: Record<string, Need> = {
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
   'GET /metrics': 'operator',
-  'GET /r/:clientId/:code': 'public',
   'GET /sdk/:version/:file': 'public',
-  'GET /v1/sdk/snippet': 'event.send',
-  'POST /v1/admin/clients': 'client.admin',
-  'GET /v1/admin/clients': 'client.admin',
-  'PATCH /v1/admin/clients/:id': 'client.admin',
-  'POST /v1/admin/clients/:id/api-keys': 'client.admin',
-  'GET /v1/admin/clients/:id/api-keys': 'client.admin',
-  'DELETE /v1/admin/clients/:id/api-keys/:keyId': 'client.admin',
-  'GET /v1/client': 'client.read',
-  'GET /v1/members': 'member.read',
-  'POST /v1/members': 'member.invite',
-  'GET /v1/api-keys': 'key.read',
-  'POST /v1/api-keys': 'key.create',
-  'DELETE /v1/api-keys/:id': 'key.revoke',
-  'POST /v1/campaigns/deploy': 'campaign.deploy',
-  'GET /v1/campaigns': 'campaign.read',
-  'GET /v1/campaigns/:id': 'campaign.read',
-  'GET /v1/campaigns/:id/versions/:version': 'campaign.read',
-  'POST /v1/campaigns/:id/status': 'campaign.status',
-  'GET /internal/v1/campaigns/:clientId/:campaignId': 'internal:campaign',
-  'GET /v1/journeys': 'journey.read',
-  'GET /v1/journeys/:campaignId/:journeyKey': 'journey.read',
-  'GET /v1/journeys/:campaignId/:journeyKey/approvals': 'journey.read',
-  'POST /v1/journeys/:campaignId/:journeyKey/approvals': 'approval.decide',
-  'POST /v1/events': 'event.send',
-  'POST /v1/events/batch': 'event.send',
-  'GET /v1/referrals/codes/:code': 'referral.check',
-  'GET /v1/referrals/participants/:id': 'referral.read',
-  'POST /internal/v1/referrals/assets': 'internal:referral',
-  'POST /internal/v1/referrals/attribute': 'internal:referral',
-  'POST /internal/v1/referrals/validate-conversion': 'internal:referral',
-  'POST /internal/v1/referrals/fraud-check': 'internal:referral',
-  'POST /internal/v1/rewards/eligibility': 'internal:reward',
-  'POST /internal/v1/rewards/allocate': 'internal:reward',
-  'POST /internal/v1/rewards/:rewardId/fulfil': 'internal:reward',
-  'POST /internal/v1/rewards/:rewardId/revoke': 'internal:reward',
-  'POST /internal/v1/rewards/milestones/check': 'internal:reward',
-  'POST /internal/v1/rewards/leaderboards/calculate': 'internal:reward',
-  'POST /internal/v1/rewards/expire': 'internal:reward',
-  'POST /internal/v1/rewards/fulfilment/run': 'internal:reward',
-  'PUT /v1/reward-programs/:campaignId': 'internal:reward',
-  'PUT /v1/reward-programs/:campaignId/status': 'internal:reward',
-  'GET /v1/reward-participants/:participantId/rewards': 'participant.rewards',
-  'GET /v1/reward-participants/:participantId/balance': 'participant.rewards',
-  'POST /v1/rewards/:rewardId/claim': 'participant.rewards',
-  'GET /v1/reward-leaderboards/:campaignId/:board': 'participant.rewards',
-  'GET /v1/rewards': 'reward.read',
-  'GET /v1/rewards/:rewardId': 'reward.read',
-  'POST /v1/rewards/:rewardId/redeem': 'reward.redeem',
-  'POST /v1/rewards/:rewardId/retry': 'reward.redeem',
-  'GET /v1/reward-approvals': 'reward.approve',
-  'POST /v1/reward-approvals/:rewardId/approve': 'reward.approve',
-  'POST /v1/reward-approvals/:rewardId/reject': 'reward.approve',
-  'GET /v1/reward-coupons/:code': 'reward.read',
-  'POST /v1/reward-coupons/:code/redeem': 'reward.redeem',
-  'GET /v1/reward-budgets/:campaignId': 'reward.read',
-  'PUT /v1/reward-fulfilment-endpoint': 'reward.configure',
-  'GET /v1/analytics/funnel': 'analytics.read',
-  'GET /v1/analytics/campaigns/:id/hourly': 'analytics.read',
-  'GET /v1/analytics/leaderboard': 'analytics.read',
-  'PUT /v1/notifications/templates/:name': 'notification.manage',
-  'GET /v1/notifications/templates': 'notification.read',
-  'GET /v1/notifications/templates/:name': 'notification.read',
-  'POST /v1/notifications/webhook-endpoints': 'notification.manage',
-  'GET /v1/notifications': 'notification.read',
-  'GET /v1/notifications/participants/:id': 'notification.read',
-  'GET /v1/event-types': 'event_type.read',
-  'GET /v1/event-types/:name': 'event_type.read',
-  'PUT /v1/event-types/:name': 'event_type.manage',
-  'DELETE /v1/event-types/:name': 'event_type.manage',
-  'POST /internal/v1/notifications/render': 'internal:notification',
-  'POST /internal/v1/notifications/send': 'internal:notification',
-  'POST /internal/v1/notifications/webhooks': 'internal:notification',
 };
+const INTERNAL_AUDIENCE: Record<string, Need> = {
+  campaigns: 'internal:campaign',
+  referrals: 'internal:referral',
+  rewards: 'internal:reward',
+  notifications: 'internal:notification',
+};
+
+/** Every documented route's need, from the OpenAPI document (x-permission and security). */
+function documentedNeeds(): Record<string, Need | undefined> {
+  const out: Record<string, Need | undefined> = {};
+  for (const { method, path, op } of operationsOf(platformOpenApi())) {
+    const route = `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`;
+    const security = (op.security as Record<string, unknown>[]).flatMap((s) => Object.keys(s));
+    out[route] =
+      (op['x-permission'] as Permission | undefined) ??
+      (security.includes('serviceToken')
+        ? // A documented route taking a service token: the reward service's program registration.
+          INTERNAL_AUDIENCE[`${path.split('/')[2]?.split('-')[0]}s`]
+        : security.includes('sessionCookie')
+          ? 'session'
+          : 'public');
+  }
+  return out;
+}
+
+function needOf(route: string, documented: Record<string, Need | undefined>): Need | undefined {
+  if (route in documented) return documented[route];
+  if (route in INFRASTRUCTURE) return INFRASTRUCTURE[route];
+  const m = /^[A-Z]+ \/internal\/v1\/([a-z]+)\//.exec(route);
+  return m ? INTERNAL_AUDIENCE[m[1]!] : undefined;
+}
 
 /** Who calls: every key kind and role, another tenant's owner, a suspended tenant, and service tokens. */
 interface Caller {
   name: string;
   /** The principal the key resolves to (null: no key). */
-  principal: Pick<Principal, 'keyKind' | 'role' | 'clientStatus'> | null;
+  principal: Pick<Principal, 'keyKind' | 'role' | 'clientStatus' | 'scopes' | 'via'> | null;
+  /** A signed-in session: mutations need the CSRF token (false: a caller that does not send it). */
+  session?: { csrf: boolean };
   headers: (method: string, path: string, body: string) => Record<string, string>;
   /** For service tokens: the audience the token names. */
   audience?: string;
@@ -155,6 +117,8 @@ describe('role matrix: every route × every caller against the declared permissi
       DATABASE_URL: t.url,
       PULSE_RATE_AUTH_FAILURES: '100000/100000',
       PULSE_RATE_ANONYMOUS: '100000/100000',
+      PULSE_PLATFORM_ADMINS: 'ops@matrix.test',
+      PULSE_ENV: 'development',
     });
     temporal = await createTemporalClient(config.temporalAddress);
     ch = createClickHouse(config.clickhouseUrl, config.clickhouseDatabase);
@@ -209,6 +173,49 @@ describe('role matrix: every route × every caller against the declared permissi
       principal: { keyKind: 'publishable', role: null, clientStatus: 'suspended' },
       headers: bearer(c.publishable.key),
     });
+    const billing = await cm.issueKey(a.client.id, 'secret', 'billing');
+    callers.push({
+      name: 'secret billing',
+      principal: { keyKind: 'secret', role: 'billing', clientStatus: active },
+      headers: bearer(billing.key, billing.signing_secret),
+    });
+    // Signed-in people: a member of tenant A in every role, a platform admin, and an admin whose
+    // requests lack the CSRF token (reads pass, changes are refused).
+    const signIn = async (email: string) => {
+      const res = await platform.app.request('/v1/auth/dev-login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email }),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      const cookie = /pulse_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+      const { csrf_token } = (await res.json()) as { csrf_token: string };
+      return { cookie: `pulse_session=${cookie}`, csrf: csrf_token };
+    };
+    const sessionHeaders =
+      (s: { cookie: string; csrf: string }, withCsrf = true) =>
+      () => ({ cookie: s.cookie, ...(withCsrf ? { 'x-csrf-token': s.csrf } : {}) });
+    for (const role of ROLES) {
+      await cm.addMember(a.client.id, `${role}@matrix.test`, role);
+      callers.push({
+        name: `session of a ${role}`,
+        principal: { keyKind: 'secret', role, clientStatus: active, via: 'session' },
+        session: { csrf: true },
+        headers: sessionHeaders(await signIn(`${role}@matrix.test`)),
+      });
+    }
+    callers.push({
+      name: 'session of an admin, without the CSRF token',
+      principal: { keyKind: 'secret', role: 'admin', clientStatus: active, via: 'session' },
+      session: { csrf: false },
+      headers: sessionHeaders(await signIn('admin@matrix.test'), false),
+    });
+    callers.push({
+      name: 'platform admin session',
+      principal: { keyKind: 'admin', role: null, clientStatus: active, via: 'session' },
+      session: { csrf: true },
+      headers: sessionHeaders(await signIn('ops@matrix.test')),
+    });
     for (const aud of ['campaign', 'referral', 'reward', 'notification']) {
       callers.push({
         name: `service token for ${aud}`,
@@ -224,32 +231,31 @@ describe('role matrix: every route × every caller against the declared permissi
     await t.drop();
   });
 
-  it('declares every mounted route, and nothing that is not mounted', () => {
+  it('knows what every mounted route needs, and every documented route is mounted', () => {
+    const documented = documentedNeeds();
     const mounted = mountedRoutes(platform);
-    const undeclared = mounted.filter((r) => !(r in ROUTES));
-    assert.deepEqual(undeclared, [], 'routes mounted without a declared permission');
-    const stale = Object.keys(ROUTES).filter((r) => !mounted.includes(r));
-    assert.deepEqual(stale, [], 'declared routes that are not mounted');
-  });
-
-  it('the OpenAPI document names the same permission (or service token, or none) as this matrix', () => {
-    const differ: string[] = [];
-    for (const { method, path, op } of operationsOf(platformOpenApi())) {
-      const route = `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`;
-      const security = (op.security as Record<string, unknown>[]).flatMap((s) => Object.keys(s));
-      const documented =
-        (op['x-permission'] as string | undefined) ??
-        (security.includes('serviceToken') ? 'internal:reward' : security.length === 0 ? 'public' : '?');
-      if (ROUTES[route] !== documented) differ.push(`${route}: spec ${documented}, matrix ${ROUTES[route]}`);
-    }
-    assert.deepEqual(differ, []);
+    assert.deepEqual(
+      mounted.filter((r) => needOf(r, documented) === undefined),
+      [],
+      'routes mounted without a description (permission) and outside the infrastructure list',
+    );
+    assert.deepEqual(
+      Object.keys(documented).filter((r) => !mounted.includes(r)),
+      [],
+      'documented routes that are not mounted',
+    );
   });
 
   it('answers 401/403 exactly where the matrix refuses, and never a 5xx', async () => {
     const wrong: string[] = [];
     let requests = 0;
-    for (const route of mountedRoutes(platform)) {
-      const need = ROUTES[route];
+    const documented = documentedNeeds();
+    // Signing out ends the callers' sessions: last.
+    const routes = mountedRoutes(platform).sort(
+      (x, y) => Number(x === 'POST /v1/auth/logout') - Number(y === 'POST /v1/auth/logout'),
+    );
+    for (const route of routes) {
+      const need = needOf(route, documented);
       if (!need) continue; // reported by the test above
       const [method, template] = route.split(' ') as [string, string];
       const path = fill(template);
@@ -259,9 +265,14 @@ describe('role matrix: every route × every caller against the declared permissi
             ? true
             : need === 'operator'
               ? false
-              : need.startsWith('internal:')
-                ? caller.audience === need.slice('internal:'.length)
-                : caller.principal !== null && holds(caller.principal, need as Permission);
+              : need === 'session'
+                ? caller.session !== undefined && (caller.session.csrf || method === 'GET')
+                : need.startsWith('internal:')
+                  ? caller.audience === need.slice('internal:'.length)
+                  : caller.principal !== null &&
+                    holds(caller.principal, need as Permission) &&
+                    // A session without the CSRF token may read, never change.
+                    (caller.session?.csrf !== false || method === 'GET');
         const body = method === 'GET' ? undefined : '{}';
         const res = await platform.app.request(path, {
           method,

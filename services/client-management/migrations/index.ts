@@ -54,4 +54,62 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_keys').addColumn('name', 'text').execute();
     },
   },
+  '0501_users_sessions_invites_key_scopes': {
+    // People who sign in (OIDC or the development login), their server-side sessions (revocable; idle
+    // and absolute expiry; only a keyed hash of the cookie is stored), member invites (single use), the
+    // link of a member to a user, and API keys' scopes, expiry, rotation overlap and last use.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text')
+        .addColumn('oidc_issuer', 'text')
+        .addColumn('oidc_subject', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('users_oidc_identity', ['oidc_issuer', 'oidc_subject'])
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('client_id', 'text', (c) => c.references('clients.id'))
+        .addColumn('platform_admin', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('csrf_token', 'text', (c) => c.notNull())
+        .addColumn('via', 'text', (c) => c.notNull().check(sql`via in ('oidc','dev','invite')`))
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('last_seen_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('revoked_at', 'timestamptz')
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+      await db.schema
+        .alterTable('members')
+        .addColumn('user_id', 'text', (c) => c.references('users.id'))
+        .execute();
+      await db.schema
+        .createTable('member_invites')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client_id', 'text', (c) => c.notNull().references('clients.id'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('invited_by', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('accepted_at', 'timestamptz')
+        .addColumn('revoked_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('member_invites_client').on('member_invites').column('client_id').execute();
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('scopes', sql`text[]`)
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('overlap_until', 'timestamptz')
+        .addColumn('replaced_by', 'text')
+        .addColumn('last_used_at', 'timestamptz')
+        .addColumn('created_by', 'text')
+        .execute();
+    },
+  },
 };
