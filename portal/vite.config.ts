@@ -25,6 +25,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
+    // Read by scripts/build-portal.ts to tell which files each page loads.
+    manifest: true,
     chunkSizeWarningLimit: 2500,
     reportCompressedSize: true,
   },

@@ -47,6 +47,67 @@ export interface PortalFileSize {
   gzip: number;
 }
 
+interface ManifestChunk {
+  file: string;
+  imports?: string[];
+  dynamicImports?: string[];
+  css?: string[];
+}
+
+/** What a page loads, from Vite's manifest: a chunk and its static imports (what the browser fetches together). */
+export interface PortalLoadGroup {
+  name: string;
+  files: string[];
+  raw: number;
+  gzip: number;
+}
+
+async function loadGroups(sizes: PortalFileSize[]): Promise<PortalLoadGroup[]> {
+  const manifest = JSON.parse(await readFile(join(OUT, '.vite/manifest.json'), 'utf8')) as Record<
+    string,
+    ManifestChunk
+  >;
+  const closure = (key: string, seen = new Set<string>()): Set<string> => {
+    const chunk = manifest[key];
+    if (!chunk || seen.has(key)) return seen;
+    seen.add(key);
+    for (const k of chunk.imports ?? []) closure(k, seen);
+    return seen;
+  };
+  const filesOf = (keys: Set<string>) =>
+    new Set([...keys].flatMap((k) => [manifest[k]?.file ?? '', ...(manifest[k]?.css ?? [])]).filter(Boolean));
+  const keyOf = (suffix: string) => Object.keys(manifest).find((k) => k.endsWith(suffix)) ?? '';
+  const initial = filesOf(closure('index.html'));
+  const editor = filesOf(closure(keyOf('src/editor/editor-page.tsx')));
+  const editorKey = keyOf('src/editor/editor-page.tsx');
+  const mermaidKey =
+    [...closure(editorKey)]
+      .flatMap((k) => manifest[k]?.dynamicImports ?? [])
+      .find((k) => k.includes('mermaid')) ?? '';
+  const mermaid = filesOf(closure(mermaidKey));
+  const flowchartKey =
+    Object.keys(manifest).find((k) => /flowDiagram|flowchart/.test(k) && manifest[k]?.file) ?? '';
+  const flowchart = filesOf(closure(flowchartKey));
+  const dashboard = filesOf(closure(keyOf('src/charts/dashboard-page.tsx')));
+  const size = new Map(sizes.map((s) => [s.file, s]));
+  const group = (name: string, files: Set<string>, minus: Set<string>[] = []): PortalLoadGroup => {
+    const own = [...files].filter((f) => !minus.some((m) => m.has(f))).sort();
+    return {
+      name,
+      files: own,
+      raw: own.reduce((n, f) => n + (size.get(f)?.raw ?? 0), 0),
+      gzip: own.reduce((n, f) => n + (size.get(f)?.gzip ?? 0), 0),
+    };
+  };
+  return [
+    group('every page (app shell, React, typed client, list pages)', initial),
+    group('editor page (CodeMirror, dsl/, Ajv, schemas, pulses)', editor, [initial]),
+    group('flow view, on first draw (Mermaid core)', mermaid, [initial, editor]),
+    group('flowchart renderer (Mermaid, on demand)', flowchart, [initial, editor, mermaid]),
+    group('dashboard page (ECharts)', dashboard, [initial]),
+  ];
+}
+
 export async function buildPortal(): Promise<PortalFileSize[]> {
   const hash = sourceHash();
   const { build } = await import('vite');
@@ -91,5 +152,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       gzip: 0,
     });
     console.log(`${'total'.padEnd(48)} ${kb(total.raw).padStart(11)}  gzip ${kb(total.gzip).padStart(10)}`);
+    console.log('\nwhat each page loads (beyond the groups above it):');
+    for (const g of await loadGroups(sizes))
+      console.log(
+        `${g.name.padEnd(60)} ${kb(g.raw).padStart(11)}  gzip ${kb(g.gzip).padStart(10)}  (${g.files.length} files)`,
+      );
   }
 }

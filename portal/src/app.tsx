@@ -1,4 +1,5 @@
 import { lazy, type ReactNode, Suspense } from 'react';
+import { rawJson } from './lib/api.ts';
 import { Link, match, useLocation } from './lib/router.tsx';
 import { currentClient, isPlatformAdmin, useSession } from './lib/session.tsx';
 import { Loading } from './lib/ui.tsx';
@@ -85,6 +86,7 @@ export function App() {
           {who.via === 'session' ? who.session.user.email : 'API key'}
           {client ? ` · ${client.name}` : ''}
         </span>
+        {who.via === 'session' && who.session.memberships.length > 1 ? <ClientSwitcher /> : null}
         {isPlatformAdmin(who) ? (
           <Link href={admin ? '/' : '/admin'} className="switch">
             {admin ? 'Client portal' : 'Platform admin'}
@@ -130,5 +132,33 @@ function Forbidden() {
       <h1>Platform admins only</h1>
       <p>Your sign-in is not a platform admin.</p>
     </div>
+  );
+}
+
+/** A member of several clients picks the one the session acts for. */
+function ClientSwitcher() {
+  const { who, refresh } = useSession();
+  if (who?.via !== 'session') return null;
+  const { session } = who;
+  return (
+    <label className="switcher">
+      <span className="sr-only">Client</span>
+      <select
+        value={session.client?.id ?? ''}
+        onChange={async (e) => {
+          await rawJson('/v1/auth/switch-client', {
+            method: 'POST',
+            body: JSON.stringify({ client_id: e.target.value }),
+          });
+          await refresh();
+        }}
+      >
+        {session.memberships.map((m) => (
+          <option key={m.client_id} value={m.client_id}>
+            {m.client_name} ({m.role})
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ensurePortal } from '../../scripts/build-portal.ts';
 import { call, waitUntil } from '../../scripts/journey/http.ts';
+import { createIdentityToken } from '../../sdk/node/index.ts';
 import { type IsolatedPlatform, startIsolatedPlatform } from '../../test/support/isolated-platform.ts';
 import { decodeQuotedPrintable } from '../../test/support/smtp.ts';
 import { type AxeViolation, launchChromium, seriousViolations } from './browser.ts';
@@ -18,6 +19,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = join(ROOT, 'portal/screenshots');
 const SIGNUP = await readFile(join(ROOT, 'campaigns/signup.pulse.yaml'), 'utf8');
 const run = randomUUID().slice(0, 8);
+const OWNER_EMAIL = `owner.${run}@example.test`;
+const ADMIN_EMAIL = `admin.${run}@example.test`;
 
 /**
  * The portal in Debian's Chromium against the whole platform on databases of its own: sign in, author a
@@ -58,6 +61,8 @@ describe('the portal in a browser', () => {
     await ensurePortal();
     await mkdir(SHOTS, { recursive: true });
     env = await startIsolatedPlatform({
+      PULSE_ENV: 'development',
+      PULSE_PLATFORM_ADMINS: ADMIN_EMAIL,
       PULSE_PORTAL_DIR: join(ROOT, 'portal/dist'),
       PULSE_TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
     });
@@ -73,6 +78,12 @@ describe('the portal in a browser', () => {
       pk: created.body.keys.publishable.key,
       signing: created.body.keys.secret.signing_secret,
     };
+    // The person who signs in: the client's owner, a member.
+    const owner = await call(base, 'POST', '/v1/members', {
+      key: client.sk,
+      body: { email: OWNER_EMAIL, role: 'owner' },
+    });
+    assert.equal(owner.status, 201, JSON.stringify(owner.body));
     browser = await launchChromium();
     // axe-core is injected as an inline script: the test context lets it past the page's CSP.
     context = await browser.newContext({ viewport: { width: 1360, height: 860 }, bypassCSP: true });
@@ -109,16 +120,13 @@ describe('the portal in a browser', () => {
     await page.goto(base);
     await page.getByRole('heading', { name: /Pulse/ }).waitFor();
     await check('sign-in');
-    const config = await fetch(`${base}/v1/auth/config`).then((r) => (r.ok ? r.json() : null));
-    if (config?.dev_login) {
-      await page.getByLabel(/Email/).fill(`owner.${run}@example.test`);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-    } else {
-      // Member sessions are not on this platform: a developer's API key signs in instead.
-      await page.getByLabel('Secret or admin key').fill(client.sk);
-      await page.getByRole('button', { name: 'Use key' }).click();
-    }
+    await page.getByLabel(/Email/).fill(OWNER_EMAIL);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+    const cookies = await context.cookies(base);
+    const session = cookies.find((c) => c.name === 'pulse_session');
+    assert.ok(session?.httpOnly, 'an HttpOnly session cookie');
+    await page.getByText(OWNER_EMAIL).waitFor();
     await page.getByText('No campaign deployed yet.').waitFor();
     await check('campaigns-empty');
   });
@@ -209,10 +217,26 @@ describe('the portal in a browser', () => {
     await option.click();
     await page.getByTestId('validity').filter({ hasText: 'valid' }).waitFor();
     assert.match((await page.locator('.cm-activeLine').textContent()) ?? '', /do: AttributeReferral$/);
-    await page
-      .locator('.cm-line', { hasText: 'do: GenerateReferralAssets' })
-      .getByText('GenerateReferralAssets')
-      .hover();
+    // Point at the word itself (the middle of its line may be past the text).
+    const box = await page.evaluate(() => {
+      const walker = document.createTreeWalker(
+        document.querySelector('.cm-content') as Node,
+        NodeFilter.SHOW_TEXT,
+      );
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const i = n.textContent?.indexOf('GenerateReferralAssets') ?? -1;
+        if (i < 0) continue;
+        n.parentElement?.scrollIntoView({ block: 'center' });
+        const range = document.createRange();
+        range.setStart(n, i + 3);
+        range.setEnd(n, i + 8);
+        const r = range.getBoundingClientRect();
+        return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+      }
+      return null;
+    });
+    assert.ok(box, 'GenerateReferralAssets is on screen');
+    await page.mouse.move(box.x, box.y);
     await page.locator('.cm-hover-doc').waitFor();
     assert.match(
       (await page.locator('.cm-hover-doc').textContent()) ?? '',
@@ -268,9 +292,11 @@ describe('the portal in a browser', () => {
   let campaignId: string;
   const userA = `ann-${run}`;
   const userB = `bob-${run}`;
+  // Signups come from the client's website: the publishable key, with the participant's identity token.
   const signup = (participant: string, extra: Record<string, unknown> = {}) =>
     call(base, 'POST', '/v1/events', {
-      key: client.sk,
+      key: client.pk,
+      headers: { 'x-pulse-identity': createIdentityToken(client.signing, participant) },
       body: {
         event: 'user_signed_up',
         event_id: randomUUID(),
@@ -410,12 +436,10 @@ describe('the portal in a browser', () => {
 
   it('lets a platform admin suspend the client', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    const keyInput = page.getByLabel('Secret or admin key');
-    await page.getByText('Sign in with an API key').waitFor();
-    if (!(await keyInput.isVisible())) await page.getByText('Sign in with an API key').click();
-    await keyInput.fill(env.platform.adminKey);
-    await page.getByRole('button', { name: 'Use key' }).click();
-    await page.getByRole('link', { name: 'Platform admin' }).click();
+    await page.getByLabel(/Email/).fill(ADMIN_EMAIL);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // A platform admin without a membership lands on the admin side.
+    await page.getByRole('link', { name: 'Platform admin' }).first().click();
     await page.getByRole('heading', { name: 'Platform health' }).waitFor();
     await page.locator('.checks li').first().waitFor();
     const row = page.locator('tr', { hasText: client.id });

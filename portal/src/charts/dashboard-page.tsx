@@ -51,7 +51,9 @@ export default function DashboardPage() {
   );
   const range = useMemo(() => {
     const to = new Date();
-    return { from: new Date(to.getTime() - Number(days) * DAY).toISOString(), to: to.toISOString() };
+    // The analytics API takes UTC days (YYYY-MM-DD), both ends included.
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    return { from: day(new Date(to.getTime() - (Number(days) - 1) * DAY)), to: day(to) };
   }, [days]);
   const funnel = useAsync(
     () =>
