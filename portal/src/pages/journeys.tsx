@@ -74,7 +74,11 @@ export function JourneysPage() {
                 </thead>
                 <tbody>
                   {page.data.map((j) => {
-                    const href = journeyPath(j.workflow_id);
+                    const path = journeyPath(j.workflow_id);
+                    const href =
+                      path && j.participant_id
+                        ? `${path}?participant=${encodeURIComponent(j.participant_id)}`
+                        : path;
                     return (
                       <tr key={j.workflow_id}>
                         <td>
@@ -105,6 +109,7 @@ const temporalUi = () =>
 
 /** One journey: status, the step it waits on, its timeline, rewards, messages, approvals. */
 export function JourneyPage({ campaign, journeyKey }: { campaign: string; journeyKey: string }) {
+  const { query } = useLocation();
   const path = { campaignId: campaign, journeyKey };
   const journey = useAsync(
     () => must(api().GET('/v1/journeys/{campaignId}/{journeyKey}', { params: { path } })),
@@ -125,12 +130,12 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
     <Show value={journey} what="the journey">
       {(j) => {
         const vars = (j.journey?.vars ?? {}) as Record<string, unknown>;
+        // The participant: from the journey list's link, else the triggering event kept in the variables.
+        const event = vars.event as { participant_id?: unknown } | undefined;
         const participant =
-          typeof vars.participant_id === 'string'
-            ? vars.participant_id
-            : typeof (vars.participant as { id?: unknown } | undefined)?.id === 'string'
-              ? (vars.participant as { id: string }).id
-              : null;
+          query.get('participant') ??
+          (typeof event?.participant_id === 'string' ? event.participant_id : null) ??
+          (typeof vars.participant_id === 'string' ? vars.participant_id : null);
         const ui = temporalUi();
         return (
           <>

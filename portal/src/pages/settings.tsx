@@ -13,7 +13,7 @@ import {
   when,
 } from '../lib/ui.tsx';
 
-const ROLES = ['owner', 'admin', 'manager', 'analyst', 'viewer'] as const;
+const ROLES = ['owner', 'admin', 'manager', 'analyst', 'viewer', 'billing'] as const;
 type Role = (typeof ROLES)[number];
 
 const TABS = [
@@ -119,7 +119,7 @@ function Members() {
       </Show>
       <p className="muted">
         Roles, highest first: owner, admin, manager (approvals, deploys), analyst (dashboards), viewer (read
-        only).
+        only); billing sees usage and billing only.
       </p>
     </section>
   );
