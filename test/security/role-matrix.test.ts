@@ -12,6 +12,7 @@ import { createPostgresBus } from '../../services/platform/bus/postgres-bus.ts';
 import { type ClickHouse, createClickHouse } from '../../services/platform/clickhouse.ts';
 import { type Config, loadConfig } from '../../services/platform/config.ts';
 import { holds, type Permission, ROLES } from '../../services/platform/permissions.ts';
+import { PORTAL_SECTIONS } from '../../services/platform/portal.ts';
 import { operationsOf } from '../support/openapi.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { serviceToken } from '../support/service-token.ts';
@@ -40,6 +41,15 @@ const INFRASTRUCTURE: Record<string, Need> = {
   'GET /health/ready': 'public',
   'GET /metrics': 'operator',
   'GET /sdk/:version/:file': 'public',
+  // The portal's pages and assets are static files; every piece of data they show comes through the API.
+  'GET /': 'public',
+  'GET /assets/:file': 'public',
+  ...Object.fromEntries(
+    PORTAL_SECTIONS.flatMap((s) => [
+      [`GET /${s}`, 'public'],
+      [`GET /${s}/*`, 'public'],
+    ]),
+  ),
 };
 const INTERNAL_AUDIENCE: Record<string, Need> = {
   campaigns: 'internal:campaign',
