@@ -75,6 +75,26 @@ module.exports = {
       to: { path: '^(contract|dsl|engine|activities|services|app|scripts|bench|test|schemas)/' },
     },
     {
+      name: 'portal-is-an-api-client',
+      comment:
+        'portal/ runs in the browser and reaches the platform through the public API only: it may import ' +
+        'dsl/ (the editor validates as `pulse validate` does), contract/, schemas/ and the typed client ' +
+        '(app/api-client.ts), never a service, the engine or activities.',
+      severity: 'error',
+      from: { path: '^portal/', pathNot: NOT_TEST },
+      to: {
+        path: '^(engine|activities|services|app|sdk|scripts|bench|test)/',
+        pathNot: '^app/api-client\\.ts$',
+      },
+    },
+    {
+      name: 'nothing-imports-the-portal',
+      comment: 'The platform serves the built portal as files; no production code imports its sources.',
+      severity: 'error',
+      from: { path: PRODUCTION },
+      to: { path: '^portal/' },
+    },
+    {
       name: 'nothing-imports-the-composition-root',
       comment: 'app/ sits on top: only tests, scripts and benchmarks may import it.',
       severity: 'error',
@@ -128,10 +148,10 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|\\.data|\\.venv|dist)/' },
+    exclude: { path: ['^(node_modules|\\.data|\\.venv|dist)/', '^portal/dist/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'] },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'] },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -20,6 +20,7 @@ import type { Config } from '../services/platform/config.ts';
 import { openConnections } from '../services/platform/connections.ts';
 import { childLogger } from '../services/platform/log.ts';
 import { metrics } from '../services/platform/metrics.ts';
+import { loadPortalBundle } from '../services/platform/portal.ts';
 import { createRedis } from '../services/platform/redis.ts';
 import { createSecretBox } from '../services/platform/secret-box.ts';
 import {
@@ -29,6 +30,7 @@ import {
 } from '../services/referral/index.ts';
 import { startClawbacks, startRewardFactRelay } from '../services/reward/index.ts';
 import { reencryptSecrets } from './secrets.ts';
+import { createCampaignSimulator } from './simulator.ts';
 
 export interface RuntimeOptions {
   config: Readonly<Config>;
@@ -71,8 +73,23 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const sdk = only.includes('event') ? await loadSdkBundle(resolve(config.sdkDir)) : null;
   if (only.includes('event') && !sdk)
     console.warn(`pulse: no built SDK in ${config.sdkDir}; /sdk/… answers 404 until \`npm run build:sdk\``);
+  // The portal, built by `npm start`'s prestart (or `npm run build:portal`) into PULSE_PORTAL_DIR.
+  const portal = await loadPortalBundle(resolve(config.portalDir));
+  if (!portal)
+    log.info(`no built portal in ${config.portalDir}; / answers 404 until \`npm run build:portal\``);
   const platform = createPlatform(
-    { config, db, ch, bus, mailer, temporal, sdk, ...(redis ? { redis } : {}) },
+    {
+      config,
+      db,
+      ch,
+      bus,
+      mailer,
+      temporal,
+      sdk,
+      portal,
+      simulator: createCampaignSimulator(),
+      ...(redis ? { redis } : {}),
+    },
     only,
   );
   await reencryptSecrets(db, createSecretBox(config.encryptionKeys), only);

@@ -107,7 +107,7 @@ export function declaredSchemaProblems(schema: unknown, base: string): ErrorDeta
   const L = DECLARED_SCHEMA_LIMITS;
   const out: ErrorDetail[] = [];
   if (!isObj(schema)) return [{ path: base, message: 'must be a JSON Schema object', expected: 'object' }];
-  const bytes = Buffer.byteLength(JSON.stringify(schema) ?? '', 'utf8');
+  const bytes = new TextEncoder().encode(JSON.stringify(schema) ?? '').length;
   if (bytes > L.maxBytes)
     return [
       { path: base, message: `schema is ${bytes} bytes`, expected: `at most ${L.maxBytes} bytes of JSON` },

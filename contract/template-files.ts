@@ -31,28 +31,50 @@ const FILE =
 
 /** Reads a folder laid out as above; a missing folder is an empty catalog. */
 export function loadTemplateDir(root: string): TemplateCatalog {
-  const templates = new Map<string, Map<string, TemplateFile>>();
-  const partials: Record<string, string> = {};
   let entries: import('node:fs').Dirent[];
   try {
     entries = readdirSync(root, { withFileTypes: true });
   } catch {
-    return { templates, partials };
+    return { templates: new Map(), partials: {} };
   }
+  const files: { path: string; text: string }[] = [];
   for (const entry of entries) {
     if (entry.isFile() && entry.name.startsWith('_') && entry.name.endsWith('.liquid'))
-      partials[entry.name] = readFileSync(join(root, entry.name), 'utf8');
+      files.push({ path: entry.name, text: readFileSync(join(root, entry.name), 'utf8') });
     if (!entry.isDirectory()) continue;
-    for (const file of readdirSync(join(root, entry.name))) {
-      const m = FILE.exec(file);
-      if (!m) continue;
-      const [, name = '', locale = '', part = ''] = m;
-      const byLocale = templates.get(name) ?? new Map<string, TemplateFile>();
-      templates.set(name, byLocale);
-      const t = byLocale.get(locale) ?? { pulse: entry.name, name, locale, source: {} };
-      byLocale.set(locale, t);
-      t.source[part as TemplatePart] = readFileSync(join(root, entry.name, file), 'utf8');
+    for (const file of readdirSync(join(root, entry.name)))
+      if (FILE.test(file))
+        files.push({
+          path: `${entry.name}/${file}`,
+          text: readFileSync(join(root, entry.name, file), 'utf8'),
+        });
+  }
+  return catalogFromFiles(files);
+}
+
+/**
+ * The catalog of files given by their paths relative to the root (`<pulse>/<file>` or `_<partial>`):
+ * what the browser builds from bundled files, and what loadTemplateDir builds from disk.
+ */
+export function catalogFromFiles(files: Iterable<{ path: string; text: string }>): TemplateCatalog {
+  const templates = new Map<string, Map<string, TemplateFile>>();
+  const partials: Record<string, string> = {};
+  for (const { path, text } of files) {
+    const parts = path.split('/');
+    if (parts.length === 1 && path.startsWith('_') && path.endsWith('.liquid')) {
+      partials[path] = text;
+      continue;
     }
+    if (parts.length !== 2) continue;
+    const [pulse = '', file = ''] = parts;
+    const m = FILE.exec(file);
+    if (!m) continue;
+    const [, name = '', locale = '', part = ''] = m;
+    const byLocale = templates.get(name) ?? new Map<string, TemplateFile>();
+    templates.set(name, byLocale);
+    const t = byLocale.get(locale) ?? { pulse, name, locale, source: {} };
+    byLocale.set(locale, t);
+    t.source[part as TemplatePart] = text;
   }
   return { templates, partials };
 }

@@ -173,10 +173,12 @@ export function parseSource(source: string, file: string): ParsedSource {
   return { file, data, diagnostics, locate };
 }
 
+const utf8 = new TextEncoder();
+
 /** FILE_TOO_LARGE or TOO_DEEP (flow brackets) found by linear scans of the raw text, before parsing. */
 function refuseUnbounded(source: string, file: string): Diagnostic | undefined {
   // UTF-16 length ≤ UTF-8 length, so the cheap check settles most sources before counting bytes.
-  const bytes = source.length > MAX_SOURCE_BYTES ? source.length : Buffer.byteLength(source, 'utf8');
+  const bytes = source.length > MAX_SOURCE_BYTES ? source.length : utf8.encode(source).length;
   if (bytes > MAX_SOURCE_BYTES) {
     return {
       code: 'FILE_TOO_LARGE',

@@ -124,6 +124,14 @@ async function linkExternal(schema: Json, self: string): Promise<{ schema: Json;
       imports.set(from, (imports.get(from) ?? new Set()).add(name));
       return { ...walkObject(rest), tsType: name };
     }
+    // A `$ref` to a whole generated schema names its root type (its title).
+    const whole = linkable && !$ref.includes('#') ? others.get($ref) : undefined;
+    if (whole) {
+      const name = typeNameOf(whole, String($ref));
+      const from = `./${String($ref).replace('.schema.json', '')}.generated.ts`;
+      imports.set(from, (imports.get(from) ?? new Set()).add(name));
+      return { ...walkObject(rest), tsType: name };
+    }
     return walkObject(node as Json);
   };
   const walkObject = (o: Json): Json => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, walk(v)]));

@@ -16,6 +16,7 @@ const TEST_DIRS = [
   'services',
   'app',
   'sdk',
+  'portal',
   'schemas',
   'scripts',
   'test',

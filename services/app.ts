@@ -7,6 +7,7 @@ import { createServiceTokenMinter } from '../contract/service-token.ts';
 import { createAnalyticsApp } from './analytics/index.ts';
 import {
   type CampaignHooks,
+  type CampaignSimulator,
   createCampaignApp,
   createCampaignSchedules,
   createDeployedCampaigns,
@@ -51,6 +52,7 @@ import { childLogger } from './platform/log.ts';
 import { observeRequest } from './platform/metrics.ts';
 import type { RouteDoc } from './platform/openapi.ts';
 import type { Permission } from './platform/permissions.ts';
+import { createPortalRoutes, type PortalBundle } from './platform/portal.ts';
 import { rateLimit } from './platform/rate-limit.ts';
 import { requestIds } from './platform/request-id.ts';
 import { createSecretBox } from './platform/secret-box.ts';
@@ -99,6 +101,10 @@ export interface PlatformDeps {
   redis?: Redis;
   /** The built browser SDK (event/sdk-files.ts `loadSdkBundle`); absent: /sdk/… answers 404. */
   sdk?: SdkBundle | null;
+  /** The built portal (platform/portal.ts `loadPortalBundle`); absent: `/` says how to build it. */
+  portal?: PortalBundle | null;
+  /** The engine's simulator behind `POST /v1/campaigns/simulate` (app/ passes it; absent: 503). */
+  simulator?: CampaignSimulator;
 }
 
 /**
@@ -325,7 +331,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
             : null,
         },
       }),
-    campaign: () => createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks }),
+    campaign: () =>
+      createCampaignApp({ db, resolver, internalToken, hooks: campaignHooks, simulator: deps.simulator }),
     workflow: () => createWorkflowApp({ temporal: deps.temporal, resolver, cursorKey: config.hashSecret }),
     event: () =>
       createEventApp({
@@ -412,6 +419,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
   // The API's description (of what this process mounts) and its interactive page.
   app.route('/', createApiDocsRoutes(platformOpenApi(only, config.publicBaseUrl)));
   for (const sub of Object.values(apps)) app.route('/', sub);
+  // Last: the portal's pages (/, /admin, …) and assets, calling the API above like any client.
+  app.route('/', createPortalRoutes({ bundle: deps.portal ?? null, temporalUiUrl: config.temporalUiUrl }));
   return {
     app,
     apps,

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { parse as parseYaml } from 'yaml';
 import { serviceMigrations } from '../app/migrations.ts';
+import { createCampaignSimulator } from '../app/simulator.ts';
 import { createTemporalClient } from '../engine/client.ts';
 import { buildSdk } from '../scripts/build-sdk.ts';
 import { createSpecChecker, operationsOf } from '../test/support/openapi.ts';
@@ -94,6 +96,7 @@ describe('every documented operation answers as documented', () => {
       // A real SMTP server on loopback: member invites are sent as emails.
       mailer: createSmtpMailer({ host: '127.0.0.1', port: smtp.port, from: 'x@pulse.test' }),
       temporal,
+      simulator: createCampaignSimulator(),
     });
   });
   after(async () => {
@@ -316,6 +319,32 @@ describe('every documented operation answers as documented', () => {
     const badDeploy = await call('POST', '/v1/campaigns/deploy', { key: sk, body: { file: 3 } });
     expect(badDeploy, 400);
     assert.deepEqual(badDeploy.body.error.details.map((d: Body) => d.path).sort(), ['file', 'source']);
+    // Simulate: the same compile as a deploy, then the script on virtual time; nothing is stored.
+    const script = parseYaml(
+      await readFile(new URL('../campaigns/scripts/signup.events.yaml', import.meta.url), 'utf8'),
+    ) as Body;
+    const sim = await call('POST', '/v1/campaigns/simulate', { key: sk, body: { source: SIGNUP, script } });
+    expect(sim, 200);
+    assert.equal(sim.body.trace.journeys.length, 1);
+    assert.match(sim.body.text as string, /AllocateReward/);
+    const badSim = await call('POST', '/v1/campaigns/simulate', {
+      key: sk,
+      body: {
+        source: SIGNUP.replace('event: user_signed_up', 'event: user_signed_upp'),
+        script: { events: [] },
+      },
+    });
+    expect(badSim, 400);
+    assert.deepEqual(
+      badSim.body.error.details.map((d: Body) => d.path),
+      ['script.events'],
+    );
+    const badSource = await call('POST', '/v1/campaigns/simulate', {
+      key: sk,
+      body: { source: SIGNUP.replace('event: user_signed_up', 'event: user_signed_upp'), script },
+    });
+    expect(badSource, 400);
+    assert.match(JSON.stringify(badSource.body.error.details), /UNKNOWN_EVENT/);
     expect(await call('GET', '/v1/campaigns', { key: sk }), 200);
     expect(await call('GET', `/v1/campaigns/${campaignId}`, { key: sk }), 200);
     expect(await call('GET', '/v1/campaigns/cmp_none', { key: sk }), 404);

@@ -6,11 +6,21 @@ import { type createPlatform, SERVICE_NAMES } from './app.ts';
 import { platformOpenApi, SERVICE_API } from './openapi.ts';
 import { openApiPath } from './platform/openapi.ts';
 import { PERMISSIONS } from './platform/permissions.ts';
+import { PORTAL_SECTIONS } from './platform/portal.ts';
 
 type Json = Record<string, unknown>;
 
-/** Routes that are not the public API: service-to-service, probes, and the description itself. */
-const NOT_PUBLIC = [/^\/internal\//, /^\/health/, /^\/metrics/, /^\/openapi\.json$/, /^\/docs/];
+/** Routes that are not the public API: service-to-service, probes, the description, the portal's pages. */
+const NOT_PUBLIC = [
+  /^\/internal\//,
+  /^\/health/,
+  /^\/metrics/,
+  /^\/openapi\.json$/,
+  /^\/docs/,
+  /^\/$/,
+  /^\/assets\//,
+  new RegExp(`^/(${PORTAL_SECTIONS.join('|')})(/|$)`),
+];
 
 describe('the OpenAPI document', () => {
   let env: TestPlatform;

@@ -21,6 +21,19 @@ export const campaignApi = [
     errors: [409, 413],
   }),
   describe({
+    method: 'post',
+    path: '/v1/campaigns/simulate',
+    operationId: 'simulateCampaign',
+    summary: 'Simulate a campaign',
+    description:
+      "Validates and compiles the YAML as a deploy does, then runs it on a time-skipping test server with fake activities: the script's events go through the real router and weeks of waits take milliseconds. Nothing is stored. One simulation at a time per server (429 while another runs); at most 30 s of wall time.",
+    tags: ['campaigns'],
+    permission: 'campaign.deploy',
+    body: api('campaignSimulateBody'),
+    responses: { 200: api('campaignSimulation') },
+    errors: [413, 429, 503],
+  }),
+  describe({
     method: 'get',
     path: '/v1/campaigns',
     operationId: 'listCampaigns',

@@ -18,6 +18,7 @@ export type ConfigGroup =
   | 'Email'
   | 'Request limits'
   | 'SDK'
+  | 'Portal'
   | 'Observability'
   | 'Billing';
 

@@ -370,6 +370,19 @@ export const CONFIG = {
       'Folder of the built browser SDK served under `/sdk/`; built there at start when missing (`npm run build:sdk`).',
     default: 'dist/sdk',
   }),
+  portalDir: text({
+    name: 'PULSE_PORTAL_DIR',
+    group: 'Portal',
+    description:
+      'Folder of the built portal served at `/` and `/admin`; built there at start when missing (`npm run build:portal`).',
+    default: 'portal/dist',
+  }),
+  temporalUiUrl: text({
+    name: 'PULSE_TEMPORAL_UI_URL',
+    group: 'Portal',
+    description:
+      "Base URL of the Temporal Web UI the portal's journey pages link to (e.g. `http://127.0.0.1:8233`); unset, no link is shown.",
+  }),
   logLevel: oneOf({
     name: 'PULSE_LOG_LEVEL',
     group: 'Observability',

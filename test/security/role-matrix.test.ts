@@ -18,6 +18,7 @@ import {
   type Permission,
   ROLES,
 } from '../../services/platform/permissions.ts';
+import { PORTAL_SECTIONS } from '../../services/platform/portal.ts';
 import { operationsOf } from '../support/openapi.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts';
 import { serviceToken } from '../support/service-token.ts';
@@ -46,6 +47,15 @@ const INFRASTRUCTURE: Record<string, Need> = {
   'GET /health/ready': 'public',
   'GET /metrics': 'operator',
   'GET /sdk/:version/:file': 'public',
+  // The portal's pages and assets are static files; every piece of data they show comes through the API.
+  'GET /': 'public',
+  'GET /assets/:file': 'public',
+  ...Object.fromEntries(
+    PORTAL_SECTIONS.flatMap((s) => [
+      [`GET /${s}`, 'public'],
+      [`GET /${s}/*`, 'public'],
+    ]),
+  ),
 };
 const INTERNAL_AUDIENCE: Record<string, Need> = {
   campaigns: 'internal:campaign',
