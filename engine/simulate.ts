@@ -16,12 +16,13 @@ import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { createRouter } from './router.ts';
 import { approvalUpdate, RUN_CAMPAIGN, statusQuery, traceQuery } from './signals.ts';
-import { createFakeActivities } from './simulation/fake-activities.ts';
+import { createFakeActivities, type EligibilityJudge } from './simulation/fake-activities.ts';
 import { formatTrace } from './simulation/format.ts';
 import { offsetMs, type SimulationScript } from './simulation/script.ts';
 import { createTimeSkippingEnv } from './simulation/time-skipping.ts';
 import { createWorker } from './worker.ts';
 
+export type { EligibilityJudge, EligibilityVerdict } from './simulation/fake-activities.ts';
 export { formatTrace, journeyFailed } from './simulation/format.ts';
 export type { SimulationScript } from './simulation/script.ts';
 
@@ -44,6 +45,12 @@ export interface SimulateOptions {
   histories?: boolean;
   /** Engine knobs for the journeys (e.g. a low continue-as-new threshold). */
   engineOptions?: EngineOptions;
+  /**
+   * The campaign's real eligibility rules (segments, reward rules): CheckEligibility and AllocateReward
+   * answer from them instead of always-eligible fakes. `pulse simulate` passes the reward service's
+   * database-free evaluator; the engine cannot import a service, so it is given, not built here.
+   */
+  eligibility?: EligibilityJudge;
 }
 
 type RunCampaign = (input: EngineInput) => Promise<JourneyOutcome>;
@@ -90,7 +97,10 @@ async function run(
   const taskQueue = `simulate-${process.pid}-${simulations}`;
   // Like the campaign service's index: only trigger and waited-for names reach the router.
   const listens = routedEvents(plan);
-  const fakes = createFakeActivities(script.activities ?? {});
+  const fakes = createFakeActivities(
+    script.activities ?? {},
+    opts.eligibility ? { judge: opts.eligibility } : {},
+  );
   const worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue,
@@ -189,6 +199,8 @@ async function run(
     activities,
   };
   if (decisions.length > 0) trace.decisions = decisions;
+  const verdicts = fakes.verdicts.filter((v) => ids.has(v.workflowId.split('/call/')[0] ?? v.workflowId));
+  if (opts.eligibility) trace.eligibility = verdicts;
   return trace;
 }
 

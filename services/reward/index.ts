@@ -5,6 +5,11 @@ import { createInternalRoutes, createProgramRoutes } from './http/routes-interna
 import { createPublicRoutes } from './http/routes-public.ts';
 import { createRewardService, type RewardService, type RewardServiceOptions } from './service.ts';
 
+export {
+  createSimulatedEligibility,
+  type SimulatedEligibility,
+  type SimulatedVerdict,
+} from './eligibility/simulated.ts';
 export { FULFILMENT_SECRET, migrations } from './migrations/index.ts';
 export {
   createRewardService,
