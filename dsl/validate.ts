@@ -5,7 +5,7 @@
 import type { Campaign } from '../contract/generated/campaign.generated.ts';
 import { checkEventDecls, checkEventNames, fileDeclaredEvents } from './check-events.ts';
 import { checkExpr, type ExprScope, type Report, ruleScope } from './check-expr.ts';
-import { checkSchedule } from './check-schedule.ts';
+import { checkAnniversary, checkSchedule } from './check-schedule.ts';
 import { checkSettingDecls } from './check-settings.ts';
 import { checkAllSteps, type RewardTypes } from './check-steps.ts';
 import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
@@ -99,6 +99,7 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
   checkEventNames(data, declared, report);
   checkTrigger(data.trigger, settings, report);
   checkSchedule(data.trigger, report);
+  checkAnniversary(data.trigger, report);
   checkRewardRules(data.rewards, data.segments, report);
   checkAllSteps(data.steps, {
     parsed,

@@ -15,7 +15,13 @@ import { scheduledRunInput, scheduledWorkflowId } from '../contract/schedule.ts'
 import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { createRouter } from './router.ts';
-import { approvalUpdate, RUN_CAMPAIGN, statusQuery, traceQuery } from './signals.ts';
+import {
+  anniversaryJourneysQuery,
+  approvalUpdate,
+  RUN_CAMPAIGN,
+  statusQuery,
+  traceQuery,
+} from './signals.ts';
 import { createFakeActivities, type EligibilityJudge } from './simulation/fake-activities.ts';
 import { formatTrace } from './simulation/format.ts';
 import { offsetMs, type SimulationScript } from './simulation/script.ts';
@@ -184,12 +190,13 @@ async function run(
     await fireUntil(horizon);
     await env.sleep(Math.max(0, horizon - elapsed));
     const reports: JourneyReport[] = [];
-    for (const id of journeyIds) reports.push(await settle(env, id, opts.histories ?? false));
+    for (const id of await journeysOf(env, journeyIds))
+      reports.push(await settle(env, id, opts.histories ?? false));
     return reports;
   };
 
   const journeys = await worker.runUntil(drive());
-  const ids = new Set(journeyIds);
+  const ids = new Set(journeys.map((j) => j.workflowId));
   const activities = fakes.calls.filter((c) => ids.has(c.workflowId.split('/call/')[0] ?? c.workflowId));
   const trace: SimulationTrace = {
     pulse: plan.pulse,
@@ -280,6 +287,28 @@ export function scheduleFirings(
     .map((d) => d.getTime() - start)
     .filter((offset) => offset <= horizon);
 }
+
+/**
+ * The journeys to report: an anniversary keeper (`trigger.anniversary`) stands for the period journeys
+ * it started (it is stopped: it would sleep to the next date forever); every other id is a journey.
+ */
+async function journeysOf(env: TestWorkflowEnvironment, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) {
+    if (!id.startsWith(ANNIVERSARY_PREFIX)) {
+      out.push(id);
+      continue;
+    }
+    const keeper = env.client.workflow.getHandle(id);
+    for (const child of await keeper.query(anniversaryJourneysQuery))
+      if (!out.includes(child)) out.push(child);
+    if ((await keeper.describe()).status.name === 'RUNNING')
+      await keeper.terminate('simulation horizon reached');
+  }
+  return out;
+}
+
+const ANNIVERSARY_PREFIX = 'pulse-anniversary:';
 
 /** After the horizon: the journey's outcome, or its state if it is still running (then terminated). */
 async function settle(
