@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { periodOf } from '../contract/period.ts';
 import { compileCampaignSource, formatDiagnostics } from '../dsl/index.ts';
 import { createTimeSkippingEnv } from '../test/support/temporal.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
@@ -33,7 +34,8 @@ steps:
   - id: note
     set:
       year_n: { var: event.properties.n }
-      period: { var: event.properties.period }
+      this_period: { var: period.year }
+      from_event: { var: event.properties.period }
       at: { var: event.occurred_at }
   - id: done
     end: completed
@@ -63,7 +65,8 @@ describe('anniversary trigger (per-participant recurring dates) on the time-skip
       key: j.workflowId.split(':').slice(3).join(':'),
       status: j.outcome?.status,
       at: j.outcome?.vars?.at,
-      period: j.outcome?.vars?.period,
+      period: j.outcome?.vars?.this_period,
+      fromEvent: j.outcome?.vars?.from_event,
     }));
     // Within 800 days: two anniversaries (sometimes three), each period exactly once.
     assert.ok(ran.length >= 2, JSON.stringify(ran));
@@ -71,6 +74,7 @@ describe('anniversary trigger (per-participant recurring dates) on the time-skip
     for (const r of ran) {
       assert.equal(r.status, 'completed');
       assert.equal(r.key, `leap-1:${r.period}`);
+      assert.equal(r.fromEvent, r.period, 'steps read period.year; the event carries the same period');
       const year = Number(r.period);
       const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
       // 09:00 in Berlin is 08:00 UTC in winter (CET); Mar 1 is still winter time.
@@ -106,5 +110,53 @@ events:
     const trace = await simulate(compiled.plan, script, { env });
     assert.equal(trace.journeys.length, 0);
     assert.equal(trace.events[0]?.routes[0]?.reason, 'no anniversary date');
+  });
+});
+
+describe('period in steps', () => {
+  it('a step reads the period its journey key was made from', async () => {
+    const compiled = compileCampaignSource(
+      `pulse: yearly-login
+id: yearly-login
+version: 1
+title: Yearly login
+trigger:
+  event: user_logged_in
+  journey: { cat: [{ var: event.participant_id }, ':', { var: period.year }] }
+steps:
+  - id: note
+    set: { year: { var: period.year }, day: { var: period.day }, week: { var: period.week } }
+`,
+      'yearly-login.pulse.yaml',
+    );
+    assert.ok(compiled.plan, formatDiagnostics(compiled.diagnostics));
+    const trace = await simulate(
+      compiled.plan,
+      parseSimulationScript('events:\n  - event: { event: user_logged_in, participant_id: ivy }\n'),
+      { env },
+    );
+    const [journey] = trace.journeys;
+    const p = periodOf(Date.parse(trace.events[0]!.at));
+    assert.equal(journey?.workflowId.endsWith(`:ivy:${p.year}`), true);
+    assert.deepEqual(journey?.outcome?.vars, { year: p.year, day: p.day, week: p.week });
+  });
+
+  it('a variable may no longer be called period (reserved, like event)', () => {
+    const r = compileCampaignSource(
+      `pulse: p
+id: p
+version: 1
+title: P
+trigger: { event: user_logged_in }
+steps:
+  - id: note
+    set: { period: 1 }
+`,
+      'p.pulse.yaml',
+    );
+    assert.deepEqual(
+      r.diagnostics.map((d) => d.code),
+      ['RESERVED_VARIABLE'],
+    );
   });
 });

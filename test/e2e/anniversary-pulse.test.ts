@@ -29,7 +29,7 @@ trigger:
 steps:
   - id: note
     set:
-      period: { var: event.properties.period }
+      this_week: { var: period.week }
       n: { var: event.properties.n }
   - id: done
     end: completed
@@ -115,7 +115,7 @@ describe('an anniversary pulse, as YAML only, on the real stack', () => {
       500,
     );
     assert.equal(outcome.status, 'completed');
-    assert.deepEqual(outcome.vars, { period: week, n: 1 });
+    assert.deepEqual(outcome.vars, { this_week: week, n: 1 });
     const started = Date.parse((await journey.describe()).startTime.toISOString());
     assert.ok(started >= fireAt && started < fireAt + 15_000, `started ${new Date(started).toISOString()}`);
     // The keeper sleeps on to next week's date and has started this week's journey exactly once.
