@@ -22,7 +22,11 @@ steps:
 describe('schedule trigger', () => {
   it('compiles to a plan trigger with no events, the normalised cron and its time zone', () => {
     const r = compileCampaignSource(weekly, 'weekly.pulse.yaml');
-    assert.deepEqual(r.diagnostics, []);
+    // A month's sleep and a year's wait in a weekly run: warned about (the schedule would skip firings).
+    assert.deepEqual(
+      r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`),
+      ['warning WAIT_LONGER_THAN_PERIOD steps[0].sleep', 'warning WAIT_LONGER_THAN_PERIOD steps[1].timeout'],
+    );
     assert.deepEqual(r.plan?.trigger.events, []);
     assert.deepEqual(r.plan?.trigger.schedule, { cron: '0 9 * * MON', timezone: 'Europe/Berlin' });
     assert.match(toMermaid(r.plan!), /schedule: 0 9 \* \* MON Europe\/Berlin/);

@@ -8,6 +8,7 @@ import { checkExpr, type ExprScope, type Report, ruleScope } from './check-expr.
 import { checkAnniversary, checkSchedule } from './check-schedule.ts';
 import { checkSettingDecls } from './check-settings.ts';
 import { checkAllSteps, type RewardTypes } from './check-steps.ts';
+import { checkTiming } from './check-timing.ts';
 import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
 import type { ParsedSource } from './parse.ts';
 import { campaignSchemas, schemaErrors } from './schema.ts';
@@ -111,6 +112,8 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
     calls,
     eventNames: known,
   });
+
+  checkTiming(data, report);
 
   if (!diagnostics.some((d) => d.severity === 'error'))
     diagnostics.push(...trustWarnings(parsed, data, () => true));
