@@ -87,6 +87,7 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
     version: doc.version,
     title: doc.title,
     ...(doc.goal !== undefined ? { goal: doc.goal } : {}),
+    ...(doc.locale !== undefined ? { locale: canonicalLocale(doc.locale) } : {}),
     trigger: {
       events,
       ...(doc.trigger.when !== undefined ? { when: doc.trigger.when } : {}),
@@ -388,4 +389,13 @@ function caseValue(key: string): string | boolean {
 function durationValue(v: unknown): number | Expr {
   if (typeof v === 'string') return parseDuration(v) ?? v;
   return v;
+}
+
+/** A BCP 47 tag in canonical case (the validator refused tags Intl does not accept). */
+function canonicalLocale(tag: string): string {
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? tag;
+  } catch {
+    return tag;
+  }
 }

@@ -114,6 +114,7 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
   });
 
   checkTiming(data, report);
+  checkLocale(data.locale, report);
 
   if (!diagnostics.some((d) => d.severity === 'error'))
     diagnostics.push(...trustWarnings(parsed, data, () => true));
@@ -212,5 +213,19 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
+  });
+}
+
+/** `locale:` must be a BCP 47 tag Intl accepts (templates fall back to it). */
+function checkLocale(locale: unknown, report: Report): void {
+  if (typeof locale !== 'string') return;
+  try {
+    if (Intl.getCanonicalLocales(locale).length === 1) return;
+  } catch {
+    // reported below
+  }
+  report('BAD_LOCALE', ['locale'], 'not a language tag', {
+    found: JSON.stringify(locale),
+    expected: 'a BCP 47 tag such as "en", "fr" or "de-CH"',
   });
 }

@@ -165,6 +165,10 @@ export interface Campaign {
   description?: string;
   trigger: Trigger;
   /**
+   * The campaign's default locale (BCP 47, e.g. fr or de-CH): templates render in it when the participant has no locale of their own (or none of the template exists in theirs); then en.
+   */
+  locale?: string;
+  /**
    * Custom event types this campaign declares, by name (`custom_…`): a description and a JSON Schema for the event's `properties` (a safe subset: no $ref, no pattern, bounded size and depth). Stored with the campaign version at deploy; the ingest then validates those events against it.
    */
   events?: {

@@ -79,6 +79,10 @@ export interface PulsePlan {
  * via the `definition` "plan".
  */
 export interface Plan {
+  /**
+   * The campaign's default locale (canonical BCP 47) for notification templates; absent = en.
+   */
+  locale?: string;
   planVersion: 1;
   /**
    * Pulse type, e.g. "signup".

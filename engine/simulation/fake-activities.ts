@@ -122,8 +122,8 @@ export const defaultOutputs: Defaults = {
   }),
   CheckMilestone: () => ({ count: 1, reached: [], reward_ids: [] }),
   CalculateLeaderboard: (i) => ({ standings: [], rank: i.participant_id ? 1 : null, changed: true }),
-  RenderNotificationContent: (i) =>
-    renderBuiltIn(i, {}) ?? {
+  RenderNotificationContent: (i, ctx) =>
+    renderBuiltIn(i, {}, ctx.defaultLocale) ?? {
       subject: `[${str(i.template, 'template')}]`,
       html: '<p>Hello</p>',
       text: 'Hello',
@@ -131,10 +131,14 @@ export const defaultOutputs: Defaults = {
   SendNotification: (i, ctx) => {
     // The real template renders, strictly, with what the service and the activity add on send: a
     // template that needs data the step does not pass fails the journey here as it would in production.
-    renderBuiltIn(i, {
-      participant: { id: str(i.participant_id, 'participant') },
-      campaign: { id: ctx.campaign.campaignId, pulse: ctx.campaign.pulse },
-    });
+    renderBuiltIn(
+      i,
+      {
+        participant: { id: str(i.participant_id, 'participant') },
+        campaign: { id: ctx.campaign.campaignId, pulse: ctx.campaign.pulse },
+      },
+      ctx.defaultLocale,
+    );
     return { notification_id: `n-${tag(ctx)}`, status: 'sent' };
   },
   SendWebhook: () => ({ delivered: 1 }),
@@ -147,12 +151,16 @@ export const defaultOutputs: Defaults = {
  * the name is not a built-in (a client template the simulator cannot see). A render failure is a
  * non-retryable VALIDATION_FAILED, the code the service answers.
  */
-function renderBuiltIn(input: Record<string, unknown>, added: Record<string, unknown>): Rendered | undefined {
+function renderBuiltIn(
+  input: Record<string, unknown>,
+  added: Record<string, unknown>,
+  defaultLocale?: string,
+): Rendered | undefined {
   const name = typeof input.template === 'string' ? input.template : '';
   const byLocale = builtInTemplates().get(name);
   if (!byLocale) return undefined;
   const locale = typeof input.locale === 'string' ? input.locale : undefined;
-  const chosen = localeChain(locale).find((l) => byLocale.has(l));
+  const chosen = localeChain(locale, defaultLocale).find((l) => byLocale.has(l));
   const t = chosen ? byLocale.get(chosen) : undefined;
   if (!t || !chosen) return undefined;
   const data =
