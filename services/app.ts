@@ -17,7 +17,7 @@ import {
   declareCampaignEvents,
   type SdkBundle,
 } from './event/index.ts';
-import { createNotificationApp, type Mailer } from './notification/index.ts';
+import { clientTemplateNames, createNotificationApp, type Mailer } from './notification/index.ts';
 import { createObservability } from './observability.ts';
 import { platformOpenApi } from './openapi.ts';
 import { accessLog } from './platform/access-log.ts';
@@ -122,6 +122,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     },
     // Custom event types live in the event service (it enforces them); a deploy reads and adds to them.
     declaredEvents: async (clientId) => (await eventTypes.forClient(clientId)).names,
+    // Templates live in the notification service; a deploy checks the campaign's sends against them.
+    clientTemplates: (clientId) => clientTemplateNames(db, clientId),
     async declareEvents({ clientId, campaignKey, events, deployedBy }) {
       await declareCampaignEvents(db, eventTypes, { clientId, campaignKey, events, createdBy: deployedBy });
     },
