@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { InternalError } from '../../../contract/internal-error.ts';
 import { encryptedOnly, type SecretColumn } from '../../platform/secret-columns.ts';
 import { allocateFunction, capsReasonFunction } from './allocate-function.ts';
 
@@ -240,7 +241,10 @@ export const migrations: Record<string, Migration> = {
 function releasingRevoked(source: string): string {
   const live = "and r.state <> 'REJECTED'";
   if (!source.includes(live) || !source.includes('create function'))
-    throw new Error('allocation function text changed: write this migration against its own copy');
+    throw new InternalError(
+      'MIGRATION_INVALID',
+      'allocation function text changed: write this migration against its own copy',
+    );
   return source
     .replaceAll('create function', 'create or replace function')
     .replaceAll(live, "and r.state not in ('REJECTED', 'REVOKED')");
