@@ -116,7 +116,7 @@ module.exports = {
         'no Node built-ins, no ajv, Kysely, pg, the Temporal client or worker, and no dsl/.',
       severity: 'error',
       from: {
-        path: '^engine/(workflows?\\.ts|signals\\.ts|interceptors\\.ts|interpreter/)',
+        path: '^engine/(workflows?\\.ts|signals\\.ts|interceptors\\.ts|anniversaries\\.ts|interpreter/)',
         pathNot: NOT_TEST,
       },
       to: {
@@ -132,7 +132,7 @@ module.exports = {
       comment: 'No Node built-in module inside the workflow bundle.',
       severity: 'error',
       from: {
-        path: '^engine/(workflows?\\.ts|signals\\.ts|interceptors\\.ts|interpreter/)',
+        path: '^engine/(workflows?\\.ts|signals\\.ts|interceptors\\.ts|anniversaries\\.ts|interpreter/)',
         pathNot: NOT_TEST,
       },
       to: { dependencyTypes: ['core'] },

@@ -18,6 +18,7 @@ export function createNotificationActivities(deps: { notification: ServiceClient
           ...input,
           client_id: ctx.campaign.clientId,
           ...(ctx.journeyStartedAt ? { as_of: ctx.journeyStartedAt } : {}),
+          ...(ctx.defaultLocale ? { default_locale: ctx.defaultLocale } : {}),
         }),
       ),
     SendNotification: (input, ctx) =>
@@ -35,6 +36,8 @@ export function createNotificationActivities(deps: { notification: ServiceClient
           journey_key: ctx.journeyKey,
           // Pins the client's template version to the one current when the journey started.
           ...(ctx.journeyStartedAt ? { as_of: ctx.journeyStartedAt } : {}),
+          // The campaign's `locale:`: the template fallback when the participant has none.
+          ...(ctx.defaultLocale ? { default_locale: ctx.defaultLocale } : {}),
           // The service records `failed` rather than `retrying` when no retry follows.
           final_attempt: isFinalAttempt(),
         }),

@@ -257,4 +257,67 @@ describe('pulse CLI: local commands', () => {
     assert.equal(failing.code, 1);
     assert.match(failing.stderr, /1 of 1 journey\(s\) failed/);
   });
+  it("simulate judges eligibility by the campaign's own segments and reward rules", async () => {
+    const run = await pulseIn([
+      'simulate',
+      `${REPO}test/fixtures/eligibility.pulse.yaml`,
+      '--events',
+      `${REPO}test/fixtures/eligibility.events.yaml`,
+      '-o',
+      'json',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const trace = jsonOf<{
+      journeys: { workflowId: string; outcome?: { status: string; reason?: unknown } }[];
+      eligibility: {
+        participantId: string;
+        activity: string;
+        eligible: boolean;
+        reason: string | null;
+        refusedBy: string | null;
+        segment: string | null;
+      }[];
+      activities: { activity: string; input: { participant_id?: string } }[];
+    }>(run);
+    const outcome = (who: string) => trace.journeys.find((j) => j.workflowId.endsWith(`:${who}`))?.outcome;
+    assert.equal(outcome('ada')?.status, 'completed');
+    assert.deepEqual([outcome('tom')?.status, outcome('tom')?.reason], ['ineligible', 'SEGMENT_EXCLUDED']);
+    assert.deepEqual(
+      [outcome('nia')?.status, outcome('nia')?.reason],
+      ['ineligible', 'RULE_CONDITION_FAILED'],
+    );
+    const verdict = (who: string, activity = 'CheckEligibility') =>
+      trace.eligibility.find((v) => v.participantId === who && v.activity === activity);
+    assert.deepEqual(
+      [verdict('tom')?.eligible, verdict('tom')?.reason, verdict('tom')?.refusedBy, verdict('tom')?.segment],
+      [false, 'SEGMENT_EXCLUDED', 'segments.trial', 'trial'],
+    );
+    assert.deepEqual(
+      [verdict('nia')?.eligible, verdict('nia')?.refusedBy, verdict('nia')?.segment],
+      [false, 'rewards.welcome_credit.when', 'customers'],
+    );
+    assert.equal(verdict('ada')?.eligible, true);
+    assert.equal(verdict('ada', 'AllocateReward')?.eligible, true);
+    // Only the eligible participant reaches allocation.
+    const allocated = trace.activities.filter((a) => a.activity === 'AllocateReward');
+    assert.deepEqual(
+      allocated.map((a) => a.input.participant_id),
+      ['ada'],
+    );
+
+    const text = await pulseIn([
+      'simulate',
+      `${REPO}test/fixtures/eligibility.pulse.yaml`,
+      '--events',
+      `${REPO}test/fixtures/eligibility.events.yaml`,
+    ]);
+    assert.match(
+      text.stdout,
+      /^\[tom\] .*✗ tom for welcome_credit not eligible: SEGMENT_EXCLUDED \(segments\.trial\)/m,
+    );
+    assert.match(
+      text.stdout,
+      /^\[nia\] .*not eligible: RULE_CONDITION_FAILED \(rewards\.welcome_credit\.when\)/m,
+    );
+  });
 });

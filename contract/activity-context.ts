@@ -19,4 +19,6 @@ export interface ActivityContext {
    * current then. Optional: activities scheduled by older workers lack it.
    */
   journeyStartedAt?: string;
+  /** The campaign's default locale (`locale:` in the file), when it sets one: the template fallback. */
+  defaultLocale?: string;
 }

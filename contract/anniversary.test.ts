@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nextAnniversary, nthAnniversary } from './anniversary.ts';
+import {
+  type AnniversarySpec,
+  isTimeOfDay,
+  nextAnniversary,
+  nextOccurrence,
+  nthAnniversary,
+  nthDay,
+  occurrence,
+  originDay,
+} from './anniversary.ts';
 import { evaluate } from './expr.ts';
 
 const at = (iso: string) => Date.parse(iso);
@@ -87,5 +96,76 @@ describe('anniversaries', () => {
     assert.equal(evaluate({ anniversary: ['not a date', 1, 'year'] }, {}), null);
     assert.equal(evaluate({ anniversary: ['2028-02-29', 1, 'decade'] }, {}), null);
     assert.equal(evaluate({ next_anniversary: ['2028-02-29', '2029-01-01', 'year', 'feb29'] }, {}), null);
+  });
+});
+
+describe('anniversary trigger dates (local time, time zone, leap-day rule)', () => {
+  const spec = (over: Partial<AnniversarySpec> = {}): AnniversarySpec => ({
+    of: { trait: 'signup_date' },
+    every: 'year',
+    at: '09:00',
+    timezone: 'Europe/Berlin',
+    leapDay: 'feb28',
+    ...over,
+  });
+
+  it('a local time of day in the zone, daylight saving included', () => {
+    const day = originDay('2024-07-15', 'Europe/Berlin')!;
+    // Summer (CEST, UTC+2) and winter (CET, UTC+1); New York in summer is UTC-4.
+    assert.equal(iso(occurrence(day, 1, spec()).atMs), '2025-07-15T07:00:00.000Z');
+    assert.equal(
+      iso(occurrence(originDay('2024-01-15', 'UTC')!, 1, spec()).atMs),
+      '2025-01-15T08:00:00.000Z',
+    );
+    assert.equal(
+      iso(occurrence(day, 2, spec({ timezone: 'America/New_York', at: '18:30' })).atMs),
+      '2026-07-15T22:30:00.000Z',
+    );
+    // 02:30 does not exist on the spring-forward night in Berlin: it lands an hour later.
+    const gap = occurrence(originDay('2024-03-30', 'UTC')!, 1, spec({ at: '02:30' }));
+    assert.deepEqual(gap.date, { y: 2025, m: 3, d: 30 });
+    assert.equal(iso(gap.atMs), '2025-03-30T01:30:00.000Z');
+  });
+
+  it('an instant recurs on its date in the zone (late evening UTC is the next day in Berlin)', () => {
+    assert.deepEqual(originDay('2024-02-28T23:30:00Z', 'Europe/Berlin'), { y: 2024, m: 2, d: 29 });
+    assert.deepEqual(originDay('2024-02-28T23:30:00Z', 'UTC'), { y: 2024, m: 2, d: 28 });
+    assert.equal(originDay('2023-02-29', 'UTC'), null);
+    assert.equal(originDay('soon', 'UTC'), null);
+  });
+
+  it('leap days yearly and the 31st monthly: feb28 takes the last day, mar1 the day after', () => {
+    const leap = originDay('2024-02-29', 'UTC')!;
+    assert.deepEqual(nthDay(leap, 1, 'year', 'feb28'), { y: 2025, m: 2, d: 28 });
+    assert.deepEqual(nthDay(leap, 1, 'year', 'mar1'), { y: 2025, m: 3, d: 1 });
+    assert.deepEqual(nthDay(leap, 4, 'year', 'mar1'), { y: 2028, m: 2, d: 29 });
+    const end = originDay('2025-01-31', 'UTC')!;
+    assert.deepEqual(nthDay(end, 1, 'month', 'feb28'), { y: 2025, m: 2, d: 28 });
+    assert.deepEqual(nthDay(end, 1, 'month', 'mar1'), { y: 2025, m: 3, d: 1 });
+    assert.deepEqual(nthDay(end, 3, 'month', 'feb28'), { y: 2025, m: 4, d: 30 });
+    assert.deepEqual(nthDay(end, 1, 'week', 'feb28'), { y: 2025, m: 2, d: 7 });
+  });
+
+  it('nextOccurrence is the first strictly after, never the origin itself', () => {
+    const day = originDay('2024-02-29', 'UTC')!;
+    const s = spec({ leapDay: 'mar1' });
+    assert.equal(iso(nextOccurrence(day, at('2024-02-29T12:00:00Z'), s)!.atMs), '2025-03-01T08:00:00.000Z');
+    const exact = at('2025-03-01T08:00:00Z');
+    assert.equal(nextOccurrence(day, exact, s)!.n, 2);
+    assert.equal(nextOccurrence(day, exact - 1, s)!.n, 1);
+    // Weekly over a year of hours: always within a week and after.
+    const weekly = spec({ every: 'week' });
+    for (let t = at('2024-03-01T00:00:00Z'); t < at('2025-03-01T00:00:00Z'); t += 3_600_000 * 7) {
+      const next = nextOccurrence(day, t, weekly)!;
+      assert.ok(next.atMs > t && next.atMs - t <= 7 * 86_400_000 + 3_600_000, iso(t) ?? '');
+    }
+  });
+
+  it('isTimeOfDay: 24-hour HH:MM only', () => {
+    assert.equal(isTimeOfDay('09:00'), true);
+    assert.equal(isTimeOfDay('23:59'), true);
+    assert.equal(isTimeOfDay('24:00'), false);
+    assert.equal(isTimeOfDay('9:00'), false);
+    assert.equal(isTimeOfDay('09:60'), false);
   });
 });

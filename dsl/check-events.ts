@@ -57,6 +57,10 @@ export function checkEventNames(data: Obj, declared: ReadonlySet<string>, report
     });
   };
   if (isObj(data.trigger)) check(data.trigger.event, ['trigger', 'event']);
+  const origin =
+    isObj(data.trigger) && isObj(data.trigger.anniversary) ? data.trigger.anniversary.of : undefined;
+  if (isObj(origin) && origin.event !== undefined)
+    check(origin.event, ['trigger', 'anniversary', 'of', 'event']);
   const walk = (list: unknown, path: JsonPath): void => {
     if (!Array.isArray(list)) return;
     list.forEach((step, i) => {
@@ -78,6 +82,9 @@ export function knownEvents(fileDeclared: Iterable<string>, clientDeclared: Iter
 export function listenedEvents(data: Obj): string[] {
   const out = new Set<string>();
   if (isObj(data.trigger)) for (const n of names(data.trigger.event)) out.add(n);
+  const origin =
+    isObj(data.trigger) && isObj(data.trigger.anniversary) ? data.trigger.anniversary.of : undefined;
+  if (isObj(origin)) for (const n of names(origin.event)) out.add(n);
   const walk = (list: unknown): void => {
     if (!Array.isArray(list)) return;
     for (const step of list) {

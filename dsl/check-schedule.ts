@@ -6,6 +6,7 @@
  */
 
 import { Cron } from 'croner';
+import { isTimeOfDay } from '../contract/anniversary.ts';
 import type { Report } from './check-expr.ts';
 
 type Obj = Record<string, unknown>;
@@ -64,6 +65,64 @@ export function checkSchedule(trigger: unknown, report: Report): void {
   if (typeof s.timezone === 'string' && !isTimeZone(s.timezone)) {
     report('BAD_TIMEZONE', ['trigger', 'schedule', 'timezone'], 'unknown time zone', {
       found: JSON.stringify(s.timezone),
+      expected: 'an IANA time zone such as "Europe/Berlin", "America/New_York" or "UTC"',
+    });
+  }
+}
+
+/**
+ * `trigger.anniversary`: something must enrol the participant (the origin event, or `event` for a trait
+ * or property origin), `at` is a 24-hour "HH:MM", the time zone is one Intl knows, and it is not mixed
+ * with a campaign-wide schedule. BAD_ANNIVERSARY / BAD_TIMEZONE with the position.
+ */
+export function checkAnniversary(trigger: unknown, report: Report): void {
+  if (!isObj(trigger) || !isObj(trigger.anniversary)) return;
+  const a = trigger.anniversary;
+  const at = ['trigger', 'anniversary'];
+  if (trigger.schedule !== undefined) {
+    report('BAD_ANNIVERSARY', at, 'a trigger is either a campaign-wide schedule or per-participant dates', {
+      found: 'both `schedule` and `anniversary`',
+      expected:
+        '`schedule` (one campaign-level journey per firing) or `anniversary` (one journey per participant per period)',
+      key: true,
+    });
+  }
+  const of = isObj(a.of) ? a.of : undefined;
+  if (of && of.event === undefined && trigger.event === undefined) {
+    const what = of.trait !== undefined ? `trait ${String(of.trait)}` : `property ${String(of.property)}`;
+    report(
+      'BAD_ANNIVERSARY',
+      [...at, 'of'],
+      `nothing enrols a participant: which events carry the ${what}?`,
+      {
+        found: `of: ${JSON.stringify(of)} without trigger.event`,
+        expected: 'trigger.event naming the events that carry the date, or of: { event: <name> }',
+        key: true,
+      },
+    );
+  }
+  if (of && typeof of.event === 'string' && trigger.event !== undefined) {
+    const events = typeof trigger.event === 'string' ? [trigger.event] : trigger.event;
+    if (Array.isArray(events) && events.length > 0 && !events.includes(of.event))
+      report(
+        'BAD_ANNIVERSARY',
+        [...at, 'of', 'event'],
+        'the origin event also enrols, and is missing from trigger.event',
+        {
+          found: JSON.stringify(of.event),
+          expected: `one of ${JSON.stringify(events)}, or leave trigger.event out`,
+        },
+      );
+  }
+  if (a.at !== undefined && !isTimeOfDay(a.at)) {
+    report('BAD_ANNIVERSARY', [...at, 'at'], 'not a local time of day', {
+      found: JSON.stringify(a.at),
+      expected: '"HH:MM" in 24-hour time, e.g. "09:00" or "18:30"',
+    });
+  }
+  if (typeof a.timezone === 'string' && !isTimeZone(a.timezone)) {
+    report('BAD_TIMEZONE', [...at, 'timezone'], 'unknown time zone', {
+      found: JSON.stringify(a.timezone),
       expected: 'an IANA time zone such as "Europe/Berlin", "America/New_York" or "UTC"',
     });
   }

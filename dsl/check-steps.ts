@@ -25,6 +25,7 @@ export const BUILTIN_NAMES = [
   'campaign',
   'journey',
   'now',
+  'period',
   'input',
 ] as const;
 const RESERVED: ReadonlySet<string> = new Set(BUILTIN_NAMES);

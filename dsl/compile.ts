@@ -42,6 +42,8 @@ export interface CompileResult {
 
 const DEFAULT_RETRY = { maxAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2 };
 const DEFAULT_JOURNEY: Expr = { var: 'event.participant_id' };
+/** Local time an anniversary journey starts when the file names none. */
+const DEFAULT_ANNIVERSARY_AT = '09:00';
 /** Lifetime of the `pulse_ref` cookie a share link sets, when the campaign's landing block names none. */
 const DEFAULT_ATTRIBUTION_DAYS = 30;
 
@@ -72,6 +74,10 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
   const ev = doc.trigger.event;
   const events = ev === undefined ? [] : typeof ev === 'string' ? [ev] : [...ev];
   const schedule = doc.trigger.schedule;
+  const anniversary = doc.trigger.anniversary;
+  // The event whose time is the origin enrols the participant too.
+  if (anniversary?.of.event !== undefined && !events.includes(anniversary.of.event))
+    events.push(anniversary.of.event);
   const journey = doc.trigger.journey;
 
   const body: Omit<Plan, 'hash'> = {
@@ -81,6 +87,7 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
     version: doc.version,
     title: doc.title,
     ...(doc.goal !== undefined ? { goal: doc.goal } : {}),
+    ...(doc.locale !== undefined ? { locale: canonicalLocale(doc.locale) } : {}),
     trigger: {
       events,
       ...(doc.trigger.when !== undefined ? { when: doc.trigger.when } : {}),
@@ -92,6 +99,17 @@ export function compile(doc: Campaign, opts: CompileOptions = {}): CompileResult
             schedule: {
               cron: schedule.cron.trim().split(/\s+/).join(' '),
               timezone: schedule.timezone ?? 'UTC',
+            },
+          }
+        : {}),
+      ...(anniversary !== undefined
+        ? {
+            anniversary: {
+              of: { ...anniversary.of },
+              every: anniversary.every,
+              at: anniversary.at ?? DEFAULT_ANNIVERSARY_AT,
+              timezone: anniversary.timezone ?? 'UTC',
+              leapDay: anniversary.leap_day ?? 'feb28',
             },
           }
         : {}),
@@ -383,4 +401,13 @@ function caseValue(key: string): string | boolean {
 function durationValue(v: unknown): number | Expr {
   if (typeof v === 'string') return parseDuration(v) ?? v;
   return v;
+}
+
+/** A BCP 47 tag in canonical case (the validator refused tags Intl does not accept). */
+function canonicalLocale(tag: string): string {
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? tag;
+  } catch {
+    return tag;
+  }
 }

@@ -63,12 +63,16 @@ export function toMermaid(plan: Plan): string {
   const b = new Builder();
   b.lines.push('flowchart TD');
   const sched = plan.trigger.schedule;
+  const yearly = plan.trigger.anniversary;
+  const origin = yearly ? (yearly.of.trait ?? yearly.of.property ?? yearly.of.event) : undefined;
   const start = b.node(
     'start',
     'round',
     sched
       ? `schedule: ${sched.cron} ${sched.timezone ?? 'UTC'}`
-      : `trigger: ${plan.trigger.events.join(' | ')}`,
+      : yearly
+        ? `every ${yearly.every} on ${origin} at ${yearly.at} ${yearly.timezone}`
+        : `trigger: ${plan.trigger.events.join(' | ')}`,
   );
   const exits = list(b, plan.steps, [{ from: start }]);
   if (exits.length > 0) b.edge(exits, b.node('done', 'round', 'completed'));

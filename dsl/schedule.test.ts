@@ -22,7 +22,11 @@ steps:
 describe('schedule trigger', () => {
   it('compiles to a plan trigger with no events, the normalised cron and its time zone', () => {
     const r = compileCampaignSource(weekly, 'weekly.pulse.yaml');
-    assert.deepEqual(r.diagnostics, []);
+    // A month's sleep and a year's wait in a weekly run: warned about (the schedule would skip firings).
+    assert.deepEqual(
+      r.diagnostics.map((d) => `${d.severity} ${d.code} ${d.path}`),
+      ['warning WAIT_LONGER_THAN_PERIOD steps[0].sleep', 'warning WAIT_LONGER_THAN_PERIOD steps[1].timeout'],
+    );
     assert.deepEqual(r.plan?.trigger.events, []);
     assert.deepEqual(r.plan?.trigger.schedule, { cron: '0 9 * * MON', timezone: 'Europe/Berlin' });
     assert.match(toMermaid(r.plan!), /schedule: 0 9 \* \* MON Europe\/Berlin/);
@@ -116,5 +120,58 @@ steps:
     const r = compileCampaignSource(src, 'y.pulse.yaml');
     const bad = r.diagnostics.filter((d) => d.code === 'BAD_EXPRESSION').map((d) => `${d.line} ${d.found}`);
     assert.deepEqual(bad, ['9 "yearly"', '9 "feb29"']);
+  });
+});
+
+describe('anniversary trigger', () => {
+  const yearly = `pulse: anniversary
+id: anniversary
+version: 1
+title: Anniversary
+trigger:
+  event: [user_signed_up, user_logged_in]
+  anniversary: { of: { trait: signup_date }, every: month, leap_day: mar1 }
+steps:
+  - id: done
+    end: completed
+`;
+  it('compiles with its defaults (09:00 UTC) and draws its start node', () => {
+    const r = compileCampaignSource(yearly, 'a.pulse.yaml');
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.plan?.trigger.anniversary, {
+      of: { trait: 'signup_date' },
+      every: 'month',
+      at: '09:00',
+      timezone: 'UTC',
+      leapDay: 'mar1',
+    });
+    assert.deepEqual(r.plan?.trigger.events, ['user_signed_up', 'user_logged_in']);
+    assert.match(toMermaid(r.plan!), /every month on signup_date at 09:00 UTC/);
+  });
+
+  it('an event origin enrols by itself; a missing enrolment, a schedule beside it or a bad time is reported', () => {
+    const byEvent = compileCampaignSource(
+      yearly
+        .replace(/ {2}event: .*\n/, '')
+        .replace('{ trait: signup_date }', '{ event: purchase_completed }'),
+      'a.pulse.yaml',
+    );
+    assert.deepEqual(byEvent.diagnostics, []);
+    assert.deepEqual(byEvent.plan?.trigger.events, ['purchase_completed']);
+    const codes = (src: string) =>
+      compileCampaignSource(src, 'a.pulse.yaml').diagnostics.map((d) => `${d.code} ${d.path}`);
+    assert.deepEqual(codes(yearly.replace('every: month', 'every: month, at: "9am"')), [
+      'BAD_ANNIVERSARY trigger.anniversary.at',
+    ]);
+    assert.deepEqual(
+      codes(
+        yearly.replace('  event: [user_signed_up, user_logged_in]\n', '  schedule: { cron: "0 9 * * *" }\n'),
+      ),
+      ['BAD_ANNIVERSARY trigger.anniversary', 'BAD_ANNIVERSARY trigger.anniversary.of'],
+    );
+    assert.deepEqual(codes(yearly.replace('{ trait: signup_date }', '{ event: purchase_completed }')), [
+      'BAD_ANNIVERSARY trigger.anniversary.of.event',
+    ]);
+    assert.ok(codes(yearly.replace('every: month', 'every: decade')).some((c) => c.startsWith('SCHEMA')));
   });
 });

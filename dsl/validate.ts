@@ -6,9 +6,10 @@ import type { Campaign } from '../contract/generated/campaign.generated.ts';
 import { checkEventDecls, checkEventNames, fileDeclaredEvents } from './check-events.ts';
 import { checkExpr, type ExprScope, type Report, ruleScope } from './check-expr.ts';
 import { checkLeaderboards } from './check-leaderboards.ts';
-import { checkSchedule } from './check-schedule.ts';
+import { checkAnniversary, checkSchedule } from './check-schedule.ts';
 import { checkSettingDecls } from './check-settings.ts';
 import { checkAllSteps, type RewardTypes } from './check-steps.ts';
+import { checkTiming } from './check-timing.ts';
 import { type Diagnostic, formatPath, type JsonPath } from './errors.ts';
 import type { ParsedSource } from './parse.ts';
 import { campaignSchemas, schemaErrors } from './schema.ts';
@@ -100,6 +101,7 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
   checkEventNames(data, declared, report);
   checkTrigger(data.trigger, settings, report);
   checkSchedule(data.trigger, report);
+  checkAnniversary(data.trigger, report);
   checkRewardRules(data.rewards, data.segments, report);
   checkLeaderboards(data.leaderboards, data.rewards, report);
   checkAllSteps(data.steps, {
@@ -112,6 +114,9 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
     calls,
     eventNames: known,
   });
+
+  checkTiming(data, report);
+  checkLocale(data.locale, report);
 
   if (!diagnostics.some((d) => d.severity === 'error'))
     diagnostics.push(...trustWarnings(parsed, data, () => true));
@@ -210,5 +215,19 @@ function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
+  });
+}
+
+/** `locale:` must be a BCP 47 tag Intl accepts (templates fall back to it). */
+function checkLocale(locale: unknown, report: Report): void {
+  if (typeof locale !== 'string') return;
+  try {
+    if (Intl.getCanonicalLocales(locale).length === 1) return;
+  } catch {
+    // reported below
+  }
+  report('BAD_LOCALE', ['locale'], 'not a language tag', {
+    found: JSON.stringify(locale),
+    expected: 'a BCP 47 tag such as "en", "fr" or "de-CH"',
   });
 }

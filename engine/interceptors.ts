@@ -17,6 +17,8 @@ import { CORRELATION_HEADER_KEY, CORRELATION_MEMO_KEY, type JourneySinks } from 
  * calls are side channels skipped on replay, so recorded histories replay unchanged.
  */
 const sinks = proxySinks<JourneySinks>();
+/** engine/signals.ts RUN_ANNIVERSARIES (not imported: signals.ts pulls the interpreter's types in). */
+const ANNIVERSARY_KEEPER = 'runAnniversaries';
 
 /** The correlation id the router put in the memo (journeys started before it have none). */
 function correlationId(): string | undefined {
@@ -57,6 +59,8 @@ function reportFinished(pulse: string, status: string): void {
 
 const inbound: WorkflowInboundCallsInterceptor = {
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>) {
+    // An anniversary keeper is not a journey: only the period journeys it starts are counted.
+    if (workflowInfo().workflowType === ANNIVERSARY_KEEPER) return next(input);
     const pulse = pulseOf(input.args);
     reportStarted(pulse);
     try {

@@ -4,6 +4,7 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import { anniversaryWorkflowId, originDay } from '../contract/anniversary.ts';
 import { CORRELATION_MEMO_KEY } from '../contract/correlation.ts';
 import { evaluate, isTruthy } from '../contract/expr.ts';
 import { type StructuredLogger, silentLogger } from '../contract/logging.ts';
@@ -19,9 +20,10 @@ import {
   waitedFor,
   waitTrustFloor,
 } from '../contract/plan.ts';
+import type { AnniversaryInput } from './anniversaries.ts';
 import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { journeySearchAttributes } from './search-attributes.ts';
-import { eventSignal, RUN_CAMPAIGN } from './signals.ts';
+import { anniversaryOriginSignal, eventSignal, RUN_ANNIVERSARIES, RUN_CAMPAIGN } from './signals.ts';
 
 /** Deployed campaigns by client and event name (the campaign service's index; a fake in unit tests). */
 export interface DeployedCampaigns {
@@ -104,6 +106,10 @@ export function createRouter(deps: RouterDeps): Router {
     const trusted = meetsTrust(trust, plan.trigger.trust);
     const passes =
       isTrigger && trusted && (plan.trigger.when === undefined || safeTest(plan.trigger.when, scope));
+    if (passes && plan.trigger.anniversary) {
+      if (key === null) return skipped('trigger yields no journey key');
+      return enrol(event, campaign, plan, key, meta);
+    }
     if (passes) {
       if (key === null) return skipped('trigger yields no journey key');
       const workflowId = journeyWorkflowId(campaign, key);
@@ -151,6 +157,39 @@ export function createRouter(deps: RouterDeps): Router {
       throw err;
     }
     return { campaignId: campaign.campaignId, action: 'signalled', workflowId };
+  }
+
+  /**
+   * `trigger.anniversary`: the event enrols the participant in their recurring date. One keeper
+   * workflow per participant (engine/anniversaries.ts) sleeps to each occurrence and starts that
+   * period's journey; a later event signals a changed origin to the running keeper.
+   */
+  async function enrol(
+    event: JourneyEvent,
+    campaign: CampaignRef,
+    plan: Plan,
+    key: string,
+    meta: RouteMeta,
+  ): Promise<RouteResult> {
+    const spec = plan.trigger.anniversary!;
+    const origin = originOf(spec.of, event);
+    if (origin === null || originDay(origin, spec.timezone) === null)
+      return { campaignId: campaign.campaignId, action: 'skipped', reason: 'no anniversary date' };
+    const workflowId = anniversaryWorkflowId(campaign, key);
+    const input: AnniversaryInput = { plan, campaign, key, origin, enrolment: event };
+    if (deps.engineOptions) input.options = deps.engineOptions;
+    await client.workflow.signalWithStart<(i: AnniversaryInput) => Promise<unknown>, [string]>(
+      RUN_ANNIVERSARIES,
+      {
+        taskQueue,
+        workflowId,
+        args: [input],
+        signal: anniversaryOriginSignal,
+        signalArgs: [origin],
+        ...(meta.correlationId ? { memo: { [CORRELATION_MEMO_KEY]: meta.correlationId } } : {}),
+      },
+    );
+    return { campaignId: campaign.campaignId, action: 'started', workflowId };
   }
 
   return {
@@ -216,4 +255,22 @@ function safeTest(expr: unknown, scope: Record<string, unknown>): boolean {
   } catch {
     return false;
   }
+}
+
+/** The origin date an enrolling event carries for `trigger.anniversary.of`, as text; null when none. */
+function originOf(
+  of: { trait?: string; property?: string; event?: string },
+  event: JourneyEvent,
+): string | null {
+  const pick = (bag: unknown, name: string): unknown =>
+    bag !== null && typeof bag === 'object' ? (bag as Record<string, unknown>)[name] : undefined;
+  const value =
+    of.trait !== undefined
+      ? pick(event.traits, of.trait)
+      : of.property !== undefined
+        ? pick(event.properties, of.property)
+        : event.event === of.event
+          ? (event.occurred_at ?? event.received_at)
+          : undefined;
+  return typeof value === 'string' && value !== '' ? value : null;
 }

@@ -29,3 +29,12 @@ export const approvalUpdate = defineUpdate<ApprovalTaskView, [ApprovalDecisionIn
 
 /** The journey's approval tasks, open and (recently) decided. */
 export const approvalsQuery = defineQuery<ApprovalTaskView[]>(APPROVALS_QUERY);
+
+/** Workflow type of a participant's anniversary keeper (engine/anniversaries.ts). */
+export const RUN_ANNIVERSARIES = 'runAnniversaries';
+
+/** A later enrolling event's origin date: the keeper moves its next occurrence to it. */
+export const anniversaryOriginSignal = defineSignal<[string]>('anniversary-origin');
+
+/** The period journeys an anniversary keeper started (workflow ids, newest last, bounded). */
+export const anniversaryJourneysQuery = defineQuery<string[]>('anniversary-journeys');

@@ -15,13 +15,20 @@ import { scheduledRunInput, scheduledWorkflowId } from '../contract/schedule.ts'
 import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { quietTemporalRuntime } from './quiet-runtime.ts';
 import { createRouter } from './router.ts';
-import { approvalUpdate, RUN_CAMPAIGN, statusQuery, traceQuery } from './signals.ts';
-import { createFakeActivities } from './simulation/fake-activities.ts';
+import {
+  anniversaryJourneysQuery,
+  approvalUpdate,
+  RUN_CAMPAIGN,
+  statusQuery,
+  traceQuery,
+} from './signals.ts';
+import { createFakeActivities, type EligibilityJudge } from './simulation/fake-activities.ts';
 import { formatTrace } from './simulation/format.ts';
 import { offsetMs, type SimulationScript } from './simulation/script.ts';
 import { createTimeSkippingEnv } from './simulation/time-skipping.ts';
 import { createWorker } from './worker.ts';
 
+export type { EligibilityJudge, EligibilityVerdict } from './simulation/fake-activities.ts';
 export { formatTrace, journeyFailed } from './simulation/format.ts';
 export type { SimulationScript } from './simulation/script.ts';
 
@@ -44,6 +51,12 @@ export interface SimulateOptions {
   histories?: boolean;
   /** Engine knobs for the journeys (e.g. a low continue-as-new threshold). */
   engineOptions?: EngineOptions;
+  /**
+   * The campaign's real eligibility rules (segments, reward rules): CheckEligibility and AllocateReward
+   * answer from them instead of always-eligible fakes. `pulse simulate` passes the reward service's
+   * database-free evaluator; the engine cannot import a service, so it is given, not built here.
+   */
+  eligibility?: EligibilityJudge;
 }
 
 type RunCampaign = (input: EngineInput) => Promise<JourneyOutcome>;
@@ -90,7 +103,10 @@ async function run(
   const taskQueue = `simulate-${process.pid}-${simulations}`;
   // Like the campaign service's index: only trigger and waited-for names reach the router.
   const listens = routedEvents(plan);
-  const fakes = createFakeActivities(script.activities ?? {});
+  const fakes = createFakeActivities(
+    script.activities ?? {},
+    opts.eligibility ? { judge: opts.eligibility } : {},
+  );
   const worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue,
@@ -174,12 +190,13 @@ async function run(
     await fireUntil(horizon);
     await env.sleep(Math.max(0, horizon - elapsed));
     const reports: JourneyReport[] = [];
-    for (const id of journeyIds) reports.push(await settle(env, id, opts.histories ?? false));
+    for (const id of await journeysOf(env, journeyIds))
+      reports.push(await settle(env, id, opts.histories ?? false));
     return reports;
   };
 
   const journeys = await worker.runUntil(drive());
-  const ids = new Set(journeyIds);
+  const ids = new Set(journeys.map((j) => j.workflowId));
   const activities = fakes.calls.filter((c) => ids.has(c.workflowId.split('/call/')[0] ?? c.workflowId));
   const trace: SimulationTrace = {
     pulse: plan.pulse,
@@ -189,6 +206,8 @@ async function run(
     activities,
   };
   if (decisions.length > 0) trace.decisions = decisions;
+  const verdicts = fakes.verdicts.filter((v) => ids.has(v.workflowId.split('/call/')[0] ?? v.workflowId));
+  if (opts.eligibility) trace.eligibility = verdicts;
   return trace;
 }
 
@@ -268,6 +287,28 @@ export function scheduleFirings(
     .map((d) => d.getTime() - start)
     .filter((offset) => offset <= horizon);
 }
+
+/**
+ * The journeys to report: an anniversary keeper (`trigger.anniversary`) stands for the period journeys
+ * it started (it is stopped: it would sleep to the next date forever); every other id is a journey.
+ */
+async function journeysOf(env: TestWorkflowEnvironment, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) {
+    if (!id.startsWith(ANNIVERSARY_PREFIX)) {
+      out.push(id);
+      continue;
+    }
+    const keeper = env.client.workflow.getHandle(id);
+    for (const child of await keeper.query(anniversaryJourneysQuery))
+      if (!out.includes(child)) out.push(child);
+    if ((await keeper.describe()).status.name === 'RUNNING')
+      await keeper.terminate('simulation horizon reached');
+  }
+  return out;
+}
+
+const ANNIVERSARY_PREFIX = 'pulse-anniversary:';
 
 /** After the horizon: the journey's outcome, or its state if it is still running (then terminated). */
 async function settle(

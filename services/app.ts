@@ -31,6 +31,7 @@ import {
   type SdkBundle,
 } from './event/index.ts';
 import {
+  clientTemplateNames,
   createNotificationApp,
   type Mailer,
   notificationParticipantData,
@@ -235,6 +236,8 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     },
     // Custom event types live in the event service (it enforces them); a deploy reads and adds to them.
     declaredEvents: async (clientId) => (await eventTypes.forClient(clientId)).names,
+    // Templates live in the notification service; a deploy checks the campaign's sends against them.
+    clientTemplates: (clientId) => clientTemplateNames(db, clientId),
     async declareEvents({ clientId, campaignKey, events, deployedBy }) {
       await declareCampaignEvents(db, eventTypes, { clientId, campaignKey, events, createdBy: deployedBy });
     },

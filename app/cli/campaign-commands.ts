@@ -10,6 +10,7 @@ import {
   type TemplateCheckOptions,
   toMermaid,
 } from '../../dsl/index.ts';
+import type { SimulatedCheck } from '../../services/reward/eligibility/simulated.ts';
 import { type ConnectionFlags, createApi, listAll, resolveTarget, send } from './api.ts';
 import { withConnection } from './connection.ts';
 import {
@@ -113,9 +114,10 @@ export function addLocalCommands(program: Command, io: CliIo): void {
       if (!plan) throw new CliError('FAILED', '', 1);
       // Loaded on demand (literal specifiers, visible to the layer check): the Temporal SDK is heavy
       // and only `simulate` needs it.
-      const [engine, scripts] = await Promise.all([
+      const [engine, scripts, reward] = await Promise.all([
         import('../../engine/simulate.ts'),
         import('../../engine/simulation/script.ts'),
+        import('../../services/reward/eligibility/simulated.ts'),
       ]);
       let script: Awaited<ReturnType<typeof scripts.loadSimulationScript>>;
       try {
@@ -124,7 +126,15 @@ export function addLocalCommands(program: Command, io: CliIo): void {
         throw new CliError('FAILED', err instanceof Error ? err.message : String(err));
       }
       io.err(`simulating ${file} with ${opts.events}…`);
-      const trace = await engine.simulate(plan, script);
+      // The campaign's own segments and reward rules judge eligibility, as the reward service would.
+      const rules = reward.createSimulatedEligibility({
+        campaignId: plan.id,
+        rewards: plan.rewards,
+        segments: plan.segments,
+      });
+      const trace = await engine.simulate(plan, script, {
+        eligibility: (input, now) => rules.check(input as unknown as SimulatedCheck, now),
+      });
       const failed = trace.journeys.filter(engine.journeyFailed);
       emit(io, opts.output, trace, () => engine.formatTrace(trace, { labelled: true }));
       if (failed.length > 0)

@@ -2,7 +2,7 @@
 import type {Rewards, Segments} from './reward.generated.ts';
 
 /**
- * What starts a journey of this campaign: events (`event`), or a campaign-wide cron schedule (`schedule`); and how events are grouped into journeys.
+ * What starts a journey of this campaign: events (`event`), a campaign-wide cron schedule (`schedule`), or each participant's recurring date (`anniversary`, enrolled by `event`); and how events are grouped into journeys.
  */
 export type Trigger = Trigger1 & Trigger2;
 export type Trigger1 =
@@ -11,6 +11,9 @@ export type Trigger1 =
     }
   | {
       schedule: unknown;
+    }
+  | {
+      anniversary: unknown;
     };
 /**
  * An event name: a platform event (schemas/event.schema.json `$defs.event_name`) or a custom event (`custom_…`) declared in this file's `events:` block or by the client through /v1/event-types.
@@ -162,6 +165,10 @@ export interface Campaign {
   description?: string;
   trigger: Trigger;
   /**
+   * The campaign's default locale (BCP 47, e.g. fr or de-CH): templates render in it when the participant has no locale of their own (or none of the template exists in theirs); then en.
+   */
+  locale?: string;
+  /**
    * Custom event types this campaign declares, by name (`custom_…`): a description and a JSON Schema for the event's `properties` (a safe subset: no $ref, no pattern, bounded size and depth). Stored with the campaign version at deploy; the ingest then validates those events against it.
    */
   events?: {
@@ -220,6 +227,7 @@ export interface Campaign {
 }
 export interface Trigger2 {
   schedule?: Schedule;
+  anniversary?: Anniversary;
   /**
    * The event name, or a list of names, that starts a journey.
    */
@@ -246,6 +254,35 @@ export interface Schedule {
    * IANA time zone the cron is read in, e.g. Europe/Berlin (daylight saving handled by Temporal). Default UTC.
    */
   timezone?: string;
+}
+/**
+ * A per-participant recurring date: the trigger events (`event`, or `of.event` itself) enrol a participant, and every year, month or week on the anniversary of the origin date, at `at` local time in `timezone`, one journey of that period starts (journey key `<participant key>:<period>`, e.g. `ada:2027`), once and only once. Runs on Temporal durable timers, one small workflow per participant. The period's journey starts with the event `pulse_anniversary` (properties origin, n, period, every) and reads `period.*`.
+ */
+export interface Anniversary {
+  /**
+   * Where the origin date is: a trait of the enrolling event (`traits.<name>`), one of its properties (`properties.<name>`), or the time the named event happened. A date (2024-02-29) or an instant (its date in `timezone`).
+   */
+  of: {
+    trait?: string;
+    property?: string;
+    event?: EventName;
+  };
+  /**
+   * How often the date recurs.
+   */
+  every: 'year' | 'month' | 'week';
+  /**
+   * Local time of day the journey starts, "HH:MM" (24 h). Default 09:00.
+   */
+  at?: string;
+  /**
+   * IANA time zone of `at` and of the origin's date, e.g. Europe/Berlin. Default UTC.
+   */
+  timezone?: string;
+  /**
+   * Where a date that does not exist that year or month falls (Feb 29 in a common year; the 31st monthly): `feb28` the period's last day (default), `mar1` the day after.
+   */
+  leap_day?: 'feb28' | 'mar1';
 }
 /**
  * One custom event type: what it means and the JSON Schema of its `properties`.

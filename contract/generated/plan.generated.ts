@@ -79,6 +79,10 @@ export interface PulsePlan {
  * via the `definition` "plan".
  */
 export interface Plan {
+  /**
+   * The campaign's default locale (canonical BCP 47) for notification templates; absent = en.
+   */
+  locale?: string;
   planVersion: 1;
   /**
    * Pulse type, e.g. "signup".
@@ -182,6 +186,21 @@ export interface PlanTrigger {
    * A campaign-wide schedule (campaign.schema.json `$defs.schedule`): the campaign service keeps a Temporal Schedule that starts one campaign-level journey per firing; `events` is then empty.
    */
   schedule?: Schedule;
+  anniversary?: PlanAnniversary;
+}
+/**
+ * A per-participant recurring date (campaign.schema.json `$defs.anniversary`), defaults resolved: the router starts one keeper workflow per participant that starts each period's journey.
+ */
+export interface PlanAnniversary {
+  of: {
+    trait?: string;
+    property?: string;
+    event?: string;
+  };
+  every: 'year' | 'month' | 'week';
+  at: string;
+  timezone: string;
+  leapDay: 'feb28' | 'mar1';
 }
 /**
  * Call a catalogue activity.

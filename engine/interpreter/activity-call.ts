@@ -106,6 +106,8 @@ export function callActivity(
     planHash: rt.plan.hash,
     journeyStartedAt: workflowInfo().startTime.toISOString(),
   };
+  // Part of the activity's input payload only (not of any command): recorded histories replay unchanged.
+  if (rt.plan.locale !== undefined) ctx.defaultLocale = rt.plan.locale;
   const fn = proxyFor(opts)[activity];
   if (!fn) throw ApplicationFailure.nonRetryable(`no activity ${activity}`, 'UNKNOWN_ACTIVITY', { path });
   rt.trace('activity', path, stepId, { activity, input, idempotencyKey: ctx.idempotencyKey });

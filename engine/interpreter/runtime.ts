@@ -1,5 +1,6 @@
 import { ApplicationFailure, type ChildWorkflowHandle, type Workflow } from '@temporalio/workflow';
 import { ExpressionError, evaluate, isTruthy } from '../../contract/expr.ts';
+import { type Period, periodOf } from '../../contract/period.ts';
 import type { Expr, JourneyEvent, JourneyOutcome, Plan, Step } from '../../contract/plan.ts';
 import { eventSignal } from '../signals.ts';
 import { Approvals } from './approvals.ts';
@@ -40,6 +41,8 @@ export class Runtime {
   madeProgress = false;
   private readonly traceLog: TraceRecord[] = [];
   private readonly journey: { key: string; workflowId: string; startedAt: string };
+  /** `period.year|month|week|day` of the journey: the same period its key was made from. */
+  private readonly period: Period;
   private base: Record<string, unknown> = {};
   private readonly traceLimit: number;
 
@@ -56,6 +59,7 @@ export class Runtime {
     this.vars = vars;
     this.traceLimit = input.options?.traceLimit ?? 500;
     this.journey = { key: input.journeyKey, workflowId, startedAt };
+    this.period = journeyPeriod(input, startedAt);
     this.refreshNow();
   }
 
@@ -83,6 +87,7 @@ export class Runtime {
       campaign: this.input.campaign,
       journey: this.journey,
       now: this.now,
+      period: this.period,
     };
   }
 
@@ -138,4 +143,20 @@ function isEvent(value: unknown): value is JourneyEvent {
   if (value === null || typeof value !== 'object') return false;
   const e = value as Record<string, unknown>;
   return typeof e.event === 'string' && typeof e.event_id === 'string' && e.event_id !== '';
+}
+
+/**
+ * The period a journey belongs to, as the router computed it for the key: the trigger's server time
+ * (received_at, then occurred_at) in UTC; an anniversary journey's is its date, and a scheduled run's its
+ * firing, in the trigger's time zone. Derived from the input only, so it is the same on replay and after continue-as-new. Plans
+ * compiled before `period` was readable in steps could not name it (the validator reserved nothing and
+ * knew no such root), and a variable of that name still wins over it: no recorded journey changes.
+ */
+function journeyPeriod(input: EngineInput, startedAt: string): Period {
+  const t = input.trigger;
+  const anniversary = input.plan.trigger.anniversary;
+  const at = anniversary ? t.occurred_at : (t.received_at ?? t.occurred_at);
+  const ms = at === undefined ? Number.NaN : Date.parse(at);
+  const zone = anniversary?.timezone ?? input.plan.trigger.schedule?.timezone ?? 'UTC';
+  return periodOf(Number.isFinite(ms) ? ms : Date.parse(startedAt), zone);
 }

@@ -33,6 +33,40 @@ export interface FakeRule extends Omit<FakeRuleSchema, 'when'> {
   when?: Expr;
 }
 
+/**
+ * The campaign's real eligibility rules as the simulator applies them (the composition root passes the
+ * reward service's database-free evaluator): CheckEligibility and AllocateReward answer from it.
+ */
+export type EligibilityJudge = (
+  input: Record<string, unknown>,
+  now: Date,
+) => {
+  eligible: boolean;
+  reason: string | null;
+  segment: string | null;
+  refusedBy: string | null;
+  reward: Record<string, unknown> | null;
+};
+
+/** One eligibility verdict the simulator reached (CheckEligibility or AllocateReward). */
+export interface EligibilityVerdict {
+  workflowId: string;
+  stepId: string;
+  activity: 'CheckEligibility' | 'AllocateReward';
+  participantId: string;
+  reward: string | null;
+  eligible: boolean;
+  reason: string | null;
+  segment: string | null;
+  /** The part of the campaign file that refused (`segments.trial`, `rewards.bonus.when`, …). */
+  refusedBy: string | null;
+  scheduledAt: string;
+}
+
+export interface FakeOptions {
+  judge?: EligibilityJudge;
+}
+
 type AnyFake = (input: Record<string, unknown>, ctx: ActivityContext) => unknown;
 export type FakeBehaviour = FakeRule | FakeRule[] | AnyFake;
 export type FakeOverrides = Partial<Record<ActivityName, FakeBehaviour>>;
@@ -88,8 +122,8 @@ export const defaultOutputs: Defaults = {
   }),
   CheckMilestone: () => ({ count: 1, reached: [], reward_ids: [] }),
   CalculateLeaderboard: (i) => ({ standings: [], rank: i.participant_id ? 1 : null, changed: true }),
-  RenderNotificationContent: (i) =>
-    renderBuiltIn(i, {}) ?? {
+  RenderNotificationContent: (i, ctx) =>
+    renderBuiltIn(i, {}, ctx.defaultLocale) ?? {
       subject: `[${str(i.template, 'template')}]`,
       html: '<p>Hello</p>',
       text: 'Hello',
@@ -97,10 +131,14 @@ export const defaultOutputs: Defaults = {
   SendNotification: (i, ctx) => {
     // The real template renders, strictly, with what the service and the activity add on send: a
     // template that needs data the step does not pass fails the journey here as it would in production.
-    renderBuiltIn(i, {
-      participant: { id: str(i.participant_id, 'participant') },
-      campaign: { id: ctx.campaign.campaignId, pulse: ctx.campaign.pulse },
-    });
+    renderBuiltIn(
+      i,
+      {
+        participant: { id: str(i.participant_id, 'participant') },
+        campaign: { id: ctx.campaign.campaignId, pulse: ctx.campaign.pulse },
+      },
+      ctx.defaultLocale,
+    );
     return { notification_id: `n-${tag(ctx)}`, status: 'sent' };
   },
   SendWebhook: () => ({ delivered: 1 }),
@@ -113,12 +151,16 @@ export const defaultOutputs: Defaults = {
  * the name is not a built-in (a client template the simulator cannot see). A render failure is a
  * non-retryable VALIDATION_FAILED, the code the service answers.
  */
-function renderBuiltIn(input: Record<string, unknown>, added: Record<string, unknown>): Rendered | undefined {
+function renderBuiltIn(
+  input: Record<string, unknown>,
+  added: Record<string, unknown>,
+  defaultLocale?: string,
+): Rendered | undefined {
   const name = typeof input.template === 'string' ? input.template : '';
   const byLocale = builtInTemplates().get(name);
   if (!byLocale) return undefined;
   const locale = typeof input.locale === 'string' ? input.locale : undefined;
-  const chosen = localeChain(locale).find((l) => byLocale.has(l));
+  const chosen = localeChain(locale, defaultLocale).find((l) => byLocale.has(l));
   const t = chosen ? byLocale.get(chosen) : undefined;
   if (!t || !chosen) return undefined;
   const data =
@@ -158,6 +200,8 @@ export interface FakeActivities {
   activities: ActivityImplementations;
   /** Every call in completion order (attempts that failed included). */
   calls: ActivityCall[];
+  /** Eligibility verdicts of the campaign's rules (only with a judge), in call order. */
+  verdicts: EligibilityVerdict[];
   /** Calls of one activity, optionally of one journey only. */
   callsOf(name: ActivityName, workflowId?: string): ActivityCall[];
   /** Replaces the overrides (tests sharing one worker change behaviour between cases). */
@@ -165,9 +209,11 @@ export interface FakeActivities {
 }
 
 /** Fakes of every catalogue activity that record their calls; `overrides` change behaviour per activity. */
-export function createFakeActivities(initial: FakeOverrides = {}): FakeActivities {
+export function createFakeActivities(initial: FakeOverrides = {}, opts: FakeOptions = {}): FakeActivities {
   let overrides = initial;
   const calls: ActivityCall[] = [];
+  const verdicts: EligibilityVerdict[] = [];
+  const defaults: Defaults = opts.judge ? judged(opts.judge, verdicts) : defaultOutputs;
   const counts = new Map<string, number>();
   const make = (name: ActivityName) => async (input: Record<string, unknown>, ctx: ActivityContext) => {
     const info = Context.current().info;
@@ -185,7 +231,7 @@ export function createFakeActivities(initial: FakeOverrides = {}): FakeActivitie
     counts.set(countKey, call);
     // The default output is computed only when used: a scripted failure wins over a default that
     // would fail itself (a SendNotification whose template does not render).
-    const base = () => defaultOutputs[name](input, ctx);
+    const base = () => defaults[name](input, ctx);
     const behaviour = overrides[name];
     if (typeof behaviour === 'function') return behaviour(input, ctx);
     if (!behaviour) return base();
@@ -198,10 +244,71 @@ export function createFakeActivities(initial: FakeOverrides = {}): FakeActivitie
   return {
     activities,
     calls,
+    verdicts,
     callsOf: (name, workflowId) =>
       calls.filter((c) => c.activity === name && (workflowId === undefined || c.workflowId === workflowId)),
     setOverrides: (next) => {
       overrides = next;
+    },
+  };
+}
+
+/**
+ * The defaults with CheckEligibility and AllocateReward answered by the campaign's rules: an ineligible
+ * participant is ineligible (and allocation refused) with the reason code the service would give.
+ */
+function judged(judge: EligibilityJudge, verdicts: EligibilityVerdict[]): Defaults {
+  const verdict = (
+    activity: EligibilityVerdict['activity'],
+    input: Record<string, unknown>,
+    ctx: ActivityContext,
+  ) => {
+    // Only what the step passes, as in production: traits the step leaves out are not there.
+    const participantId = str(input.participant_id, 'participant');
+    const now = new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+    const v = judge(input, now);
+    verdicts.push({
+      workflowId: ctx.workflowId,
+      stepId: ctx.stepId,
+      activity,
+      participantId,
+      reward: typeof input.reward === 'string' ? input.reward : null,
+      eligible: v.eligible,
+      reason: v.reason,
+      segment: v.segment,
+      refusedBy: v.refusedBy,
+      scheduledAt: now.toISOString(),
+    });
+    return v;
+  };
+  return {
+    ...defaultOutputs,
+    CheckEligibility: (input, ctx) => {
+      const v = verdict('CheckEligibility', input, ctx);
+      return { eligible: v.eligible, reason: v.reason, segment: v.segment, reward: v.reward };
+    },
+    AllocateReward: (input, ctx) => {
+      const v = verdict('AllocateReward', input, ctx);
+      if (!v.eligible)
+        return {
+          allocated: false,
+          reward_id: null,
+          state: null,
+          category: null,
+          amount: null,
+          currency: null,
+          reason: v.reason,
+          segment: v.segment,
+        };
+      const r = v.reward;
+      return {
+        ...defaultOutputs.AllocateReward(input, ctx),
+        ...(r && typeof r.category === 'string' ? { category: r.category } : {}),
+        ...(r && (typeof r.amount === 'number' || r.amount === null) ? { amount: r.amount } : {}),
+        ...(r && (typeof r.currency === 'string' || r.currency === null) ? { currency: r.currency } : {}),
+        ...(r && typeof r.fulfilment === 'string' ? { fulfilment: r.fulfilment } : {}),
+        segment: v.segment,
+      };
     },
   };
 }

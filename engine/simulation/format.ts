@@ -104,6 +104,18 @@ export function formatTrace(trace: SimulationTrace, opts: FormatOptions = {}): s
       if (text) add(key, r.at, opts.labelled ? text : `  ${text}`);
     }
   }
+  for (const v of trace.eligibility ?? []) {
+    const what = `${v.participantId}${v.reward ? ` for ${v.reward}` : ''}`;
+    const segment = v.segment ? ` [segment ${v.segment}]` : '';
+    const text = v.eligible
+      ? `  ✓ ${what} eligible${segment}`
+      : `  ✗ ${what} not eligible: ${v.reason}${v.refusedBy ? ` (${v.refusedBy})` : ''}${segment}`;
+    add(
+      journeyKeyOf(v.workflowId.split('/call/')[0] ?? v.workflowId),
+      v.scheduledAt,
+      opts.labelled ? text : `  ${text}`,
+    );
+  }
   lines.sort((a, b) => a.at - b.at || a.order - b.order);
   const out = [`simulation of ${trace.pulse}`, ...lines.map((l) => l.text)];
   for (const j of trace.journeys) {

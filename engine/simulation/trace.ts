@@ -2,7 +2,7 @@ import type { History } from '@temporalio/common/lib/proto-utils.js';
 import type { JourneyEvent, JourneyOutcome } from '../../contract/plan.ts';
 import type { JourneyStatus, TraceRecord } from '../interpreter/types.ts';
 import type { RouteResult } from '../router.ts';
-import type { ActivityCall } from './fake-activities.ts';
+import type { ActivityCall, EligibilityVerdict } from './fake-activities.ts';
 
 /** What a simulation reports: each delivered event with its routing, and each journey's outcome and trace. */
 export interface DeliveredEvent {
@@ -45,4 +45,6 @@ export interface SimulationTrace {
   activities: ActivityCall[];
   /** Scripted approval decisions, when the script has any. */
   decisions?: DeliveredDecision[];
+  /** Verdicts of the campaign's eligibility rules, when the simulation judged with them. */
+  eligibility?: EligibilityVerdict[];
 }

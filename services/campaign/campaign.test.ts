@@ -215,3 +215,56 @@ steps:
     assert.deepEqual(stored, [{ clientId, campaignKey: 'nps-follow-up', names: ['custom_nps_answered'] }]);
   });
 });
+
+describe('campaign deploy checks the templates it sends', () => {
+  let t: TestDatabase;
+  let app: ReturnType<typeof createCampaignApp>;
+  let key: string;
+  const published: string[] = [];
+
+  before(async () => {
+    t = await createTestDatabase({ 'client-management': cmMigrations, campaign: migrations });
+    const cm = createClientManagement(t.db, { hashSecret: 's', cacheMs: 0, secretBox: testSecretBox() });
+    key = (await cm.createClient({ name: 'T' })).secret.key;
+    const hooks: CampaignHooks = {
+      checkPlan: () => [],
+      onDeployed: async () => {},
+      onStatusChanged: async () => {},
+      clientTemplates: async () => [...published],
+    };
+    app = createCampaignApp({ db: t.db, resolver: cm.resolver, internalToken: 'tok', hooks });
+  });
+  after(() => t.drop());
+
+  const source = `pulse: promo
+id: spring-promo
+version: 1
+title: Spring promo
+trigger: { event: user_signed_up }
+steps:
+  - id: hello
+    do: SendNotification
+    with:
+      participant_id: { var: event.participant_id }
+      template: spring-promo
+`;
+  const deploy = () =>
+    app.request('/v1/campaigns/deploy', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ source, file: 'promo.pulse.yaml' }),
+    });
+
+  it('refuses a template that is neither a built-in file nor one of the client’s, with its position', async () => {
+    const refused = await deploy();
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as { error: { details: { path: string; message: string }[] } };
+    assert.deepEqual(
+      body.error.details.map((d) => d.path),
+      ['steps[0].with.template'],
+    );
+    assert.match(body.error.details[0]?.message ?? '', /promo\.pulse\.yaml:11:17 TEMPLATE_MISSING/);
+    published.push('spring-promo');
+    assert.equal((await deploy()).status, 201);
+  });
+});

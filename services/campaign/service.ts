@@ -1,5 +1,7 @@
 import { AppError, type ErrorDetail } from '../../contract/errors.ts';
 import type { CampaignRef, Plan } from '../../contract/plan.ts';
+import { loadTemplateDir, type TemplateCatalog } from '../../contract/template-files.ts';
+import { BUILT_IN_ROOT } from '../../contract/template-render.ts';
 import { compileCampaignSource } from '../../dsl/index.ts';
 import type { Db } from '../platform/db.ts';
 import { newId } from '../platform/ids.ts';
@@ -23,6 +25,11 @@ export interface CampaignHooks {
     campaignId: string;
     status: repo.CampaignStatus;
   }): Promise<void>;
+  /**
+   * Names of the client's published notification templates: with it, a deploy checks every template the
+   * campaign sends exists as a built-in file or one of these (TEMPLATE_MISSING with the YAML position).
+   */
+  clientTemplates?(clientId: string): Promise<readonly string[]>;
   /** Custom event names the client declared through the API: triggers and waits may name them. */
   declaredEvents?(clientId: string): Promise<readonly string[]>;
   /** Stores the file's `events:` declarations (before the version): problems throw with `events.<name>`. */
@@ -48,7 +55,10 @@ export interface DeployInput {
  */
 export async function deployCampaign(
   db: Db,
-  hooks: Pick<CampaignHooks, 'checkPlan' | 'onDeployed' | 'declaredEvents' | 'declareEvents'>,
+  hooks: Pick<
+    CampaignHooks,
+    'checkPlan' | 'onDeployed' | 'declaredEvents' | 'declareEvents' | 'clientTemplates'
+  >,
   input: DeployInput,
 ): Promise<{
   campaign: repo.CampaignRow;
@@ -59,9 +69,11 @@ export async function deployCampaign(
   warnings: { code: string; path: string; message: string }[];
 }> {
   const declaredEvents = hooks.declaredEvents ? await hooks.declaredEvents(input.clientId) : [];
+  const clientTemplates = hooks.clientTemplates ? await hooks.clientTemplates(input.clientId) : undefined;
   const { plan, diagnostics, events } = compileCampaignSource(input.source, input.file, {
     settings: input.settings ?? {},
     declaredEvents,
+    ...(clientTemplates ? { templates: { catalog: builtInCatalog(), clientTemplates } } : {}),
   });
   const errors = diagnostics.filter((d) => (d.severity ?? 'error') === 'error');
   if (!plan || errors.length > 0) {
@@ -142,4 +154,11 @@ export function createDeployedCampaigns(db: Db, opts: { cacheMs?: number } = {})
       cache.clear();
     },
   };
+}
+
+let catalog: TemplateCatalog | undefined;
+/** The built-in template files (campaigns/templates), read once: they ship with the code. */
+function builtInCatalog(): TemplateCatalog {
+  catalog ??= loadTemplateDir(BUILT_IN_ROOT);
+  return catalog;
 }

@@ -122,6 +122,17 @@ export async function insertTemplateVersion(
   }
 }
 
+/** Names of every template the client published (any locale, any version). */
+export async function clientTemplateNames(db: Db, clientId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('notification_templates')
+    .select('name')
+    .distinct()
+    .where('client_id', '=', clientId)
+    .execute();
+  return rows.map((r) => r.name);
+}
+
 /** One page of a client's templates by name: locales, newest version and when it was published. */
 export function listTemplates(db: Db, clientId: string, limit: number, afterName: string | null) {
   let q = db

@@ -6,6 +6,11 @@ import { createInternalRoutes, createProgramRoutes } from './http/routes-interna
 import { createPublicRoutes, rewardView } from './http/routes-public.ts';
 import { createRewardService, type RewardService, type RewardServiceOptions } from './service.ts';
 
+export {
+  createSimulatedEligibility,
+  type SimulatedEligibility,
+  type SimulatedVerdict,
+} from './eligibility/simulated.ts';
 export { relayRewardFacts, startRewardFactRelay } from './facts.ts';
 export { startClawbacks } from './fraud/clawback.ts';
 export { FULFILMENT_SECRET, migrations } from './migrations/index.ts';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { createRewardFixture, type RewardFixture } from '../../../test/support/reward.ts';
+import { revokeReward } from '../lifecycle/lifecycle.ts';
 import { listTransitions } from '../lifecycle/repo.ts';
 import { registerProgram, setProgramStatus } from '../programs/programs.ts';
 import { findCampaign } from '../programs/repo.ts';
@@ -199,6 +200,35 @@ describe('constraints', () => {
     assert.ok((await alloc('life-a', { participantId: 'lp' })).allocated);
     assert.equal((await alloc('life-b', { participantId: 'lp' })).reason, 'EARNING_LIMIT');
     assert.ok((await alloc('life-b', { participantId: 'other' })).allocated);
+  });
+
+  it('a REVOKED reward releases its claim; the same idempotency key still answers the same reward', async () => {
+    await f.register('acme', 'again', { referrer: { type: 'single', give: credit(2) } });
+    const first = await alloc('again', { referralId: 'rv', idempotencyKey: 'again/1' });
+    assert.ok(first.allocated && first.reward_id);
+    assert.equal((await alloc('again', { referralId: 'rv' })).reason, 'DUPLICATE_CLAIM');
+    await revokeReward(f.service.deps, 'acme', first.reward_id, 'test', 'compensation');
+    const claim = {
+      campaignId: 'again',
+      version: 1,
+      rule: 'referrer',
+      participantId: 'p1',
+      referralId: 'rv',
+    };
+    assert.equal((await f.service.checkEligibility({ clientId: 'acme', ...claim })).eligible, true);
+    const second = await alloc('again', { referralId: 'rv', idempotencyKey: 'again/2' });
+    assert.ok(second.allocated, JSON.stringify(second));
+    assert.notEqual(second.reward_id, first.reward_id);
+    // Replays: each key keeps its own answer; a third claim while the second is live is a duplicate.
+    assert.equal(
+      (await alloc('again', { referralId: 'rv', idempotencyKey: 'again/1' })).reward_id,
+      first.reward_id,
+    );
+    assert.equal(
+      (await alloc('again', { referralId: 'rv', idempotencyKey: 'again/2' })).reward_id,
+      second.reward_id,
+    );
+    assert.equal((await alloc('again', { referralId: 'rv' })).reason, 'DUPLICATE_CLAIM');
   });
 
   it('minimum value, duplicate claims, inactive and out-of-period campaigns', async () => {

@@ -123,7 +123,8 @@ export async function capsAndDuplicate(
            exists (select 1 from rewards r
                     where r.client_id = ${p.clientId} and r.campaign_id = ${p.campaignId} and r.rule = ${p.rule}
                       and r.side = ${p.side} and r.participant_id = ${p.participantId}
-                      and r.claim_key = ${p.claimKey} and r.state <> 'REJECTED') as duplicate`.execute(db);
+                      and r.claim_key = ${p.claimKey}
+                      and r.state not in ('REJECTED', 'REVOKED')) as duplicate`.execute(db);
   const r = rows[0];
   return { caps: r?.caps ?? null, duplicate: r?.duplicate ?? false };
 }

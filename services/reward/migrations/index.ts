@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { InternalError } from '../../../contract/internal-error.ts';
 import { encryptedOnly, type SecretColumn } from '../../platform/secret-columns.ts';
 import { fraudMigrations } from '../fraud/migrations.ts';
 import { allocateFunction, capsReasonFunction } from './allocate-function.ts';
@@ -224,4 +225,31 @@ export const migrations: Record<string, Migration> = {
   '0002_fulfilment_secrets_encrypted': encryptedOnly(FULFILMENT_SECRET),
   ...fraudMigrations,
   '0801_reward_facts': { up: rewardFactsUp },
+  // A REVOKED reward no longer holds its claim: the same rule, side, participant and claim may be
+  // allocated again (a journey that revoked in a compensation and retries, a re-run after a mistake).
+  // Idempotency is unchanged: the same idempotency key still returns the first reward (rewards_idempotency
+  // and the replay lookup come before any claim check).
+  '0101_revoked_rewards_release_their_claim': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        drop index rewards_claim;
+        create unique index rewards_claim on rewards (client_id, campaign_id, rule, side, participant_id, claim_key)
+          where state not in ('REJECTED', 'REVOKED');
+      `.execute(db);
+      await sql.raw(releasingRevoked(allocateFunction)).execute(db);
+    },
+  },
 };
+
+/** The 0001 allocation functions, replaced in place, with REVOKED rewards no longer a duplicate claim. */
+function releasingRevoked(source: string): string {
+  const live = "and r.state <> 'REJECTED'";
+  if (!source.includes(live) || !source.includes('create function'))
+    throw new InternalError(
+      'MIGRATION_INVALID',
+      'allocation function text changed: write this migration against its own copy',
+    );
+  return source
+    .replaceAll('create function', 'create or replace function')
+    .replaceAll(live, "and r.state not in ('REJECTED', 'REVOKED')");
+}
