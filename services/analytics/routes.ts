@@ -178,9 +178,11 @@ export interface AnalyticsRouteDeps {
 export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   const { ch, resolver, cache } = deps;
   const exportGate = authenticate(resolver, { permission: 'analytics.export' });
-  const app = new Hono<{ Variables: AuthVariables }>().use(
-    '*',
-    authenticate(resolver, { permission: 'analytics.read' }),
+  const readGate = authenticate(resolver, { permission: 'analytics.read' });
+  // The PDF report is an export: its own gate (analytics.export) is all it needs, so a key scoped to
+  // exports alone can fetch it.
+  const app = new Hono<{ Variables: AuthVariables }>().use('*', (c, next) =>
+    c.req.path.endsWith('/report.pdf') ? next() : readGate(c, next),
   );
 
   app.get('/funnel', async (c) => {

@@ -39,6 +39,7 @@ type Need =
 const INFRASTRUCTURE: Record<string, Need> = {
   'GET /health': 'public',
   'GET /docs/errors': 'public',
+  'GET /docs/metrics': 'public',
   'GET /openapi.json': 'public',
   'GET /docs': 'public',
   'GET /docs/assets/init.js': 'public',
@@ -310,7 +311,9 @@ describe('role matrix: every route × every caller against the declared permissi
           ...(body === undefined ? {} : { body }),
         });
         requests++;
-        const text = await res.text();
+        // A live stream (server-sent events) never ends: its status and headers are the answer.
+        const streaming = res.headers.get('content-type')?.startsWith('text/event-stream');
+        const text = streaming ? (await res.body?.cancel(), '') : await res.text();
         // A participant's own data also needs an identity token (identity-tokens.test.ts covers that
         // gate); here only the permission layer's answer counts.
         const identityGate = res.status === 401 && text.includes('"IDENTITY_REQUIRED"');

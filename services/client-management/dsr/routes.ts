@@ -10,9 +10,10 @@ import { type DsrDeps, eraseParticipant, exportParticipant, logRequest } from '.
  * `POST /v1/participants/:id/erase` (delete or pseudonymise it everywhere), both `dsr.manage`.
  */
 export function createDsrRoutes(resolver: ApiKeyResolver, deps: DsrDeps) {
+  // Per route, not `use('*')`: other services mount their own /v1/participants/… routes beside these.
+  const dsr = authenticate(resolver, { permission: 'dsr.manage' });
   return new Hono<{ Variables: AuthVariables }>()
-    .use('*', authenticate(resolver, { permission: 'dsr.manage' }))
-    .post('/:id/export', async (c) => {
+    .post('/:id/export', dsr, async (c) => {
       const principal = c.get('principal');
       const participantId = idParam(c.req.param('id'), 'id');
       const { archive, manifest } = await exportParticipant(deps, principal.clientId, participantId);
@@ -30,7 +31,7 @@ export function createDsrRoutes(resolver: ApiKeyResolver, deps: DsrDeps) {
       c.header('x-pulse-dsr-request', id);
       return c.body(archive as Uint8Array<ArrayBuffer>);
     })
-    .post('/:id/erase', async (c) => {
+    .post('/:id/erase', dsr, async (c) => {
       const principal = c.get('principal');
       const participantId = idParam(c.req.param('id'), 'id');
       const summary = await eraseParticipant(deps, principal.clientId, participantId);
