@@ -7,6 +7,7 @@ import {
   findPolicy,
   lastClickOf,
   loadIdentity,
+  recordedClickIds,
   rememberIdentity,
   saveAssessment,
 } from './repo.ts';
@@ -123,7 +124,23 @@ export async function assessFraud(
       ? { id: referral.id, code: referral.code, attributedAt: new Date(referral.attributed_at) }
       : null,
     clickedAt,
-    paidClickIds: paidClickIdsOf(input.clickIds),
+    // Click ids the event carried, and those recorded on the referee's clicks of the link.
+    paidClickIds: [
+      ...new Set([
+        ...paidClickIdsOf(input.clickIds),
+        ...paidClickIdsOf(
+          referral
+            ? await recordedClickIds(
+                db,
+                t.clientId,
+                referral.code,
+                input.participantId,
+                participant.deviceIds,
+              )
+            : undefined,
+        ),
+      ]),
+    ].sort(),
     clickIps: () =>
       referral ? referralRepo.clickIpsOfCode(db, t.clientId, referral.code) : Promise.resolve([]),
     countReferralsSince: (id, since) => referralRepo.countReferralsSince(db, t.clientId, id, since),

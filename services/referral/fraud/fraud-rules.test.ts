@@ -253,6 +253,27 @@ describe('fraud rules (real engine, real Postgres)', () => {
     },
   ];
 
+  it('paid_click_id also fires from the click ids the referral service recorded on the referee’s click', async () => {
+    const clicked = (clickIds: Record<string, string>) => ({
+      setup: async ({ tenant, code, run }: { tenant: { clientId: string }; code: string; run: string }) => {
+        await service.trackClick(t.db, tenant.clientId, {
+          eventId: `paid-${run}`,
+          code,
+          participantId: `new-${run}`,
+          at: new Date(),
+          clickIds,
+        });
+      },
+    });
+    const paid = await journey(clicked({ fbclid: 'IwAR0x' }));
+    assert.ok(
+      paid.reasons.some((r) => r.rule === 'paid_click_id' && r.detail.includes('fbclid')),
+      JSON.stringify(paid.reasons),
+    );
+    const organic = await journey(clicked({}));
+    assert.ok(!organic.reasons.some((r) => r.rule === 'paid_click_id'), JSON.stringify(organic.reasons));
+  });
+
   it('covers every rule of the registry', () => {
     assert.deepEqual(cases.map((c) => c.rule).sort(), RULES.map((r) => r.id).sort());
   });

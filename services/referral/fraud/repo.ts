@@ -255,3 +255,22 @@ export async function saveAssessment(db: FraudDb, row: Omit<FraudAssessmentsTabl
     .values({ ...row, reasons: JSON.stringify(row.reasons) })
     .execute();
 }
+
+/**
+ * The paid-traffic click ids (gclid, fbclid, …) recorded on the referee's clicks of this code, by their
+ * participant id or one of their visitor (device) ids, merged into one object.
+ */
+export async function recordedClickIds(
+  db: FraudDb,
+  clientId: string,
+  code: string,
+  participantId: string,
+  visitorIds: string[],
+): Promise<Record<string, unknown>> {
+  const byDevice = visitorIds.length ? sql` or visitor_id in (${sql.join(visitorIds)})` : sql``;
+  const r = await sql<{ click_ids: Record<string, unknown> | null }>`
+    select click_ids from referral_clicks
+    where client_id = ${clientId} and code = ${code} and (participant_id = ${participantId}${byDevice})
+    order by clicked_at desc limit 50`.execute(db);
+  return Object.assign({}, ...r.rows.map((x) => x.click_ids ?? {}));
+}
