@@ -217,6 +217,8 @@ describe('the portal in a browser', () => {
     await option.click();
     await page.getByTestId('validity').filter({ hasText: 'valid' }).waitFor();
     assert.match((await page.locator('.cm-activeLine').textContent()) ?? '', /do: AttributeReferral$/);
+    // The editor renders only the lines in view: bring that step's line into view first.
+    await gotoLineEnd(lines.findIndex((l) => l.includes('do: GenerateReferralAssets')) + 1);
     // Point at the word itself (the middle of its line may be past the text).
     const box = await page.evaluate(() => {
       const walker = document.createTreeWalker(
