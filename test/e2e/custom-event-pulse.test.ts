@@ -133,6 +133,15 @@ describe('an event-driven pulse on a custom event, as YAML only, on the real sta
       body: FEEDBACK_TYPE,
     });
     assert.equal(put.status, 201, JSON.stringify(put.body));
+    // The deploy checks the template the pulse sends exists: the client publishes it first.
+    const template = await call(base, 'PUT', '/v1/notifications/templates/webinar-thanks', {
+      key: sk,
+      body: {
+        subject: 'Thanks for rating {{ webinar }}',
+        text: 'Hi {{ participant.name }}, thank you for rating {{ webinar }} {{ rating }}/5.',
+      },
+    });
+    assert.equal(template.status, 201, JSON.stringify(template.body));
     const res = await deploy();
     assert.equal(res.status, 201, JSON.stringify(res.body));
     campaignId = res.body.campaign_id as string;
@@ -149,14 +158,6 @@ describe('an event-driven pulse on a custom event, as YAML only, on the real sta
         ['custom_webinar_feedback_given', 'api', 1],
       ],
     );
-    const template = await call(base, 'PUT', '/v1/notifications/templates/webinar-thanks', {
-      key: sk,
-      body: {
-        subject: 'Thanks for rating {{ webinar }}',
-        text: 'Hi {{ participant.name }}, thank you for rating {{ webinar }} {{ rating }}/5.',
-      },
-    });
-    assert.equal(template.status, 201, JSON.stringify(template.body));
   });
 
   it('the ingest validates both custom events against the declarations', async () => {
