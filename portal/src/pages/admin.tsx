@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { type ApiProblem, api, must } from '../lib/api.ts';
+import { DataTable } from '../lib/data-table.tsx';
 import {
   asProblem,
   Dialog,
-  Empty,
   PageHeader,
   Problem,
   Show,
@@ -82,59 +82,51 @@ export function AdminPage() {
       <section className="panel" aria-labelledby="clients-h">
         <h2 id="clients-h">Clients</h2>
         <Show value={clients} what="clients">
-          {(page) =>
-            page.data.length === 0 ? (
-              <Empty>No client yet.</Empty>
-            ) : (
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Client</th>
-                      <th scope="col">Plan</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Action</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.data.map((c) => (
-                      <tr key={c.id}>
-                        <td>
-                          {c.name}
-                          <div className="muted mono">{c.id}</div>
-                        </td>
-                        <td>{c.plan}</td>
-                        <td>
-                          <StatusBadge status={c.status} />
-                        </td>
-                        <td>{when(c.created_at)}</td>
-                        <td>
-                          {c.status === 'suspended' ? (
-                            <button
-                              type="button"
-                              className="small"
-                              onClick={() => setTarget({ id: c.id, name: c.name, to: 'active' })}
-                            >
-                              Reactivate
-                            </button>
-                          ) : (
-                            <button
-                              type="button"
-                              className="danger small"
-                              onClick={() => setTarget({ id: c.id, name: c.name, to: 'suspended' })}
-                            >
-                              Suspend
-                            </button>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
+          {(page) => (
+            <DataTable
+              caption="Clients"
+              rows={page.data}
+              rowKey={(c) => c.id}
+              empty="No client yet."
+              columns={[
+                {
+                  key: 'client',
+                  header: 'Client',
+                  cell: (c) => (
+                    <>
+                      {c.name}
+                      <div className="muted mono">{c.id}</div>
+                    </>
+                  ),
+                },
+                { key: 'plan', header: 'Plan', cell: (c) => c.plan },
+                { key: 'status', header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
+                { key: 'created', header: 'Created', cell: (c) => when(c.created_at) },
+                {
+                  key: 'action',
+                  header: 'Action',
+                  cell: (c) =>
+                    c.status === 'suspended' ? (
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => setTarget({ id: c.id, name: c.name, to: 'active' })}
+                      >
+                        Reactivate
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        className="danger small"
+                        onClick={() => setTarget({ id: c.id, name: c.name, to: 'suspended' })}
+                      >
+                        Suspend
+                      </button>
+                    ),
+                },
+              ]}
+            />
+          )}
         </Show>
         <p className="muted">Usage per client appears here once the platform meters usage.</p>
       </section>
