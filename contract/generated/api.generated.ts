@@ -570,6 +570,227 @@ export interface JourneyStatus {
   generation: number;
 }
 /**
+ * A journey run's trace read from Temporal's event history, oldest first, paged by `seq`. A run holds at most the engine's continue-as-new threshold of events (10,000 by default); an earlier run is read with `run_id` = `continued_from_run_id`.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "journeyTrace".
+ */
+export interface JourneyTrace {
+  workflow_id: string;
+  /**
+   * The run this page belongs to (pass it with `starting_after` to stay on it).
+   */
+  run_id: string;
+  /**
+   * The Temporal namespace (for a link to the Temporal UI).
+   */
+  namespace: string;
+  /**
+   * The run this one continued from (continue-as-new), null for the first.
+   */
+  continued_from_run_id: string | null;
+  /**
+   * The campaign version the journey started with; a running journey stays on it after a redeploy.
+   */
+  campaign_version: number | null;
+  pulse: string | null;
+  plan_hash: string | null;
+  /**
+   * Events read from the run's history.
+   */
+  history_length: number;
+  /**
+   * True when the history had more events than the reader reads (the trace stops there).
+   */
+  truncated: boolean;
+  data: JourneyTraceEntry[];
+  /**
+   * Whether more entries follow this page.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * One thing the journey did, derived from its Temporal event history: an activity (scheduled → started → completed/failed, with the attempt that ended it), a timer, an event or approval decision received, a child journey, continue-as-new, or the run's start and end.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "journeyTraceEntry".
+ */
+export interface JourneyTraceEntry {
+  /**
+   * The history event id where the entry begins; entries are ordered by it and `starting_after` pages on it.
+   */
+  seq: number;
+  kind:
+    | 'started'
+    | 'activity'
+    | 'timer'
+    | 'event'
+    | 'approval'
+    | 'update'
+    | 'signal'
+    | 'child'
+    | 'continued_as_new'
+    | 'completed'
+    | 'failed'
+    | 'terminated'
+    | 'cancelled'
+    | 'timed_out';
+  /**
+   * Where the entry stands: activity `scheduled|running|retrying|completed|failed|timed_out|cancelled`; timer `started|fired|cancelled`; event/signal `received`; approval/update `accepted|completed|failed`; child `initiated|running|completed|failed|timed_out|cancelled|terminated|start_failed`; the run's end its own kind.
+   */
+  status: string;
+  /**
+   * When the entry began (the first event's time).
+   */
+  at: string;
+  /**
+   * When it ended; null while open.
+   */
+  ended_at: string | null;
+  /**
+   * From `at` to `ended_at`; null while open.
+   */
+  duration_ms: number | null;
+  /**
+   * Activity: the catalogue name; event: the event type; approval/update/signal: its name; child: its workflow type.
+   */
+  name: string | null;
+  /**
+   * The step id, when the history holds it: activities (their input carries it), approval decisions (the task is the step path) and child journeys (their id ends with the step path). Null for timers and received events: the history does not say which step set or took them.
+   */
+  step: string | null;
+  /**
+   * The step path (`notify.email/mail`, `offers#2/send`), when `step` is known.
+   */
+  path: string | null;
+  /**
+   * Activities: the attempt that completed or failed it (1 = no retry), or the attempt in progress while retrying.
+   */
+  attempt: number | null;
+  /**
+   * A short, redacted summary of the result or input: ids, states, numbers and booleans only; other strings and every e-mail address are masked, secrets never shown.
+   */
+  summary: string | null;
+  /**
+   * The failure (its code and a redacted message), or the last failure of a retried activity.
+   */
+  error: null | {
+    type: string | null;
+    message: string;
+  };
+  /**
+   * Kind-specific facts: a timer's `fires_at`; an event's `event_id` and `trust`; an approval's `task`, `decision`, `decided_by` and `role`; a child's `workflow_id`; continue-as-new's `new_run_id`; the start's `trigger_event` and `generation`.
+   */
+  detail: {
+    [k: string]: string | number | boolean | null | undefined;
+  };
+}
+/**
+ * A page of open approval tasks across the caller's running journeys. Each page scans up to `limit` running journeys that have opened an approval task (Temporal visibility: `TemporalChangeVersion` holds `approval-step`), asks each for its tasks, and lists the pending ones; a page may hold fewer tasks than `limit`, or none, and still have more.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalInbox".
+ */
+export interface ApprovalInbox {
+  data: ApprovalInboxItem[];
+  /**
+   * Journeys this page asked.
+   */
+  scanned: number;
+  /**
+   * Workflow ids of journeys that did not answer in time (no worker, or the deadline passed): their tasks are missing from this page.
+   */
+  unanswered: string[];
+  /**
+   * Whether more journeys remain to scan.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` (with the same filters) to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * One open approval task of one of the caller's running journeys.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalInboxItem".
+ */
+export interface ApprovalInboxItem {
+  workflow_id: string;
+  campaign_id: string;
+  journey_key: string;
+  participant_id: string | null;
+  pulse: string | null;
+  approval: ApprovalTask;
+}
+/**
+ * One task of a journey's `approval` step.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalTask".
+ */
+export interface ApprovalTask {
+  /**
+   * The task id: the step's path in the journey (`review`, `offers#2/review`).
+   */
+  task: string;
+  /**
+   * The approval step's id.
+   */
+  step: string;
+  title: string;
+  /**
+   * The step's `details`, evaluated when the task opened (null without).
+   */
+  details: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Roles that may decide now (a higher role may too); the escalation roles once escalated.
+   */
+  roles: ('owner' | 'admin' | 'manager')[];
+  state: 'pending' | 'approved' | 'rejected' | 'timed_out';
+  opened_at: string;
+  /**
+   * When the current wait ends (escalation or timeout); null once decided.
+   */
+  deadline: string | null;
+  escalated: boolean;
+  decision: null | ApprovalDecision;
+}
+/**
+ * Who decided an approval task, how, why and when.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "approvalDecision".
+ */
+export interface ApprovalDecision {
+  task: string;
+  /**
+   * `timeout`: no one decided and the step ran its timeout branch.
+   */
+  decision: 'approve' | 'reject' | 'timeout';
+  /**
+   * `key:<key id>` of the deciding key, or `timeout` when the step's timeout decided.
+   */
+  decided_by: string;
+  /**
+   * The decider's role; null when the timeout decided.
+   */
+  role: string | null;
+  reason: string | null;
+  decided_at: string;
+  /**
+   * Whether the task had been escalated when it was decided.
+   */
+  escalated: boolean;
+}
+/**
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "eventAccepted".
  */
@@ -1279,68 +1500,6 @@ export interface EventTypeSaved {
  */
 export interface EventTypeEnvelope {
   event_type: EventType;
-}
-/**
- * Who decided an approval task, how, why and when.
- *
- * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
- * via the `definition` "approvalDecision".
- */
-export interface ApprovalDecision {
-  task: string;
-  /**
-   * `timeout`: no one decided and the step ran its timeout branch.
-   */
-  decision: 'approve' | 'reject' | 'timeout';
-  /**
-   * `key:<key id>` of the deciding key, or `timeout` when the step's timeout decided.
-   */
-  decided_by: string;
-  /**
-   * The decider's role; null when the timeout decided.
-   */
-  role: string | null;
-  reason: string | null;
-  decided_at: string;
-  /**
-   * Whether the task had been escalated when it was decided.
-   */
-  escalated: boolean;
-}
-/**
- * One task of a journey's `approval` step.
- *
- * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
- * via the `definition` "approvalTask".
- */
-export interface ApprovalTask {
-  /**
-   * The task id: the step's path in the journey (`review`, `offers#2/review`).
-   */
-  task: string;
-  /**
-   * The approval step's id.
-   */
-  step: string;
-  title: string;
-  /**
-   * The step's `details`, evaluated when the task opened (null without).
-   */
-  details: {
-    [k: string]: unknown | undefined;
-  };
-  /**
-   * Roles that may decide now (a higher role may too); the escalation roles once escalated.
-   */
-  roles: ('owner' | 'admin' | 'manager')[];
-  state: 'pending' | 'approved' | 'rejected' | 'timed_out';
-  opened_at: string;
-  /**
-   * When the current wait ends (escalation or timeout); null once decided.
-   */
-  deadline: string | null;
-  escalated: boolean;
-  decision: null | ApprovalDecision;
 }
 /**
  * A journey's approval tasks: the open one(s) and the last 50 decided, oldest first. Bounded, so always one page.
@@ -4463,11 +4622,33 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/journeys/{campaignId}/{journeyKey}/trace": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getJourneyTrace"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/journeys/{campaignId}/{journeyKey}/approvals": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["listJourneyApprovals"];
     put?: never;
     post: operations["decideJourneyApproval"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/approvals": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listApprovalInbox"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -7951,6 +8132,75 @@ export interface operations {
       };
     };
   };
+  /** A journey’s trace */
+  "getJourneyTrace": {
+    parameters: {
+      query?: {
+        "run_id"?: string;
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "campaignId": string;
+        "journeyKey": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": JourneyTrace;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
   /** A journey’s approval tasks */
   "listJourneyApprovals": {
     parameters: {
@@ -8067,6 +8317,66 @@ export interface operations {
         };
       };
       409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      503: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Open approval tasks across journeys */
+  "listApprovalInbox": {
+    parameters: {
+      query?: {
+        "campaign_id"?: string;
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ApprovalInbox;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

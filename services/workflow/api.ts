@@ -47,6 +47,28 @@ export const workflowApi = [
   }),
   describe({
     method: 'get',
+    path: '/v1/journeys/:campaignId/:journeyKey/trace',
+    operationId: 'getJourneyTrace',
+    summary: 'A journey’s trace',
+    description:
+      'What the journey did, read from Temporal’s event history, oldest first: its start (campaign version, trigger), each activity (catalogue name, step id and path from the activity’s input, scheduled → completed or failed, the attempt that ended it, duration, a redacted result summary), timers with their fire time, events routed into it, approval decisions, child journeys, continue-as-new and its end. Timers and received events carry `step: null`: the history does not say which step set or took them. The latest run unless `run_id` names an earlier one (`continued_from_run_id`).',
+    tags: ['journeys'],
+    permission: 'journey.read',
+    pathParams: JOURNEY,
+    query: [
+      {
+        name: 'run_id',
+        description:
+          'Read this run of the journey (an earlier run after continue-as-new); default the latest.',
+        schema: { type: 'string', format: 'uuid' },
+      },
+    ],
+    paginated: true,
+    responses: { 200: api('journeyTrace') },
+    errors: [404, 503],
+  }),
+  describe({
+    method: 'get',
     path: '/v1/journeys/:campaignId/:journeyKey/approvals',
     operationId: 'listJourneyApprovals',
     summary: 'A journey’s approval tasks',
@@ -71,5 +93,19 @@ export const workflowApi = [
     body: api('approvalDecisionBody'),
     responses: { 200: api('approvalTaskEnvelope') },
     errors: [403, 404, 409, 503],
+  }),
+  describe({
+    method: 'get',
+    path: '/v1/approvals',
+    operationId: 'listApprovalInbox',
+    summary: 'Open approval tasks across journeys',
+    description:
+      'The pending tasks of `approval` steps across the caller’s running journeys, filtered by `campaign_id`. Each page scans up to `limit` running journeys that have opened an approval task (Temporal visibility: `TemporalChangeVersion` holds the engine’s `approval-step` patch) and asks each one for its tasks within one deadline, so a page may hold fewer tasks than `limit` (or none) and still have more; journeys that did not answer in time are listed in `unanswered`. Decide a task with POST /v1/journeys/{campaignId}/{journeyKey}/approvals.',
+    tags: ['approvals'],
+    permission: 'journey.read',
+    query: [{ name: 'campaign_id', description: 'Only this campaign’s journeys.' }],
+    paginated: true,
+    responses: { 200: api('approvalInbox') },
+    errors: [503],
   }),
 ];

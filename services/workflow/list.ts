@@ -124,7 +124,8 @@ export interface JourneyPage {
 
 type RawExecution = proto.api.workflow.v1.IWorkflowExecutionInfo;
 
-function keyword(raw: RawExecution, name: string): string | null {
+/** A journey's Keyword search attribute from a visibility row (null when absent or not a string). */
+export function keyword(raw: RawExecution, name: string): string | null {
   const payload = raw.searchAttributes?.indexedFields?.[name];
   if (!payload) return null;
   try {

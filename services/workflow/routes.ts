@@ -9,7 +9,9 @@ import { readBody } from '../platform/http.ts';
 import { api } from '../platform/openapi.ts';
 import { idParam } from '../platform/params.ts';
 import { decideApproval, listApprovals } from './approvals.ts';
+import { listInbox, parseInboxQuery } from './inbox.ts';
 import { listJourneys, parseJourneyListQuery } from './list.ts';
+import { parseTraceQuery, readTrace } from './trace.ts';
 
 /** The journey's own status query, snake_case like every answer (`vars` are the campaign's names). */
 interface JourneyStatus {
@@ -49,6 +51,14 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver,
   return (
     new Hono<{ Variables: AuthVariables }>()
       /** The journey's approval tasks (open and recently decided), from the journey itself. */
+      /**
+       * The journey's trace, read from Temporal's event history (the interpreter is not asked): one
+       * entry per activity, timer, event received, decision, child journey and the run's start and end.
+       */
+      .get('/:campaignId/:journeyKey/trace', reader, async (c) => {
+        const query = parseTraceQuery((k) => c.req.query(k));
+        return c.json(await readTrace(temporal, c.get('principal').clientId, workflowIdOf(c), query));
+      })
       .get('/:campaignId/:journeyKey/approvals', reader, async (c) => {
         const data = await listApprovals(temporal, workflowIdOf(c));
         return c.json({ data, has_more: false, next_cursor: null });
@@ -109,4 +119,16 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver,
         }
       })
   );
+}
+
+/**
+ * GET /v1/approvals: open approval tasks across the caller's running journeys (inbox.ts says how the
+ * scan is narrowed and bounded). Mounted beside /v1/journeys; gated per route like the journey routes.
+ */
+export function createApprovalInboxRoutes(temporal: Client, resolver: ApiKeyResolver, cursorKey: string) {
+  const reader = authenticate(resolver, { permission: 'journey.read' });
+  return new Hono<{ Variables: AuthVariables }>().get('/', reader, async (c) => {
+    const query = parseInboxQuery((k) => c.req.query(k));
+    return c.json(await listInbox(temporal, cursorKey, c.get('principal').clientId, query));
+  });
 }
