@@ -17,6 +17,7 @@ import { decodeCursor, encodeCursor, keyword, queryLiteral } from './list.ts';
  */
 
 const DEADLINE_MS = 5_000;
+const LISTING_MS = 2_000;
 /** Queries in flight at once: a page asks up to `limit` journeys without piling onto the worker. */
 const CONCURRENCY = 8;
 
@@ -81,7 +82,8 @@ export async function listInbox(
   const deadline = Date.now() + DEADLINE_MS;
   let res: proto.api.workflowservice.v1.IListWorkflowExecutionsResponse;
   try {
-    res = await temporal.connection.withDeadline(deadline, () =>
+    // Bounded like the journey list: an outage is a 503 within 2 s; the journeys' queries share the rest.
+    res = await temporal.connection.withDeadline(Date.now() + LISTING_MS, () =>
       temporal.workflowService.listWorkflowExecutions({
         namespace: temporal.options.namespace,
         pageSize: q.limit,

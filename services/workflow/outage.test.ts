@@ -42,6 +42,22 @@ describe('journey status while Temporal is unreachable', () => {
     assert.ok(ms < 6_000, `${ms.toFixed(0)} ms`);
   });
 
+  test('the trace and the approval inbox answer a bounded 503 with Retry-After while the connection is cut', async () => {
+    const app = createWorkflowApp({ temporal, resolver, cursorKey: 'test-cursor-key' });
+    const get = (path: string) => app.request(path, { headers: { authorization: 'Bearer sk' } });
+    await proxy.cut();
+    for (const path of ['/v1/journeys/cmp_x/user-1/trace', '/v1/approvals']) {
+      const t0 = performance.now();
+      const res = await get(path);
+      const ms = performance.now() - t0;
+      console.log(`temporal cut: ${path} → ${res.status} in ${ms.toFixed(0)} ms`);
+      assert.equal(res.status, 503, await res.text());
+      assert.equal(res.headers.get('retry-after'), '5');
+      // Their first call's 2 s deadline plus the client's reconnect attempt, like the status route.
+      assert.ok(ms < 6_000, `${ms.toFixed(0)} ms`);
+    }
+  });
+
   test('connecting to a closed port fails within the connect timeout', async () => {
     const s = createServer();
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));

@@ -19,6 +19,7 @@ export const MAX_HISTORY_EVENTS = 10_000;
 const HISTORY_PAGE = 1_000;
 /** The whole read (every history page and the pending-activity lookup) must finish by then: else 503. */
 const DEADLINE_MS = 5_000;
+const FIRST_CALL_MS = 2_000;
 
 export interface TraceQuery {
   runId?: string;
@@ -409,12 +410,15 @@ export async function readTrace(
   let pending: proto.api.workflow.v1.IPendingActivityInfo[] = [];
   let runId = q.runId ?? '';
   try {
+    // The run's id and its open activities; without `runId` this also pins the latest run, so every
+    // history page below reads the same run even if the journey continues as new meanwhile. A first
+    // call that takes 2 s is an outage (as for the status route); the pages share the longer deadline.
+    const described = await temporal.connection.withDeadline(Date.now() + FIRST_CALL_MS, () =>
+      service.describeWorkflowExecution({ namespace, execution }),
+    );
+    runId = described.workflowExecutionInfo?.execution?.runId ?? runId;
+    pending = described.pendingActivities ?? [];
     await temporal.connection.withDeadline(deadline, async () => {
-      // The run's id and its open activities; without `runId` this also pins the latest run, so every
-      // history page below reads the same run even if the journey continues as new meanwhile.
-      const described = await service.describeWorkflowExecution({ namespace, execution });
-      runId = described.workflowExecutionInfo?.execution?.runId ?? runId;
-      pending = described.pendingActivities ?? [];
       let token: Uint8Array | undefined;
       do {
         const page = await service.getWorkflowExecutionHistory({
