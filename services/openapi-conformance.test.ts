@@ -378,6 +378,13 @@ describe('every documented operation answers as documented', () => {
     });
     expect(bad, 400);
     assert.ok(JSON.stringify(bad.body).includes('decision'), JSON.stringify(bad.body));
+    // The trace of a journey that does not exist, a malformed cursor, and the (empty) approval inbox.
+    expect(await call('GET', `/v1/journeys/${campaignId}/nobody/trace`, { key: sk }), 404);
+    expect(await call('GET', `/v1/journeys/${campaignId}/nobody/trace?starting_after=x`, { key: sk }), 400);
+    const inbox = await call('GET', `/v1/approvals?campaign_id=${campaignId}`, { key: sk });
+    expect(inbox, 200);
+    assert.deepEqual(inbox.body.data, []);
+    expect(await call('GET', '/v1/approvals?limit=0', { key: sk }), 400);
 
     // Custom event types: declare (new, then unchanged), list, read, a custom event checked against it,
     // archive.
