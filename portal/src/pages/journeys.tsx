@@ -1,7 +1,17 @@
 import { type FormEvent, useState } from 'react';
+import type {
+  JourneySummary,
+  JourneyTrace,
+  Notification,
+  RewardView,
+} from '../../../contract/generated/api.generated.ts';
 import { api, must } from '../lib/api.ts';
+import { type Column, DataTable } from '../lib/data-table.tsx';
 import { Link, navigate, useLocation } from '../lib/router.tsx';
 import { Empty, PageHeader, Show, StatusBadge, useAsync, when } from '../lib/ui.tsx';
+import { JourneyApprovals } from './journey-approvals.tsx';
+import { JourneyTimeline } from './journey-trace.tsx';
+import './journeys.css';
 
 /** A workflow id `pulse:<client>:<campaign>:<journey key>` → the journey page's path. */
 function journeyPath(workflowId: string): string | null {
@@ -9,13 +19,53 @@ function journeyPath(workflowId: string): string | null {
   return m ? `/journeys/${encodeURIComponent(m[1] ?? '')}/${encodeURIComponent(m[2] ?? '')}` : null;
 }
 
+/** The journey page's link, carrying the participant (for its rewards and messages). */
+function journeyHref(j: JourneySummary): string | null {
+  const path = journeyPath(j.workflow_id);
+  return path && j.participant_id ? `${path}?participant=${encodeURIComponent(j.participant_id)}` : path;
+}
+
+const STATUSES = [
+  'running',
+  'completed',
+  'failed',
+  'terminated',
+  'cancelled',
+  'timed_out',
+  'continued_as_new',
+] as const;
+type Status = (typeof STATUSES)[number];
+const isStatus = (s: string): s is Status => (STATUSES as readonly string[]).includes(s);
+
+const JOURNEY_COLUMNS: Column<JourneySummary>[] = [
+  {
+    key: 'journey',
+    header: 'Journey',
+    cell: (j) => {
+      const href = journeyHref(j);
+      return (
+        <>
+          {href ? <Link href={href}>{j.journey_key ?? j.workflow_id}</Link> : j.workflow_id}
+          <div className="muted mono">{j.campaign_id}</div>
+        </>
+      );
+    },
+  },
+  { key: 'participant', header: 'Participant', cell: (j) => j.participant_id ?? '—' },
+  { key: 'pulse', header: 'Pulse', cell: (j) => j.pulse ?? '—' },
+  { key: 'status', header: 'Status', cell: (j) => <StatusBadge status={j.status} /> },
+  { key: 'started', header: 'Started', cell: (j) => when(j.started_at), className: 'nowrap' },
+];
+
 /** Journeys, newest first: search by participant, filter by campaign and status, or open one by id. */
 export function JourneysPage() {
   const { query } = useLocation();
   const participant = query.get('participant') ?? '';
   const campaign = query.get('campaign') ?? '';
+  const status = query.get('status') ?? '';
   const [q, setQ] = useState(participant);
   const [c, setC] = useState(campaign);
+  const [s, setS] = useState(status);
   const list = useAsync(
     () =>
       must(
@@ -25,19 +75,22 @@ export function JourneysPage() {
               limit: 50,
               ...(participant ? { participant_id: participant } : {}),
               ...(campaign ? { campaign_id: campaign } : {}),
+              ...(isStatus(status) ? { status } : {}),
             },
           },
         }),
       ),
-    [participant, campaign],
+    [participant, campaign, status],
   );
   const search = (e: FormEvent) => {
     e.preventDefault();
+    // A journey id (as Temporal and the logs name it) opens the journey directly.
     const direct = journeyPath(q);
     if (direct) return navigate(direct);
     const p = new URLSearchParams();
     if (q.trim()) p.set('participant', q.trim());
     if (c.trim()) p.set('campaign', c.trim());
+    if (s) p.set('status', s);
     navigate(`/journeys${p.size ? `?${p}` : ''}`);
   };
   return (
@@ -52,6 +105,17 @@ export function JourneysPage() {
           Campaign
           <input value={c} onChange={(e) => setC(e.target.value)} placeholder="campaign id" />
         </label>
+        <label>
+          Status
+          <select value={s} onChange={(e) => setS(e.target.value)}>
+            <option value="">any</option>
+            {STATUSES.map((x) => (
+              <option key={x} value={x}>
+                {x.replace(/_/g, ' ')}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit" className="primary">
           Search
         </button>
@@ -61,42 +125,13 @@ export function JourneysPage() {
           page.data.length === 0 ? (
             <Empty>No journey matches. A journey starts when an event triggers a live campaign.</Empty>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Journey</th>
-                    <th scope="col">Participant</th>
-                    <th scope="col">Pulse</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Started</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.map((j) => {
-                    const path = journeyPath(j.workflow_id);
-                    const href =
-                      path && j.participant_id
-                        ? `${path}?participant=${encodeURIComponent(j.participant_id)}`
-                        : path;
-                    return (
-                      <tr key={j.workflow_id}>
-                        <td>
-                          {href ? <Link href={href}>{j.journey_key ?? j.workflow_id}</Link> : j.workflow_id}
-                          <div className="muted mono">{j.campaign_id}</div>
-                        </td>
-                        <td>{j.participant_id ?? '—'}</td>
-                        <td>{j.pulse ?? '—'}</td>
-                        <td>
-                          <StatusBadge status={j.status} />
-                        </td>
-                        <td>{when(j.started_at)}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Journeys, newest first"
+              columns={JOURNEY_COLUMNS}
+              rows={page.data}
+              rowKey={(j) => j.workflow_id}
+              empty="No journey matches."
+            />
           )
         }
       </Show>
@@ -104,10 +139,22 @@ export function JourneysPage() {
   );
 }
 
-const temporalUi = () =>
-  document.querySelector<HTMLMetaElement>('meta[name="pulse-temporal-ui"]')?.content ?? '';
+/**
+ * The Temporal Web UI the platform names (PULSE_TEMPORAL_UI_URL, in the page's meta tag); on a
+ * developer's machine without one, the local stack's UI.
+ */
+function temporalUi(): string {
+  const configured = document.querySelector<HTMLMetaElement>('meta[name="pulse-temporal-ui"]')?.content ?? '';
+  if (configured) return configured.replace(/\/$/, '');
+  return ['127.0.0.1', 'localhost', '::1'].includes(location.hostname) ? 'http://127.0.0.1:8233' : '';
+}
 
-/** One journey: status, the step it waits on, its timeline, rewards, messages, approvals. */
+/** `approval:review` → `the approval of review`; event names as they are. */
+function waitingLabel(w: string): string {
+  return w.startsWith('approval:') ? `a decision on ${w.slice('approval:'.length)}` : `event ${w}`;
+}
+
+/** One journey: status, the step it waits on, its trace, approvals, rewards and messages. */
 export function JourneyPage({ campaign, journeyKey }: { campaign: string; journeyKey: string }) {
   const { query } = useLocation();
   const path = { campaignId: campaign, journeyKey };
@@ -115,17 +162,27 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
     () => must(api().GET('/v1/journeys/{campaignId}/{journeyKey}', { params: { path } })),
     [campaign, journeyKey],
   );
-  const approvals = useAsync(
-    () => must(api().GET('/v1/journeys/{campaignId}/{journeyKey}/approvals', { params: { path } })),
-    [campaign, journeyKey],
+  const live = useAsync(
+    () => must(api().GET('/v1/campaigns/{id}', { params: { path: { id: campaign } } })),
+    [campaign],
   );
-  const messages = useAsync(
-    () =>
-      must(api().GET('/v1/notifications', { params: { query: { campaign_id: campaign, limit: 100 } } })).then(
-        (page) => page.data.filter((m) => m.journey_key === journeyKey),
-      ),
-    [campaign, journeyKey],
-  );
+  const [trace, setTrace] = useState<JourneyTrace | null>(null);
+  const [traceKey, setTraceKey] = useState(0);
+  const decided = () => {
+    journey.reload();
+    // The journey takes a moment to act on the decision; the trace then shows what followed.
+    setTimeout(() => setTraceKey((k) => k + 1), 800);
+  };
+  if (journey.state === 'error' && journey.problem.status === 404)
+    return (
+      <>
+        <PageHeader title={`Journey ${journeyKey}`} />
+        <Empty>
+          No journey <code>{journeyKey}</code> in campaign <code>{campaign}</code>. It starts when an event
+          triggers the campaign; <Link href="/journeys">search the journeys</Link>.
+        </Empty>
+      </>
+    );
   return (
     <Show value={journey} what="the journey">
       {(j) => {
@@ -137,13 +194,16 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
           (typeof event?.participant_id === 'string' ? event.participant_id : null) ??
           (typeof vars.participant_id === 'string' ? vars.participant_id : null);
         const ui = temporalUi();
+        const ns = trace?.namespace ?? 'default';
+        const liveVersion = live.state === 'ready' ? live.data.campaign.current_version : null;
+        const waiting = j.journey?.waiting_for ?? [];
         return (
           <>
             <PageHeader title={`Journey ${journeyKey}`}>
               {ui ? (
                 <a
                   className="button"
-                  href={`${ui.replace(/\/$/, '')}/namespaces/default/workflows/${encodeURIComponent(j.workflow_id)}`}
+                  href={`${ui}/namespaces/${encodeURIComponent(ns)}/workflows/${encodeURIComponent(j.workflow_id)}${trace ? `/${trace.run_id}/history` : ''}`}
                   target="_blank"
                   rel="noreferrer"
                 >
@@ -158,13 +218,26 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
                 {j.execution_status.toLowerCase()})
               </dd>
               <dt>Waiting on</dt>
-              <dd>
-                {j.journey?.current_step ?? '—'}
-                {j.journey?.waiting_for?.length ? ` · for ${j.journey.waiting_for.join(', ')}` : ''}
+              <dd data-testid="waiting-on">
+                {j.journey?.current_step ? (
+                  <>
+                    step <code>{j.journey.current_step}</code>
+                  </>
+                ) : (
+                  '—'
+                )}
+                {waiting.length ? ` · for ${waiting.map(waitingLabel).join(', ')}` : ''}
               </dd>
               <dt>Campaign</dt>
               <dd>
                 <Link href={`/campaigns/${encodeURIComponent(campaign)}`}>{campaign}</Link>
+              </dd>
+              <dt>Version</dt>
+              <dd data-testid="journey-version">
+                {trace?.campaign_version ? `v${trace.campaign_version}` : '—'}
+                {liveVersion && trace?.campaign_version && liveVersion !== trace.campaign_version
+                  ? ` (the campaign is now at v${liveVersion})`
+                  : ''}
               </dd>
               <dt>Workflow id</dt>
               <dd className="mono">{j.workflow_id}</dd>
@@ -173,35 +246,24 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
               <dt>Closed</dt>
               <dd>{when(j.closed_at)}</dd>
             </dl>
-            <div className="grid two">
+            <p className="note">
+              Running journeys stay on the version they started with
+              {trace?.campaign_version ? `: this one runs version ${trace.campaign_version}` : ''}. A redeploy
+              changes only journeys that start afterwards.
+            </p>
+            <section className="panel" aria-labelledby="approvals-h">
+              <h2 id="approvals-h">Approvals</h2>
+              <JourneyApprovals campaign={campaign} journeyKey={journeyKey} onDecided={decided} />
+            </section>
+            <div className="journey-grid">
               <section className="panel" aria-labelledby="timeline-h">
                 <h2 id="timeline-h">Timeline</h2>
-                <ol className="timeline">
-                  <li>
-                    <time>{when(j.started_at)}</time> journey started
-                  </li>
-                  <Show value={messages} what="messages">
-                    {(ms) => (
-                      <>
-                        {ms.map((m) => (
-                          <li key={m.id}>
-                            <time>{when(m.created_at)}</time> {m.channel} “{m.template}” {m.status}
-                          </li>
-                        ))}
-                      </>
-                    )}
-                  </Show>
-                  {j.journey?.current_step ? (
-                    <li className="now">
-                      <time>now</time> at step <code>{j.journey.current_step}</code>
-                    </li>
-                  ) : null}
-                  {j.closed_at ? (
-                    <li>
-                      <time>{when(j.closed_at)}</time> journey {j.execution_status.toLowerCase()}
-                    </li>
-                  ) : null}
-                </ol>
+                <JourneyTimeline
+                  key={traceKey}
+                  campaign={campaign}
+                  journeyKey={journeyKey}
+                  onTrace={setTrace}
+                />
               </section>
               <section className="panel" aria-labelledby="vars-h">
                 <h2 id="vars-h">Variables</h2>
@@ -216,23 +278,13 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
                 <Empty>No participant on this journey.</Empty>
               )}
             </section>
-            <section className="panel" aria-labelledby="approvals-h">
-              <h2 id="approvals-h">Approvals</h2>
-              <Show value={approvals} what="approvals">
-                {(a) =>
-                  a.data.length === 0 ? (
-                    <Empty>No approval step on this journey.</Empty>
-                  ) : (
-                    <ul>
-                      {a.data.map((t) => (
-                        <li key={t.task}>
-                          {t.title} <StatusBadge status={t.state} />
-                        </li>
-                      ))}
-                    </ul>
-                  )
-                }
-              </Show>
+            <section className="panel" aria-labelledby="messages-h">
+              <h2 id="messages-h">Messages</h2>
+              {participant ? (
+                <JourneyMessages participant={participant} />
+              ) : (
+                <Empty>No participant on this journey.</Empty>
+              )}
             </section>
           </>
         );
@@ -241,32 +293,82 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
   );
 }
 
+const money = (r: RewardView) =>
+  r.amount === null ? '—' : `${r.amount.toLocaleString()}${r.currency ? ` ${r.currency}` : ''}`;
+
+const REWARD_COLUMNS: Column<RewardView>[] = [
+  {
+    key: 'reward',
+    header: 'Reward',
+    cell: (r) => <Link href={`/rewards/${encodeURIComponent(r.id)}`}>{r.label}</Link>,
+  },
+  { key: 'side', header: 'Side', cell: (r) => r.side },
+  { key: 'state', header: 'State', cell: (r) => <StatusBadge status={r.state} /> },
+  { key: 'amount', header: 'Amount', cell: money, className: 'num' },
+  { key: 'created', header: 'Created', cell: (r) => when(r.created_at), className: 'nowrap' },
+];
+
 function JourneyRewards({ campaign, participant }: { campaign: string; participant: string }) {
   const rewards = useAsync(
     () =>
       must(
         api().GET('/v1/rewards', {
-          params: { query: { campaign_id: campaign, participant_id: participant } },
+          params: { query: { campaign_id: campaign, participant_id: participant, limit: 100 } },
         }),
       ),
     [campaign, participant],
   );
   return (
     <Show value={rewards} what="rewards">
-      {(page) =>
-        page.data.length === 0 ? (
-          <Empty>No reward for {participant} in this campaign.</Empty>
-        ) : (
-          <ul>
-            {page.data.map((r) => (
-              <li key={r.id}>
-                <Link href={`/rewards/${encodeURIComponent(r.id)}`}>{r.label}</Link>{' '}
-                <StatusBadge status={r.state} />
-              </li>
-            ))}
-          </ul>
-        )
-      }
+      {(page) => (
+        <DataTable
+          caption={`Rewards of ${participant} in this campaign`}
+          columns={REWARD_COLUMNS}
+          rows={page.data}
+          rowKey={(r) => r.id}
+          empty={`No reward for ${participant} in this campaign.`}
+          testId="journey-rewards"
+        />
+      )}
+    </Show>
+  );
+}
+
+const MESSAGE_COLUMNS: Column<Notification>[] = [
+  { key: 'channel', header: 'Channel', cell: (m) => m.channel },
+  { key: 'template', header: 'Template', cell: (m) => <code>{m.template}</code> },
+  { key: 'subject', header: 'Subject', cell: (m) => m.subject || '—' },
+  { key: 'status', header: 'Status', cell: (m) => <StatusBadge status={m.status} /> },
+  { key: 'created', header: 'Created', cell: (m) => when(m.created_at), className: 'nowrap' },
+  { key: 'sent', header: 'Sent', cell: (m) => when(m.sent_at), className: 'nowrap' },
+];
+
+/** The participant's messages (every campaign's: the notification service keeps them per participant). */
+function JourneyMessages({ participant }: { participant: string }) {
+  const messages = useAsync(
+    () =>
+      must(
+        api().GET('/v1/notifications/participants/{id}', {
+          params: { path: { id: participant }, query: { limit: 50 } },
+        }),
+      ),
+    [participant],
+  );
+  return (
+    <Show value={messages} what="messages">
+      {(page) => (
+        <>
+          <p className="hint">Every message to {participant}, newest first, from all campaigns.</p>
+          <DataTable
+            caption={`Messages to ${participant}`}
+            columns={MESSAGE_COLUMNS}
+            rows={page.data}
+            rowKey={(m) => m.id}
+            empty={`No message to ${participant} yet.`}
+            testId="journey-messages"
+          />
+        </>
+      )}
     </Show>
   );
 }
