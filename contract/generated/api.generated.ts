@@ -683,7 +683,7 @@ export interface JourneyTraceEntry {
     message: string;
   };
   /**
-   * Kind-specific facts: a timer's `fires_at`; an event's `event_id` and `trust`; an approval's `task`, `decision`, `decided_by` and `role`; a child's `workflow_id`; continue-as-new's `new_run_id`; the start's `trigger_event` and `generation`.
+   * Kind-specific facts: a timer's `timeout_ms` and `fires_at`; an event's `event_id` and `trust`; an approval's `task`, `decision`, `decided_by` and `role`; a child's `workflow_id`; continue-as-new's `new_run_id`; the start's `trigger_event` and `generation`.
    */
   detail: {
     [k: string]: string | number | boolean | null | undefined;

@@ -342,7 +342,7 @@ describe('the portal in a browser', () => {
       async () => {
         await page.reload();
         await page.getByRole('heading', { name: 'Rewards' }).waitFor();
-        return (await page.locator('section[aria-labelledby="rewards-h"] li').count()) > 0 || undefined;
+        return (await page.locator('section[aria-labelledby="rewards-h"] tbody tr').count()) > 0 || undefined;
       },
       60_000,
     );

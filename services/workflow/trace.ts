@@ -229,8 +229,11 @@ export function traceEntries(
       const x = add(entry(e, 'timer', 'started'));
       const fires = Date.parse(x.at) + ms(a.startToFireTimeout);
       x.name = 'timer';
-      x.detail = { timer_id: a.timerId ?? null, fires_at: new Date(fires).toISOString() };
-      x.summary = `${Math.round(ms(a.startToFireTimeout) / 1000)} s`;
+      x.detail = {
+        timer_id: a.timerId ?? null,
+        timeout_ms: ms(a.startToFireTimeout),
+        fires_at: new Date(fires).toISOString(),
+      };
       timers.set(a.timerId ?? '', x);
     } else if (e.timerFiredEventAttributes) {
       const x = timers.get(e.timerFiredEventAttributes.timerId ?? '');

@@ -1,16 +1,7 @@
 import { useState } from 'react';
 import { type ApiProblem, api, must } from '../lib/api.ts';
 import { DataTable } from '../lib/data-table.tsx';
-import {
-  asProblem,
-  Dialog,
-  PageHeader,
-  Problem,
-  Show,
-  StatusBadge,
-  useAsync,
-  when,
-} from '../lib/ui.tsx';
+import { asProblem, Dialog, PageHeader, Problem, Show, StatusBadge, useAsync, when } from '../lib/ui.tsx';
 
 interface Ready {
   ok: boolean;

@@ -38,7 +38,7 @@ function OpenTask({
         {when(task.deadline)}
       </p>
       {task.details !== null && task.details !== undefined ? (
-        <pre className="code small">{JSON.stringify(task.details, null, 2)}</pre>
+        <pre className="code">{JSON.stringify(task.details, null, 2)}</pre>
       ) : null}
       <div className="toolbar">
         <label htmlFor={id}>

@@ -24,10 +24,12 @@ function label(x: JourneyTraceEntry): string {
         : `Journey started by ${text(x.detail.trigger_event) || 'its trigger'}`;
     case 'activity':
       return x.detail.compensation ? `Compensation ${x.name}` : `${x.name ?? 'Activity'}`;
-    case 'timer':
-      if (x.status === 'fired') return 'Timer fired';
-      if (x.status === 'cancelled') return 'Timer cancelled (what it waited for came first)';
-      return `Timer set until ${when(text(x.detail.fires_at))}`;
+    case 'timer': {
+      const span = duration(typeof x.detail.timeout_ms === 'number' ? x.detail.timeout_ms : null);
+      if (x.status === 'fired') return `Timer of ${span} fired`;
+      if (x.status === 'cancelled') return `Timer of ${span} cancelled (what it waited for came first)`;
+      return `Timer of ${span} set, until ${when(text(x.detail.fires_at))}`;
+    }
     case 'event':
       return `Event ${x.name ?? ''} received`;
     case 'approval':

@@ -149,6 +149,8 @@ function temporalUi(): string {
   return ['127.0.0.1', 'localhost', '::1'].includes(location.hostname) ? 'http://127.0.0.1:8233' : '';
 }
 
+const CLOSING = new Set(['completed', 'failed', 'terminated', 'cancelled', 'timed_out', 'continued_as_new']);
+
 /** `approval:review` → `the approval of review`; event names as they are. */
 function waitingLabel(w: string): string {
   return w.startsWith('approval:') ? `a decision on ${w.slice('approval:'.length)}` : `event ${w}`;
@@ -168,6 +170,14 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
   );
   const [trace, setTrace] = useState<JourneyTrace | null>(null);
   const [traceKey, setTraceKey] = useState(0);
+  // The history can be a moment ahead of the status read before it: once the trace shows the end,
+  // the facts above it are read again so both agree.
+  const traced = (t: JourneyTrace) => {
+    setTrace(t);
+    const last = t.data[t.data.length - 1];
+    const ended = last && CLOSING.has(last.kind);
+    if (ended && journey.state === 'ready' && journey.data.execution_status === 'RUNNING') journey.reload();
+  };
   const decided = () => {
     journey.reload();
     // The journey takes a moment to act on the decision; the trace then shows what followed.
@@ -262,12 +272,15 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
                   key={traceKey}
                   campaign={campaign}
                   journeyKey={journeyKey}
-                  onTrace={setTrace}
+                  onTrace={traced}
                 />
               </section>
               <section className="panel" aria-labelledby="vars-h">
                 <h2 id="vars-h">Variables</h2>
-                <pre className="code small">{JSON.stringify(vars, null, 2)}</pre>
+                {/* A scrolling box with its own tab stop (a keyboard reaches what is past its edge). */}
+                <pre className="journey-vars" tabIndex={0} aria-label="The journey's variables">
+                  {JSON.stringify(vars, null, 2)}
+                </pre>
               </section>
             </div>
             <section className="panel" aria-labelledby="rewards-h">
