@@ -277,10 +277,7 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
               </section>
               <section className="panel" aria-labelledby="vars-h">
                 <h2 id="vars-h">Variables</h2>
-                {/* A scrolling box with its own tab stop (a keyboard reaches what is past its edge). */}
-                <pre className="journey-vars" tabIndex={0} aria-label="The journey's variables">
-                  {JSON.stringify(vars, null, 2)}
-                </pre>
+                <pre className="journey-vars">{JSON.stringify(vars, null, 2)}</pre>
               </section>
             </div>
             <section className="panel" aria-labelledby="rewards-h">
