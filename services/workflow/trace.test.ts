@@ -246,7 +246,7 @@ describe('GET /v1/journeys/:campaignId/:journeyKey/trace and GET /v1/approvals (
     assert.equal(end?.summary, 'status="completed"');
     for (const x of t.data) assert.match(x.at, /^\d{4}-\d{2}-\d{2}T/);
 
-    // Paging: two entries a page, every entry once, in order.
+    // Paging: three entries a page, every entry once, in order.
     const paged: JourneyTraceEntry[] = [];
     let cursor: string | null = null;
     do {
@@ -386,6 +386,59 @@ describe('GET /v1/journeys/:campaignId/:journeyKey/trace and GET /v1/approvals (
     assert.doesNotMatch(JSON.stringify(annTrace), /ann@example\.com|looks fine/);
     // The approval's timeout timer was cancelled by the decision.
     assert.equal(annTrace.data.find((x) => x.kind === 'timer')?.status, 'cancelled');
+  });
+
+  it('a child journey and continue-as-new: the step of the call, and the earlier run read by its id', async () => {
+    const kid = handPlan([{ id: 'kid-config', kind: 'do', activity: 'FetchCampaignConfig', with: {} }], {
+      id: 'kid',
+    });
+    const plan = handPlan(
+      [
+        { id: 'ask-kid', kind: 'call', plan: 'kid', input: {} },
+        { id: 'pause', kind: 'sleep', durationMs: 50 },
+        { id: 'done', kind: 'end', status: 'completed' },
+      ],
+      { children: { kid } },
+    );
+    const who = `dan-${run}`;
+    const workflowId = `pulse:${clientA}:camp-calls:${who}`;
+    const trigger = testEvent('signup', { client_id: clientA, participant_id: who });
+    started.add(workflowId);
+    // Started directly (the router sets no engine options): a tiny history threshold makes the journey
+    // continue as new at the sleep, its first safe point.
+    await temporal.workflow.start('runCampaign', {
+      taskQueue,
+      workflowId,
+      args: [
+        {
+          plan,
+          campaign: ref(clientA, 'camp-calls'),
+          journeyKey: who,
+          trigger,
+          options: { historyThreshold: 5 },
+        },
+      ],
+    });
+    const latest = await until('the continued run to complete', async () => {
+      const r = await trace('camp-calls', who, '?limit=100');
+      return r.body.data?.at(-1)?.kind === 'completed' && r.body.continued_from_run_id ? r.body : undefined;
+    });
+    assert.equal(latest.data[0]?.kind, 'started');
+    assert.equal(latest.data[0]?.status, 'continued');
+    assert.equal(latest.data[0]?.detail.generation, 1);
+    const first = await trace('camp-calls', who, `?run_id=${latest.continued_from_run_id}&limit=100`);
+    assert.equal(first.status, 200);
+    assert.equal(first.body.run_id, latest.continued_from_run_id);
+    const child = first.body.data.find((x) => x.kind === 'child');
+    assert.ok(child, JSON.stringify(first.body.data));
+    assert.equal(child.step, 'ask-kid');
+    assert.equal(child.path, 'ask-kid');
+    assert.equal(child.status, 'completed');
+    assert.equal(child.detail.workflow_id, `${workflowId}/call/ask-kid`);
+    assert.equal(child.summary, 'status="completed"');
+    const moved = first.body.data.at(-1);
+    assert.equal(moved?.kind, 'continued_as_new');
+    assert.equal(moved?.detail.new_run_id, latest.run_id);
   });
 
   it('summaries keep ids, states and figures, and mask the rest', () => {
