@@ -291,7 +291,7 @@ describe('the journey page in a browser', () => {
     // The facts agree with the trace: the page reads the status again once the trace shows the end.
     await page.locator('.facts dd', { hasText: '(completed)' }).waitFor();
     const entries = page.getByTestId('trace').locator('li');
-    const approval = entries.filter({ hasText: 'Approval approve by' });
+    const approval = entries.filter({ hasText: 'Approval approved by' });
     assert.equal(await approval.count(), 1);
     assert.match((await approval.textContent()) ?? '', /step review/);
     assert.equal(await entries.filter({ hasText: 'Event purchase_completed received' }).count(), 1);

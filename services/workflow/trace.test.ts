@@ -12,7 +12,7 @@ import { createTemporalClient } from '../../engine/client.ts';
 import { quietTemporalRuntime } from '../../engine/quiet-runtime.ts';
 import { createRouter, type DeployedCampaigns } from '../../engine/router.ts';
 import { ensureSearchAttributes } from '../../engine/search-attributes.ts';
-import { createFakeActivities } from '../../engine/simulation/fake-activities.ts';
+import { createFakeActivities, type FakeOverrides } from '../../engine/simulation/fake-activities.ts';
 import { createWorker } from '../../engine/worker.ts';
 import { handPlan, testEvent, waitStep } from '../../test/support/engine/plans.ts';
 import { fakeResolver } from '../../test/support/event.ts';
@@ -86,6 +86,24 @@ const deployed: DeployedCampaigns = {
   },
 };
 
+const overrides: FakeOverrides = {
+  // Fails its first attempt (a message naming the participant's e-mail), succeeds on the second.
+  FetchCampaignConfig: () => {
+    if (Context.current().info.attempt === 1)
+      throw ApplicationFailure.retryable('config lookup for ann@example.com timed out', 'UPSTREAM');
+    return { active: true, status: 'active', starts_at: null, ends_at: null };
+  },
+  // A result with personal data and a secret, which the trace must not show.
+  GenerateReferralAssets: () => ({
+    code: 'REF-ANN',
+    link: 'https://pulse.test/r/REF-ANN',
+    email: 'ann@example.com',
+    owner_id: 'ann@example.com',
+    access_token: 'tok_live_secret',
+    clicks: 0,
+  }),
+};
+
 describe('GET /v1/journeys/:campaignId/:journeyKey/trace and GET /v1/approvals (real Temporal)', () => {
   let temporal: Client;
   let native: NativeConnection;
@@ -93,6 +111,7 @@ describe('GET /v1/journeys/:campaignId/:journeyKey/trace and GET /v1/approvals (
   let running: Promise<void>;
   let app: ReturnType<typeof createWorkflowApp>;
   let router: ReturnType<typeof createRouter>;
+  let fakes: ReturnType<typeof createFakeActivities>;
   const started = new Set<string>();
 
   const get = async <T>(path: string, key = 'sk_a') => {
@@ -125,23 +144,7 @@ describe('GET /v1/journeys/:campaignId/:journeyKey/trace and GET /v1/approvals (
     const config = loadConfig();
     temporal = await createTemporalClient(config.temporalAddress, config.temporalNamespace);
     assert.equal(await ensureSearchAttributes(temporal, config.temporalNamespace), true);
-    const fakes = createFakeActivities({
-      // Fails its first attempt (a message naming the participant's e-mail), succeeds on the second.
-      FetchCampaignConfig: () => {
-        if (Context.current().info.attempt === 1)
-          throw ApplicationFailure.retryable('config lookup for ann@example.com timed out', 'UPSTREAM');
-        return { active: true, status: 'active', starts_at: null, ends_at: null };
-      },
-      // A result with personal data and a secret, which the trace must not show.
-      GenerateReferralAssets: () => ({
-        code: 'REF-ANN',
-        link: 'https://pulse.test/r/REF-ANN',
-        email: 'ann@example.com',
-        owner_id: 'ann@example.com',
-        access_token: 'tok_live_secret',
-        clicks: 0,
-      }),
-    });
+    fakes = createFakeActivities(overrides);
     native = await NativeConnection.connect({ address: config.temporalAddress });
     worker = await createWorker({ connection: native, taskQueue, activities: fakes.activities });
     running = worker.run();
@@ -439,6 +442,43 @@ describe('GET /v1/journeys/:campaignId/:journeyKey/trace and GET /v1/approvals (
     const moved = first.body.data.at(-1);
     assert.equal(moved?.kind, 'continued_as_new');
     assert.equal(moved?.detail.new_run_id, latest.run_id);
+  });
+
+  it('an activity between attempts shows as retrying, with the attempt to come and the last failure', async () => {
+    const plan = handPlan([
+      {
+        id: 'flaky',
+        kind: 'do',
+        activity: 'CheckFraud',
+        with: {},
+        // A long backoff: the trace is read while the second attempt waits its turn.
+        retry: { maxAttempts: 3, initialIntervalMs: 60_000, backoffCoefficient: 1 },
+      },
+    ]);
+    const who = `eve-${run}`;
+    const workflowId = `pulse:${clientA}:camp-flaky:${who}`;
+    started.add(workflowId);
+    fakes.setOverrides({
+      ...overrides,
+      CheckFraud: () => {
+        throw ApplicationFailure.retryable('scoring service for eve@example.com unreachable', 'UPSTREAM');
+      },
+    });
+    await temporal.workflow.start('runCampaign', {
+      taskQueue,
+      workflowId,
+      args: [{ plan, campaign: ref(clientA, 'camp-flaky'), journeyKey: who, trigger: testEvent('signup') }],
+    });
+    const t = await until('the activity to wait for its retry', async () => {
+      const r = await trace('camp-flaky', who);
+      return r.body.data?.find((x) => x.kind === 'activity' && x.status === 'retrying') ? r.body : undefined;
+    });
+    const flaky = t.data.find((x) => x.kind === 'activity');
+    assert.equal(flaky?.step, 'flaky');
+    assert.equal(flaky?.attempt, 2);
+    assert.equal(flaky?.ended_at, null);
+    assert.equal(flaky?.duration_ms, null);
+    assert.deepEqual(flaky?.error, { type: 'UPSTREAM', message: 'scoring service for <email> unreachable' });
   });
 
   it('summaries keep ids, states and figures, and mask the rest', () => {

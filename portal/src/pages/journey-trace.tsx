@@ -32,8 +32,15 @@ function label(x: JourneyTraceEntry): string {
     }
     case 'event':
       return `Event ${x.name ?? ''} received`;
-    case 'approval':
-      return `Approval ${text(x.detail.decision)} by ${text(x.detail.decided_by)}${x.detail.role ? ` (${text(x.detail.role)})` : ''}`;
+    case 'approval': {
+      const verdict =
+        x.detail.decision === 'approve'
+          ? 'approved'
+          : x.detail.decision === 'reject'
+            ? 'rejected'
+            : text(x.detail.decision);
+      return `Approval ${verdict} by ${text(x.detail.decided_by)}${x.detail.role ? ` (${text(x.detail.role)})` : ''}`;
+    }
     case 'update':
       return `Update ${x.name ?? ''}`;
     case 'signal':
