@@ -172,7 +172,7 @@ export function LiveCard({ campaign }: { campaign: string }) {
   }, [campaign, attempt, keyOnly]);
   const stale = counts ? now - Date.parse(counts.as_of) > 20_000 : false;
   return (
-    <section className="panel card" aria-labelledby="live-h" data-card="live">
+    <section className="panel card wide" aria-labelledby="live-h" data-card="live">
       <header className="card-head">
         <h2 id="live-h">Live, last 15 minutes</h2>
         <span

@@ -5,7 +5,7 @@ import { BudgetBars } from '../pages/campaigns.tsx';
 import { ReportCard } from './card.tsx';
 import type { Query } from './cards-people.tsx';
 import { type ChartOption, EChart } from './echart.tsx';
-import { count, money, PALETTE, pct, ratio } from './format.ts';
+import { count, decimal, money, PALETTE, pct, ratio } from './format.ts';
 import { type CostData, csvUrl, type LtvData, type RewardData, useReport } from './report.ts';
 
 const reportPath = (name: string) => `/v1/analytics/reports/${name}`;
@@ -67,15 +67,15 @@ export function CostCard({ query }: { query: Query }) {
                   key: 'cost',
                   header: 'Reward cost',
                   className: 'num',
-                  cell: (c) => money(c.reward_cost, c.currency),
+                  cell: (c) => decimal(c.reward_cost),
                 },
                 {
                   key: 'revenue',
                   header: 'Revenue',
                   className: 'num',
-                  cell: (c) => money(c.referred_revenue, c.currency),
+                  cell: (c) => decimal(c.referred_revenue),
                 },
-                { key: 'cpa', header: 'CPA', className: 'num', cell: (c) => money(c.cpa, c.currency) },
+                { key: 'cpa', header: 'CPA', className: 'num', cell: (c) => decimal(c.cpa) },
                 {
                   key: 'roi',
                   header: 'ROI',

@@ -66,7 +66,7 @@ function Funnel({ data }: { data: FunnelData }) {
   );
   const channels = data.channels.filter((c) => c.channel !== null);
   return (
-    <div className="split">
+    <div className="split funnel-split">
       <div>
         <EChart
           option={option}

@@ -82,12 +82,12 @@ export default function DashboardPage() {
         {title} · {range.from} to {range.to} (UTC, {range.days} days)
       </p>
       <div className="dash-grid">
+        {campaign ? <LiveCard campaign={campaign} /> : null}
         <FunnelCard query={reportQuery} />
         <KFactorCard query={reportQuery} />
         <CostCard query={reportQuery} />
         <LtvCard query={reportQuery} />
         <SegmentsCard query={reportQuery} />
-        {campaign ? <LiveCard campaign={campaign} /> : null}
         {campaign ? <TimeSeriesCard campaign={campaign} range={range} /> : null}
         <CohortsCard query={reportQuery} />
         <RewardsCard query={reportQuery} campaign={campaign} />

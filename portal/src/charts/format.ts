@@ -2,13 +2,19 @@
 
 /** A ratio as a percentage with one decimal; `null` (a zero denominator) is a dash, never 0 %. */
 export const pct = (r: number | null | undefined) =>
-  r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)} %`;
+  r === null || r === undefined ? '—' : `${(r * 100).toFixed(1)}%`;
 
 /** A plain ratio (K-factor, invites per participant) with three decimals. */
 export const ratio = (r: number | null | undefined) => (r === null || r === undefined ? '—' : r.toFixed(3));
 
 export const count = (n: number | null | undefined) =>
   n === null || n === undefined ? '—' : n.toLocaleString('en-US');
+
+/** An amount with two decimals, for a table whose row names the currency. */
+export const decimal = (n: number | null | undefined) =>
+  n === null || n === undefined
+    ? '—'
+    : n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** Money in one currency, two decimals; currencies are never added together (docs/metrics.md#currencies). */
 export const money = (n: number | null | undefined, currency: string) =>
