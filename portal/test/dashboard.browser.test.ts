@@ -500,7 +500,12 @@ describe('the dashboards and the fraud review queue in a browser', () => {
     await page.getByTestId('dash-scope').filter({ hasText: '2026-10-01 to 2026-10-31' }).waitFor();
     // A shared link opens the same view; in October nothing happened, so the cards say so.
     await page.goto(shared.toString());
-    await page.locator('[data-card="funnel"] .state.empty').waitFor({ timeout: 20_000 });
+    await page
+      .locator('[data-card="funnel"]')
+      .getByText('No share, click or signup in this range.')
+      .waitFor({ timeout: 20_000 });
+    await page.locator('[data-card="k-factor"]').getByText('No participant in this range.').waitFor();
+    assert.equal(await page.locator('[data-step="Signed up"]').textContent(), '0');
     await page.getByRole('button', { name: 'Last 7 days' }).click();
     assert.match(page.url(), /range=7/);
     assert.equal(await form.getByLabel('From').inputValue(), presetRange(7).from);
@@ -518,6 +523,21 @@ describe('the dashboards and the fraud review queue in a browser', () => {
     const cols = (header ?? '').split(',');
     const all = lines.map((l) => l.split(',')).find((c) => c[cols.indexOf('channel')] === '(all)');
     assert.equal(all?.[cols.indexOf('signups')], '3');
+  });
+
+  it('keeps a report the API refuses inside its card', async () => {
+    await go(`/dashboard?campaign=${encodeURIComponent(campaignId)}&range=90`);
+    const series = page.locator('[data-card="timeseries"]');
+    await series.locator('.echart').waitFor({ timeout: 30_000 });
+    // Hour buckets over 90 days: the API answers 400 at `to`; only this card says so.
+    await series.getByLabel('Grain').selectOption('hour');
+    const alert = series.getByRole('alert');
+    await alert.waitFor({ timeout: 20_000 });
+    assert.match((await alert.textContent()) ?? '', /at most 31 days.*VALIDATION_FAILED.*to/s);
+    assert.equal(await page.locator('[data-step="Signed up"]').textContent(), '3');
+    assert.equal(await page.locator('main [role="alert"]').count(), 1, 'no other card fails');
+    await series.getByLabel('Grain').selectOption('week');
+    await series.locator('.echart').waitFor({ timeout: 20_000 });
   });
 
   it('shows the client-wide dashboard at 1280 and 390 pixels without overflow', async () => {

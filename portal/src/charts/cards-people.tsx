@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { DataTable } from '../lib/data-table.tsx';
+import { Empty } from '../lib/ui.tsx';
 import { Figure, ReportCard } from './card.tsx';
 import { type ChartOption, EChart } from './echart.tsx';
 import { count, duration, money, PALETTE, pct, ratio } from './format.ts';
@@ -35,8 +36,9 @@ export function FunnelCard({ query }: { query: Query }) {
       title="Referral funnel"
       value={value}
       csv={csvUrl(reportPath('funnel'), query)}
-      isEmpty={(d) => d.total.participants === 0 && d.total.shares === 0 && d.total.clickers === 0}
-      empty="No share, click or signup in this range."
+      // An empty funnel still shows its stages at 0 (a funnel that moves from 0 is the first thing to watch).
+      isEmpty={() => false}
+      empty={null}
       wide
     >
       {(d) => <Funnel data={d} />}
@@ -65,14 +67,19 @@ function Funnel({ data }: { data: FunnelData }) {
     [t],
   );
   const channels = data.channels.filter((c) => c.channel !== null);
+  const nothing = t.participants === 0 && t.shares === 0 && t.clickers === 0;
   return (
     <div className="split funnel-split">
       <div>
-        <EChart
-          option={option}
-          height={200}
-          label={`Funnel in unique people: ${STAGES.map(([l, k]) => `${l} ${t[k]}`).join(', ')}`}
-        />
+        {nothing ? (
+          <Empty>No share, click or signup in this range.</Empty>
+        ) : (
+          <EChart
+            option={option}
+            height={200}
+            label={`Funnel in unique people: ${STAGES.map(([l, k]) => `${l} ${t[k]}`).join(', ')}`}
+          />
+        )}
         <table className="compact" data-testid="funnel-table">
           <caption className="sr-only">Funnel stages, unique people, with the rate into each stage</caption>
           <thead>
