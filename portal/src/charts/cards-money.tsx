@@ -216,8 +216,9 @@ function Rewards({ data, campaign }: { data: RewardData; campaign: string }) {
       ),
     })),
   };
+  // Across campaigns the budget table needs the whole width (one row per campaign and currency).
   return (
-    <div className="split">
+    <div className={campaign ? 'split' : 'stacked'}>
       <div>
         {data.groups.length ? (
           <EChart

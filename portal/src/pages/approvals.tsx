@@ -100,66 +100,68 @@ function ApprovalQueue() {
         </button>
       </div>
       <Outcomes results={results} />
-      <Show value={queue} what="the approval queue">
-        {(page) => (
-          <DataTable<Reward>
-            caption="Rewards waiting for approval, oldest first"
-            testId="approval-queue"
-            rows={page.data}
-            rowKey={(r) => r.id}
-            empty="No reward is waiting for approval."
-            selection={{ picked, onChange: setPicked }}
-            columns={[
-              {
-                key: 'reward',
-                header: 'Reward',
-                cell: (r) => (
-                  <>
-                    <Link href={`/rewards/${encodeURIComponent(r.id)}`}>{amount(r)}</Link>
-                    <div className="muted">
-                      {r.rule} · {r.side}
-                    </div>
-                  </>
-                ),
-              },
-              { key: 'participant', header: 'Participant', cell: (r) => r.participant_id },
-              { key: 'campaign', header: 'Campaign', className: 'mono', cell: (r) => r.campaign_id },
-              {
-                key: 'review',
-                header: 'Fraud review',
-                cell: (r) =>
-                  r.review ? <ReviewCell review={r.review} /> : <span className="muted">not scored</span>,
-              },
-              { key: 'created', header: 'Created', cell: (r) => when(r.created_at) },
-              {
-                key: 'decide',
-                header: 'Decide',
-                className: 'nowrap',
-                cell: (r) => (
-                  <>
-                    <button
-                      type="button"
-                      className="primary small"
-                      disabled={busy}
-                      onClick={() => void decide([r.id], 'approve')}
-                    >
-                      Approve
-                    </button>{' '}
-                    <button
-                      type="button"
-                      className="danger small"
-                      disabled={busy}
-                      onClick={() => setRejecting([r.id])}
-                    >
-                      Reject
-                    </button>
-                  </>
-                ),
-              },
-            ]}
-          />
-        )}
-      </Show>
+      <div className="queue">
+        <Show value={queue} what="the approval queue">
+          {(page) => (
+            <DataTable<Reward>
+              caption="Rewards waiting for approval, oldest first"
+              testId="approval-queue"
+              rows={page.data}
+              rowKey={(r) => r.id}
+              empty="No reward is waiting for approval."
+              selection={{ picked, onChange: setPicked }}
+              columns={[
+                {
+                  key: 'reward',
+                  header: 'Reward',
+                  cell: (r) => (
+                    <>
+                      <Link href={`/rewards/${encodeURIComponent(r.id)}`}>{amount(r)}</Link>
+                      <div className="muted">
+                        {r.rule} · {r.side}
+                      </div>
+                    </>
+                  ),
+                },
+                { key: 'participant', header: 'Participant', cell: (r) => r.participant_id },
+                { key: 'campaign', header: 'Campaign', className: 'mono', cell: (r) => r.campaign_id },
+                {
+                  key: 'review',
+                  header: 'Fraud review',
+                  cell: (r) =>
+                    r.review ? <ReviewCell review={r.review} /> : <span className="muted">not scored</span>,
+                },
+                { key: 'created', header: 'Created', cell: (r) => when(r.created_at) },
+                {
+                  key: 'decide',
+                  header: 'Decide',
+                  className: 'nowrap',
+                  cell: (r) => (
+                    <>
+                      <button
+                        type="button"
+                        className="primary small"
+                        disabled={busy}
+                        onClick={() => void decide([r.id], 'approve')}
+                      >
+                        Approve
+                      </button>{' '}
+                      <button
+                        type="button"
+                        className="danger small"
+                        disabled={busy}
+                        onClick={() => setRejecting([r.id])}
+                      >
+                        Reject
+                      </button>
+                    </>
+                  ),
+                },
+              ]}
+            />
+          )}
+        </Show>
+      </div>
       <ReasonDialog
         open={rejecting !== null}
         title={`Reject ${rejecting?.length ?? 0} reward(s)`}

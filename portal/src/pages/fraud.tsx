@@ -79,72 +79,79 @@ export function FraudQueue() {
         </button>
       </div>
       <Outcomes results={results} />
-      <Show value={queue} what="the fraud review queue">
-        {(page) => (
-          <DataTable<Reward>
-            caption="Rewards held by the fraud engine, oldest first"
-            testId="fraud-queue"
-            rows={page.data}
-            rowKey={(r) => r.id}
-            empty="No reward is held for a fraud review."
-            selection={{ picked, onChange: setPicked, label: (id) => `Select reward ${id}` }}
-            columns={[
-              {
-                key: 'reward',
-                header: 'Reward',
-                cell: (r) => (
-                  <>
-                    <Link href={`/rewards/${encodeURIComponent(r.id)}`}>{amount(r)}</Link>
-                    <div className="muted">
-                      {r.rule} · {r.side}
-                    </div>
-                  </>
-                ),
-              },
-              { key: 'participant', header: 'Participant', className: 'mono', cell: (r) => r.participant_id },
-              { key: 'campaign', header: 'Campaign', className: 'mono', cell: (r) => r.campaign_id },
-              {
-                key: 'review',
-                header: 'Score and reasons',
-                cell: (r) =>
-                  r.review ? (
-                    <ReviewCell review={r.review} open />
-                  ) : (
-                    <span className="muted">not scored</span>
+      <div className="queue">
+        <Show value={queue} what="the fraud review queue">
+          {(page) => (
+            <DataTable<Reward>
+              caption="Rewards held by the fraud engine, oldest first"
+              testId="fraud-queue"
+              rows={page.data}
+              rowKey={(r) => r.id}
+              empty="No reward is held for a fraud review."
+              selection={{ picked, onChange: setPicked, label: (id) => `Select reward ${id}` }}
+              columns={[
+                {
+                  key: 'reward',
+                  header: 'Reward',
+                  cell: (r) => (
+                    <>
+                      <Link href={`/rewards/${encodeURIComponent(r.id)}`}>{amount(r)}</Link>
+                      <div className="muted">
+                        {r.rule} · {r.side}
+                      </div>
+                    </>
                   ),
-              },
-              { key: 'held', header: 'Held since', cell: (r) => when(r.created_at) },
-              {
-                key: 'decide',
-                header: 'Decide',
-                className: 'nowrap',
-                cell: (r) => (
-                  <>
-                    <button
-                      type="button"
-                      className="primary small"
-                      disabled={busy}
-                      aria-label={`Approve ${r.id}`}
-                      onClick={() => setPending({ ids: [r.id], decision: 'approve' })}
-                    >
-                      Approve
-                    </button>{' '}
-                    <button
-                      type="button"
-                      className="danger small"
-                      disabled={busy}
-                      aria-label={`Reject ${r.id}`}
-                      onClick={() => setPending({ ids: [r.id], decision: 'reject' })}
-                    >
-                      Reject
-                    </button>
-                  </>
-                ),
-              },
-            ]}
-          />
-        )}
-      </Show>
+                },
+                {
+                  key: 'participant',
+                  header: 'Participant',
+                  className: 'mono',
+                  cell: (r) => r.participant_id,
+                },
+                { key: 'campaign', header: 'Campaign', className: 'mono', cell: (r) => r.campaign_id },
+                {
+                  key: 'review',
+                  header: 'Score and reasons',
+                  cell: (r) =>
+                    r.review ? (
+                      <ReviewCell review={r.review} open />
+                    ) : (
+                      <span className="muted">not scored</span>
+                    ),
+                },
+                { key: 'held', header: 'Held since', cell: (r) => when(r.created_at) },
+                {
+                  key: 'decide',
+                  header: 'Decide',
+                  className: 'nowrap',
+                  cell: (r) => (
+                    <>
+                      <button
+                        type="button"
+                        className="primary small"
+                        disabled={busy}
+                        aria-label={`Approve ${r.id}`}
+                        onClick={() => setPending({ ids: [r.id], decision: 'approve' })}
+                      >
+                        Approve
+                      </button>{' '}
+                      <button
+                        type="button"
+                        className="danger small"
+                        disabled={busy}
+                        aria-label={`Reject ${r.id}`}
+                        onClick={() => setPending({ ids: [r.id], decision: 'reject' })}
+                      >
+                        Reject
+                      </button>
+                    </>
+                  ),
+                },
+              ]}
+            />
+          )}
+        </Show>
+      </div>
       <ReasonDialog
         open={pending !== null}
         title={`${pending?.decision === 'reject' ? 'Reject' : 'Approve'} ${pending?.ids.length ?? 0} held reward(s)`}
