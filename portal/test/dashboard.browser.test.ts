@@ -442,6 +442,9 @@ describe('the dashboards and the fraud review queue in a browser', () => {
         /^\/docs\/metrics#/,
       );
     }
+    const doc = await context.request.get(`${base}/docs/metrics`);
+    assert.equal(doc.status(), 200);
+    assert.match(await doc.text(), /k-factor/i);
     // The leaderboard the campaign declares, ranked as the API ranks it.
     const board = await api<{ standings: { participant_id: string; score: number }[] }>(
       `/v1/campaigns/${campaignId}/leaderboards/top?limit=10`,
