@@ -210,20 +210,33 @@ export function FraudDecisions() {
             rowKey={(d) => `${d.reward_id}:${d.at}`}
             empty="No decision recorded yet."
             columns={[
-              { key: 'at', header: 'When', cell: (d) => when(d.at) },
-              { key: 'decision', header: 'Decision', cell: (d) => <StatusBadge status={d.decision} /> },
+              { key: 'at', header: 'When', className: 'nowrap', cell: (d) => when(d.at) },
+              {
+                key: 'decision',
+                header: 'Decision',
+                cell: (d) => (
+                  <>
+                    <StatusBadge status={d.decision} />
+                    {d.confirmed_fraud ? <div className="muted small-text">confirmed fraud</div> : null}
+                  </>
+                ),
+              },
               {
                 key: 'reward',
-                header: 'Reward',
-                className: 'mono',
-                cell: (d) => <Link href={`/rewards/${encodeURIComponent(d.reward_id)}`}>{d.reward_id}</Link>,
+                header: 'Reward and participant',
+                cell: (d) => (
+                  <>
+                    <Link className="mono" href={`/rewards/${encodeURIComponent(d.reward_id)}`}>
+                      {d.reward_id}
+                    </Link>
+                    <div className="mono">{d.participant_id}</div>
+                  </>
+                ),
               },
-              { key: 'participant', header: 'Participant', className: 'mono', cell: (d) => d.participant_id },
               { key: 'referrer', header: 'Referrer', className: 'mono', cell: (d) => d.referrer_id ?? '—' },
               { key: 'score', header: 'Score', className: 'num', cell: (d) => d.score ?? '—' },
-              { key: 'fraud', header: 'Confirmed fraud', cell: (d) => (d.confirmed_fraud ? 'yes' : 'no') },
-              { key: 'actor', header: 'By', cell: (d) => d.actor },
               { key: 'reason', header: 'Reason', cell: (d) => d.reason ?? '—' },
+              { key: 'actor', header: 'By', cell: (d) => <span className="actor">{d.actor}</span> },
             ]}
           />
         )}
