@@ -1,5 +1,5 @@
-import { BarChart, FunnelChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { BarChart, FunnelChart, HeatmapChart, LineChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
@@ -8,10 +8,12 @@ import { useEffect, useRef } from 'react';
 echarts.use([
   BarChart,
   FunnelChart,
+  HeatmapChart,
   LineChart,
   GridComponent,
   LegendComponent,
   TooltipComponent,
+  VisualMapComponent,
   SVGRenderer,
 ]);
 
@@ -32,15 +34,16 @@ export function EChart({
   useEffect(() => {
     if (!el.current) return;
     chart.current = echarts.init(el.current, undefined, { renderer: 'svg' });
-    const onResize = () => chart.current?.resize();
-    window.addEventListener('resize', onResize);
+    // The card, not only the window, changes width (the grid reflows): follow the element itself.
+    const observer = new ResizeObserver(() => chart.current?.resize());
+    observer.observe(el.current);
     return () => {
-      window.removeEventListener('resize', onResize);
+      observer.disconnect();
       chart.current?.dispose();
     };
   }, []);
   useEffect(() => {
     chart.current?.setOption(option, true);
   }, [option]);
-  return <div ref={el} role="img" aria-label={label} style={{ width: '100%', height }} />;
+  return <div ref={el} role="img" aria-label={label} className="echart" style={{ width: '100%', height }} />;
 }

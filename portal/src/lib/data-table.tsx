@@ -55,7 +55,9 @@ export function DataTable<T>({
     selection.onChange(next);
   };
   return (
-    <div className="table-wrap">
+    // A table wider than the screen scrolls sideways: a named, focusable region, so a keyboard reaches it.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: the scrolling region must be focusable (WCAG 2.1.1)
+    <section className="table-wrap" aria-label={caption} tabIndex={0}>
       <table className={compact ? 'compact' : undefined} data-testid={testId}>
         <caption className="sr-only">{caption}</caption>
         <thead>
@@ -102,6 +104,6 @@ export function DataTable<T>({
           })}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
