@@ -4522,6 +4522,17 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/admin/clients/{id}/usage": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getClientUsageAsAdmin"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/plans": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["listPlans"];
@@ -7260,6 +7271,66 @@ export interface operations {
         };
       };
       403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** One client’s usage of a month */
+  "getClientUsageAsAdmin": {
+    parameters: {
+      query?: {
+        "month"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": UsageOfAMonth;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;
