@@ -109,7 +109,7 @@ export function AuditLog() {
                   key: 'route',
                   header: 'Route',
                   cell: (e) => (
-                    <span className="mono">
+                    <span className="mono wrap-any">
                       {e.method} {e.route}
                     </span>
                   ),
@@ -118,7 +118,7 @@ export function AuditLog() {
                 {
                   key: 'target',
                   header: 'Target',
-                  cell: (e) => <code className="small">{JSON.stringify(e.target)}</code>,
+                  cell: (e) => <code className="small wrap-any">{JSON.stringify(e.target)}</code>,
                 },
               ]}
             />

@@ -149,7 +149,7 @@ export function Members() {
                       <button
                         type="button"
                         className="small"
-                        aria-label={`Change the role of ${m.email}`}
+                        aria-label={`Change role of ${m.email}`}
                         onClick={() => {
                           setNewRole(m.role);
                           setEditing(t);
@@ -162,7 +162,7 @@ export function Members() {
                           <button
                             type="button"
                             className="small"
-                            aria-label={`Make ${m.email} an owner`}
+                            aria-label={`Transfer ownership to ${m.email}`}
                             onClick={() => setHanding(t)}
                           >
                             Transfer ownership
@@ -204,7 +204,7 @@ export function Members() {
                   <button
                     type="button"
                     className="danger small"
-                    aria-label={`Revoke the link sent to ${i.email}`}
+                    aria-label={`Revoke link sent to ${i.email}`}
                     onClick={() =>
                       void act(async () => {
                         await must(
@@ -214,7 +214,7 @@ export function Members() {
                       })
                     }
                   >
-                    Revoke invite
+                    Revoke link
                   </button>
                 ),
               },
@@ -228,7 +228,7 @@ export function Members() {
       </p>
       <Dialog
         open={editing !== null}
-        title={`Change the role of ${editing?.email ?? ''}`}
+        title={`Change role of ${editing?.email ?? ''}`}
         onClose={() => setEditing(null)}
       >
         <label htmlFor="member-new-role">New role</label>

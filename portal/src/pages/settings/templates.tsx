@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { type ApiProblem, api, must } from '../../lib/api.ts';
 import { DataTable } from '../../lib/data-table.tsx';
 import { asProblem, Problem, Show, useAsync } from '../../lib/ui.tsx';
@@ -43,6 +43,7 @@ export function Templates() {
   return (
     <section className="panel" aria-labelledby="tpl-h">
       <h2 id="tpl-h">Notification templates</h2>
+      {open ? <TemplatePreview key={open.name} template={open} /> : null}
       <Show value={list} what="templates">
         {(page) => {
           const own = new Map(page.data.map((t) => [t.name, t]));
@@ -87,7 +88,6 @@ export function Templates() {
           );
         }}
       </Show>
-      {open ? <TemplatePreview key={open.name} template={open} /> : null}
     </section>
   );
 }
@@ -117,6 +117,9 @@ function TemplatePreview({ template }: { template: Row }) {
   } | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  // Opened from a row far down the list: brought into view, above the list.
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => box.current?.scrollIntoView({ block: 'start' }), []);
 
   useEffect(() => {
     let parsed: Record<string, unknown> | undefined;
@@ -127,6 +130,11 @@ function TemplatePreview({ template }: { template: Row }) {
         setProblem({ status: 400, code: 'VALIDATION_FAILED', message: 'the sample data is not JSON' });
         return;
       }
+    }
+    if (draft && (!draft.subject.trim() || !draft.text.trim())) {
+      setShown(null);
+      setProblem(null);
+      return;
     }
     let stale = false;
     // A short pause: one request per burst of typing, not per key.
@@ -168,11 +176,8 @@ function TemplatePreview({ template }: { template: Row }) {
       api().GET('/v1/notifications/templates/{name}', { params: { path: { name: template.name } } }),
     ).catch(() => null);
     const latest = versions?.versions.find((v) => v.locale === locale);
-    setDraft({
-      subject: latest?.subject ?? shown?.subject ?? '',
-      text: latest?.text ?? '',
-      html: latest?.html ?? '',
-    });
+    // The client's own source when it has one; a built-in's files are not served, so its draft starts empty.
+    setDraft({ subject: latest?.subject ?? '', text: latest?.text ?? '', html: latest?.html ?? '' });
   };
   const publish = async () => {
     if (!draft) return;
@@ -198,7 +203,7 @@ function TemplatePreview({ template }: { template: Row }) {
   };
 
   return (
-    <div className="preview" data-testid="template-preview">
+    <div className="preview" data-testid="template-preview" ref={box}>
       <h3>{template.name}</h3>
       <div className="toolbar">
         <label>
@@ -272,6 +277,9 @@ function TemplatePreview({ template }: { template: Row }) {
         />
       </details>
       {problem ? <Problem problem={problem} /> : null}
+      {draft && !shown && !problem ? (
+        <p className="muted">Write a subject and a text part to preview the draft.</p>
+      ) : null}
       {shown ? (
         <div data-testid="rendered">
           <p className="muted">

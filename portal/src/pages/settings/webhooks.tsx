@@ -138,7 +138,10 @@ export function Webhooks() {
                       type="button"
                       className="small"
                       aria-label={`Delivery log of ${e.url}`}
-                      onClick={() => setOpen({ id: e.id, url: e.url })}
+                      onClick={() => {
+                        setOpen({ id: e.id, url: e.url });
+                        list.reload();
+                      }}
                     >
                       Delivery log
                     </button>{' '}
@@ -162,7 +165,7 @@ export function Webhooks() {
                     <button
                       type="button"
                       className="small"
-                      aria-label={`Rotate the secret of ${e.url}`}
+                      aria-label={`Rotate secret of ${e.url}`}
                       onClick={() =>
                         void act(async () => {
                           const r = await must(
