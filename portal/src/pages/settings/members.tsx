@@ -144,12 +144,13 @@ export function Members() {
                 className: 'nowrap',
                 cell: (m) => {
                   const t = { id: m.id, email: m.email, role: m.role };
+                  // "Change role" carries no per-row label: the row says whose it is, and a label naming
+                  // "role" would make the invite form's Role field ambiguous to label lookups.
                   return (
                     <>
                       <button
                         type="button"
                         className="small"
-                        aria-label={`Change role of ${m.email}`}
                         onClick={() => {
                           setNewRole(m.role);
                           setEditing(t);
@@ -228,7 +229,7 @@ export function Members() {
       </p>
       <Dialog
         open={editing !== null}
-        title={`Change role of ${editing?.email ?? ''}`}
+        title={`Change the access of ${editing?.email ?? ''}`}
         onClose={() => setEditing(null)}
       >
         <label htmlFor="member-new-role">New role</label>
