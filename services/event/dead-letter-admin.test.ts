@@ -135,9 +135,12 @@ describe('admin dead letters', () => {
     await drainer.settle(10_000);
     assert.deepEqual(await listDeadLetters(tdb.db, 'cli_incident'), [], 'no longer parked');
     assert.equal((await call('POST', `/${dead!.id}/retry`)).status, 404, 'a second retry finds nothing');
-    await waitFor(
-      () => published.filter((m) => m.id === `evt:cli_incident:${good.event_id}`).length >= 1,
-      'the bus message',
+    // The bus had the event before the incident: the re-sent message (same id) is dropped by its dedup.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(
+      published.filter((m) => m.id === `evt:cli_incident:${good.event_id}`).length,
+      1,
+      'subscribers got the event once',
     );
     const outbox = await sql<{ n: number }>`select count(*)::int as n from event_outbox
       where client_id = 'cli_incident'`.execute(tdb.db);
