@@ -1,6 +1,6 @@
 import { SERVICE_NAMES, type ServiceName } from '../services/app.ts';
 import { reencryptSigningSecrets } from '../services/client-management/index.ts';
-import { WEBHOOK_SECRET } from '../services/notification/index.ts';
+import { WEBHOOK_PREVIOUS_SECRET, WEBHOOK_SECRET } from '../services/notification/index.ts';
 import type { Db } from '../services/platform/db.ts';
 import type { SecretBox } from '../services/platform/secret-box.ts';
 import { reencryptColumn } from '../services/platform/secret-columns.ts';
@@ -20,8 +20,11 @@ export async function reencryptSecrets(
   const done: Record<string, number> = {};
   if (only.includes('client-management'))
     done['api_keys.signing_secret'] = await reencryptSigningSecrets(db, box);
-  if (only.includes('notification'))
+  if (only.includes('notification')) {
     done['webhook_endpoints.secret'] = await reencryptColumn(db, box, WEBHOOK_SECRET);
+    // The secret a rotation replaced signs until its overlap ends: under a retired key it must move too.
+    done['webhook_endpoints.previous_secret'] = await reencryptColumn(db, box, WEBHOOK_PREVIOUS_SECRET);
+  }
   if (only.includes('reward'))
     done['fulfilment_endpoints.secret'] = await reencryptColumn(db, box, FULFILMENT_SECRET);
   return done;

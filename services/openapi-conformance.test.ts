@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
 import { parse as parseYaml } from 'yaml';
 import { serviceMigrations } from '../app/migrations.ts';
 import { createCampaignSimulator } from '../app/simulator.ts';
@@ -778,13 +779,61 @@ describe('every documented operation answers as documented', () => {
     expect(await call('GET', '/v1/notifications/templates?limit=0', { key: sk }), 400);
     expect(await call('GET', '/v1/notifications/templates/welcome', { key: sk }), 200);
     expect(await call('GET', '/v1/notifications/templates/no-such-template', { key: sk }), 404);
+    const hook = await call('POST', '/v1/notifications/webhook-endpoints', {
+      key: sk,
+      body: { url: 'http://127.0.0.1:9/hook', topics: ['reward.*'] },
+    });
+    expect(hook, 201);
+    const hookPath = `/v1/notifications/webhook-endpoints/${hook.body.id}`;
+    expect(await call('GET', '/v1/notifications/webhook-endpoints?limit=5', { key: sk }), 200);
+    expect(await call('GET', hookPath, { key: sk }), 200);
+    expect(await call('GET', '/v1/notifications/webhook-endpoints/whe_nope', { key: sk }), 404);
+    expect(await call('PATCH', hookPath, { key: sk, body: { topics: ['reward.allocated'] } }), 200);
+    expect(await call('PATCH', hookPath, { key: sk, body: { enabled: 'no' } }), 400);
+    expect(await call('POST', `${hookPath}/rotate-secret`, { key: sk, body: { overlap_seconds: 60 } }), 200);
+    expect(await call('POST', `${hookPath}/rotate-secret`, { key: sk, body: { overlap_seconds: -1 } }), 400);
+    // A logged failure, as the sender records it; its redelivery goes to the (closed) port again.
+    await sql`insert into webhook_deliveries (id, client_id, endpoint_id, idempotency_key, topic, status_code,
+        error, payload) values ('whd_spec', ${clientId}, ${hook.body.id as string}, 'spec/hook', 'reward.allocated',
+        500, 'HTTP 500', '{"id":"spec/hook"}')`.execute(t.db);
+    expect(await call('GET', `${hookPath}/deliveries?status=failed`, { key: sk }), 200);
+    expect(await call('GET', `${hookPath}/deliveries?status=lost`, { key: sk }), 400);
+    expect(await call('POST', `${hookPath}/deliveries/whd_spec/redeliver`, { key: sk }), 200);
+    expect(await call('POST', `${hookPath}/deliveries/whd_nope/redeliver`, { key: sk }), 404);
     expect(
-      await call('POST', '/v1/notifications/webhook-endpoints', {
-        key: sk,
-        body: { url: 'http://127.0.0.1:9/hook', topics: ['reward.*'] },
-      }),
-      201,
+      await call('POST', '/v1/notifications/templates/welcome/preview', { key: sk, body: { locale: 'en' } }),
+      200,
     );
+    expect(
+      await call('POST', '/v1/notifications/templates/welcome/preview', {
+        key: sk,
+        body: { source: { subject: '{{ a', text: 't' } },
+      }),
+      400,
+    );
+    expect(await call('POST', '/v1/notifications/templates/nope/preview', { key: sk, body: {} }), 404);
+    expect(await call('DELETE', hookPath, { key: sk }), 200);
+    expect(await call('DELETE', hookPath, { key: sk }), 404);
+
+    // Dead-lettered events (the platform admin's): one parked row, listed, read, retried, then discarded.
+    const park = (eventId: string) =>
+      sql<{ id: string }>`insert into event_dead_letters
+        (sink, client_id, event_id, event, outbox_seq, payload, error, attempts)
+      values ('clickhouse', ${clientId}, ${eventId}, 'page_viewed', 0, '{}', 'refused', 3)
+      returning id::text as id`.execute(t.db);
+    const parked = (await park('spec-parked-1')).rows[0]!.id;
+    expect(await call('GET', '/v1/admin/dead-letters?sink=clickhouse', { key: admin }), 200);
+    expect(await call('GET', '/v1/admin/dead-letters?sink=kafka', { key: admin }), 400);
+    expect(await call('GET', `/v1/admin/dead-letters/${parked}`, { key: admin }), 200);
+    expect(await call('GET', '/v1/admin/dead-letters/x', { key: admin }), 400);
+    expect(await call('POST', `/v1/admin/dead-letters/${parked}/retry`, { key: admin }), 200);
+    expect(await call('POST', `/v1/admin/dead-letters/${parked}/retry`, { key: admin }), 404);
+    const toDiscard = (await park('spec-parked-2')).rows[0]!.id;
+    expect(await call('DELETE', `/v1/admin/dead-letters/${toDiscard}`, { key: admin }), 200);
+    expect(await call('DELETE', `/v1/admin/dead-letters/${toDiscard}`, { key: admin }), 404);
+    expect(await call('GET', '/v1/admin/dead-letters', { key: sk }), 403);
+    expect(await call('GET', `/v1/admin/clients/${clientId}/usage`, { key: admin }), 200);
+    expect(await call('GET', '/v1/admin/clients/cli_nope/usage', { key: admin }), 404);
     expect(await call('GET', '/v1/notifications/participants/bob', { key: sk }), 200);
     expect(await call('GET', '/v1/notifications?status=failed', { key: sk }), 200);
     expect(await call('GET', '/v1/notifications?status=lost', { key: sk }), 400);

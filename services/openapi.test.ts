@@ -159,10 +159,14 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(events.sort(), [
       'archiveEventType',
       'declareEventType',
+      'discardDeadLetter',
+      'getDeadLetter',
       'getEventType',
       'getSdkFile',
       'getSdkSnippet',
+      'listDeadLetters',
       'listEventTypes',
+      'retryDeadLetter',
       'sendEvent',
       'sendEventBatch',
     ]);

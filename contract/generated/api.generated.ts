@@ -4179,6 +4179,252 @@ export interface ClientUpdateBody {
    */
   plan?: string;
 }
+/**
+ * What to change: any of the URL, the topics, whether it receives deliveries.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookEndpointUpdateBody".
+ */
+export interface WebhookEndpointUpdateBody {
+  url?: string;
+  /**
+   * Topics to deliver (default every topic, `*`).
+   *
+   * @maxItems 100
+   */
+  topics?: string[];
+  /**
+   * A disabled endpoint keeps its log and receives nothing.
+   */
+  enabled?: boolean;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookEndpointView".
+ */
+export interface WebhookEndpointWithoutItsSecret {
+  id: string;
+  url: string;
+  topics: string[];
+  enabled: boolean;
+  created_at: string;
+  updated_at: string | null;
+  /**
+   * Until when the secret a rotation replaced still signs deliveries (null: no overlap running).
+   */
+  previous_secret_expires_at: string | null;
+  /**
+   * The endpoint's delivery log in figures.
+   */
+  deliveries: {
+    total: number;
+    failed: number;
+    last_attempt_at: string | null;
+  };
+}
+/**
+ * A page of the client's webhook endpoints, newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookEndpointList".
+ */
+export interface WebhookEndpointList {
+  data: WebhookEndpointWithoutItsSecret[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookSecretRotateBody".
+ */
+export interface WebhookSecretRotateBody {
+  /**
+   * How long the replaced secret keeps signing beside the new one (default 86400: a day; at most a week; 0 ends it now).
+   */
+  overlap_seconds?: number;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookSecretRotated".
+ */
+export interface RotatedWebhookSecret {
+  id: string;
+  /**
+   * The new signing secret (shown once).
+   */
+  secret: string;
+  /**
+   * Until when deliveries also carry a signature by the replaced secret.
+   */
+  previous_secret_expires_at: string;
+}
+/**
+ * One message to one endpoint, with its last attempt: the answer's status code (null when none came), attempts, latency and a safe error (never the answer's body).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookDelivery".
+ */
+export interface WebhookDelivery {
+  id: string;
+  endpoint_id: string;
+  /**
+   * The `webhook-id` header: the same on every attempt of the message.
+   */
+  message_id: string;
+  topic: string;
+  status: 'delivered' | 'failed';
+  status_code: number | null;
+  attempts: number;
+  latency_ms: number | null;
+  error: string | null;
+  created_at: string;
+  last_attempt_at: string | null;
+  delivered_at: string | null;
+}
+/**
+ * A page of one endpoint's deliveries, newest first.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookDeliveryList".
+ */
+export interface WebhookDeliveryList {
+  data: WebhookDelivery[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookRedelivered".
+ */
+export interface Redelivery {
+  delivery: WebhookDelivery;
+}
+/**
+ * Renders a template with sample data: the draft `source` when given (what the editor holds), else the version a journey would use now. `data` replaces the sample derived from the template's variables.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templatePreviewBody".
+ */
+export interface TemplatePreviewBody {
+  locale?: string;
+  channel?: 'email' | 'in_app' | 'sms';
+  source?: {
+    subject: string;
+    text: string;
+    html?: string;
+  };
+  /**
+   * Values for the template's variables.
+   */
+  data?: {};
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "templatePreview".
+ */
+export interface TemplatePreview {
+  name: string;
+  /**
+   * The locale rendered (after the fallback chain).
+   */
+  locale: string;
+  source: 'draft' | 'client' | 'built_in';
+  /**
+   * The client version rendered; null for a draft or a built-in.
+   */
+  version: number | null;
+  subject: string;
+  text: string;
+  html: string | null;
+  /**
+   * The variable paths the template reads.
+   */
+  variables: string[];
+  /**
+   * The data rendered with: the caller's, or the sample.
+   */
+  data: {};
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "webhookEndpointDeleted".
+ */
+export interface WebhookEndpointDeleted {
+  deleted: true;
+}
+/**
+ * An accepted event a sink (ClickHouse or the bus) refused after the drainer's bounded attempts, parked so the other events flow. The payload is not shown (it is the client's data).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "deadLetter".
+ */
+export interface DeadLetteredEvent {
+  id: string;
+  sink: 'clickhouse' | 'bus';
+  client_id: string;
+  event_id: string;
+  event: string;
+  outbox_seq: number;
+  error: string;
+  attempts: number;
+  parked_at: string;
+}
+/**
+ * A page of parked events across clients, newest first, with the counts per sink and client.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "deadLetterList".
+ */
+export interface DeadLetteredEvents {
+  data: DeadLetteredEvent[];
+  /**
+   * Whether another page follows this one.
+   */
+  has_more: boolean;
+  /**
+   * Pass as `starting_after` to read the next page; null on the last page.
+   */
+  next_cursor: string | null;
+  /**
+   * Parked events per sink and client (every one, not only this page's).
+   */
+  counts: {
+    sink: 'clickhouse' | 'bus';
+    client_id: string;
+    count: number;
+  }[];
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "deadLetterRetried".
+ */
+export interface DeadLetterReQueued {
+  retried: true;
+  event_id: string;
+  /**
+   * Both sinks read the re-queued row; the one that had the event already absorbs it (ClickHouse collapses by event id, bus ids are idempotent).
+   */
+  sinks: string;
+}
+/**
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "deadLetterDiscarded".
+ */
+export interface DeadLetterDiscarded {
+  discarded: true;
+}
 
 /** Every public route by path and method (openapi-typescript shape; openapi-fetch reads it). */
 export interface paths {
@@ -4427,6 +4673,17 @@ export interface paths {
   "/v1/usage": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["getUsage"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/admin/clients/{id}/usage": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getClientUsageAsAdmin"];
     put?: never;
     post?: never;
     delete?: never;
@@ -4716,6 +4973,39 @@ export interface paths {
     put: operations["declareEventType"];
     post?: never;
     delete: operations["archiveEventType"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/admin/dead-letters": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listDeadLetters"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/admin/dead-letters/{id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getDeadLetter"];
+    put?: never;
+    post?: never;
+    delete: operations["discardDeadLetter"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/admin/dead-letters/{id}/retry": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["retryDeadLetter"];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -5350,7 +5640,7 @@ export interface paths {
   };
   "/v1/notifications/webhook-endpoints": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
-    get?: never;
+    get: operations["listWebhookEndpoints"];
     put?: never;
     post: operations["createWebhookEndpoint"];
     delete?: never;
@@ -5375,6 +5665,61 @@ export interface paths {
     get: operations["listDeliveries"];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/notifications/templates/{name}/preview": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["previewTemplate"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/notifications/webhook-endpoints/{id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getWebhookEndpoint"];
+    put?: never;
+    post?: never;
+    delete: operations["deleteWebhookEndpoint"];
+    options?: never;
+    head?: never;
+    patch: operations["updateWebhookEndpoint"];
+    trace?: never;
+  };
+  "/v1/notifications/webhook-endpoints/{id}/rotate-secret": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["rotateWebhookSecret"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/notifications/webhook-endpoints/{id}/deliveries": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["listWebhookDeliveries"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/notifications/webhook-endpoints/{id}/deliveries/{deliveryId}/redeliver": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post: operations["redeliverWebhook"];
     delete?: never;
     options?: never;
     head?: never;
@@ -7126,6 +7471,66 @@ export interface operations {
       };
     };
   };
+  /** One client’s usage of a month */
+  "getClientUsageAsAdmin": {
+    parameters: {
+      query?: {
+        "month"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": UsageOfAMonth;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
   /** The plans and their limits */
   "listPlans": {
     parameters: {
@@ -8847,6 +9252,237 @@ export interface operations {
         headers: { [name: string]: unknown };
         content: {
           "application/json": EventTypeEnvelope;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Dead-lettered events, across clients */
+  "listDeadLetters": {
+    parameters: {
+      query?: {
+        "sink"?: "clickhouse" | "bus";
+        "client_id"?: string;
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": DeadLetteredEvents;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** One dead-lettered event */
+  "getDeadLetter": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": DeadLetteredEvent;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Discard a dead-lettered event */
+  "discardDeadLetter": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": DeadLetterDiscarded;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Send a dead-lettered event again */
+  "retryDeadLetter": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": DeadLetterReQueued;
         };
       };
       400: {
@@ -12279,6 +12915,59 @@ export interface operations {
       };
     };
   };
+  /** The client’s webhook endpoints */
+  "listWebhookEndpoints": {
+    parameters: {
+      query?: {
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": WebhookEndpointList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
   /** Register a webhook endpoint */
   "createWebhookEndpoint": {
     parameters: {
@@ -12427,6 +13116,440 @@ export interface operations {
         };
       };
       403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Preview a template with sample data */
+  "previewTemplate": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "name": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': TemplatePreviewBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": TemplatePreview;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** One webhook endpoint */
+  "getWebhookEndpoint": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": WebhookEndpointWithoutItsSecret;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Delete a webhook endpoint */
+  "deleteWebhookEndpoint": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": WebhookEndpointDeleted;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Change a webhook endpoint */
+  "updateWebhookEndpoint": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': WebhookEndpointUpdateBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": WebhookEndpointWithoutItsSecret;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Rotate an endpoint’s signing secret */
+  "rotateWebhookSecret": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': WebhookSecretRotateBody;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": RotatedWebhookSecret;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** An endpoint’s delivery log */
+  "listWebhookDeliveries": {
+    parameters: {
+      query?: {
+        "status"?: "delivered" | "failed";
+        "limit"?: number;
+        "starting_after"?: string;
+      };
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": WebhookDeliveryList;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Send one logged message again */
+  "redeliverWebhook": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path: {
+        "id": string;
+        "deliveryId": string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": Redelivery;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      404: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      409: {
         headers: { [name: string]: unknown };
         content: {
           "application/json": APIError;

@@ -12,6 +12,7 @@ import { createDsrRoutes } from './dsr/routes.ts';
 import { createMemberRoutes } from './members/routes.ts';
 import { createMembers, type InviteDelivery } from './members/service.ts';
 import { createPermissionRoutes } from './permission-routes.ts';
+import * as repo from './repo.ts';
 import { createAccountRoutes, createAdminRoutes } from './routes.ts';
 import type { ClientManagement } from './service.ts';
 import { createUsageRoutes } from './usage/routes.ts';
@@ -88,7 +89,14 @@ export function createClientManagementApp(deps: {
   const app = new Hono();
   if (ops)
     app
-      .route('/v1', createUsageRoutes(cm.resolver, ops.usageOf))
+      .route(
+        '/v1',
+        createUsageRoutes(
+          cm.resolver,
+          ops.usageOf,
+          async (id) => (await repo.findClient(db, id)) !== undefined,
+        ),
+      )
       .route('/v1', createBillingRoutes(cm.resolver, ops.billing))
       .route('/v1/participants', createDsrRoutes(cm.resolver, ops.dsr));
   return withErrorHandling(

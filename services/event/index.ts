@@ -6,6 +6,7 @@ import type { Cidr } from '../platform/cidr.ts';
 import type { Db } from '../platform/db.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { childLogger } from '../platform/log.ts';
+import { createDeadLetterRoutes } from './dead-letter-routes.ts';
 import { createEventTypeRegistry, type EventTypeRegistry } from './event-types.ts';
 import { createEventTypeRoutes } from './event-types-routes.ts';
 import { createOutboxWriter } from './outbox-writer.ts';
@@ -104,6 +105,7 @@ export function createEventApp(deps: EventAppDeps) {
   return withErrorHandling(
     new Hono()
       .route('/v1/event-types', createEventTypeRoutes(deps.db, deps.resolver, eventTypes))
+      .route('/v1/admin/dead-letters', createDeadLetterRoutes(deps.db, deps.resolver))
       .route('/', routes)
       .route('/sdk', createSdkFileRoutes(sdk.bundle))
       .route('/v1/sdk', createSnippetRoutes({ resolver: deps.resolver, ...sdk })),

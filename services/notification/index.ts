@@ -9,7 +9,7 @@ import { createNotificationInternalRoutes, createNotificationRoutes } from './ro
 
 export { startContactTracking } from './contacts.ts';
 export { createSmtpMailer, type Mailer } from './mailer.ts';
-export { migrations, WEBHOOK_SECRET } from './migrations/index.ts';
+export { migrations, WEBHOOK_PREVIOUS_SECRET, WEBHOOK_SECRET } from './migrations/index.ts';
 export { clientTemplateNames } from './repo.ts';
 export { sendNotification } from './service.ts';
 

@@ -55,14 +55,30 @@ export interface WebhookEndpointsTable {
   secret: string;
   topics: string[];
   created_at: Generated<Date>;
+  /** A disabled endpoint keeps its log and receives nothing. */
+  enabled: Generated<boolean>;
+  updated_at: Generated<Date | null>;
+  /** The secret a rotation replaced (encrypted), still signing until `previous_secret_expires_at`. */
+  previous_secret: Generated<string | null>;
+  previous_secret_expires_at: Generated<Date | null>;
 }
 export interface WebhookDeliveriesTable {
+  /** `whd_…`: the delivery's id in the log (one row per message and endpoint, updated per attempt). */
+  id: string;
   client_id: string;
   endpoint_id: string;
   idempotency_key: string;
   topic: string;
   status_code: number | null;
   delivered_at: Date | null;
+  attempts: Generated<number>;
+  latency_ms: number | null;
+  /** A safe reason (no answer body): `HTTP 500`, `timeout`, `connection failed`. */
+  error: string | null;
+  /** The exact body signed and sent, so a redelivery sends the same message. */
+  payload: string | null;
+  created_at: Generated<Date>;
+  last_attempt_at: Date | null;
 }
 export interface ContactsTable {
   client_id: string;
@@ -301,11 +317,20 @@ export async function listDeliveryLog(
   return { rows: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
 }
 
+/** The client's enabled endpoints (a disabled one receives nothing). */
 export function endpointsFor(db: Db, clientId: string) {
-  return db.selectFrom('webhook_endpoints').selectAll().where('client_id', '=', clientId).execute();
+  return db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('enabled', '=', true)
+    .execute();
 }
 
-export async function insertEndpoint(db: Db, row: Omit<WebhookEndpointsTable, 'created_at'>): Promise<void> {
+export async function insertEndpoint(
+  db: Db,
+  row: Pick<WebhookEndpointsTable, 'id' | 'client_id' | 'url' | 'secret' | 'topics'>,
+): Promise<void> {
   await db.insertInto('webhook_endpoints').values(row).execute();
 }
 
@@ -320,14 +345,24 @@ export function findDelivery(db: Db, clientId: string, endpointId: string, key: 
     .executeTakeFirst();
 }
 
-export async function recordDelivery(db: Db, row: WebhookDeliveriesTable): Promise<void> {
+/** Records one attempt: the first inserts the log row, later ones (retries, redeliveries) update it. */
+export async function recordDelivery(
+  db: Db,
+  row: Omit<WebhookDeliveriesTable, 'attempts' | 'created_at'>,
+): Promise<void> {
   await db
     .insertInto('webhook_deliveries')
     .values(row)
     .onConflict((oc) =>
-      oc
-        .columns(['client_id', 'endpoint_id', 'idempotency_key'])
-        .doUpdateSet({ status_code: row.status_code, delivered_at: row.delivered_at }),
+      oc.columns(['client_id', 'endpoint_id', 'idempotency_key']).doUpdateSet((eb) => ({
+        status_code: row.status_code,
+        delivered_at: row.delivered_at,
+        latency_ms: row.latency_ms,
+        error: row.error,
+        last_attempt_at: row.last_attempt_at,
+        payload: eb.fn.coalesce('excluded.payload', 'webhook_deliveries.payload'),
+        attempts: eb('webhook_deliveries.attempts', '+', 1),
+      })),
     )
     .execute();
 }

@@ -1,6 +1,10 @@
 import { Hono } from 'hono';
 import { AppError } from '../../contract/errors.ts';
-import type { TemplateBody, WebhookEndpointBody } from '../../contract/generated/api.generated.ts';
+import type {
+  TemplateBody,
+  TemplatePreviewBody,
+  WebhookEndpointBody,
+} from '../../contract/generated/api.generated.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
 import { readBody, readJsonObject } from '../platform/http.ts';
@@ -13,9 +17,11 @@ import { enumParam, idParam, intParam, optionalIdParam } from '../platform/param
 import type { SecretBox } from '../platform/secret-box.ts';
 import { newWebhookSecret } from '../platform/webhooks.ts';
 import type { Mailer } from './mailer.ts';
+import { previewTemplate } from './preview.ts';
 import { builtInTemplates, checkTemplateSource } from './render.ts';
 import * as repo from './repo.ts';
 import { renderNotification, type SendInput, sendNotification, sendWebhook } from './service.ts';
+import { createWebhookEndpointRoutes } from './webhook-routes.ts';
 
 type Body = Record<string, unknown>;
 const CHANNELS = ['email', 'in_app', 'push', 'sms'] as const;
@@ -143,109 +149,134 @@ export function createNotificationRoutes(
 ) {
   const manager = authenticate(resolver, { permission: 'notification.manage' });
   const reader = authenticate(resolver, { permission: 'notification.read' });
-  return new Hono<{ Variables: AuthVariables }>()
-    .put('/templates/:name', manager, async (c) => {
-      const name = idParam(c.req.param('name'), 'name');
-      const b = await readBody<TemplateBody>(c, api('templateBody'), 'template');
-      // Saved only if it parses: a syntax error is a 400 at the part now, not a failed journey later.
-      checkTemplateSource({ subject: b.subject, text: b.text, ...(b.html ? { html: b.html } : {}) });
-      const version = await repo.insertTemplateVersion(db, {
-        client_id: c.get('principal').clientId,
-        name,
-        locale: canonicalLocale(b.locale ?? 'en'),
-        subject: b.subject,
-        text: b.text,
-        html: b.html ?? null,
-      });
-      return c.json({ name, version }, 201);
-    })
-    .get('/templates', reader, async (c) => {
-      const page = pageRequest((k) => c.req.query(k));
-      const rows = await repo.listTemplates(
-        db,
-        c.get('principal').clientId,
-        page.limit,
-        page.after?.id ?? null,
-      );
-      const builtIns = builtInTemplates();
-      return c.json(
-        pageOf(
-          rows,
-          page,
-          (r) => ({ at: new Date(0), id: r.name }),
-          (r) => ({
-            name: r.name,
-            locales: r.locales,
-            latest_version: Number(r.latest_version),
-            updated_at: new Date(r.updated_at).toISOString(),
-            built_in: builtIns.has(r.name),
+  return (
+    new Hono<{ Variables: AuthVariables }>()
+      .put('/templates/:name', manager, async (c) => {
+        const name = idParam(c.req.param('name'), 'name');
+        const b = await readBody<TemplateBody>(c, api('templateBody'), 'template');
+        // Saved only if it parses: a syntax error is a 400 at the part now, not a failed journey later.
+        checkTemplateSource({ subject: b.subject, text: b.text, ...(b.html ? { html: b.html } : {}) });
+        const version = await repo.insertTemplateVersion(db, {
+          client_id: c.get('principal').clientId,
+          name,
+          locale: canonicalLocale(b.locale ?? 'en'),
+          subject: b.subject,
+          text: b.text,
+          html: b.html ?? null,
+        });
+        return c.json({ name, version }, 201);
+      })
+      .get('/templates', reader, async (c) => {
+        const page = pageRequest((k) => c.req.query(k));
+        const rows = await repo.listTemplates(
+          db,
+          c.get('principal').clientId,
+          page.limit,
+          page.after?.id ?? null,
+        );
+        const builtIns = builtInTemplates();
+        return c.json(
+          pageOf(
+            rows,
+            page,
+            (r) => ({ at: new Date(0), id: r.name }),
+            (r) => ({
+              name: r.name,
+              locales: r.locales,
+              latest_version: Number(r.latest_version),
+              updated_at: new Date(r.updated_at).toISOString(),
+              built_in: builtIns.has(r.name),
+            }),
+          ),
+        );
+      })
+      .get('/templates/:name', reader, async (c) => {
+        const name = idParam(c.req.param('name'), 'name');
+        const rows = await repo.templateVersions(db, c.get('principal').clientId, name);
+        const builtIn = [...(builtInTemplates().get(name)?.keys() ?? [])].sort();
+        if (!rows.length && !builtIn.length)
+          throw new AppError('NOT_FOUND', `no template named "${name}"`, [
+            { path: 'name', message: 'unknown template' },
+          ]);
+        return c.json({
+          name,
+          versions: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() })),
+          built_in_locales: builtIn,
+        });
+      })
+      // Reading a template is `read`; rendering one is too (nothing is stored or sent).
+      .post('/templates/:name/preview', reader, async (c) => {
+        const name = idParam(c.req.param('name'), 'name');
+        const b = await readBody<TemplatePreviewBody>(c, api('templatePreviewBody'), 'template preview');
+        return c.json(
+          await previewTemplate(db, c.get('principal').clientId, {
+            name,
+            ...(b.locale ? { locale: canonicalLocale(b.locale) } : {}),
+            ...(b.channel ? { channel: b.channel } : {}),
+            ...(b.source
+              ? {
+                  source: {
+                    subject: b.source.subject,
+                    text: b.source.text,
+                    ...(b.source.html ? { html: b.source.html } : {}),
+                  },
+                }
+              : {}),
+            ...(b.data ? { data: b.data as Record<string, unknown> } : {}),
           }),
-        ),
-      );
-    })
-    .get('/templates/:name', reader, async (c) => {
-      const name = idParam(c.req.param('name'), 'name');
-      const rows = await repo.templateVersions(db, c.get('principal').clientId, name);
-      const builtIn = [...(builtInTemplates().get(name)?.keys() ?? [])].sort();
-      if (!rows.length && !builtIn.length)
-        throw new AppError('NOT_FOUND', `no template named "${name}"`, [
-          { path: 'name', message: 'unknown template' },
-        ]);
-      return c.json({
-        name,
-        versions: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() })),
-        built_in_locales: builtIn,
-      });
-    })
-    .post('/webhook-endpoints', manager, async (c) => {
-      const b = await readBody<WebhookEndpointBody>(c, api('webhookEndpointBody'), 'webhook endpoint');
-      const url = b.url;
-      // Refused now rather than at the first delivery: a URL into our own network is never stored.
-      await outbound.check(url, 'url');
-      const topics = b.topics?.length ? b.topics : ['*'];
-      const id = newId('whe');
-      const secret = newWebhookSecret();
-      await repo.insertEndpoint(db, {
-        id,
-        client_id: c.get('principal').clientId,
-        url,
-        secret: box.encrypt(secret),
-        topics,
-      });
-      return c.json({ id, url, topics, secret }, 201);
-    })
-    .get('/', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
-      const q = (k: string) => c.req.query(k);
-      const status = enumParam(q('status'), 'status', repo.DELIVERY_STATUSES);
-      const workflowId = optionalIdParam(q('journey_id'), 'journey_id');
-      const campaignId = optionalIdParam(q('campaign_id'), 'campaign_id');
-      const participantId = optionalIdParam(q('participant_id'), 'participant_id');
-      const after = decodeCursor(q('starting_after'));
-      const page = await repo.listDeliveryLog(db, c.get('principal').clientId, {
-        ...(status ? { status } : {}),
-        ...(workflowId ? { workflowId } : {}),
-        ...(campaignId ? { campaignId } : {}),
-        ...(participantId ? { participantId } : {}),
-        ...(after ? { after } : {}),
-        limit: intParam(q('limit'), 'limit', { min: 1, max: 100, fallback: 20 }),
-      });
-      const last = page.rows.at(-1);
-      return c.json({
-        data: page.rows.map(deliveryView),
-        has_more: page.hasMore,
-        next_cursor: page.hasMore && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
-      });
-    })
-    .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
-      const page = pageRequest((k) => c.req.query(k));
-      const rows = await repo.listNotifications(
-        db,
-        c.get('principal').clientId,
-        idParam(c.req.param('id'), 'id'),
-        page,
-      );
-      return c.json(pageOf(rows, page, byCreatedAt));
-    });
+        );
+      })
+      .route('/webhook-endpoints', createWebhookEndpointRoutes(db, resolver, box, outbound))
+      .post('/webhook-endpoints', manager, async (c) => {
+        const b = await readBody<WebhookEndpointBody>(c, api('webhookEndpointBody'), 'webhook endpoint');
+        const url = b.url;
+        // Refused now rather than at the first delivery: a URL into our own network is never stored.
+        await outbound.check(url, 'url');
+        const topics = b.topics?.length ? b.topics : ['*'];
+        const id = newId('whe');
+        const secret = newWebhookSecret();
+        await repo.insertEndpoint(db, {
+          id,
+          client_id: c.get('principal').clientId,
+          url,
+          secret: box.encrypt(secret),
+          topics,
+        });
+        return c.json({ id, url, topics, secret }, 201);
+      })
+      .get('/', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
+        const q = (k: string) => c.req.query(k);
+        const status = enumParam(q('status'), 'status', repo.DELIVERY_STATUSES);
+        const workflowId = optionalIdParam(q('journey_id'), 'journey_id');
+        const campaignId = optionalIdParam(q('campaign_id'), 'campaign_id');
+        const participantId = optionalIdParam(q('participant_id'), 'participant_id');
+        const after = decodeCursor(q('starting_after'));
+        const page = await repo.listDeliveryLog(db, c.get('principal').clientId, {
+          ...(status ? { status } : {}),
+          ...(workflowId ? { workflowId } : {}),
+          ...(campaignId ? { campaignId } : {}),
+          ...(participantId ? { participantId } : {}),
+          ...(after ? { after } : {}),
+          limit: intParam(q('limit'), 'limit', { min: 1, max: 100, fallback: 20 }),
+        });
+        const last = page.rows.at(-1);
+        return c.json({
+          data: page.rows.map(deliveryView),
+          has_more: page.hasMore,
+          next_cursor: page.hasMore && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
+        });
+      })
+      .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
+        const page = pageRequest((k) => c.req.query(k));
+        const rows = await repo.listNotifications(
+          db,
+          c.get('principal').clientId,
+          idParam(c.req.param('id'), 'id'),
+          page,
+        );
+        return c.json(pageOf(rows, page, byCreatedAt));
+      })
+  );
 }
 
 type LogRow = Awaited<ReturnType<typeof repo.listDeliveryLog>>['rows'][number];

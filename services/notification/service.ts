@@ -7,6 +7,7 @@ import { webhookHeaders } from '../platform/webhooks.ts';
 import { DeliveryFailure, type Mailer } from './mailer.ts';
 import { builtInTemplates, localeChain, type Rendered, renderSource } from './render.ts';
 import * as repo from './repo.ts';
+import * as webhookRepo from './webhook-repo.ts';
 
 export type { Rendered } from './render.ts';
 
@@ -175,11 +176,82 @@ export function messageIdFor(notificationId: string): string {
   return `<${notificationId}@pulse>`;
 }
 
+/** One attempt's outcome at one endpoint. */
+export interface WebhookAttempt {
+  /** The guard refused the URL (it points inside our network): nothing was sent or recorded. */
+  refused: boolean;
+  ok: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
 /**
- * Delivers a signed webhook to every endpoint of the client subscribed to the topic (or `*`), once per
- * idempotency key and endpoint, through the outbound guard. A non-2xx answer throws a retryable error so
- * the journey retries later; an endpoint the guard refuses (it points inside our network) is recorded
- * and skipped, since no retry can make it acceptable, and the other endpoints are still served.
+ * Sends one signed message to one endpoint and records the attempt in its delivery log (status, latency,
+ * a safe error, the body). Signed with the current secret and, during a rotation's overlap, the replaced
+ * one too. Used by the journeys' deliveries and by a client's redelivery of one logged message.
+ */
+export async function attemptWebhook(
+  db: Db,
+  box: SecretBox,
+  ep: { id: string; client_id: string; url: string },
+  message: { id: string; topic: string; body: string },
+  fetchImpl: typeof fetch,
+  now: () => number = Date.now,
+): Promise<WebhookAttempt> {
+  const secrets = (await webhookRepo.signingSecrets(db, ep.client_id, ep.id, new Date(now()))) ?? [];
+  const started = performance.now();
+  let refused = false;
+  let error: string | null = null;
+  const res = await fetchImpl(ep.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      // Standard Webhooks: webhook-id is the message (the same on every retry), signed with the secret.
+      ...webhookHeaders({
+        id: message.id,
+        timestamp: Math.floor(now() / 1000),
+        body: message.body,
+        secrets: secrets.map((s) => box.decrypt(s)),
+      }),
+    },
+    body: message.body,
+    signal: AbortSignal.timeout(10_000),
+  }).catch((err: unknown) => {
+    refused = err instanceof AppError && err.code === 'OUTBOUND_REFUSED';
+    // Only a category is kept: a raw socket error may name internal addresses.
+    error = (err as Error)?.name === 'TimeoutError' ? 'timeout' : 'connection failed';
+    return null;
+  });
+  const latencyMs = Math.round(performance.now() - started);
+  if (refused)
+    return { refused, ok: false, statusCode: null, latencyMs, error: 'refused by the outbound guard' };
+  // The answer's body is never read into the log: it is the receiver's, and may hold anything.
+  await res?.body?.cancel().catch(() => {});
+  const ok = res?.ok === true;
+  if (res && !ok) error = `HTTP ${res.status}`;
+  const at = new Date(now());
+  await repo.recordDelivery(db, {
+    id: newId('whd'),
+    client_id: ep.client_id,
+    endpoint_id: ep.id,
+    idempotency_key: message.id,
+    topic: message.topic,
+    status_code: res?.status ?? null,
+    delivered_at: ok ? at : null,
+    latency_ms: latencyMs,
+    error,
+    payload: message.body,
+    last_attempt_at: at,
+  });
+  return { refused, ok, statusCode: res?.status ?? null, latencyMs, error };
+}
+
+/**
+ * Delivers a signed webhook to every enabled endpoint of the client subscribed to the topic (or `*`),
+ * once per idempotency key and endpoint, through the outbound guard. A non-2xx answer throws a retryable
+ * error so the journey retries later; an endpoint the guard refuses (it points inside our network) is
+ * skipped, since no retry can make it acceptable, and the other endpoints are still served.
  */
 export async function sendWebhook(
   db: Db,
@@ -194,47 +266,28 @@ export async function sendWebhook(
   let delivered = 0;
   let refused = 0;
   let failure: AppError | null = null;
+  const body = JSON.stringify({ id: input.idempotencyKey, topic: input.topic, data: input.payload });
   for (const ep of endpoints) {
     if (await repo.findDelivery(db, input.clientId, ep.id, input.idempotencyKey)) {
       delivered++;
       continue;
     }
-    const body = JSON.stringify({ id: input.idempotencyKey, topic: input.topic, data: input.payload });
-    let blocked = false;
-    const res = await fetchImpl(ep.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        // Standard Webhooks: webhook-id is the message (the same on every retry), signed with the secret.
-        ...webhookHeaders({
-          id: input.idempotencyKey,
-          timestamp: Math.floor(now() / 1000),
-          body,
-          secrets: [box.decrypt(ep.secret)],
-        }),
-      },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    }).catch((err: unknown) => {
-      blocked = err instanceof AppError && err.code === 'OUTBOUND_REFUSED';
-      return null;
-    });
-    if (blocked) {
+    const attempt = await attemptWebhook(
+      db,
+      box,
+      ep,
+      { id: input.idempotencyKey, topic: input.topic, body },
+      fetchImpl,
+      now,
+    );
+    if (attempt.refused) {
       refused++;
       continue;
     }
-    await repo.recordDelivery(db, {
-      client_id: input.clientId,
-      endpoint_id: ep.id,
-      idempotency_key: input.idempotencyKey,
-      topic: input.topic,
-      status_code: res?.status ?? null,
-      delivered_at: res?.ok ? new Date() : null,
-    });
-    if (!res?.ok) {
+    if (!attempt.ok) {
       failure ??= new AppError(
         'UPSTREAM_UNAVAILABLE',
-        `webhook endpoint ${ep.id} answered ${res?.status ?? 'nothing'}`,
+        `webhook endpoint ${ep.id} answered ${attempt.statusCode ?? 'nothing'}`,
       );
       continue;
     }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
+import { sql } from 'kysely';
 import { serviceMigrations } from '../../app/migrations.ts';
 import { createTemporalClient } from '../../engine/client.ts';
 import { createPlatform, type Platform } from '../../services/app.ts';
@@ -46,6 +47,8 @@ interface Tenant {
   notificationId: string;
   endpointId: string;
   endpointSecret: string;
+  deliveryId: string;
+  deadLetterId: string;
 }
 
 const HOSTILE = [
@@ -206,6 +209,17 @@ describe('cross-tenant attack: client A against client B, every route', () => {
       key: secret,
       body: { url: `https://93.184.216.34/hooks/${domain}`, topics: ['*'] },
     });
+    // A logged delivery and a dead-lettered event of the tenant's, written as the sender and the drainer
+    // write them (no network: the delivery's body predates stored bodies, so a redelivery answers 409).
+    const deliveryId = `whd_${domain}_${clientId.slice(-6)}`;
+    await sql`insert into webhook_deliveries (id, client_id, endpoint_id, idempotency_key, topic, status_code, error)
+      values (${deliveryId}, ${clientId}, ${endpoint.id as string}, ${`${domain}/hook`}, 'reward.allocated', 500, 'HTTP 500')`.execute(
+      t.db,
+    );
+    const parked = await sql<{ id: string }>`insert into event_dead_letters
+        (sink, client_id, event_id, event, outbox_seq, payload, error, attempts)
+      values ('clickhouse', ${clientId}, ${`${domain}-parked`}, 'page_viewed', 0, '{}', 'refused', 3)
+      returning id::text as id`.execute(t.db);
     await ok('POST', '/v1/events', {
       key: created.publishable.key,
       body: {
@@ -230,6 +244,8 @@ describe('cross-tenant attack: client A against client B, every route', () => {
       notificationId: sent.notification_id as string,
       endpointId: endpoint.id as string,
       endpointSecret: endpoint.secret as string,
+      deliveryId,
+      deadLetterId: parked.rows[0]!.id,
     };
   }
 
@@ -314,8 +330,12 @@ describe('cross-tenant attack: client A against client B, every route', () => {
         return path.startsWith('/sdk/') ? 'pulse.iife.js' : 'swagger-ui.css';
       case 'name':
         return 'welcome';
+      case 'deliveryId':
+        return x.deliveryId;
       case 'id':
         if (path.includes('/admin/clients')) return x.clientId;
+        if (path.includes('/admin/dead-letters')) return x.deadLetterId;
+        if (path.includes('/webhook-endpoints')) return x.endpointId;
         if (path.includes('/api-keys')) return x.keyId;
         if (path.includes('/participants')) return x.participant;
         return x.campaignId;

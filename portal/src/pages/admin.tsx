@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { type ApiProblem, api, must } from '../lib/api.ts';
 import { DataTable } from '../lib/data-table.tsx';
 import { asProblem, Dialog, PageHeader, Problem, Show, StatusBadge, useAsync, when } from '../lib/ui.tsx';
+import { ClientUsage } from './admin/client-usage.tsx';
+import { DeadLetters } from './admin/dead-letters.tsx';
 
 interface Ready {
   ok: boolean;
@@ -15,11 +17,19 @@ async function readiness(): Promise<Ready> {
   return (await res.json()) as Ready;
 }
 
-/** The platform admin: clients with their status, suspend/reactivate, platform health. */
+/** The platform admin: clients with their status and usage, suspend/reactivate, health, dead letters. */
 export function AdminPage() {
+  // Twenty clients a page: each row asks for its own usage, so a page costs twenty usage reads.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
   const clients = useAsync(
-    () => must(api().GET('/v1/admin/clients', { params: { query: { limit: 100 } } })),
-    [],
+    () =>
+      must(
+        api().GET('/v1/admin/clients', {
+          params: { query: { limit: 20, ...(cursor ? { starting_after: cursor } : {}) } },
+        }),
+      ),
+    [cursor],
   );
   const health = useAsync(readiness, []);
   const [target, setTarget] = useState<{ id: string; name: string; to: 'active' | 'suspended' } | null>(null);
@@ -74,59 +84,72 @@ export function AdminPage() {
         <h2 id="clients-h">Clients</h2>
         <Show value={clients} what="clients">
           {(page) => (
-            <DataTable
-              caption="Clients"
-              rows={page.data}
-              rowKey={(c) => c.id}
-              empty="No client yet."
-              columns={[
-                {
-                  key: 'client',
-                  header: 'Client',
-                  cell: (c) => (
-                    <>
-                      {c.name}
-                      <div className="muted mono">{c.id}</div>
-                    </>
-                  ),
-                },
-                { key: 'plan', header: 'Plan', cell: (c) => c.plan },
-                { key: 'status', header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
-                { key: 'created', header: 'Created', cell: (c) => when(c.created_at) },
-                {
-                  key: 'action',
-                  header: 'Action',
-                  cell: (c) =>
-                    c.status === 'suspended' ? (
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => setTarget({ id: c.id, name: c.name, to: 'active' })}
-                      >
-                        Reactivate
-                      </button>
-                    ) : (
-                      <button
-                        type="button"
-                        className="danger small"
-                        onClick={() => setTarget({ id: c.id, name: c.name, to: 'suspended' })}
-                      >
-                        Suspend
-                      </button>
+            <>
+              <DataTable
+                caption="Clients"
+                rows={page.data}
+                rowKey={(c) => c.id}
+                empty="No client yet."
+                columns={[
+                  {
+                    key: 'client',
+                    header: 'Client',
+                    cell: (c) => (
+                      <>
+                        {c.name}
+                        <div className="muted mono">{c.id}</div>
+                      </>
                     ),
-                },
-              ]}
-            />
+                  },
+                  { key: 'plan', header: 'Plan', cell: (c) => c.plan },
+                  { key: 'usage', header: 'Usage this month', cell: (c) => <ClientUsage clientId={c.id} /> },
+                  { key: 'status', header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
+                  { key: 'created', header: 'Created', cell: (c) => when(c.created_at) },
+                  {
+                    key: 'action',
+                    header: 'Action',
+                    cell: (c) =>
+                      c.status === 'suspended' ? (
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => setTarget({ id: c.id, name: c.name, to: 'active' })}
+                        >
+                          Reactivate
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          className="danger small"
+                          onClick={() => setTarget({ id: c.id, name: c.name, to: 'suspended' })}
+                        >
+                          Suspend
+                        </button>
+                      ),
+                  },
+                ]}
+              />
+              <div className="actions">
+                <button
+                  type="button"
+                  disabled={cursors.length === 0}
+                  onClick={() => setCursors(cursors.slice(0, -1))}
+                >
+                  Newer
+                </button>
+                <button
+                  type="button"
+                  disabled={!page.has_more || !page.next_cursor}
+                  onClick={() => page.next_cursor && setCursors([...cursors, page.next_cursor])}
+                >
+                  Older
+                </button>
+              </div>
+            </>
           )}
         </Show>
-        <p className="muted">Usage per client appears here once the platform meters usage.</p>
       </section>
-      <section className="panel" aria-labelledby="dlq-h">
-        <h2 id="dlq-h">Dead-lettered events</h2>
-        <div className="state unavailable">
-          Not available on this platform yet: no public API lists dead-lettered events.
-        </div>
-      </section>
+      <DeadLetters />
       <Dialog
         open={target !== null}
         title={target?.to === 'suspended' ? `Suspend ${target?.name}?` : `Reactivate ${target?.name}?`}

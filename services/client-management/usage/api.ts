@@ -40,6 +40,26 @@ export const opsApi = [
   }),
   describe({
     method: 'get',
+    path: '/v1/admin/clients/:id/usage',
+    operationId: 'getClientUsageAsAdmin',
+    summary: 'One client’s usage of a month',
+    description:
+      'The platform admin’s view of `GET /v1/usage` for one client (events, active participants, journeys, rewards against the plan). One client per request: each answer queries ClickHouse and Temporal.',
+    tags: ['admin'],
+    permission: 'client.admin',
+    pathParams: [{ name: 'id', description: 'The client id (`cli_…`).' }],
+    query: [
+      {
+        name: 'month',
+        description: '`YYYY-MM` (UTC); default the current month.',
+        schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' },
+      },
+    ],
+    errors: [404],
+    responses: { 200: api('usageEnvelope') },
+  }),
+  describe({
+    method: 'get',
     path: '/v1/plans',
     operationId: 'listPlans',
     summary: 'The plans and their limits',

@@ -228,6 +228,20 @@ describe('usage: GET /v1/usage on the composed platform', () => {
       );
       const viewer = await platform.clientManagement.issueKey(client.id, 'secret', 'viewer');
       assert.equal((await get('', viewer.key)).status, 403);
+      // The platform admin reads the same figures per client; a client's own owner may not.
+      const admin = (await platform.clientManagement.issueKey(null, 'admin')).key;
+      const asAdmin = (id: string, q = '', key = admin) =>
+        platform.app.request(`/v1/admin/clients/${id}/usage${q}`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+      const seen = (await (await asAdmin(client.id)).json()) as {
+        usage: typeof usage & { client_id: string };
+      };
+      assert.equal(seen.usage.client_id, client.id);
+      assert.deepEqual(seen.usage.metrics, usage.metrics);
+      assert.equal((await asAdmin(client.id, '', secret.key)).status, 403);
+      assert.equal((await asAdmin('cli_nobody')).status, 404);
+      assert.equal((await asAdmin(client.id, '?month=26-1')).status, 400);
     } finally {
       await tp.close();
     }

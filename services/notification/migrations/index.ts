@@ -9,6 +9,14 @@ export const WEBHOOK_SECRET: SecretColumn = {
   constraint: 'webhook_endpoints_secret_encrypted',
 };
 
+/** The secret a rotation replaced, still signing deliveries until its overlap ends: encrypted too. */
+export const WEBHOOK_PREVIOUS_SECRET: SecretColumn = {
+  table: 'webhook_endpoints',
+  keys: ['id'],
+  column: 'previous_secret',
+  constraint: 'webhook_endpoints_previous_secret_encrypted',
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_notifications': {
     async up(db: Kysely<unknown>) {
@@ -120,6 +128,53 @@ export const migrations: Record<string, Migration> = {
         .createIndex('notifications_workflow')
         .on('notifications')
         .columns(['client_id', 'workflow_id', 'created_at'])
+        .execute();
+    },
+  },
+  '0951_webhook_management': {
+    async up(db: Kysely<unknown>) {
+      // Endpoints the client manages over the API: disabled ones keep their log but receive nothing;
+      // a rotated secret keeps signing (as a second signature) until its overlap ends, so receivers can
+      // switch without a gap.
+      await db.schema
+        .alterTable('webhook_endpoints')
+        .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(true))
+        .addColumn('updated_at', 'timestamptz')
+        .addColumn('previous_secret', 'text')
+        .addColumn('previous_secret_expires_at', 'timestamptz')
+        .execute();
+      await sql`alter table webhook_endpoints add constraint webhook_endpoints_previous_secret_encrypted
+        check (previous_secret is null or previous_secret like 'enc:v1:%')`.execute(db);
+      await db.schema
+        .createIndex('webhook_endpoints_client')
+        .on('webhook_endpoints')
+        .columns(['client_id', 'created_at', 'id'])
+        .execute();
+      // The delivery log per endpoint: one row per message (its idempotency key), updated on each
+      // attempt, with the exact body signed so one delivery can be sent again as it was.
+      await db.schema
+        .alterTable('webhook_deliveries')
+        .addColumn('id', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('latency_ms', 'integer')
+        .addColumn('error', 'text')
+        .addColumn('payload', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('last_attempt_at', 'timestamptz')
+        .execute();
+      await sql`update webhook_deliveries set id = 'whd_' || substr(md5(random()::text || endpoint_id || idempotency_key), 1, 24)
+        where id is null`.execute(db);
+      await sql`alter table webhook_deliveries alter column id set not null`.execute(db);
+      await db.schema
+        .createIndex('webhook_deliveries_id')
+        .on('webhook_deliveries')
+        .columns(['client_id', 'id'])
+        .unique()
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_endpoint')
+        .on('webhook_deliveries')
+        .columns(['client_id', 'endpoint_id', 'created_at', 'id'])
         .execute();
     },
   },
