@@ -4,6 +4,8 @@
  * plus what the client declared (custom events, its templates). Context comes from the line and the
  * indentation above it: enough for YAML written one key per line, which is how campaigns are written.
  */
+// First: the precompiled validators are installed before anything validates.
+import './precompiled.ts';
 import type { Completion, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import type { EditorView, Tooltip } from '@codemirror/view';
 import { catalogue } from '../../../contract/catalogue.ts';
