@@ -34,6 +34,7 @@ export default defineConfig({
       { find: 'node:fs', replacement: here('./src/shims/node-fs.ts') },
       { find: 'node:path', replacement: here('./src/shims/node-path.ts') },
       { find: 'node:crypto', replacement: here('./src/shims/node-crypto.ts') },
+      { find: 'node:url', replacement: here('./src/shims/node-url.ts') },
       // Exactly the packages' entry points: the precompiled code imports Ajv's runtime helpers
       // (ajv/dist/runtime/*, ajv-formats/dist/formats), which stay.
       { find: /^ajv$/, replacement: here('./src/shims/ajv.ts') },

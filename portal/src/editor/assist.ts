@@ -11,6 +11,7 @@ import type { EditorView, Tooltip } from '@codemirror/view';
 import { catalogue } from '../../../contract/catalogue.ts';
 import { campaignSchemas, STEP_KINDS } from '../../../dsl/schema.ts';
 import campaignSchema from '../../../schemas/campaign.schema.json';
+import { shippedTemplates } from './dsl-browser.ts';
 
 type Schema = { description?: string; title?: string; properties?: Record<string, Schema>; $ref?: string };
 const defs = (campaignSchema as { $defs: Record<string, Schema> }).$defs;
@@ -25,7 +26,45 @@ const describe = (s: Schema | undefined): string => {
 
 export interface AssistData {
   declaredEvents: readonly string[];
+  /** The client's published templates (GET /v1/notifications/templates). */
   templates: readonly string[];
+  /** The newest published version of one of them, for the hover preview. */
+  templatePreview?: (name: string) => Promise<TemplatePreview | null>;
+}
+
+export interface TemplatePreview {
+  locale: string;
+  subject: string;
+  text: string;
+}
+
+/** A shipped template's parts in its first locale (English when it has it). */
+function shippedPreview(name: string): (TemplatePreview & { locales: string[] }) | null {
+  const byLocale = shippedTemplates.templates.get(name);
+  if (!byLocale) return null;
+  const locales = [...byLocale.keys()].sort();
+  const locale = byLocale.has('en') ? 'en' : (locales[0] ?? '');
+  const file = byLocale.get(locale);
+  if (!file) return null;
+  const text = file.source.text ?? file.source.inapp ?? file.source.sms ?? '';
+  return { locale, locales, subject: file.source.subject ?? '', text };
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+function templateOptions(data: AssistData): Completion[] {
+  const shipped = [...shippedTemplates.templates.keys()].sort();
+  return [
+    ...data.templates.map((t) => ({ label: t, type: 'text', detail: 'published template', boost: 1 })),
+    ...shipped
+      .filter((t) => !data.templates.includes(t))
+      .map((t) => ({
+        label: t,
+        type: 'text',
+        detail: 'shipped template',
+        info: shippedPreview(t)?.subject ?? '',
+      })),
+  ];
 }
 
 const STEP_DOCS = Object.entries(STEP_KINDS).map(([key, def]) => ({
@@ -89,8 +128,7 @@ export function campaignCompletion(data: () => AssistData) {
         /wait:|event:/.test(ctx.state.doc.lineAt(Math.max(0, line.from - 1)).text))
     )
       return value(eventOptions(data()));
-    if (/template:\s*["']?[\w-]*$/.test(before))
-      return value(data().templates.map((t) => ({ label: t, type: 'text', detail: 'template' })));
+    if (/template:\s*["']?[\w-]*$/.test(before)) return value(templateOptions(data()));
     if (/settings\.[\w]*$/.test(before)) {
       const w = ctx.matchBefore(/[\w]*/);
       return {
@@ -147,9 +185,62 @@ export function campaignCompletion(data: () => AssistData) {
   };
 }
 
-/** Hover docs: the word under the pointer as a step kind, a top-level key, an activity or an event. */
+/** The tooltip's box: a title and a paragraph, plus an optional preformatted preview. */
+function docTooltip(pos: number, end: number, title: string, doc: string, preview?: string): Tooltip {
+  return {
+    pos,
+    end,
+    above: true,
+    create() {
+      const dom = document.createElement('div');
+      dom.className = 'cm-hover-doc';
+      const h = document.createElement('strong');
+      h.textContent = title;
+      const p = document.createElement('p');
+      p.textContent = doc;
+      dom.append(h, p);
+      if (preview) {
+        const pre = document.createElement('pre');
+        pre.className = 'cm-hover-preview';
+        pre.textContent = preview;
+        dom.append(pre);
+      }
+      return { dom };
+    },
+  };
+}
+
+/**
+ * A template name under the pointer: its preview (subject and text as written) — a shipped one from the
+ * bundle, a published one from the API.
+ */
+async function templateHover(
+  data: AssistData,
+  word: string,
+  start: number,
+  end: number,
+): Promise<Tooltip | null> {
+  const published = data.templates.includes(word);
+  const shipped = shippedPreview(word);
+  const preview =
+    published && data.templatePreview ? await data.templatePreview(word).catch(() => null) : null;
+  const shown = preview ?? shipped;
+  if (!shown && !published) return null;
+  const doc = published
+    ? `A template this client published${shipped ? ' (it overrides the shipped one)' : ''}${preview ? `, newest version, ${preview.locale}` : ''}.`
+    : `A shipped template, in ${shipped?.locales.join(', ')}.`;
+  return docTooltip(
+    start,
+    end,
+    `template ${word}`,
+    doc,
+    shown ? `Subject: ${shown.subject}\n\n${clip(shown.text, 400)}` : undefined,
+  );
+}
+
+/** Hover docs: the word under the pointer as a step kind, a top-level key, an activity, an event or a template. */
 export function campaignHover(data: () => AssistData) {
-  return (view: EditorView, pos: number): Tooltip | null => {
+  return (view: EditorView, pos: number): Tooltip | null | Promise<Tooltip | null> => {
     const { from, to, text } = view.state.doc.lineAt(pos);
     let start = pos;
     let end = pos;
@@ -181,21 +272,13 @@ export function campaignHover(data: () => AssistData) {
     } else if (data().declaredEvents.includes(word)) {
       title = `event ${word}`;
       doc = "One of this client's declared custom events.";
+    } else if (
+      /template:\s*["']?$/.test(text.slice(0, start - from)) ||
+      /_template:/.test(text) ||
+      shippedPreview(word)
+    ) {
+      return templateHover(data(), word, start, end);
     } else return null;
-    return {
-      pos: start,
-      end,
-      above: true,
-      create() {
-        const dom = document.createElement('div');
-        dom.className = 'cm-hover-doc';
-        const h = document.createElement('strong');
-        h.textContent = title;
-        const p = document.createElement('p');
-        p.textContent = doc;
-        dom.append(h, p);
-        return { dom };
-      },
-    };
+    return docTooltip(start, end, title, doc);
   };
 }

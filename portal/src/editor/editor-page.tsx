@@ -38,7 +38,17 @@ export default function EditorPage({ campaignId }: { campaignId?: string }) {
         data: [] as { name: string }[],
       })),
     ]);
-    return { declaredEvents: events.data.map((e) => e.name), templates: templates.data.map((t) => t.name) };
+    return {
+      declaredEvents: events.data.map((e) => e.name),
+      templates: templates.data.map((t) => t.name),
+      templatePreview: async (name) => {
+        const { versions } = await must(
+          api().GET('/v1/notifications/templates/{name}', { params: { path: { name } } }),
+        );
+        const newest = [...versions].sort((a, b) => b.version - a.version)[0];
+        return newest ? { locale: newest.locale, subject: newest.subject, text: newest.text } : null;
+      },
+    };
   }, []);
   const loaded = useAsync(async (): Promise<Loaded | null> => {
     if (campaignId) {
@@ -100,6 +110,9 @@ function TemplatePicker() {
   );
 }
 
+/** What the validator takes from the API: declared events, and the published templates a send may name. */
+const checkOptions = (a: AssistData) => ({ declaredEvents: a.declaredEvents, clientTemplates: a.templates });
+
 const sanitize = (id: string) => `s_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
 function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
@@ -107,7 +120,7 @@ function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
   const [source, setSource] = useState(loaded.source);
   const [settings, setSettings] = useState<Record<string, unknown>>(loaded.settings);
   const [result, setResult] = useState<BrowserCheck>(() =>
-    checkCampaign(loaded.source, loaded.file, { settings: loaded.settings, ...assist }),
+    checkCampaign(loaded.source, loaded.file, { settings: loaded.settings, ...checkOptions(assist) }),
   );
   const [tab, setTab] = useState<'flow' | 'settings' | 'simulate'>('flow');
   const [deploying, setDeploying] = useState(false);
@@ -116,7 +129,7 @@ function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
 
   const check = useCallback(
     (text: string): readonly Diagnostic[] => {
-      const r = checkCampaign(text, loaded.file, { settings: settingsRef.current, ...assist });
+      const r = checkCampaign(text, loaded.file, { settings: settingsRef.current, ...checkOptions(assist) });
       setResult(r);
       return r.diagnostics;
     },
@@ -168,7 +181,7 @@ function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
   const onSettings = (next: Record<string, unknown>) => {
     setSettings(next);
     settingsRef.current = next;
-    setResult(checkCampaign(source, loaded.file, { settings: next, ...assist }));
+    setResult(checkCampaign(source, loaded.file, { settings: next, ...checkOptions(assist) }));
   };
 
   const errors = result.diagnostics.filter((d) => d.severity !== 'warning');
