@@ -344,7 +344,7 @@ describe('the campaign editor under the strict CSP', () => {
     const refused = timeline.locator('li.refused', { hasText: 'ada' }).first();
     assert.match(
       (await refused.textContent()) ?? '',
-      /new-user-eligibility.*refused PLAN_MISMATCH by rewards\.constraints\.eligibility\.plans/,
+      /new-user-eligibility CheckEligibility.*refused PLAN_MISMATCH by rewards\.constraints\.eligibility\.plans/,
     );
     // Bob's welcome message, rendered from the shipped template with his referral link.
     const message = timeline.locator('li[data-kind="message"]', { hasText: 'signup-welcome to bob' });

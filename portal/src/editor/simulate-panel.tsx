@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { parse as parseYaml } from 'yaml';
 import { type ApiProblem, api, must } from '../lib/api.ts';
 import { asProblem, Problem } from '../lib/ui.tsx';
+import { renderMessage } from './message-preview.ts';
 import { MAX_RECORDED_EVENTS, RecordedEventsError, recordedScript } from './recorded-events.ts';
 import { offsetLabel, type Trace, traceRows } from './trace-rows.ts';
 
@@ -60,7 +61,7 @@ export function SimulatePanel({
     }
   };
 
-  const rows = result ? traceRows(result.trace) : [];
+  const rows = result ? traceRows(result.trace, renderMessage) : [];
 
   /** A file of recorded events becomes the script (shown, editable) — the platform has no event read. */
   const importRecorded = async (file: File) => {

@@ -1,11 +1,9 @@
 /**
  * The simulator's trace (POST /v1/campaigns/simulate) as timeline rows: delivered events and their
  * routing, each journey's steps — waits and what ended them, timers, branches, ends — the reward
- * decisions of the campaign's own rules (with the part of the file that refused), and the messages,
- * rendered from the shipped templates as the notification service would.
+ * decisions of the campaign's own rules (with the part of the file that refused), and the messages
+ * (rendered by `render`: message-preview.ts in the page).
  */
-import { localeChain, renderSourceSync } from '../../../contract/template-render.ts';
-import { shippedTemplates } from './dsl-browser.ts';
 
 export interface TraceStep {
   at: string;
@@ -87,43 +85,41 @@ const ms = (v: unknown) => (typeof v === 'number' ? offsetLabel(v).slice(1) : nu
 const str = (v: unknown) =>
   typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
 
-/** A SendNotification call rendered from the shipped templates (the simulator checked the same ones). */
-export function renderMessage(
-  call: ActivityCall,
-  campaign: { id: string; pulse: string },
-): TimelineRow['message'] {
-  const name = str(call.input.template);
-  const byLocale = shippedTemplates.templates.get(name);
-  if (!byLocale) return { error: `"${name}" is not a shipped template (a published one renders on send)` };
-  const locale = localeChain(typeof call.input.locale === 'string' ? call.input.locale : undefined).find(
-    (l) => byLocale.has(l),
-  );
-  const file = locale ? byLocale.get(locale) : undefined;
-  if (!file || !locale) return { error: `"${name}" has no locale to render` };
-  const data = typeof call.input.data === 'object' && call.input.data !== null ? call.input.data : {};
-  try {
-    // Subject and text only: the HTML part needs the shared layout files, which render on the server.
-    const out = renderSourceSync(
-      name,
-      {
-        subject: file.source.subject ?? '',
-        text: file.source.text ?? file.source.inapp ?? file.source.sms ?? '',
-      },
-      { ...data, participant: { id: str(call.input.participant_id) }, campaign },
-      { locale, builtIn: false },
-    );
-    return { subject: out.subject, text: out.text, locale };
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-}
-
 /** Every row of the timeline, in time order (ties: events, then steps in trace order). */
-export function traceRows(trace: Trace): TimelineRow[] {
+export function traceRows(
+  trace: Trace,
+  render?: (call: ActivityCall, campaign: { id: string; pulse: string }) => TimelineRow['message'],
+): TimelineRow[] {
   const start = Date.parse(trace.startedAt);
   const t = (at: string) => Date.parse(at) - start;
-  const judged = new Set((trace.eligibility ?? []).map((v) => `${v.workflowId} ${v.stepId}`));
   const campaignOf = (workflowId: string) => ({ id: workflowId.split(':')[2] ?? '', pulse: trace.pulse });
+  // Reward decisions and messages, by journey and step: shown where their step ran, in its place.
+  const pending = new Map<string, TimelineRow[]>();
+  const hold = (workflowId: string, stepId: string, row: TimelineRow) => {
+    const key = `${workflowId} ${stepId}`;
+    pending.set(key, [...(pending.get(key) ?? []), row]);
+  };
+  for (const v of trace.eligibility ?? [])
+    hold(v.workflowId, v.stepId, {
+      t: t(v.scheduledAt),
+      kind: 'reward',
+      refused: !v.eligible,
+      text: `${v.stepId} ${v.activity}: ${v.reward ?? 'campaign-wide checks'} for ${v.participantId} — ${
+        v.eligible
+          ? `granted${v.segment ? ` (segment ${v.segment})` : ''}`
+          : `refused${v.reason ? ` ${v.reason}` : ''}${v.refusedBy ? ` by ${v.refusedBy}` : ''}`
+      }`,
+    });
+  for (const c of trace.activities ?? []) {
+    if (c.activity !== 'SendNotification') continue;
+    const message = render?.(c, campaignOf(c.workflowId));
+    hold(c.workflowId, c.stepId, {
+      t: t(c.scheduledAt),
+      kind: 'message',
+      text: `${c.stepId}: ${str(c.input.template)} to ${str(c.input.participant_id)} by ${str(c.input.channel) || 'email'}`,
+      ...(message ? { message } : {}),
+    });
+  }
   const rows: TimelineRow[] = trace.events.map((e) => ({
     t: t(e.at),
     kind: 'event',
@@ -140,10 +136,13 @@ export function traceRows(trace: Trace): TimelineRow[] {
         case 'exit':
           break;
         case 'activity': {
-          const activity = str(d.activity);
-          // Rewards and messages have rows of their own below.
-          if (activity === 'SendNotification' || judged.has(`${j.workflowId} ${s.step ?? ''}`)) break;
-          rows.push({ t: at, kind: 'activity', text: `${s.path} ${activity}` });
+          const key = `${j.workflowId} ${s.step ?? ''}`;
+          const own = pending.get(key);
+          // A reward decision or a message says more than the call: it takes the call's place.
+          if (own) {
+            rows.push(...own);
+            pending.delete(key);
+          } else rows.push({ t: at, kind: 'activity', text: `${s.path} ${str(d.activity)}` });
           break;
         }
         case 'wait': {
@@ -192,30 +191,11 @@ export function traceRows(trace: Trace): TimelineRow[] {
       }
     }
   }
-  for (const v of trace.eligibility ?? [])
-    rows.push({
-      t: t(v.scheduledAt),
-      kind: 'reward',
-      refused: !v.eligible,
-      text: `${v.stepId}: ${v.activity === 'AllocateReward' ? 'allocate' : 'eligibility of'} ${v.reward ?? 'the campaign'} for ${v.participantId} — ${
-        v.eligible
-          ? `granted${v.segment ? ` (segment ${v.segment})` : ''}`
-          : `refused${v.reason ? ` ${v.reason}` : ''}${v.refusedBy ? ` by ${v.refusedBy}` : ''}`
-      }`,
-    });
-  for (const c of trace.activities ?? []) {
-    if (c.activity !== 'SendNotification') continue;
-    const message = renderMessage(c, campaignOf(c.workflowId));
-    rows.push({
-      t: t(c.scheduledAt),
-      kind: 'message',
-      text: `${c.stepId}: ${str(c.input.template)} to ${str(c.input.participant_id)} by ${str(c.input.channel) || 'email'}`,
-      ...(message ? { message } : {}),
-    });
-  }
+  // Any the steps did not place (a child journey's, say) still show, at their time.
+  for (const left of pending.values()) rows.push(...left);
   for (const d of trace.decisions ?? [])
     rows.push({ t: t(d.at), kind: 'decision', text: `${d.decision} ${d.task}: ${d.result}` });
-  // Stable: rows of one instant keep the order above (events, steps, rewards, messages).
+  // Stable: rows of one instant keep the order above (events first, then each journey's steps).
   return rows
     .map((r, i) => ({ r, i }))
     .sort((a, b) => a.r.t - b.r.t || a.i - b.i)
