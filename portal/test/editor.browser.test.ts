@@ -359,6 +359,60 @@ describe('the campaign editor under the strict CSP', () => {
     assert.deepEqual(await violations(), []);
   });
 
+  it('deploys, shows the diff against the live version on the next deploy, and lists who deployed when', async () => {
+    await page.getByRole('button', { name: 'Deploy…' }).click();
+    let dialog = page.getByRole('dialog');
+    await dialog.getByText(/creates a new campaign/).waitFor();
+    await dialog.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await dialog.getByText('Deployed as version 1.').waitFor();
+    await dialog.getByRole('button', { name: 'Keep editing' }).click();
+
+    // One more constraint: the next deploy shows exactly that line added.
+    const lines = SIGNUP.split('\n');
+    const at = lines.findIndex((l) => l.includes('per_referrer_limit: { count: 20 }')) + 2;
+    await gotoLine(at);
+    await page.keyboard.insertText('\n    max_winners: 100');
+    await page.getByTestId('validity').filter({ hasText: 'valid' }).waitFor();
+    await page.getByRole('button', { name: 'Deploy…' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByText(/Live: version 1 \((draft|active)\)\. Changes against it:/).waitFor();
+    const added = await dialog.locator('[data-testid="deploy-diff"] .dadd').allTextContents();
+    assert.deepEqual(added, ['+     max_winners: 100']);
+    // The settings were left at their defaults both times: no settings change is claimed.
+    assert.equal(await dialog.getByText(/^Settings:/).count(), 0);
+    await dialog.getByText(/Running journeys stay on the version they started with/).waitFor();
+    await check('deploy-diff');
+    await dialog.getByRole('button', { name: 'Deploy version 2' }).click();
+    await dialog.getByText('Deployed as version 2.').waitFor();
+    await dialog.getByRole('button', { name: 'Open the campaign' }).click();
+
+    // The versions, newest first, with who deployed them and when; the live one marked.
+    const versions = page.getByTestId('versions');
+    await versions.waitFor();
+    const rows = await versions.locator('tbody tr').allTextContents();
+    assert.equal(rows.length, 2);
+    assert.match(rows[0] ?? '', /^v2live/);
+    assert.match(rows[1] ?? '', /^v1/);
+    assert.ok(
+      (await versions.locator('td[data-col="by"]').allTextContents()).every((by) => by.trim().length > 0),
+      'each version names who deployed it',
+    );
+    await page.getByText(/Each journey runs the version it started on/).waitFor();
+    // Activate (a new campaign may start as a draft), pause, resume: each confirmed, each shown.
+    const draft = (await page.locator('main p .badge').first().textContent()) === 'draft';
+    for (const [button, status] of [
+      ...(draft ? ([['Activate', 'active']] as const) : []),
+      ['Pause', 'paused'],
+      ['Resume', 'active'],
+    ] as const) {
+      await page.locator('main').getByRole('button', { name: button, exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: button, exact: true }).click();
+      await page.locator('main p .badge', { hasText: status }).waitFor();
+    }
+    await check('versions');
+    assert.deepEqual(await violations(), []);
+  });
+
   it('draws the dashboard (ECharts) with no CSP violation either', async () => {
     await page.goto(`${base}/dashboard`);
     await page.locator('main h1').first().waitFor({ timeout: 20_000 });

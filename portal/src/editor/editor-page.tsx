@@ -258,6 +258,7 @@ function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
           source={source}
           file={loaded.file}
           settings={settings}
+          resolvedSettings={result.plan?.settings ?? settings}
           planId={result.plan?.id ?? ''}
           campaignId={loaded.campaignId}
           warnings={result.diagnostics.filter((d) => d.severity === 'warning')}
@@ -303,6 +304,8 @@ function DeployDialog(props: {
   source: string;
   file: string;
   settings: Record<string, unknown>;
+  /** The values the plan runs with (defaults and overrides), as the live version stores them. */
+  resolvedSettings: Record<string, unknown>;
   planId: string;
   campaignId: string | undefined;
   warnings: Diagnostic[];
@@ -376,7 +379,8 @@ function DeployDialog(props: {
           {(l) => {
             const diff = l ? folded(lineDiff(l.source, props.source)) : [];
             const changed = diff.some((d) => d.kind === '+' || d.kind === '-');
-            const settingsChanged = l ? JSON.stringify(l.settings) !== JSON.stringify(props.settings) : false;
+            // Compared as resolved values: sending no override of a default is no change.
+            const settingsChanged = l ? !sameValues(l.settings, props.resolvedSettings) : false;
             return (
               <>
                 {l ? (
@@ -402,7 +406,7 @@ function DeployDialog(props: {
                 {settingsChanged ? (
                   <p>
                     Settings: <code>{JSON.stringify(l?.settings)}</code> →{' '}
-                    <code>{JSON.stringify(props.settings)}</code>
+                    <code>{JSON.stringify(props.resolvedSettings)}</code>
                   </p>
                 ) : null}
                 {props.warnings.length ? (
@@ -433,4 +437,10 @@ function DeployDialog(props: {
       )}
     </Dialog>
   );
+}
+
+/** Same keys with the same values, whatever their order. */
+function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
