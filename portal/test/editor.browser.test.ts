@@ -86,25 +86,37 @@ describe('the campaign editor under the strict CSP', () => {
     for (let i = 1; i < line; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press('End');
   };
-  /** The on-screen middle of the first occurrence of `word` in the editor's text. */
-  const wordBox = (word: string) =>
-    page.evaluate((w) => {
-      const walker = document.createTreeWalker(
-        document.querySelector('.cm-content') as Node,
-        NodeFilter.SHOW_TEXT,
-      );
-      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-        const i = n.textContent?.indexOf(w) ?? -1;
-        if (i < 0) continue;
-        n.parentElement?.scrollIntoView({ block: 'center' });
-        const range = document.createRange();
-        range.setStart(n, i + 1);
-        range.setEnd(n, i + w.length - 1);
-        const r = range.getBoundingClientRect();
-        return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-      }
-      return null;
-    }, word);
+  /** The on-screen middle of `word` in the first rendered line holding `within` (default: the word). */
+  const wordBox = (word: string, within = word) =>
+    page.evaluate(
+      ([w, ctx]) => {
+        for (const line of document.querySelectorAll('.cm-content .cm-line')) {
+          const c = line.textContent?.indexOf(ctx) ?? -1;
+          if (c < 0) continue;
+          // The word's offset in the line, then the text node (highlighting splits lines) holding it.
+          let at = c + ctx.indexOf(w) + 1;
+          const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const len = n.textContent?.length ?? 0;
+            if (at >= len) {
+              at -= len;
+              continue;
+            }
+            n.parentElement?.scrollIntoView({ block: 'center' });
+            // A whole line may have been scrolled sideways into view; the words sought sit near its start.
+            const scroller = document.querySelector('.cm-scroller');
+            if (scroller) scroller.scrollLeft = 0;
+            const range = document.createRange();
+            range.setStart(n, at);
+            range.setEnd(n, Math.min(len, at + 1));
+            const r = range.getBoundingClientRect();
+            return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+          }
+        }
+        return null;
+      },
+      [word, within] as const,
+    );
 
   before(async () => {
     await ensurePortal();
@@ -271,6 +283,37 @@ describe('the campaign editor under the strict CSP', () => {
     assert.match((await shippedDoc.textContent()) ?? '', /A shipped template, in .*en.*Subject: /s);
     await check('hover');
     await page.mouse.move(5, 5);
+
+    // An activity's input under `with:`, and a setting a step reads: documented from their sources.
+    const lines = SIGNUP.split('\n');
+    const hoverDoc = async (word: string, within: string, line: number, title: string) => {
+      await gotoLine(line);
+      await page.locator('.cm-scroller').evaluate((e) => {
+        e.scrollLeft = 0;
+      });
+      const b = await wordBox(word, within);
+      assert.ok(b, `${within} is on screen`);
+      await page.mouse.move(b.x, b.y);
+      const tip = page.locator('.cm-hover-doc', { hasText: title });
+      await tip.waitFor();
+      const text = (await tip.textContent()) ?? '';
+      await page.mouse.move(5, 5);
+      return text;
+    };
+    const side = await hoverDoc(
+      'side',
+      'side: referee',
+      lines.findIndex((l) => l.trim() === 'side: referee') + 1,
+      'CheckEligibility input side',
+    );
+    assert.ok(side.length > 'CheckEligibility input side'.length, side);
+    const setting = await hoverDoc(
+      'welcome_template',
+      'settings.welcome_template',
+      lines.findIndex((l) => l.includes('var: settings.welcome_template')) + 1,
+      'setting welcome_template',
+    );
+    assert.match(setting, /Email template of the welcome message.*string, default "signup-welcome"/s);
     assert.deepEqual(await violations(), []);
   });
 

@@ -8,6 +8,7 @@
 import './precompiled.ts';
 import type { Completion, CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import type { EditorView, Tooltip } from '@codemirror/view';
+import { parse as parseYaml } from 'yaml';
 import { catalogue } from '../../../contract/catalogue.ts';
 import { campaignSchemas, STEP_KINDS } from '../../../dsl/schema.ts';
 import campaignSchema from '../../../schemas/campaign.schema.json';
@@ -47,7 +48,7 @@ function shippedPreview(name: string): (TemplatePreview & { locales: string[] })
   const file = byLocale.get(locale);
   if (!file) return null;
   const text = file.source.text ?? file.source.inapp ?? file.source.sms ?? '';
-  return { locale, locales, subject: file.source.subject ?? '', text };
+  return { locale, locales, subject: (file.source.subject ?? '').trim(), text: text.trim() };
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -185,6 +186,47 @@ export function campaignCompletion(data: () => AssistData) {
   };
 }
 
+interface SettingDecl {
+  type?: string;
+  default?: unknown;
+  title?: string;
+  description?: string;
+}
+
+/** A setting the document declares, read from its `settings:` block (null when absent or unparsable). */
+function settingDecl(doc: string, name: string): SettingDecl | null {
+  try {
+    const parsed = parseYaml(doc) as { settings?: Record<string, SettingDecl> } | null;
+    const decl = parsed?.settings?.[name];
+    return decl && typeof decl === 'object' ? decl : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A key under a `with:` of a `do:` step: that activity's input of this name, from the catalogue. */
+function activityInputAt(
+  lines: string[],
+  lineNo: number,
+  key: string,
+): { activity: string; schema: Schema; required: boolean } | null {
+  const line = lines[lineNo - 1] ?? '';
+  const indent = line.length - line.trimStart().length;
+  if (!parents(lines, lineNo - 1, indent)[0]?.startsWith('with:')) return null;
+  const doLine = lines
+    .slice(0, lineNo - 1)
+    .reverse()
+    .find((l) => /\bdo:\s*\w+/.test(l));
+  const activity = /do:\s*(\w+)/.exec(doLine ?? '')?.[1];
+  const def = activity
+    ? (catalogue as Record<string, { input: Schema & { required?: string[] } }>)[activity]
+    : undefined;
+  const schema = def?.input.properties?.[key];
+  return activity && schema
+    ? { activity, schema, required: def?.input.required?.includes(key) ?? false }
+    : null;
+}
+
 /** The tooltip's box: a title and a paragraph, plus an optional preformatted preview. */
 function docTooltip(pos: number, end: number, title: string, doc: string, preview?: string): Tooltip {
   return {
@@ -253,7 +295,24 @@ export function campaignHover(data: () => AssistData) {
     let doc = '';
     const act = (catalogue as Record<string, { description: string; input: Schema }>)[word];
     const step = STEP_DOCS.find((s) => s.key === word);
-    if (act) {
+    const input = isKey
+      ? activityInputAt(view.state.doc.toString().split('\n'), view.state.doc.lineAt(pos).number, word)
+      : null;
+    if (text.slice(0, start - from).endsWith('settings.')) {
+      const decl = settingDecl(view.state.doc.toString(), word);
+      if (!decl) return null;
+      title = `setting ${word}`;
+      doc = [
+        decl.title,
+        decl.description,
+        `${decl.type ?? 'value'}${decl.default !== undefined ? `, default ${JSON.stringify(decl.default)}` : ''} — changed per client in the Settings tab, without touching the steps.`,
+      ]
+        .filter(Boolean)
+        .join('\n');
+    } else if (input) {
+      title = `${input.activity} input ${word}`;
+      doc = `${describe(input.schema) || 'An input of the activity.'}${input.required ? ' (required)' : ''}`;
+    } else if (act) {
       title = `activity ${word}`;
       doc = `${act.description}${act.input.properties ? `\nInputs: ${Object.keys(act.input.properties).join(', ')}` : ''}`;
     } else if (
