@@ -253,6 +253,26 @@ describe('the campaign editor under the strict CSP', () => {
     await check('completion');
     await templateOption.click();
 
+    await page.keyboard.press('Escape');
+
+    // Inside a `do` step: that kind's other keys, not the ones it already has.
+    const asLine = SIGNUP.split('\n').findIndex((l) => l.trim() === 'as: eligibility') + 1;
+    await gotoLine(asLine);
+    await page.keyboard.insertText('\n    ');
+    await page.keyboard.type('r');
+    const retry = page.locator('.cm-tooltip-autocomplete li', { hasText: 'retry' }).first();
+    await retry.waitFor();
+    const offered = await page.locator('.cm-tooltip-autocomplete li').allTextContents();
+    assert.ok(!offered.some((o) => /^as\b/.test(o)), `"as" is already there: ${offered.join(', ')}`);
+    await page.keyboard.press('Escape');
+    // Take the line out again: from the end of the line above to the end of this one.
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+ArrowUp');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.press('Backspace');
+    assert.match((await page.locator('.cm-activeLine').textContent()) ?? '', /^\s*as: eligibility$/);
+    await page.keyboard.press('Control+End');
+
     // Hover the published name: the newest version's subject, fetched from the API.
     const box = await wordBox(PUBLISHED);
     assert.ok(box, 'the template name is on screen');

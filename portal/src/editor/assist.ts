@@ -97,6 +97,28 @@ function settingNames(doc: string): string[] {
   return [...m[1].matchAll(new RegExp(`^[ \\t]{${indent}}([a-z][a-z0-9_]*):`, 'gm'))].map((x) => x[1] ?? '');
 }
 
+/**
+ * The keys of the list item (a step) that the line at index `lineNo` continues, when its keys sit at
+ * `indent`: read upward to the item's `- ` line. Null when the line is not inside such an item.
+ */
+function stepItemAt(lines: string[], lineNo: number, indent: number): string[] | null {
+  const keys: string[] = [];
+  for (let i = lineNo - 1; i >= 0; i--) {
+    const l = lines[i] ?? '';
+    if (!l.trim() || l.trim().startsWith('#')) continue;
+    const ind = l.length - l.trimStart().length;
+    if (ind > indent) continue;
+    const key = /^\s*(?:-\s+)?([a-z_]+):/.exec(l)?.[1];
+    if (ind === indent && !l.trimStart().startsWith('-')) {
+      if (key) keys.push(key);
+      continue;
+    }
+    if (ind === indent - 2 && l.trimStart().startsWith('- ')) return key ? [...keys, key] : keys;
+    return null;
+  }
+  return null;
+}
+
 /** The lines above `lineNo` with less indentation than `indent`: the enclosing keys, innermost first. */
 function parents(lines: string[], lineNo: number, indent: number): string[] {
   const out: string[] = [];
@@ -173,6 +195,15 @@ export function campaignCompletion(data: () => AssistData) {
             })),
           );
       }
+      // Inside a step that already has its kind: that kind's other keys (with, as, retry, timeout…).
+      const item = /^\s*-/.test(before) ? null : stepItemAt(lines, line.number - 1, indent);
+      const kind = item ? STEP_DOCS.find((d) => item.includes(d.key)) : undefined;
+      if (item && kind)
+        return value(
+          Object.entries(kind.props)
+            .filter(([k]) => !item.includes(k))
+            .map(([k, sch]) => ({ label: k, type: 'property', info: describe(sch), apply: `${k}: ` })),
+        );
       if (
         /^\s*-\s*\w*$/.test(before) ||
         up.some((p) => /^(steps|then|else|do|branches|catch|compensate):?/.test(p))
