@@ -31,14 +31,17 @@ export function readSchema(file: SchemaFile): Record<string, unknown> {
  * A strict Ajv: all errors, formats, union types, errors carrying the failing schema and data
  * (`verbose`, which the DSL's diagnostics read), and the `tsType` keyword (it steers the codegen; it is
  * not a validation keyword). Production code uses the shared instance below; tests may build their own.
+ * `standalone` keeps the generated source so the validators can be written out as a module.
  */
-export function createAjv(): Ajv {
+export function createAjv(opts: { standalone?: boolean } = {}): Ajv {
   const ajv = new Ajv({
     allErrors: true,
     strict: true,
     allowUnionTypes: true,
     useDefaults: false,
     verbose: true,
+    // Keeps each validator's source, for ahead-of-time code (dsl/precompile.ts); same checks otherwise.
+    ...(opts.standalone ? { code: { source: true } } : {}),
   });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'tsType', schemaType: 'string' });
@@ -46,6 +49,30 @@ export function createAjv(): Ajv {
 }
 
 let shared: Ajv | undefined;
+let precompiled: ReadonlyMap<string, ValidateFunction> | undefined;
+
+/**
+ * Validators generated ahead of time (Ajv standalone code, keyed by the reference `validatorFor` is
+ * asked): the portal's build makes them, because its Content-Security-Policy allows no eval and Ajv's
+ * run-time compile is `new Function`. Once installed, `validatorFor` answers only from them and
+ * `addSchemaOnce` does nothing, so no schema is compiled in this process; a reference the build did not
+ * cover is an error naming it, not a silent compile.
+ */
+export function installPrecompiledValidators(validators: Record<string, ValidateFunction>): void {
+  precompiled = new Map(Object.entries(validators));
+}
+
+/** True when the validators come from ahead-of-time code (no run-time compile is possible here). */
+export function usesPrecompiledValidators(): boolean {
+  return precompiled !== undefined;
+}
+
+/** Adds a schema derived at run time (dsl/'s internal campaign variant) to the registry, once. */
+export function addSchemaOnce(schema: Record<string, unknown> & { $id: string }): void {
+  if (precompiled) return;
+  const ajv = schemaRegistry();
+  if (!ajv.getSchema(schema.$id)) ajv.addSchema(schema);
+}
 
 /**
  * The one Ajv instance of a process, with every schema of schemas/ added once. Validators compiled from
@@ -63,6 +90,11 @@ export function schemaRegistry(): Ajv {
 
 /** The compiled validator of `ref` (`<file>` or `<file>#/<json pointer>`), compiled once per process. */
 export function validatorFor<T = unknown>(ref: string): ValidateFunction<T> {
+  if (precompiled) {
+    const fn = precompiled.get(ref);
+    if (!fn) throw new AppError('INTERNAL', `no precompiled validator for ${ref}`);
+    return fn as ValidateFunction<T>;
+  }
   const validate = schemaRegistry().getSchema<T>(ref);
   if (!validate) throw new AppError('INTERNAL', `no schema ${ref}`);
   return validate;

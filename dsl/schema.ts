@@ -9,7 +9,7 @@
  * the generated types.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { readSchema, schemaRegistry, validatorFor } from '../contract/validation.ts';
+import { addSchemaOnce, readSchema, validatorFor } from '../contract/validation.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -60,6 +60,41 @@ export function campaignSchemas(): CampaignSchemas {
   return cached;
 }
 
+const INTERNAL_ID = 'campaign.internal.schema.json';
+
+/**
+ * The internal variant of the campaign schema: nested steps validate as plain objects, and the walker
+ * validates each step on its own against its kind's definition.
+ */
+export function internalCampaignSchema(): JsonObject & { $id: string } {
+  const campaign = readSchema('campaign.schema.json');
+  const defs = { ...(campaign.$defs as JsonObject) };
+  defs.step = { type: 'object' };
+  return { ...campaign, $id: INTERNAL_ID, $defs: defs };
+}
+
+/**
+ * Every validator reference dsl/ asks `validatorFor` for: the document, each step kind, each activity
+ * input property. What dsl/precompile.ts generates ahead of time for the portal, whose CSP allows no eval.
+ */
+export function dslValidatorRefs(): string[] {
+  const activities = readSchema('activities.schema.json').$defs as Record<
+    string,
+    { properties?: JsonObject }
+  >;
+  return [
+    INTERNAL_ID,
+    ...STEP_KIND_KEYS.map((key) => `${INTERNAL_ID}#/$defs/${STEP_KINDS[key]}`),
+    ...Object.entries(activities)
+      .filter(([name]) => name.endsWith('Input'))
+      .flatMap(([name, def]) =>
+        Object.keys(def.properties ?? {}).map(
+          (prop) => `activities.schema.json#/$defs/${name}/properties/${prop}`,
+        ),
+      ),
+  ];
+}
+
 function build(): CampaignSchemas {
   const campaign = readSchema('campaign.schema.json');
   const event = readSchema('event.schema.json');
@@ -68,17 +103,11 @@ function build(): CampaignSchemas {
   const eventFields = new Set(Object.keys(envelope.properties as JsonObject));
   const moneyMoving = new Set(((event.$defs as JsonObject).money_moving as { const: string[] }).const);
 
-  // Internal variant: nested steps validate as plain objects; the walker validates each on its own.
-  const defs = { ...(campaign.$defs as JsonObject) };
-  defs.step = { type: 'object' };
-  const internal = { ...campaign, $id: 'campaign.internal.schema.json', $defs: defs };
-
-  const ajv = schemaRegistry();
-  if (!ajv.getSchema(internal.$id)) ajv.addSchema(internal);
-  const document = validatorFor(internal.$id);
+  addSchemaOnce(internalCampaignSchema());
+  const document = validatorFor(INTERNAL_ID);
   const step = {} as Record<StepKindKey, ValidateFunction>;
   for (const key of STEP_KIND_KEYS) {
-    step[key] = validatorFor(`${internal.$id}#/$defs/${STEP_KINDS[key]}`);
+    step[key] = validatorFor(`${INTERNAL_ID}#/$defs/${STEP_KINDS[key]}`);
   }
   return { campaign, eventNames, eventFields, moneyMoving, document, step };
 }

@@ -57,10 +57,11 @@ export function validateCampaign(parsed: ParsedSource, opts: ValidateOptions = {
   const calls: ValidationResult['calls'] = [];
   if (parsed.diagnostics.length > 0) return { diagnostics, calls };
   const data = parsed.data;
-  const { document, eventNames } = campaignSchemas();
+  const { campaign, document, eventNames } = campaignSchemas();
   if (data === null || data === undefined) {
     // An empty file (or comments only): say what a campaign is made of, not "wrong type".
-    const required = (document.schema as { required?: string[] }).required ?? [];
+    // From the schema as written, not the validator's `.schema`: precompiled validators carry none.
+    const required = (campaign as { required?: string[] }).required ?? [];
     diagnostics.push({
       code: 'EMPTY_CAMPAIGN',
       severity: 'error',

@@ -101,7 +101,7 @@ async function loadGroups(sizes: PortalFileSize[]): Promise<PortalLoadGroup[]> {
   };
   return [
     group('every page (app shell, React, typed client, list pages)', initial),
-    group('editor page (CodeMirror, dsl/, Ajv, schemas, pulses)', editor, [initial]),
+    group('editor page (CodeMirror, dsl/, validators, pulses)', editor, [initial]),
     group('flow view, on first draw (Mermaid core)', mermaid, [initial, editor]),
     group('flowchart renderer (Mermaid, on demand)', flowchart, [initial, editor, mermaid]),
     group('dashboard page (ECharts)', dashboard, [initial]),

@@ -3,6 +3,8 @@
  * nine shipped pulses (for `call:` and as templates to start from) and the shipped notification
  * templates (TEMPLATE_MISSING, TEMPLATE_VARIABLE_UNKNOWN) bundled instead of read from disk.
  */
+// First: the precompiled validators are installed before anything validates.
+import './precompiled.ts';
 import { catalogFromFiles, type TemplateCatalog } from '../../../contract/template-files.ts';
 import { type Diagnostic, formatDiagnostic } from '../../../dsl/errors.ts';
 import { toMermaid } from '../../../dsl/mermaid.ts';

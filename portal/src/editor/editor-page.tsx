@@ -38,7 +38,17 @@ export default function EditorPage({ campaignId }: { campaignId?: string }) {
         data: [] as { name: string }[],
       })),
     ]);
-    return { declaredEvents: events.data.map((e) => e.name), templates: templates.data.map((t) => t.name) };
+    return {
+      declaredEvents: events.data.map((e) => e.name),
+      templates: templates.data.map((t) => t.name),
+      templatePreview: async (name) => {
+        const { versions } = await must(
+          api().GET('/v1/notifications/templates/{name}', { params: { path: { name } } }),
+        );
+        const newest = [...versions].sort((a, b) => b.version - a.version)[0];
+        return newest ? { locale: newest.locale, subject: newest.subject, text: newest.text } : null;
+      },
+    };
   }, []);
   const loaded = useAsync(async (): Promise<Loaded | null> => {
     if (campaignId) {
@@ -100,6 +110,9 @@ function TemplatePicker() {
   );
 }
 
+/** What the validator takes from the API: declared events, and the published templates a send may name. */
+const checkOptions = (a: AssistData) => ({ declaredEvents: a.declaredEvents, clientTemplates: a.templates });
+
 const sanitize = (id: string) => `s_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
 
 function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
@@ -107,7 +120,7 @@ function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
   const [source, setSource] = useState(loaded.source);
   const [settings, setSettings] = useState<Record<string, unknown>>(loaded.settings);
   const [result, setResult] = useState<BrowserCheck>(() =>
-    checkCampaign(loaded.source, loaded.file, { settings: loaded.settings, ...assist }),
+    checkCampaign(loaded.source, loaded.file, { settings: loaded.settings, ...checkOptions(assist) }),
   );
   const [tab, setTab] = useState<'flow' | 'settings' | 'simulate'>('flow');
   const [deploying, setDeploying] = useState(false);
@@ -116,7 +129,7 @@ function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
 
   const check = useCallback(
     (text: string): readonly Diagnostic[] => {
-      const r = checkCampaign(text, loaded.file, { settings: settingsRef.current, ...assist });
+      const r = checkCampaign(text, loaded.file, { settings: settingsRef.current, ...checkOptions(assist) });
       setResult(r);
       return r.diagnostics;
     },
@@ -168,7 +181,7 @@ function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
   const onSettings = (next: Record<string, unknown>) => {
     setSettings(next);
     settingsRef.current = next;
-    setResult(checkCampaign(source, loaded.file, { settings: next, ...assist }));
+    setResult(checkCampaign(source, loaded.file, { settings: next, ...checkOptions(assist) }));
   };
 
   const errors = result.diagnostics.filter((d) => d.severity !== 'warning');
@@ -245,6 +258,7 @@ function Editor({ loaded, assist }: { loaded: Loaded; assist: AssistData }) {
           source={source}
           file={loaded.file}
           settings={settings}
+          resolvedSettings={result.plan?.settings ?? settings}
           planId={result.plan?.id ?? ''}
           campaignId={loaded.campaignId}
           warnings={result.diagnostics.filter((d) => d.severity === 'warning')}
@@ -290,6 +304,8 @@ function DeployDialog(props: {
   source: string;
   file: string;
   settings: Record<string, unknown>;
+  /** The values the plan runs with (defaults and overrides), as the live version stores them. */
+  resolvedSettings: Record<string, unknown>;
   planId: string;
   campaignId: string | undefined;
   warnings: Diagnostic[];
@@ -363,7 +379,8 @@ function DeployDialog(props: {
           {(l) => {
             const diff = l ? folded(lineDiff(l.source, props.source)) : [];
             const changed = diff.some((d) => d.kind === '+' || d.kind === '-');
-            const settingsChanged = l ? JSON.stringify(l.settings) !== JSON.stringify(props.settings) : false;
+            // Compared as resolved values: sending no override of a default is no change.
+            const settingsChanged = l ? !sameValues(l.settings, props.resolvedSettings) : false;
             return (
               <>
                 {l ? (
@@ -389,7 +406,7 @@ function DeployDialog(props: {
                 {settingsChanged ? (
                   <p>
                     Settings: <code>{JSON.stringify(l?.settings)}</code> →{' '}
-                    <code>{JSON.stringify(props.settings)}</code>
+                    <code>{JSON.stringify(props.resolvedSettings)}</code>
                   </p>
                 ) : null}
                 {props.warnings.length ? (
@@ -420,4 +437,10 @@ function DeployDialog(props: {
       )}
     </Dialog>
   );
+}
+
+/** Same keys with the same values, whatever their order. */
+function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }

@@ -1,52 +1,10 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { parse as parseYaml } from 'yaml';
 import { type ApiProblem, api, must } from '../lib/api.ts';
 import { asProblem, Problem } from '../lib/ui.tsx';
-
-interface TraceStep {
-  at: string;
-  kind: string;
-  path: string;
-  step?: string;
-  detail?: Record<string, unknown>;
-}
-interface Trace {
-  pulse: string;
-  startedAt: string;
-  events: {
-    offsetMs: number;
-    at: string;
-    event: { event: string; participant_id?: string };
-    routes: { action: string; reason?: string }[];
-  }[];
-  journeys: {
-    workflowId: string;
-    outcome?: { status: string; reason?: unknown };
-    failure?: { type: string; message: string };
-    unfinished: boolean;
-    steps: TraceStep[];
-  }[];
-  decisions?: { at: string; task: string; decision: string; result: string }[];
-}
-
-const offset = (ms: number) => {
-  if (ms < 1000) return `+${ms}ms`;
-  const units: [number, string][] = [
-    [86_400_000, 'd'],
-    [3_600_000, 'h'],
-    [60_000, 'm'],
-    [1000, 's'],
-  ];
-  let rest = ms;
-  let out = '+';
-  for (const [n, u] of units) {
-    if (rest >= n) {
-      out += `${Math.floor(rest / n)}${u}`;
-      rest %= n;
-    }
-  }
-  return out;
-};
+import { renderMessage } from './message-preview.ts';
+import { MAX_RECORDED_EVENTS, RecordedEventsError, recordedScript } from './recorded-events.ts';
+import { offsetLabel, type Trace, traceRows } from './trace-rows.ts';
 
 export const DEFAULT_SCRIPT = `# Events delivered through the router at offsets from the start (virtual time).
 events:
@@ -72,6 +30,8 @@ export function SimulatePanel({
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [result, setResult] = useState<{ text: string; trace: Trace } | null>(null);
+  const [imported, setImported] = useState<string | null>(null);
+  const fileId = useId();
 
   const run = async () => {
     setProblem(null);
@@ -101,33 +61,53 @@ export function SimulatePanel({
     }
   };
 
-  const start = result ? Date.parse(result.trace.startedAt) : 0;
-  const rows = result
-    ? [
-        ...result.trace.events.map((e) => ({
-          t: Date.parse(e.at) - start,
-          kind: 'event',
-          text: `${e.event.event}${e.event.participant_id ? ` (${e.event.participant_id})` : ''} → ${e.routes.map((r) => r.action + (r.reason ? `: ${r.reason}` : '')).join(', ') || 'no campaign'}`,
-        })),
-        ...result.trace.journeys.flatMap((j) =>
-          j.steps
-            .filter((s) => s.kind !== 'exit')
-            .map((s) => ({
-              t: Date.parse(s.at) - start,
-              kind: s.kind,
-              text: `${s.path}${s.detail?.activity ? ` ${String(s.detail.activity)}` : ''}${s.detail?.event ? ` ${String(s.detail.event)}` : ''}`,
-            })),
-        ),
-        ...(result.trace.decisions ?? []).map((d) => ({
-          t: Date.parse(d.at) - start,
-          kind: 'decision',
-          text: `${d.decision} ${d.task}: ${d.result}`,
-        })),
-      ].sort((a, b) => a.t - b.t)
-    : [];
+  const rows = result ? traceRows(result.trace, renderMessage) : [];
+
+  /** A file of recorded events becomes the script (shown, editable) — the platform has no event read. */
+  const importRecorded = async (file: File) => {
+    setProblem(null);
+    try {
+      const made = recordedScript(await file.text(), file.name);
+      setScript(made.yaml);
+      setImported(
+        `${made.events.length} event(s) imported${made.from ? `, recorded ${made.from} to ${made.to}` : ''}${
+          made.dropped ? `; ${made.dropped} dropped (at most ${MAX_RECORDED_EVENTS})` : ''
+        }.`,
+      );
+    } catch (e) {
+      if (!(e instanceof RecordedEventsError)) throw e;
+      setImported(null);
+      setProblem({ status: 400, code: 'VALIDATION_FAILED', message: `${file.name}: ${e.message}` });
+    }
+  };
 
   return (
     <div className="simulate">
+      <fieldset className="sim-source">
+        <legend>Events to simulate</legend>
+        <p className="muted small">
+          Write a script, or import recorded events: JSON lines or a JSON array of events (your own logs,{' '}
+          <code>clickhouse/events.jsonl</code> of a participant export, or an earlier simulation's trace).
+          They are delivered at the distances they were recorded at.
+        </p>
+        <label htmlFor={fileId}>Import recorded events</label>
+        <input
+          id={fileId}
+          type="file"
+          accept=".json,.jsonl,.ndjson,application/json,application/x-ndjson"
+          data-testid="sim-import"
+          onChange={(e) => {
+            const f = e.currentTarget.files?.[0];
+            e.currentTarget.value = '';
+            if (f) void importRecorded(f);
+          }}
+        />
+        {imported ? (
+          <p role="status" className="small" data-testid="sim-imported">
+            {imported}
+          </p>
+        ) : null}
+      </fieldset>
       <label htmlFor="sim-script">Simulation script (YAML, as for `pulse simulate --events`)</label>
       <textarea
         id="sim-script"
@@ -162,11 +142,30 @@ export function SimulatePanel({
           <ol className="timeline" data-testid="sim-timeline">
             {rows.map((r, i) => (
               // biome-ignore lint/suspicious/noArrayIndexKey: rows are a fixed, ordered list
-              <li key={i} className={`k-${r.kind}`}>
-                <time>{offset(r.t)}</time> <span className="badge">{r.kind}</span> {r.text}
+              <li key={i} className={`k-${r.kind}${r.refused ? ' refused' : ''}`} data-kind={r.kind}>
+                <time>{offsetLabel(r.t)}</time>{' '}
+                <span className="badge">{r.refused ? 'refused' : r.kind}</span> {r.text}
+                {r.message ? (
+                  'error' in r.message ? (
+                    <span className="muted small"> ({r.message.error})</span>
+                  ) : (
+                    <details className="sim-message">
+                      <summary>
+                        Subject: <q>{r.message.subject}</q>{' '}
+                        <span className="muted">({r.message.locale})</span>
+                      </summary>
+                      <pre className="code small">{r.message.text}</pre>
+                    </details>
+                  )
+                ) : null}
               </li>
             ))}
           </ol>
+          <p>
+            <button type="button" onClick={() => downloadTrace(result.trace)}>
+              Download the trace (JSON, importable again)
+            </button>
+          </p>
           <details>
             <summary>As `pulse simulate` prints it</summary>
             <pre className="code small">{result.text}</pre>
@@ -175,4 +174,14 @@ export function SimulatePanel({
       ) : null}
     </div>
   );
+}
+
+/** The trace as a file: importing it replays the same events (a regression check after an edit). */
+function downloadTrace(trace: Trace) {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(trace, null, 2)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `simulation-${trace.pulse}.json`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -26,7 +26,7 @@ export interface YamlEditorProps {
   check(text: string): readonly Diagnostic[];
   onChange(text: string): void;
   complete(ctx: CompletionContext): CompletionResult | null;
-  hover(view: EditorView, pos: number): Tooltip | null;
+  hover(view: EditorView, pos: number): Tooltip | null | Promise<Tooltip | null>;
   onView(view: EditorView): void;
 }
 

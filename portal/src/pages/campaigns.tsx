@@ -1,17 +1,8 @@
 import { useState } from 'react';
 import { api, must } from '../lib/api.ts';
+import { DataTable } from '../lib/data-table.tsx';
 import { Link } from '../lib/router.tsx';
-import {
-  asProblem,
-  Dialog,
-  Empty,
-  PageHeader,
-  Problem,
-  Show,
-  StatusBadge,
-  useAsync,
-  when,
-} from '../lib/ui.tsx';
+import { asProblem, Dialog, PageHeader, Problem, Show, StatusBadge, useAsync, when } from '../lib/ui.tsx';
 
 /** The client's campaigns, with their status and live version. */
 export function CampaignsPage() {
@@ -24,49 +15,37 @@ export function CampaignsPage() {
         </Link>
       </PageHeader>
       <Show value={list} what="campaigns">
-        {(page) =>
-          page.data.length === 0 ? (
-            <Empty>
-              <p>No campaign deployed yet.</p>
-              <Link className="button primary" href="/campaigns/new">
-                Start from one of the nine pulses
-              </Link>
-            </Empty>
-          ) : (
-            <div className="table-wrap">
-              <table>
-                <caption className="sr-only">Campaigns</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Campaign</th>
-                    <th scope="col">Pulse</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Live version</th>
-                    <th scope="col">Updated</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.map((c) => (
-                    <tr key={c.id}>
-                      <td>
-                        <Link href={`/campaigns/${encodeURIComponent(c.id)}`}>
-                          {c.title || c.definition_id}
-                        </Link>
-                        <div className="muted mono">{c.id}</div>
-                      </td>
-                      <td>{c.pulse}</td>
-                      <td>
-                        <StatusBadge status={c.status} />
-                      </td>
-                      <td>v{c.current_version}</td>
-                      <td>{when(c.updated_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(page) => (
+          <DataTable
+            caption="Campaigns"
+            rows={page.data}
+            rowKey={(c) => c.id}
+            empty={
+              <>
+                <p>No campaign deployed yet.</p>
+                <Link className="button primary" href="/campaigns/new">
+                  Start from one of the nine pulses
+                </Link>
+              </>
+            }
+            columns={[
+              {
+                key: 'campaign',
+                header: 'Campaign',
+                cell: (c) => (
+                  <>
+                    <Link href={`/campaigns/${encodeURIComponent(c.id)}`}>{c.title || c.definition_id}</Link>
+                    <div className="muted mono">{c.id}</div>
+                  </>
+                ),
+              },
+              { key: 'pulse', header: 'Pulse', cell: (c) => c.pulse },
+              { key: 'status', header: 'Status', cell: (c) => <StatusBadge status={c.status} /> },
+              { key: 'version', header: 'Live version', cell: (c) => `v${c.current_version}` },
+              { key: 'updated', header: 'Updated', cell: (c) => when(c.updated_at) },
+            ]}
+          />
+        )}
       </Show>
     </>
   );
@@ -154,33 +133,37 @@ export function CampaignPage({ id }: { id: string }) {
           <div className="grid two">
             <section aria-labelledby="versions-h" className="panel">
               <h2 id="versions-h">Versions</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">Deployed by</th>
-                    <th scope="col">When</th>
-                    <th scope="col">Plan</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {versions.map((v) => (
-                    <tr key={v.version}>
-                      <td>
+              <p className="muted small">
+                Each journey runs the version it started on, to its end; new journeys start on the live
+                version.
+              </p>
+              <DataTable
+                caption="Versions, newest first"
+                rows={[...versions].sort((a, b) => b.version - a.version)}
+                rowKey={(v) => String(v.version)}
+                empty="No version deployed."
+                compact
+                testId="versions"
+                columns={[
+                  {
+                    key: 'version',
+                    header: 'Version',
+                    cell: (v) => (
+                      <>
                         <button type="button" className="linkish" onClick={() => setShown(v.version)}>
                           v{v.version}
                         </button>
                         {v.version === campaign.current_version ? (
                           <span className="badge badge-active">live</span>
                         ) : null}
-                      </td>
-                      <td>{v.deployed_by}</td>
-                      <td>{when(v.deployed_at)}</td>
-                      <td className="mono">{v.plan_hash.slice(0, 12)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                      </>
+                    ),
+                  },
+                  { key: 'by', header: 'Deployed by', cell: (v) => v.deployed_by },
+                  { key: 'when', header: 'When', cell: (v) => when(v.deployed_at) },
+                  { key: 'plan', header: 'Plan', className: 'mono', cell: (v) => v.plan_hash.slice(0, 12) },
+                ]}
+              />
             </section>
             <section aria-labelledby="budget-h" className="panel">
               <h2 id="budget-h">Budget and caps</h2>

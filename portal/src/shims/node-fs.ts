@@ -1,8 +1,10 @@
 /**
  * `node:fs` for the browser bundle of dsl/ and contract/: the only files they read are the JSON Schemas
  * (contract/validation.ts), which are bundled here. Any other read is an error with the file's name.
+ * Only the schemas read as data (event names, the activity catalogue, the campaign schema's docs): the
+ * validators come precompiled (src/editor/precompiled.ts), so the rest need not ship.
  */
-const schemas = import.meta.glob('../../../schemas/*.json', {
+const schemas = import.meta.glob('../../../schemas/{campaign,event,activities}.schema.json', {
   eager: true,
   query: '?raw',
   import: 'default',
