@@ -26,7 +26,8 @@ export function createCampaignRoutes(db: Db, resolver: ApiKeyResolver, hooks: Ca
         file: body.file ?? 'campaign.pulse.yaml',
         ...(body.settings ? { settings: body.settings } : {}),
         clientId: p.clientId,
-        deployedBy: p.keyId,
+        // The person when a member deployed (session or member key), else the key: the versions list names them.
+        deployedBy: p.memberId ?? p.keyId,
       });
       setAudit(c, {
         action: 'campaign.deployed',

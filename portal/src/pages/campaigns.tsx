@@ -68,6 +68,16 @@ const ACTIONS: Record<Status, { to: Status; label: string; danger?: boolean }[]>
 /** One campaign: versions (who deployed when), status actions, budget and cap usage. */
 export function CampaignPage({ id }: { id: string }) {
   const detail = useAsync(() => must(api().GET('/v1/campaigns/{id}', { params: { path: { id } } })), [id]);
+  // Deployers are members (their e-mail) or keys (their id); a role that cannot list members sees ids.
+  const members = useAsync(
+    () =>
+      must(api().GET('/v1/members', { params: { query: { limit: 100 } } })).then(
+        (page) => new Map(page.data.map((m) => [m.id, m.email])),
+        () => new Map<string, string>(),
+      ),
+    [],
+  );
+  const deployer = (by: string) => (members.state === 'ready' ? (members.data.get(by) ?? by) : by);
   const budget = useAsync(
     () => must(api().GET('/v1/reward-budgets/{campaignId}', { params: { path: { campaignId: id } } })),
     [id],
@@ -159,7 +169,7 @@ export function CampaignPage({ id }: { id: string }) {
                       </>
                     ),
                   },
-                  { key: 'by', header: 'Deployed by', cell: (v) => v.deployed_by },
+                  { key: 'by', header: 'Deployed by', cell: (v) => deployer(v.deployed_by) },
                   { key: 'when', header: 'When', cell: (v) => when(v.deployed_at) },
                   { key: 'plan', header: 'Plan', className: 'mono', cell: (v) => v.plan_hash.slice(0, 12) },
                 ]}
