@@ -109,11 +109,17 @@ async function rawScope(ch: ClickHouse, clientId: string): Promise<Scope> {
     const extra = conditions.map((c) => ` AND (${c.text})`).join('');
     return new Raw(`(${derived(final)}) WHERE client_id = ${literal(clientId)}${extra}`);
   };
+  // No day counts as rolled up: every report reads the base (here: raw) rows.
+  const rawSource = (final: boolean, table: AnalyticsTable, conditions: Raw[]) =>
+    table === 'analytics_rollup_days'
+      ? real.fromAnyCopy(table, new Raw('0'), ...conditions)
+      : source(final, table, conditions);
   return {
     clientId,
-    from: (table, ...conditions) => source(true, table, conditions),
-    fromAnyCopy: (table, ...conditions) => source(false, table, conditions),
+    from: (table, ...conditions) => rawSource(true, table, conditions),
+    fromAnyCopy: (table, ...conditions) => rawSource(false, table, conditions),
     query: <T>(q: SqlText) => ch.query<T>(q),
+    insertSelect: () => Promise.reject(new Error('the raw baseline writes nothing')),
   };
 }
 

@@ -1,6 +1,7 @@
 import { AppError } from '../../contract/errors.ts';
 import { chSql, Raw } from '../platform/clickhouse.ts';
 import { ratio } from './metrics.ts';
+import { dailySource, ROLLUP_DIMENSIONS } from './rollup.ts';
 import { cond, type Scope } from './scope.ts';
 
 /**
@@ -25,6 +26,20 @@ export const REPORT_METRICS = {
   referred_revenue: "sumIf(value, kind = 'conversion' AND referred = 1)",
 } as const;
 export type ReportMetric = keyof typeof REPORT_METRICS;
+/** The same metrics over dailySource (rollup.ts): per-day states merged, per-day sums added. */
+const ROLLUP_METRICS: Record<ReportMetric, string> = {
+  events: 'uniqExactMerge(event_ids)',
+  people: 'uniqExactMerge(people)',
+  shares: "uniqExactMergeIf(event_ids, kind = 'share')",
+  sharers: "uniqExactMergeIf(people, kind = 'share')",
+  clickers: "uniqExactMergeIf(people, kind = 'click')",
+  signups: "uniqExactMergeIf(people, kind = 'signup')",
+  referred_signups: "uniqExactMergeIf(people, kind = 'signup' AND referred = 1)",
+  conversions: "uniqExactMergeIf(people, kind = 'conversion')",
+  referred_conversions: "uniqExactMergeIf(people, kind = 'conversion' AND referred = 1)",
+  revenue: "sumIf(value, kind = 'conversion')",
+  referred_revenue: "sumIf(value, kind = 'conversion' AND referred = 1)",
+};
 /** Money metrics: a report with one of them is always split by currency. */
 const MONEY: ReadonlySet<ReportMetric> = new Set(['revenue', 'referred_revenue']);
 /** Derived rates: computed from two counted metrics of the same row. */
@@ -120,11 +135,11 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
   const money = [...counted].some((m) => MONEY.has(m));
   if (money && !dims.includes('currency')) dims.push('currency');
 
-  const where: Raw[] = [cond`day >= toDate(${req.from}) AND day <= toDate(${req.to})`];
+  const filters: Raw[] = [];
   for (const [dim, values] of Object.entries(req.filters ?? {})) {
     if (!values || values.length === 0) continue;
     const column = new Raw(dim as ReportDimension); // the schema's enum of dimensions
-    where.push(
+    filters.push(
       dim === 'referred'
         ? cond`${column} IN (${new Raw(values.map((v) => (v === '1' || v === 'true' ? '1' : '0')).join(', '))})`
         : cond`${column} IN (${new Raw(values.map((v) => chSql`${v}`).join(', '))})`,
@@ -133,10 +148,24 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
   const buckets = grain === 'none' ? null : bucketsOf(grain, req.from, req.to);
   const groupCols = [...(buckets ? [`toString(${BUCKET[grain as Grain]}) AS bucket`] : []), ...dims];
   const groupBy = [...(buckets ? ['bucket'] : []), ...dims];
-  const select = [...groupCols, ...[...counted].map((m) => `${REPORT_METRICS[m]} AS m_${m}`)].join(', ');
+  // Day grains over the rollup's dimensions read the daily rollup (fresh days) ∪ the base table (the
+  // rest); hours, or a dimension the rollup lacks (country, plan, referrer…), read the base table.
+  const rolled =
+    grain !== 'hour' &&
+    [...dims, ...Object.keys(req.filters ?? {})].every((d) =>
+      (ROLLUP_DIMENSIONS as readonly string[]).includes(d),
+    );
+  const metricSql = rolled ? ROLLUP_METRICS : REPORT_METRICS;
+  const select = [...groupCols, ...[...counted].map((m) => `${metricSql[m]} AS m_${m}`)].join(', ');
   const limit = Math.min(req.limit ?? REPORT_LIMITS.maxRows, REPORT_LIMITS.maxRows);
+  const window = cond`day >= toDate(${req.from}) AND day <= toDate(${req.to})`;
+  const source = rolled
+    ? await dailySource(scope, req.from, req.to, ...filters)
+    : money
+      ? scope.from('analytics_events', window, ...filters)
+      : scope.fromAnyCopy('analytics_events', window, ...filters);
   const rows = await scope.query<Record<string, string | number>>(chSql`
-    SELECT ${new Raw(select)} FROM ${money ? scope.from('analytics_events', ...where) : scope.fromAnyCopy('analytics_events', ...where)}
+    SELECT ${new Raw(select)} FROM ${source}
     ${new Raw(groupBy.length ? `GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : '')}
     LIMIT ${limit + 1}`);
   if (rows.length > limit)
