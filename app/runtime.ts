@@ -12,7 +12,7 @@ import { createRouter } from '../engine/router.ts';
 import { startRouterSubscription } from '../engine/router-subscriber.ts';
 import { ensureSearchAttributes } from '../engine/search-attributes.ts';
 import { createWorker } from '../engine/worker.ts';
-import { startRewardFactSink } from '../services/analytics/index.ts';
+import { startRewardFactSink, startRollupJob } from '../services/analytics/index.ts';
 import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from '../services/app.ts';
 import { loadSdkBundle } from '../services/event/index.ts';
 import { createSmtpMailer, startContactTracking } from '../services/notification/index.ts';
@@ -116,6 +116,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // Reward lifecycle facts → ClickHouse (cost, ROI and reward distribution read them).
   if (only.includes('analytics')) subscriptions.push(await startRewardFactSink(bus, ch));
   const background: { stop(): Promise<void> }[] = [];
+  // Closed days' rollups recomputed from the deduplicated tables (services/analytics/rollup.ts).
+  if (only.includes('analytics')) background.push(startRollupJob(ch));
   if (only.includes('reward')) {
     background.push(platform.rewardService.startFulfilmentWorker());
     // Unclaimed and unapproved rewards expire on their dates; a minute's lateness is fine.

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type ReportRequest, runCustomReport } from '../services/analytics/custom-report.ts';
 import * as m from '../services/analytics/metrics.ts';
+import { runRollup } from '../services/analytics/rollup.ts';
 import { liveCounts } from '../services/analytics/routes.ts';
 import { type AnalyticsTable, createScope, type Scope } from '../services/analytics/scope.ts';
 import {
@@ -24,7 +25,7 @@ import { createTestClickHouse } from '../test/support/clickhouse.ts';
  * p50/p95, and the same queries computed from the raw events table (events FINAL, the columns derived
  * on the fly) with the ratio. The database is dropped at the end.
  *
- *   npm run bench:analytics [-- --events 10000000 --runs 25 --raw-runs 5]
+ *   npm run bench:analytics [-- --events 10000000 --runs 25 --raw-runs 5 --keep]
  */
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,6 +34,8 @@ const arg = (name: string, fallback: number) => {
 const EVENTS = arg('events', 10_000_000);
 const RUNS = arg('runs', 25);
 const RAW_RUNS = arg('raw-runs', 5);
+/** Leaves the seeded database in place (its name is printed) to look into single queries. */
+const KEEP = process.argv.includes('--keep');
 const CLIENTS = 5;
 const CAMPAIGNS = 20; // per client
 const DAYS = 90;
@@ -146,9 +149,16 @@ async function main() {
       `seeded ${counts?.events} events (${counts?.facts} analytics rows) and ${counts?.reward_facts} reward facts in ${seeded.toFixed(1)} s; ` +
         `${CLIENTS} clients × ${CAMPAIGNS} campaigns over ${DAYS} days`,
     );
+    // The rollup job after a backfill: every seeded day is closed and dirty.
+    const r0 = performance.now();
+    const rolled = await runRollup(ch);
+    console.log(
+      `rollup job: ${rolled} client-days recomputed in ${((performance.now() - r0) / 1000).toFixed(1)} s`,
+    );
     // Let the background merges of the fresh parts settle, as on a server that has been running.
     await ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`).catch(() => undefined);
     await ch.command(chSql`OPTIMIZE TABLE reward_facts FINAL`).catch(() => undefined);
+    await ch.command(chSql`OPTIMIZE TABLE analytics_daily FINAL`).catch(() => undefined);
 
     const clientId = 'client1';
     const scope = createScope(ch, clientId);
@@ -217,10 +227,16 @@ async function main() {
       console.log(row.join(' '));
     }
   } finally {
+    if (KEEP) {
+      console.log(`kept database ${t.database}`);
+      await ch.close();
+      await t.ch.close();
+      return;
+    }
     // Dropping ten million rows can outlast the default request timeout: drop with the patient client.
     await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(t.database)}`);
     await ch.close();
-    await t.drop();
+    await t.ch.close();
   }
 }
 

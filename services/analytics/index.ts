@@ -9,6 +9,7 @@ import { createReportCache, DEFAULT_REPORT_MAX_AGE } from './cache.ts';
 import { createAnalyticsRoutes, METRICS_DOC } from './routes.ts';
 
 export { startRewardFactSink } from './reward-facts.ts';
+export { startRollupJob } from './rollup.ts';
 
 export const METRICS_DOC_FILE = new URL('../../docs/metrics.md', import.meta.url);
 
