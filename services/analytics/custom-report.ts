@@ -26,17 +26,8 @@ export const REPORT_METRICS = {
   referred_revenue: "sumIf(value, kind = 'conversion' AND referred = 1)",
 } as const;
 export type ReportMetric = keyof typeof REPORT_METRICS;
-/** The same metrics over dailySource (rollup.ts): per-day states merged, per-day sums added. */
-const ROLLUP_METRICS: Record<ReportMetric, string> = {
-  events: 'uniqExactMerge(event_ids)',
-  people: 'uniqExactMerge(people)',
-  shares: "uniqExactMergeIf(event_ids, kind = 'share')",
-  sharers: "uniqExactMergeIf(people, kind = 'share')",
-  clickers: "uniqExactMergeIf(people, kind = 'click')",
-  signups: "uniqExactMergeIf(people, kind = 'signup')",
-  referred_signups: "uniqExactMergeIf(people, kind = 'signup' AND referred = 1)",
-  conversions: "uniqExactMergeIf(people, kind = 'conversion')",
-  referred_conversions: "uniqExactMergeIf(people, kind = 'conversion' AND referred = 1)",
+/** The money metrics over dailySource (rollup.ts): per-day sums added up. */
+const ROLLUP_MONEY: Partial<Record<ReportMetric, string>> = {
   revenue: "sumIf(value, kind = 'conversion')",
   referred_revenue: "sumIf(value, kind = 'conversion' AND referred = 1)",
 };
@@ -148,26 +139,57 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
   const buckets = grain === 'none' ? null : bucketsOf(grain, req.from, req.to);
   const groupCols = [...(buckets ? [`toString(${BUCKET[grain as Grain]}) AS bucket`] : []), ...dims];
   const groupBy = [...(buckets ? ['bucket'] : []), ...dims];
-  // Day grains over the rollup's dimensions read the daily rollup (fresh days) ∪ the base table (the
-  // rest); hours, or a dimension the rollup lacks (country, plan, referrer…), read the base table.
+  const where = [cond`day >= toDate(${req.from}) AND day <= toDate(${req.to})`, ...filters];
+  const limit = Math.min(req.limit ?? REPORT_LIMITS.maxRows, REPORT_LIMITS.maxRows);
+  const grouped = new Raw(
+    groupBy.length ? `GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : '',
+  );
+  const run = (metrics: ReportMetric[], sql: (m: ReportMetric) => string, source: Raw) =>
+    scope.query<Record<string, string | number>>(chSql`
+      SELECT ${new Raw([...groupCols, ...metrics.map((m) => `${sql(m)} AS m_${m}`)].join(', '))}
+      FROM ${source} ${grouped} LIMIT ${limit + 1}`);
+  // Sums need FINAL on the base table (a second copy of a row would add twice). At day grains over the
+  // rollup's dimensions they come from the daily rollup instead (fresh days ∪ the rest from the base):
+  // the people metrics from the base rows without FINAL, the money from the rollup, joined by group.
   const rolled =
+    money &&
     grain !== 'hour' &&
     [...dims, ...Object.keys(req.filters ?? {})].every((d) =>
       (ROLLUP_DIMENSIONS as readonly string[]).includes(d),
     );
-  const metricSql = rolled ? ROLLUP_METRICS : REPORT_METRICS;
-  const select = [...groupCols, ...[...counted].map((m) => `${metricSql[m]} AS m_${m}`)].join(', ');
-  const limit = Math.min(req.limit ?? REPORT_LIMITS.maxRows, REPORT_LIMITS.maxRows);
-  const window = cond`day >= toDate(${req.from}) AND day <= toDate(${req.to})`;
-  const source = rolled
-    ? await dailySource(scope, req.from, req.to, ...filters)
-    : money
-      ? scope.from('analytics_events', window, ...filters)
-      : scope.fromAnyCopy('analytics_events', window, ...filters);
-  const rows = await scope.query<Record<string, string | number>>(chSql`
-    SELECT ${new Raw(select)} FROM ${source}
-    ${new Raw(groupBy.length ? `GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : '')}
-    LIMIT ${limit + 1}`);
+  let rows: Record<string, string | number>[];
+  if (rolled) {
+    const moneyMetrics = [...counted].filter((m) => MONEY.has(m));
+    const people = [...counted].filter((m) => !MONEY.has(m));
+    const [sums, counts] = await Promise.all([
+      run(
+        moneyMetrics,
+        (m) => ROLLUP_MONEY[m] ?? '0',
+        await dailySource(scope, req.from, req.to, ...filters),
+      ),
+      people.length
+        ? run(people, (m) => REPORT_METRICS[m], scope.fromAnyCopy('analytics_events', ...where))
+        : Promise.resolve([]),
+    ]);
+    const parts = (r: Record<string, string | number>) => groupBy.map((g) => String(r[g]));
+    const merged = new Map<string, Record<string, string | number>>();
+    for (const r of [...sums, ...counts]) {
+      const k = JSON.stringify(parts(r));
+      merged.set(k, { ...merged.get(k), ...r });
+    }
+    // In the order of the GROUP BY columns, as one query's ORDER BY would give.
+    const order = (a: string[], b: string[]) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] ?? '') < (b[i] ?? '') ? -1 : 1;
+      return 0;
+    };
+    rows = [...merged.values()].sort((a, b) => order(parts(a), parts(b)));
+  } else {
+    rows = await run(
+      [...counted],
+      (m) => REPORT_METRICS[m],
+      money ? scope.from('analytics_events', ...where) : scope.fromAnyCopy('analytics_events', ...where),
+    );
+  }
   if (rows.length > limit)
     invalid(
       'dimensions',

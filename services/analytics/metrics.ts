@@ -52,14 +52,13 @@ type FunnelRaw = Record<
   string
 >;
 
-// Over dailySource (rollup.ts): the per-day states merged; the -If conditions are all on its dimensions.
 const FUNNEL_SELECT = new Raw(`
-  uniqExactMerge(participants) AS participants,
-  uniqExactMergeIf(people, kind = 'share') AS sharers,
-  uniqExactMergeIf(event_ids, kind = 'share') AS shares,
-  uniqExactMergeIf(people, kind = 'click') AS clickers,
-  uniqExactMergeIf(people, kind = 'signup' AND referred = 1) AS signups,
-  uniqExactMergeIf(people, kind = 'conversion' AND referred = 1) AS conversions`);
+  uniqExactIf(participant_id, participant_id != '') AS participants,
+  uniqExactIf(person, kind = 'share') AS sharers,
+  uniqExactIf(event_id, kind = 'share') AS shares,
+  uniqExactIf(person, kind = 'click') AS clickers,
+  uniqExactIf(person, kind = 'signup' AND referred = 1) AS signups,
+  uniqExactIf(person, kind = 'conversion' AND referred = 1) AS conversions`);
 
 function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelStage {
   const v = {
@@ -81,10 +80,10 @@ function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelSt
 }
 
 export async function funnelReport(scope: Scope, w: Window) {
-  const src = await dailySource(scope, w.from, w.to, campaignOnly(w));
+  const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const totalQ = scope.query<FunnelRaw>(chSql`SELECT ${FUNNEL_SELECT} FROM ${src}`);
   const rowsQ = scope.query<FunnelRaw & { channel: string }>(chSql`
-    SELECT channel, ${FUNNEL_SELECT} FROM ${src} WHERE kind IN ('share', 'click', 'signup', 'conversion')
+    SELECT channel, ${FUNNEL_SELECT} FROM ${src} AND kind IN ('share', 'click', 'signup', 'conversion')
     GROUP BY channel ORDER BY channel`);
   const [[total], rows] = await Promise.all([totalQ, rowsQ]);
   return {
@@ -113,12 +112,12 @@ export async function legacyFunnel(scope: Scope, w: Window) {
 // K-factor and viral cycle time (docs/metrics.md#k-factor, #viral-cycle-time).
 
 export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: string; to: string }) {
-  const daily = await dailySource(scope, w.from, w.to, campaignOnly(w));
+  const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const rQ = scope.query<Record<string, string>>(chSql`
-    SELECT uniqExactMerge(participants) AS participants,
-           uniqExactMergeIf(event_ids, kind = 'share') AS invites,
-           uniqExactMergeIf(people, kind = 'signup' AND referred = 1) AS referred_signups
-    FROM ${daily}`);
+    SELECT uniqExactIf(participant_id, participant_id != '') AS participants,
+           uniqExactIf(event_id, kind = 'share') AS invites,
+           uniqExactIf(person, kind = 'signup' AND referred = 1) AS referred_signups
+    FROM ${src}`);
   // Cohort K: people who joined (first signup) in the cohort window; the referred signups they brought.
   const c = cohort ?? { from: w.from, to: w.to };
   const joins = scope.fromAnyCopy(
@@ -210,17 +209,14 @@ export async function costReport(scope: Scope, w: Window) {
     SELECT currency, sum(cost * delivered * (1 - reversed)) AS reward_cost,
            countIf(delivered = 1 AND reversed = 0) AS rewards_delivered
     FROM ${rewards} GROUP BY currency ORDER BY currency`);
-  const src = await dailySource(
-    scope,
-    w.from,
-    w.to,
-    campaignOnly(w),
-    cond`kind = 'conversion' AND referred = 1`,
-  );
+  const referredBuys = cond`kind = 'conversion' AND referred = 1`;
+  // Revenue is a sum: the daily rollup (rollup.ts), exact and cheap. Converters are people: the base rows.
+  const daily = await dailySource(scope, w.from, w.to, campaignOnly(w), referredBuys);
   const revenueQ = scope.query<Record<string, string>>(chSql`
-    SELECT currency, sum(value) AS revenue FROM ${src} GROUP BY currency ORDER BY currency`);
+    SELECT currency, sum(value) AS revenue FROM ${daily} GROUP BY currency ORDER BY currency`);
   const convQ = scope.query<Record<string, string>>(chSql`
-    SELECT uniqExactMerge(people) AS conversions FROM ${src}`);
+    SELECT uniqExact(person) AS conversions
+    FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), referredBuys)}`);
   const [costs, revenue, [conv]] = await Promise.all([costsQ, revenueQ, convQ]);
   const conversions = num(conv?.conversions);
   const currencies = [...new Set([...costs, ...revenue].map((r) => String(r.currency)))].sort();

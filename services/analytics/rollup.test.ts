@@ -191,18 +191,20 @@ describe('analytics daily rollups: exact and tenant-scoped (real ClickHouse)', (
   });
 
   it('reports really read the rollup, and a recompute replaces what is there', async () => {
-    // A forged row for a fresh day (one extra clicker), versioned above the job's: the funnel sees it…
+    // A forged row for a fresh day (cat's 100 EUR of 3 Nov as 1000), versioned above the job's: the
+    // cost report sees it…
     const [v] = await t.ch.query<{ v: string }>(
       chSql`SELECT toString(max(version)) AS v FROM analytics_daily WHERE client_id = ${ACME}`,
     );
     await t.ch.command(chSql`
-      INSERT INTO analytics_daily SELECT ${ACME}, 'c1', toDate('2026-11-02'), 'referral_clicked', 'click',
-        'email', 1, '', uniqExactState('x'), uniqExactState('forged-visitor'), uniqExactState(''), 0,
-        toUInt64(${v?.v ?? '0'}) + 1`);
-    const forged = (await get(`/v1/analytics/reports/funnel?${W}`)) as { total: { clickers: number } };
-    assert.equal(forged.total.clickers, 3, 'the report read the rollup row');
+      INSERT INTO analytics_daily SELECT ${ACME}, 'c1', toDate('2026-11-03'), 'referred_made_purchase',
+        'conversion', '', 1, 'EUR', 1, 1000, toUInt64(${v?.v ?? '0'}) + 1`);
+    const forged = (await get(`/v1/analytics/reports/cost?${W}`)) as {
+      currencies: { currency: string; referred_revenue: number }[];
+    };
+    assert.equal(forged.currencies[0]?.referred_revenue, 1020, 'the report read the rollup row');
     // …until the day is recomputed: the new version replaces the day's rows, the forged one included.
-    await recomputeDays(t.ch, ACME, ['2026-11-02'], OPTS);
+    await recomputeDays(t.ch, ACME, ['2026-11-03'], OPTS);
     assert.deepEqual(await snapshot(), base);
   });
 

@@ -5,8 +5,8 @@ import { cond, createScope, type Scope } from './scope.ts';
 
 /**
  * Daily rollups (clickhouse/0901_analytics_rollups.sql). The job recomputes whole (client, day)s from
- * `analytics_events FINAL` into `analytics_daily` (uniqExact states and sums per day × event × kind ×
- * channel × referred × currency) and records the day in `analytics_rollup_days` with its basis. Reports
+ * `analytics_events FINAL` into `analytics_daily` (event counts and sums of value per day × event ×
+ * kind × channel × referred × currency) and records the day in `analytics_rollup_days` with its basis. Reports
  * read the rollup for the days that are fresh (rolled up, and no row reached them since the basis) and
  * the base table for every other day (today, days never rolled up, days a late or re-sent row made
  * dirty), in one query: the answer is the same as reading the base table alone, only faster.
@@ -51,10 +51,9 @@ function daysOf(from: string, to: string): string[] {
 const dayList = (days: string[]) => new Raw(days.map((d) => chSql`toDate(${d})`).join(', '));
 
 /**
- * A FROM-able subquery with analytics_daily's columns (ROLLUP_DIMENSIONS, day, the states `event_ids`,
- * `people`, `participants` and the sum `value`) for the window and conditions (on those dimensions only):
- * fresh days from the rollup, every other day aggregated from the base table on the fly. Aggregate with
- * uniqExactMerge[If] and sum[If].
+ * A FROM-able subquery with analytics_daily's columns (ROLLUP_DIMENSIONS, day, `n_events`, `value`) for the
+ * window and conditions (on those dimensions only): fresh days from the rollup, every other day
+ * aggregated from the base table (FINAL) on the fly. Aggregate with sum[If].
  */
 export async function dailySource(
   scope: Scope,
@@ -68,12 +67,11 @@ export async function dailySource(
   const parts: string[] = [];
   if (fresh.size > 0)
     parts.push(chSql`
-      SELECT ${new Raw(KEY)}, event_ids, people, participants, value
+      SELECT ${new Raw(KEY)}, n_events, value
       FROM ${scope.from('analytics_daily', cond`day IN (${dayList([...fresh])})`, ...conditions)}`);
   if (open.length > 0 || parts.length === 0)
     parts.push(chSql`
-      SELECT ${new Raw(KEY)}, uniqExactState(event_id) AS event_ids, uniqExactState(person) AS people,
-             uniqExactStateIf(participant_id, participant_id != '') AS participants, sum(value) AS value
+      SELECT ${new Raw(KEY)}, count() AS n_events, sum(value) AS value
       FROM ${scope.from('analytics_events', open.length === all.length ? cond`day >= toDate(${from}) AND day <= toDate(${to})` : cond`day IN (${dayList(open)})`, ...conditions)}
       GROUP BY ${new Raw(KEY)}`);
   return new Raw(`(${parts.join(' UNION ALL ')})`);
@@ -103,9 +101,7 @@ export async function recomputeDays(
   await scope.insertSelect(
     'analytics_daily',
     chSql`
-    SELECT client_id, ${new Raw(KEY)}, uniqExactState(event_id) AS event_ids, uniqExactState(person) AS people,
-           uniqExactStateIf(participant_id, participant_id != '') AS participants, sum(value) AS value,
-           ${version} AS version
+    SELECT client_id, ${new Raw(KEY)}, count() AS n_events, sum(value) AS value, ${version} AS version
     FROM ${scope.from('analytics_events', cond`day IN (${dayList(days)})`)}
     GROUP BY client_id, ${new Raw(KEY)}`,
   );

@@ -1,13 +1,15 @@
 -- Daily rollups of analytics_events, exact under re-sent blocks and late rows (services/analytics/rollup.ts).
 --
--- analytics_daily: one row per (client, campaign, day, event, kind, channel, referred, currency), holding
--- uniqExact STATES (event ids, people, participants) and the sum of value, computed by the rollup job from
--- `analytics_events FINAL` for whole days at once. States, not counts: distinct people across days are a
--- union, never a sum of per-day counts. ReplacingMergeTree(version), read with FINAL: a recomputed day
--- REPLACES its rows (the highest version per key wins), so recomputing is idempotent and a re-sent block,
--- collapsed by FINAL in the base table, can never be added twice here. A day's set of keys only grows
--- (every key column is a function of the event, and the base only collapses copies of one event), so a
--- newer version never leaves an older row of a key it no longer has.
+-- analytics_daily: one row per (client, campaign, day, event, kind, channel, referred, currency) with the
+-- number of events (n_events) and the sum of value, computed by the rollup job from `analytics_events FINAL` for
+-- whole days at once. Only additive figures live here: a sum over days of per-day sums is the sum over the
+-- rows, with nothing to double-count. Distinct people are not summable across days; reports count them on
+-- analytics_events without FINAL (a second copy of a row cannot change uniqExact), which on this data is
+-- faster than merging per-day uniqExact states (measured: README). ReplacingMergeTree(version), read
+-- with FINAL: a recomputed day REPLACES its rows (the highest version per key wins), so recomputing is
+-- idempotent and a re-sent block, collapsed by FINAL in the base table, is never added twice here. A
+-- day's set of keys only grows (every key column is a function of the event, and the base only collapses
+-- copies of one event), so a newer version never leaves an older row of a key it no longer has.
 CREATE TABLE IF NOT EXISTS analytics_daily
 (
     client_id String,
@@ -18,9 +20,7 @@ CREATE TABLE IF NOT EXISTS analytics_daily
     channel String,
     referred UInt8,
     currency String,
-    event_ids AggregateFunction(uniqExact, String),
-    people AggregateFunction(uniqExact, String),
-    participants AggregateFunction(uniqExact, String),
+    n_events UInt64,
     value Float64,
     version UInt64
 )
