@@ -183,3 +183,42 @@ export class WeeklyReportIncomplete extends Error {
     super(`${failed} weekly report(s) not sent`);
   }
 }
+
+const shown = (v: number | null, digits = 2): string =>
+  v === null ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(digits);
+const signed = (v: number): string => (v > 0 ? `+${v}` : String(v));
+
+/** What the e-mail template reads (`report.*`): figures as display text, nothing to compute in Liquid. */
+export function emailView(s: WeeklySummary) {
+  const line = (label: string, key: keyof WeeklySummary['change']) => ({
+    label,
+    week: String(s.week[key]),
+    previous: String(s.previous[key]),
+    change: signed(s.change[key]),
+  });
+  return {
+    from: s.week.from,
+    to: s.week.to,
+    previous_from: s.previous.from,
+    previous_to: s.previous.to,
+    lines: [
+      line('Participants', 'participants'),
+      line('Invites sent', 'shares'),
+      line('People who clicked', 'clickers'),
+      line('Referred signups', 'signups'),
+      line('Referred conversions', 'conversions'),
+    ],
+    k_factor: shown(s.week.k_factor),
+    previous_k_factor: shown(s.previous.k_factor),
+    conversion_rate:
+      s.week.conversion_rate === null ? 'n/a' : `${(s.week.conversion_rate * 100).toFixed(1)}%`,
+    money: s.week.money.map((x) => ({
+      currency: x.currency || '(none)',
+      reward_cost: shown(x.reward_cost),
+      referred_revenue: shown(x.referred_revenue),
+      cpa: shown(x.cpa),
+      roi: shown(x.roi),
+    })),
+    top_referrers: s.top_referrers,
+  };
+}

@@ -7,7 +7,8 @@ import { sendWeeklyReports, type WeeklyReportDeps } from './weekly-report.ts';
  * One Temporal Schedule for every client, Mondays 06:00 UTC: its workflow scans the subscriptions
  * (weekly-report.ts). Temporal keeps the timing and the catch-up after an outage; nothing here loops.
  */
-export const WEEKLY_SCHEDULE_ID = 'analytics-weekly-report';
+/** One schedule per deployment (its task queue), so deployments sharing a namespace never clobber it. */
+export const weeklyScheduleId = (taskQueue: string): string => `analytics-weekly-report:${taskQueue}`;
 export const WEEKLY_WORKFLOW = 'weeklyAnalyticsReportWorkflow';
 export const WEEKLY_CRON = '0 6 * * 1';
 export const weeklyTaskQueue = (taskQueue: string): string => `${taskQueue}-analytics`;
@@ -19,13 +20,13 @@ export async function ensureWeeklySchedule(temporal: Client, taskQueue: string):
   const action = {
     type: 'startWorkflow' as const,
     workflowType: WEEKLY_WORKFLOW,
-    workflowId: `${WEEKLY_SCHEDULE_ID}:run`,
+    workflowId: `${weeklyScheduleId(taskQueue)}:run`,
     taskQueue: weeklyTaskQueue(taskQueue),
     args: [{}],
   };
   try {
     await temporal.schedule.create({
-      scheduleId: WEEKLY_SCHEDULE_ID,
+      scheduleId: weeklyScheduleId(taskQueue),
       spec,
       action,
       // A missed Monday (server down) still sends within two days; two runs never overlap.
@@ -34,7 +35,9 @@ export async function ensureWeeklySchedule(temporal: Client, taskQueue: string):
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await temporal.schedule.getHandle(WEEKLY_SCHEDULE_ID).update((prev) => ({ ...prev, spec, action }));
+    await temporal.schedule
+      .getHandle(weeklyScheduleId(taskQueue))
+      .update((prev) => ({ ...prev, spec, action }));
   }
 }
 

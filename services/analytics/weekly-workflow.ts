@@ -1,7 +1,7 @@
 /**
  * The weekly report workflow (its own bundle and task queue): one activity that e-mails the week's
- * report to every subscribed member. Started every Monday by the `analytics-weekly-report` Temporal
- * Schedule (weekly-schedule.ts); the firing time is the workflow's start, so a run caught up late still
+ * report to every subscribed member. Started every Monday by the deployment's `analytics-weekly-report:<task queue>`
+ * Temporal Schedule (weekly-schedule.ts); the firing time is the workflow's start, so a run caught up late still
  * reports the week that ended before it was due.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
