@@ -349,7 +349,8 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   if (db) {
     const member = (c: C): string => {
       const id = c.get('principal').memberId;
-      if (!id) throw new AppError('FORBIDDEN', 'report subscriptions belong to members: sign in as a member');
+      if (!id)
+        throw new AppError('NOT_A_MEMBER', 'report subscriptions belong to members: sign in as a member');
       return id;
     };
     const shape = (memberId: string, row?: { weekly: boolean; updated_at: Date }) => ({

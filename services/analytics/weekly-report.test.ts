@@ -199,7 +199,7 @@ describe('weekly analytics report e-mail (Postgres, ClickHouse, Temporal, SMTP)'
     assert.equal(viewer.status, 403, 'viewers lack analytics.read');
     const key = await call('GET', me, { key: ownerKey });
     assert.equal(key.status, 403, 'a key not issued to a member has no one to send to');
-    assert.match((key.body.error as { message: string }).message, /members/);
+    assert.equal((key.body.error as { code: string }).code, 'NOT_A_MEMBER');
     const audited = await pg.db
       .selectFrom('audit_log')
       .select(['action', 'actor_member_id'])
