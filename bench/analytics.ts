@@ -227,14 +227,9 @@ async function main() {
       console.log(row.join(' '));
     }
   } finally {
-    if (KEEP) {
-      console.log(`kept database ${t.database}`);
-      await ch.close();
-      await t.ch.close();
-      return;
-    }
     // Dropping ten million rows can outlast the default request timeout: drop with the patient client.
-    await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(t.database)}`);
+    if (KEEP) console.log(`kept database ${t.database}`);
+    else await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(t.database)}`);
     await ch.close();
     await t.ch.close();
   }
