@@ -105,17 +105,12 @@ export async function recomputeDays(
     FROM ${scope.from('analytics_events', cond`day IN (${dayList(days)})`)}
     GROUP BY client_id, ${new Raw(KEY)}`,
   );
-  const basis = new Date((start - (opts.marginSeconds ?? BASIS_MARGIN_SECONDS)) * 1000);
-  await ch.insert(
-    'analytics_rollup_days',
-    days.map((day) => ({
-      client_id: clientId,
-      day,
-      version,
-      basis: basis.toISOString().slice(0, 19).replace('T', ' '),
-      computed_at: new Date(start * 1000).toISOString().slice(0, 19).replace('T', ' '),
-    })),
-  );
+  // Server times as unix seconds (DateTime text would be read in the server's time zone).
+  const basis = start - (opts.marginSeconds ?? BASIS_MARGIN_SECONDS);
+  await ch.command(chSql`
+    INSERT INTO analytics_rollup_days (client_id, day, version, basis, computed_at)
+    SELECT ${clientId}, toDate(d), toUInt64(${version}), toDateTime(${basis}), toDateTime(${start})
+    FROM (SELECT arrayJoin(${days}) AS d)`);
   return days.length;
 }
 
