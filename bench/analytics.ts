@@ -131,11 +131,31 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
+/** `--reuse <database>`: measure again on a database a `--keep` run left (no seeding, no rollup). */
+const REUSE = process.argv.includes('--reuse')
+  ? process.argv[process.argv.indexOf('--reuse') + 1]
+  : undefined;
+
 async function main() {
-  const t = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
+  const t = REUSE
+    ? { url: process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123', database: ident(REUSE).name, ch: null }
+    : await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
   // Seeding a million rows through the view takes longer than a request's default 10 s.
   const ch = createClickHouse(t.url, t.database, { requestTimeoutMs: 600_000 });
   try {
+    if (!REUSE) await seed(ch);
+    await measure(ch);
+  } finally {
+    // Dropping ten million rows can outlast the default request timeout: drop with the patient client.
+    if (KEEP || REUSE) console.log(`kept database ${t.database}`);
+    else await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(t.database)}`);
+    await ch.close();
+    await t.ch?.close();
+  }
+}
+
+async function seed(ch: ClickHouse) {
+  {
     const t0 = performance.now();
     const chunk = 1_000_000;
     for (let off = 0; off < EVENTS; off += chunk)
@@ -159,7 +179,11 @@ async function main() {
     await ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`).catch(() => undefined);
     await ch.command(chSql`OPTIMIZE TABLE reward_facts FINAL`).catch(() => undefined);
     await ch.command(chSql`OPTIMIZE TABLE analytics_daily FINAL`).catch(() => undefined);
+  }
+}
 
+async function measure(ch: ClickHouse) {
+  {
     const clientId = 'client1';
     const scope = createScope(ch, clientId);
     const raw = await rawScope(ch, clientId);
@@ -226,12 +250,6 @@ async function main() {
       ];
       console.log(row.join(' '));
     }
-  } finally {
-    // Dropping ten million rows can outlast the default request timeout: drop with the patient client.
-    if (KEEP) console.log(`kept database ${t.database}`);
-    else await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(t.database)}`);
-    await ch.close();
-    await t.ch.close();
   }
 }
 
