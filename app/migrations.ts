@@ -1,4 +1,5 @@
 import type { Migration } from 'kysely';
+import { analyticsMigrations } from '../services/analytics/index.ts';
 import { migrations as campaign } from '../services/campaign/migrations/index.ts';
 import { migrations as clientManagement } from '../services/client-management/migrations/index.ts';
 import { migrations as event } from '../services/event/migrations/index.ts';
@@ -20,6 +21,7 @@ export const serviceMigrations: Record<string, Record<string, Migration>> = {
   notification,
   reward,
   event,
+  analytics: analyticsMigrations,
   bus: busMigrations,
   idempotency: idempotencyMigrations,
   audit: auditMigrations,

@@ -12,7 +12,12 @@ import { createRouter } from '../engine/router.ts';
 import { startRouterSubscription } from '../engine/router-subscriber.ts';
 import { ensureSearchAttributes } from '../engine/search-attributes.ts';
 import { createWorker } from '../engine/worker.ts';
-import { startRewardFactSink } from '../services/analytics/index.ts';
+import {
+  ensureWeeklySchedule,
+  startRewardFactSink,
+  startRollupJob,
+  startWeeklyReportWorker,
+} from '../services/analytics/index.ts';
 import { createPlatform, type Platform, SERVICE_NAMES, type ServiceName } from '../services/app.ts';
 import { loadSdkBundle } from '../services/event/index.ts';
 import { createSmtpMailer, startContactTracking } from '../services/notification/index.ts';
@@ -116,6 +121,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // Reward lifecycle facts → ClickHouse (cost, ROI and reward distribution read them).
   if (only.includes('analytics')) subscriptions.push(await startRewardFactSink(bus, ch));
   const background: { stop(): Promise<void> }[] = [];
+  // Closed days' rollups recomputed from the deduplicated tables (services/analytics/rollup.ts).
+  if (only.includes('analytics')) background.push(startRollupJob(ch));
   if (only.includes('reward')) {
     background.push(platform.rewardService.startFulfilmentWorker());
     // Unclaimed and unapproved rewards expire on their dates; a minute's lateness is fine.
@@ -184,6 +191,23 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       background.push(settlement);
       platform.leaderboards.onBoardsRegistered(() => void settlement.ensure().catch(() => undefined));
       if (await platform.leaderboards.anyBoards()) void settlement.ensure().catch(() => undefined);
+    }
+    // The weekly analytics report: one Temporal Schedule (Mondays) and the worker of its small workflow,
+    // started without holding up the boot (bundling costs seconds).
+    if (only.includes('analytics')) {
+      const weekly = startWeeklyReportWorker({
+        address: config.temporalAddress,
+        namespace: config.temporalNamespace,
+        taskQueue: config.taskQueue,
+        deps: platform.weeklyReports,
+      }).catch((err: unknown) => {
+        log.error({ err }, 'the weekly report worker did not start');
+        return null;
+      });
+      background.push({ stop: async () => (await weekly)?.stop() });
+      ensureWeeklySchedule(temporal, config.taskQueue).catch((err: unknown) =>
+        log.warn({ err }, 'the weekly report schedule could not be created; retried at the next start'),
+      );
     }
     // Journeys carry client/campaign/pulse/participant/correlation search attributes once the server
     // knows them; a server that refuses to register them still runs journeys, without the attributes.

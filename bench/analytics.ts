@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type ReportRequest, runCustomReport } from '../services/analytics/custom-report.ts';
 import * as m from '../services/analytics/metrics.ts';
+import { runRollup } from '../services/analytics/rollup.ts';
 import { liveCounts } from '../services/analytics/routes.ts';
 import { type AnalyticsTable, createScope, type Scope } from '../services/analytics/scope.ts';
 import {
@@ -24,7 +25,7 @@ import { createTestClickHouse } from '../test/support/clickhouse.ts';
  * p50/p95, and the same queries computed from the raw events table (events FINAL, the columns derived
  * on the fly) with the ratio. The database is dropped at the end.
  *
- *   npm run bench:analytics [-- --events 10000000 --runs 25 --raw-runs 5]
+ *   npm run bench:analytics [-- --events 10000000 --runs 25 --raw-runs 5 --keep]
  */
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,6 +34,8 @@ const arg = (name: string, fallback: number) => {
 const EVENTS = arg('events', 10_000_000);
 const RUNS = arg('runs', 25);
 const RAW_RUNS = arg('raw-runs', 5);
+/** Leaves the seeded database in place (its name is printed) to look into single queries. */
+const KEEP = process.argv.includes('--keep');
 const CLIENTS = 5;
 const CAMPAIGNS = 20; // per client
 const DAYS = 90;
@@ -109,11 +112,17 @@ async function rawScope(ch: ClickHouse, clientId: string): Promise<Scope> {
     const extra = conditions.map((c) => ` AND (${c.text})`).join('');
     return new Raw(`(${derived(final)}) WHERE client_id = ${literal(clientId)}${extra}`);
   };
+  // No day counts as rolled up: every report reads the base (here: raw) rows.
+  const rawSource = (final: boolean, table: AnalyticsTable, conditions: Raw[]) =>
+    table === 'analytics_rollup_days'
+      ? real.fromAnyCopy(table, new Raw('0'), ...conditions)
+      : source(final, table, conditions);
   return {
     clientId,
-    from: (table, ...conditions) => source(true, table, conditions),
-    fromAnyCopy: (table, ...conditions) => source(false, table, conditions),
+    from: (table, ...conditions) => rawSource(true, table, conditions),
+    fromAnyCopy: (table, ...conditions) => rawSource(false, table, conditions),
     query: <T>(q: SqlText) => ch.query<T>(q),
+    insertSelect: () => Promise.reject(new Error('the raw baseline writes nothing')),
   };
 }
 
@@ -122,11 +131,31 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
+/** `--reuse <database>`: measure again on a database a `--keep` run left (no seeding, no rollup). */
+const REUSE = process.argv.includes('--reuse')
+  ? process.argv[process.argv.indexOf('--reuse') + 1]
+  : undefined;
+
 async function main() {
-  const t = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
+  const t = REUSE
+    ? { url: process.env.CLICKHOUSE_URL ?? 'http://127.0.0.1:8123', database: ident(REUSE).name, ch: null }
+    : await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
   // Seeding a million rows through the view takes longer than a request's default 10 s.
   const ch = createClickHouse(t.url, t.database, { requestTimeoutMs: 600_000 });
   try {
+    if (!REUSE) await seed(ch);
+    await measure(ch);
+  } finally {
+    // Dropping ten million rows can outlast the default request timeout: drop with the patient client.
+    if (KEEP || REUSE) console.log(`kept database ${t.database}`);
+    else await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(t.database)}`);
+    await ch.close();
+    await t.ch?.close();
+  }
+}
+
+async function seed(ch: ClickHouse) {
+  {
     const t0 = performance.now();
     const chunk = 1_000_000;
     for (let off = 0; off < EVENTS; off += chunk)
@@ -140,10 +169,21 @@ async function main() {
       `seeded ${counts?.events} events (${counts?.facts} analytics rows) and ${counts?.reward_facts} reward facts in ${seeded.toFixed(1)} s; ` +
         `${CLIENTS} clients × ${CAMPAIGNS} campaigns over ${DAYS} days`,
     );
+    // The rollup job after a backfill: every seeded day is closed and dirty.
+    const r0 = performance.now();
+    const rolled = await runRollup(ch);
+    console.log(
+      `rollup job: ${rolled} client-days recomputed in ${((performance.now() - r0) / 1000).toFixed(1)} s`,
+    );
     // Let the background merges of the fresh parts settle, as on a server that has been running.
     await ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`).catch(() => undefined);
     await ch.command(chSql`OPTIMIZE TABLE reward_facts FINAL`).catch(() => undefined);
+    await ch.command(chSql`OPTIMIZE TABLE analytics_daily FINAL`).catch(() => undefined);
+  }
+}
 
+async function measure(ch: ClickHouse) {
+  {
     const clientId = 'client1';
     const scope = createScope(ch, clientId);
     const raw = await rawScope(ch, clientId);
@@ -210,11 +250,6 @@ async function main() {
       ];
       console.log(row.join(' '));
     }
-  } finally {
-    // Dropping ten million rows can outlast the default request timeout: drop with the patient client.
-    await ch.command(chSql`DROP DATABASE IF EXISTS ${ident(t.database)}`);
-    await ch.close();
-    await t.drop();
   }
 }
 

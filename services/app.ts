@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Bus } from '../contract/bus.ts';
 import { AppError } from '../contract/errors.ts';
 import { createServiceTokenMinter } from '../contract/service-token.ts';
-import { createAnalyticsApp } from './analytics/index.ts';
+import { createAnalyticsApp, type MemberDirectory, type ReportDelivery } from './analytics/index.ts';
+import { type WeeklyReportDeps, emailView as weeklyEmailView } from './analytics/weekly-report.ts';
 import {
   type CampaignHooks,
   type CampaignSimulator,
@@ -22,6 +23,7 @@ import {
   monthUsage,
   temporalJourneyCounter,
 } from './client-management/index.ts';
+import { memberEmail } from './client-management/members/repo.ts';
 import {
   createEventApp,
   createEventDrainer,
@@ -312,6 +314,41 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
         throw new AppError('UPSTREAM_UNAVAILABLE', `the invite email could not be sent (${res.status})`);
     },
   };
+  // The weekly analytics report e-mails (services/analytics/weekly-report.ts) go out as invites do: the
+  // notification service's send route, one idempotency key per (client, member, week), so a retried or
+  // caught-up run sends each member's week once.
+  const mintAnalyticsToken = createServiceTokenMinter({ key: internalToken, issuer: 'analytics' });
+  const reportDelivery: ReportDelivery = {
+    async send(mail) {
+      if (!only.includes('notification'))
+        throw new AppError(
+          'UPSTREAM_UNAVAILABLE',
+          'weekly reports need the notification service in this process',
+        );
+      const res = await app.request('/internal/v1/notifications/send', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${mintAnalyticsToken('notification')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          client_id: mail.clientId,
+          idempotency_key: `analytics-weekly/${mail.memberId}/${mail.week}`,
+          participant_id: `member:${mail.memberId}`,
+          channel: 'email',
+          template: 'analytics-weekly-report',
+          to: mail.to,
+          data: { report: weeklyEmailView(mail.report) },
+        }),
+      });
+      const answer = (await res.json().catch(() => ({}))) as { status?: string };
+      if (!res.ok || answer.status === 'failed')
+        throw new AppError('UPSTREAM_UNAVAILABLE', `the weekly report could not be sent (${res.status})`);
+    },
+  };
+  const memberDirectory: MemberDirectory = {
+    emailOf: async (clientId, memberId) => (await memberEmail(db, clientId, memberId)) ?? null,
+  };
   const builders: Record<ServiceName, () => Hono> = {
     'client-management': () =>
       createClientManagementApp({
@@ -363,7 +400,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
       }),
     reward: () => createRewardApp({ db, secretBox, resolver, internalToken, service: rewardService }),
     analytics: () =>
-      createAnalyticsApp({ ch: deps.ch, resolver, ...(deps.redis ? { redis: deps.redis } : {}) }),
+      createAnalyticsApp({ ch: deps.ch, db, resolver, ...(deps.redis ? { redis: deps.redis } : {}) }),
     notification: () =>
       createNotificationApp({ db, mailer: deps.mailer, resolver, internalToken, secretBox, outbound }),
   };
@@ -434,6 +471,13 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     rewardService,
     usageMeter,
     scrape: observability.scrape,
+    /** What the weekly report worker needs (app/runtime.ts starts it with the Temporal worker). */
+    weeklyReports: {
+      db,
+      ch: deps.ch,
+      members: memberDirectory,
+      delivery: reportDelivery,
+    } as WeeklyReportDeps,
   };
 }
 

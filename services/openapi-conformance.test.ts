@@ -194,6 +194,12 @@ describe('every documented operation answers as documented', () => {
       200,
     );
     expect(await call('POST', '/v1/auth/switch-client', { headers: asAnn, body: { client_id: 7 } }), 400);
+    // A member's own weekly report e-mail (analytics); a key that is no member's has none.
+    const mySubscription = '/v1/analytics/report-subscriptions/me';
+    expect(await call('GET', mySubscription, { headers: asAnn }), 200);
+    expect(await call('PUT', mySubscription, { headers: asAnn, body: { weekly: true } }), 200);
+    expect(await call('PUT', mySubscription, { headers: asAnn, body: { weekly: 1 } }), 400);
+    expect(await call('GET', mySubscription, { key: sk }), 403);
     expect(await call('GET', '/v1/permissions'), 200);
     expect(await call('GET', `/v1/admin/clients/${clientId}`, { key: admin }), 200);
     expect(await call('GET', '/v1/admin/clients/cli_nope', { key: admin }), 404);

@@ -3736,6 +3736,26 @@ export interface AnalyticsReport {
   data: {};
 }
 /**
+ * Whether the signed-in member gets the weekly report e-mail of this client (docs/metrics.md#weekly-report).
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "analyticsReportSubscriptionBody".
+ */
+export interface ReportSubscriptionChange {
+  weekly: boolean;
+}
+/**
+ * A member's choice of report e-mails for one client; weekly is false until the member opts in.
+ *
+ * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
+ * via the `definition` "analyticsReportSubscription".
+ */
+export interface ReportSubscription {
+  member_id: string;
+  weekly: boolean;
+  updated_at: string | null;
+}
+/**
  * One change made through the API: who, what, on what, from where.
  *
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
@@ -5609,6 +5629,17 @@ export interface paths {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get: operations["getCampaignPdfReport"];
     put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/analytics/report-subscriptions/me": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get: operations["getMyReportSubscription"];
+    put: operations["putMyReportSubscription"];
     post?: never;
     delete?: never;
     options?: never;
@@ -12707,6 +12738,111 @@ export interface operations {
         headers: { [name: string]: unknown };
         content: {
           "application/pdf": string;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Whether the calling member gets the weekly report e-mail of this client */
+  "getMyReportSubscription": {
+    parameters: {
+      query?: never;
+      header?: {
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReportSubscription;
+        };
+      };
+      400: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      401: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      403: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      429: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+      500: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
+    };
+  };
+  /** Opt in to (or out of) the weekly report e-mail of this client */
+  "putMyReportSubscription": {
+    parameters: {
+      query?: never;
+      header?: {
+        "Idempotency-Key"?: string;
+        "X-Correlation-Id"?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': ReportSubscriptionChange;
+      };
+    };
+    responses: {
+      200: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": ReportSubscription;
         };
       };
       400: {

@@ -187,4 +187,26 @@ export const analyticsApi = [
     query: WINDOW,
     responses: { 200: { description: 'The PDF', text: 'application/pdf' } },
   }),
+  describe({
+    method: 'get',
+    path: '/v1/analytics/report-subscriptions/me',
+    operationId: 'getMyReportSubscription',
+    summary: 'Whether the calling member gets the weekly report e-mail of this client',
+    description: 'Members only (a session, or a key issued to a member); other callers are 403.',
+    tags: ['analytics'],
+    permission: 'analytics.read',
+    responses: { 200: { description: 'The subscription', schema: api('analyticsReportSubscription') } },
+  }),
+  describe({
+    method: 'put',
+    path: '/v1/analytics/report-subscriptions/me',
+    operationId: 'putMyReportSubscription',
+    summary: 'Opt in to (or out of) the weekly report e-mail of this client',
+    description:
+      'Every Monday a subscribed member gets the summary of the week that ended (funnel, K-factor, CPA, ROI, top referrers, vs the week before) at their current member address, once per week.',
+    tags: ['analytics'],
+    permission: 'analytics.read',
+    body: api('analyticsReportSubscriptionBody'),
+    responses: { 200: { description: 'The subscription', schema: api('analyticsReportSubscription') } },
+  }),
 ];

@@ -1,6 +1,7 @@
 import { AppError } from '../../contract/errors.ts';
 import { chSql, Raw } from '../platform/clickhouse.ts';
 import { ratio } from './metrics.ts';
+import { dailySource, ROLLUP_DIMENSIONS } from './rollup.ts';
 import { cond, type Scope } from './scope.ts';
 
 /**
@@ -25,6 +26,11 @@ export const REPORT_METRICS = {
   referred_revenue: "sumIf(value, kind = 'conversion' AND referred = 1)",
 } as const;
 export type ReportMetric = keyof typeof REPORT_METRICS;
+/** The money metrics over dailySource (rollup.ts): per-day sums added up. */
+const ROLLUP_MONEY: Partial<Record<ReportMetric, string>> = {
+  revenue: "sumIf(value, kind = 'conversion')",
+  referred_revenue: "sumIf(value, kind = 'conversion' AND referred = 1)",
+};
 /** Money metrics: a report with one of them is always split by currency. */
 const MONEY: ReadonlySet<ReportMetric> = new Set(['revenue', 'referred_revenue']);
 /** Derived rates: computed from two counted metrics of the same row. */
@@ -120,11 +126,11 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
   const money = [...counted].some((m) => MONEY.has(m));
   if (money && !dims.includes('currency')) dims.push('currency');
 
-  const where: Raw[] = [cond`day >= toDate(${req.from}) AND day <= toDate(${req.to})`];
+  const filters: Raw[] = [];
   for (const [dim, values] of Object.entries(req.filters ?? {})) {
     if (!values || values.length === 0) continue;
     const column = new Raw(dim as ReportDimension); // the schema's enum of dimensions
-    where.push(
+    filters.push(
       dim === 'referred'
         ? cond`${column} IN (${new Raw(values.map((v) => (v === '1' || v === 'true' ? '1' : '0')).join(', '))})`
         : cond`${column} IN (${new Raw(values.map((v) => chSql`${v}`).join(', '))})`,
@@ -133,12 +139,57 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
   const buckets = grain === 'none' ? null : bucketsOf(grain, req.from, req.to);
   const groupCols = [...(buckets ? [`toString(${BUCKET[grain as Grain]}) AS bucket`] : []), ...dims];
   const groupBy = [...(buckets ? ['bucket'] : []), ...dims];
-  const select = [...groupCols, ...[...counted].map((m) => `${REPORT_METRICS[m]} AS m_${m}`)].join(', ');
+  const where = [cond`day >= toDate(${req.from}) AND day <= toDate(${req.to})`, ...filters];
   const limit = Math.min(req.limit ?? REPORT_LIMITS.maxRows, REPORT_LIMITS.maxRows);
-  const rows = await scope.query<Record<string, string | number>>(chSql`
-    SELECT ${new Raw(select)} FROM ${money ? scope.from('analytics_events', ...where) : scope.fromAnyCopy('analytics_events', ...where)}
-    ${new Raw(groupBy.length ? `GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : '')}
-    LIMIT ${limit + 1}`);
+  const grouped = new Raw(
+    groupBy.length ? `GROUP BY ${groupBy.join(', ')} ORDER BY ${groupBy.join(', ')}` : '',
+  );
+  const run = (metrics: ReportMetric[], sql: (m: ReportMetric) => string, source: Raw) =>
+    scope.query<Record<string, string | number>>(chSql`
+      SELECT ${new Raw([...groupCols, ...metrics.map((m) => `${sql(m)} AS m_${m}`)].join(', '))}
+      FROM ${source} ${grouped} LIMIT ${limit + 1}`);
+  // Sums need FINAL on the base table (a second copy of a row would add twice). At day grains over the
+  // rollup's dimensions they come from the daily rollup instead (fresh days ∪ the rest from the base):
+  // the people metrics from the base rows without FINAL, the money from the rollup, joined by group.
+  const rolled =
+    money &&
+    grain !== 'hour' &&
+    [...dims, ...Object.keys(req.filters ?? {})].every((d) =>
+      (ROLLUP_DIMENSIONS as readonly string[]).includes(d),
+    );
+  let rows: Record<string, string | number>[];
+  if (rolled) {
+    const moneyMetrics = [...counted].filter((m) => MONEY.has(m));
+    const people = [...counted].filter((m) => !MONEY.has(m));
+    const [sums, counts] = await Promise.all([
+      run(
+        moneyMetrics,
+        (m) => ROLLUP_MONEY[m] ?? '0',
+        await dailySource(scope, req.from, req.to, ...filters),
+      ),
+      people.length
+        ? run(people, (m) => REPORT_METRICS[m], scope.fromAnyCopy('analytics_events', ...where))
+        : Promise.resolve([]),
+    ]);
+    const parts = (r: Record<string, string | number>) => groupBy.map((g) => String(r[g]));
+    const merged = new Map<string, Record<string, string | number>>();
+    for (const r of [...sums, ...counts]) {
+      const k = JSON.stringify(parts(r));
+      merged.set(k, { ...merged.get(k), ...r });
+    }
+    // In the order of the GROUP BY columns, as one query's ORDER BY would give.
+    const order = (a: string[], b: string[]) => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] ?? '') < (b[i] ?? '') ? -1 : 1;
+      return 0;
+    };
+    rows = [...merged.values()].sort((a, b) => order(parts(a), parts(b)));
+  } else {
+    rows = await run(
+      [...counted],
+      (m) => REPORT_METRICS[m],
+      money ? scope.from('analytics_events', ...where) : scope.fromAnyCopy('analytics_events', ...where),
+    );
+  }
   if (rows.length > limit)
     invalid(
       'dimensions',

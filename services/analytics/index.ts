@@ -3,17 +3,24 @@ import { Hono } from 'hono';
 import type { Redis } from 'ioredis';
 import type { ApiKeyResolver } from '../platform/auth.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
+import type { Db } from '../platform/db.ts';
 import { renderMarkdown } from '../platform/error-docs.ts';
 import { withErrorHandling } from '../platform/http.ts';
 import { createReportCache, DEFAULT_REPORT_MAX_AGE } from './cache.ts';
 import { createAnalyticsRoutes, METRICS_DOC } from './routes.ts';
 
+export { migrations as analyticsMigrations } from './migrations/index.ts';
 export { startRewardFactSink } from './reward-facts.ts';
+export { startRollupJob } from './rollup.ts';
+export type { MemberDirectory, ReportDelivery, WeeklyReportEmail } from './weekly-report.ts';
+export { ensureWeeklySchedule, startWeeklyReportWorker } from './weekly-schedule.ts';
 
 export const METRICS_DOC_FILE = new URL('../../docs/metrics.md', import.meta.url);
 
 export interface AnalyticsAppDeps {
   ch: ClickHouse;
+  /** Postgres, for members' report subscriptions (`/v1/analytics/report-subscriptions/me`). */
+  db?: Db;
   resolver: ApiKeyResolver;
   /** Report cache; without it every report is computed (cached: false). */
   redis?: Redis;
@@ -46,6 +53,7 @@ export function createAnalyticsApp(deps: AnalyticsAppDeps) {
           ch: deps.ch,
           resolver: deps.resolver,
           cache,
+          ...(deps.db ? { db: deps.db } : {}),
           ...(deps.livePollMs ? { livePollMs: deps.livePollMs } : {}),
         }),
       ),

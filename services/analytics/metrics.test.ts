@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createTestClickHouse, emptyEventRow, type TestClickHouse } from '../../test/support/clickhouse.ts';
@@ -9,6 +10,7 @@ import { chSql } from '../platform/clickhouse.ts';
 import { migrateClickHouse } from '../platform/clickhouse-migrate.ts';
 import { createAnalyticsApp } from './index.ts';
 import { type RewardFactMessage, rewardFactRow } from './reward-facts.ts';
+import { runRollup } from './rollup.ts';
 import { assertScoped, createScope } from './scope.ts';
 
 /**
@@ -534,6 +536,13 @@ describe('analytics metrics on a hand-computed data set (real ClickHouse, over H
 
   it('stays exact when every block is sent again (lost acknowledgements), before and after merges', async () => {
     first = await everything();
+    // The same through the daily rollups (rollup.ts): every November day rolled up, then read from it.
+    const rollUp = async () => {
+      await sleep(1100); // markers and bases have second resolution
+      return runRollup(t.ch, { marginSeconds: 0, now: new Date('2026-12-01T12:00:00Z') });
+    };
+    assert.ok((await rollUp()) > 0, 'the rollup job recomputed the data set’s days');
+    assert.deepEqual(await everything(), first, 'every report unchanged when read through the rollups');
     await t.ch.insert(
       'events',
       [...EVENTS, ...FOREIGN].map((r) => ({ ...r, received_at: '2026-11-30T00:00:00Z' })),
@@ -546,8 +555,11 @@ describe('analytics metrics on a hand-computed data set (real ClickHouse, over H
     );
     assert.ok(Number(raw[0]?.n) > EVENTS.length, 'the duplicates are stored (not yet merged)');
     assert.deepEqual(await everything(), first, 'every report unchanged by the re-sent blocks');
+    await rollUp();
+    assert.deepEqual(await everything(), first, 'and by the rollups recomputed from them');
     await t.ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`);
     await t.ch.command(chSql`OPTIMIZE TABLE reward_facts FINAL`);
+    await t.ch.command(chSql`OPTIMIZE TABLE analytics_daily FINAL`);
     assert.deepEqual(await everything(), first, 'and unchanged after the merge');
   });
 

@@ -1,4 +1,5 @@
 import { chSql, Raw } from '../platform/clickhouse.ts';
+import { dailySource } from './rollup.ts';
 import { cond, type Scope } from './scope.ts';
 
 /**
@@ -208,11 +209,14 @@ export async function costReport(scope: Scope, w: Window) {
     SELECT currency, sum(cost * delivered * (1 - reversed)) AS reward_cost,
            countIf(delivered = 1 AND reversed = 0) AS rewards_delivered
     FROM ${rewards} GROUP BY currency ORDER BY currency`);
-  const src = scope.from('analytics_events', inWindow(w), cond`kind = 'conversion' AND referred = 1`);
+  const referredBuys = cond`kind = 'conversion' AND referred = 1`;
+  // Revenue is a sum: the daily rollup (rollup.ts), exact and cheap. Converters are people: the base rows.
+  const daily = await dailySource(scope, w.from, w.to, campaignOnly(w), referredBuys);
   const revenueQ = scope.query<Record<string, string>>(chSql`
-    SELECT currency, sum(value) AS revenue FROM ${src} GROUP BY currency ORDER BY currency`);
+    SELECT currency, sum(value) AS revenue FROM ${daily} GROUP BY currency ORDER BY currency`);
   const convQ = scope.query<Record<string, string>>(chSql`
-    SELECT uniqExact(person) AS conversions FROM ${src}`);
+    SELECT uniqExact(person) AS conversions
+    FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), referredBuys)}`);
   const [costs, revenue, [conv]] = await Promise.all([costsQ, revenueQ, convQ]);
   const conversions = num(conv?.conversions);
   const currencies = [...new Set([...costs, ...revenue].map((r) => String(r.currency)))].sort();

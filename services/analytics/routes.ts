@@ -4,9 +4,11 @@ import { type Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { AppError } from '../../contract/errors.ts';
 import { assertValid, validatorFor } from '../../contract/validation.ts';
+import { setAudit } from '../platform/audit.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { ClickHouse } from '../platform/clickhouse.ts';
 import { chSql } from '../platform/clickhouse.ts';
+import type { Db } from '../platform/db.ts';
 import { readBody } from '../platform/http.ts';
 import { api } from '../platform/openapi.ts';
 import { dayParam, enumParam, idParam, intParam, optionalIdParam } from '../platform/params.ts';
@@ -14,6 +16,7 @@ import type { ReportCache } from './cache.ts';
 import { type ReportRequest, runCustomReport } from './custom-report.ts';
 import * as m from './metrics.ts';
 import { campaignPdf } from './pdf.ts';
+import * as repo from './repo.ts';
 import { cond, createScope, type Scope } from './scope.ts';
 
 /** Where docs/metrics.md is served; every report links its section. */
@@ -168,6 +171,8 @@ export function csvResponse(rows: Flat[], filename: string): Response {
 
 export interface AnalyticsRouteDeps {
   ch: ClickHouse;
+  /** Members' report subscriptions (Postgres); without it those routes are not mounted. */
+  db?: Db;
   resolver: ApiKeyResolver;
   cache: ReportCache;
   /** SSE refresh period of the live counters (default 1 s). */
@@ -181,11 +186,11 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   const readGate = authenticate(resolver, { permission: 'analytics.read' });
   // The PDF report is an export: its own gate (analytics.export) is all it needs, so a key scoped to
   // exports alone can fetch it.
-  const app = new Hono<{ Variables: AuthVariables }>().use('*', (c, next) =>
-    c.req.path.endsWith('/report.pdf') ? next() : readGate(c, next),
-  );
+  // Each route names its gate (no use('*') over the prefix): reads analytics.read; exports (CSV, the
+  // PDF) analytics.export on top, or alone for the PDF, so a key scoped to exports can fetch it.
+  const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.get('/funnel', async (c) => {
+  app.get('/funnel', readGate, async (c) => {
     const campaign_id = optionalIdParam(c.req.query('campaign_id'), 'campaign_id');
     const from = dayParam(c.req.query('from'), 'from');
     const to = dayParam(c.req.query('to'), 'to');
@@ -196,12 +201,12 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
     };
     return c.json({ campaign_id: campaign_id ?? null, funnel: await m.legacyFunnel(scopeOf(ch, c), w) });
   });
-  app.get('/campaigns/:id/hourly', async (c) => {
+  app.get('/campaigns/:id/hourly', readGate, async (c) => {
     const id = idParam(c.req.param('id'), 'id');
     const hours = intParam(c.req.query('hours'), 'hours', { min: 1, max: 24 * 90, fallback: 24 });
     return c.json({ rows: await m.hourlyStats(scopeOf(ch, c), id, hours) });
   });
-  app.get('/leaderboard', async (c) => {
+  app.get('/leaderboard', readGate, async (c) => {
     const limit = intParam(c.req.query('limit'), 'limit', { min: 1, max: 1000, fallback: 10 });
     const campaignId = optionalIdParam(c.req.query('campaign_id'), 'campaign_id');
     return c.json({ leaders: await m.leaderboard(scopeOf(ch, c), campaignId, limit) });
@@ -211,6 +216,7 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   for (const [name, report] of Object.entries(REPORTS)) {
     app.get(
       `/reports/${name}`,
+      readGate,
       async (c, next) => (wantsCsv(c) ? exportGate(c, next) : next()),
       async (c) => {
         const w = windowOf(c);
@@ -231,7 +237,7 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   }
 
   // Time series: the custom report without dimensions (metric per bucket, empty buckets as 0).
-  app.get('/campaigns/:id/timeseries', async (c) => {
+  app.get('/campaigns/:id/timeseries', readGate, async (c) => {
     const id = idParam(c.req.param('id'), 'id');
     const w = windowOf(c, id);
     const grain =
@@ -253,11 +259,16 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
     });
   });
 
-  // Custom reports: metrics × dimensions × filters × grain, the body validated by its JSON Schema.
+  // Custom reports: metrics × dimensions × filters × grain, the body validated by its JSON Schema. A
+  // POST only because the request is a body: a read, so not audited (it changes nothing), yet, like
+  // every POST, a session caller needs the CSRF token (the gate checks it): a cross-site form must not
+  // make a member's browser run heavy reports.
   app.post(
     '/reports',
+    readGate,
     async (c, next) => (wantsCsv(c) ? exportGate(c, next) : next()),
     async (c) => {
+      setAudit(c, { read: true });
       const req = await readBody<ReportRequest>(c, api('analyticsReportRequest'), 'report');
       const scope = scopeOf(ch, c);
       const fresh = await cache.get(scope.clientId, 'custom', req, () => runCustomReport(scope, req));
@@ -275,7 +286,7 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
   );
 
   // Live counters: server-sent events with the campaign's counts over the last `minutes`.
-  app.get('/campaigns/:id/live', async (c) => {
+  app.get('/campaigns/:id/live', readGate, async (c) => {
     const id = idParam(c.req.param('id'), 'id');
     const minutes = intParam(c.req.query('minutes'), 'minutes', { min: 1, max: 1440, fallback: 15 });
     const scope = scopeOf(ch, c);
@@ -331,6 +342,38 @@ export function createAnalyticsRoutes(deps: AnalyticsRouteDeps) {
       },
     });
   });
+
+  // The calling member's report e-mails (weekly-report.ts). Members only: a key not issued to a member
+  // has no one to send to.
+  const { db } = deps;
+  if (db) {
+    const member = (c: C): string => {
+      const id = c.get('principal').memberId;
+      if (!id)
+        throw new AppError('NOT_A_MEMBER', 'report subscriptions belong to members: sign in as a member');
+      return id;
+    };
+    const shape = (memberId: string, row?: { weekly: boolean; updated_at: Date }) => ({
+      member_id: memberId,
+      weekly: row?.weekly ?? false,
+      updated_at: row ? new Date(row.updated_at).toISOString() : null,
+    });
+    app.get('/report-subscriptions/me', readGate, async (c) => {
+      const id = member(c);
+      return c.json(shape(id, await repo.getSubscription(db, c.get('principal').clientId, id)));
+    });
+    app.put('/report-subscriptions/me', readGate, async (c) => {
+      const id = member(c);
+      const body = await readBody<{ weekly: boolean }>(
+        c,
+        api('analyticsReportSubscriptionBody'),
+        'subscription',
+      );
+      const row = await repo.putSubscription(db, c.get('principal').clientId, id, body.weekly, new Date());
+      setAudit(c, { action: 'analytics.report_subscription', after: { weekly: row.weekly } });
+      return c.json(shape(id, row));
+    });
+  }
 
   return app;
 }

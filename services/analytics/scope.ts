@@ -11,8 +11,18 @@ import { type ClickHouse, chSql, ident, literal, Raw, type SqlText } from '../pl
  */
 
 /** Tables analytics reads; naming any of them outside `from()` is refused. */
-export const ANALYTICS_TABLES = ['analytics_events', 'reward_facts', 'events'] as const;
+export const ANALYTICS_TABLES = [
+  'analytics_events',
+  'reward_facts',
+  'events',
+  // The daily rollups (0901, rollup.ts): the rollup rows, the days rolled up, the days' last writes.
+  'analytics_daily',
+  'analytics_rollup_days',
+  'analytics_touched_days',
+] as const;
 export type AnalyticsTable = (typeof ANALYTICS_TABLES)[number];
+/** Tables the rollup job writes, with rows of one client at a time (`Scope.insertSelect`). */
+export type RollupTable = 'analytics_daily';
 
 const NONCE = randomBytes(9).toString('hex');
 const TABLE_WORD = new RegExp(`\\b(${ANALYTICS_TABLES.join('|')})\\b`, 'g');
@@ -28,6 +38,11 @@ export interface Scope {
    */
   fromAnyCopy(table: AnalyticsTable, ...conditions: Raw[]): Raw;
   query<T>(sql: SqlText): Promise<T[]>;
+  /**
+   * `INSERT INTO <table> <select>`, the SELECT checked like a query: the rows written come only from
+   * this client's scoped reads (the rollup job's recompute).
+   */
+  insertSelect(table: RollupTable, select: SqlText): Promise<void>;
 }
 
 function marker(clientId: string): string {
@@ -68,6 +83,11 @@ export function createScope(ch: ClickHouse, clientId: string): Scope {
     async query<T>(sql: SqlText) {
       assertScoped(sql, clientId);
       return ch.query<T>(sql);
+    },
+    async insertSelect(table, select) {
+      assertScoped(select, clientId);
+      if (table !== 'analytics_daily') throw new InternalError('UNSAFE_SQL', `not a rollup table: ${table}`);
+      await ch.command(`INSERT INTO ${ident(table).name} ${select}` as SqlText);
     },
   };
 }

@@ -31,6 +31,11 @@ export interface AuditDetail {
   /** The state before and after the change, when small. Never secrets or personal data. */
   before?: unknown;
   after?: unknown;
+  /**
+   * The request changed nothing: a read sent as POST for its body (a custom report). No entry is written;
+   * the route says so itself, so a route that does change something can never be skipped by accident.
+   */
+  read?: true;
 }
 
 export type AuditVariables = { audit?: AuditDetail };
@@ -157,6 +162,7 @@ export function auditLog(opts: AuditOptions): MiddlewareHandler {
     const route = routePattern(c);
     const permission = opts.permissionOf(c.req.method, route) ?? null;
     const detail = (c.get('audit') as AuditDetail | undefined) ?? {};
+    if (detail.read) return;
     const target = { ...targetOf(c, route, opts.hashSecret), ...(detail.target ?? {}) };
     // A platform admin's change to one client is that client's to see (the route's `:id`, or a target's).
     const onClient =

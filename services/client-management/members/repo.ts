@@ -137,3 +137,14 @@ export async function consumeInvite(db: Db, id: string, at: Date): Promise<Invit
     .returningAll()
     .executeTakeFirst();
 }
+
+/** A member's current address, or undefined once they are no longer a member of the client. */
+export async function memberEmail(db: Db, clientId: string, memberId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('members')
+    .select('email')
+    .where('client_id', '=', clientId)
+    .where('id', '=', memberId)
+    .executeTakeFirst();
+  return row?.email;
+}
