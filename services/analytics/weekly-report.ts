@@ -179,6 +179,7 @@ export async function sendWeeklyReports(deps: WeeklyReportDeps, now: Date = new 
 /** Some reports of a run were not sent: the activity fails and Temporal retries the run. */
 export class WeeklyReportIncomplete extends Error {
   override readonly name = 'WeeklyReportIncomplete';
+  readonly code = 'WEEKLY_REPORT_INCOMPLETE';
   constructor(readonly failed: number) {
     super(`${failed} weekly report(s) not sent`);
   }
