@@ -56,10 +56,17 @@ describe('GET /docs', () => {
     });
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${base}/docs`);
-    await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
+    // Tags start folded (docExpansion 'none'): every tag is listed, and opening one renders its operations.
+    await page.locator('.opblock-tag').first().waitFor({ timeout: 20_000 });
+    assert.ok((await page.locator('.opblock-tag').count()) >= 15);
+    for (const tag of ['campaigns', 'analytics', 'notifications', 'account']) {
+      await page.locator('.opblock-tag', { hasText: new RegExp(`^${tag}`) }).click();
+    }
     const deploy = page.locator('.opblock-summary-path', { hasText: '/v1/campaigns/deploy' });
-    assert.equal(await deploy.isVisible(), true);
-    assert.ok((await page.locator('.opblock').count()) >= 40);
+    await deploy.waitFor({ state: 'visible', timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.opblock').length >= 40, null, {
+      timeout: 20_000,
+    });
     await mkdir(new URL('.', SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT.pathname, fullPage: false });
     assert.deepEqual(problems, []);
