@@ -16,11 +16,17 @@ export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
  */
 export const CODE_LENGTH = 8;
 
-/** A random code, each symbol uniform over the alphabet (crypto RNG, no modulo bias). */
+/**
+ * A random code, each symbol uniform over the alphabet (crypto RNG, no modulo bias), drawn again when it
+ * reads as offensive (the vanity filter's matcher, l33t spellings included): a client's customers share
+ * these codes under the client's name.
+ */
 export function randomCode(length = CODE_LENGTH): string {
-  let s = '';
-  for (let i = 0; i < length; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-  return s;
+  for (;;) {
+    let s = '';
+    for (let i = 0; i < length; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+    if (!offensive(s)) return s;
+  }
 }
 
 /** The stored form of any code a person typed: trimmed and upper-case. */
@@ -76,6 +82,8 @@ export const RESERVED_CODES: ReadonlySet<string> = new Set([
 ]);
 
 const profanity = new RegExpMatcher({ ...englishDataset.build(), ...englishRecommendedTransformers });
+/** Checked on the lower-case form with separators as spaces: the transformers also see l33t spellings. */
+const offensive = (code: string): boolean => profanity.hasMatch(code.toLowerCase().replace(/[-_]/g, ' '));
 
 /** Why `code` (normalised) cannot be a vanity code, as error details at `path`; empty when it can. */
 export function vanityProblems(code: string, path = 'code'): ErrorDetail[] {
@@ -92,8 +100,7 @@ export function vanityProblems(code: string, path = 'code'): ErrorDetail[] {
     ];
   if (RESERVED_CODES.has(code.replace(/[-_]/g, '')))
     return [{ path, message: `"${code}" is a reserved word`, expected: 'not reserved' }];
-  // Checked on the lower-case form with separators as spaces: the transformers also see l33t spellings.
-  if (profanity.hasMatch(code.toLowerCase().replace(/[-_]/g, ' ')))
+  if (offensive(code))
     return [{ path, message: 'is not allowed (offensive language)', expected: 'inoffensive' }];
   return [];
 }

@@ -49,6 +49,15 @@ describe('referral codes and links', () => {
       assert.ok(Math.abs(n - expected) < expected * 0.2, `${ch}: ${n} vs ${expected}`);
   });
 
+  it('never hands out a random code that reads as offensive', () => {
+    // About 1 in 550 raw draws matches the profanity list ("FKTH…"); 5,000 codes would meet one
+    // with near certainty if randomCode did not draw again.
+    for (let i = 0; i < 5000; i++) {
+      const code = randomCode();
+      assert.deepEqual(vanityProblems(code), [], code);
+    }
+  });
+
   it('checks vanity codes: shape, reserved words, profanity', () => {
     assert.deepEqual(vanityProblems('SARAH-20'), []);
     assert.match(vanityProblems('AB')[0]?.message ?? '', /4 to 24/);
