@@ -92,10 +92,7 @@ export function rotateEndpointSecret(
     .where('id', '=', id);
   if (!opts.endNow)
     q = q.where((eb) =>
-      eb.or([
-        eb('previous_secret_expires_at', 'is', null),
-        eb('previous_secret_expires_at', '<=', opts.now),
-      ]),
+      eb.or([eb('previous_secret_expires_at', 'is', null), eb('previous_secret_expires_at', '<=', opts.now)]),
     );
   return q.returning(ENDPOINT_COLUMNS).executeTakeFirst();
 }

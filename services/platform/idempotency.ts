@@ -4,7 +4,6 @@ import type { StatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../contract/errors.ts';
 import { type ApiKeyResolver, identifyCaller } from './auth.ts';
 import type { Db } from './db.ts';
-import type { SecretBox } from './secret-box.ts';
 import {
   claimKey,
   completeKey,
@@ -12,6 +11,7 @@ import {
   releaseKey,
   sweepExpiredKeys,
 } from './idempotency-repo.ts';
+import type { SecretBox } from './secret-box.ts';
 
 /**
  * `Idempotency-Key` on every mutating request of the public API (POST, PUT, PATCH, DELETE), after
