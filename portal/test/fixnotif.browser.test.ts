@@ -74,7 +74,7 @@ describe('webhook secret rotation in a browser', () => {
     });
     assert.equal(m.status, 201, JSON.stringify(m.body));
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, bypassCSP: true });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(base);

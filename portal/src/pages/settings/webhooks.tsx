@@ -226,7 +226,7 @@ export function Webhooks() {
       {open ? <DeliveryLog endpoint={open} onChanged={list.reload} /> : null}
       <Dialog
         open={rotating !== null}
-        title={`Rotate the signing secret of ${rotating?.url ?? ''}?`}
+        title={`Rotate the secret of ${rotating?.url ?? ''}?`}
         onClose={closeRotate}
       >
         {rotating?.overlapUntil ? (
