@@ -427,7 +427,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     }),
   );
   // Then: Idempotency-Key on mutating requests (a refused 429 above is never stored).
-  app.use('*', idempotency({ db, resolver }));
+  app.use('*', idempotency({ db, resolver, box: secretBox }));
   // Every successful change by a key, member or admin, in every service: one append-only audit entry.
   const routePermissions = new Map<string, Permission>(
     Object.values(SERVICE_API).flatMap((docs: readonly RouteDoc[]) =>

@@ -13563,6 +13563,12 @@ export interface operations {
           "application/json": APIError;
         };
       };
+      409: {
+        headers: { [name: string]: unknown };
+        content: {
+          "application/json": APIError;
+        };
+      };
       429: {
         headers: { [name: string]: unknown };
         content: {

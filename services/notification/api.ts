@@ -106,7 +106,7 @@ export const notificationApi = [
     operationId: 'previewTemplate',
     summary: 'Preview a template with sample data',
     description:
-      'Renders a template through the same renderer journeys use (Liquid, strict variables, the locale chain): the draft `source` when given, else the client’s newest version, else the built-in. Without `data`, a sample is derived from the variables the template reads. A draft that does not parse is a 400 at `source.<part>` with its line and column; a value the template cannot format is a 400 at `data.<path>`. Nothing is stored or sent.',
+      'Renders a template through the same renderer journeys use (Liquid, strict variables, the locale chain): the draft `source` when given, else the client’s newest version, else the built-in. Without `data`, a sample is derived from the variables the template reads. A draft that does not parse is a 400 at `source.<part>` with its line and column; a value the template cannot format is a 400 at `data.<path>`. Nothing is stored or sent. Previewing the stored or built-in template needs `notification.read`; previewing a draft `source` needs `notification.manage` (403 otherwise), since rendering arbitrary Liquid is an author’s act and costs CPU.',
     tags: ['notifications'],
     permission: 'notification.read',
     pathParams: [{ name: 'name', description: 'The template name.' }],
@@ -165,11 +165,11 @@ export const notificationApi = [
     operationId: 'rotateWebhookSecret',
     summary: 'Rotate an endpoint’s signing secret',
     description:
-      'Returns the new secret (shown once). Until `previous_secret_expires_at` deliveries carry two signatures (Standard Webhooks), by the new and the replaced secret, so the receiver can switch without refusing a message.',
+      'Returns the new secret (shown once). Until `previous_secret_expires_at` deliveries carry two signatures (Standard Webhooks), by the new and the replaced secret, so the receiver can switch without refusing a message. The body may be empty (the defaults). While an overlap runs, another rotation is a 409 CONFLICT at `overlap_seconds` (it would stop the original secret before its promised time), unless `overlap_seconds` is 0, which ends the old secret now.',
     tags: ['notifications'],
     permission: 'notification.manage',
     body: api('webhookSecretRotateBody'),
-    errors: [404],
+    errors: [404, 409],
     responses: { 200: api('webhookSecretRotated') },
   }),
   describe({

@@ -345,7 +345,11 @@ export function findDelivery(db: Db, clientId: string, endpointId: string, key: 
     .executeTakeFirst();
 }
 
-/** Records one attempt: the first inserts the log row, later ones (retries, redeliveries) update it. */
+/**
+ * Records one attempt: the first inserts the log row, later ones (retries, redeliveries) update it.
+ * `delivered_at` keeps the first success (a message once received stays delivered, whatever a later
+ * redelivery meets); `status_code`, `error` and `latency_ms` are the latest attempt's.
+ */
 export async function recordDelivery(
   db: Db,
   row: Omit<WebhookDeliveriesTable, 'attempts' | 'created_at'>,
@@ -356,7 +360,7 @@ export async function recordDelivery(
     .onConflict((oc) =>
       oc.columns(['client_id', 'endpoint_id', 'idempotency_key']).doUpdateSet((eb) => ({
         status_code: row.status_code,
-        delivered_at: row.delivered_at,
+        delivered_at: eb.fn.coalesce('webhook_deliveries.delivered_at', 'excluded.delivered_at'),
         latency_ms: row.latency_ms,
         error: row.error,
         last_attempt_at: row.last_attempt_at,

@@ -14,6 +14,7 @@ import { api } from '../platform/openapi.ts';
 import type { Outbound } from '../platform/outbound.ts';
 import { byCreatedAt, pageOf, pageRequest } from '../platform/pagination.ts';
 import { enumParam, idParam, intParam, optionalIdParam } from '../platform/params.ts';
+import { refusal } from '../platform/permissions.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import { newWebhookSecret } from '../platform/webhooks.ts';
 import type { Mailer } from './mailer.ts';
@@ -204,10 +205,19 @@ export function createNotificationRoutes(
           built_in_locales: builtIn,
         });
       })
-      // Reading a template is `read`; rendering one is too (nothing is stored or sent).
+      // Rendering a stored or built-in template is `read` (nothing is stored or sent). A draft `source` is
+      // the caller's own Liquid, up to the body limit, whose rendering can cost seconds of CPU: that is
+      // an author's act, so it needs `manage`, like saving the draft would.
       .post('/templates/:name/preview', reader, async (c) => {
         const name = idParam(c.req.param('name'), 'name');
         const b = await readBody<TemplatePreviewBody>(c, api('templatePreviewBody'), 'template preview');
+        if (b.source) {
+          const refused = refusal(c.get('principal'), 'notification.manage');
+          if (refused)
+            throw new AppError(refused.code, `previewing a draft: ${refused.message}`, [
+              { path: 'source', message: 'a draft needs notification.manage' },
+            ]);
+        }
         return c.json(
           await previewTemplate(db, c.get('principal').clientId, {
             name,

@@ -26,6 +26,7 @@ describe('template preview', () => {
   let app: ReturnType<typeof createNotificationApp>;
   let mailer: ReturnType<typeof createSmtpMailer>;
   let key: string;
+  let manager: string;
   let otherKey: string;
   let publishable: string;
 
@@ -35,6 +36,7 @@ describe('template preview', () => {
     const cm = createClientManagement(t.db, { hashSecret: 'x', cacheMs: 0, secretBox: testSecretBox() });
     const acme = await cm.createClient({ name: 'Acme' });
     key = (await cm.issueKey(acme.client.id, 'secret', 'viewer')).key;
+    manager = (await cm.issueKey(acme.client.id, 'secret', 'manager')).key;
     publishable = acme.publishable.key;
     otherKey = (await cm.createClient({ name: 'Other' })).secret.key;
     app = createNotificationApp({
@@ -107,27 +109,39 @@ describe('template preview', () => {
   });
 
   it('answers 400 at the part with line and column for a draft that does not parse, and at data for a bad value', async () => {
-    const broken = await preview('promo', {
-      source: { subject: 'S', text: 'line one\nHi {{ participant.name }' },
-    });
+    const broken = await preview(
+      'promo',
+      {
+        source: { subject: 'S', text: 'line one\nHi {{ participant.name }' },
+      },
+      manager,
+    );
     assert.equal(broken.status, 400);
     const b = (await broken.json()) as Problem;
     assert.equal(b.error.details[0]!.path, 'source.text');
     assert.match(b.error.details[0]!.message, /line 2, column 4/);
-    const money = await preview('promo', {
-      source: { subject: 'S', text: '{{ amount | money: "USD" }}' },
-      data: { amount: 'lots' },
-    });
+    const money = await preview(
+      'promo',
+      {
+        source: { subject: 'S', text: '{{ amount | money: "USD" }}' },
+        data: { amount: 'lots' },
+      },
+      manager,
+    );
     assert.equal(money.status, 400);
     assert.equal(((await money.json()) as Problem).error.details[0]!.path, 'data');
-    const missing = await preview('promo', { source: { subject: 'S', text: '{{ a.b }}' }, data: {} });
+    const missing = await preview(
+      'promo',
+      { source: { subject: 'S', text: '{{ a.b }}' }, data: {} },
+      manager,
+    );
     assert.equal(((await missing.json()) as Problem).error.details[0]!.path, 'data.a.b');
     const draft = (await (
-      await preview('anything-new', { source: { subject: 'New {{ x }}', text: 't' } })
+      await preview('anything-new', { source: { subject: 'New {{ x }}', text: 't' } }, manager)
     ).json()) as Preview;
     assert.equal(draft.source, 'draft');
     assert.equal(draft.subject, 'New [x]');
-    const bad = await preview('promo', { source: { text: 'no subject' } });
+    const bad = await preview('promo', { source: { text: 'no subject' } }, manager);
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(await bad.json()), /subject/);
     assert.equal((await preview('promo', { channel: 'fax' })).status, 400);
@@ -137,6 +151,21 @@ describe('template preview', () => {
     assert.equal((await preview('promo', {}, otherKey)).status, 404);
     assert.equal((await preview('no-such-template', {})).status, 404);
     assert.equal((await preview('promo', {}, publishable)).status, 403);
+  });
+
+  it('lets a viewer preview stored templates but not a draft: rendering arbitrary Liquid needs manage', async () => {
+    assert.equal((await preview('promo', { locale: 'fr' })).status, 200, 'the client version');
+    assert.equal((await preview('signup-welcome', {})).status, 200, 'a built-in');
+    const draft = { source: { subject: 'S', text: '{% for i in (1..100) %}{{ i }}{% endfor %}' } };
+    const refused = await preview('promo', draft);
+    assert.equal(refused.status, 403);
+    const p = (await refused.json()) as Problem;
+    assert.equal(p.error.code, 'FORBIDDEN');
+    assert.equal(p.error.details[0]!.path, 'source');
+    assert.match(p.error.details[0]!.message, /notification\.manage/);
+    const allowed = await preview('promo', draft, manager);
+    assert.equal(allowed.status, 200);
+    assert.equal(((await allowed.json()) as Preview).source, 'draft');
   });
 
   it('builds nested samples and never writes through __proto__', () => {

@@ -197,6 +197,102 @@ describe('webhook endpoints: list, change, rotate, delivery log, redelivery, del
     }
   });
 
+  it('refuses a second rotation while the overlap runs (409): the original secret keeps signing', async () => {
+    const r = await receiver(() => 200);
+    try {
+      const ep = (await (await call(owner, 'POST', '', { url: r.url, topics: ['rot2.topic'] })).json()) as {
+        id: string;
+        secret: string;
+      };
+      // No body at all: every field is optional, so the defaults (a day's overlap).
+      const first = await app.request(`/v1/notifications/webhook-endpoints/${ep.id}/rotate-secret`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${owner}` },
+      });
+      assert.equal(first.status, 200, await first.clone().text());
+      const rot = (await first.json()) as { secret: string; previous_secret_expires_at: string };
+      assert.ok(Date.parse(rot.previous_secret_expires_at) > Date.now() + 86_000_000);
+
+      for (const body of [{}, { overlap_seconds: 60 }]) {
+        const again = await call(owner, 'POST', `/${ep.id}/rotate-secret`, body);
+        assert.equal(again.status, 409, JSON.stringify(body));
+        const err = ((await again.json()) as { error: { code: string; details: { path: string }[] } }).error;
+        assert.equal(err.code, 'CONFLICT');
+        assert.equal(err.details[0]!.path, 'overlap_seconds');
+      }
+      // Nothing changed: the original and the first rotation's secret both still sign.
+      await send('wf/rot2-1', 'rot2.topic');
+      const m = r.received.at(-1)!;
+      new Webhook(ep.secret).verify(m.body, m.headers);
+      new Webhook(rot.secret).verify(m.body, m.headers);
+
+      // overlap 0 says "end the old one now": allowed, and then only the newest signs.
+      const now = await call(owner, 'POST', `/${ep.id}/rotate-secret`, { overlap_seconds: 0 });
+      assert.equal(now.status, 200);
+      const newest = (await now.json()) as { secret: string };
+      await send('wf/rot2-2', 'rot2.topic');
+      const m2 = r.received.at(-1)!;
+      new Webhook(newest.secret).verify(m2.body, m2.headers);
+      assert.throws(() => new Webhook(ep.secret).verify(m2.body, m2.headers), /No matching signature/);
+      // With no overlap running, an ordinary rotation is accepted again.
+      assert.equal(
+        (await call(owner, 'POST', `/${ep.id}/rotate-secret`, { overlap_seconds: 60 })).status,
+        200,
+      );
+      // A body that is there but not JSON is still refused.
+      const garbage = await app.request(`/v1/notifications/webhook-endpoints/${ep.id}/rotate-secret`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' },
+        body: '{',
+      });
+      assert.equal(garbage.status, 400);
+    } finally {
+      r.server.close();
+    }
+  });
+
+  it('a failed redelivery keeps the message delivered, with the latest outcome in status code and error', async () => {
+    let status = 200;
+    const r = await receiver(() => status);
+    try {
+      const ep = (await (await call(owner, 'POST', '', { url: r.url, topics: ['keep.topic'] })).json()) as {
+        id: string;
+      };
+      assert.equal((await send('wf/keep', 'keep.topic')).status, 200);
+      const [entry] = (
+        (await (await call(owner, 'GET', `/${ep.id}/deliveries`)).json()) as {
+          data: { id: string; delivered_at: string }[];
+        }
+      ).data;
+      assert.ok(entry?.delivered_at);
+      status = 500;
+      const again = await call(owner, 'POST', `/${ep.id}/deliveries/${entry.id}/redeliver`);
+      assert.equal(again.status, 200);
+      const d = (
+        (await again.json()) as {
+          delivery: {
+            status: string;
+            status_code: number;
+            error: string;
+            delivered_at: string;
+            attempts: number;
+          };
+        }
+      ).delivery;
+      assert.equal(d.status, 'delivered', 'the receiver did get it once');
+      assert.equal(d.delivered_at, entry.delivered_at, 'the first success stays recorded');
+      assert.equal(d.status_code, 500);
+      assert.equal(d.error, 'HTTP 500');
+      assert.equal(d.attempts, 2);
+      const failedOnly = (await (await call(owner, 'GET', `/${ep.id}/deliveries?status=failed`)).json()) as {
+        data: unknown[];
+      };
+      assert.deepEqual(failedOnly.data, []);
+    } finally {
+      r.server.close();
+    }
+  });
+
   it('changes url, topics and enabled; a disabled endpoint receives nothing; delete removes it', async () => {
     const r = await receiver(() => 200);
     try {

@@ -66,7 +66,11 @@ export function updateEndpoint(
 
 /**
  * Replaces the signing secret (both encrypted by the caller); the one replaced keeps signing until
- * `overlapUntil`. Returns the row after, or undefined.
+ * `overlapUntil`. While an earlier rotation's overlap still runs, a second one would overwrite the
+ * replaced secret and cut off receivers still on the original before the promised time: so it only
+ * happens when `endNow` (the caller gave overlap 0 and accepts that). The check and the write are one
+ * statement, so two concurrent rotations cannot both pass. Returns the row after, or undefined (no such
+ * endpoint, or an overlap in progress: `rotationBlocked` tells which).
  */
 export function rotateEndpointSecret(
   db: Db,
@@ -74,19 +78,35 @@ export function rotateEndpointSecret(
   id: string,
   secret: string,
   overlapUntil: Date,
+  opts: { now: Date; endNow: boolean },
 ) {
-  return db
+  let q = db
     .updateTable('webhook_endpoints')
     .set((eb) => ({
       previous_secret: eb.ref('secret'),
       previous_secret_expires_at: overlapUntil,
       secret,
-      updated_at: new Date(),
+      updated_at: opts.now,
     }))
     .where('client_id', '=', clientId)
+    .where('id', '=', id);
+  if (!opts.endNow)
+    q = q.where((eb) =>
+      eb.or([eb('previous_secret_expires_at', 'is', null), eb('previous_secret_expires_at', '<=', opts.now)]),
+    );
+  return q.returning(ENDPOINT_COLUMNS).executeTakeFirst();
+}
+
+/** When the endpoint's current rotation overlap ends, if one is still running at `now`. */
+export async function overlapRunning(db: Db, clientId: string, id: string, now: Date) {
+  const row = await db
+    .selectFrom('webhook_endpoints')
+    .select('previous_secret_expires_at')
+    .where('client_id', '=', clientId)
     .where('id', '=', id)
-    .returning(ENDPOINT_COLUMNS)
+    .where('previous_secret_expires_at', '>', now)
     .executeTakeFirst();
+  return row?.previous_secret_expires_at ?? undefined;
 }
 
 /** Removes the endpoint and its delivery log; false when the client has no such endpoint. */

@@ -130,11 +130,35 @@ export function createWebhookEndpointRoutes(
     .post('/:id/rotate-secret', manager, async (c) => {
       const clientId = c.get('principal').clientId;
       const id = idParam(c.req.param('id'), 'id');
-      const b = await readBody<WebhookSecretRotateBody>(c, api('webhookSecretRotateBody'), 'rotation');
-      const overlapUntil = new Date(Date.now() + (b.overlap_seconds ?? DAY_SECONDS) * 1000);
+      // Every field is optional, so no body at all means the defaults, as `{}` does (Hono caches the
+      // text, so readBody parses the same bytes).
+      const b =
+        (await c.req.text()).trim() === ''
+          ? ({} as WebhookSecretRotateBody)
+          : await readBody<WebhookSecretRotateBody>(c, api('webhookSecretRotateBody'), 'rotation');
+      const now = new Date();
+      const overlap = b.overlap_seconds ?? DAY_SECONDS;
+      const overlapUntil = new Date(now.getTime() + overlap * 1000);
       const secret = newWebhookSecret();
-      const row = await hooks.rotateEndpointSecret(db, clientId, id, box.encrypt(secret), overlapUntil);
-      if (!row) throw noEndpoint();
+      const row = await hooks.rotateEndpointSecret(db, clientId, id, box.encrypt(secret), overlapUntil, {
+        now,
+        endNow: overlap === 0,
+      });
+      if (!row) {
+        const until = await hooks.overlapRunning(db, clientId, id, now);
+        if (!until) throw noEndpoint();
+        throw new AppError(
+          'CONFLICT',
+          `a rotation is in progress: the original secret keeps signing until ${until.toISOString()}; rotate again after that, or with overlap_seconds 0 to end it now`,
+          [
+            {
+              path: 'overlap_seconds',
+              message: 'rotation in progress',
+              expected: `0, or a rotation after ${until.toISOString()}`,
+            },
+          ],
+        );
+      }
       setAudit(c, {
         action: 'webhook_endpoint.secret_rotated',
         after: { overlap_until: overlapUntil.toISOString() },

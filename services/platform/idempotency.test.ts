@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { AppError } from '../../contract/errors.ts';
 import { sampleEvent } from '../../test/support/event.ts';
 import { openTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
+import { testSecretBox } from '../../test/support/secret-box.ts';
 import type { createPlatform } from '../app.ts';
 import { withErrorHandling } from './http.ts';
 import { IDEMPOTENCY_TTL_MS, idempotency, REPLAYED_HEADER } from './idempotency.ts';
@@ -63,6 +64,55 @@ describe('Idempotency-Key', () => {
     const fresh = await p.app.request('/v1/api-keys', post(secret.key, `${idem}-2`, { kind: 'publishable' }));
     assert.equal(fresh.status, 201);
     assert.notEqual(await fresh.text(), firstBody, 'another key runs the request');
+  });
+
+  it('keeps no secret in plaintext: API key, endpoint creation and secret rotation answers are stored encrypted', async () => {
+    const p = build();
+    const { secret } = await p.clientManagement.createClient({ name: 'Sealed' });
+    const idem = `sealed-${randomUUID()}`;
+    const stored = async (k: string) =>
+      (
+        await sql<{
+          body: Buffer;
+        }>`select response_body as body from idempotency_keys where key = ${k}`.execute(env.db.db)
+      ).rows[0]?.body.toString('utf8');
+    type Answer = { id: string; secret: string; key: { key: string } };
+    const cases: { path: (ep: string) => string; body: unknown; secretOf: (j: Answer) => string }[] = [
+      {
+        path: () => '/v1/api-keys',
+        body: { kind: 'secret', role: 'viewer' },
+        secretOf: (j) => j.key.key,
+      },
+      {
+        path: () => '/v1/notifications/webhook-endpoints',
+        body: { url: 'https://93.184.216.34/hooks/sealed' },
+        secretOf: (j) => j.secret,
+      },
+      {
+        path: (ep) => `/v1/notifications/webhook-endpoints/${ep}/rotate-secret`,
+        body: { overlap_seconds: 0 },
+        secretOf: (j) => j.secret,
+      },
+    ];
+    let endpointId = '';
+    for (const [i, c] of cases.entries()) {
+      const k = `${idem}-${i}`;
+      const path = c.path(endpointId);
+      const first = await p.app.request(path, post(secret.key, k, c.body));
+      assert.ok(first.status < 300, `${path} → ${first.status}`);
+      const text = await first.text();
+      const json = JSON.parse(text) as Answer;
+      if (i === 1) endpointId = json.id;
+      const shown = c.secretOf(json);
+      assert.match(shown, /^(sk_|whsec_)/, `${path} answers a secret`);
+      const row = await stored(k);
+      assert.ok(row, `${path}: the answer is kept`);
+      assert.ok(!row.includes(shown), `${path}: the stored body does not hold the secret`);
+      assert.match(row, /^enc:v1:/);
+      const again = await p.app.request(path, post(secret.key, k, c.body));
+      assert.equal(again.headers.get(REPLAYED_HEADER), 'true');
+      assert.equal(await again.text(), text, `${path}: the replay is the same bytes`);
+    }
   });
 
   it('refuses the same key with a different request: 422 IDEMPOTENCY_KEY_REUSED naming the key', async () => {
@@ -265,7 +315,12 @@ describe('Idempotency-Key', () => {
       .use('*', requestIds())
       .use(
         '*',
-        idempotency({ db: env.db.db, resolver: p.clientManagement.resolver, now: () => new Date(clock) }),
+        idempotency({
+          db: env.db.db,
+          resolver: p.clientManagement.resolver,
+          box: testSecretBox(),
+          now: () => new Date(clock),
+        }),
       )
       .post('/v1/zz-count', (c) => c.json({ run: ++runs }, 201));
     const idem = `expiry-${randomUUID()}`;

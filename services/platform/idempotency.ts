@@ -11,6 +11,7 @@ import {
   releaseKey,
   sweepExpiredKeys,
 } from './idempotency-repo.ts';
+import type { SecretBox } from './secret-box.ts';
 
 /**
  * `Idempotency-Key` on every mutating request of the public API (POST, PUT, PATCH, DELETE), after
@@ -20,7 +21,10 @@ import {
  *   to that key), so two clients never see each other's keys; publishable keys (POST /v1/events) count
  *   for their client like secret keys.
  * - The first request with a key runs and its response (status, the headers that matter, body) is kept
- *   for 24 hours with a fingerprint of the request (method, path and query, SHA-256 of the body).
+ *   for 24 hours with a fingerprint of the request (method, path and query, SHA-256 of the body). The
+ *   body is kept encrypted with the deployment's SecretBox: answers such as a created API key, a new
+ *   webhook endpoint or a rotated signing secret carry a secret shown once, which must not rest in
+ *   plaintext in this table for a day. A replay decrypts it, so it is still the same bytes.
  * - The same key with the same request gets the stored response again, with `Idempotent-Replayed: true`;
  *   with a different request, 422 IDEMPOTENCY_KEY_REUSED; while the first is still running, 409
  *   IDEMPOTENCY_IN_PROGRESS (retryable).
@@ -52,6 +56,8 @@ const KEPT_HEADERS = [
 export interface IdempotencyDeps {
   db: Db;
   resolver: ApiKeyResolver;
+  /** Encrypts the stored response bodies (see above). */
+  box: SecretBox;
   now?: () => Date;
   /** How often expired keys are swept (lazily, by a request). Default 10 minutes. */
   sweepEveryMs?: number;
@@ -96,7 +102,7 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler {
       expiresAt: new Date(at.getTime() + IDEMPOTENCY_TTL_MS),
       staleBefore: new Date(at.getTime() - STALE_LOCK_MS),
     });
-    if (!claim.claimed) return answerExisting(c, claim.row, key, fingerprint);
+    if (!claim.claimed) return answerExisting(c, claim.row, key, fingerprint, deps.box);
 
     try {
       await next();
@@ -114,7 +120,7 @@ export function idempotency(deps: IdempotencyDeps): MiddlewareHandler {
       const v = res.headers.get(name);
       if (v !== null) headers[name] = v;
     }
-    const body = Buffer.from(await res.clone().arrayBuffer());
+    const body = sealBody(deps.box, Buffer.from(await res.clone().arrayBuffer()));
     await completeKey(deps.db, scope, key, at, { status: res.status, headers, body });
   };
 }
@@ -128,7 +134,27 @@ function kept(status: number): boolean {
   return status < 500 && status !== 401 && status !== 429;
 }
 
-function answerExisting(c: Context, row: IdempotencyRow, key: string, fingerprint: string): Response {
+/** The stored form of a response body: the SecretBox's `enc:v1:…` of its base64 (any bytes survive). */
+function sealBody(box: SecretBox, body: Buffer): Buffer {
+  return Buffer.from(box.encrypt(body.toString('base64')), 'utf8');
+}
+
+/**
+ * The response body again. A row written before bodies were encrypted (at most 24 hours old at the
+ * upgrade) holds plain JSON, which never starts with the `enc:v1:` prefix, and is answered as it is.
+ */
+function openBody(box: SecretBox, stored: Buffer): Buffer {
+  const text = stored.toString('utf8');
+  return box.isEncrypted(text) ? Buffer.from(box.decrypt(text), 'base64') : stored;
+}
+
+function answerExisting(
+  c: Context,
+  row: IdempotencyRow,
+  key: string,
+  fingerprint: string,
+  box: SecretBox,
+): Response {
   if (row.fingerprint !== fingerprint)
     throw new AppError(
       'IDEMPOTENCY_KEY_REUSED',
@@ -154,7 +180,7 @@ function answerExisting(c: Context, row: IdempotencyRow, key: string, fingerprin
   const noBody = status === 204 || status === 304 || !row.response_body;
   // c.newResponse keeps the headers set so far (request and correlation ids).
   return c.newResponse(
-    noBody ? null : new Uint8Array(row.response_body as Buffer),
+    noBody ? null : new Uint8Array(openBody(box, row.response_body as Buffer)),
     status as StatusCode,
     Object.fromEntries(headers),
   );

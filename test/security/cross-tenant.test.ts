@@ -435,6 +435,35 @@ describe('cross-tenant attack: client A against client B, every route', () => {
     assert.ok(board.text.includes(B.participant), `B sees its own leaderboard: ${board.text}`);
   });
 
+  it('B’s delivery id redelivered under A’s own endpoint is a 404, and nothing is sent or logged', async () => {
+    // A fresh endpoint of A's (the sweep above may have deleted the first one), enabled; B's delivery
+    // given a stored body, so a 404 can only come from the scoping, not from "no body to resend" (409).
+    const own = await ok('POST', '/v1/notifications/webhook-endpoints', {
+      key: A.secret,
+      body: { url: 'https://93.184.216.34/hooks/alpha-own', topics: ['*'] },
+    });
+    await sql`update webhook_deliveries set payload = '{"secret":"of-bravo"}'
+      where client_id = ${B.clientId} and id = ${B.deliveryId}`.execute(t.db);
+    const log = () =>
+      sql<{ client_id: string; endpoint_id: string; attempts: number; last_attempt_at: Date | null }>`
+        select client_id, endpoint_id, attempts, last_attempt_at from webhook_deliveries
+        where endpoint_id = ${own.id as string} or id = ${B.deliveryId} order by client_id`
+        .execute(t.db)
+        .then((r) => r.rows);
+    const before = await log();
+    assert.equal(before.length, 1, 'only B’s delivery exists');
+    const r = await call(
+      'POST',
+      `/v1/notifications/webhook-endpoints/${own.id as string}/deliveries/${B.deliveryId}/redeliver`,
+      { key: A.secret },
+    );
+    assert.equal(r.status, 404, r.text);
+    assert.match(r.text, /"path":"deliveryId"/);
+    assert.doesNotMatch(r.text, /of-bravo|bravo\/hook/, 'nothing of B’s delivery is shown');
+    // No attempt was made: an attempt always writes the log (a row for A's endpoint, or B's updated).
+    assert.deepEqual(await log(), before);
+  });
+
   /** Internal routes are fuzzed with the service token: a buggy journey's input must be a 4xx too. */
   const credentials = (path: string) =>
     path.startsWith('/internal/') || path.startsWith('/v1/reward-programs')

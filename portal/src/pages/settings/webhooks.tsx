@@ -16,6 +16,10 @@ export function Webhooks() {
   const [problem, setProblem] = useState<ApiProblem | null>(null);
   const [open, setOpen] = useState<Endpoint | null>(null);
   const [deleting, setDeleting] = useState<Endpoint | null>(null);
+  // The endpoint whose secret is about to be rotated (asked first: receivers must then switch), and
+  // when its previous rotation's overlap ends, if one runs.
+  const [rotating, setRotating] = useState<(Endpoint & { overlapUntil: string | null }) | null>(null);
+  const [rotateProblem, setRotateProblem] = useState<ApiProblem | null>(null);
   const list = useAsync(
     () => must(api().GET('/v1/notifications/webhook-endpoints', { params: { query: { limit: 100 } } })),
     [],
@@ -47,6 +51,33 @@ export function Webhooks() {
     });
   };
   const path = (id: string) => ({ params: { path: { id } } });
+  /** Rotates; `endNow` gives overlap 0 (the old secret stops signing at once). A refusal stays in the dialog. */
+  const rotate = async (ep: Endpoint, endNow: boolean) => {
+    setRotateProblem(null);
+    try {
+      const r = await must(
+        api().POST('/v1/notifications/webhook-endpoints/{id}/rotate-secret', {
+          ...path(ep.id),
+          body: endNow ? { overlap_seconds: 0 } : {},
+        }),
+      );
+      setRotating(null);
+      setSecret({
+        url: ep.url,
+        secret: r.secret,
+        ...(endNow ? {} : { overlapUntil: r.previous_secret_expires_at }),
+      });
+    } catch (err) {
+      setRotateProblem(asProblem(err));
+    }
+    list.reload();
+  };
+  const closeRotate = () => {
+    setRotating(null);
+    setRotateProblem(null);
+  };
+  // An overlap known from the list, or from the server's 409 (another member rotated meanwhile).
+  const overlapRuns = rotating?.overlapUntil != null || rotateProblem?.status === 409;
   return (
     <section className="panel" aria-labelledby="hooks-h">
       <h2 id="hooks-h">Webhook endpoints</h2>
@@ -166,21 +197,14 @@ export function Webhooks() {
                       type="button"
                       className="small"
                       aria-label={`Rotate secret of ${e.url}`}
-                      onClick={() =>
-                        void act(async () => {
-                          const r = await must(
-                            api().POST('/v1/notifications/webhook-endpoints/{id}/rotate-secret', {
-                              ...path(e.id),
-                              body: {},
-                            }),
-                          );
-                          setSecret({
-                            url: e.url,
-                            secret: r.secret,
-                            overlapUntil: r.previous_secret_expires_at,
-                          });
-                        })
-                      }
+                      onClick={() => {
+                        setRotateProblem(null);
+                        setRotating({
+                          id: e.id,
+                          url: e.url,
+                          overlapUntil: e.previous_secret_expires_at ?? null,
+                        });
+                      }}
                     >
                       Rotate secret
                     </button>{' '}
@@ -200,6 +224,43 @@ export function Webhooks() {
         )}
       </Show>
       {open ? <DeliveryLog endpoint={open} onChanged={list.reload} /> : null}
+      <Dialog
+        open={rotating !== null}
+        title={`Rotate the secret of ${rotating?.url ?? ''}?`}
+        onClose={closeRotate}
+      >
+        {rotating?.overlapUntil ? (
+          <p>
+            A rotation is in progress: the original secret keeps signing until {when(rotating.overlapUntil)}.
+            Another rotation waits for that, or ends the original secret now: receivers still using it then
+            refuse every delivery.
+          </p>
+        ) : (
+          <p>
+            A new secret is shown once. For a day, deliveries carry signatures by both secrets, so your
+            receiver can switch to the new one without refusing a message.
+          </p>
+        )}
+        {rotateProblem ? <Problem problem={rotateProblem} /> : null}
+        <div className="actions">
+          <button type="button" onClick={closeRotate}>
+            Cancel
+          </button>
+          {overlapRuns ? (
+            <button type="button" className="danger" onClick={() => rotating && void rotate(rotating, true)}>
+              End the old secret now and rotate
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => rotating && void rotate(rotating, false)}
+            >
+              Rotate secret
+            </button>
+          )}
+        </div>
+      </Dialog>
       <Dialog
         open={deleting !== null}
         title={`Delete ${deleting?.url ?? ''}?`}
