@@ -101,9 +101,11 @@ export const migrations: Record<string, Migration> = {
       await sql`alter table event_outbox add column only_sink text
         check (only_sink is null or only_sink in ('clickhouse', 'bus'))`.execute(db);
       // Parked errors used to keep the sink's raw message, which for ClickHouse parse errors quotes the
-      // row's data: keep only the error code of what is already parked.
+      // row's data: keep only the error code of what is already parked (the drainer's summary format).
       await sql`update event_dead_letters
-        set error = coalesce(substring(error from '^Code: [0-9]+'), 'refused')`.execute(db);
+        set error = case when sink = 'clickhouse' and error ~ '^Code: [0-9]+'
+          then 'ClickHouse refused the row: ' || substring(error from '^Code: [0-9]+')
+          else sink || ' refused the event' end`.execute(db);
     },
   },
 };
