@@ -23,7 +23,7 @@ import {
   monthUsage,
   temporalJourneyCounter,
 } from './client-management/index.ts';
-import { memberEmail } from './client-management/members/repo.ts';
+import { memberStanding } from './client-management/members/repo.ts';
 import {
   createEventApp,
   createEventDrainer,
@@ -347,7 +347,7 @@ export function createPlatform(deps: PlatformDeps, only: readonly ServiceName[] 
     },
   };
   const memberDirectory: MemberDirectory = {
-    emailOf: async (clientId, memberId) => (await memberEmail(db, clientId, memberId)) ?? null,
+    standingOf: async (clientId, memberId) => (await memberStanding(db, clientId, memberId)) ?? null,
   };
   const builders: Record<ServiceName, () => Hono> = {
     'client-management': () =>

@@ -4397,6 +4397,9 @@ export interface DeadLetteredEvent {
   event_id: string;
   event: string;
   outbox_seq: number;
+  /**
+   * A summary of the refusal without the row's data: the sink's error code and kind (e.g. `ClickHouse refused the row: Code: 27`), never its message.
+   */
   error: string;
   attempts: number;
   parked_at: string;
@@ -4434,7 +4437,7 @@ export interface DeadLetterReQueued {
   retried: true;
   event_id: string;
   /**
-   * Both sinks read the re-queued row; the one that had the event already absorbs it (ClickHouse collapses by event id, bus ids are idempotent).
+   * The sink(s) that will send the event again: the one(s) that parked it (`clickhouse`, `bus`, or `bus and clickhouse`). The other sink already had the event and passes the re-queued row over, so bus subscribers never get it twice.
    */
   sinks: string;
 }

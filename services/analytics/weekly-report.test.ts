@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { serviceMigrations } from '../../app/migrations.ts';
@@ -10,7 +9,7 @@ import { createTestClickHouse, emptyEventRow, type TestClickHouse } from '../../
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.ts';
 import { startTestSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
 import { createPlatform, type Platform } from '../app.ts';
-import { deleteMember } from '../client-management/members/repo.ts';
+import { deleteMember, setMemberRole } from '../client-management/members/repo.ts';
 import type { EventRow } from '../event/events-table.ts';
 import { createSmtpMailer } from '../notification/index.ts';
 import { createPostgresBus } from '../platform/bus/postgres-bus.ts';
@@ -49,6 +48,7 @@ describe('weekly analytics report e-mail (Postgres, ClickHouse, Temporal, SMTP)'
   let temporal: Client;
   let platform: Platform;
   let clientId: string;
+  let betaId: string;
   let ownerKey: string;
   const sessions: Record<string, { cookie: string; csrf: string }> = {};
   const memberIds: Record<string, string> = {};
@@ -102,18 +102,22 @@ describe('weekly analytics report e-mail (Postgres, ClickHouse, Temporal, SMTP)'
     const acme = await platform.clientManagement.createClient({ name: 'Acme' });
     clientId = acme.client.id;
     ownerKey = acme.secret.key;
-    for (const [name, role] of [
-      ['ann', 'analyst'],
-      ['bob', 'admin'],
-      ['cat', 'manager'],
-      ['vic', 'viewer'],
+    betaId = (await platform.clientManagement.createClient({ name: 'Beta' })).client.id;
+    // dee is demoted and Beta suspended after they opted in (last test).
+    for (const [name, role, client] of [
+      ['ann', 'analyst', clientId],
+      ['bob', 'admin', clientId],
+      ['cat', 'manager', clientId],
+      ['vic', 'viewer', clientId],
+      ['dee', 'analyst', clientId],
+      ['bea', 'analyst', betaId],
     ] as const) {
-      const { member } = await platform.clientManagement.addMember(clientId, `${name}@acme.test`, role);
+      const { member } = await platform.clientManagement.addMember(client, `${name}@acme.test`, role);
       memberIds[name] = member.id;
       const res = await platform.app.request('/v1/auth/dev-login', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: `${name}@acme.test`, client_id: clientId }),
+        body: JSON.stringify({ email: `${name}@acme.test`, client_id: client }),
       });
       assert.equal(res.status, 200, await res.clone().text());
       const cookie = /pulse_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')?.[0] ?? '';
@@ -237,8 +241,19 @@ describe('weekly analytics report e-mail (Postgres, ClickHouse, Temporal, SMTP)'
     assert.ok(d.info.nextActionTimes.every((t) => t.getUTCDay() === 1 && t.getUTCHours() === 6));
   });
 
-  it('the workflow e-mails each subscribed member once per week, a removed member never', async () => {
+  it('the workflow e-mails each subscribed member once per week; a removed or demoted member, or one of a suspended client, never', async () => {
+    for (const who of ['dee', 'bea']) {
+      const put = await call(
+        'PUT',
+        '/v1/analytics/report-subscriptions/me',
+        { session: who },
+        { weekly: true },
+      );
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+    }
     await deleteMember(pg.db, clientId, memberIds.cat ?? '');
+    await setMemberRole(pg.db, clientId, memberIds.dee ?? '', 'viewer');
+    await platform.clientManagement.setStatus(betaId, 'suspended');
     const worker = await startWeeklyReportWorker({
       address: temporalAddress,
       namespace: 'default',
@@ -253,7 +268,13 @@ describe('weekly analytics report e-mail (Postgres, ClickHouse, Temporal, SMTP)'
           args: [{ now: FIRED }],
           workflowExecutionTimeout: '2 minutes',
         });
-      assert.deepEqual(await run('first'), { week: '2026-11-23', sent: 2, skipped: 1 });
+      const result = {
+        week: '2026-11-23',
+        sent: 2,
+        skipped: 3,
+        skipped_because: { not_a_member: 1, lacks_analytics_read: 1, client_inactive: 1 },
+      };
+      assert.deepEqual(await run('first'), result);
       const ann = await smtp.waitFor((m) => m.to.includes('ann@acme.test'));
       await smtp.waitFor((m) => m.to.includes('bob@acme.test'));
       assert.equal(ann.subject, 'Your Pulse week: 2026-11-23 to 2026-11-29');
@@ -268,10 +289,21 @@ describe('weekly analytics report e-mail (Postgres, ClickHouse, Temporal, SMTP)'
         'ann: 2 signups, 1 conversions',
       ])
         assert.ok(text.includes(line), `${line} in:\n${text}`);
-      assert.ok(!smtp.messages.some((m) => m.to.includes('cat@acme.test')), 'cat is no longer a member');
+      for (const who of ['cat', 'dee', 'bea'])
+        assert.ok(!smtp.messages.some((m) => m.to.includes(`${who}@acme.test`)), `${who} gets no figures`);
       // The same week again (a retried run, a schedule catching up): nothing new is sent.
-      assert.deepEqual(await run('again'), { week: '2026-11-23', sent: 2, skipped: 1 });
-      await sleep(500);
+      assert.deepEqual(await run('again'), result);
+      // The run has completed, and the notification service sends within the request it answers: every
+      // weekly notification is recorded as sent (none still sending), so the SMTP server has all there is.
+      const sends = await pg.db
+        .selectFrom('notifications')
+        .select(['status'])
+        .where('template', '=', 'analytics-weekly-report')
+        .execute();
+      assert.deepEqual(
+        sends.map((n) => n.status),
+        ['sent', 'sent'],
+      );
       assert.equal(smtp.messages.length, 2, 'one e-mail per member and week');
     } finally {
       await worker.stop();

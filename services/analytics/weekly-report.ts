@@ -1,6 +1,7 @@
 import type { ClickHouse } from '../platform/clickhouse.ts';
 import type { Db } from '../platform/db.ts';
 import { errFields, logger } from '../platform/log.ts';
+import { type Holder, type Role, refusal } from '../platform/permissions.ts';
 import * as m from './metrics.ts';
 import { listWeeklySubscribers } from './repo.ts';
 import { createScope } from './scope.ts';
@@ -13,9 +14,33 @@ import { createScope } from './scope.ts';
  * week (a retried activity, a schedule catching up) sends nothing new.
  */
 
-/** Who a member is now: their address, or null when they are no longer a member of the client. */
+/** A member as they stand now: address, role and their client's status. */
+export interface MemberStanding {
+  email: string;
+  role: Role;
+  clientStatus: Holder['clientStatus'];
+}
+
+/** Who a member is now, or null when they are no longer a member of the client. */
 export interface MemberDirectory {
-  emailOf(clientId: string, memberId: string): Promise<string | null>;
+  standingOf(clientId: string, memberId: string): Promise<MemberStanding | null>;
+}
+
+/** Why a subscriber got no report this run. */
+export type SkipReason = 'not_a_member' | 'lacks_analytics_read' | 'client_inactive';
+
+/**
+ * Whether the member may still read the figures, decided by the permission matrix as for their session
+ * now (a member demoted below analytics.read, or of a suspended client, gets nothing), or why not.
+ */
+export function reportRefusal(member: MemberStanding | null): SkipReason | null {
+  if (!member) return 'not_a_member';
+  const why = refusal(
+    { keyKind: 'secret', role: member.role, clientStatus: member.clientStatus, via: 'session' },
+    'analytics.read',
+  );
+  if (!why) return null;
+  return why.code === 'CLIENT_INACTIVE' ? 'client_inactive' : 'lacks_analytics_read';
 }
 
 export interface WeeklyReportEmail {
@@ -133,8 +158,10 @@ export async function weeklySummary(ch: ClickHouse, clientId: string, now: Date)
 }
 
 /**
- * One weekly run (the Temporal Schedule's activity): a report to every subscribed member who is still a
- * member. A member whose send fails is counted and the run goes on; the run fails at the end (so the
+ * One weekly run (the Temporal Schedule's activity): a report to every subscribed member who may still
+ * read the client's analytics (a member, with analytics.read, of an active client); the others are
+ * skipped and counted by reason in the result (their subscription stays: a member promoted back, or a
+ * client reactivated, gets the next week's report). A member whose send fails is counted and the run goes on; the run fails at the end (so the
  * activity retries) when any send failed, and the retry sends only what is missing (idempotency keys).
  */
 export async function sendWeeklyReports(deps: WeeklyReportDeps, now: Date = new Date()) {
@@ -142,14 +169,16 @@ export async function sendWeeklyReports(deps: WeeklyReportDeps, now: Date = new 
   const { week } = reportWeeks(now);
   const summaries = new Map<string, Promise<WeeklySummary>>();
   let sent = 0;
-  let skipped = 0;
+  const skips: Record<SkipReason, number> = { not_a_member: 0, lacks_analytics_read: 0, client_inactive: 0 };
   let failed = 0;
   for (const s of subscribers) {
-    const to = await deps.members.emailOf(s.client_id, s.member_id);
-    if (!to) {
-      skipped++;
+    const member = await deps.members.standingOf(s.client_id, s.member_id);
+    const skip = reportRefusal(member);
+    if (skip || !member) {
+      skips[skip ?? 'not_a_member']++;
       continue;
     }
+    const to = member.email;
     let summary = summaries.get(s.client_id);
     if (!summary) {
       summary = weeklySummary(deps.ch, s.client_id, now);
@@ -173,7 +202,8 @@ export async function sendWeeklyReports(deps: WeeklyReportDeps, now: Date = new 
     }
   }
   if (failed > 0) throw new WeeklyReportIncomplete(failed);
-  return { week: week.from, sent, skipped };
+  const skipped = skips.not_a_member + skips.lacks_analytics_read + skips.client_inactive;
+  return { week: week.from, sent, skipped, skipped_because: skips };
 }
 
 /** Some reports of a run were not sent: the activity fails and Temporal retries the run. */

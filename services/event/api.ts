@@ -207,7 +207,7 @@ export const eventApi = [
     operationId: 'retryDeadLetter',
     summary: 'Send a dead-lettered event again',
     description:
-      'Puts the event back in the outbox, after both sinks’ cursors: the drainer sends it again (the sink that had it already absorbs the repeat). If a sink still refuses it, it is parked again. Audited on the event’s client.',
+      'Puts the event back in the outbox, after both sinks’ cursors, for the sink that parked it only: the drainer sends it there again and the other sink, which already had it, passes it over. If the sink still refuses it, it is parked again. Audited on the event’s client.',
     tags: ['admin'],
     permission: 'client.admin',
     pathParams: [{ name: 'id', description: 'The dead letter’s id (an integer).' }],

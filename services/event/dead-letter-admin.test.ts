@@ -53,6 +53,8 @@ describe('admin dead letters', () => {
   let adminKey: string;
   let ownerKey: string;
   const published: BusMessage[] = [];
+  /** Message ids the drainer handed to the bus, every time (the Postgres bus itself drops repeated ids). */
+  const handed: string[] = [];
 
   before(async () => {
     tdb = await createTestDatabase({
@@ -65,10 +67,19 @@ describe('admin dead letters', () => {
     await bus.subscribe('dead_letter_admin', 'event.#', async (m) => {
       published.push(m);
     });
+    // Every row ClickHouse is given, repeats included (the events table collapses them by event id).
+    await tch.ch.command(chSql`CREATE MATERIALIZED VIEW events_taken ENGINE = MergeTree ORDER BY tuple()
+      AS SELECT client_id, event_id FROM events`);
     drainer = createEventDrainer({
       db: tdb.db,
       ch: tch.ch,
-      bus,
+      bus: {
+        ...bus,
+        publishMany: async (messages) => {
+          handed.push(...messages.flatMap((m) => (m.id ? [m.id] : [])));
+          await bus.publishMany(messages);
+        },
+      },
       clickhouse: { intervalMs: 100, batchRows: 1_000 },
       busSink: { intervalMs: 100, batchRows: 1_000 },
       retryBaseMs: 50,
@@ -96,13 +107,19 @@ describe('admin dead letters', () => {
     );
     return Number(r?.n);
   };
+  const chTaken = async (clientId: string, eventId: string) => {
+    const [r] = await tch.ch.query<{ n: string }>(
+      chSql`SELECT count() AS n FROM events_taken WHERE client_id = ${clientId} AND event_id = ${eventId}`,
+    );
+    return Number(r?.n);
+  };
   /** Rows in one transaction: one drainer read (a sink refusing a lone row reads as an outage, not poison). */
   const insertOutbox = (...rows: ReturnType<typeof stored>[]) =>
     sql`insert into event_outbox (client_id, event_id, event, payload)
         select * from unnest(${rows.map((r) => r.client_id)}::text[], ${rows.map((r) => r.event_id)}::text[],
           ${rows.map((r) => r.event)}::text[], ${rows.map((r) => r.payload)}::text[])`.execute(tdb.db);
 
-  test('a row parked while ClickHouse was broken lands on retry; the bus absorbs the repeat', async () => {
+  test('a row parked while ClickHouse was broken lands on retry; the bus is not given it again', async () => {
     // The state a past ClickHouse incident leaves: the bus took the event, ClickHouse's cursor moved past
     // it and the row sits in event_dead_letters.
     const good = stored('cli_incident');
@@ -130,21 +147,59 @@ describe('admin dead letters', () => {
 
     const retried = await call('POST', `/${dead!.id}/retry`);
     assert.equal(retried.status, 200);
-    assert.equal(((await retried.json()) as { event_id: string }).event_id, good.event_id);
+    assert.deepEqual(await retried.json(), { retried: true, event_id: good.event_id, sinks: 'clickhouse' });
     await waitFor(async () => (await chCount('cli_incident')) === 1, 'the event in ClickHouse', 10_000);
+    // Settled: both cursors have passed the re-queued row, so the bus sink has read it by now.
     await drainer.settle(10_000);
     assert.deepEqual(await listDeadLetters(tdb.db, 'cli_incident'), [], 'no longer parked');
     assert.equal((await call('POST', `/${dead!.id}/retry`)).status, 404, 'a second retry finds nothing');
-    // The bus had the event before the incident: the re-sent message (same id) is dropped by its dedup.
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(
-      published.filter((m) => m.id === `evt:cli_incident:${good.event_id}`).length,
-      1,
-      'subscribers got the event once',
-    );
+    const id = `evt:cli_incident:${good.event_id}`;
+    assert.equal(handed.filter((m) => m === id).length, 1, 'the bus is not handed the event again');
+    assert.equal(published.filter((m) => m.id === id).length, 1, 'subscribers got the event once');
     const outbox = await sql<{ n: number }>`select count(*)::int as n from event_outbox
       where client_id = 'cli_incident'`.execute(tdb.db);
     assert.equal(outbox.rows[0]?.n, 1, 'one outbox row: the dedup memory of the event is kept');
+  });
+
+  test('a row parked by the bus goes back to the bus only: ClickHouse is not given it again', async () => {
+    // The state a past bus incident leaves: ClickHouse took the event, the bus parked it.
+    await drainer.stop();
+    const ev = stored('cli_bus_incident');
+    await insertOutbox(ev);
+    const edb = tdb.db as unknown as import('kysely').Kysely<EventTables>;
+    const [row] = await readAfter(edb, await readCursor(edb, 'bus'), 10);
+    assert.equal(row?.event_id, ev.event_id);
+    await parkDeadLetter(edb, 'bus', row!, 'bus refused the event: SQLSTATE 22021', 3);
+    await advanceCursor(edb, 'bus', { txid: row!.txid, seq: row!.seq });
+    drainer.start();
+    await drainer.settle(10_000);
+    assert.equal(await chTaken('cli_bus_incident', ev.event_id), 1, 'ClickHouse took it');
+    const id = `evt:cli_bus_incident:${ev.event_id}`;
+    assert.equal(handed.filter((m) => m === id).length, 0, 'the bus never had it');
+
+    const [dead] = ((await (await call('GET', '?client_id=cli_bus_incident')).json()) as Listed).data;
+    const retried = await call('POST', `/${dead!.id}/retry`);
+    assert.deepEqual(await retried.json(), { retried: true, event_id: ev.event_id, sinks: 'bus' });
+    await waitFor(() => published.some((m) => m.id === id), 'on the bus after the retry', 10_000);
+    await drainer.settle(10_000);
+    assert.equal(await chTaken('cli_bus_incident', ev.event_id), 1, 'ClickHouse was not given it again');
+    assert.equal(handed.filter((m) => m === id).length, 1);
+  });
+
+  test('a parked ClickHouse refusal keeps its code, never the row’s data', async () => {
+    const marker = 'MARKER-7f3a-personal';
+    // A value ClickHouse cannot parse into the row's DateTime: its parse error quotes the text.
+    const bad = stored('cli_marker', { occurred_at: `${marker} 2024` });
+    await insertOutbox(bad, stored('cli_calm'));
+    drainer.nudge(1_000);
+    await waitFor(async () => (await listDeadLetters(tdb.db, 'cli_marker')).length === 1, 'parked', 10_000);
+    const listed = await (await call('GET', '?client_id=cli_marker')).text();
+    const [dead] = (JSON.parse(listed) as Listed).data;
+    assert.match(dead!.error, /^ClickHouse refused the row: Code: \d+/);
+    assert.ok(!listed.includes(marker), listed);
+    const one = await (await call('GET', `/${dead!.id}`)).text();
+    assert.ok(!one.includes(marker), one);
+    assert.ok(!JSON.stringify(await listDeadLetters(tdb.db, 'cli_marker')).includes(marker));
   });
 
   test('a row ClickHouse still refuses is parked again on retry; discard removes it for good', async () => {
@@ -193,9 +248,24 @@ describe('admin dead letters', () => {
     assert.deepEqual(clients, ['cli_p1', 'cli_p2', 'cli_p3'], 'every row once, across clients');
     assert.equal(p2.has_more, false);
 
-    for (const bad of ['?sink=kafka', '?limit=500', '?starting_after=nope', '?client_id=%00']) {
+    // Well-formed cursors of impossible times (month 13, 31 February) must not reach ::timestamptz.
+    const forged = (at: string) => Buffer.from(`${at}|1`).toString('base64url');
+    for (const bad of [
+      '?sink=kafka',
+      '?limit=500',
+      '?starting_after=nope',
+      '?client_id=%00',
+      `?starting_after=${forged('2024-13-40T25:61:61.000000Z')}`,
+      `?starting_after=${forged('2024-02-31T10:00:00.000000Z')}`,
+    ]) {
       const res = await call('GET', bad);
       assert.equal(res.status, 400, bad);
+      const body = (await res.json()) as { error: { details?: { path: string }[] } };
+      if (bad.includes('starting_after'))
+        assert.ok(
+          body.error.details?.some((d) => d.path === 'starting_after'),
+          JSON.stringify(body),
+        );
     }
     assert.equal((await call('POST', '/abc/retry')).status, 400);
     assert.equal((await call('DELETE', '/99999999')).status, 404);

@@ -55,11 +55,16 @@ export function findParked(db: Db, id: string) {
 /**
  * Puts a parked event back in the outbox so the drainer sends it again: the outbox row (if still kept)
  * is replaced by one written in this transaction, which orders after both sinks' cursors (they read in
- * commit order, see migrations 0001). Both sinks read it; the one that took the event before absorbs
- * the repeat (ClickHouse collapses by event id, bus message ids are idempotent). Every parked copy of the
- * event (either sink) leaves the dead letters. Returns false when the id is not parked (any more).
+ * commit order, see migrations 0001). The row is marked for the sink(s) that parked the event
+ * (`only_sink`, migration 0991): the other sink's cursor passes it unsent, since that sink already had
+ * the event and the SNS bus's dedup window may have forgotten it. Every parked copy of the event (either
+ * sink) leaves the dead letters. Returns undefined when the id is not parked (any more), else the row and
+ * the sinks that will send it.
  */
-export async function requeueParked(db: Db, id: string): Promise<ParkedRow | undefined> {
+export async function requeueParked(
+  db: Db,
+  id: string,
+): Promise<(ParkedRow & { sinks: Sink[] }) | undefined> {
   return db.transaction().execute(async (tx) => {
     const parked = await sql<ParkedRow & { payload: string }>`
       select id::text as id, sink, client_id, event_id, event, outbox_seq::text as outbox_seq, error, attempts,
@@ -67,20 +72,22 @@ export async function requeueParked(db: Db, id: string): Promise<ParkedRow | und
       from event_dead_letters where id = ${id}::bigint for update`.execute(tx);
     const row = parked.rows[0];
     if (!row) return undefined;
+    const copies = await sql<{ sink: Sink }>`
+      delete from event_dead_letters where client_id = ${row.client_id} and event_id = ${row.event_id}
+      returning sink`.execute(tx);
+    const sinks = [...new Set(copies.rows.map((c) => c.sink))].sort() as Sink[];
+    const onlySink = sinks.length === 1 ? sinks[0]! : null;
     const original = await sql<{ campaign_id: string | null; correlation_id: string | null }>`
       delete from event_outbox where client_id = ${row.client_id} and event_id = ${row.event_id}
       returning campaign_id, correlation_id`.execute(tx);
     const kept = original.rows[0];
     await sql`
-      insert into event_outbox (client_id, event_id, event, campaign_id, correlation_id, payload)
+      insert into event_outbox (client_id, event_id, event, campaign_id, correlation_id, payload, only_sink)
       values (${row.client_id}, ${row.event_id}, ${row.event},
-        ${kept?.campaign_id ?? campaignOf(row.payload)}, ${kept?.correlation_id ?? null}, ${row.payload})`.execute(
-      tx,
-    );
-    await sql`delete from event_dead_letters where client_id = ${row.client_id} and event_id = ${row.event_id}`.execute(
-      tx,
-    );
-    return row;
+        ${kept?.campaign_id ?? campaignOf(row.payload)}, ${kept?.correlation_id ?? null}, ${row.payload},
+        ${onlySink})`.execute(tx);
+    const { payload: _payload, ...shown } = row;
+    return { ...shown, sinks };
   });
 }
 

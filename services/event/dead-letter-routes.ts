@@ -4,6 +4,7 @@ import { AppError } from '../../contract/errors.ts';
 import { setAudit } from '../platform/audit.ts';
 import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platform/auth.ts';
 import type { Db } from '../platform/db.ts';
+import { isMicrosecondInstant } from '../platform/pagination.ts';
 import { enumParam, intParam, optionalIdParam } from '../platform/params.ts';
 import * as parked from './dead-letter-repo.ts';
 import { countDeadLetters, type EventTables } from './repo.ts';
@@ -40,7 +41,7 @@ function decodeCursor(raw: string | undefined): parked.ParkedCursor | undefined 
   if (raw === undefined || raw === '') return undefined;
   const text = raw.length <= 200 ? Buffer.from(raw, 'base64url').toString('utf8') : '';
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([1-9][0-9]{0,17})$/.exec(text);
-  if (!m)
+  if (!m || !isMicrosecondInstant(m[1]!))
     throw new AppError('VALIDATION_FAILED', 'starting_after is invalid', [
       {
         path: 'starting_after',
@@ -92,7 +93,7 @@ export function createDeadLetterRoutes(db: Db, resolver: ApiKeyResolver) {
         action: 'dead_letter.retried',
         target: { client_id: row.client_id, event_id: row.event_id, sink: row.sink },
       });
-      return c.json({ retried: true as const, event_id: row.event_id, sinks: 'clickhouse and bus' });
+      return c.json({ retried: true as const, event_id: row.event_id, sinks: row.sinks.join(' and ') });
     })
     .delete('/:id', admin, async (c) => {
       const row = await parked.discardParked(edb, idOf(c.req.param('id')));

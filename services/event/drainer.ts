@@ -12,6 +12,7 @@ import {
   advanceCursor,
   countAfter,
   type EventTables,
+  isFor,
   type OutboxRow,
   parkDeadLetter,
   pruneTaken,
@@ -76,6 +77,29 @@ function isRefusal(sink: Sink, err: unknown): boolean {
       (err instanceof Error && /^Code: \d+[.,]/.test(err.message))
     );
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * What is kept and shown of a sink's refusal: its code and kind, never its message. ClickHouse parse
+ * errors quote the refused row (the client's data) and Postgres messages can name values; the operator
+ * has the payload itself in event_dead_letters for a closer look.
+ */
+export function refusalSummary(sink: Sink, err: unknown): string {
+  if (isAppError(err)) return `${sink} refused the event: ${err.code}`;
+  const e = (err ?? {}) as { code?: unknown; type?: unknown; name?: unknown; message?: unknown };
+  if (sink === 'clickhouse') {
+    const code =
+      typeof e.code === 'string' && /^\d+$/.test(e.code)
+        ? e.code
+        : /^Code: (\d+)[.,]/.exec(typeof e.message === 'string' ? e.message : '')?.[1];
+    // Newer servers name the code (CANNOT_PARSE_DATETIME); 18.16's errors carry only the number.
+    const type = typeof e.type === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(e.type) ? ` ${e.type}` : '';
+    if (code) return `ClickHouse refused the row: Code: ${code}${type}`;
+  }
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code))
+    return `${sink} refused the event: SQLSTATE ${e.code}`;
+  const name = typeof e.name === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(e.name) ? e.name : 'Error';
+  return `${sink} refused the event: ${name}`;
 }
 
 const unreadable = (row: OutboxRow) =>
@@ -211,12 +235,12 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
       left = still;
     }
     for (const { row, err } of left) {
-      const reason = err instanceof Error ? err.message : 'refused';
+      const reason = refusalSummary(sink, err);
       await parkDeadLetter(conn, sink, row, reason, maxAttempts);
       parked[sink]++;
+      // The summary, not the error: a refusal's message can quote the row's data.
       log(
-        `${sink} refused outbox row seq ${row.seq} (client ${row.client_id}, event ${row.event_id}) ${maxAttempts} times; parked in event_dead_letters`,
-        err,
+        `${sink} refused outbox row seq ${row.seq} (client ${row.client_id}, event ${row.event_id}) ${maxAttempts} times (${reason}); parked in event_dead_letters`,
       );
     }
   }
@@ -233,21 +257,27 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
             while (!stopped) {
               const rows = await readAfter(conn, cursor, limit);
               if (rows.length > 0) {
+                // A dead letter re-queued for the other sink is passed over: the cursor still moves past it.
+                const mine = rows.filter((r) => isFor(sink, r));
                 const refused: OutboxRow[] = [];
                 try {
-                  await writeIsolating(sink, rows, refused);
+                  if (mine.length > 0) await writeIsolating(sink, mine, refused);
                   // Refusing every row cannot tell bad rows from a sink that refuses everything (a
                   // missing table, a full disk): retried like an outage. Rows are parked only once the
                   // sink has taken others from the same read, so one tenant's poison never blocks the rest.
-                  if (refused.length === rows.length)
+                  if (refused.length > 0 && refused.length === mine.length)
                     throw new AppError(
                       'UPSTREAM_UNAVAILABLE',
-                      `${sink} refused all ${rows.length} rows read`,
+                      `${sink} refused all ${mine.length} rows read`,
                     );
                   if (refused.length > 0) await retryOrPark(conn, sink, refused);
                 } catch (err) {
                   failures++;
-                  log(`${sink} write of ${rows.length} rows failed (attempt ${failures}); will retry`, err);
+                  // A refusal is logged by its summary: its message can quote the rows' data.
+                  log(
+                    `${sink} write of ${mine.length} rows failed (attempt ${failures}); will retry`,
+                    isRefusal(sink, err) ? refusalSummary(sink, err) : err,
+                  );
                   // Capped at 5 s when the sink answered (it refused): rows behind a lone bad row get
                   // through within seconds of arriving; a sink that does not answer backs off to the max.
                   const cap = isRefusal(sink, err) || isAppError(err) ? Math.min(max, 5_000) : max;

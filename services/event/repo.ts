@@ -11,6 +11,8 @@ export interface EventOutboxTable {
   payload: string;
   /** The accepting request's correlation id (null for rows written before it was recorded). */
   correlation_id: string | null;
+  /** Set only on a re-queued dead letter: the one sink that is to send it (migration 0991). */
+  only_sink: Sink | null;
   received_at: Date;
 }
 export interface EventOutboxCursorsTable {
@@ -44,7 +46,13 @@ export interface OutboxRow {
   /** The enriched event as JSON text; parsed only by sinks that need the object. */
   payload: string;
   correlation_id: string | null;
+  /** The one sink this row is for (a re-queued dead letter), or null for both. */
+  only_sink: Sink | null;
 }
+
+/** Whether `sink` is to send `row` (the other sink's cursor passes a row re-queued for one sink). */
+export const isFor = (sink: Sink, row: Pick<OutboxRow, 'only_sink'>): boolean =>
+  row.only_sink === null || row.only_sink === sink;
 
 export const outboxKey = (clientId: string, eventId: string): string => `${clientId}\u0000${eventId}`;
 
@@ -108,7 +116,7 @@ export async function readCursor(db: Db, sink: Sink): Promise<Cursor> {
 export async function readAfter(db: Db, cursor: Cursor, limit: number): Promise<OutboxRow[]> {
   const r = await sql<OutboxRow>`
     select o.seq, o.txid::text as txid, o.client_id, o.event_id, o.event, o.campaign_id, o.payload,
-      o.correlation_id
+      o.correlation_id, o.only_sink
     from event_outbox o
     where (o.txid, o.seq) > (${cursor.txid}::xid8, ${cursor.seq}::bigint)
       and o.txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -184,7 +192,10 @@ export interface DeadLetter {
   parkedAt: Date;
 }
 
-/** Parks an outbox row a sink refused (payload copied in the database); a repeat park is a no-op. */
+/**
+ * Parks an outbox row a sink refused (payload copied in the database); a repeat park is a no-op.
+ * `error` is a summary without the row's data (drainer.ts `refusalSummary`): the admin API shows it.
+ */
 export async function parkDeadLetter(
   db: Db,
   sink: Sink,
@@ -194,7 +205,7 @@ export async function parkDeadLetter(
 ): Promise<void> {
   await sql`
     insert into event_dead_letters (sink, client_id, event_id, event, outbox_seq, payload, error, attempts)
-    select ${sink}, o.client_id, o.event_id, o.event, o.seq, o.payload, ${error.slice(0, 2_000)}, ${attempts}
+    select ${sink}, o.client_id, o.event_id, o.event, o.seq, o.payload, ${error.slice(0, 200)}, ${attempts}
     from event_outbox o where o.client_id = ${row.client_id} and o.event_id = ${row.event_id}
     on conflict (sink, client_id, event_id) do nothing`.execute(db);
 }

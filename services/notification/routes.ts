@@ -12,7 +12,7 @@ import { newId } from '../platform/ids.ts';
 import { internalAuth } from '../platform/internal-auth.ts';
 import { api } from '../platform/openapi.ts';
 import type { Outbound } from '../platform/outbound.ts';
-import { byCreatedAt, pageOf, pageRequest } from '../platform/pagination.ts';
+import { byCreatedAt, isMicrosecondInstant, pageOf, pageRequest } from '../platform/pagination.ts';
 import { enumParam, idParam, intParam, optionalIdParam } from '../platform/params.ts';
 import { refusal } from '../platform/permissions.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
@@ -320,7 +320,7 @@ function decodeCursor(raw: string | undefined): repo.LogCursor | undefined {
   if (raw === undefined || raw === '') return undefined;
   const text = raw.length <= 200 ? Buffer.from(raw, 'base64url').toString('utf8') : '';
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|(ntf_[a-z0-9]{1,40})$/.exec(text);
-  if (!m)
+  if (!m || !isMicrosecondInstant(m[1]!))
     throw new AppError('VALIDATION_FAILED', 'starting_after is invalid', [
       {
         path: 'starting_after',

@@ -288,6 +288,11 @@ describe('a failed delivery is recorded with its journey and reason, and listed 
       ['status=lost', 'status'],
       ['limit=500', 'limit'],
       ['starting_after=not-a-cursor', 'starting_after'],
+      // The shape of a cursor around an impossible time: refused before it reaches ::timestamptz.
+      [
+        `starting_after=${Buffer.from('2024-13-40T25:61:61.000000Z|ntf_x').toString('base64url')}`,
+        'starting_after',
+      ],
     ] as const) {
       const r = await app.request(`/v1/notifications?${q}`, {
         headers: { authorization: `Bearer ${secretKey}` },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppError } from '../../contract/errors.ts';
-import { decodeCursor, encodeCursor, pageOf, pageRequest } from './pagination.ts';
+import { decodeCursor, encodeCursor, isMicrosecondInstant, pageOf, pageRequest } from './pagination.ts';
 
 const at = new Date('2026-03-04T05:06:07.089Z');
 
@@ -41,4 +41,18 @@ test('pageOf keeps limit rows and points the cursor at the last one kept', () =>
   assert.deepEqual(decodeCursor(page.next_cursor ?? ''), { at: rows[1]?.created_at, id: 'r2' });
   const last = pageOf(rows.slice(2), { limit: 2, after: null }, (r) => ({ at: r.created_at, id: r.id }));
   assert.deepEqual(last, { data: [rows[2]], has_more: false, next_cursor: null });
+});
+
+test('a microsecond cursor time must be a real instant, not only look like one', () => {
+  assert.equal(isMicrosecondInstant('2026-03-04T05:06:07.089123Z'), true);
+  assert.equal(isMicrosecondInstant('2024-02-29T23:59:59.999999Z'), true, 'a leap day');
+  for (const bad of [
+    '2024-13-40T25:61:61.000000Z',
+    '2023-02-29T00:00:00.000000Z',
+    '2026-04-31T00:00:00.000000Z',
+    '2026-03-04T24:00:00.000000Z',
+    '2026-03-04T05:06:07.089Z',
+    '2026-03-04 05:06:07.089123Z',
+  ])
+    assert.equal(isMicrosecondInstant(bad), false, bad);
 });

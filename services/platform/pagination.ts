@@ -70,6 +70,17 @@ export function decodeCursor(raw: string): Cursor {
   return { at: date, id };
 }
 
+/**
+ * Whether `text` is a real UTC instant written `YYYY-MM-DDTHH:MM:SS.ffffffZ` (a microsecond cursor's
+ * time): the shape alone lets `2024-13-40T…` through to `::timestamptz`, which Postgres refuses with a
+ * 500. The date must parse and print back to the same digits (no month 13, no 31 February).
+ */
+export function isMicrosecondInstant(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(text)) return false;
+  const d = new Date(`${text.slice(0, 23)}Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString() === `${text.slice(0, 23)}Z`;
+}
+
 /** The keyset order column of a listing: `column` at millisecond precision. */
 export function keysetTime(column: string): RawBuilder<Date> {
   return sql<Date>`date_trunc('milliseconds', ${sql.ref(column)})`;

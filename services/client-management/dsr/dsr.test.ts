@@ -277,8 +277,42 @@ describe('data-subject requests: export and erase', () => {
     const db = tp.db.db;
     const ledgerBefore = await sql<{ s: string; n: number }>`select sum(amount)::text as s, count(*)::int as n
       from ledger_entries where client_id = ${clientId}`.execute(db);
+    // An old day of the participant's, reaching analytics_events through its feed view; its rollup marker
+    // cleared, as once the rollup job has taken the day (only a new marker makes it dirty again).
+    const oldDay = '2026-01-15';
+    await tch.ch.insert('events', [
+      emptyEventRow({
+        event_id: randomUUID(),
+        event: 'referral_shared',
+        client_id: clientId,
+        participant_id: pid,
+        occurred_at: `${oldDay} 10:00:00`,
+        received_at: `${oldDay} 10:00:00`,
+      }),
+    ]);
+    const touched = async () =>
+      (
+        await tch.ch.query<{ day: string }>(
+          chSql`SELECT DISTINCT toString(day) AS day FROM analytics_touched_days WHERE client_id = ${clientId}`,
+        )
+      )
+        .map((r) => r.day)
+        .sort();
+    const [inFacts] = await tch.ch.query<{ n: string }>(
+      chSql`SELECT count() AS n FROM analytics_events WHERE client_id = ${clientId} AND day = ${oldDay}`,
+    );
+    assert.ok(Number(inFacts?.n) > 0, 'the old day is in analytics_events');
+    await tch.ch.command(chSql`ALTER TABLE analytics_touched_days DELETE WHERE client_id = ${clientId}`);
+    for (let i = 0; i < 100 && (await touched()).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(await touched(), [], 'no day of the client marked before the erase');
+
     const res = await call('POST', `/v1/participants/${pid}/erase`, sk);
     assert.equal(res.status, 200, await res.clone().text());
+    // The deletes fire no view: the erase itself marks every day it changed, so the rollup recomputes it.
+    const today = new Date().toISOString().slice(0, 10);
+    assert.ok((await touched()).includes(oldDay), `${oldDay} marked touched: ${await touched()}`);
+    assert.ok((await touched()).includes(today), 'today (the ingested events) marked touched');
     const { request } = (await res.json()) as {
       request: {
         pseudonym: string;

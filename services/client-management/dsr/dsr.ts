@@ -173,6 +173,10 @@ interface ChTable {
   strings: string[];
 }
 
+/** The analytics table the daily rollup reads, and the rollup's markers of changed days. */
+const ROLLED_UP = 'analytics_events';
+const TOUCHED_DAYS = 'analytics_touched_days';
+
 async function clickhouseTables(ch: ClickHouse): Promise<ChTable[]> {
   const tables = await ch.query<{ name: string }>(
     chSql`SELECT name FROM system.tables WHERE database = ${ch.database} AND engine LIKE '%MergeTree%'`,
@@ -425,7 +429,12 @@ export async function eraseParticipant(
   // 3. ClickHouse: declared columns pseudonymised in others' rows, then every row naming them deleted.
   const pseudo = new Map<string, readonly string[]>();
   for (const d of deps.registry) for (const t of d.clickhouse ?? []) pseudo.set(t.table, t.pseudonymise);
-  for (const t of await clickhouseTables(deps.ch)) {
+  const chTables = await clickhouseTables(deps.ch);
+  // Days of analytics_events the deletes change. Mutations fire no materialized view, so the analytics
+  // rollup's markers (analytics_touched_days, services/analytics/clickhouse/0901) are written here, or a
+  // rolled-up day would keep counting the erased rows.
+  let touchedDays: string[] = [];
+  for (const t of chTables) {
     const table = catalogueIdent(t.name);
     for (const col of pseudo.get(t.name) ?? [])
       await deps.ch.command(
@@ -435,10 +444,24 @@ export async function eraseParticipant(
       chSql`SELECT count() AS n FROM ${table} WHERE ${new Raw(chMatch(t, ids, clientId))}`,
     );
     if (Number(hit?.n ?? 0) === 0 && !pseudo.has(t.name)) continue;
+    if (t.name === ROLLED_UP && Number(hit?.n ?? 0) > 0)
+      touchedDays = (
+        await deps.ch.query<{ day: string }>(
+          chSql`SELECT DISTINCT toString(day) AS day FROM ${table} WHERE ${new Raw(chMatch(t, ids, clientId))}`,
+        )
+      ).map((r) => r.day);
     await deps.ch.command(chSql`ALTER TABLE ${table} DELETE WHERE ${new Raw(chMatch(t, ids, clientId))}`);
     summary.clickhouse.tables.push(t.name);
   }
   await waitForMutations(deps.ch, deps.mutationTimeoutMs ?? 60_000);
+  // Marked once the deletes are done, at the server's time as the views mark: a rollup whose read began
+  // before this marker counts the day dirty and recomputes it without the erased rows.
+  if (touchedDays.length > 0 && chTables.some((t) => t.name === TOUCHED_DAYS))
+    await deps.ch.command(
+      chSql`INSERT INTO ${catalogueIdent(TOUCHED_DAYS)} (client_id, day, touched_at)
+        SELECT ${clientId} AS client_id, toDate(d) AS day, now() AS touched_at
+        FROM (SELECT arrayJoin(${touchedDays}) AS d)`,
+    );
   return summary;
 }
 

@@ -138,13 +138,22 @@ export async function consumeInvite(db: Db, id: string, at: Date): Promise<Invit
     .executeTakeFirst();
 }
 
-/** A member's current address, or undefined once they are no longer a member of the client. */
-export async function memberEmail(db: Db, clientId: string, memberId: string): Promise<string | undefined> {
+/**
+ * A member as they stand now: address, role and their client's status, or undefined once they are no
+ * longer a member of the client. Whoever acts for the member later (the weekly report) checks the role
+ * and status against the permission matrix at that moment, not as they were when the member opted in.
+ */
+export async function memberStanding(
+  db: Db,
+  clientId: string,
+  memberId: string,
+): Promise<{ email: string; role: Role; clientStatus: 'active' | 'suspended' | 'inactive' } | undefined> {
   const row = await db
     .selectFrom('members')
-    .select('email')
-    .where('client_id', '=', clientId)
-    .where('id', '=', memberId)
+    .innerJoin('clients', 'clients.id', 'members.client_id')
+    .select(['members.email', 'members.role', 'clients.status as client_status'])
+    .where('members.client_id', '=', clientId)
+    .where('members.id', '=', memberId)
     .executeTakeFirst();
-  return row?.email;
+  return row && { email: row.email, role: row.role, clientStatus: row.client_status };
 }

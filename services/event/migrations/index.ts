@@ -93,4 +93,19 @@ export const migrations: Record<string, Migration> = {
         )`.execute(db);
     },
   },
+  '0991_event_outbox_only_sink': {
+    async up(db: Kysely<unknown>) {
+      // A dead letter re-queued for the one sink that parked it: the other sink's cursor passes the row
+      // without sending it (the SNS bus dedups only within a short in-memory window, so a second publish
+      // of an event the bus already had would reach subscribers twice). Null: both sinks take the row.
+      await sql`alter table event_outbox add column only_sink text
+        check (only_sink is null or only_sink in ('clickhouse', 'bus'))`.execute(db);
+      // Parked errors used to keep the sink's raw message, which for ClickHouse parse errors quotes the
+      // row's data: keep only the error code of what is already parked (the drainer's summary format).
+      await sql`update event_dead_letters
+        set error = case when sink = 'clickhouse' and error ~ '^Code: [0-9]+'
+          then 'ClickHouse refused the row: ' || substring(error from '^Code: [0-9]+')
+          else sink || ' refused the event' end`.execute(db);
+    },
+  },
 };
