@@ -95,7 +95,7 @@ const SEED_FACTS = (count: number) =>
  */
 async function rawScope(ch: ClickHouse, clientId: string): Promise<Scope> {
   const ddl = await readFile(
-    new URL('../services/analytics/clickhouse/0801_analytics_events.sql', import.meta.url),
+    new URL('../services/analytics/clickhouse/0911_analytics_events_by_kind.sql', import.meta.url),
     'utf8',
   );
   const select =
