@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createTestClickHouse, emptyEventRow, type TestClickHouse } from '../../test/support/clickhouse.ts';
-import type { EventRow } from '../event/events-table.ts';
 import { chSql, type SqlText } from '../platform/clickhouse.ts';
 import { migrateClickHouse } from '../platform/clickhouse-migrate.ts';
 import { personIds } from './ids.ts';
@@ -25,7 +24,7 @@ const OPTS = { marginSeconds: 0, now: NOW };
 const W = { campaignId: 'c1', from: '2026-11-01', to: '2026-11-30' };
 
 let seq = 0;
-const signup = (client: string, who: string, at: string): EventRow =>
+const signup = (client: string, who: string, at: string) =>
   emptyEventRow({
     event_id: `id-${++seq}`,
     event: 'referred_signed_up',
