@@ -46,12 +46,19 @@ const PAIRS = new Raw('[(person_h, person), (participant_h, participant_id), (re
 const HASHES = new Raw('[person_h, participant_h, referrer_h]');
 
 /**
- * The days up to `to` with rows the rollup job has not checked: written to at or after their rollup's
- * basis, or never rolled up (a day without a rollup row has basis 0).
+ * The days up to `to` with rows the rollup job has not checked (written to at or after their rollup's
+ * basis, or never rolled up: a day without a rollup row has basis 0), and whether a collision is on
+ * record for the client: one round trip, as every report waits for it.
  */
-async function uncheckedDays(scope: Scope, to: string, from?: string): Promise<string[]> {
+async function uncheckedDays(
+  scope: Scope,
+  to: string,
+  from?: string,
+): Promise<{ days: string[]; collided: boolean }> {
   const upTo = from ? cond`day >= toDate(${from}) AND day <= toDate(${to})` : cond`day <= toDate(${to})`;
   const rows = await scope.query<{ d: string }>(chSql`
+    SELECT 'collision' AS d FROM ${scope.fromAnyCopy('analytics_hash_collisions')} LIMIT 1
+    UNION ALL
     SELECT toString(day) AS d FROM (
       SELECT day, max(touched_at) AS touched FROM ${scope.fromAnyCopy('analytics_touched_days', upTo)}
       GROUP BY day
@@ -60,7 +67,8 @@ async function uncheckedDays(scope: Scope, to: string, from?: string): Promise<s
       GROUP BY day
     ) USING day
     WHERE touched >= basis`);
-  return rows.map((r) => r.d);
+  const days = rows.map((r) => r.d).filter((d) => d !== 'collision');
+  return { days, collided: days.length < rows.length };
 }
 
 const dayList = (days: string[]) => new Raw(days.map((d) => chSql`toDate(${d})`).join(', '));
@@ -75,13 +83,8 @@ export interface IdReads {
 /** The id columns for a report reading `reads`. */
 export async function personIds(scope: Scope, reads: IdReads): Promise<Ids> {
   const { from, to, campaignId } = reads;
-  const [open, [known]] = await Promise.all([
-    uncheckedDays(scope, to, from),
-    scope.query<{ n: string }>(
-      chSql`SELECT count() AS n FROM ${scope.fromAnyCopy('analytics_hash_collisions')}`,
-    ),
-  ]);
-  if (Number(known?.n ?? 0) > 0) return STRING_IDS;
+  const { days: open, collided } = await uncheckedDays(scope, to, from);
+  if (collided) return STRING_IDS;
   if (open.length === 0) return HASHED_IDS;
   // Rows a copy of which is read twice change nothing here (a pair is a pair), so no FINAL.
   const rows = scope.fromAnyCopy(
