@@ -1,5 +1,6 @@
 import { AppError } from '../../contract/errors.ts';
 import { chSql, Raw } from '../platform/clickhouse.ts';
+import { type Ids, personIds } from './ids.ts';
 import { ratio } from './metrics.ts';
 import { dailySource, ROLLUP_DIMENSIONS } from './rollup.ts';
 import { cond, type Scope } from './scope.ts';
@@ -26,6 +27,8 @@ export const REPORT_METRICS = {
   referred_revenue: "sumIf(value, kind = 'conversion' AND referred = 1)",
 } as const;
 export type ReportMetric = keyof typeof REPORT_METRICS;
+/** A metric's SQL with people counted by the given id columns (ids.ts). */
+const metricSql = (m: ReportMetric, ids: Ids) => REPORT_METRICS[m].replace(/\bperson\b/g, ids.person.text);
 /** The money metrics over dailySource (rollup.ts): per-day sums added up. */
 const ROLLUP_MONEY: Partial<Record<ReportMetric, string>> = {
   revenue: "sumIf(value, kind = 'conversion')",
@@ -157,6 +160,15 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
     [...dims, ...Object.keys(req.filters ?? {})].every((d) =>
       (ROLLUP_DIMENSIONS as readonly string[]).includes(d),
     );
+  const campaigns = req.filters?.campaign_id;
+  const ids = [...counted].some((m) => REPORT_METRICS[m].includes('person'))
+    ? await personIds(scope, {
+        from: req.from,
+        to: req.to,
+        campaignId: campaigns?.length === 1 ? campaigns[0] : undefined,
+      })
+    : undefined;
+  const sqlOf = (m: ReportMetric) => (ids ? metricSql(m, ids) : REPORT_METRICS[m]);
   let rows: Record<string, string | number>[];
   if (rolled) {
     const moneyMetrics = [...counted].filter((m) => MONEY.has(m));
@@ -168,7 +180,7 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
         await dailySource(scope, req.from, req.to, ...filters),
       ),
       people.length
-        ? run(people, (m) => REPORT_METRICS[m], scope.fromAnyCopy('analytics_events', ...where))
+        ? run(people, sqlOf, scope.fromAnyCopy('analytics_events', ...where))
         : Promise.resolve([]),
     ]);
     const parts = (r: Record<string, string | number>) => groupBy.map((g) => String(r[g]));
@@ -186,7 +198,7 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
   } else {
     rows = await run(
       [...counted],
-      (m) => REPORT_METRICS[m],
+      sqlOf,
       money ? scope.from('analytics_events', ...where) : scope.fromAnyCopy('analytics_events', ...where),
     );
   }

@@ -1,4 +1,5 @@
 import { chSql, Raw } from '../platform/clickhouse.ts';
+import { type Ids, personIds } from './ids.ts';
 import { dailySource } from './rollup.ts';
 import { cond, type Scope } from './scope.ts';
 
@@ -52,13 +53,14 @@ type FunnelRaw = Record<
   string
 >;
 
-const FUNNEL_SELECT = new Raw(`
-  uniqExactIf(participant_id, participant_id != '') AS participants,
-  uniqExactIf(person, kind = 'share') AS sharers,
+const funnelSelect = (ids: Ids) =>
+  new Raw(chSql`
+  uniqExactIf(${ids.participant}, participant_id != '') AS participants,
+  uniqExactIf(${ids.person}, kind = 'share') AS sharers,
   uniqExactIf(event_id, kind = 'share') AS shares,
-  uniqExactIf(person, kind = 'click') AS clickers,
-  uniqExactIf(person, kind = 'signup' AND referred = 1) AS signups,
-  uniqExactIf(person, kind = 'conversion' AND referred = 1) AS conversions`);
+  uniqExactIf(${ids.person}, kind = 'click') AS clickers,
+  uniqExactIf(${ids.person}, kind = 'signup' AND referred = 1) AS signups,
+  uniqExactIf(${ids.person}, kind = 'conversion' AND referred = 1) AS conversions`);
 
 function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelStage {
   const v = {
@@ -80,6 +82,7 @@ function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelSt
 }
 
 export async function funnelReport(scope: Scope, w: Window) {
+  const FUNNEL_SELECT = funnelSelect(await personIds(scope, w));
   const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const totalQ = scope.query<FunnelRaw>(chSql`SELECT ${FUNNEL_SELECT} FROM ${src}`);
   const rowsQ = scope.query<FunnelRaw & { channel: string }>(chSql`
@@ -94,11 +97,12 @@ export async function funnelReport(scope: Scope, w: Window) {
 
 /** The original four-stage funnel (GET /v1/analytics/funnel): share events, then people. */
 export async function legacyFunnel(scope: Scope, w: Window) {
+  const { person } = await personIds(scope, w);
   const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const [r] = await scope.query<Record<string, string>>(chSql`
-    SELECT uniqExactIf(event_id, kind = 'share') AS shared, uniqExactIf(person, kind = 'click') AS clicked,
-           uniqExactIf(person, kind = 'signup' AND referred = 1 AND participant_id != '') AS signed_up,
-           uniqExactIf(person, kind = 'conversion' AND referred = 1 AND participant_id != '') AS converted
+    SELECT uniqExactIf(event_id, kind = 'share') AS shared, uniqExactIf(${person}, kind = 'click') AS clicked,
+           uniqExactIf(${person}, kind = 'signup' AND referred = 1 AND participant_id != '') AS signed_up,
+           uniqExactIf(${person}, kind = 'conversion' AND referred = 1 AND participant_id != '') AS converted
     FROM ${src}`);
   return {
     shared: num(r?.shared),
@@ -112,11 +116,14 @@ export async function legacyFunnel(scope: Scope, w: Window) {
 // K-factor and viral cycle time (docs/metrics.md#k-factor, #viral-cycle-time).
 
 export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: string; to: string }) {
+  // The joins read every day up to the window's end.
+  const ids = await personIds(scope, { to: w.to, campaignId: w.campaignId });
+  const { person, participant, referrer } = ids;
   const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const rQ = scope.query<Record<string, string>>(chSql`
-    SELECT uniqExactIf(participant_id, participant_id != '') AS participants,
+    SELECT uniqExactIf(${participant}, participant_id != '') AS participants,
            uniqExactIf(event_id, kind = 'share') AS invites,
-           uniqExactIf(person, kind = 'signup' AND referred = 1) AS referred_signups
+           uniqExactIf(${person}, kind = 'signup' AND referred = 1) AS referred_signups
     FROM ${src}`);
   // Cohort K: people who joined (first signup) in the cohort window; the referred signups they brought.
   const c = cohort ?? { from: w.from, to: w.to };
@@ -134,13 +141,15 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
   const kQ = scope.query<Record<string, string>>(chSql`
     SELECT count() AS cohort_size, sum(brought) AS cohort_referred
     FROM (
-      SELECT person AS joiner, min(day) AS joined FROM ${joins} GROUP BY joiner
+      SELECT ${person} AS joiner, min(day) AS joined FROM ${joins} GROUP BY joiner
       HAVING joined >= toDate(${c.from}) AND joined <= toDate(${c.to})
     ) ANY LEFT JOIN (
-      SELECT referrer_id AS joiner, uniqExact(person) AS brought FROM ${brought} GROUP BY joiner
+      SELECT ${referrer} AS joiner, uniqExact(${person}) AS brought FROM ${brought} GROUP BY joiner
     ) USING joiner`);
 
   // Cycle time: a referrer's first event in the campaign → each referred person's first referred signup.
+  // The referrer is the least referrer id as a string (hashes order differently), then hashed to join.
+  const firstReferrer = new Raw(ids.hashed ? 'sipHash64(min(referrer_id))' : 'min(referrer_id)');
   const firstSeen = scope.fromAnyCopy(
     'analytics_events',
     campaignOnly(w),
@@ -151,9 +160,9 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
     SELECT count() AS cycles, avg(toInt64(signed) - toInt64(joined)) AS mean_s,
            quantileExact(0.5)(toInt64(signed) - toInt64(joined)) AS median_s
     FROM (
-      SELECT min(referrer_id) AS joiner, min(occurred_at) AS signed FROM ${brought} GROUP BY person
+      SELECT ${firstReferrer} AS joiner, min(occurred_at) AS signed FROM ${brought} GROUP BY ${person}
     ) ANY INNER JOIN (
-      SELECT participant_id AS joiner, min(occurred_at) AS joined FROM ${firstSeen} GROUP BY joiner
+      SELECT ${participant} AS joiner, min(occurred_at) AS joined FROM ${firstSeen} GROUP BY joiner
     ) USING joiner`);
   const [[r], [k], [t]] = await Promise.all([rQ, kQ, tQ]);
   const participants = num(r?.participants);
@@ -211,11 +220,14 @@ export async function costReport(scope: Scope, w: Window) {
     FROM ${rewards} GROUP BY currency ORDER BY currency`);
   const referredBuys = cond`kind = 'conversion' AND referred = 1`;
   // Revenue is a sum: the daily rollup (rollup.ts), exact and cheap. Converters are people: the base rows.
-  const daily = await dailySource(scope, w.from, w.to, campaignOnly(w), referredBuys);
+  const [daily, { person }] = await Promise.all([
+    dailySource(scope, w.from, w.to, campaignOnly(w), referredBuys),
+    personIds(scope, w),
+  ]);
   const revenueQ = scope.query<Record<string, string>>(chSql`
     SELECT currency, sum(value) AS revenue FROM ${daily} GROUP BY currency ORDER BY currency`);
   const convQ = scope.query<Record<string, string>>(chSql`
-    SELECT uniqExact(person) AS conversions
+    SELECT uniqExact(${person}) AS conversions
     FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), referredBuys)}`);
   const [costs, revenue, [conv]] = await Promise.all([costsQ, revenueQ, convQ]);
   const conversions = num(conv?.conversions);
@@ -241,6 +253,7 @@ export async function costReport(scope: Scope, w: Window) {
 // LTV of referred vs non-referred participants (docs/metrics.md#ltv).
 
 export async function ltvReport(scope: Scope, w: Window) {
+  const { person } = await personIds(scope, { to: w.to, campaignId: w.campaignId });
   const signups = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
   const buys = scope.from(
     'analytics_events',
@@ -250,13 +263,13 @@ export async function ltvReport(scope: Scope, w: Window) {
   );
   const peopleQ = scope.query<Record<string, string>>(chSql`
     SELECT referred_group, count() AS people FROM (
-      SELECT person AS joiner, max(referred) AS referred_group FROM ${signups} GROUP BY joiner
+      SELECT ${person} AS joiner, max(referred) AS referred_group FROM ${signups} GROUP BY joiner
     ) GROUP BY referred_group`);
   const revenueQ = scope.query<Record<string, string>>(chSql`
     SELECT referred_group, currency, sum(spent) AS revenue, uniqExact(joiner) AS buyers FROM (
-      SELECT person AS joiner, max(referred) AS referred_group FROM ${signups} GROUP BY joiner
+      SELECT ${person} AS joiner, max(referred) AS referred_group FROM ${signups} GROUP BY joiner
     ) ALL INNER JOIN (
-      SELECT person AS joiner, currency, sum(value) AS spent FROM ${buys} GROUP BY joiner, currency
+      SELECT ${person} AS joiner, currency, sum(value) AS spent FROM ${buys} GROUP BY joiner, currency
     ) USING joiner
     GROUP BY referred_group, currency ORDER BY referred_group, currency`);
   const [people, revenue] = await Promise.all([peopleQ, revenueQ]);
@@ -281,6 +294,7 @@ export async function ltvReport(scope: Scope, w: Window) {
 // Weekly join cohorts (docs/metrics.md#cohorts).
 
 export async function cohortReport(scope: Scope, w: Window) {
+  const { person, participant } = await personIds(scope, { to: w.to, campaignId: w.campaignId });
   const joins = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
   const activity = scope.fromAnyCopy(
     'analytics_events',
@@ -292,18 +306,18 @@ export async function cohortReport(scope: Scope, w: Window) {
     SELECT toString(cohort) AS cohort_week, toRelativeWeekNum(wk) - toRelativeWeekNum(cohort) AS week,
            uniqExact(joiner) AS active, uniqExactIf(joiner, converted = 1) AS converted
     FROM (
-      SELECT person AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
+      SELECT ${person} AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
     ) ALL INNER JOIN (
-      SELECT participant_id AS joiner, toMonday(day) AS wk, max(kind = 'conversion') AS converted
+      SELECT ${participant} AS joiner, toMonday(day) AS wk, max(kind = 'conversion') AS converted
       FROM ${activity} GROUP BY joiner, wk
     ) USING joiner
     WHERE wk >= cohort
     GROUP BY cohort, wk ORDER BY cohort, week`);
   const sizesQ = scope.query<Record<string, string>>(chSql`
     SELECT toString(cohort) AS cohort_week, count() AS size, sum(ever) AS converted FROM (
-      SELECT person AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
+      SELECT ${person} AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
     ) ANY LEFT JOIN (
-      SELECT person AS joiner, 1 AS ever FROM ${activity} AND kind = 'conversion' GROUP BY joiner
+      SELECT ${person} AS joiner, 1 AS ever FROM ${activity} AND kind = 'conversion' GROUP BY joiner
     ) USING joiner
     GROUP BY cohort ORDER BY cohort`);
   const [rows, sizes] = await Promise.all([rowsQ, sizesQ]);
@@ -374,6 +388,7 @@ export type SegmentDimension = (typeof SEGMENT_DIMENSIONS)[number];
 
 export async function segmentReport(scope: Scope, w: Window, by: SegmentDimension) {
   const dim = new Raw(by); // one of SEGMENT_DIMENSIONS (checked by the route)
+  const { person } = await personIds(scope, { to: w.to, campaignId: w.campaignId });
   const signups = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
   const buys = scope.fromAnyCopy(
     'analytics_events',
@@ -383,9 +398,9 @@ export async function segmentReport(scope: Scope, w: Window, by: SegmentDimensio
   );
   const rows = await scope.query<Record<string, string>>(chSql`
     SELECT d AS value, count() AS signups, sum(conv) AS conversions FROM (
-      SELECT person AS joiner, min(${dim}) AS d FROM ${signups} GROUP BY joiner
+      SELECT ${person} AS joiner, min(${dim}) AS d FROM ${signups} GROUP BY joiner
     ) ANY LEFT JOIN (
-      SELECT person AS joiner, 1 AS conv FROM ${buys} GROUP BY joiner
+      SELECT ${person} AS joiner, 1 AS conv FROM ${buys} GROUP BY joiner
     ) USING joiner
     GROUP BY d ORDER BY signups DESC, d LIMIT 1000`);
   return {
@@ -403,28 +418,41 @@ export async function segmentReport(scope: Scope, w: Window, by: SegmentDimensio
 // Per-referrer KPIs (docs/metrics.md#referrers).
 
 export async function referrerReport(scope: Scope, w: Window, limit: number) {
+  // Distinct (referrer, stage, share event or person) first, then counted per referrer: one hash table
+  // over the campaign's rows instead of four distinct-count states for each of tens of thousands of
+  // referrers (measured: README). Exact: each stage's count is the number of its distinct ids, as
+  // uniqExactIf gave. The referred condition is implied: a non-share row with a referrer id is referred.
+  const ids = await personIds(scope, w);
+  const noPerson = new Raw(ids.hashed ? 'toUInt64(0)' : "''");
+  const anyCopy = scope.fromAnyCopy(
+    'analytics_events',
+    inWindow(w),
+    cond`kind IN ('share', 'click', 'signup', 'conversion')`,
+    cond`if(kind = 'share', participant_id, referrer_id) != ''`,
+  );
   const src = scope.from('analytics_events', inWindow(w));
-  const anyCopy = scope.fromAnyCopy('analytics_events', inWindow(w));
   const rows = await scope.query<Record<string, unknown>>(chSql`
-    SELECT if(kind = 'share', participant_id, referrer_id) AS referrer,
-           uniqExactIf(event_id, kind = 'share') AS shares,
-           uniqExactIf(person, kind = 'click') AS clickers,
-           uniqExactIf(person, kind = 'signup' AND referred = 1) AS signups,
-           uniqExactIf(person, kind = 'conversion' AND referred = 1) AS conversions
-    FROM ${anyCopy} AND kind IN ('share', 'click', 'signup', 'conversion')
-    GROUP BY referrer HAVING referrer != ''
+    SELECT referrer, countIf(stage = 1) AS shares, countIf(stage = 2) AS clickers,
+           countIf(stage = 3) AS signups, countIf(stage = 4) AS conversions
+    FROM (
+      SELECT DISTINCT if(kind = 'share', participant_id, referrer_id) AS referrer,
+             multiIf(kind = 'share', 1, kind = 'click', 2, kind = 'signup', 3, 4) AS stage,
+             if(kind = 'share', event_id, '') AS shared, if(kind = 'share', ${noPerson}, ${ids.person}) AS who
+      FROM ${anyCopy}
+    )
+    GROUP BY referrer
     ORDER BY conversions DESC, signups DESC, referrer ASC
     LIMIT ${Math.trunc(limit)}`);
-  const ids = rows.map((r) => String(r.referrer));
-  const list = new Raw(ids.map((i) => chSql`${i}`).join(', '));
+  const referrers = rows.map((r) => String(r.referrer));
+  const list = new Raw(referrers.map((i) => chSql`${i}`).join(', '));
   const none = Promise.resolve([] as Record<string, string>[]);
-  const revenueQ = ids.length
+  const revenueQ = referrers.length
     ? scope.query<Record<string, string>>(chSql`
         SELECT referrer_id AS who, currency, sum(value) AS amount
         FROM ${src} AND kind = 'conversion' AND referred = 1 AND referrer_id IN (${list})
         GROUP BY who, currency ORDER BY who, currency`)
     : none;
-  const costsQ = ids.length
+  const costsQ = referrers.length
     ? scope.query<Record<string, string>>(chSql`
         SELECT participant_id AS who, currency, sum(cost * delivered * (1 - reversed)) AS amount
         FROM ${rewardsPerReward(scope, w)} WHERE participant_id IN (${list})

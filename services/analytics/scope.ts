@@ -19,10 +19,18 @@ export const ANALYTICS_TABLES = [
   'analytics_daily',
   'analytics_rollup_days',
   'analytics_touched_days',
+  // The id hashes the rollup job checked, and the collisions it found (0911, rollup.ts, ids.ts).
+  'analytics_person_keys',
+  'analytics_hash_collisions',
 ] as const;
 export type AnalyticsTable = (typeof ANALYTICS_TABLES)[number];
 /** Tables the rollup job writes, with rows of one client at a time (`Scope.insertSelect`). */
-export type RollupTable = 'analytics_daily';
+export type RollupTable = 'analytics_daily' | 'analytics_person_keys' | 'analytics_hash_collisions';
+const ROLLUP_TABLES: readonly string[] = [
+  'analytics_daily',
+  'analytics_person_keys',
+  'analytics_hash_collisions',
+];
 
 const NONCE = randomBytes(9).toString('hex');
 const TABLE_WORD = new RegExp(`\\b(${ANALYTICS_TABLES.join('|')})\\b`, 'g');
@@ -86,7 +94,8 @@ export function createScope(ch: ClickHouse, clientId: string): Scope {
     },
     async insertSelect(table, select) {
       assertScoped(select, clientId);
-      if (table !== 'analytics_daily') throw new InternalError('UNSAFE_SQL', `not a rollup table: ${table}`);
+      if (!ROLLUP_TABLES.includes(table))
+        throw new InternalError('UNSAFE_SQL', `not a rollup table: ${table}`);
       await ch.command(`INSERT INTO ${ident(table).name} ${select}` as SqlText);
     },
   };
