@@ -1,6 +1,6 @@
 import { AppError } from '../../contract/errors.ts';
 import { chSql, Raw } from '../platform/clickhouse.ts';
-import { type Ids, personIds } from './ids.ts';
+import { type Ids, withPersonIds } from './ids.ts';
 import { ratio } from './metrics.ts';
 import { dailySource, ROLLUP_DIMENSIONS } from './rollup.ts';
 import { cond, type Scope } from './scope.ts';
@@ -151,57 +151,61 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
     scope.query<Record<string, string | number>>(chSql`
       SELECT ${new Raw([...groupCols, ...metrics.map((m) => `${sql(m)} AS m_${m}`)].join(', '))}
       FROM ${source} ${grouped} LIMIT ${limit + 1}`);
-  // Sums need FINAL on the base table (a second copy of a row would add twice). At day grains over the
-  // rollup's dimensions they come from the daily rollup instead (fresh days ∪ the rest from the base):
-  // the people metrics from the base rows without FINAL, the money from the rollup, joined by group.
+  // Two queries at once, joined by group: the people metrics from the base rows without FINAL, the money
+  // (sums: a second copy of a row would add twice) with FINAL. Money is only ever conversions: beside a
+  // people query (which gives every group) it reads that slice of the base table's sort key; across
+  // campaigns, at day grains over the rollup's dimensions, the daily rollup instead (fresh days ∪ the rest
+  // from the base, rollup.ts), which is cheaper there.
+  const moneyMetrics = [...counted].filter((m) => MONEY.has(m));
+  const people = [...counted].filter((m) => !MONEY.has(m));
   const rolled =
-    money &&
+    !req.filters?.campaign_id?.length &&
     grain !== 'hour' &&
     [...dims, ...Object.keys(req.filters ?? {})].every((d) =>
       (ROLLUP_DIMENSIONS as readonly string[]).includes(d),
     );
   const campaigns = req.filters?.campaign_id;
-  const ids = [...counted].some((m) => REPORT_METRICS[m].includes('person'))
-    ? await personIds(scope, {
-        from: req.from,
-        to: req.to,
-        campaignId: campaigns?.length === 1 ? campaigns[0] : undefined,
-      })
-    : undefined;
-  const sqlOf = (m: ReportMetric) => (ids ? metricSql(m, ids) : REPORT_METRICS[m]);
-  let rows: Record<string, string | number>[];
-  if (rolled) {
-    const moneyMetrics = [...counted].filter((m) => MONEY.has(m));
-    const people = [...counted].filter((m) => !MONEY.has(m));
-    const [sums, counts] = await Promise.all([
-      run(
-        moneyMetrics,
-        (m) => ROLLUP_MONEY[m] ?? '0',
-        await dailySource(scope, req.from, req.to, ...filters),
-      ),
-      people.length
-        ? run(people, sqlOf, scope.fromAnyCopy('analytics_events', ...where))
-        : Promise.resolve([]),
-    ]);
-    const parts = (r: Record<string, string | number>) => groupBy.map((g) => String(r[g]));
-    const merged = new Map<string, Record<string, string | number>>();
-    for (const r of [...sums, ...counts]) {
-      const k = JSON.stringify(parts(r));
-      merged.set(k, { ...merged.get(k), ...r });
-    }
-    // In the order of the GROUP BY columns, as one query's ORDER BY would give.
-    const order = (a: string[], b: string[]) => {
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return (a[i] ?? '') < (b[i] ?? '') ? -1 : 1;
-      return 0;
-    };
-    rows = [...merged.values()].sort((a, b) => order(parts(a), parts(b)));
-  } else {
-    rows = await run(
-      [...counted],
-      sqlOf,
-      money ? scope.from('analytics_events', ...where) : scope.fromAnyCopy('analytics_events', ...where),
-    );
+  const reads = {
+    from: req.from,
+    to: req.to,
+    campaignId: campaigns?.length === 1 ? campaigns[0] : undefined,
+  };
+  const peopleQ = !people.length
+    ? Promise.resolve([])
+    : people.some((m) => REPORT_METRICS[m].includes('person'))
+      ? withPersonIds(scope, reads, (ids) =>
+          run(people, (m) => metricSql(m, ids), scope.fromAnyCopy('analytics_events', ...where)),
+        )
+      : run(people, (m) => REPORT_METRICS[m], scope.fromAnyCopy('analytics_events', ...where));
+  const moneyQ = !moneyMetrics.length
+    ? Promise.resolve([])
+    : (rolled
+        ? dailySource(scope, req.from, req.to, ...filters)
+        : // Alone, the money query also gives the groups: every row's, as the people query would.
+          Promise.resolve(
+            scope.from(
+              'analytics_events',
+              ...where,
+              people.length ? cond`kind = 'conversion'` : new Raw('1'),
+            ),
+          )
+      ).then((source) =>
+        run(moneyMetrics, (m) => (rolled ? (ROLLUP_MONEY[m] ?? '0') : REPORT_METRICS[m]), source),
+      );
+  const [counts, sums] = await Promise.all([peopleQ, moneyQ]);
+  const parts = (r: Record<string, string | number>) => groupBy.map((g) => String(r[g]));
+  const merged = new Map<string, Record<string, string | number>>();
+  for (const r of [...sums, ...counts]) {
+    const k = JSON.stringify(parts(r));
+    merged.set(k, { ...merged.get(k), ...r });
   }
+  // In the order of the GROUP BY columns, as one query's ORDER BY would give (bytes, as ClickHouse does).
+  const order = (a: string[], b: string[]) => {
+    for (let i = 0; i < a.length; i++)
+      if (a[i] !== b[i]) return Buffer.compare(Buffer.from(a[i] ?? ''), Buffer.from(b[i] ?? ''));
+    return 0;
+  };
+  const rows = [...merged.values()].sort((a, b) => order(parts(a), parts(b)));
   if (rows.length > limit)
     invalid(
       'dimensions',

@@ -5,8 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { createTestClickHouse, emptyEventRow, type TestClickHouse } from '../../test/support/clickhouse.ts';
 import { chSql, type SqlText } from '../platform/clickhouse.ts';
 import { migrateClickHouse } from '../platform/clickhouse-migrate.ts';
+import { runCustomReport } from './custom-report.ts';
 import { personIds } from './ids.ts';
-import { funnelReport, ltvReport } from './metrics.ts';
+import {
+  cohortReport,
+  funnelReport,
+  kFactorReport,
+  ltvReport,
+  referrerReport,
+  segmentReport,
+} from './metrics.ts';
 import { runRollup } from './rollup.ts';
 import { createScope } from './scope.ts';
 
@@ -84,6 +92,24 @@ describe('people counted by id hashes only when no two ids share one (real Click
     // cat, dan and eve: by the hashes eve would be cat, and the funnel would say 2.
     assert.equal((await funnelReport(scope, W)).total.signups, 3);
     assert.equal((await ltvReport(scope, W)).referred.participants, 3);
+    // Every report that counts people starts on the hashes and must run again on the strings.
+    assert.equal((await kFactorReport(scope, W)).referred_signups, 3);
+    const cohorts = (await cohortReport(scope, W)).cohorts;
+    assert.equal(
+      cohorts.reduce((n, c) => n + c.size, 0),
+      3,
+    );
+    assert.equal((await segmentReport(scope, W, 'plan')).segments[0]?.signups, 3);
+    assert.equal((await referrerReport(scope, W, 1)).referrers[0]?.signups, 3, 'the pruned ranking');
+    assert.equal((await referrerReport(scope, W, 5)).referrers[0]?.signups, 3, 'the whole window');
+    const custom = await runCustomReport(scope, {
+      metrics: ['referred_signups'],
+      grain: 'none',
+      filters: { campaign_id: ['c1'] },
+      from: W.from,
+      to: W.to,
+    });
+    assert.equal(custom.rows[0]?.referred_signups, 3);
   });
 
   it('the job records a collision it finds; the client is then reported from the strings', async () => {

@@ -428,6 +428,21 @@ describe('analytics metrics on a hand-computed data set (real ClickHouse, over H
     });
   });
 
+  it('per-referrer KPIs: the first n by the signup and conversion rows alone, or the whole window', async () => {
+    // limit 1 and 2: at least n referrers have a signup or conversion, so only those two kinds rank them;
+    // limit 3: fewer have one, so the whole window is counted. Each is the head of the full list.
+    const full = ((await get(`/v1/analytics/reports/referrers?${W}`)).data as { referrers: unknown[] })
+      .referrers;
+    assert.equal(full.length, 2);
+    for (const limit of [1, 2, 3])
+      assert.deepEqual(
+        ((await get(`/v1/analytics/reports/referrers?${W}&limit=${limit}`)).data as { referrers: unknown[] })
+          .referrers,
+        full.slice(0, limit),
+        `limit ${limit}`,
+      );
+  });
+
   it('custom report: metrics × dimension × week grain, empty buckets filled', async () => {
     const res = await post({
       metrics: ['clickers', 'referred_signups', 'signup_rate'],

@@ -1,5 +1,5 @@
 import { chSql, Raw } from '../platform/clickhouse.ts';
-import { type Ids, personIds } from './ids.ts';
+import { type Ids, withPersonIds } from './ids.ts';
 import { dailySource } from './rollup.ts';
 import { cond, type Scope } from './scope.ts';
 
@@ -53,14 +53,27 @@ type FunnelRaw = Record<
   string
 >;
 
-const funnelSelect = (ids: Ids) =>
+const FUNNEL_COUNTS = ['participants', 'sharers', 'shares', 'clickers', 'signups', 'conversions'] as const;
+
+/** Each funnel count as a distinct-count state (merged below per channel and for the total). */
+const funnelStates = (ids: Ids) =>
   new Raw(chSql`
-  uniqExactIf(${ids.participant}, participant_id != '') AS participants,
-  uniqExactIf(${ids.person}, kind = 'share') AS sharers,
-  uniqExactIf(event_id, kind = 'share') AS shares,
-  uniqExactIf(${ids.person}, kind = 'click') AS clickers,
-  uniqExactIf(${ids.person}, kind = 'signup' AND referred = 1) AS signups,
-  uniqExactIf(${ids.person}, kind = 'conversion' AND referred = 1) AS conversions`);
+  uniqExactIfState(${ids.participant}, participant_id != '') AS participants,
+  uniqExactIfState(${ids.person}, kind = 'share') AS sharers,
+  uniqExactIfState(event_id, kind = 'share') AS shares,
+  uniqExactIfState(${ids.person}, kind = 'click') AS clickers,
+  uniqExactIfState(${ids.person}, kind = 'signup' AND referred = 1) AS signups,
+  uniqExactIfState(${ids.person}, kind = 'conversion' AND referred = 1) AS conversions`);
+
+/** Per group: each count finalized; over all groups: each count's states merged (an exact union). */
+const FUNNEL_MERGE = new Raw(
+  FUNNEL_COUNTS.map(
+    (c) => `groupArray(finalizeAggregation(${c})) AS ${c}_by, uniqExactIfMerge(${c}) AS ${c}_all`,
+  ).join(', '),
+);
+
+/** ClickHouse orders strings by their bytes; so does this. */
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelStage {
   const v = {
@@ -82,28 +95,41 @@ function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelSt
 }
 
 export async function funnelReport(scope: Scope, w: Window) {
-  const FUNNEL_SELECT = funnelSelect(await personIds(scope, w));
-  const src = scope.fromAnyCopy('analytics_events', inWindow(w));
-  const totalQ = scope.query<FunnelRaw>(chSql`SELECT ${FUNNEL_SELECT} FROM ${src}`);
-  const rowsQ = scope.query<FunnelRaw & { channel: string }>(chSql`
-    SELECT channel, ${FUNNEL_SELECT} FROM ${src} AND kind IN ('share', 'click', 'signup', 'conversion')
-    GROUP BY channel ORDER BY channel`);
-  const [[total], rows] = await Promise.all([totalQ, rowsQ]);
-  return {
-    total: funnelStage(null, total),
-    channels: rows.map((r) => funnelStage(r.channel, r)),
-  };
+  // One scan for the total and the channels: states per channel of the four stage kinds, plus one group
+  // for the rows of every other kind (they count as participants only); a channel's figures are its
+  // group's states, the total merges every group's (README, "Speed": two scans cost ~40 ms, this ~27).
+  const [r] = await withPersonIds(scope, w, (ids) =>
+    scope.query<Record<string, unknown>>(chSql`
+      SELECT groupArray(staged) AS staged_by, groupArray(ch) AS channel_by, ${FUNNEL_MERGE}
+      FROM (
+        SELECT kind IN ('share', 'click', 'signup', 'conversion') AS staged, if(staged, channel, '') AS ch,
+               ${funnelStates(ids)}
+        FROM ${scope.fromAnyCopy('analytics_events', inWindow(w))}
+        GROUP BY staged, ch
+      )`),
+  );
+  const at = (name: string, i: number) => String((r?.[`${name}_by`] as unknown[] | undefined)?.[i] ?? 0);
+  const total = Object.fromEntries(FUNNEL_COUNTS.map((c) => [c, String(r?.[`${c}_all`] ?? 0)])) as FunnelRaw;
+  const channels = ((r?.channel_by as string[] | undefined) ?? [])
+    .map((channel, i) => ({ channel, i }))
+    .filter(({ i }) => num(at('staged', i)) === 1)
+    .sort((a, b) => byBytes(a.channel, b.channel))
+    .map(({ channel, i }) =>
+      funnelStage(channel, Object.fromEntries(FUNNEL_COUNTS.map((c) => [c, at(c, i)])) as FunnelRaw),
+    );
+  return { total: funnelStage(null, total), channels };
 }
 
 /** The original four-stage funnel (GET /v1/analytics/funnel): share events, then people. */
 export async function legacyFunnel(scope: Scope, w: Window) {
-  const { person } = await personIds(scope, w);
   const src = scope.fromAnyCopy('analytics_events', inWindow(w));
-  const [r] = await scope.query<Record<string, string>>(chSql`
+  const [r] = await withPersonIds(scope, w, ({ person }) =>
+    scope.query<Record<string, string>>(chSql`
     SELECT uniqExactIf(event_id, kind = 'share') AS shared, uniqExactIf(${person}, kind = 'click') AS clicked,
            uniqExactIf(${person}, kind = 'signup' AND referred = 1 AND participant_id != '') AS signed_up,
            uniqExactIf(${person}, kind = 'conversion' AND referred = 1 AND participant_id != '') AS converted
-    FROM ${src}`);
+    FROM ${src}`),
+  );
   return {
     shared: num(r?.shared),
     clicked: num(r?.clicked),
@@ -117,7 +143,42 @@ export async function legacyFunnel(scope: Scope, w: Window) {
 
 export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: string; to: string }) {
   // The joins read every day up to the window's end.
-  const ids = await personIds(scope, { to: w.to, campaignId: w.campaignId });
+  const [[r], [k], [t]] = await withPersonIds(scope, { to: w.to, campaignId: w.campaignId }, (ids) =>
+    kFactorQueries(scope, w, ids, cohort),
+  );
+  const c = cohort ?? { from: w.from, to: w.to };
+  const participants = num(r?.participants);
+  const invites = num(r?.invites);
+  const referred = num(r?.referred_signups);
+  const invitesPerParticipant = ratio(invites, participants);
+  const inviteConversion = ratio(referred, invites);
+  const cohortSize = num(k?.cohort_size);
+  const cohortReferred = num(k?.cohort_referred);
+  const cycles = num(t?.cycles);
+  return {
+    participants,
+    invites,
+    referred_signups: referred,
+    invites_per_participant: invitesPerParticipant,
+    invite_conversion: inviteConversion,
+    k_factor: ratio(referred, participants),
+    cohort: {
+      from: c.from,
+      to: c.to,
+      size: cohortSize,
+      referred_signups: cohortReferred,
+      k_factor: ratio(cohortReferred, cohortSize),
+    },
+    cycle_time: {
+      cycles,
+      mean_seconds: cycles ? num(t?.mean_s) : null,
+      median_seconds: cycles ? num(t?.median_s) : null,
+    },
+  };
+}
+
+/** The k-factor's three queries (see kFactorReport), on the given id columns. */
+function kFactorQueries(scope: Scope, w: Window, ids: Ids, cohort: { from: string; to: string } | undefined) {
   const { person, participant, referrer } = ids;
   const src = scope.fromAnyCopy('analytics_events', inWindow(w));
   const rQ = scope.query<Record<string, string>>(chSql`
@@ -156,50 +217,26 @@ export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: st
     cond`participant_id != ''`,
     cond`day <= toDate(${w.to})`,
   );
+  // Only the referrers' first events matter to the inner join: the right side is cut to them first (the
+  // campaign's participants are ~15× more rows; README, "Speed").
   const tQ = scope.query<Record<string, string>>(chSql`
     SELECT count() AS cycles, avg(toInt64(signed) - toInt64(joined)) AS mean_s,
            quantileExact(0.5)(toInt64(signed) - toInt64(joined)) AS median_s
     FROM (
       SELECT ${firstReferrer} AS joiner, min(occurred_at) AS signed FROM ${brought} GROUP BY ${person}
     ) ANY INNER JOIN (
-      SELECT ${participant} AS joiner, min(occurred_at) AS joined FROM ${firstSeen} GROUP BY joiner
+      SELECT ${participant} AS joiner, min(occurred_at) AS joined
+      FROM ${firstSeen} AND ${participant} IN (SELECT ${referrer} FROM ${brought})
+      GROUP BY joiner
     ) USING joiner`);
-  const [[r], [k], [t]] = await Promise.all([rQ, kQ, tQ]);
-  const participants = num(r?.participants);
-  const invites = num(r?.invites);
-  const referred = num(r?.referred_signups);
-  const invitesPerParticipant = ratio(invites, participants);
-  const inviteConversion = ratio(referred, invites);
-  const cohortSize = num(k?.cohort_size);
-  const cohortReferred = num(k?.cohort_referred);
-  const cycles = num(t?.cycles);
-  return {
-    participants,
-    invites,
-    referred_signups: referred,
-    invites_per_participant: invitesPerParticipant,
-    invite_conversion: inviteConversion,
-    k_factor: ratio(referred, participants),
-    cohort: {
-      from: c.from,
-      to: c.to,
-      size: cohortSize,
-      referred_signups: cohortReferred,
-      k_factor: ratio(cohortReferred, cohortSize),
-    },
-    cycle_time: {
-      cycles,
-      mean_seconds: cycles ? num(t?.mean_s) : null,
-      median_seconds: cycles ? num(t?.median_s) : null,
-    },
-  };
+  return Promise.all([rQ, kQ, tQ]);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Reward cost per reward (docs/metrics.md#reward-cost): delivered and not reversed, per currency.
 
-function rewardsPerReward(scope: Scope, w: Window): Raw {
-  const facts = scope.fromAnyCopy('reward_facts', inWindow(w));
+function rewardsPerReward(scope: Scope, w: Window, ...conditions: Raw[]): Raw {
+  const facts = scope.fromAnyCopy('reward_facts', inWindow(w), ...conditions);
   // What never changes for a reward is grouped by; an alias equal to a column in WHERE would be refused.
   return new Raw(chSql`(
     SELECT reward_id, campaign_id, participant_id, side, category, reward_type, currency,
@@ -219,16 +256,22 @@ export async function costReport(scope: Scope, w: Window) {
            countIf(delivered = 1 AND reversed = 0) AS rewards_delivered
     FROM ${rewards} GROUP BY currency ORDER BY currency`);
   const referredBuys = cond`kind = 'conversion' AND referred = 1`;
-  // Revenue is a sum: the daily rollup (rollup.ts), exact and cheap. Converters are people: the base rows.
-  const [daily, { person }] = await Promise.all([
-    dailySource(scope, w.from, w.to, campaignOnly(w), referredBuys),
-    personIds(scope, w),
-  ]);
-  const revenueQ = scope.query<Record<string, string>>(chSql`
-    SELECT currency, sum(value) AS revenue FROM ${daily} GROUP BY currency ORDER BY currency`);
-  const convQ = scope.query<Record<string, string>>(chSql`
-    SELECT uniqExact(${person}) AS conversions
-    FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), referredBuys)}`);
+  // Revenue is a sum (FINAL). One campaign's conversions are a slice of the base table's sort key, read
+  // faster than the daily rollup (whose key has no kind); across campaigns the rollup is the cheaper read.
+  const revenueQ = (
+    w.campaignId
+      ? Promise.resolve(scope.from('analytics_events', inWindow(w), referredBuys))
+      : dailySource(scope, w.from, w.to, referredBuys)
+  ).then((source) =>
+    scope.query<Record<string, string>>(chSql`
+      SELECT currency, sum(value) AS revenue FROM ${source} GROUP BY currency ORDER BY currency`),
+  );
+  // Converters are people: the base rows.
+  const convQ = withPersonIds(scope, w, ({ person }) =>
+    scope.query<Record<string, string>>(chSql`
+      SELECT uniqExact(${person}) AS conversions
+      FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), referredBuys)}`),
+  );
   const [costs, revenue, [conv]] = await Promise.all([costsQ, revenueQ, convQ]);
   const conversions = num(conv?.conversions);
   const currencies = [...new Set([...costs, ...revenue].map((r) => String(r.currency)))].sort();
@@ -253,7 +296,27 @@ export async function costReport(scope: Scope, w: Window) {
 // LTV of referred vs non-referred participants (docs/metrics.md#ltv).
 
 export async function ltvReport(scope: Scope, w: Window) {
-  const { person } = await personIds(scope, { to: w.to, campaignId: w.campaignId });
+  const [people, revenue] = await withPersonIds(scope, { to: w.to, campaignId: w.campaignId }, (ids) =>
+    ltvQueries(scope, w, ids),
+  );
+  const group = (g: number) => {
+    const n = num(people.find((p) => num(p.referred_group) === g)?.people);
+    return {
+      participants: n,
+      currencies: revenue
+        .filter((r) => num(r.referred_group) === g)
+        .map((r) => ({
+          currency: String(r.currency),
+          revenue: num(r.revenue),
+          buyers: num(r.buyers),
+          ltv: ratio(num(r.revenue), n),
+        })),
+    };
+  };
+  return { referred: group(1), non_referred: group(0) };
+}
+
+function ltvQueries(scope: Scope, w: Window, { person }: Ids) {
   const signups = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
   const buys = scope.from(
     'analytics_events',
@@ -272,55 +335,16 @@ export async function ltvReport(scope: Scope, w: Window) {
       SELECT ${person} AS joiner, currency, sum(value) AS spent FROM ${buys} GROUP BY joiner, currency
     ) USING joiner
     GROUP BY referred_group, currency ORDER BY referred_group, currency`);
-  const [people, revenue] = await Promise.all([peopleQ, revenueQ]);
-  const group = (g: number) => {
-    const n = num(people.find((p) => num(p.referred_group) === g)?.people);
-    return {
-      participants: n,
-      currencies: revenue
-        .filter((r) => num(r.referred_group) === g)
-        .map((r) => ({
-          currency: String(r.currency),
-          revenue: num(r.revenue),
-          buyers: num(r.buyers),
-          ltv: ratio(num(r.revenue), n),
-        })),
-    };
-  };
-  return { referred: group(1), non_referred: group(0) };
+  return Promise.all([peopleQ, revenueQ]);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Weekly join cohorts (docs/metrics.md#cohorts).
 
 export async function cohortReport(scope: Scope, w: Window) {
-  const { person, participant } = await personIds(scope, { to: w.to, campaignId: w.campaignId });
-  const joins = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
-  const activity = scope.fromAnyCopy(
-    'analytics_events',
-    campaignOnly(w),
-    cond`participant_id != ''`,
-    cond`day <= toDate(${w.to})`,
+  const [rows, sizes] = await withPersonIds(scope, { to: w.to, campaignId: w.campaignId }, (ids) =>
+    cohortQueries(scope, w, ids),
   );
-  const rowsQ = scope.query<Record<string, string>>(chSql`
-    SELECT toString(cohort) AS cohort_week, toRelativeWeekNum(wk) - toRelativeWeekNum(cohort) AS week,
-           uniqExact(joiner) AS active, uniqExactIf(joiner, converted = 1) AS converted
-    FROM (
-      SELECT ${person} AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
-    ) ALL INNER JOIN (
-      SELECT ${participant} AS joiner, toMonday(day) AS wk, max(kind = 'conversion') AS converted
-      FROM ${activity} GROUP BY joiner, wk
-    ) USING joiner
-    WHERE wk >= cohort
-    GROUP BY cohort, wk ORDER BY cohort, week`);
-  const sizesQ = scope.query<Record<string, string>>(chSql`
-    SELECT toString(cohort) AS cohort_week, count() AS size, sum(ever) AS converted FROM (
-      SELECT ${person} AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
-    ) ANY LEFT JOIN (
-      SELECT ${person} AS joiner, 1 AS ever FROM ${activity} AND kind = 'conversion' GROUP BY joiner
-    ) USING joiner
-    GROUP BY cohort ORDER BY cohort`);
-  const [rows, sizes] = await Promise.all([rowsQ, sizesQ]);
   return {
     cohorts: sizes.map((s) => {
       const size = num(s.size);
@@ -341,6 +365,37 @@ export async function cohortReport(scope: Scope, w: Window) {
       };
     }),
   };
+}
+
+function cohortQueries(scope: Scope, w: Window, { person, participant }: Ids) {
+  const joins = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
+  const activity = scope.fromAnyCopy(
+    'analytics_events',
+    campaignOnly(w),
+    cond`participant_id != ''`,
+    cond`day <= toDate(${w.to})`,
+  );
+  // The inner join keeps only the joiners' activity: the right side is cut to them before it is grouped
+  // (a campaign's participants are several times its joiners; README, "Speed").
+  const rowsQ = scope.query<Record<string, string>>(chSql`
+    SELECT toString(cohort) AS cohort_week, toRelativeWeekNum(wk) - toRelativeWeekNum(cohort) AS week,
+           uniqExact(joiner) AS active, uniqExactIf(joiner, converted = 1) AS converted
+    FROM (
+      SELECT ${person} AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
+    ) ALL INNER JOIN (
+      SELECT ${participant} AS joiner, toMonday(day) AS wk, max(kind = 'conversion') AS converted
+      FROM ${activity} AND ${participant} IN (SELECT ${person} FROM ${joins}) GROUP BY joiner, wk
+    ) USING joiner
+    WHERE wk >= cohort
+    GROUP BY cohort, wk ORDER BY cohort, week`);
+  const sizesQ = scope.query<Record<string, string>>(chSql`
+    SELECT toString(cohort) AS cohort_week, count() AS size, sum(ever) AS converted FROM (
+      SELECT ${person} AS joiner, toMonday(min(day)) AS cohort FROM ${joins} GROUP BY joiner
+    ) ANY LEFT JOIN (
+      SELECT ${person} AS joiner, 1 AS ever FROM ${activity} AND kind = 'conversion' GROUP BY joiner
+    ) USING joiner
+    GROUP BY cohort ORDER BY cohort`);
+  return Promise.all([rowsQ, sizesQ]);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -388,7 +443,6 @@ export type SegmentDimension = (typeof SEGMENT_DIMENSIONS)[number];
 
 export async function segmentReport(scope: Scope, w: Window, by: SegmentDimension) {
   const dim = new Raw(by); // one of SEGMENT_DIMENSIONS (checked by the route)
-  const { person } = await personIds(scope, { to: w.to, campaignId: w.campaignId });
   const signups = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
   const buys = scope.fromAnyCopy(
     'analytics_events',
@@ -396,13 +450,15 @@ export async function segmentReport(scope: Scope, w: Window, by: SegmentDimensio
     cond`kind = 'conversion'`,
     cond`day <= toDate(${w.to})`,
   );
-  const rows = await scope.query<Record<string, string>>(chSql`
+  const rows = await withPersonIds(scope, { to: w.to, campaignId: w.campaignId }, ({ person }) =>
+    scope.query<Record<string, string>>(chSql`
     SELECT d AS value, count() AS signups, sum(conv) AS conversions FROM (
       SELECT ${person} AS joiner, min(${dim}) AS d FROM ${signups} GROUP BY joiner
     ) ANY LEFT JOIN (
       SELECT ${person} AS joiner, 1 AS conv FROM ${buys} GROUP BY joiner
     ) USING joiner
-    GROUP BY d ORDER BY signups DESC, d LIMIT 1000`);
+    GROUP BY d ORDER BY signups DESC, d LIMIT 1000`),
+  );
   return {
     by,
     segments: rows.map((r) => ({
@@ -418,44 +474,21 @@ export async function segmentReport(scope: Scope, w: Window, by: SegmentDimensio
 // Per-referrer KPIs (docs/metrics.md#referrers).
 
 export async function referrerReport(scope: Scope, w: Window, limit: number) {
-  // Distinct (referrer, stage, share event or person) first, then counted per referrer: one hash table
-  // over the campaign's rows instead of four distinct-count states for each of tens of thousands of
-  // referrers (measured: README). Exact: each stage's count is the number of its distinct ids, as
-  // uniqExactIf gave. The referred condition is implied: a non-share row with a referrer id is referred.
-  const ids = await personIds(scope, w);
-  const noPerson = new Raw(ids.hashed ? 'toUInt64(0)' : "''");
-  const anyCopy = scope.fromAnyCopy(
-    'analytics_events',
-    inWindow(w),
-    cond`kind IN ('share', 'click', 'signup', 'conversion')`,
-    cond`if(kind = 'share', participant_id, referrer_id) != ''`,
-  );
-  const src = scope.from('analytics_events', inWindow(w));
-  const rows = await scope.query<Record<string, unknown>>(chSql`
-    SELECT referrer, countIf(stage = 1) AS shares, countIf(stage = 2) AS clickers,
-           countIf(stage = 3) AS signups, countIf(stage = 4) AS conversions
-    FROM (
-      SELECT DISTINCT if(kind = 'share', participant_id, referrer_id) AS referrer,
-             multiIf(kind = 'share', 1, kind = 'click', 2, kind = 'signup', 3, 4) AS stage,
-             if(kind = 'share', event_id, '') AS shared, if(kind = 'share', ${noPerson}, ${ids.person}) AS who
-      FROM ${anyCopy}
-    )
-    GROUP BY referrer
-    ORDER BY conversions DESC, signups DESC, referrer ASC
-    LIMIT ${Math.trunc(limit)}`);
+  const n = Math.trunc(limit);
+  const rows = await withPersonIds(scope, w, (ids) => topReferrers(scope, w, ids, n));
   const referrers = rows.map((r) => String(r.referrer));
   const list = new Raw(referrers.map((i) => chSql`${i}`).join(', '));
   const none = Promise.resolve([] as Record<string, string>[]);
   const revenueQ = referrers.length
     ? scope.query<Record<string, string>>(chSql`
         SELECT referrer_id AS who, currency, sum(value) AS amount
-        FROM ${src} AND kind = 'conversion' AND referred = 1 AND referrer_id IN (${list})
+        FROM ${scope.from('analytics_events', inWindow(w), cond`kind = 'conversion' AND referred = 1`, cond`referrer_id IN (${list})`)}
         GROUP BY who, currency ORDER BY who, currency`)
     : none;
   const costsQ = referrers.length
     ? scope.query<Record<string, string>>(chSql`
         SELECT participant_id AS who, currency, sum(cost * delivered * (1 - reversed)) AS amount
-        FROM ${rewardsPerReward(scope, w)} WHERE participant_id IN (${list})
+        FROM ${rewardsPerReward(scope, w, cond`participant_id IN (${list})`)}
         GROUP BY who, currency ORDER BY who, currency`)
     : none;
   const [revenue, costs] = await Promise.all([revenueQ, costsQ]);
@@ -478,6 +511,44 @@ export async function referrerReport(scope: Scope, w: Window, limit: number) {
       };
     }),
   };
+}
+
+/**
+ * The first `n` referrers by (conversions, signups, id) with their four stage counts. Distinct
+ * (referrer, stage, share event or person) first, then counted per referrer: one hash table instead of
+ * four distinct-count states per referrer. Exact: each stage's count is its number of distinct ids, as
+ * uniqExactIf gave. The referred condition is implied: a non-share row with a referrer id is referred.
+ *
+ * The ranking reads only the signup and conversion rows, and a referrer with neither ranks after every
+ * referrer with one. So the referrers ranked on those two kinds alone (a tenth of the rows) are the
+ * answer whenever there are at least `n` of them; only their rows of the other stages are then counted.
+ * With fewer, the referrers without either fill the rest in id order: the whole window is counted.
+ */
+async function topReferrers(scope: Scope, w: Window, ids: Ids, n: number) {
+  const noPerson = new Raw(ids.hashed ? 'toUInt64(0)' : "''");
+  const who = new Raw("if(kind = 'share', participant_id, referrer_id)");
+  const counted = (only: Raw) =>
+    scope.query<Record<string, unknown>>(chSql`
+      SELECT referrer, countIf(stage = 1) AS shares, countIf(stage = 2) AS clickers,
+             countIf(stage = 3) AS signups, countIf(stage = 4) AS conversions
+      FROM (
+        SELECT DISTINCT ${who} AS referrer,
+               multiIf(kind = 'share', 1, kind = 'click', 2, kind = 'signup', 3, 4) AS stage,
+               if(kind = 'share', event_id, '') AS shared, if(kind = 'share', ${noPerson}, ${ids.person}) AS who
+        FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind IN ('share', 'click', 'signup', 'conversion')`, cond`${who} != ''`, only)}
+      )
+      GROUP BY referrer
+      ORDER BY conversions DESC, signups DESC, referrer ASC
+      LIMIT ${n}`);
+  const ranked = await scope.query<{ referrer: string }>(chSql`
+    SELECT referrer_id AS referrer, uniqExactIf(${ids.person}, kind = 'conversion') AS conversions,
+           uniqExactIf(${ids.person}, kind = 'signup') AS signups
+    FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind IN ('signup', 'conversion')`, cond`referrer_id != ''`)}
+    GROUP BY referrer
+    ORDER BY conversions DESC, signups DESC, referrer ASC
+    LIMIT ${n}`);
+  if (ranked.length < n || n <= 0) return counted(new Raw('1'));
+  return counted(cond`${who} IN (${new Raw(ranked.map((r) => chSql`${r.referrer}`).join(', '))})`);
 }
 
 // ---------------------------------------------------------------------------------------------------
