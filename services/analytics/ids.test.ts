@@ -127,6 +127,21 @@ describe('people counted by id hashes only when no two ids share one (real Click
     assert.equal((await funnelReport(scope, W)).total.signups, 3);
   });
 
+  it('an id sharing the empty id’s hash is a collision too (participants are tested on the hash)', async () => {
+    const scope = createScope(t.ch, 'void');
+    await t.ch.command(forged('void', 'cat', 'cat', '2026-11-04'));
+    await t.ch.command(forged('void', 'zed', '', '2026-11-05'));
+    assert.equal((await personIds(scope, W)).hashed, false, 'found at query time');
+    // By the hashes, zed would look like a row without a participant and drop out of the funnel.
+    assert.equal((await funnelReport(scope, W)).total.participants, 2);
+    await runRollup(t.ch, OPTS);
+    const found = await t.ch.query<{ n: string }>(
+      chSql`SELECT count() AS n FROM analytics_hash_collisions FINAL WHERE client_id = 'void'`,
+    );
+    assert.equal(Number(found[0]?.n), 1, 'and recorded by the job');
+    assert.equal((await funnelReport(scope, W)).total.participants, 2);
+  });
+
   it('a new id colliding with one the job checked on another day is found at query time', async () => {
     const scope = createScope(t.ch, 'beta');
     assert.equal((await personIds(scope, W)).hashed, true, 'rolled up, no collision');

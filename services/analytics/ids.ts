@@ -26,6 +26,11 @@ export interface Ids {
   readonly person: Raw;
   readonly participant: Raw;
   readonly referrer: Raw;
+  /**
+   * `participant_id != ''`, on the hash when hashed: the empty id's hash is one more id among the pairs
+   * checked (PAIRS below), so no other participant id can share it, and the string column is not read.
+   */
+  readonly hasParticipant: Raw;
 }
 
 export const STRING_IDS: Ids = {
@@ -33,17 +38,24 @@ export const STRING_IDS: Ids = {
   person: new Raw('person'),
   participant: new Raw('participant_id'),
   referrer: new Raw('referrer_id'),
+  hasParticipant: new Raw("participant_id != ''"),
 };
 export const HASHED_IDS: Ids = {
   hashed: true,
   person: new Raw('person_h'),
   participant: new Raw('participant_h'),
   referrer: new Raw('referrer_h'),
+  hasParticipant: new Raw("participant_h != sipHash64('')"),
 };
 
 /** (hash, id) of every id of a row, one tuple each. */
 const PAIRS = new Raw('[(person_h, person), (participant_h, participant_id), (referrer_h, referrer_id)]');
 const HASHES = new Raw('[person_h, participant_h, referrer_h]');
+/**
+ * A hash two ids share. The empty id counts as always present (`hasParticipant` tests its hash), so a
+ * non-empty id with the empty id's hash is one too, even for a client none of whose rows lacks an id.
+ */
+const COLLIDES = new Raw("uniqExact(id) > 1 OR (h = sipHash64('') AND max(id) != '')");
 
 /**
  * The days up to `to` with rows the rollup job has not checked (written to at or after their rollup's
@@ -98,7 +110,7 @@ export async function personIds(scope: Scope, reads: IdReads): Promise<Ids> {
         SELECT h, id FROM ${scope.fromAnyCopy('analytics_person_keys', cond`h IN (SELECT arrayJoin(${HASHES}) FROM ${rows})`)}
         UNION ALL
         SELECT t.1 AS h, t.2 AS id FROM (SELECT arrayJoin(${PAIRS}) AS t FROM ${rows})
-      ) GROUP BY h HAVING uniqExact(id) > 1
+      ) GROUP BY h HAVING ${COLLIDES}
     )`);
   return Number(hit?.n ?? 0) > 0 ? STRING_IDS : HASHED_IDS;
 }
@@ -141,7 +153,7 @@ export async function checkDays(scope: Scope, days: string[]): Promise<number> {
     chSql`
     SELECT client_id, h, now() AS found_at
     FROM ${scope.fromAnyCopy('analytics_person_keys', cond`h IN (SELECT arrayJoin(${HASHES}) FROM ${rows})`)}
-    GROUP BY client_id, h HAVING uniqExact(id) > 1`,
+    GROUP BY client_id, h HAVING ${COLLIDES}`,
   );
   const [n] = await scope.query<{ n: string }>(
     chSql`SELECT count() AS n FROM ${scope.fromAnyCopy('analytics_hash_collisions')}`,
