@@ -1,3 +1,4 @@
+import { InternalError } from '../../contract/internal-error.ts';
 import { chSql, Raw } from '../platform/clickhouse.ts';
 import { type Ids, withPersonIds } from './ids.ts';
 import { dailySource } from './rollup.ts';
@@ -475,7 +476,7 @@ export async function referrerReport(scope: Scope, w: Window, limit: number) {
     // stages are counted.
     const ranked = await rankReferrers(scope, w, ids, n);
     const [top, [revenue, costs]] = ranked
-      ? await Promise.all([topReferrers(scope, w, ids, n, ranked), moneyOf(ranked)])
+      ? await Promise.all([topReferrers(scope, w, ids, n, ranked), moneyOf(ranked.ids)])
       : await topReferrers(scope, w, ids, n).then(
           async (top) => [top, await moneyOf(top.map((r) => String(r.referrer)))] as const,
         );
@@ -513,7 +514,7 @@ export async function referrerReport(scope: Scope, w: Window, limit: number) {
  * answer whenever there are at least `n` of them; only their rows of the other stages are then counted.
  * With fewer, the referrers without either fill the rest in id order: the whole window is counted.
  */
-function topReferrers(scope: Scope, w: Window, ids: Ids, n: number, ranked?: string[]) {
+function topReferrers(scope: Scope, w: Window, ids: Ids, n: number, ranked?: Ranked) {
   const noPerson = new Raw(ids.hashed ? 'toUInt64(0)' : "''");
   const who = new Raw("if(kind = 'share', participant_id, referrer_id)");
   const counted = (only: Raw) =>
@@ -524,27 +525,42 @@ function topReferrers(scope: Scope, w: Window, ids: Ids, n: number, ranked?: str
         SELECT DISTINCT ${who} AS referrer,
                multiIf(kind = 'share', 1, kind = 'click', 2, kind = 'signup', 3, 4) AS stage,
                if(kind = 'share', event_id, '') AS shared, if(kind = 'share', ${noPerson}, ${ids.person}) AS who
-        FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind IN ('share', 'click', 'signup', 'conversion')`, cond`${who} != ''`, only)}
+        FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind IN ('share', 'click', 'signup', 'conversion')`, only)}
       )
       GROUP BY referrer
       ORDER BY conversions DESC, signups DESC, referrer ASC
       LIMIT ${n}`);
+  if (!ranked) return counted(cond`${who} != ''`);
+  // The listed referrers' rows, found by the hashes when hashed (no string column read for the rest).
   return counted(
-    ranked ? cond`${who} IN (${new Raw(ranked.map((r) => chSql`${r}`).join(', '))})` : new Raw('1'),
+    ids.hashed
+      ? cond`if(kind = 'share', participant_h, referrer_h) IN (${new Raw(ranked.hashes.join(', '))})`
+      : cond`${who} IN (${new Raw(ranked.ids.map((r) => chSql`${r}`).join(', '))})`,
   );
 }
 
+interface Ranked {
+  ids: string[];
+  /** sipHash64 of each id, as decimal text (only digits: checked). */
+  hashes: string[];
+}
+
 /** The first `n` referrers ranked on their signup and conversion rows, when that is the answer (above). */
-async function rankReferrers(scope: Scope, w: Window, ids: Ids, n: number): Promise<string[] | null> {
+async function rankReferrers(scope: Scope, w: Window, ids: Ids, n: number): Promise<Ranked | null> {
   if (n <= 0) return null;
-  const ranked = await scope.query<{ referrer: string }>(chSql`
-    SELECT referrer_id AS referrer, uniqExactIf(${ids.person}, kind = 'conversion') AS conversions,
+  const ranked = await scope.query<{ referrer: string; h: string }>(chSql`
+    SELECT referrer_id AS referrer, toString(any(referrer_h)) AS h,
+           uniqExactIf(${ids.person}, kind = 'conversion') AS conversions,
            uniqExactIf(${ids.person}, kind = 'signup') AS signups
     FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind IN ('signup', 'conversion')`, cond`referrer_id != ''`)}
     GROUP BY referrer
     ORDER BY conversions DESC, signups DESC, referrer ASC
     LIMIT ${n}`);
-  return ranked.length < n ? null : ranked.map((r) => r.referrer);
+  if (ranked.length < n) return null;
+  const hashes = ranked.map((r) => r.h);
+  if (!hashes.every((h) => /^\d{1,20}$/.test(h)))
+    throw new InternalError('UNSAFE_SQL', 'a referrer hash is not a number');
+  return { ids: ranked.map((r) => r.referrer), hashes };
 }
 
 // ---------------------------------------------------------------------------------------------------
