@@ -194,7 +194,7 @@ function kFactorQueries(scope: Scope, w: Window, ids: Ids, cohort: { from: strin
   const firstSeen = scope.fromAnyCopy(
     'analytics_events',
     campaignOnly(w),
-    cond`participant_id != ''`,
+    ids.hasParticipant,
     cond`day <= toDate(${w.to})`,
   );
   // Only the referrers' first events matter to the inner join: the right side is cut to them first (the
@@ -347,12 +347,12 @@ export async function cohortReport(scope: Scope, w: Window) {
   };
 }
 
-function cohortQueries(scope: Scope, w: Window, { person, participant }: Ids) {
+function cohortQueries(scope: Scope, w: Window, { person, participant, hasParticipant }: Ids) {
   const joins = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
   const activity = scope.fromAnyCopy(
     'analytics_events',
     campaignOnly(w),
-    cond`participant_id != ''`,
+    hasParticipant,
     cond`day <= toDate(${w.to})`,
   );
   // The inner join keeps only the joiners' activity: the right side is cut to them before it is grouped
