@@ -14,6 +14,7 @@ import { ensureSearchAttributes } from '../engine/search-attributes.ts';
 import { createWorker } from '../engine/worker.ts';
 import {
   ensureWeeklySchedule,
+  startIdCheckJob,
   startRewardFactSink,
   startRollupJob,
   startWeeklyReportWorker,
@@ -123,6 +124,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const background: { stop(): Promise<void> }[] = [];
   // Closed days' rollups recomputed from the deduplicated tables (services/analytics/rollup.ts).
   if (only.includes('analytics')) background.push(startRollupJob(ch));
+  // New rows' id hashes checked every few seconds, so reports check only the last seconds' (ids.ts).
+  if (only.includes('analytics')) background.push(startIdCheckJob(ch));
   if (only.includes('reward')) {
     background.push(platform.rewardService.startFulfilmentWorker());
     // Unclaimed and unapproved rewards expire on their dates; a minute's lateness is fine.

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type ReportRequest, runCustomReport } from '../services/analytics/custom-report.ts';
+import { runIdCheck } from '../services/analytics/ids.ts';
 import * as m from '../services/analytics/metrics.ts';
 import { runRollup } from '../services/analytics/rollup.ts';
 import { liveCounts } from '../services/analytics/routes.ts';
@@ -25,8 +26,9 @@ import { createTestClickHouse } from '../test/support/clickhouse.ts';
  * every dashboard query and a typical custom report run for random campaigns of one client, printing
  * p50/p95, and the same queries computed from the raw events table (events FINAL, the columns derived
  * on the fly) with the ratio; then 1% more events, all on the window's last day, and the same queries
- * again (that day read from the base table and its ids checked at query time, as on a live server). The
- * database is dropped at the end.
+ * again (that day read from the base table and its new rows' ids checked at query time), once before the
+ * background id check has seen them and once after it, with a trickle of newer rows, as on a live server.
+ * The database is dropped at the end.
  *
  *   npm run bench:analytics [-- --events 10000000 --runs 25 --raw-runs 5 --keep | --reuse <db> [--rollup]]
  */
@@ -160,7 +162,18 @@ async function main() {
     // its ids for hash collisions at query time (ids.ts), beside the report.
     const late = Math.round(EVENTS / 100);
     await ch.command(SEED(EVENTS, late, '2026-11-29 00:00:00', 1) as SqlText);
-    console.log(`\n${late.toLocaleString('en')} late events on 2026-11-29 (the day not rolled up since):`);
+    console.log(
+      `\n${late.toLocaleString('en')} late events on 2026-11-29, not yet seen by the background id check (a burst):`,
+    );
+    await measure(ch, false);
+    // The steady state: the server's id check (ids.ts, every 10 s) has run, and new rows keep arriving.
+    const c0 = performance.now();
+    await runIdCheck(ch, 0);
+    const trickle = Math.round(EVENTS / 10_000);
+    await ch.command(SEED(EVENTS + late, trickle, '2026-11-29 00:00:00', 1) as SqlText);
+    console.log(
+      `\nthen the id check (${((performance.now() - c0) / 1000).toFixed(1)} s, every client) and ${trickle.toLocaleString('en')} more events since (10 s of traffic at 100 events/s):`,
+    );
     await measure(ch, false);
   } finally {
     // Dropping ten million rows can outlast the default request timeout: drop with the patient client.
@@ -206,6 +219,10 @@ async function seed(ch: ClickHouse) {
         `${CLIENTS} clients × ${CAMPAIGNS} campaigns over ${DAYS} days`,
     );
     await rollup(ch);
+    // And the background id check, as a server runs it after a backfill (its first pass reads every row).
+    const i0 = performance.now();
+    await runIdCheck(ch, 0);
+    console.log(`id check after the backfill: ${((performance.now() - i0) / 1000).toFixed(1)} s`);
     // Let the background merges of the fresh parts settle, as on a server that has been running.
     await ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`).catch(() => undefined);
     await ch.command(chSql`OPTIMIZE TABLE reward_facts FINAL`).catch(() => undefined);

@@ -6,7 +6,7 @@ import { createTestClickHouse, emptyEventRow, type TestClickHouse } from '../../
 import { chSql, type SqlText } from '../platform/clickhouse.ts';
 import { migrateClickHouse } from '../platform/clickhouse-migrate.ts';
 import { runCustomReport } from './custom-report.ts';
-import { personIds } from './ids.ts';
+import { checkNewRows, personIds, runIdCheck } from './ids.ts';
 import {
   cohortReport,
   funnelReport,
@@ -15,7 +15,6 @@ import {
   referrerReport,
   segmentReport,
 } from './metrics.ts';
-import { runRollup } from './rollup.ts';
 import { createScope } from './scope.ts';
 
 /**
@@ -23,12 +22,10 @@ import { createScope } from './scope.ts';
  * sipHash64 collision cannot be found for a test, so one is forged: a row whose stored person_h is the
  * hash of ANOTHER person's id, exactly what a collision would look like in the table. Counted by the
  * hashes, the two people would merge (one signup too few); the reports must notice it — at query time
- * for days the job has not checked, through the job's record once it has — and count by the strings.
+ * for rows the background check has not seen, through its record once it has — and count by the strings.
  */
 
 const SERVICES = fileURLToPath(new URL('../', import.meta.url));
-const NOW = new Date('2026-12-01T12:00:00Z');
-const OPTS = { marginSeconds: 0, now: NOW };
 const W = { campaignId: 'c1', from: '2026-11-01', to: '2026-11-30' };
 
 let seq = 0;
@@ -73,11 +70,11 @@ describe('people counted by id hashes only when no two ids share one (real Click
 
   it('without a collision the hashes are used, and give the strings’ answers', async () => {
     const scope = createScope(t.ch, 'calm');
-    assert.equal((await personIds(scope, W)).hashed, true, 'nothing rolled up yet: checked at query time');
+    assert.equal((await personIds(scope, W)).hashed, true, 'nothing checked yet: checked at query time');
     assert.equal((await funnelReport(scope, W)).total.signups, 2);
-    assert.equal((await runRollup(t.ch, OPTS)) > 0, true);
+    assert.equal(await runIdCheck(t.ch, 0), 3, 'three clients written to');
     await sleep(1_100); // markers are stamped in whole seconds: a later write must be seen as later
-    assert.equal((await personIds(scope, W)).hashed, true, 'every day checked by the job');
+    assert.equal((await personIds(scope, W)).hashed, true, 'every row checked by the job');
     assert.equal((await funnelReport(scope, W)).total.signups, 2);
     const keys = await t.ch.query<{ n: string }>(
       chSql`SELECT count() AS n FROM analytics_person_keys WHERE client_id = 'calm' AND id = 'cat'`,
@@ -85,7 +82,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
     assert.equal(Number(keys[0]?.n), 1, 'the job recorded the ids it checked');
   });
 
-  it('a collision on a day the job has not checked is found when the report runs', async () => {
+  it('a collision in rows the job has not checked is found when the report runs', async () => {
     const scope = createScope(t.ch, 'acme');
     await t.ch.command(forged('acme', 'eve', 'cat', '2026-11-05'));
     assert.equal((await personIds(scope, W)).hashed, false);
@@ -113,7 +110,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
   });
 
   it('the job records a collision it finds; the client is then reported from the strings', async () => {
-    await runRollup(t.ch, OPTS);
+    await runIdCheck(t.ch, 0);
     const found = await t.ch.query<{ client_id: string }>(
       chSql`SELECT client_id FROM analytics_hash_collisions FINAL ORDER BY client_id`,
     );
@@ -123,7 +120,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
       'only the client with the collision',
     );
     const scope = createScope(t.ch, 'acme');
-    assert.equal((await personIds(scope, W)).hashed, false, 'every day fresh, yet the record holds');
+    assert.equal((await personIds(scope, W)).hashed, false, 'every row checked, yet the record holds');
     assert.equal((await funnelReport(scope, W)).total.signups, 3);
   });
 
@@ -134,7 +131,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
     assert.equal((await personIds(scope, W)).hashed, false, 'found at query time');
     // By the hashes, zed would look like a row without a participant and drop out of the funnel.
     assert.equal((await funnelReport(scope, W)).total.participants, 2);
-    await runRollup(t.ch, OPTS);
+    await runIdCheck(t.ch, 0);
     const found = await t.ch.query<{ n: string }>(
       chSql`SELECT count() AS n FROM analytics_hash_collisions FINAL WHERE client_id = 'void'`,
     );
@@ -144,11 +141,69 @@ describe('people counted by id hashes only when no two ids share one (real Click
 
   it('a new id colliding with one the job checked on another day is found at query time', async () => {
     const scope = createScope(t.ch, 'beta');
-    assert.equal((await personIds(scope, W)).hashed, true, 'rolled up, no collision');
+    assert.equal((await personIds(scope, W)).hashed, true, 'checked, no collision');
     await sleep(1_100);
     await t.ch.command(forged('beta', 'eve', 'dan', '2026-11-06'));
     assert.equal((await personIds(scope, W)).hashed, false, 'eve’s hash is dan’s, in the checked keys');
     assert.equal((await funnelReport(scope, W)).total.signups, 3);
     assert.equal((await personIds(createScope(t.ch, 'calm'), W)).hashed, true, 'other clients unaffected');
+  });
+});
+
+describe('the background id check: reports check at query time only the rows written since (real ClickHouse)', () => {
+  let t: TestClickHouse;
+  const scope = () => createScope(t.ch, 'live');
+  const mark = async () =>
+    (
+      await t.ch.query<{ b: string }>(
+        chSql`SELECT toString(max(block)) AS b FROM analytics_checked_blocks WHERE client_id = 'live'`,
+      )
+    )[0]?.b;
+  /** A pair the checked rows never had: the query-time check would call cat's hash a collision. */
+  const spurious = chSql`INSERT INTO analytics_person_keys (client_id, h, id, seen_at)
+    SELECT 'live', sipHash64('cat'), 'not-cat', now()` as SqlText;
+  before(async () => {
+    t = await createTestClickHouse((c) => migrateClickHouse(c, SERVICES).then(() => undefined));
+    await t.ch.insert('events', [
+      signup('live', 'cat', '2026-11-28 10:00:00'),
+      signup('live', 'dan', '2026-11-29 10:00:00'),
+    ]);
+  });
+  after(async () => {
+    await t?.drop();
+  });
+
+  it('moves the mark to the last committed block and records what it checked', async () => {
+    assert.equal(await mark(), '0', 'no check yet');
+    assert.equal(await runIdCheck(t.ch, 0), 1, 'one client written to');
+    assert.ok(Number(await mark()) > 0);
+    const [keys] = await t.ch.query<{ n: string }>(
+      chSql`SELECT count() AS n FROM analytics_person_keys WHERE client_id = 'live' AND id IN ('cat', 'dan')`,
+    );
+    assert.equal(Number(keys?.n), 2, 'the ids it checked are stored');
+    assert.equal(await checkNewRows(t.ch, 'live', 0), 0, 'nothing new: nothing checked, no collision');
+  });
+
+  it('rows of parts up to the mark are not checked again at query time; rows past it are', async () => {
+    await t.ch.command(spurious);
+    // Neither day is rolled up, so both are open; but their rows are all in checked parts: the lookup
+    // that would trip over the spurious pair is not made, and the hashes are used.
+    assert.equal((await personIds(scope(), W)).hashed, true, 'checked rows skipped');
+    // A new row (a later part) with cat's hash: checked at query time, where the spurious pair is found.
+    await t.ch.command(forged('live', 'eve', 'cat', '2026-11-29'));
+    assert.equal((await personIds(scope(), W)).hashed, false, 'the new row is checked');
+    assert.equal((await funnelReport(scope(), W)).total.signups, 3, 'and counted by the strings');
+  });
+
+  it('a merge into a part past the mark makes its rows unchecked again, never the reverse', async () => {
+    await t.ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`);
+    assert.equal((await personIds(scope(), W)).hashed, false, 'the merged part ends past the mark');
+    // The next check sees the collision (eve's hash is cat's) and records it for the client.
+    await runIdCheck(t.ch, 0);
+    const [found] = await t.ch.query<{ n: string }>(
+      chSql`SELECT count() AS n FROM analytics_hash_collisions FINAL WHERE client_id = 'live'`,
+    );
+    assert.equal(Number(found?.n), 1);
+    assert.equal((await personIds(scope(), W)).hashed, false, 'from the record now');
   });
 });

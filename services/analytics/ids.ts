@@ -1,5 +1,7 @@
-import { chSql, Raw } from '../platform/clickhouse.ts';
-import { cond, type Scope } from './scope.ts';
+import { InternalError } from '../../contract/internal-error.ts';
+import { type ClickHouse, chSql, Raw } from '../platform/clickhouse.ts';
+import { errFields, logger } from '../platform/log.ts';
+import { cond, createScope, type Scope } from './scope.ts';
 
 /**
  * Which columns a report counts and joins people by. analytics_events stores sipHash64 of every id
@@ -8,17 +10,16 @@ import { cond, type Scope } from './scope.ts';
  * would silently merge two people, so the hashes are used only when no such pair can be among the rows
  * a report reads:
  *
- * - the rollup job, when it rolls up a day, writes the day's (hash, id) pairs to analytics_person_keys
- *   and then looks for a hash of those days held by two ids among ALL the client's pairs; a hit is kept
- *   in analytics_hash_collisions (`checkDays`). A day counts as checked while it is fresh (rolled up and
- *   not written to since, rollup.ts): the same test that lets reports read its rollup rows;
- * - the days up to the window's end that are not checked (today, late rows, never rolled up) are
- *   checked when the report runs: their pairs against the checked ones and against each other;
+ * - a background job (`startIdCheckJob`, every 10 s) writes the (hash, id) pairs of the rows written
+ *   since its last pass to analytics_person_keys, looks for a hash of theirs held by two ids among ALL
+ *   the client's pairs (a hit is kept in analytics_hash_collisions), and records how far it got by the
+ *   block numbers of the table's parts (analytics_checked_blocks, clickhouse/0921);
+ * - the rows of the window it has not seen (parts past its mark: the last seconds' writes) are checked
+ *   when the report runs, beside it (`withPersonIds`): their pairs against the stored ones and each other;
  * - a client with a collision on record, or one found by the query-time check, gets the string ids.
  *
  * Two different ids then never share a hash in what the report reads, so every uniqExact, GROUP BY and
- * JOIN over the hashes gives the answer the strings give. Conditions (`participant_id != ''`) and
- * anything a report returns stay on the strings.
+ * JOIN over the hashes gives the answer the strings give. Anything a report returns stays on the strings.
  */
 export interface Ids {
   /** True when the columns below are the hashes. */
@@ -57,31 +58,8 @@ const HASHES = new Raw('[person_h, participant_h, referrer_h]');
  */
 const COLLIDES = new Raw("uniqExact(id) > 1 OR (h = sipHash64('') AND max(id) != '')");
 
-/**
- * The days up to `to` with rows the rollup job has not checked (written to at or after their rollup's
- * basis, or never rolled up: a day without a rollup row has basis 0), and whether a collision is on
- * record for the client: one round trip, as every report waits for it.
- */
-async function uncheckedDays(
-  scope: Scope,
-  to: string,
-  from?: string,
-): Promise<{ days: string[]; collided: boolean }> {
-  const upTo = from ? cond`day >= toDate(${from}) AND day <= toDate(${to})` : cond`day <= toDate(${to})`;
-  const rows = await scope.query<{ d: string }>(chSql`
-    SELECT 'collision' AS d FROM ${scope.fromAnyCopy('analytics_hash_collisions')} LIMIT 1
-    UNION ALL
-    SELECT toString(day) AS d FROM (
-      SELECT day, max(touched_at) AS touched FROM ${scope.fromAnyCopy('analytics_touched_days', upTo)}
-      GROUP BY day
-    ) ANY LEFT JOIN (
-      SELECT day, argMax(basis, version) AS basis FROM ${scope.fromAnyCopy('analytics_rollup_days', upTo)}
-      GROUP BY day
-    ) USING day
-    WHERE touched >= basis`);
-  const days = rows.map((r) => r.d).filter((d) => d !== 'collision');
-  return { days, collided: days.length < rows.length };
-}
+/** The last block number of a row's part (names are `<partition>_<min>_<max>_<level>[_<mutation>]`). */
+export const MAX_BLOCK = new Raw("toUInt64(splitByChar('_', _part)[3])");
 
 const dayList = (days: string[]) => new Raw(days.map((d) => chSql`toDate(${d})`).join(', '));
 
@@ -92,34 +70,35 @@ export interface IdReads {
   campaignId?: string | undefined;
 }
 
-/** The id columns for a report reading `reads`. */
+/**
+ * The id columns for a report reading `reads`: one query, whether a collision is on record and whether
+ * the window's rows the background check has not seen (parts past its mark; all rows before its first
+ * pass) bring one. Rows a copy of which is read twice change nothing here (a pair is a pair): no FINAL.
+ */
 export async function personIds(scope: Scope, reads: IdReads): Promise<Ids> {
   const { from, to, campaignId } = reads;
-  const { days: open, collided } = await uncheckedDays(scope, to, from);
-  if (collided) return STRING_IDS;
-  if (open.length === 0) return HASHED_IDS;
-  // Rows a copy of which is read twice change nothing here (a pair is a pair), so no FINAL.
   const rows = scope.fromAnyCopy(
     'analytics_events',
-    cond`day IN (${dayList(open)})`,
+    from ? cond`day >= toDate(${from}) AND day <= toDate(${to})` : cond`day <= toDate(${to})`,
     campaignId ? cond`campaign_id = ${campaignId}` : new Raw('1'),
+    new Raw(chSql`${MAX_BLOCK} > (SELECT max(block) FROM ${scope.fromAnyCopy('analytics_checked_blocks')})`),
   );
-  const [hit] = await scope.query<{ n: string }>(chSql`
-    SELECT count() AS n FROM (
-      SELECT h FROM (
-        SELECT h, id FROM ${scope.fromAnyCopy('analytics_person_keys', cond`h IN (SELECT arrayJoin(${HASHES}) FROM ${rows})`)}
-        UNION ALL
-        SELECT t.1 AS h, t.2 AS id FROM (SELECT arrayJoin(${PAIRS}) AS t FROM ${rows})
-      ) GROUP BY h HAVING ${COLLIDES}
-    )`);
-  return Number(hit?.n ?? 0) > 0 ? STRING_IDS : HASHED_IDS;
+  const [r] = await scope.query<{ collided: string; hit: string }>(chSql`
+    SELECT (SELECT count() FROM ${scope.fromAnyCopy('analytics_hash_collisions')}) AS collided,
+      (SELECT count() FROM (
+        SELECT h FROM (
+          SELECT h, id FROM ${scope.fromAnyCopy('analytics_person_keys', cond`h IN (SELECT arrayJoin(${HASHES}) FROM ${rows})`)}
+          UNION ALL
+          SELECT t.1 AS h, t.2 AS id FROM (SELECT arrayJoin(${PAIRS}) AS t FROM ${rows})
+        ) GROUP BY h HAVING ${COLLIDES}
+      )) AS hit`);
+  return Number(r?.collided ?? 0) > 0 || Number(r?.hit ?? 0) > 0 ? STRING_IDS : HASHED_IDS;
 }
 
 /**
  * `report(await personIds(scope, reads))`, without the wait: the report starts on the hashes while the
  * check runs beside it, and runs again on the strings only when the check says it must. The answer is
- * the same; a report costs one round trip instead of two in sequence (the check alone is 6–18 ms,
- * README "Speed"). A collision is a once-in-a-lifetime event, so the wasted hashed run almost never
+ * the same; a report costs one round trip instead of two in sequence (README "Speed"). A collision is a once-in-a-lifetime event, so the wasted hashed run almost never
  * happens; when it does, its result (or its failure) is dropped.
  */
 export async function withPersonIds<T>(
@@ -135,12 +114,12 @@ export async function withPersonIds<T>(
 }
 
 /**
- * The rollup job's part (before it records the days as rolled up): the days' (hash, id) pairs into
- * analytics_person_keys, then every hash of those days that two ids share, among all the client's
- * pairs, into analytics_hash_collisions. Returns the number of collisions on record for the client.
+ * The (hash, id) pairs of the client's rows that meet the conditions into analytics_person_keys, then
+ * every hash of those rows that two ids share, among all the client's pairs, into
+ * analytics_hash_collisions. Returns the number of collisions on record for the client.
  */
-export async function checkDays(scope: Scope, days: string[]): Promise<number> {
-  const rows = scope.fromAnyCopy('analytics_events', cond`day IN (${dayList(days)})`);
+async function checkRows(scope: Scope, ...conditions: Raw[]): Promise<number> {
+  const rows = scope.fromAnyCopy('analytics_events', ...conditions);
   await scope.insertSelect(
     'analytics_person_keys',
     chSql`
@@ -159,4 +138,112 @@ export async function checkDays(scope: Scope, days: string[]): Promise<number> {
     chSql`SELECT count() AS n FROM ${scope.fromAnyCopy('analytics_hash_collisions')}`,
   );
   return Number(n?.n ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The background check: new rows every few seconds, so that reports check at query time only the rows
+// written since (seconds of them) instead of every row of today.
+
+/** Days per check query, bounded in memory like the rollup's batches. */
+const CHECK_BATCH_DAYS = 31;
+
+/**
+ * Checks the client's rows of parts past its `analytics_checked_blocks` mark and moves the mark to the
+ * last block committed when the check began. Block numbers are given to parts as they are committed and
+ * only grow, and a merged part spans its inputs' blocks: every row of a part ending at or below the new
+ * mark was committed before the check read it, so the check saw it (or it sits in a part already checked);
+ * a row merged into a later part is checked again next time. Only days written to since the last mark (by
+ * their touched markers, with the rollup's margin for blocks still being stored) can hold new rows, which
+ * keeps the read to recent days. Mutations of analytics_events only delete rows (data-subject erasure),
+ * which changes no remaining row's ids. Returns the number of collisions on record for the client.
+ */
+export async function checkNewRows(ch: ClickHouse, clientId: string, marginSeconds = 60): Promise<number> {
+  const scope = createScope(ch, clientId);
+  const [top] = await ch.query<{ m: string; now: string }>(chSql`
+    SELECT toString(max(max_block_number)) AS m, toString(toUInt32(now())) AS now FROM system.parts
+    WHERE database = currentDatabase() AND table = 'analytics_events' AND active`);
+  const [mark] = await scope.query<{ b: string; at: string }>(chSql`
+    SELECT toString(max(block)) AS b, toString(toUInt32(argMax(checked_at, block))) AS at
+    FROM ${scope.fromAnyCopy('analytics_checked_blocks')}`);
+  const m = top?.m ?? '0';
+  const b = mark?.b ?? '0';
+  if (!/^\d{1,20}$/.test(m) || !/^\d{1,20}$/.test(b))
+    throw new InternalError('UNSAFE_SQL', 'a block number is not a number');
+  if (BigInt(m) <= BigInt(b)) return 0;
+  const since = Number(mark?.at ?? 0) - marginSeconds;
+  const days = await scope.query<{ d: string }>(chSql`
+    SELECT DISTINCT toString(day) AS d
+    FROM ${scope.fromAnyCopy('analytics_touched_days', cond`touched_at >= toDateTime(${Math.max(0, since)})`)}
+    ORDER BY d`);
+  // In batches of days, as the rollup job does: a first check (after a backfill) reads every row.
+  let n = 0;
+  for (let i = 0; i < days.length; i += CHECK_BATCH_DAYS)
+    n = await checkRows(
+      scope,
+      cond`${MAX_BLOCK} > ${new Raw(b)} AND ${MAX_BLOCK} <= ${new Raw(m)}`,
+      cond`day IN (${dayList(days.slice(i, i + CHECK_BATCH_DAYS).map((r) => r.d))})`,
+    );
+  // Stamped with the time the block was read: the next check's window of touched days starts there.
+  await ch.command(chSql`
+    INSERT INTO analytics_checked_blocks (client_id, block, checked_at)
+    SELECT ${clientId}, toUInt64(${new Raw(m)}), toDateTime(${Number(top?.now ?? 0)})`);
+  return n;
+}
+
+/**
+ * The clients written to since their last check (touched markers, with the margin), and the check of
+ * each. Like dirtyDays, the one cross-client read lists ids, never data.
+ */
+export async function runIdCheck(ch: ClickHouse, marginSeconds = 60): Promise<number> {
+  const clients = await ch.query<{ client_id: string }>(chSql`
+    SELECT client_id FROM (
+      SELECT client_id, max(touched_at) AS touched FROM analytics_touched_days GROUP BY client_id
+    ) ANY LEFT JOIN (
+      SELECT client_id, argMax(checked_at, block) AS checked FROM analytics_checked_blocks GROUP BY client_id
+    ) USING client_id
+    WHERE toUInt32(touched) >= toUInt32(checked) - ${marginSeconds}
+    ORDER BY client_id`);
+  for (const { client_id } of clients) {
+    const n = await checkNewRows(ch, client_id, marginSeconds);
+    if (n > 0)
+      logger.error(
+        { clientId: client_id, collisions: n, component: 'analytics-id-check' },
+        'two ids share a 64-bit hash: this client is reported from the string ids',
+      );
+  }
+  return clients.length;
+}
+
+/**
+ * runIdCheck on an interval (default every 10 s, first run at start); passes never overlap. Each pass
+ * writes one small insert per client written to (its pairs and its mark): shorter intervals mean fewer
+ * rows left to reports, and more parts for ClickHouse to merge.
+ */
+export function startIdCheckJob(ch: ClickHouse, opts: { intervalMs?: number } = {}) {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const pass = () => {
+    if (running || stopped) return;
+    running = runIdCheck(ch)
+      .then(() => undefined)
+      .catch((err: unknown) =>
+        logger.warn(
+          { ...errFields(err), component: 'analytics-id-check' },
+          'id check failed; retrying next tick',
+        ),
+      )
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(pass, opts.intervalMs ?? 10_000);
+  timer.unref();
+  pass();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { withErrorHandling } from '../platform/http.ts';
 import { createReportCache, DEFAULT_REPORT_MAX_AGE } from './cache.ts';
 import { createAnalyticsRoutes, METRICS_DOC } from './routes.ts';
 
+export { startIdCheckJob } from './ids.ts';
 export { migrations as analyticsMigrations } from './migrations/index.ts';
 export { startRewardFactSink } from './reward-facts.ts';
 export { startRollupJob } from './rollup.ts';

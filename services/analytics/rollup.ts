@@ -1,7 +1,6 @@
 import { InternalError } from '../../contract/internal-error.ts';
 import { type ClickHouse, chSql, Raw } from '../platform/clickhouse.ts';
 import { errFields, logger } from '../platform/log.ts';
-import { checkDays } from './ids.ts';
 import { cond, createScope, type Scope } from './scope.ts';
 
 /**
@@ -106,14 +105,6 @@ export async function recomputeDays(
     FROM ${scope.from('analytics_events', cond`day IN (${dayList(days)})`)}
     GROUP BY client_id, ${new Raw(KEY)}`,
   );
-  // The days' id hashes checked for collisions (ids.ts) before the days count as fresh: a fresh day is
-  // also one whose hashes reports may count people by.
-  const collisions = await checkDays(scope, days);
-  if (collisions > 0)
-    logger.error(
-      { clientId, collisions, component: 'analytics-rollup' },
-      'two ids share a 64-bit hash: this client is reported from the string ids',
-    );
   // Server times as unix seconds (DateTime text would be read in the server's time zone).
   const basis = start - (opts.marginSeconds ?? BASIS_MARGIN_SECONDS);
   await ch.command(chSql`

@@ -22,14 +22,21 @@ export const ANALYTICS_TABLES = [
   // The id hashes the rollup job checked, and the collisions it found (0911, rollup.ts, ids.ts).
   'analytics_person_keys',
   'analytics_hash_collisions',
+  // How far the background id check has got (0921, ids.ts).
+  'analytics_checked_blocks',
 ] as const;
 export type AnalyticsTable = (typeof ANALYTICS_TABLES)[number];
 /** Tables the rollup job writes, with rows of one client at a time (`Scope.insertSelect`). */
-export type RollupTable = 'analytics_daily' | 'analytics_person_keys' | 'analytics_hash_collisions';
+export type RollupTable =
+  | 'analytics_daily'
+  | 'analytics_person_keys'
+  | 'analytics_hash_collisions'
+  | 'analytics_checked_blocks';
 const ROLLUP_TABLES: readonly string[] = [
   'analytics_daily',
   'analytics_person_keys',
   'analytics_hash_collisions',
+  'analytics_checked_blocks',
 ];
 
 const NONCE = randomBytes(9).toString('hex');
