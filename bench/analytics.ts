@@ -172,7 +172,7 @@ async function main() {
     await measure(ch, false);
     // The steady state: the server's id check (ids.ts, every 10 s) has run, and new rows keep arriving.
     const c0 = performance.now();
-    await runIdCheck(ch, 0);
+    await runIdCheck(ch);
     const trickle = Math.round(EVENTS / 10_000);
     await ch.command(SEED(EVENTS + late, trickle, '2026-11-29 00:00:00', 1) as SqlText);
     console.log(
@@ -225,7 +225,7 @@ async function seed(ch: ClickHouse) {
     await rollup(ch);
     // And the background id check, as a server runs it after a backfill (its first pass reads every row).
     const i0 = performance.now();
-    await runIdCheck(ch, 0);
+    await runIdCheck(ch);
     console.log(`id check after the backfill: ${((performance.now() - i0) / 1000).toFixed(1)} s`);
     // Let the background merges of the fresh parts settle, as on a server that has been running.
     await ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`).catch(() => undefined);

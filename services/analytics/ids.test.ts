@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +73,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
     const scope = createScope(t.ch, 'calm');
     assert.equal((await personIds(scope, W)).hashed, true, 'nothing checked yet: checked at query time');
     assert.equal((await funnelReport(scope, W)).total.signups, 2);
-    assert.equal(await runIdCheck(t.ch, 0), 3, 'three clients written to');
+    assert.equal(await runIdCheck(t.ch), 3, 'three clients written to');
     await sleep(1_100); // markers are stamped in whole seconds: a later write must be seen as later
     assert.equal((await personIds(scope, W)).hashed, true, 'every row checked by the job');
     assert.equal((await funnelReport(scope, W)).total.signups, 2);
@@ -110,7 +111,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
   });
 
   it('the job records a collision it finds; the client is then reported from the strings', async () => {
-    await runIdCheck(t.ch, 0);
+    await runIdCheck(t.ch);
     const found = await t.ch.query<{ client_id: string }>(
       chSql`SELECT client_id FROM analytics_hash_collisions FINAL ORDER BY client_id`,
     );
@@ -131,7 +132,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
     assert.equal((await personIds(scope, W)).hashed, false, 'found at query time');
     // By the hashes, zed would look like a row without a participant and drop out of the funnel.
     assert.equal((await funnelReport(scope, W)).total.participants, 2);
-    await runIdCheck(t.ch, 0);
+    await runIdCheck(t.ch);
     const found = await t.ch.query<{ n: string }>(
       chSql`SELECT count() AS n FROM analytics_hash_collisions FINAL WHERE client_id = 'void'`,
     );
@@ -167,6 +168,7 @@ describe('the background id check: reports check at query time only the rows wri
     await t.ch.insert('events', [
       signup('live', 'cat', '2026-11-28 10:00:00'),
       signup('live', 'dan', '2026-11-29 10:00:00'),
+      signup('idle', 'cat', '2026-11-28 10:00:00'),
     ]);
   });
   after(async () => {
@@ -175,13 +177,36 @@ describe('the background id check: reports check at query time only the rows wri
 
   it('moves the mark to the last committed block and records what it checked', async () => {
     assert.equal(await mark(), '0', 'no check yet');
-    assert.equal(await runIdCheck(t.ch, 0), 1, 'one client written to');
-    assert.ok(Number(await mark()) > 0);
+    assert.equal(await runIdCheck(t.ch), 2, 'a mark for each client');
+    const first = await mark();
+    assert.ok(Number(first) > 0);
     const [keys] = await t.ch.query<{ n: string }>(
       chSql`SELECT count() AS n FROM analytics_person_keys WHERE client_id = 'live' AND id IN ('cat', 'dan')`,
     );
     assert.equal(Number(keys?.n), 2, 'the ids it checked are stored');
-    assert.equal(await checkNewRows(t.ch, 'live', 0), 0, 'nothing new: nothing checked, no collision');
+    assert.deepEqual(await checkNewRows(t.ch, 'live', first ?? '0'), {
+      clientId: 'live',
+      block: first,
+      collisions: 0,
+    });
+  });
+
+  it('moves an idle client’s mark as well (merges carry its rows into new parts)', async () => {
+    const idle = async () =>
+      (
+        await t.ch.query<{ b: string }>(
+          chSql`SELECT toString(max(block)) AS b FROM analytics_checked_blocks WHERE client_id = 'idle'`,
+        )
+      )[0]?.b;
+    const before = await idle();
+    await t.ch.insert('events', [signup('live', 'fay', '2026-11-27 10:00:00')]);
+    await runIdCheck(t.ch);
+    assert.ok(BigInt((await idle()) ?? '0') > BigInt(before ?? '0'), 'idle: moved with the others');
+    assert.equal(await mark(), await idle());
+  });
+
+  it('refuses a mark ahead of the table (a rebuilt analytics_events restarts its block numbers)', async () => {
+    await assert.rejects(checkNewRows(t.ch, 'live', '1'), { code: 'MIGRATION_INVALID' });
   });
 
   it('rows of parts up to the mark are not checked again at query time; rows past it are', async () => {
@@ -192,18 +217,38 @@ describe('the background id check: reports check at query time only the rows wri
     // A new row (a later part) with cat's hash: checked at query time, where the spurious pair is found.
     await t.ch.command(forged('live', 'eve', 'cat', '2026-11-29'));
     assert.equal((await personIds(scope(), W)).hashed, false, 'the new row is checked');
-    assert.equal((await funnelReport(scope(), W)).total.signups, 3, 'and counted by the strings');
+    assert.equal((await funnelReport(scope(), W)).total.signups, 4, 'and counted by the strings');
   });
 
   it('a merge into a part past the mark makes its rows unchecked again, never the reverse', async () => {
     await t.ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`);
     assert.equal((await personIds(scope(), W)).hashed, false, 'the merged part ends past the mark');
     // The next check sees the collision (eve's hash is cat's) and records it for the client.
-    await runIdCheck(t.ch, 0);
+    await runIdCheck(t.ch);
     const [found] = await t.ch.query<{ n: string }>(
       chSql`SELECT count() AS n FROM analytics_hash_collisions FINAL WHERE client_id = 'live'`,
     );
     assert.equal(Number(found?.n), 1);
     assert.equal((await personIds(scope(), W)).hashed, false, 'from the record now');
+  });
+});
+
+describe('migrations after the id check keep its marks true', () => {
+  it('any later migration that recreates analytics_events also clears analytics_checked_blocks', async () => {
+    const dir = fileURLToPath(new URL('./clickhouse/', import.meta.url));
+    const later = (await readdir(dir)).filter((f) => /^\d{4}_.*\.sql$/.test(f) && f > '0921');
+    for (const f of later) {
+      const sql = (await readFile(`${dir}${f}`, 'utf8')).replace(/^\s*--.*$/gm, '');
+      const rebuilds = /(CREATE|RENAME|DROP)\s+TABLE[^;]*\banalytics_events\b(?!_)/i.test(sql);
+      if (rebuilds)
+        assert.match(
+          sql,
+          /(TRUNCATE|DROP)\s+TABLE[^;]*\banalytics_checked_blocks\b/i,
+          `${f} rebuilds analytics_events: its block numbers restart, so the marks must go`,
+        );
+    }
+    // The rule is read the same way from 0911, which rebuilt the table before the marks existed.
+    const old = await readFile(`${dir}0911_analytics_events_by_kind.sql`, 'utf8');
+    assert.match(old.replace(/^\s*--.*$/gm, ''), /RENAME\s+TABLE[^;]*\banalytics_events\b(?!_)/i);
   });
 });

@@ -58,7 +58,10 @@ const HASHES = new Raw('[person_h, participant_h, referrer_h]');
  */
 const COLLIDES = new Raw("uniqExact(id) > 1 OR (h = sipHash64('') AND max(id) != '')");
 
-/** The last block number of a row's part (names are `<partition>_<min>_<max>_<level>[_<mutation>]`). */
+/**
+ * The last block number of a row's part: names are `<partition>_<min>_<max>_<level>[_<mutation>]`, and
+ * analytics_events' partition ids (toYYYYMM) hold no underscore.
+ */
 export const MAX_BLOCK = new Raw("toUInt64(splitByChar('_', _part)[3])");
 
 const dayList = (days: string[]) => new Raw(days.map((d) => chSql`toDate(${d})`).join(', '));
@@ -71,17 +74,21 @@ export interface IdReads {
 }
 
 /**
- * The id columns for a report reading `reads`: one query, whether a collision is on record and whether
- * the window's rows the background check has not seen (parts past its mark; all rows before its first
- * pass) bring one. Rows a copy of which is read twice change nothing here (a pair is a pair): no FINAL.
+ * The id columns for a report reading `reads`. First the mark (one read of one row: the block the
+ * background check got through and the collisions on record when it did, so the two cannot disagree);
+ * then, unless a collision is on record, the window's rows of later parts are checked: their pairs
+ * against the stored ones and each other. Rows a copy of which is read twice change nothing here (a pair
+ * is a pair): no FINAL.
  */
 export async function personIds(scope: Scope, reads: IdReads): Promise<Ids> {
   const { from, to, campaignId } = reads;
+  const mark = await readMark(scope);
+  if (mark.collisions > 0) return STRING_IDS;
   const rows = scope.fromAnyCopy(
     'analytics_events',
     from ? cond`day >= toDate(${from}) AND day <= toDate(${to})` : cond`day <= toDate(${to})`,
     campaignId ? cond`campaign_id = ${campaignId}` : new Raw('1'),
-    new Raw(chSql`${MAX_BLOCK} > (SELECT max(block) FROM ${scope.fromAnyCopy('analytics_checked_blocks')})`),
+    cond`${MAX_BLOCK} > ${new Raw(mark.block)}`,
   );
   const [r] = await scope.query<{ collided: string; hit: string }>(chSql`
     SELECT (SELECT count() FROM ${scope.fromAnyCopy('analytics_hash_collisions')}) AS collided,
@@ -93,6 +100,18 @@ export async function personIds(scope: Scope, reads: IdReads): Promise<Ids> {
         ) GROUP BY h HAVING ${COLLIDES}
       )) AS hit`);
   return Number(r?.collided ?? 0) > 0 || Number(r?.hit ?? 0) > 0 ? STRING_IDS : HASHED_IDS;
+}
+
+const DIGITS = /^\d{1,20}$/;
+
+/** The client's mark: the block checked through (digits) and the collisions on record at that pass. */
+async function readMark(scope: Scope): Promise<{ block: string; collisions: number }> {
+  const [m] = await scope.query<{ b: string; c: string }>(chSql`
+    SELECT toString(max(block)) AS b, toString(argMax(collisions, block)) AS c
+    FROM ${scope.fromAnyCopy('analytics_checked_blocks')}`);
+  const block = m?.b ?? '0';
+  if (!DIGITS.test(block)) throw new InternalError('UNSAFE_SQL', 'a checked block is not a number');
+  return { block, collisions: Number(m?.c ?? 0) };
 }
 
 /**
@@ -147,77 +166,95 @@ async function checkRows(scope: Scope, ...conditions: Raw[]): Promise<number> {
 /** Days per check query, bounded in memory like the rollup's batches. */
 const CHECK_BATCH_DAYS = 31;
 
-/**
- * Checks the client's rows of parts past its `analytics_checked_blocks` mark and moves the mark to the
- * last block committed when the check began. Block numbers are given to parts as they are committed and
- * only grow, and a merged part spans its inputs' blocks: every row of a part ending at or below the new
- * mark was committed before the check read it, so the check saw it (or it sits in a part already checked);
- * a row merged into a later part is checked again next time. Only days written to since the last mark (by
- * their touched markers, with the rollup's margin for blocks still being stored) can hold new rows, which
- * keeps the read to recent days. Mutations of analytics_events only delete rows (data-subject erasure),
- * which changes no remaining row's ids. Returns the number of collisions on record for the client.
- */
-export async function checkNewRows(ch: ClickHouse, clientId: string, marginSeconds = 60): Promise<number> {
-  const scope = createScope(ch, clientId);
-  const [top] = await ch.query<{ m: string; now: string }>(chSql`
-    SELECT toString(max(max_block_number)) AS m, toString(toUInt32(now())) AS now FROM system.parts
+/** The last block committed to analytics_events (a read of the parts list, not of rows). */
+async function lastBlock(ch: ClickHouse): Promise<string> {
+  const [top] = await ch.query<{ m: string }>(chSql`
+    SELECT toString(max(max_block_number)) AS m FROM system.parts
     WHERE database = currentDatabase() AND table = 'analytics_events' AND active`);
-  const [mark] = await scope.query<{ b: string; at: string }>(chSql`
-    SELECT toString(max(block)) AS b, toString(toUInt32(argMax(checked_at, block))) AS at
-    FROM ${scope.fromAnyCopy('analytics_checked_blocks')}`);
   const m = top?.m ?? '0';
-  const b = mark?.b ?? '0';
-  if (!/^\d{1,20}$/.test(m) || !/^\d{1,20}$/.test(b))
-    throw new InternalError('UNSAFE_SQL', 'a block number is not a number');
-  if (BigInt(m) <= BigInt(b)) return 0;
-  const since = Number(mark?.at ?? 0) - marginSeconds;
+  if (!DIGITS.test(m)) throw new InternalError('UNSAFE_SQL', 'a block number is not a number');
+  return m;
+}
+
+/**
+ * Checks the client's rows of parts in (its mark, `upTo`] and returns the mark to record: `upTo` and the
+ * collisions on record. Block numbers are given to parts as they are committed and only grow, and a
+ * merged part spans its inputs' blocks: every row of a part ending at or below `upTo` (read before this
+ * check) is committed and is read here, or sits in a part checked before; a row merged into a later part
+ * is checked again next time. The rows are found by their parts alone (ClickHouse skips the other
+ * parts), never by the touched markers, which the views write after the part is visible. Mutations of
+ * analytics_events only delete rows (data-subject erasure), which changes no remaining row's ids; a
+ * migration that rebuilds analytics_events restarts its block numbers and must clear
+ * analytics_checked_blocks (ids.test.ts holds the migrations to that).
+ */
+export async function checkNewRows(
+  ch: ClickHouse,
+  clientId: string,
+  upTo: string,
+): Promise<{ clientId: string; block: string; collisions: number }> {
+  const scope = createScope(ch, clientId);
+  const mark = await readMark(scope);
+  if (BigInt(upTo) < BigInt(mark.block))
+    throw new InternalError(
+      'MIGRATION_INVALID',
+      'analytics_events has fewer blocks than the id check went through: rebuilt without clearing analytics_checked_blocks',
+    );
+  const past = cond`${MAX_BLOCK} > ${new Raw(mark.block)} AND ${MAX_BLOCK} <= ${new Raw(upTo)}`;
+  if (BigInt(upTo) === BigInt(mark.block)) return { clientId, block: upTo, collisions: mark.collisions };
   const days = await scope.query<{ d: string }>(chSql`
-    SELECT DISTINCT toString(day) AS d
-    FROM ${scope.fromAnyCopy('analytics_touched_days', cond`touched_at >= toDateTime(${Math.max(0, since)})`)}
-    ORDER BY d`);
+    SELECT DISTINCT toString(day) AS d FROM ${scope.fromAnyCopy('analytics_events', past)} ORDER BY d`);
   // In batches of days, as the rollup job does: a first check (after a backfill) reads every row.
-  let n = 0;
+  let collisions = mark.collisions;
   for (let i = 0; i < days.length; i += CHECK_BATCH_DAYS)
-    n = await checkRows(
+    collisions = await checkRows(
       scope,
-      cond`${MAX_BLOCK} > ${new Raw(b)} AND ${MAX_BLOCK} <= ${new Raw(m)}`,
+      past,
       cond`day IN (${dayList(days.slice(i, i + CHECK_BATCH_DAYS).map((r) => r.d))})`,
     );
-  // Stamped with the time the block was read: the next check's window of touched days starts there.
-  await ch.command(chSql`
-    INSERT INTO analytics_checked_blocks (client_id, block, checked_at)
-    SELECT ${clientId}, toUInt64(${new Raw(m)}), toDateTime(${Number(top?.now ?? 0)})`);
-  return n;
+  return { clientId, block: upTo, collisions };
 }
 
 /**
- * The clients written to since their last check (touched markers, with the margin), and the check of
- * each. Like dirtyDays, the one cross-client read lists ids, never data.
+ * One pass: every client with analytics rows (the touched markers list them, ids only) checked up to the
+ * last block committed when the pass began, idle ones included (merges move their rows into new parts
+ * too), and every mark written in one insert. A client whose check fails keeps its mark and is logged; the
+ * others go on. Returns the number of marks written.
  */
-export async function runIdCheck(ch: ClickHouse, marginSeconds = 60): Promise<number> {
-  const clients = await ch.query<{ client_id: string }>(chSql`
-    SELECT client_id FROM (
-      SELECT client_id, max(touched_at) AS touched FROM analytics_touched_days GROUP BY client_id
-    ) ANY LEFT JOIN (
-      SELECT client_id, argMax(checked_at, block) AS checked FROM analytics_checked_blocks GROUP BY client_id
-    ) USING client_id
-    WHERE toUInt32(touched) >= toUInt32(checked) - ${marginSeconds}
-    ORDER BY client_id`);
+export async function runIdCheck(ch: ClickHouse): Promise<number> {
+  const upTo = await lastBlock(ch);
+  const [clock] = await ch.query<{ now: string }>(chSql`SELECT toString(toUInt32(now())) AS now`);
+  const clients = await ch.query<{ client_id: string }>(
+    chSql`SELECT DISTINCT client_id FROM analytics_touched_days ORDER BY client_id`,
+  );
+  const marks: { clientId: string; block: string; collisions: number }[] = [];
   for (const { client_id } of clients) {
-    const n = await checkNewRows(ch, client_id, marginSeconds);
-    if (n > 0)
+    try {
+      const mark = await checkNewRows(ch, client_id, upTo);
+      if (mark.collisions > 0)
+        logger.error(
+          { clientId: client_id, collisions: mark.collisions, component: 'analytics-id-check' },
+          'two ids share a 64-bit hash: this client is reported from the string ids',
+        );
+      marks.push(mark);
+    } catch (err) {
       logger.error(
-        { clientId: client_id, collisions: n, component: 'analytics-id-check' },
-        'two ids share a 64-bit hash: this client is reported from the string ids',
+        { ...errFields(err), clientId: client_id, component: 'analytics-id-check' },
+        'id check failed for a client; its reports check more rows until it succeeds',
       );
+    }
   }
-  return clients.length;
+  if (marks.length === 0) return 0;
+  const at = Number(clock?.now ?? 0);
+  await ch.command(chSql`
+    INSERT INTO analytics_checked_blocks (client_id, block, collisions, checked_at)
+    SELECT c[1], toUInt64(c[2]), toUInt64(c[3]), toDateTime(${at})
+    FROM (SELECT arrayJoin(${marks.map((m) => [m.clientId, m.block, String(m.collisions)])}) AS c)`);
+  return marks.length;
 }
 
 /**
- * runIdCheck on an interval (default every 10 s, first run at start); passes never overlap. Each pass
- * writes one small insert per client written to (its pairs and its mark): shorter intervals mean fewer
- * rows left to reports, and more parts for ClickHouse to merge.
+ * runIdCheck on an interval (default every 10 s, first run at start); passes never overlap. A pass
+ * writes one insert of marks, plus one of pairs per client with new rows.
  */
 export function startIdCheckJob(ch: ClickHouse, opts: { intervalMs?: number } = {}) {
   let running: Promise<void> | null = null;

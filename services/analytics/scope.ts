@@ -26,17 +26,12 @@ export const ANALYTICS_TABLES = [
   'analytics_checked_blocks',
 ] as const;
 export type AnalyticsTable = (typeof ANALYTICS_TABLES)[number];
-/** Tables the rollup job writes, with rows of one client at a time (`Scope.insertSelect`). */
-export type RollupTable =
-  | 'analytics_daily'
-  | 'analytics_person_keys'
-  | 'analytics_hash_collisions'
-  | 'analytics_checked_blocks';
+/** Tables the rollup and id check jobs write, with rows of one client at a time (`Scope.insertSelect`). */
+export type RollupTable = 'analytics_daily' | 'analytics_person_keys' | 'analytics_hash_collisions';
 const ROLLUP_TABLES: readonly string[] = [
   'analytics_daily',
   'analytics_person_keys',
   'analytics_hash_collisions',
-  'analytics_checked_blocks',
 ];
 
 const NONCE = randomBytes(9).toString('hex');

@@ -4,11 +4,15 @@
 -- A part's block numbers are given when it is committed and only grow, and a merge's part spans the
 -- blocks of its inputs, so a row in a part ending at or below `block` is one the check saw; a row merged
 -- into a later part is simply checked again. Reports then check at query time only the rows of parts
--- past it: the last seconds of writes, not a whole day. One row per check; the highest block wins.
+-- past it: the last seconds of writes, not a whole day. `collisions` is the number on record for the
+-- client when the mark was written, read with the mark in one row so the two cannot disagree. One row per
+-- pass; the highest block wins. Block numbers restart when analytics_events is recreated: a migration
+-- that rebuilds it must clear this table (ids.test.ts checks the migrations for it).
 CREATE TABLE IF NOT EXISTS analytics_checked_blocks
 (
     client_id String,
     block UInt64,
+    collisions UInt64,
     checked_at DateTime
 )
 ENGINE = ReplacingMergeTree(block)
