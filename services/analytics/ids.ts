@@ -1,6 +1,7 @@
 import { InternalError } from '../../contract/internal-error.ts';
 import { type ClickHouse, chSql, Raw } from '../platform/clickhouse.ts';
 import { errFields, logger } from '../platform/log.ts';
+import { startPeriodicJob } from './job.ts';
 import { cond, createScope, type Scope } from './scope.ts';
 
 /**
@@ -257,30 +258,7 @@ export async function runIdCheck(ch: ClickHouse): Promise<number> {
  * writes one insert of marks, plus one of pairs per client with new rows.
  */
 export function startIdCheckJob(ch: ClickHouse, opts: { intervalMs?: number } = {}) {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const pass = () => {
-    if (running || stopped) return;
-    running = runIdCheck(ch)
-      .then(() => undefined)
-      .catch((err: unknown) =>
-        logger.warn(
-          { ...errFields(err), component: 'analytics-id-check' },
-          'id check failed; retrying next tick',
-        ),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(pass, opts.intervalMs ?? 10_000);
-  timer.unref();
-  pass();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob('analytics-id-check', opts.intervalMs ?? 10_000, async () => {
+    await runIdCheck(ch);
+  });
 }

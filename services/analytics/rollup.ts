@@ -1,6 +1,7 @@
 import { InternalError } from '../../contract/internal-error.ts';
 import { type ClickHouse, chSql, Raw } from '../platform/clickhouse.ts';
-import { errFields, logger } from '../platform/log.ts';
+import { logger } from '../platform/log.ts';
+import { startPeriodicJob } from './job.ts';
 import { cond, createScope, type Scope } from './scope.ts';
 
 /**
@@ -154,32 +155,8 @@ export async function runRollup(ch: ClickHouse, opts: RollupOptions = {}): Promi
  * their days dirty like any other write.
  */
 export function startRollupJob(ch: ClickHouse, opts: { intervalMs?: number } = {}) {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  const pass = () => {
-    if (running || stopped) return;
-    running = runRollup(ch)
-      .then((days) => {
-        if (days > 0) logger.info({ days, component: 'analytics-rollup' }, 'rollup recomputed days');
-      })
-      .catch((err: unknown) =>
-        logger.warn(
-          { ...errFields(err), component: 'analytics-rollup' },
-          'rollup pass failed; retrying next tick',
-        ),
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(pass, opts.intervalMs ?? 300_000);
-  timer.unref();
-  pass();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob('analytics-rollup', opts.intervalMs ?? 300_000, async () => {
+    const days = await runRollup(ch);
+    if (days > 0) logger.info({ days, component: 'analytics-rollup' }, 'rollup recomputed days');
+  });
 }
