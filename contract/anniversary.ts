@@ -201,12 +201,15 @@ export function nextOccurrence(
   return occurrence(origin, n, spec);
 }
 
+/** Every anniversary keeper's workflow id starts so (journeys' ids start with `pulse:`). */
+export const ANNIVERSARY_ID_PREFIX = 'pulse-anniversary:';
+
 /** The workflow that keeps one participant's recurring dates (it starts each period's journey). */
 export function anniversaryWorkflowId(
   campaign: { clientId: string; campaignId: string },
   participantKey: string,
 ): string {
-  return `pulse-anniversary:${campaign.clientId}:${campaign.campaignId}:${participantKey}`;
+  return `${ANNIVERSARY_ID_PREFIX}${campaign.clientId}:${campaign.campaignId}:${participantKey}`;
 }
 
 /** The trigger event each period's journey starts with (its `event.event`). */

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   WorkflowIdReusePolicy,
@@ -23,6 +24,11 @@ import {
   journeyWorkflowId,
   type Plan,
 } from '../contract/plan.ts';
+import {
+  attributePairs,
+  inheritedStartOptions,
+  type JourneyAttributes,
+} from './interpreter/journey-attributes.ts';
 import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { anniversaryJourneysQuery, anniversaryOriginSignal, RUN_CAMPAIGN } from './signals.ts';
 
@@ -53,6 +59,11 @@ export interface AnniversaryInput {
   /** Workflow ids of the period journeys started, newest last (bounded). */
   started?: string[];
   options?: EngineOptions;
+  /**
+   * The period journeys' search attributes (set by the router when the server has them registered;
+   * without, journeys start without attributes as the router's own do).
+   */
+  journeyAttributes?: JourneyAttributes;
 }
 
 export interface AnniversaryResult {
@@ -109,6 +120,7 @@ export async function runAnniversaries(input: AnniversaryInput): Promise<Anniver
         args: [child],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        ...(patched('child-attributes') ? periodJourneyOptions(input.journeyAttributes) : {}),
       });
     } catch (err) {
       // This period's journey exists already (an earlier keeper run started it): never a second one.
@@ -122,4 +134,14 @@ export async function runAnniversaries(input: AnniversaryInput): Promise<Anniver
     if (fired >= PERIODS_PER_RUN || workflowInfo().continueAsNewSuggested)
       return await continueAsNew<typeof runAnniversaries>({ ...input, origin, after, started });
   }
+}
+
+/**
+ * A period journey is listed, filtered and found by the approval inbox like a journey the router starts:
+ * the router's attribute values, and the keeper's correlation memo.
+ */
+function periodJourneyOptions(values: JourneyAttributes | undefined) {
+  const { memo } = inheritedStartOptions();
+  const pairs = values ? attributePairs(values) : [];
+  return { ...(pairs.length > 0 ? { typedSearchAttributes: pairs } : {}), ...(memo ? { memo } : {}) };
 }

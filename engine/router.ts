@@ -21,6 +21,7 @@ import {
   waitTrustFloor,
 } from '../contract/plan.ts';
 import type { AnniversaryInput } from './anniversaries.ts';
+import { journeyAttributes } from './interpreter/journey-attributes.ts';
 import type { EngineInput, EngineOptions } from './interpreter/types.ts';
 import { journeySearchAttributes } from './search-attributes.ts';
 import { anniversaryOriginSignal, eventSignal, RUN_ANNIVERSARIES, RUN_CAMPAIGN } from './signals.ts';
@@ -178,6 +179,8 @@ export function createRouter(deps: RouterDeps): Router {
     const workflowId = anniversaryWorkflowId(campaign, key);
     const input: AnniversaryInput = { plan, campaign, key, origin, enrolment: event };
     if (deps.engineOptions) input.options = deps.engineOptions;
+    if (deps.searchAttributes)
+      input.journeyAttributes = journeyAttributes(campaign, event.participant_id, meta.correlationId);
     await client.workflow.signalWithStart<(i: AnniversaryInput) => Promise<unknown>, [string]>(
       RUN_ANNIVERSARIES,
       {

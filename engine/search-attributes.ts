@@ -1,22 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import type { CampaignRef } from '../contract/plan.ts';
 import { SEARCH_ATTRIBUTE_NAMES, type SearchAttributeName } from '../contract/search-attributes.ts';
+import { attributePairs, journeyAttributes } from './interpreter/journey-attributes.ts';
 
 export { SEARCH_ATTRIBUTE_NAMES, type SearchAttributeName };
-
-/**
- * The journeys' search attributes as Temporal keys (names in contract/search-attributes.ts). The local
- * stack's dev server registers them at start (scripts/stack/temporal.ts); `ensureSearchAttributes`
- * adds missing ones on other servers when the worker starts.
- */
-type KeywordKey = ReturnType<typeof keyword>;
-const keyword = (name: string) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD);
-
-export const SEARCH_ATTRIBUTES = Object.fromEntries(SEARCH_ATTRIBUTE_NAMES.map((n) => [n, keyword(n)])) as {
-  [K in SearchAttributeName]: KeywordKey;
-};
 
 /** The pairs set when a journey starts; empty values are left out (Keyword attributes are optional). */
 export function journeySearchAttributes(
@@ -24,20 +13,7 @@ export function journeySearchAttributes(
   participantId: string | undefined,
   correlationId: string | undefined,
 ): SearchAttributePair[] {
-  const values: Record<SearchAttributeName, string | undefined> = {
-    client_id: campaign.clientId,
-    campaign_id: campaign.campaignId,
-    pulse: campaign.pulse,
-    participant_id: participantId,
-    correlation_id: correlationId,
-  };
-  const pairs: SearchAttributePair[] = [];
-  for (const name of SEARCH_ATTRIBUTE_NAMES) {
-    const value = values[name];
-    // Keyword values are limited (2 KiB by default); ids here are far shorter, but never fail a start.
-    if (value) pairs.push({ key: SEARCH_ATTRIBUTES[name], value: value.slice(0, 256) });
-  }
-  return pairs;
+  return attributePairs(journeyAttributes(campaign, participantId, correlationId));
 }
 
 /**

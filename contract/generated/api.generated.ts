@@ -715,7 +715,7 @@ export interface ApprovalInbox {
   next_cursor: string | null;
 }
 /**
- * One open approval task of one of the caller's running journeys.
+ * One open approval task of one of the caller's running journeys. A task opened inside a call step's child journey is listed under the journey that called it (`workflow_id`, `journey_key`), with its qualified task id, so it is decided through that journey.
  *
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "approvalInboxItem".
@@ -736,7 +736,7 @@ export interface ApprovalInboxItem {
  */
 export interface ApprovalTask {
   /**
-   * The task id: the step's path in the journey (`review`, `offers#2/review`).
+   * The task id: the step's path in the journey (`review`, `offers#2/review`). A task of a call step's child journey is listed and decided through the calling journey, its id qualified by the child's place: `<call step path>><task>` (`ask-review>review`; two calls deep `outer/call/check>review`).
    */
   task: string;
   /**
@@ -1502,7 +1502,7 @@ export interface EventTypeEnvelope {
   event_type: EventType;
 }
 /**
- * A journey's approval tasks: the open one(s) and the last 50 decided, oldest first. Bounded, so always one page.
+ * A journey's approval tasks and those of its call steps' child journeys (up to 50 children): the open one(s) and the last 50 decided of each, oldest first. Bounded, so always one page.
  *
  * This interface was referenced by `PulsePublicHTTPAPI`'s JSON-Schema
  * via the `definition` "approvalTaskList".
@@ -1527,7 +1527,7 @@ export interface ApprovalTaskEnvelope {
  */
 export interface ApprovalDecisionBody {
   /**
-   * The task id (see the journey's approvals).
+   * The task id as the journey's approvals list it (qualified for a task of a child journey).
    */
   task: string;
   decision: 'approve' | 'reject';
@@ -13166,6 +13166,8 @@ export interface operations {
   "listParticipantNotifications": {
     parameters: {
       query?: {
+        "campaign_id"?: string;
+        "journey_id"?: string;
         "limit"?: number;
         "starting_after"?: string;
       };

@@ -1,6 +1,7 @@
 import { ApplicationFailure, ChildWorkflowFailure, patched, startChild } from '@temporalio/workflow';
 import type { CallStep, JourneyOutcome } from '../../contract/plan.ts';
 import { RUN_CAMPAIGN } from '../signals.ts';
+import { inheritedStartOptions } from './journey-attributes.ts';
 import { type Loc, type Runtime, stepPath } from './runtime.ts';
 import type { EngineInput } from './types.ts';
 
@@ -8,7 +9,9 @@ import type { EngineInput } from './types.ts';
  * `call`: runs a child journey of a plan inlined in `plan.children` and waits for its outcome. The child
  * id derives from the parent id and step path, so a replay or retry finds the same child; the child
  * sees the parent's trigger as `event` and the evaluated `input` as `input`. While it runs, events the
- * child waits for are forwarded to it (the router only knows the parent's id).
+ * child waits for are forwarded to it (the router only knows the parent's id). Behind
+ * `patched('child-attributes')` the child carries the parent's journey search attributes and correlation
+ * memo, so the journey list can tell it apart and the approval inbox finds its tasks.
  */
 export async function executeCall(rt: Runtime, step: CallStep, loc: Loc): Promise<void> {
   const path = stepPath(loc, step);
@@ -31,6 +34,7 @@ export async function executeCall(rt: Runtime, step: CallStep, loc: Loc): Promis
   const handle = await startChild<(i: EngineInput) => Promise<JourneyOutcome>>(RUN_CAMPAIGN, {
     workflowId,
     args: [input],
+    ...(patched('child-attributes') ? inheritedStartOptions() : {}),
   });
   const forward = { handle, waitsFor: new Set(plan.waitsFor) };
   rt.children.add(forward);

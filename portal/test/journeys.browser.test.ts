@@ -255,6 +255,16 @@ describe('the journey page in a browser', () => {
     assert.match(href, /\/[0-9a-f-]{36}\/history$/);
     await page.getByTestId('open-approval').waitFor();
     await check('journeys-detail');
+
+    // The same task in the approvals page's journey inbox, which links back to the journey.
+    await go('/approvals?tab=journeys');
+    const row = page.getByTestId('journey-tasks').locator('tbody tr', { hasText: who });
+    await row.waitFor({ timeout: 20_000 });
+    assert.match((await row.textContent()) ?? '', /Approve a first-order bonus.*review.*manager/);
+    await check('approvals-journey-tasks');
+    await row.getByRole('link', { name: 'Open journey' }).click();
+    await page.getByRole('heading', { name: `Journey ${who}` }).waitFor();
+    await page.getByTestId('open-approval').waitFor();
   });
 
   it('approving in the page moves the journey on; a routed purchase finishes it and the trace shows both', async () => {

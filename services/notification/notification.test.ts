@@ -100,6 +100,62 @@ describe('notification service', () => {
     assert.equal(smtp.messages.filter((m) => m.to.includes('ann@example.test')).length, 1);
   });
 
+  it('lists a participant’s messages, all of them or one campaign’s or one journey’s', async () => {
+    const who = `user-msgs-${Date.now()}`;
+    const send = async (key: string, extra: Record<string, string>) => {
+      const res = await internal('send', {
+        client_id: clientId,
+        idempotency_key: key,
+        participant_id: who,
+        channel: 'email',
+        template: 'welcome',
+        to: 'msgs@example.test',
+        data: { referral: { link: 'http://127.0.0.1/r/x/ABCD2345', code: 'ABCD2345' } },
+        ...extra,
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return ((await res.json()) as { notification_id: string }).notification_id;
+    };
+    const a1 = await send(`${who}/a1`, {
+      campaign_id: 'camp-a',
+      workflow_id: `pulse:${clientId}:camp-a:${who}`,
+    });
+    const a2 = await send(`${who}/a2`, {
+      campaign_id: 'camp-a',
+      workflow_id: `pulse:${clientId}:camp-a:${who}:2`,
+    });
+    const b1 = await send(`${who}/b1`, {
+      campaign_id: 'camp-b',
+      workflow_id: `pulse:${clientId}:camp-b:${who}`,
+    });
+    // A call step's child journey is part of its journey; a key merely sharing the prefix is not.
+    const a3 = await send(`${who}/a3`, {
+      campaign_id: 'camp-a',
+      workflow_id: `pulse:${clientId}:camp-a:${who}/call/offer`,
+    });
+    const a4 = await send(`${who}/a4`, {
+      campaign_id: 'camp-a',
+      workflow_id: `pulse:${clientId}:camp-a:${who}_x`,
+    });
+    const list = async (query: string) => {
+      const res = await app.request(`/v1/notifications/participants/${who}${query}`, {
+        headers: { authorization: `Bearer ${secretKey}` },
+      });
+      const body = (await res.json()) as { data?: { id: string }[]; error?: { details: { path: string }[] } };
+      return { status: res.status, ids: (body.data ?? []).map((m) => m.id).sort(), body };
+    };
+    assert.deepEqual((await list('')).ids, [a1, a2, a3, a4, b1].sort());
+    assert.deepEqual((await list('?campaign_id=camp-a')).ids, [a1, a2, a3, a4].sort());
+    assert.deepEqual(
+      (await list(`?journey_id=${encodeURIComponent(`pulse:${clientId}:camp-a:${who}`)}`)).ids,
+      [a1, a3].sort(),
+    );
+    assert.deepEqual((await list('?campaign_id=camp-b&journey_id=nope')).ids, []);
+    const bad = await list(`?campaign_id=${'x'.repeat(300)}`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error?.details[0]?.path, 'campaign_id');
+  });
+
   it('uses a client template override, latest version first', async () => {
     const put = await app.request('/v1/notifications/templates/welcome', {
       method: 'PUT',

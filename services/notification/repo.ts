@@ -242,12 +242,29 @@ export async function markSending(db: Db, id: string, messageId: string): Promis
 }
 
 /** A participant's notifications newest first, one page (`limit + 1` rows: see platform/pagination.ts). */
-export function listNotifications(db: Db, clientId: string, participantId: string, page: PageRequest) {
-  return db
+/**
+ * Messages of one journey: its own and its call steps' children's, which run as `<journey id>/call/<path>`
+ * and are part of it (the portal shows a journey whole). `starts_with` takes the id as text, no pattern.
+ */
+const ofJourney = (workflowId: string) =>
+  sql<boolean>`(workflow_id = ${workflowId} or starts_with(workflow_id, ${`${workflowId}/call/`}))`;
+
+/** A participant's notifications, newest first; optionally only one campaign's or one journey's. */
+export function listNotifications(
+  db: Db,
+  clientId: string,
+  participantId: string,
+  page: PageRequest,
+  filter: { campaignId?: string; workflowId?: string } = {},
+) {
+  let q = db
     .selectFrom('notifications')
     .select(['id', 'channel', 'template', 'subject', 'status', 'created_at', 'sent_at'])
     .where('client_id', '=', clientId)
-    .where('participant_id', '=', participantId)
+    .where('participant_id', '=', participantId);
+  if (filter.campaignId !== undefined) q = q.where('campaign_id', '=', filter.campaignId);
+  if (filter.workflowId !== undefined) q = q.where(ofJourney(filter.workflowId));
+  return q
     .where(afterCursor('created_at', page.after, 'desc'))
     .orderBy(keysetTime('created_at'), 'desc')
     .orderBy('id', 'desc')
@@ -301,7 +318,7 @@ export async function listDeliveryLog(
     )
     .where('client_id', '=', clientId);
   if (filter.status) q = q.where('status', '=', filter.status);
-  if (filter.workflowId) q = q.where('workflow_id', '=', filter.workflowId);
+  if (filter.workflowId) q = q.where(ofJourney(filter.workflowId));
   if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
   if (filter.participantId) q = q.where('participant_id', '=', filter.participantId);
   const after = filter.after;

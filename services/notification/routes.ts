@@ -277,12 +277,19 @@ export function createNotificationRoutes(
         });
       })
       .get('/participants/:id', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
-        const page = pageRequest((k) => c.req.query(k));
+        const q = (k: string) => c.req.query(k);
+        const page = pageRequest(q);
+        const campaignId = optionalIdParam(q('campaign_id'), 'campaign_id');
+        const workflowId = optionalIdParam(q('journey_id'), 'journey_id');
         const rows = await repo.listNotifications(
           db,
           c.get('principal').clientId,
           idParam(c.req.param('id'), 'id'),
           page,
+          {
+            ...(campaignId ? { campaignId } : {}),
+            ...(workflowId ? { workflowId } : {}),
+          },
         );
         return c.json(pageOf(rows, page, byCreatedAt));
       })

@@ -7,6 +7,7 @@ import {
   type ApprovalDecisionInput,
   type ApprovalTaskView,
 } from '../../contract/plan.ts';
+import { asJourneyTask, descendantTasks, listDescendants, taskTarget } from './children.ts';
 
 /** Bounded: a Temporal outage is a 503 within seconds, not a request hanging on gRPC retries. */
 const DEADLINE_MS = 5_000;
@@ -28,12 +29,52 @@ export async function listApprovals(temporal: Client, workflowId: string): Promi
 }
 
 /**
- * Sends a decision as the journey's `approval` update and answers the task as decided. The journey
+ * The journey's approval tasks and those of its call-step children (their ids qualified, children.ts),
+ * oldest first.
+ */
+export async function listJourneyApprovals(
+  temporal: Client,
+  clientId: string,
+  journeyId: string,
+): Promise<ApprovalTaskView[]> {
+  const own = await listApprovals(temporal, journeyId);
+  const deadline = Date.now() + DEADLINE_MS;
+  let children: string[];
+  try {
+    children = await listDescendants(temporal, deadline, clientId, journeyId);
+  } catch {
+    throw unavailable();
+  }
+  if (children.length === 0) return own;
+  const all = [...own, ...(await descendantTasks(temporal, deadline, journeyId, children))];
+  return all.sort((a, b) => a.opened_at.localeCompare(b.opened_at));
+}
+
+/**
+ * Sends a decision as the `approval` update of the workflow that holds the task (the journey, or the
+ * call-step child a qualified task id names) and answers the task as the journey shows it. The workflow
  * decides (one thread, so a decision racing the timeout has one winner): a repeat of the recorded
- * decision answers the task unchanged, anything else it refuses maps to 403/404/409. A journey that
- * has already finished answers from its recorded tasks.
+ * decision answers the task unchanged, anything else it refuses maps to 403/404/409. A workflow that has
+ * already finished answers from its recorded tasks.
  */
 export async function decideApproval(
+  temporal: Client,
+  journeyId: string,
+  input: ApprovalDecisionInput,
+): Promise<ApprovalTaskView> {
+  const target = taskTarget(journeyId, input.task);
+  try {
+    const task = await decideIn(temporal, target.workflowId, { ...input, task: target.task });
+    return asJourneyTask(journeyId, target.workflowId, task);
+  } catch (err) {
+    // A qualified id naming no child of this journey: the task does not exist (the journey may).
+    if (target.workflowId !== journeyId && err instanceof AppError && err.code === 'NOT_FOUND')
+      throw new AppError('NOT_FOUND', 'no such approval task', [{ path: 'task', message: 'not found' }]);
+    throw err;
+  }
+}
+
+async function decideIn(
   temporal: Client,
   workflowId: string,
   input: ApprovalDecisionInput,

@@ -4,6 +4,7 @@ import { AppError } from '../../contract/errors.ts';
 import type { ApprovalInbox, ApprovalInboxItem } from '../../contract/generated/api.generated.ts';
 import { APPROVALS_QUERY, type ApprovalTaskView } from '../../contract/plan.ts';
 import { intParam, optionalIdParam } from '../platform/params.ts';
+import { asJourneyTask, topJourney } from './children.ts';
 import { decodeCursor, encodeCursor, keyword, queryLiteral } from './list.ts';
 
 /**
@@ -13,7 +14,9 @@ import { decodeCursor, encodeCursor, keyword, queryLiteral } from './list.ts';
  * applies in the system search attribute `TemporalChangeVersion`. So visibility narrows the scan to the
  * caller's running journeys that have opened an approval task, and only those are asked, a page at a
  * time (`limit` journeys, a few at once, one deadline for the page). Running journeys whose worker does
- * not answer in time are named in `unanswered` rather than failing the page.
+ * not answer in time are named in `unanswered` rather than failing the page. A call step's child journey
+ * carries its journey's attributes and opens its own tasks: they are listed under the journey that
+ * called it, with qualified task ids (children.ts), so deciding goes through that journey like any task.
  */
 
 const DEADLINE_MS = 5_000;
@@ -106,19 +109,21 @@ export async function listInbox(
       const tasks = await temporal.connection.withDeadline(deadline, () =>
         temporal.workflow.getHandle(workflowId).query<ApprovalTaskView[]>(APPROVALS_QUERY),
       );
-      return tasks
-        .filter((t) => t.state === 'pending')
-        .map(
-          (approval): ApprovalInboxItem => ({
-            workflow_id: workflowId,
-            campaign_id: campaignId,
-            journey_key: workflowId.slice(prefix.length),
-            participant_id: keyword(raw, 'participant_id'),
-            pulse: keyword(raw, 'pulse'),
-            // The journey's own view is the schema's approvalTask (`details` is any JSON there).
-            approval: approval as ApprovalInboxItem['approval'],
-          }),
-        );
+      const pending = tasks.filter((t) => t.state === 'pending');
+      if (pending.length === 0) return [];
+      const journeyId = (await topJourney(temporal, deadline, raw)) ?? workflowId;
+      if (!journeyId.startsWith(prefix)) return [];
+      return pending.map(
+        (t): ApprovalInboxItem => ({
+          workflow_id: journeyId,
+          campaign_id: campaignId,
+          journey_key: journeyId.slice(prefix.length),
+          participant_id: keyword(raw, 'participant_id'),
+          pulse: keyword(raw, 'pulse'),
+          // The journey's own view is the schema's approvalTask (`details` is any JSON there).
+          approval: asJourneyTask(journeyId, workflowId, t) as ApprovalInboxItem['approval'],
+        }),
+      );
     } catch {
       // Finished since the listing, or no worker answering: the page still answers for the others.
       unanswered.push(workflowId);

@@ -202,7 +202,7 @@ describe('GET /v1/journeys (Temporal visibility, real dev server)', () => {
     assert.equal(queryLiteral('a"b\\c'), '"a\\"b\\\\c"');
     assert.equal(
       visibilityQuery('cli_1', { participantId: sneaky, status: 'running' }),
-      `client_id = "cli_1" AND participant_id = "ann\\" OR client_id = \\"${clientB}" AND ExecutionStatus = "Running"`,
+      `client_id = "cli_1" AND participant_id = "ann\\" OR client_id = \\"${clientB}" AND ExecutionStatus = "Running" AND (ParentWorkflowId IS NULL OR ParentWorkflowId STARTS_WITH "pulse-anniversary:")`,
     );
   });
 });

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal as proto } from '@temporalio/proto';
+import { ANNIVERSARY_ID_PREFIX } from '../../contract/anniversary.ts';
 import { AppError } from '../../contract/errors.ts';
 import { enumParam, intParam, optionalIdParam } from '../platform/params.ts';
 
@@ -101,6 +102,11 @@ export function visibilityQuery(clientId: string, q: Omit<JourneyListQuery, 'lim
   if (q.campaignId) terms.push(`campaign_id = ${queryLiteral(q.campaignId)}`);
   if (q.participantId) terms.push(`participant_id = ${queryLiteral(q.participantId)}`);
   if (q.status) terms.push(`ExecutionStatus = ${queryLiteral(JOURNEY_STATUSES[q.status])}`);
+  // Journeys only: a call step's child carries its journey's attributes but is part of that journey (its
+  // tasks and trace are shown there). Period journeys have a parent too: their anniversary keeper.
+  terms.push(
+    `(ParentWorkflowId IS NULL OR ParentWorkflowId STARTS_WITH ${queryLiteral(ANNIVERSARY_ID_PREFIX)})`,
+  );
   return terms.join(' AND ');
 }
 

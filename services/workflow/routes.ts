@@ -8,7 +8,7 @@ import { type ApiKeyResolver, type AuthVariables, authenticate } from '../platfo
 import { readBody } from '../platform/http.ts';
 import { api } from '../platform/openapi.ts';
 import { idParam } from '../platform/params.ts';
-import { decideApproval, listApprovals } from './approvals.ts';
+import { decideApproval, listJourneyApprovals } from './approvals.ts';
 import { listInbox, parseInboxQuery } from './inbox.ts';
 import { listJourneys, parseJourneyListQuery } from './list.ts';
 import { parseTraceQuery, readTrace } from './trace.ts';
@@ -60,7 +60,7 @@ export function createWorkflowRoutes(temporal: Client, resolver: ApiKeyResolver,
         return c.json(await readTrace(temporal, c.get('principal').clientId, workflowIdOf(c), query));
       })
       .get('/:campaignId/:journeyKey/approvals', reader, async (c) => {
-        const data = await listApprovals(temporal, workflowIdOf(c));
+        const data = await listJourneyApprovals(temporal, c.get('principal').clientId, workflowIdOf(c));
         return c.json({ data, has_more: false, next_cursor: null });
       })
       /**

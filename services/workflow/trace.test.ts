@@ -9,6 +9,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { JourneyTrace, JourneyTraceEntry } from '../../contract/generated/api.generated.ts';
 import type { ApprovalStep, CampaignRef, Plan } from '../../contract/plan.ts';
 import { createTemporalClient } from '../../engine/client.ts';
+import { SEARCH_ATTRIBUTES as SEARCH_KEYS } from '../../engine/interpreter/journey-attributes.ts';
 import { quietTemporalRuntime } from '../../engine/quiet-runtime.ts';
 import { createRouter, type DeployedCampaigns } from '../../engine/router.ts';
 import { ensureSearchAttributes } from '../../engine/search-attributes.ts';
@@ -70,6 +71,27 @@ const approvalPlan: Plan = handPlan([review], {
   trigger: { events: ['bonus_asked'], journey: { var: 'event.participant_id' } },
 });
 
+/** The same approval inside a call step's child, and two calls deep (a child that calls a child). */
+const kidPlan: Plan = handPlan(
+  [
+    { id: 'ask-review', kind: 'call', plan: 'reviewer', input: {} },
+    { id: 'done', kind: 'end', status: 'completed' },
+  ],
+  {
+    trigger: { events: ['kid_bonus_asked'], journey: { var: 'event.participant_id' } },
+    children: { reviewer: handPlan([review], { id: 'reviewer' }) },
+  },
+);
+const nestedPlan: Plan = handPlan([{ id: 'outer', kind: 'call', plan: 'middle', input: {} }], {
+  trigger: { events: ['nested_bonus_asked'], journey: { var: 'event.participant_id' } },
+  children: {
+    middle: handPlan([{ id: 'check', kind: 'call', plan: 'inner', input: {} }], {
+      id: 'middle',
+      children: { inner: handPlan([review], { id: 'inner' }) },
+    }),
+  },
+});
+
 const ref = (clientId: string, campaignId: string): CampaignRef => ({
   clientId,
   campaignId,
@@ -82,6 +104,8 @@ const deployed: DeployedCampaigns = {
     if (name === 'signup' || name === 'purchase')
       return [{ campaign: ref(clientId, 'camp-trace'), plan: journeyPlan }];
     if (name === 'bonus_asked') return [{ campaign: ref(clientId, 'camp-bonus'), plan: approvalPlan }];
+    if (name === 'kid_bonus_asked') return [{ campaign: ref(clientId, 'camp-kid'), plan: kidPlan }];
+    if (name === 'nested_bonus_asked') return [{ campaign: ref(clientId, 'camp-nest'), plan: nestedPlan }];
     return [];
   },
 };
@@ -389,6 +413,94 @@ describe('GET /v1/journeys/:campaignId/:journeyKey/trace and GET /v1/approvals (
     assert.doesNotMatch(JSON.stringify(annTrace), /ann@example\.com|looks fine/);
     // The approval's timeout timer was cancelled by the decision.
     assert.equal(annTrace.data.find((x) => x.kind === 'timer')?.status, 'cancelled');
+  });
+
+  it('approvals inside child journeys: listed and decided through the calling journey, which alone is listed', async () => {
+    const eve = `eve-${run}`;
+    const fay = `fay-${run}`;
+    await route(clientA, 'kid_bonus_asked', eve);
+    await route(clientA, 'nested_bonus_asked', fay);
+    type Inbox = {
+      data: { workflow_id: string; journey_key: string; campaign_id: string; approval: { task: string } }[];
+    };
+    const inbox = (query: string, key = 'sk_a') => get<Inbox>(`/v1/approvals${query}`, key);
+    const kid = await until('the child’s task in the inbox', async () => {
+      const r = await inbox('?campaign_id=camp-kid');
+      return r.body.data?.length === 1 ? r.body.data[0] : undefined;
+    });
+    const eveId = `pulse:${clientA}:camp-kid:${eve}`;
+    assert.deepEqual(
+      { workflow_id: kid.workflow_id, journey_key: kid.journey_key, task: kid.approval.task },
+      { workflow_id: eveId, journey_key: eve, task: 'ask-review>review' },
+    );
+    const nested = await until('the grandchild’s task in the inbox', async () => {
+      const r = await inbox('?campaign_id=camp-nest');
+      return r.body.data?.length === 1 ? r.body.data[0] : undefined;
+    });
+    assert.equal(nested.journey_key, fay);
+    assert.equal(nested.approval.task, 'outer/call/check>review');
+    assert.deepEqual((await inbox('?campaign_id=camp-kid', 'sk_b')).body.data, []);
+
+    // The child carries the journey's attributes (that is how the inbox found it), yet the journey list
+    // shows the calling journey only.
+    const child = await temporal.workflow.getHandle(`${eveId}/call/ask-review`).describe();
+    assert.equal(child.typedSearchAttributes.get(SEARCH_KEYS.client_id), clientA);
+    const listed = await until('the journey in the list', async () => {
+      const r = await get<{ data: { workflow_id: string }[] }>('/v1/journeys?campaign_id=camp-kid');
+      return r.body.data?.length ? r.body.data : undefined;
+    });
+    assert.deepEqual(
+      listed.map((j) => j.workflow_id),
+      [eveId],
+    );
+
+    // The journey's own approvals list holds its child's task under the qualified id.
+    const own = await get<{ data: { task: string; state: string }[] }>(
+      `/v1/journeys/camp-kid/${eve}/approvals`,
+    );
+    assert.equal(own.status, 200);
+    assert.deepEqual(
+      own.body.data.map((t) => [t.task, t.state]),
+      [['ask-review>review', 'pending']],
+    );
+    const decide = (campaign: string, key: string, task: string, as = 'sk_a') =>
+      app.request(`/v1/journeys/${campaign}/${encodeURIComponent(key)}/approvals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${as}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ task, decision: 'approve' }),
+      });
+    const unknown = await decide('camp-kid', eve, 'no-such-call>review');
+    assert.equal(unknown.status, 404);
+    assert.equal(
+      ((await unknown.json()) as { error: { details: { path: string }[] } }).error.details[0]?.path,
+      'task',
+    );
+    // Another client names the same journey key: its own (absent) journey, never A's.
+    assert.equal((await decide('camp-kid', eve, 'ask-review>review', 'sk_b')).status, 404);
+
+    const decided = await decide('camp-kid', eve, 'ask-review>review');
+    assert.equal(decided.status, 200);
+    const body = (await decided.json()) as { approval: { task: string; state: string } };
+    assert.deepEqual([body.approval.task, body.approval.state], ['ask-review>review', 'approved']);
+    // A repeat answers the recorded decision; the child ends, then the journey.
+    assert.equal((await decide('camp-kid', eve, 'ask-review>review')).status, 200);
+    await until('the calling journey to complete', async () => {
+      const r = await trace('camp-kid', eve, '?limit=100');
+      return r.body.data?.at(-1)?.kind === 'completed' ? true : undefined;
+    });
+    const nestedDecision = await decide('camp-nest', fay, 'outer/call/check>review');
+    assert.equal(nestedDecision.status, 200, await nestedDecision.clone().text());
+    await until('the nested task to leave the inbox', async () => {
+      const r = await inbox('?campaign_id=camp-nest');
+      return r.body.data?.length === 0 ? true : undefined;
+    });
+    const after = await get<{ data: { task: string; state: string }[] }>(
+      `/v1/journeys/camp-nest/${fay}/approvals`,
+    );
+    assert.deepEqual(
+      after.body.data.map((t) => [t.task, t.state]),
+      [['outer/call/check>review', 'approved']],
+    );
   });
 
   it('a child journey and continue-as-new: the step of the call, and the earlier run read by its id', async () => {

@@ -4,6 +4,7 @@ import { DataTable } from '../lib/data-table.tsx';
 import { Link, useLocation } from '../lib/router.tsx';
 import { PageHeader, Show, useAsync, when } from '../lib/ui.tsx';
 import { FraudDecisions, FraudQueue, FraudSuspensions } from './fraud.tsx';
+import { JourneyTasks } from './journey-inbox.tsx';
 import {
   amount,
   decideEach,
@@ -20,9 +21,13 @@ const TABS = [
   ['fraud', 'Fraud review'],
   ['decisions', 'Decisions'],
   ['suspensions', 'Suspensions'],
+  ['journeys', 'Journey tasks'],
 ] as const;
 
-/** Rewards waiting on a person: the approval queue, the fraud review queue, its decisions and suspensions. */
+/**
+ * What waits on a person: rewards (the approval queue, the fraud review queue, its decisions and
+ * suspensions) and journeys' approval steps.
+ */
 export function ApprovalsPage() {
   const { query } = useLocation();
   const tab = TABS.find(([t]) => t === query.get('tab'))?.[0] ?? 'queue';
@@ -44,6 +49,7 @@ export function ApprovalsPage() {
       {tab === 'fraud' ? <FraudQueue /> : null}
       {tab === 'decisions' ? <FraudDecisions /> : null}
       {tab === 'suspensions' ? <FraudSuspensions /> : null}
+      {tab === 'journeys' ? <JourneyTasks /> : null}
     </>
   );
 }

@@ -291,7 +291,7 @@ export function JourneyPage({ campaign, journeyKey }: { campaign: string; journe
             <section className="panel" aria-labelledby="messages-h">
               <h2 id="messages-h">Messages</h2>
               {participant ? (
-                <JourneyMessages participant={participant} />
+                <JourneyMessages participant={participant} workflowId={j.workflow_id} />
               ) : (
                 <Empty>No participant on this journey.</Empty>
               )}
@@ -353,28 +353,28 @@ const MESSAGE_COLUMNS: Column<Notification>[] = [
   { key: 'sent', header: 'Sent', cell: (m) => when(m.sent_at), className: 'nowrap' },
 ];
 
-/** The participant's messages (every campaign's: the notification service keeps them per participant). */
-function JourneyMessages({ participant }: { participant: string }) {
+/** The messages this journey sent its participant (not those of their other journeys). */
+function JourneyMessages({ participant, workflowId }: { participant: string; workflowId: string }) {
   const messages = useAsync(
     () =>
       must(
         api().GET('/v1/notifications/participants/{id}', {
-          params: { path: { id: participant }, query: { limit: 50 } },
+          params: { path: { id: participant }, query: { journey_id: workflowId, limit: 50 } },
         }),
       ),
-    [participant],
+    [participant, workflowId],
   );
   return (
     <Show value={messages} what="messages">
       {(page) => (
         <>
-          <p className="hint">Every message to {participant}, newest first, from all campaigns.</p>
+          <p className="hint">What this journey sent {participant}, newest first.</p>
           <DataTable
-            caption={`Messages to ${participant}`}
+            caption={`Messages of this journey to ${participant}`}
             columns={MESSAGE_COLUMNS}
             rows={page.data}
             rowKey={(m) => m.id}
-            empty={`No message to ${participant} yet.`}
+            empty={`This journey has sent ${participant} no message yet.`}
             testId="journey-messages"
           />
         </>
