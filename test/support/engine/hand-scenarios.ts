@@ -245,6 +245,26 @@ export const handScenarios: HandScenario[] = [
     },
   },
   {
+    // Recorded once the child starts with the journey's attributes (patched('child-attributes')).
+    name: 'call-child-attributes',
+    plan: handPlan(
+      [
+        { id: 'sub', kind: 'call', plan: 'child-plan', input: { amount: 7 }, as: 'sub' },
+        metric('after-child'),
+      ],
+      {
+        trigger: trigger(),
+        children: { 'child-plan': child },
+      },
+    ),
+    script: {
+      events: [
+        start('p-call-attrs'),
+        { at: '1d', event: { event: 'child_go', participant_id: 'p-call-attrs' } },
+      ],
+    },
+  },
+  {
     name: 'continue-as-new',
     plan: handPlan(
       [
