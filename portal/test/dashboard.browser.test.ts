@@ -567,6 +567,90 @@ describe('the dashboards and the fraud review queue in a browser', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it('follows the live counters signed in with an API key, and shows a refusal without retrying', async () => {
+    const issue = async (role: 'analyst' | 'viewer') => {
+      const r = await call<{ key: { key: string } }>(base, 'POST', '/v1/api-keys', {
+        key: client.sk,
+        body: { kind: 'secret', role, name: `live ${role} ${run}` },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body.key.key;
+    };
+    // A tab of its own, with no member session: only the key can authorise the stream.
+    const signInWithKey = async (key: string) => {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.message));
+      await p.goto(base);
+      await p.getByText('Sign in with an API key').click();
+      await p.getByLabel('Secret or admin key').fill(key);
+      await p.getByRole('button', { name: 'Use key' }).click();
+      await p.getByRole('heading', { name: 'Campaigns' }).waitFor({ timeout: 20_000 });
+      return { ctx, p };
+    };
+    const dashboard = `${base}/dashboard?campaign=${encodeURIComponent(campaignId)}&range=30`;
+    const isLive = (url: string) => new URL(url).pathname === `/v1/analytics/campaigns/${campaignId}/live`;
+
+    // An analyst key holds analytics.read: the stream answers it, and the card follows new events.
+    const analyst = await issue('analyst');
+    const { ctx, p } = await signInWithKey(analyst);
+    try {
+      const streamed = p.waitForRequest((r) => isLive(r.url()));
+      await p.goto(dashboard);
+      const sent = await streamed;
+      assert.equal(sent.headers().authorization, `Bearer ${analyst}`, 'the stream carries the key');
+      const status = p.getByTestId('live-status');
+      await status.filter({ hasText: /^live$/ }).waitFor({ timeout: 20_000 });
+      assert.equal(await status.getAttribute('role'), 'status');
+      const events = p.locator('[data-metric="live_events"]');
+      const before = Number(await events.textContent());
+      assert.ok(before > 0, `the seeded events are in the last 15 minutes (${before})`);
+      assert.equal(
+        (await browserEvent(ann, { event: 'referral_shared', properties: { channel: 'email' } })).status,
+        202,
+      );
+      await waitUntil(
+        'the live card to count the new event',
+        async () => (Number(await events.textContent()) > before ? true : undefined),
+        60_000,
+        500,
+      );
+      assert.equal(await status.textContent(), 'live');
+      // The stream keeps the network busy, so wait for the slowest cards rather than for an idle network.
+      for (const ready of ['[data-card="timeseries"] .echart', '[data-board="top"] tbody tr'])
+        await p.locator(ready).first().waitFor({ timeout: 30_000 });
+      a11y['dashboard-live-key'] = await seriousViolations(p);
+      if (a11y['dashboard-live-key'].length)
+        console.log(`axe dashboard-live-key: ${JSON.stringify(a11y['dashboard-live-key'])}`);
+      await p.screenshot({ path: join(SHOTS, 'dashboard-live-key.png'), fullPage: true });
+    } finally {
+      await ctx.close();
+    }
+
+    // A viewer key does not: the card shows the API's reason and asks once, not again and again.
+    const viewer = await signInWithKey(await issue('viewer'));
+    try {
+      let asked = 0;
+      viewer.p.on('request', (r) => {
+        if (isLive(r.url())) asked += 1;
+      });
+      await viewer.p.goto(dashboard);
+      const card = viewer.p.locator('[data-card="live"]');
+      const alert = card.getByRole('alert');
+      await alert.waitFor({ timeout: 20_000 });
+      assert.match(
+        (await alert.textContent()) ?? '',
+        /analytics\.read needs role analyst or above.*FORBIDDEN/s,
+      );
+      assert.equal(await card.getByTestId('live-status').textContent(), 'refused');
+      // A retry would come after the first pause (1 s), another 2 s later: wait past both.
+      await viewer.p.waitForTimeout(3_500);
+      assert.equal(asked, 1, 'a refused stream is not asked for again');
+    } finally {
+      await viewer.ctx.close();
+    }
+  });
+
   it('has no serious accessibility violation and no page error', () => {
     const bad = Object.entries(a11y).filter(([, v]) => v.length > 0);
     assert.deepEqual(bad, []);

@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { api, currentApiKey, must } from '../lib/api.ts';
+import { useEffect, useMemo, useState } from 'react';
+import { type ApiProblem, api, must } from '../lib/api.ts';
 import { DataTable } from '../lib/data-table.tsx';
+import { followEventStream, type StreamState } from '../lib/sse.ts';
 import { Empty, Loading, Problem, Show, useAsync } from '../lib/ui.tsx';
 import { Freshness, ReportCard, useNow } from './card.tsx';
 import { type ChartOption, EChart } from './echart.tsx';
@@ -125,62 +126,43 @@ interface LiveCounts {
 }
 
 /**
- * The campaign's counters over the last minutes, from the live stream (server-sent events). EventSource
- * retries a dropped connection by itself; an answer that closes the stream (a restart, a 5xx) is retried
- * here with a growing pause, and the card says how fresh the figures are.
+ * The campaign's counters over the last minutes, from the live stream (server-sent events). The stream
+ * carries the tab's credentials like every call, so it works signed in as a member or with an API key;
+ * it is tried again with a growing pause when it drops, and the card says how fresh the figures are. A
+ * refusal (a key without analytics.read, an ended session) is shown with the API's reason instead.
  */
 export function LiveCard({ campaign }: { campaign: string }) {
   const [counts, setCounts] = useState<LiveCounts | null>(null);
-  const [status, setStatus] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
-  const [attempt, setAttempt] = useState(0);
-  // Consecutive failed connections: the pause before the next try doubles with each, up to 30 s.
-  const failures = useRef(0);
+  const [status, setStatus] = useState<StreamState>('connecting');
+  const [refused, setRefused] = useState<ApiProblem | null>(null);
   const now = useNow(1_000);
-  const keyOnly = currentApiKey() !== null;
   useEffect(() => {
-    if (keyOnly) return;
-    setStatus('connecting');
-    const source = new EventSource(
-      `/v1/analytics/campaigns/${encodeURIComponent(campaign)}/live?minutes=15`,
-      {
-        withCredentials: true,
+    setRefused(null);
+    setCounts(null);
+    return followEventStream(`/v1/analytics/campaigns/${encodeURIComponent(campaign)}/live?minutes=15`, {
+      onState: setStatus,
+      onRefused: setRefused,
+      onMessage: (m) => {
+        if (m.event === 'counts') setCounts(JSON.parse(m.data) as LiveCounts);
       },
-    );
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    source.addEventListener('counts', (e) => {
-      setCounts(JSON.parse((e as MessageEvent<string>).data) as LiveCounts);
-      setStatus('live');
-      failures.current = 0;
     });
-    source.onerror = () => {
-      setStatus('reconnecting');
-      if (source.readyState === EventSource.CLOSED)
-        retry = setTimeout(
-          () => setAttempt((n) => n + 1),
-          Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5)),
-        );
-    };
-    return () => {
-      clearTimeout(retry);
-      source.close();
-    };
-  }, [campaign, attempt, keyOnly]);
+  }, [campaign]);
   const stale = counts ? now - Date.parse(counts.as_of) > 20_000 : false;
   return (
     <section className="panel card wide" aria-labelledby="live-h" data-card="live">
       <header className="card-head">
         <h2 id="live-h">Live, last 15 minutes</h2>
         <span
-          className={`live-dot ${status === 'live' && !stale ? 'on' : 'off'}`}
+          className={`live-dot ${status === 'live' && !stale && !refused ? 'on' : 'off'}`}
           role="status"
           data-testid="live-status"
         >
-          {keyOnly ? 'needs a member sign-in' : status === 'live' ? (stale ? 'stale' : 'live') : status}
+          {refused ? 'refused' : status === 'live' ? (stale ? 'stale' : 'live') : status}
         </span>
       </header>
       <div className="card-body">
-        {keyOnly ? (
-          <Empty>The live stream rides the session cookie: sign in as a member to follow it.</Empty>
+        {refused ? (
+          <Problem problem={refused} />
         ) : counts ? (
           <dl className="figures live" aria-live="polite">
             {(
