@@ -20,7 +20,13 @@ import { busMigrations, createPostgresBus } from '../platform/bus/postgres-bus.t
 import { createSnsBus } from '../platform/bus/sns-bus.ts';
 import { chSql } from '../platform/clickhouse.ts';
 import { createEventsTable } from './events-table.ts';
-import { countDeadLetters, createEventDrainer, type EventDrainer, listDeadLetters } from './index.ts';
+import {
+  countDeadLetters,
+  createEventDrainer,
+  type DrainerOptions,
+  type EventDrainer,
+  listDeadLetters,
+} from './index.ts';
 import { migrations } from './migrations/index.ts';
 
 interface Row {
@@ -64,6 +70,7 @@ describe('ClickHouse and the Postgres bus', () => {
   let tch: TestClickHouse;
   let bus: InspectableBus;
   let drainer: EventDrainer;
+  let drainerOpts: DrainerOptions;
   const published: BusMessage[] = [];
   const logged: string[] = [];
 
@@ -74,7 +81,7 @@ describe('ClickHouse and the Postgres bus', () => {
     await bus.subscribe('dead_letter_test', 'event.#', async (m) => {
       published.push(m);
     });
-    drainer = createEventDrainer({
+    drainerOpts = {
       db: tdb.db,
       ch: tch.ch,
       bus,
@@ -85,7 +92,8 @@ describe('ClickHouse and the Postgres bus', () => {
       maxAttempts: 3,
       // With what each line carries: a refusal's message (quoting the row) must not reach the log.
       log: (m, e) => logged.push(e === undefined ? m : `${m} ${e instanceof Error ? e.message : String(e)}`),
-    });
+    };
+    drainer = createEventDrainer(drainerOpts);
   });
 
   after(async () => {
@@ -100,6 +108,20 @@ describe('ClickHouse and the Postgres bus', () => {
       chSql`SELECT uniqExact(event_id) AS n FROM events WHERE client_id = ${clientId}`,
     );
     return Number(r?.n);
+  };
+  /** Rows of a client in ClickHouse once copies of one event are collapsed (what a merge leaves). */
+  const chFinal = async (clientId: string) => {
+    const [r] = await tch.ch.query<{ n: string }>(
+      chSql`SELECT count() AS n FROM events FINAL WHERE client_id = ${clientId}`,
+    );
+    return Number(r?.n);
+  };
+  /** Whether ClickHouse's cursor has passed an event's outbox row (taken or parked). */
+  const chCursorPassed = async (clientId: string, eventId: string) => {
+    const r = await sql<{ passed: boolean }>`
+      select (c.txid, c.seq) >= (o.txid, o.seq) as passed from event_outbox o, event_outbox_cursors c
+      where c.sink = 'clickhouse' and o.client_id = ${clientId} and o.event_id = ${eventId}`.execute(tdb.db);
+    return r.rows[0]?.passed === true;
   };
 
   test('rows stored with a lone surrogate (before the ingest policy) reach ClickHouse with U+FFFD', async () => {
@@ -171,16 +193,26 @@ describe('ClickHouse and the Postgres bus', () => {
     );
   });
 
-  test('a sink refusing every row is an outage, not a poison: nothing is parked', async () => {
+  test('a sink refusing every row is an outage, not a poison: the canary is refused too, nothing is parked', async () => {
     await drainer.settle();
     const parkedBefore = (await countDeadLetters(tdb.db)).reduce((n, c) => n + c.count, 0);
+    const loggedBefore = logged.length;
+    // The drainer has taken rows before, so it has a canary to ask the broken sink with.
     await tch.ch.command(chSql`RENAME TABLE events TO events_away`);
-    const rows = Array.from({ length: 30 }, () => stored('cli_outage'));
-    await insertOutbox(tdb, rows);
-    drainer.nudge(1_000);
-    await new Promise((r) => setTimeout(r, 1_500)); // several refused attempts of every row
-    assert.equal((await drainer.pending()).clickhouse, 30);
-    await tch.ch.command(chSql`RENAME TABLE events_away TO events`);
+    try {
+      const rows = Array.from({ length: 30 }, () => stored('cli_outage'));
+      await insertOutbox(tdb, rows);
+      drainer.nudge(1_000);
+      await new Promise((r) => setTimeout(r, 1_500)); // several refused attempts of every row
+      assert.equal((await drainer.pending()).clickhouse, 30);
+      assert.ok(
+        logged.slice(loggedBefore).some((m) => /refused all 30 rows read and the canary row too/.test(m)),
+        'the canary was asked and refused: an outage',
+      );
+    } finally {
+      // Back even when an assertion failed, so the tests after this one see a working sink.
+      await tch.ch.command(chSql`RENAME TABLE events_away TO events`);
+    }
     await drainer.settle(15_000);
     assert.equal(await chCount('cli_outage'), 30);
     const parkedAfter = (await countDeadLetters(tdb.db)).reduce((n, c) => n + c.count, 0);
@@ -200,6 +232,87 @@ describe('ClickHouse and the Postgres bus', () => {
     const parked = await listDeadLetters(tdb.db, 'cli_flood', 1_000);
     assert.equal(parked.filter((d) => d.sink === 'clickhouse').length, 15);
     t.diagnostic(`300 rows with 15 bad: settled in ${ms} ms, 15 parked`);
+  });
+
+  /** Every row ClickHouse is handed from now on, repeats included (the events table collapses them). */
+  const chHanded = async (clientId: string) => {
+    const [r] = await tch.ch.query<{ n: string }>(
+      chSql`SELECT count() AS n FROM events_handed WHERE client_id = ${clientId}`,
+    );
+    return Number(r?.n);
+  };
+
+  test('a lone row ClickHouse refuses, with nothing behind it, is parked: the row it took last shows the sink is up', async () => {
+    await drainer.settle();
+    const good = stored('cli_canary');
+    await insertOutbox(tdb, [good]);
+    drainer.nudge(1_000);
+    await drainer.settle(10_000);
+    assert.equal(await chCount('cli_canary'), 1);
+    await tch.ch.command(chSql`CREATE MATERIALIZED VIEW events_handed ENGINE = MergeTree ORDER BY tuple()
+      AS SELECT client_id, event_id FROM events`);
+    const loggedBefore = logged.length;
+
+    const bad = stored('cli_lone', { occurred_at: 'a lone bad time' });
+    await insertOutbox(tdb, [bad]);
+    drainer.nudge(1_000);
+    // No other event arrives: the lone row must be parked on its own, within the retry budget.
+    await waitFor(
+      async () => (await listDeadLetters(tdb.db, 'cli_lone')).length === 1,
+      'the lone row parked',
+      10_000,
+    );
+    const [dead] = await listDeadLetters(tdb.db, 'cli_lone');
+    assert.equal(dead?.sink, 'clickhouse');
+    assert.equal(dead?.eventId, bad.event_id);
+    assert.equal(dead?.attempts, 3);
+    assert.equal(dead?.error, 'ClickHouse refused the row: Code: 41');
+    await waitFor(() => chCursorPassed('cli_lone', bad.event_id), 'the cursor past the parked row', 10_000);
+    await drainer.settle(10_000);
+
+    assert.equal(await chHanded('cli_canary'), 1, 'the row taken last was re-sent as the canary');
+    assert.equal(await chFinal('cli_canary'), 1, 'and collapses with its copy: still one event');
+    assert.equal(await chCount('cli_canary'), 1);
+    assert.equal(await chCount('cli_lone'), 0);
+    const mine = logged.slice(loggedBefore);
+    assert.equal(mine.filter((m) => /took the canary row/.test(m)).length, 1, 'the canary logged once');
+    assert.equal(mine.filter((m) => m.includes('parked in event_dead_letters')).length, 1, 'parked once');
+    assert.ok(!logged.some((m) => m.includes('a lone bad time')), 'the row’s data is never logged');
+  });
+
+  test('a fresh drainer (nothing in memory) finds its canary in the outbox, skipping parked and bus-only rows', async () => {
+    await drainer.settle();
+    // Newer than the last row ClickHouse took, behind its cursor, and refused by ClickHouse: a row parked
+    // for ClickHouse (the lone row above) and a row re-queued for the bus alone. Neither may be the canary.
+    const busOnly = stored('cli_bus_only', { occurred_at: 'for the bus alone' });
+    await sql`insert into event_outbox (client_id, event_id, event, payload, only_sink)
+      values (${busOnly.client_id}, ${busOnly.event_id}, ${busOnly.event}, ${busOnly.payload}, 'bus')`.execute(
+      tdb.db,
+    );
+    drainer.nudge(1_000);
+    await drainer.settle(10_000);
+    assert.ok(await chCursorPassed('cli_bus_only', busOnly.event_id));
+    await drainer.stop();
+    const handedBefore = await chHanded('cli_canary');
+
+    drainer = createEventDrainer(drainerOpts);
+    const bad = stored('cli_lone_fresh', { occurred_at: 'another lone bad time' });
+    await insertOutbox(tdb, [bad]);
+    drainer.start();
+    await waitFor(
+      async () => (await listDeadLetters(tdb.db, 'cli_lone_fresh')).length === 1,
+      'the lone row parked by a fresh drainer',
+      10_000,
+    );
+    await waitFor(() => chCursorPassed('cli_lone_fresh', bad.event_id), 'the cursor past it', 10_000);
+    assert.equal(
+      await chHanded('cli_canary'),
+      handedBefore + 1,
+      'the canary: the newest row ClickHouse took',
+    );
+    assert.equal(await chFinal('cli_canary'), 1);
+    assert.deepEqual(await listDeadLetters(tdb.db, 'cli_bus_only'), [], 'the bus-only row was not sent');
+    assert.equal(await chCount('cli_bus_only'), 0);
   });
 });
 

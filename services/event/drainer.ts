@@ -10,9 +10,11 @@ import type { EnrichedEvent } from './enrich.ts';
 import { insertEventRows, toEventRow } from './events-table.ts';
 import {
   advanceCursor,
+  type Cursor,
   countAfter,
   type EventTables,
   isFor,
+  lastTakenRow,
   type OutboxRow,
   parkDeadLetter,
   pruneTaken,
@@ -176,6 +178,19 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
           );
     },
   };
+  // Per sink, the newest outbox row it accepted in this process: ClickHouse's canary (see `askCanary`).
+  const taken: Record<Sink, OutboxRow | undefined> = { clickhouse: undefined, bus: undefined };
+  function noteTaken(sink: Sink, rows: readonly OutboxRow[]): void {
+    const row = rows[rows.length - 1];
+    const prev = taken[sink];
+    if (
+      row &&
+      (!prev ||
+        BigInt(row.txid) > BigInt(prev.txid) ||
+        (BigInt(row.txid) === BigInt(prev.txid) && row.seq > prev.seq))
+    )
+      taken[sink] = row;
+  }
   let stopped = true;
   let loops: Promise<void>[] = [];
   const signal: Record<Sink, { count: number; wake: (() => void) | null }> = {
@@ -203,6 +218,7 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
   async function writeIsolating(sink: Sink, rows: OutboxRow[], refused: OutboxRow[]): Promise<void> {
     try {
       await write[sink](rows);
+      noteTaken(sink, rows);
     } catch (err) {
       if (!isRefusal(sink, err)) throw err;
       if (rows.length === 1) {
@@ -227,6 +243,7 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
       for (const r of left) {
         try {
           await write[sink]([r.row]);
+          noteTaken(sink, [r.row]);
         } catch (err) {
           if (!isRefusal(sink, err)) throw err;
           still.push({ row: r.row, err });
@@ -243,6 +260,35 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
         `${sink} refused outbox row seq ${row.seq} (client ${row.client_id}, event ${row.event_id}) ${maxAttempts} times (${reason}); parked in event_dead_letters`,
       );
     }
+  }
+
+  /**
+   * ClickHouse refused every row of a read: a missing table or a full disk refuses everything, bad rows
+   * only themselves. A row it took before (the newest kept in memory, else the newest behind its cursor
+   * in the outbox) is sent again alone: taken, the sink is up and the read's rows are bad (retried alone,
+   * then parked, as when other rows of a read are taken); refused, or with no such row, it is an outage.
+   * Sending that row again is harmless: the events table keeps one row per event id (ReplacingMergeTree)
+   * and the analytics tables fed from it are exact under re-sent blocks, as after a crash before the
+   * cursor moved. Throws when the sink is to be treated as down.
+   */
+  async function askCanary(conn: Kysely<EventTables>, cursor: Cursor, read: number): Promise<void> {
+    const outage = (detail: string) =>
+      new AppError('UPSTREAM_UNAVAILABLE', `clickhouse refused all ${read} rows read${detail}`);
+    const canary = taken.clickhouse ?? (await lastTakenRow(conn, 'clickhouse', cursor));
+    if (!canary) throw outage('');
+    try {
+      await write.clickhouse([canary]);
+    } catch (err) {
+      if (!isRefusal('clickhouse', err)) throw err;
+      // The summary, not the message: a refusal can quote the row's data (so below, the seq only).
+      throw outage(
+        ` and the canary row too (outbox row seq ${canary.seq}: ${refusalSummary('clickhouse', err)}); retried as an outage`,
+      );
+    }
+    noteTaken('clickhouse', [canary]);
+    log(
+      `clickhouse refused all ${read} rows read but took the canary row (outbox row seq ${canary.seq}): the sink is up, the rows are retried alone, then parked`,
+    );
   }
 
   async function runSink(sink: Sink): Promise<void> {
@@ -262,14 +308,20 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
                 const refused: OutboxRow[] = [];
                 try {
                   if (mine.length > 0) await writeIsolating(sink, mine, refused);
-                  // Refusing every row cannot tell bad rows from a sink that refuses everything (a
-                  // missing table, a full disk): retried like an outage. Rows are parked only once the
-                  // sink has taken others from the same read, so one tenant's poison never blocks the rest.
-                  if (refused.length > 0 && refused.length === mine.length)
-                    throw new AppError(
-                      'UPSTREAM_UNAVAILABLE',
-                      `${sink} refused all ${mine.length} rows read`,
-                    );
+                  // Refusing every row cannot by itself tell bad rows from a sink that refuses everything
+                  // (a missing table, a full disk): rows are parked only once the sink has taken another
+                  // row, of the same read or, for ClickHouse, the canary, so one tenant's poison never
+                  // blocks the rest and an outage is never emptied into dead letters. The bus has no
+                  // canary: publishing a message again can reach SNS subscribers twice (its dedup is a
+                  // short in-memory window), so a read it refuses entirely is retried like an outage.
+                  if (refused.length > 0 && refused.length === mine.length) {
+                    if (sink !== 'clickhouse')
+                      throw new AppError(
+                        'UPSTREAM_UNAVAILABLE',
+                        `${sink} refused all ${mine.length} rows read`,
+                      );
+                    await askCanary(conn, cursor, mine.length);
+                  }
                   if (refused.length > 0) await retryOrPark(conn, sink, refused);
                 } catch (err) {
                   failures++;
