@@ -164,16 +164,10 @@ export async function runCustomReport(scope: Scope, req: ReportRequest) {
     [...dims, ...Object.keys(req.filters ?? {})].every((d) =>
       (ROLLUP_DIMENSIONS as readonly string[]).includes(d),
     );
-  const campaigns = req.filters?.campaign_id;
-  const reads = {
-    from: req.from,
-    to: req.to,
-    campaignId: campaigns?.length === 1 ? campaigns[0] : undefined,
-  };
   const peopleQ = !people.length
     ? Promise.resolve([])
     : people.some((m) => REPORT_METRICS[m].includes('person'))
-      ? withPersonIds(scope, reads, (ids) =>
+      ? withPersonIds(scope, (ids) =>
           run(people, (m) => metricSql(m, ids), scope.fromAnyCopy('analytics_events', ...where)),
         )
       : run(people, (m) => REPORT_METRICS[m], scope.fromAnyCopy('analytics_events', ...where));

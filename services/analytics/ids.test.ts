@@ -71,11 +71,11 @@ describe('people counted by id hashes only when no two ids share one (real Click
 
   it('without a collision the hashes are used, and give the strings’ answers', async () => {
     const scope = createScope(t.ch, 'calm');
-    assert.equal((await personIds(scope, W)).hashed, true, 'nothing checked yet: checked at query time');
+    assert.equal((await personIds(scope)).hashed, true, 'nothing checked yet: checked at query time');
     assert.equal((await funnelReport(scope, W)).total.signups, 2);
     assert.equal(await runIdCheck(t.ch), 3, 'three clients written to');
     await sleep(1_100); // markers are stamped in whole seconds: a later write must be seen as later
-    assert.equal((await personIds(scope, W)).hashed, true, 'every row checked by the job');
+    assert.equal((await personIds(scope)).hashed, true, 'every row checked by the job');
     assert.equal((await funnelReport(scope, W)).total.signups, 2);
     const keys = await t.ch.query<{ n: string }>(
       chSql`SELECT count() AS n FROM analytics_person_keys WHERE client_id = 'calm' AND id = 'cat'`,
@@ -86,7 +86,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
   it('a collision in rows the job has not checked is found when the report runs', async () => {
     const scope = createScope(t.ch, 'acme');
     await t.ch.command(forged('acme', 'eve', 'cat', '2026-11-05'));
-    assert.equal((await personIds(scope, W)).hashed, false);
+    assert.equal((await personIds(scope)).hashed, false);
     // cat, dan and eve: by the hashes eve would be cat, and the funnel would say 2.
     assert.equal((await funnelReport(scope, W)).total.signups, 3);
     assert.equal((await ltvReport(scope, W)).referred.participants, 3);
@@ -121,7 +121,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
       'only the client with the collision',
     );
     const scope = createScope(t.ch, 'acme');
-    assert.equal((await personIds(scope, W)).hashed, false, 'every row checked, yet the record holds');
+    assert.equal((await personIds(scope)).hashed, false, 'every row checked, yet the record holds');
     assert.equal((await funnelReport(scope, W)).total.signups, 3);
   });
 
@@ -129,7 +129,7 @@ describe('people counted by id hashes only when no two ids share one (real Click
     const scope = createScope(t.ch, 'void');
     await t.ch.command(forged('void', 'cat', 'cat', '2026-11-04'));
     await t.ch.command(forged('void', 'zed', '', '2026-11-05'));
-    assert.equal((await personIds(scope, W)).hashed, false, 'found at query time');
+    assert.equal((await personIds(scope)).hashed, false, 'found at query time');
     // By the hashes, zed would look like a row without a participant and drop out of the funnel.
     assert.equal((await funnelReport(scope, W)).total.participants, 2);
     await runIdCheck(t.ch);
@@ -142,12 +142,12 @@ describe('people counted by id hashes only when no two ids share one (real Click
 
   it('a new id colliding with one the job checked on another day is found at query time', async () => {
     const scope = createScope(t.ch, 'beta');
-    assert.equal((await personIds(scope, W)).hashed, true, 'checked, no collision');
+    assert.equal((await personIds(scope)).hashed, true, 'checked, no collision');
     await sleep(1_100);
     await t.ch.command(forged('beta', 'eve', 'dan', '2026-11-06'));
-    assert.equal((await personIds(scope, W)).hashed, false, 'eve’s hash is dan’s, in the checked keys');
+    assert.equal((await personIds(scope)).hashed, false, 'eve’s hash is dan’s, in the checked keys');
     assert.equal((await funnelReport(scope, W)).total.signups, 3);
-    assert.equal((await personIds(createScope(t.ch, 'calm'), W)).hashed, true, 'other clients unaffected');
+    assert.equal((await personIds(createScope(t.ch, 'calm'))).hashed, true, 'other clients unaffected');
   });
 });
 
@@ -213,23 +213,48 @@ describe('the background id check: reports check at query time only the rows wri
     await t.ch.command(spurious);
     // Neither day is rolled up, so both are open; but their rows are all in checked parts: the lookup
     // that would trip over the spurious pair is not made, and the hashes are used.
-    assert.equal((await personIds(scope(), W)).hashed, true, 'checked rows skipped');
+    assert.equal((await personIds(scope())).hashed, true, 'checked rows skipped');
     // A new row (a later part) with cat's hash: checked at query time, where the spurious pair is found.
     await t.ch.command(forged('live', 'eve', 'cat', '2026-11-29'));
-    assert.equal((await personIds(scope(), W)).hashed, false, 'the new row is checked');
+    assert.equal((await personIds(scope())).hashed, false, 'the new row is checked');
     assert.equal((await funnelReport(scope(), W)).total.signups, 4, 'and counted by the strings');
   });
 
   it('a merge into a part past the mark makes its rows unchecked again, never the reverse', async () => {
     await t.ch.command(chSql`OPTIMIZE TABLE analytics_events FINAL`);
-    assert.equal((await personIds(scope(), W)).hashed, false, 'the merged part ends past the mark');
+    assert.equal((await personIds(scope())).hashed, false, 'the merged part ends past the mark');
     // The next check sees the collision (eve's hash is cat's) and records it for the client.
     await runIdCheck(t.ch);
     const [found] = await t.ch.query<{ n: string }>(
       chSql`SELECT count() AS n FROM analytics_hash_collisions FINAL WHERE client_id = 'live'`,
     );
     assert.equal(Number(found?.n), 1);
-    assert.equal((await personIds(scope(), W)).hashed, false, 'from the record now');
+    assert.equal((await personIds(scope())).hashed, false, 'from the record now');
+  });
+  it('one check per client until a block is written: later reports read the mark alone', async () => {
+    let queries = 0;
+    const counting = new Proxy(t.ch, {
+      get(target, name, receiver) {
+        const v = Reflect.get(target, name, receiver);
+        if (name === 'query')
+          return (sql: SqlText) => {
+            queries++;
+            return target.query(sql);
+          };
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const memo = createScope(counting, 'memo');
+    await t.ch.insert('events', [signup('memo', 'cat', '2026-11-20 10:00:00')]);
+    assert.equal((await personIds(memo)).hashed, true);
+    assert.equal(queries, 2, 'the mark, then the check of the rows past it');
+    assert.equal((await personIds(memo)).hashed, true);
+    assert.equal(queries, 3, 'nothing written since: the mark alone');
+    // A write (a new block) is checked again: here a row with cat's hash.
+    await t.ch.command(forged('memo', 'eve', 'cat', '2026-11-21'));
+    assert.equal((await personIds(memo)).hashed, false, 'the new row is checked');
+    assert.equal(queries, 5);
+    assert.equal((await funnelReport(memo, W)).total.signups, 2, 'and counted by the strings');
   });
 });
 

@@ -67,30 +67,41 @@ export const MAX_BLOCK = new Raw("toUInt64(splitByChar('_', _part)[3])");
 
 const dayList = (days: string[]) => new Raw(days.map((d) => chSql`toDate(${d})`).join(', '));
 
-/** What a report reads: days up to `to` (from `from`, when given; of one campaign, when given). */
-export interface IdReads {
-  from?: string | undefined;
-  to: string;
-  campaignId?: string | undefined;
-}
-
 /**
- * The id columns for a report reading `reads`. First the mark (one read of one row: the block the
- * background check got through and the collisions on record when it did, so the two cannot disagree);
- * then, unless a collision is on record, the window's rows of later parts are checked: their pairs
- * against the stored ones and each other. Rows a copy of which is read twice change nothing here (a pair
- * is a pair): no FINAL.
+ * The id columns for a report. First the mark (one read of one row: the block the background check got
+ * through and the collisions on record when it did, so the two cannot disagree, plus the table's newest
+ * block); then, unless a collision is on record, the client's rows of later parts (the seconds since the
+ * job's last pass) are checked: their pairs against the stored ones and each other. All of them, not only
+ * the report's window: a superset can only be more careful, and the answer then holds for every report.
+ * Rows a copy of which is read twice change nothing here (a pair is a pair): no FINAL.
+ *
+ * The answer is remembered per (client, mark, newest block), in this process: while no block was written
+ * since, the rows past the mark are the same rows (a merge keeps its inputs' block numbers; a mutation
+ * only removes rows), so the answer is too. Every report of the client until the next write (the drainer
+ * writes every few seconds) shares one check instead of each running its own beside it.
  */
-export async function personIds(scope: Scope, reads: IdReads): Promise<Ids> {
-  const { from, to, campaignId } = reads;
+export async function personIds(scope: Scope): Promise<Ids> {
   const mark = await readMark(scope);
   if (mark.collisions > 0) return STRING_IDS;
-  const rows = scope.fromAnyCopy(
-    'analytics_events',
-    from ? cond`day >= toDate(${from}) AND day <= toDate(${to})` : cond`day <= toDate(${to})`,
-    campaignId ? cond`campaign_id = ${campaignId}` : new Raw('1'),
-    cond`${MAX_BLOCK} > ${new Raw(mark.block)}`,
-  );
+  const key = `${mark.block}:${mark.top}:${scope.clientId}`;
+  const known = checked.get(key);
+  if (known) return known;
+  const answer = checkPastMark(scope, mark.block);
+  remember(key, answer);
+  return answer;
+}
+
+/** Checks remembered (see personIds), oldest first; a failed check is forgotten at once. */
+const checked = new Map<string, Promise<Ids>>();
+const REMEMBERED = 1_000;
+function remember(key: string, answer: Promise<Ids>): void {
+  if (checked.size >= REMEMBERED) checked.delete(checked.keys().next().value as string);
+  checked.set(key, answer);
+  answer.catch(() => checked.delete(key));
+}
+
+async function checkPastMark(scope: Scope, block: string): Promise<Ids> {
+  const rows = scope.fromAnyCopy('analytics_events', cond`${MAX_BLOCK} > ${new Raw(block)}`);
   const [r] = await scope.query<{ collided: string; hit: string }>(chSql`
     SELECT (SELECT count() FROM ${scope.fromAnyCopy('analytics_hash_collisions')}) AS collided,
       (SELECT count() FROM (
@@ -105,28 +116,30 @@ export async function personIds(scope: Scope, reads: IdReads): Promise<Ids> {
 
 const DIGITS = /^\d{1,20}$/;
 
-/** The client's mark: the block checked through (digits) and the collisions on record at that pass. */
-async function readMark(scope: Scope): Promise<{ block: string; collisions: number }> {
-  const [m] = await scope.query<{ b: string; c: string }>(chSql`
-    SELECT toString(max(block)) AS b, toString(argMax(collisions, block)) AS c
+/**
+ * The client's mark: the block checked through (digits) and the collisions on record at that pass; and
+ * the newest block of analytics_events (any client's: block numbers are the table's), which names the
+ * rows past the mark as long as it stays the same.
+ */
+async function readMark(scope: Scope): Promise<{ block: string; collisions: number; top: string }> {
+  const [m] = await scope.query<{ b: string; c: string; top: string }>(chSql`
+    SELECT toString(max(block)) AS b, toString(argMax(collisions, block)) AS c,
+      (SELECT toString(max(max_block_number)) FROM system.parts
+       WHERE database = currentDatabase() AND table = 'analytics_events' AND active) AS top
     FROM ${scope.fromAnyCopy('analytics_checked_blocks')}`);
   const block = m?.b ?? '0';
   if (!DIGITS.test(block)) throw new InternalError('UNSAFE_SQL', 'a checked block is not a number');
-  return { block, collisions: Number(m?.c ?? 0) };
+  return { block, collisions: Number(m?.c ?? 0), top: m?.top ?? '' };
 }
 
 /**
- * `report(await personIds(scope, reads))`, without the wait: the report starts on the hashes while the
+ * `report(await personIds(scope))`, without the wait: the report starts on the hashes while the
  * check runs beside it, and runs again on the strings only when the check says it must. The answer is
  * the same; a report costs one round trip instead of two in sequence (README "Speed"). A collision is a once-in-a-lifetime event, so the wasted hashed run almost never
  * happens; when it does, its result (or its failure) is dropped.
  */
-export async function withPersonIds<T>(
-  scope: Scope,
-  reads: IdReads,
-  report: (ids: Ids) => Promise<T>,
-): Promise<T> {
-  const [check, hashed] = await Promise.allSettled([personIds(scope, reads), report(HASHED_IDS)]);
+export async function withPersonIds<T>(scope: Scope, report: (ids: Ids) => Promise<T>): Promise<T> {
+  const [check, hashed] = await Promise.allSettled([personIds(scope), report(HASHED_IDS)]);
   if (check.status === 'rejected') throw check.reason;
   if (!check.value.hashed) return report(STRING_IDS);
   if (hashed.status === 'rejected') throw hashed.reason;

@@ -85,7 +85,7 @@ function funnelStage(channel: string | null, r: FunnelRaw | undefined): FunnelSt
 export async function funnelReport(scope: Scope, w: Window) {
   // The total over every row, the channels over the four stage kinds: two scans at once. (One scan of
   // per-channel states merged for the total measured no faster on two cores: the merge costs the scan saved.)
-  const [[total], rows] = await withPersonIds(scope, w, (ids) => {
+  const [[total], rows] = await withPersonIds(scope, (ids) => {
     const src = scope.fromAnyCopy('analytics_events', inWindow(w));
     return Promise.all([
       scope.query<FunnelRaw>(chSql`SELECT ${funnelSelect(ids)} FROM ${src}`),
@@ -103,7 +103,7 @@ export async function funnelReport(scope: Scope, w: Window) {
 /** The original four-stage funnel (GET /v1/analytics/funnel): share events, then people. */
 export async function legacyFunnel(scope: Scope, w: Window) {
   const src = scope.fromAnyCopy('analytics_events', inWindow(w));
-  const [r] = await withPersonIds(scope, w, ({ person }) =>
+  const [r] = await withPersonIds(scope, ({ person }) =>
     scope.query<Record<string, string>>(chSql`
     SELECT uniqExactIf(event_id, kind = 'share') AS shared, uniqExactIf(${person}, kind = 'click') AS clicked,
            uniqExactIf(${person}, kind = 'signup' AND referred = 1 AND participant_id != '') AS signed_up,
@@ -123,9 +123,7 @@ export async function legacyFunnel(scope: Scope, w: Window) {
 
 export async function kFactorReport(scope: Scope, w: Window, cohort?: { from: string; to: string }) {
   // The joins read every day up to the window's end.
-  const [[r], [k], [t]] = await withPersonIds(scope, { to: w.to, campaignId: w.campaignId }, (ids) =>
-    kFactorQueries(scope, w, ids, cohort),
-  );
+  const [[r], [k], [t]] = await withPersonIds(scope, (ids) => kFactorQueries(scope, w, ids, cohort));
   const c = cohort ?? { from: w.from, to: w.to };
   const participants = num(r?.participants);
   const invites = num(r?.invites);
@@ -247,7 +245,7 @@ export async function costReport(scope: Scope, w: Window) {
       SELECT currency, sum(value) AS revenue FROM ${source} GROUP BY currency ORDER BY currency`),
   );
   // Converters are people: the base rows.
-  const convQ = withPersonIds(scope, w, ({ person }) =>
+  const convQ = withPersonIds(scope, ({ person }) =>
     scope.query<Record<string, string>>(chSql`
       SELECT uniqExact(${person}) AS conversions
       FROM ${scope.fromAnyCopy('analytics_events', inWindow(w), referredBuys)}`),
@@ -276,9 +274,7 @@ export async function costReport(scope: Scope, w: Window) {
 // LTV of referred vs non-referred participants (docs/metrics.md#ltv).
 
 export async function ltvReport(scope: Scope, w: Window) {
-  const [people, revenue] = await withPersonIds(scope, { to: w.to, campaignId: w.campaignId }, (ids) =>
-    ltvQueries(scope, w, ids),
-  );
+  const [people, revenue] = await withPersonIds(scope, (ids) => ltvQueries(scope, w, ids));
   const group = (g: number) => {
     const n = num(people.find((p) => num(p.referred_group) === g)?.people);
     return {
@@ -322,9 +318,7 @@ function ltvQueries(scope: Scope, w: Window, { person }: Ids) {
 // Weekly join cohorts (docs/metrics.md#cohorts).
 
 export async function cohortReport(scope: Scope, w: Window) {
-  const [rows, sizes] = await withPersonIds(scope, { to: w.to, campaignId: w.campaignId }, (ids) =>
-    cohortQueries(scope, w, ids),
-  );
+  const [rows, sizes] = await withPersonIds(scope, (ids) => cohortQueries(scope, w, ids));
   return {
     cohorts: sizes.map((s) => {
       const size = num(s.size);
@@ -430,7 +424,7 @@ export async function segmentReport(scope: Scope, w: Window, by: SegmentDimensio
     cond`kind = 'conversion'`,
     cond`day <= toDate(${w.to})`,
   );
-  const rows = await withPersonIds(scope, { to: w.to, campaignId: w.campaignId }, ({ person }) =>
+  const rows = await withPersonIds(scope, ({ person }) =>
     scope.query<Record<string, string>>(chSql`
     SELECT d AS value, count() AS signups, sum(conv) AS conversions FROM (
       SELECT ${person} AS joiner, min(${dim}) AS d FROM ${signups} GROUP BY joiner
@@ -471,7 +465,7 @@ export async function referrerReport(scope: Scope, w: Window, limit: number) {
         GROUP BY who, currency ORDER BY who, currency`),
     ]);
   };
-  const { rows, revenue, costs } = await withPersonIds(scope, w, async (ids) => {
+  const { rows, revenue, costs } = await withPersonIds(scope, async (ids) => {
     // When the ranking alone decides who is listed (topReferrers), their money is read while their
     // stages are counted.
     const ranked = await rankReferrers(scope, w, ids, n);
