@@ -133,6 +133,8 @@ async function rawScope(ch: ClickHouse, clientId: string): Promise<Scope> {
     clientId,
     from: (table, ...conditions) => rawSource(true, table, conditions),
     fromAnyCopy: (table, ...conditions) => rawSource(false, table, conditions),
+    // The raw rows deduplicated as before: FINAL over the derived table.
+    latestEvents: (_columns, ...conditions) => rawSource(true, 'analytics_events', conditions),
     query: <T>(q: SqlText) => ch.query<T>(q),
     insertSelect: () => Promise.reject(new Error('the raw baseline writes nothing')),
   };

@@ -234,11 +234,11 @@ export async function costReport(scope: Scope, w: Window) {
            countIf(delivered = 1 AND reversed = 0) AS rewards_delivered
     FROM ${rewards} GROUP BY currency ORDER BY currency`);
   const referredBuys = cond`kind = 'conversion' AND referred = 1`;
-  // Revenue is a sum (FINAL). One campaign's conversions are a slice of the base table's sort key, read
-  // faster than the daily rollup (whose key has no kind); across campaigns the rollup is the cheaper read.
+  // Revenue is a sum (one row per event). One campaign's conversions are a slice of the base table's sort
+  // key, read faster than the daily rollup (whose key has no kind); across campaigns the rollup is cheaper.
   const revenueQ = (
     w.campaignId
-      ? Promise.resolve(scope.from('analytics_events', inWindow(w), referredBuys))
+      ? Promise.resolve(scope.latestEvents(['currency', 'value'], inWindow(w), referredBuys))
       : dailySource(scope, w.from, w.to, referredBuys)
   ).then((source) =>
     scope.query<Record<string, string>>(chSql`
@@ -294,12 +294,11 @@ export async function ltvReport(scope: Scope, w: Window) {
 
 function ltvQueries(scope: Scope, w: Window, { person }: Ids) {
   const signups = scope.fromAnyCopy('analytics_events', inWindow(w), cond`kind = 'signup'`);
-  const buys = scope.from(
-    'analytics_events',
-    campaignOnly(w),
-    cond`kind = 'conversion'`,
-    cond`day <= toDate(${w.to})`,
-  );
+  const conversions = [campaignOnly(w), cond`kind = 'conversion'`, cond`day <= toDate(${w.to})`];
+  // Sums: one row per event (one campaign's slice deduplicated by grouping; across campaigns FINAL).
+  const buys = w.campaignId
+    ? scope.latestEvents([person.text, 'currency', 'value'], ...conversions)
+    : scope.from('analytics_events', ...conversions);
   const peopleQ = scope.query<Record<string, string>>(chSql`
     SELECT referred_group, count() AS people FROM (
       SELECT ${person} AS joiner, max(referred) AS referred_group FROM ${signups} GROUP BY joiner
@@ -457,7 +456,7 @@ export async function referrerReport(scope: Scope, w: Window, limit: number) {
     return Promise.all([
       scope.query<Money[number]>(chSql`
         SELECT referrer_id AS who, currency, sum(value) AS amount
-        FROM ${scope.from('analytics_events', inWindow(w), cond`kind = 'conversion' AND referred = 1`, cond`referrer_id IN (${list})`)}
+        FROM ${scope.latestEvents(['referrer_id', 'currency', 'value'], inWindow(w), cond`kind = 'conversion' AND referred = 1`, cond`referrer_id IN (${list})`)}
         GROUP BY who, currency ORDER BY who, currency`),
       scope.query<Record<string, string>>(chSql`
         SELECT participant_id AS who, currency, sum(cost * delivered * (1 - reversed)) AS amount

@@ -35,6 +35,8 @@ const ROLLUP_TABLES: readonly string[] = [
 ];
 
 const NONCE = randomBytes(9).toString('hex');
+/** analytics_events' sorting key below the client (clickhouse/0911): what FINAL deduplicates on. */
+const EVENT_KEY: readonly string[] = ['campaign_id', 'kind', 'day', 'event_id'];
 const TABLE_WORD = new RegExp(`\\b(${ANALYTICS_TABLES.join('|')})\\b`, 'g');
 
 export interface Scope {
@@ -47,6 +49,13 @@ export interface Scope {
    * Sums and plain counts must use `from`. The re-send test (metrics.test.ts) holds every report to it.
    */
   fromAnyCopy(table: AnalyticsTable, ...conditions: Raw[]): Raw;
+  /**
+   * `FROM`-able rows of analytics_events, one per row FINAL would keep: grouped by the table's sorting
+   * key, each of `columns` taken from the newest copy (the table's version, `received_at`), as FINAL
+   * does. For sums over a small slice (one campaign's conversions): one hash table over the slice instead
+   * of FINAL's merge of the parts' key ranges, about half the cost (README, "Speed").
+   */
+  latestEvents(columns: readonly string[], ...conditions: Raw[]): Raw;
   query<T>(sql: SqlText): Promise<T[]>;
   /**
    * `INSERT INTO <table> <select>`, the SELECT checked like a query: the rows written come only from
@@ -90,6 +99,18 @@ export function createScope(ch: ClickHouse, clientId: string): Scope {
     clientId,
     from: (table, ...conditions) => source(table, true, conditions),
     fromAnyCopy: (table, ...conditions) => source(table, false, conditions),
+    latestEvents: (columns, ...conditions) => {
+      const picked = columns.map((c) => {
+        if (!/^[a-z][a-z0-9_]{0,62}$/.test(c) || EVENT_KEY.includes(c))
+          throw new InternalError('UNSAFE_SQL', `not a column to pick: ${c}`);
+        return `argMax(${c}, received_at) AS ${c}`;
+      });
+      // The conditions one level down: an alias that is also a column name would be the aggregate there.
+      const rows = `SELECT ${[...EVENT_KEY, ...columns, 'received_at'].join(', ')} FROM ${source('analytics_events', false, conditions).text}`;
+      return new Raw(
+        `(SELECT ${[...EVENT_KEY, ...picked].join(', ')} FROM (${rows}) GROUP BY ${EVENT_KEY.join(', ')})`,
+      );
+    },
     async query<T>(sql: SqlText) {
       assertScoped(sql, clientId);
       return ch.query<T>(sql);
