@@ -12,7 +12,7 @@ import { type IsolatedPlatform, startIsolatedPlatform } from '../../test/support
 import { decodeQuotedPrintable } from '../../test/support/smtp.ts';
 import { decimal, pct, ratio } from '../src/charts/format.ts';
 import { presetRange } from '../src/charts/range.ts';
-import { type AxeViolation, launchChromium, seriousViolations } from './browser.ts';
+import { type AxeViolation, launchChromium, seriousViolations, settled, watchRequests } from './browser.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = join(ROOT, 'portal/screenshots');
@@ -68,7 +68,7 @@ describe('the dashboards and the fraud review queue in a browser', () => {
   ];
 
   const check = async (name: string) => {
-    await page.waitForLoadState('networkidle').catch(() => undefined); // the live stream never idles
+    await settled(page); // the live stream stays open: every other request has ended
     a11y[name] = await seriousViolations(page);
     if (a11y[name].length) console.log(`axe ${name}: ${JSON.stringify(a11y[name])}`);
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -128,6 +128,7 @@ describe('the dashboards and the fraud review queue in a browser', () => {
       acceptDownloads: true,
     });
     page = await context.newPage();
+    watchRequests(page);
     page.on('pageerror', (e) => pageErrors.push(e.message));
   });
   after(async () => {

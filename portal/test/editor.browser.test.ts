@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ensurePortal } from '../../scripts/build-portal.ts';
 import { call } from '../../scripts/journey/http.ts';
 import { type IsolatedPlatform, startIsolatedPlatform } from '../../test/support/isolated-platform.ts';
-import { type AxeViolation, launchChromium } from './browser.ts';
+import { type AxeViolation, launchChromium, settled, watchRequests } from './browser.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = join(ROOT, 'portal/screenshots');
@@ -54,7 +54,7 @@ describe('the campaign editor under the strict CSP', () => {
    * the CSP would rightly refuse), and a screenshot.
    */
   const check = async (name: string) => {
-    await page.waitForLoadState('networkidle');
+    await settled(page);
     await page.evaluate(await AXE);
     const result = await page.evaluate(async () => {
       const axe = (
@@ -165,6 +165,7 @@ describe('the campaign editor under the strict CSP', () => {
       });
     });
     page = await context.newPage();
+    watchRequests(page);
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     page.on('console', (m) => {
       if (m.type() === 'error' && !/status of (401|404)/.test(m.text())) consoleErrors.push(m.text());

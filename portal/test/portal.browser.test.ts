@@ -13,7 +13,7 @@ import { call, waitUntil } from '../../scripts/journey/http.ts';
 import { createIdentityToken } from '../../sdk/node/index.ts';
 import { type IsolatedPlatform, startIsolatedPlatform } from '../../test/support/isolated-platform.ts';
 import { decodeQuotedPrintable } from '../../test/support/smtp.ts';
-import { type AxeViolation, launchChromium, seriousViolations } from './browser.ts';
+import { type AxeViolation, launchChromium, seriousViolations, settled, watchRequests } from './browser.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = join(ROOT, 'portal/screenshots');
@@ -40,7 +40,7 @@ describe('the portal in a browser', () => {
 
   /** axe-core and a screenshot of the page as it is now. */
   const check = async (name: string) => {
-    await page.waitForLoadState('networkidle');
+    await settled(page);
     a11y[name] = await seriousViolations(page);
     if (a11y[name].length) console.log(`axe ${name}: ${JSON.stringify(a11y[name])}`);
     await page.screenshot({ path: join(SHOTS, `${name}.png`) });
@@ -88,6 +88,7 @@ describe('the portal in a browser', () => {
     // axe-core is injected as an inline script: the test context lets it past the page's CSP.
     context = await browser.newContext({ viewport: { width: 1360, height: 860 }, bypassCSP: true });
     page = await context.newPage();
+    watchRequests(page);
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     page.on('console', (m) => {
       if (m.type() === 'error' && !/status of (401|404)/.test(m.text())) consoleErrors.push(m.text());
