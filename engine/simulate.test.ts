@@ -184,6 +184,8 @@ events:
       'calendar-sleep-anniversary': ['completed', 'celebrated'],
       // The child waits for an event routed to the parent, which forwards it.
       'call-child-forwarding': ['completed', 'child-went after-child'],
+      // The same once the child starts with the journey's attributes (patched('child-attributes')).
+      'call-child-attributes': ['completed', 'child-went after-child'],
       'continue-as-new': ['completed', 'tick tick tick tick tick'],
       // inner is undone by the catching try; grant by the uncaught raise at the end (RevokeReward runs
       // under the step id of what it undoes).

@@ -75,7 +75,8 @@ const dayList = (days: string[]) => new Raw(days.map((d) => chSql`toDate(${d})`)
  * the report's window: a superset can only be more careful, and the answer then holds for every report.
  * Rows a copy of which is read twice change nothing here (a pair is a pair): no FINAL.
  *
- * The answer is remembered per (client, mark, newest block), in this process: while no block was written
+ * The answer is remembered per (client, mark, newest block, and which table: the database and when the
+ * table was created, as block numbers restart in a rebuilt one), in this process: while no block was written
  * since, the rows past the mark are the same rows (a merge keeps its inputs' block numbers; a mutation
  * only removes rows), so the answer is too. Every report of the client until the next write (the drainer
  * writes every few seconds) shares one check instead of each running its own beside it.
@@ -83,7 +84,7 @@ const dayList = (days: string[]) => new Raw(days.map((d) => chSql`toDate(${d})`)
 export async function personIds(scope: Scope): Promise<Ids> {
   const mark = await readMark(scope);
   if (mark.collisions > 0) return STRING_IDS;
-  const key = `${mark.block}:${mark.top}:${scope.clientId}`;
+  const key = `${mark.table}:${mark.block}:${mark.top}:${scope.clientId}`;
   const known = checked.get(key);
   if (known) return known;
   const answer = checkPastMark(scope, mark.block);
@@ -121,15 +122,19 @@ const DIGITS = /^\d{1,20}$/;
  * the newest block of analytics_events (any client's: block numbers are the table's), which names the
  * rows past the mark as long as it stays the same.
  */
-async function readMark(scope: Scope): Promise<{ block: string; collisions: number; top: string }> {
-  const [m] = await scope.query<{ b: string; c: string; top: string }>(chSql`
+async function readMark(
+  scope: Scope,
+): Promise<{ block: string; collisions: number; top: string; table: string }> {
+  const [m] = await scope.query<{ b: string; c: string; top: string; tbl: string }>(chSql`
     SELECT toString(max(block)) AS b, toString(argMax(collisions, block)) AS c,
       (SELECT toString(max(max_block_number)) FROM system.parts
-       WHERE database = currentDatabase() AND table = 'analytics_events' AND active) AS top
+       WHERE database = currentDatabase() AND table = 'analytics_events' AND active) AS top,
+      (SELECT concat(currentDatabase(), '/', toString(any(metadata_modification_time))) FROM system.tables
+       WHERE database = currentDatabase() AND name = 'analytics_events') AS tbl
     FROM ${scope.fromAnyCopy('analytics_checked_blocks')}`);
   const block = m?.b ?? '0';
   if (!DIGITS.test(block)) throw new InternalError('UNSAFE_SQL', 'a checked block is not a number');
-  return { block, collisions: Number(m?.c ?? 0), top: m?.top ?? '' };
+  return { block, collisions: Number(m?.c ?? 0), top: m?.top ?? '', table: m?.tbl ?? '' };
 }
 
 /**
