@@ -103,13 +103,14 @@ export function createScope(ch: ClickHouse, clientId: string): Scope {
       const picked = columns.map((c) => {
         if (!/^[a-z][a-z0-9_]{0,62}$/.test(c) || EVENT_KEY.includes(c))
           throw new InternalError('UNSAFE_SQL', `not a column to pick: ${c}`);
-        return `argMax(${c}, received_at) AS ${c}`;
+        return c;
       });
-      // The conditions one level down: an alias that is also a column name would be the aggregate there.
-      const rows = `SELECT ${[...EVENT_KEY, ...columns, 'received_at'].join(', ')} FROM ${source('analytics_events', false, conditions).text}`;
-      return new Raw(
-        `(SELECT ${[...EVENT_KEY, ...picked].join(', ')} FROM (${rows}) GROUP BY ${EVENT_KEY.join(', ')})`,
-      );
+      // Every value from the same copy (one argMax of a tuple), as FINAL keeps one row; the conditions
+      // two levels down, where no alias can shadow the column they name.
+      const rows = `SELECT ${[...EVENT_KEY, ...picked, 'received_at'].join(', ')} FROM ${source('analytics_events', false, conditions).text}`;
+      const latest = `SELECT ${EVENT_KEY.join(', ')}, argMax(tuple(${picked.join(', ')}), received_at) AS latest_copy FROM (${rows}) GROUP BY ${EVENT_KEY.join(', ')}`;
+      const out = picked.map((c, i) => `tupleElement(latest_copy, ${i + 1}) AS ${c}`);
+      return new Raw(`(SELECT ${[...EVENT_KEY, ...out].join(', ')} FROM (${latest}))`);
     },
     async query<T>(sql: SqlText) {
       assertScoped(sql, clientId);

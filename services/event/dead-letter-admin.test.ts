@@ -210,8 +210,8 @@ describe('admin dead letters', () => {
     const first = ((await (await call('GET', '?client_id=cli_poison&sink=clickhouse')).json()) as Listed)
       .data[0]!;
     assert.equal((await call('POST', `/${first.id}/retry`)).status, 200);
-    // Alone in its read, with no other event arriving: ClickHouse taking the canary (the row it took
-    // last) shows it is this row, not the sink.
+    // Alone in its read, with no other event arriving: ClickHouse taking the canary (a fixed synthetic
+    // row) shows it is this row, not the sink.
     drainer.nudge(1_000);
     await waitFor(
       async () => {

@@ -10,11 +10,9 @@ import type { EnrichedEvent } from './enrich.ts';
 import { insertEventRows, toEventRow } from './events-table.ts';
 import {
   advanceCursor,
-  type Cursor,
   countAfter,
   type EventTables,
   isFor,
-  lastTakenRow,
   type OutboxRow,
   parkDeadLetter,
   pruneTaken,
@@ -63,21 +61,62 @@ export interface EventDrainer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The drainer's health canary (`askCanary`): a fixed event of a client id no client can have. */
+export const CANARY_CLIENT_ID = '~drainer-canary';
+const CANARY_ROW = toEventRow({
+  event_id: 'drainer-canary',
+  event: 'pulse_drainer_canary',
+  client_id: CANARY_CLIENT_ID,
+  occurred_at: '2000-01-03T00:00:00.000Z',
+  received_at: '2000-01-03T00:00:00.000Z',
+  source: 'server',
+  trust: 'server',
+  context: {},
+});
+
+/**
+ * ClickHouse error codes that describe the server's state, not the rows: an outage (wait and retry
+ * everything), never a refusal to bisect and park. Timeouts, too many queries or parts, memory, disk,
+ * a read-only or unknown table or database, a cancelled query, network trouble between replicas.
+ */
+const CLICKHOUSE_STATE_CODES = new Set([
+  '16',
+  '60',
+  '81',
+  '159',
+  '160',
+  '164',
+  '202',
+  '209',
+  '210',
+  '236',
+  '241',
+  '242',
+  '243',
+  '252',
+  '394',
+  '999',
+]);
+
 /**
  * Whether a failed write means "the sink refused this data" (bisect, then park what it still refuses)
  * rather than "the sink is unreachable" (wait and retry everything): a ClickHouse server exception
- * (numeric code), an AppError a retry cannot fix (a bus adapter's size check, an unreadable payload),
+ * (numeric code) other than the server-state codes above, an AppError a retry cannot fix (a bus adapter's size check, an unreadable payload),
  * or a Postgres data exception (SQLSTATE class 22) from the Postgres bus. Socket errors are outages.
  */
 function isRefusal(sink: Sink, err: unknown): boolean {
   if (isAppError(err)) return !err.retryable;
   const code = (err as { code?: unknown } | null)?.code;
-  if (sink === 'clickhouse')
+  if (sink === 'clickhouse') {
     // Newer servers' errors carry the code; 18.16's reach the client only as "Code: 25, e.displayText()…".
-    return (
-      (typeof code === 'string' && /^\d+$/.test(code)) ||
-      (err instanceof Error && /^Code: \d+[.,]/.test(err.message))
-    );
+    const found =
+      typeof code === 'string' && /^\d+$/.test(code)
+        ? code
+        : err instanceof Error
+          ? /^Code: (\d+)[.,]/.exec(err.message)?.[1]
+          : undefined;
+    return found !== undefined && !CLICKHOUSE_STATE_CODES.has(found);
+  }
   return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
@@ -178,19 +217,6 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
           );
     },
   };
-  // Per sink, the newest outbox row it accepted in this process: ClickHouse's canary (see `askCanary`).
-  const taken: Record<Sink, OutboxRow | undefined> = { clickhouse: undefined, bus: undefined };
-  function noteTaken(sink: Sink, rows: readonly OutboxRow[]): void {
-    const row = rows[rows.length - 1];
-    const prev = taken[sink];
-    if (
-      row &&
-      (!prev ||
-        BigInt(row.txid) > BigInt(prev.txid) ||
-        (BigInt(row.txid) === BigInt(prev.txid) && row.seq > prev.seq))
-    )
-      taken[sink] = row;
-  }
   let stopped = true;
   let loops: Promise<void>[] = [];
   const signal: Record<Sink, { count: number; wake: (() => void) | null }> = {
@@ -218,7 +244,6 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
   async function writeIsolating(sink: Sink, rows: OutboxRow[], refused: OutboxRow[]): Promise<void> {
     try {
       await write[sink](rows);
-      noteTaken(sink, rows);
     } catch (err) {
       if (!isRefusal(sink, err)) throw err;
       if (rows.length === 1) {
@@ -243,7 +268,6 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
       for (const r of left) {
         try {
           await write[sink]([r.row]);
-          noteTaken(sink, [r.row]);
         } catch (err) {
           if (!isRefusal(sink, err)) throw err;
           still.push({ row: r.row, err });
@@ -251,6 +275,9 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
       }
       left = still;
     }
+    // Parked only if the sink takes a good row right now: a sink that began to refuse everything meanwhile
+    // (an outage starting) throws here, and the rows stay in the outbox.
+    if (left.length > 0 && sink === 'clickhouse') await askCanary(left.length);
     for (const { row, err } of left) {
       const reason = refusalSummary(sink, err);
       await parkDeadLetter(conn, sink, row, reason, maxAttempts);
@@ -263,32 +290,23 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
   }
 
   /**
-   * ClickHouse refused every row of a read: a missing table or a full disk refuses everything, bad rows
-   * only themselves. A row it took before (the newest kept in memory, else the newest behind its cursor
-   * in the outbox) is sent again alone: taken, the sink is up and the read's rows are bad (retried alone,
-   * then parked, as when other rows of a read are taken); refused, or with no such row, it is an outage.
-   * Sending that row again is harmless: the events table keeps one row per event id (ReplacingMergeTree)
-   * and the analytics tables fed from it are exact under re-sent blocks, as after a crash before the
-   * cursor moved. Throws when the sink is to be treated as down.
+   * Whether ClickHouse takes a good row now: a missing table, a full disk or a read-only server refuse
+   * everything, bad rows only themselves. The canary is a fixed synthetic event under a client id no
+   * client can have (ids are `cli_…`), always the same row (one event id, one day), so the table keeps
+   * one copy however often it is sent, no report of a client ever reads it, and no client's data is
+   * written again (a row taken earlier could hold data erased since). Taken: the sink is up. Refused: an
+   * outage (throws `UPSTREAM_UNAVAILABLE`); unreachable: the error itself.
    */
-  async function askCanary(conn: Kysely<EventTables>, cursor: Cursor, read: number): Promise<void> {
-    const outage = (detail: string) =>
-      new AppError('UPSTREAM_UNAVAILABLE', `clickhouse refused all ${read} rows read${detail}`);
-    const canary = taken.clickhouse ?? (await lastTakenRow(conn, 'clickhouse', cursor));
-    if (!canary) throw outage('');
+  async function askCanary(refused: number): Promise<void> {
     try {
-      await write.clickhouse([canary]);
+      await insertEventRows(opts.ch, [CANARY_ROW]);
     } catch (err) {
       if (!isRefusal('clickhouse', err)) throw err;
-      // The summary, not the message: a refusal can quote the row's data (so below, the seq only).
-      throw outage(
-        ` and the canary row too (outbox row seq ${canary.seq}: ${refusalSummary('clickhouse', err)}); retried as an outage`,
+      throw new AppError(
+        'UPSTREAM_UNAVAILABLE',
+        `clickhouse refused ${refused} rows and the canary row too (${refusalSummary('clickhouse', err)}); retried as an outage`,
       );
     }
-    noteTaken('clickhouse', [canary]);
-    log(
-      `clickhouse refused all ${read} rows read but took the canary row (outbox row seq ${canary.seq}): the sink is up, the rows are retried alone, then parked`,
-    );
   }
 
   async function runSink(sink: Sink): Promise<void> {
@@ -320,7 +338,10 @@ export function createEventDrainer(opts: DrainerOptions): EventDrainer {
                         'UPSTREAM_UNAVAILABLE',
                         `${sink} refused all ${mine.length} rows read`,
                       );
-                    await askCanary(conn, cursor, mine.length);
+                    await askCanary(mine.length);
+                    log(
+                      `clickhouse refused all ${mine.length} rows read but took the canary row: the sink is up, the rows are retried alone, then parked`,
+                    );
                   }
                   if (refused.length > 0) await retryOrPark(conn, sink, refused);
                 } catch (err) {

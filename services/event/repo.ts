@@ -125,25 +125,6 @@ export async function readAfter(db: Db, cursor: Cursor, limit: number): Promise<
   return r.rows;
 }
 
-/**
- * The newest row at or before a sink's cursor that the sink took: one for it (not re-queued for the
- * other sink) and not parked by it. The drainer's canary when it has none in memory (drainer.ts); rows
- * stay here for the dedup window after both sinks took them, so one is usually found.
- */
-export async function lastTakenRow(db: Db, sink: Sink, cursor: Cursor): Promise<OutboxRow | undefined> {
-  const r = await sql<OutboxRow>`
-    select o.seq, o.txid::text as txid, o.client_id, o.event_id, o.event, o.campaign_id, o.payload,
-      o.correlation_id, o.only_sink
-    from event_outbox o
-    where (o.txid, o.seq) <= (${cursor.txid}::xid8, ${cursor.seq}::bigint)
-      and (o.only_sink is null or o.only_sink = ${sink})
-      and not exists (select 1 from event_dead_letters d
-                      where d.sink = ${sink} and d.client_id = o.client_id and d.event_id = o.event_id)
-    order by o.txid desc, o.seq desc
-    limit 1`.execute(db);
-  return r.rows[0];
-}
-
 export async function advanceCursor(db: Db, sink: Sink, to: Cursor): Promise<void> {
   await sql`update event_outbox_cursors set txid = ${to.txid}::xid8, seq = ${to.seq}, updated_at = now()
             where sink = ${sink}`.execute(db);

@@ -66,7 +66,11 @@ export const notificationApi = [
     pathParams: [{ name: 'id', description: 'The participant id.' }],
     query: [
       { name: 'campaign_id', description: 'Only this campaign’s messages.' },
-      { name: 'journey_id', description: 'Only this journey’s messages (its workflow id).' },
+      {
+        name: 'journey_id',
+        description:
+          'Only this journey’s messages (its workflow id), its call steps’ child journeys included.',
+      },
     ],
     paginated: true,
     responses: { 200: api('notificationList') },

@@ -318,7 +318,7 @@ export async function listDeliveryLog(
     )
     .where('client_id', '=', clientId);
   if (filter.status) q = q.where('status', '=', filter.status);
-  if (filter.workflowId) q = q.where(ofJourney(filter.workflowId));
+  if (filter.workflowId) q = q.where('workflow_id', '=', filter.workflowId);
   if (filter.campaignId) q = q.where('campaign_id', '=', filter.campaignId);
   if (filter.participantId) q = q.where('participant_id', '=', filter.participantId);
   const after = filter.after;

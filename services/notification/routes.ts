@@ -13,7 +13,13 @@ import { internalAuth } from '../platform/internal-auth.ts';
 import { api } from '../platform/openapi.ts';
 import type { Outbound } from '../platform/outbound.ts';
 import { byCreatedAt, isMicrosecondInstant, pageOf, pageRequest } from '../platform/pagination.ts';
-import { enumParam, idParam, intParam, optionalIdParam } from '../platform/params.ts';
+import {
+  enumParam,
+  idParam,
+  intParam,
+  optionalIdParam,
+  optionalWorkflowIdParam,
+} from '../platform/params.ts';
 import { refusal } from '../platform/permissions.ts';
 import type { SecretBox } from '../platform/secret-box.ts';
 import { newWebhookSecret } from '../platform/webhooks.ts';
@@ -257,7 +263,7 @@ export function createNotificationRoutes(
       .get('/', authenticate(resolver, { permission: 'notification.read' }), async (c) => {
         const q = (k: string) => c.req.query(k);
         const status = enumParam(q('status'), 'status', repo.DELIVERY_STATUSES);
-        const workflowId = optionalIdParam(q('journey_id'), 'journey_id');
+        const workflowId = optionalWorkflowIdParam(q('journey_id'), 'journey_id');
         const campaignId = optionalIdParam(q('campaign_id'), 'campaign_id');
         const participantId = optionalIdParam(q('participant_id'), 'participant_id');
         const after = decodeCursor(q('starting_after'));
@@ -280,7 +286,7 @@ export function createNotificationRoutes(
         const q = (k: string) => c.req.query(k);
         const page = pageRequest(q);
         const campaignId = optionalIdParam(q('campaign_id'), 'campaign_id');
-        const workflowId = optionalIdParam(q('journey_id'), 'journey_id');
+        const workflowId = optionalWorkflowIdParam(q('journey_id'), 'journey_id');
         const rows = await repo.listNotifications(
           db,
           c.get('principal').clientId,

@@ -40,8 +40,20 @@ export function optionalIdParam(raw: string | undefined, name: string): string |
   return checkId(raw, name);
 }
 
-function checkId(raw: string, name: string): string {
-  if (raw.length > MAX_ID_LENGTH) throw invalid(name, 'too long', `at most ${MAX_ID_LENGTH} characters`);
+/**
+ * Longest workflow id accepted (Temporal's default limit): a journey's id is `pulse:<client>:<campaign>:`
+ * and its key, so it can be longer than any one id.
+ */
+export const MAX_WORKFLOW_ID_LENGTH = 1000;
+
+/** An optional workflow id (a journey's `workflow_id`): 1..1000 printable characters. */
+export function optionalWorkflowIdParam(raw: string | undefined, name: string): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  return checkId(raw, name, MAX_WORKFLOW_ID_LENGTH);
+}
+
+function checkId(raw: string, name: string, max = MAX_ID_LENGTH): string {
+  if (raw.length > max) throw invalid(name, 'too long', `at most ${max} characters`);
   if (!printable(raw)) throw invalid(name, 'contains unprintable characters', 'printable text');
   return raw;
 }

@@ -7,7 +7,7 @@ import {
   type ApprovalDecisionInput,
   type ApprovalTaskView,
 } from '../../contract/plan.ts';
-import { asJourneyTask, descendantTasks, listDescendants, taskTarget } from './children.ts';
+import { asJourneyTask, belongsTo, descendantTasks, listDescendants, taskTarget } from './children.ts';
 
 /** Bounded: a Temporal outage is a 503 within seconds, not a request hanging on gRPC retries. */
 const DEADLINE_MS = 5_000;
@@ -63,13 +63,27 @@ export async function decideApproval(
   input: ApprovalDecisionInput,
 ): Promise<ApprovalTaskView> {
   const target = taskTarget(journeyId, input.task);
+  const noTask = () =>
+    new AppError('NOT_FOUND', 'no such approval task', [{ path: 'task', message: 'not found' }]);
+  if (target.workflowId !== journeyId) {
+    // The id names a workflow under the journey's prefix; it must also be the journey's child by record
+    // (a top-level journey keyed `<key>/call/…` is not).
+    let ours: boolean;
+    try {
+      ours = await belongsTo(temporal, Date.now() + DEADLINE_MS, journeyId, target.workflowId);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw noTask();
+      throw unavailable();
+    }
+    if (!ours) throw noTask();
+  }
   try {
     const task = await decideIn(temporal, target.workflowId, { ...input, task: target.task });
     return asJourneyTask(journeyId, target.workflowId, task);
   } catch (err) {
     // A qualified id naming no child of this journey: the task does not exist (the journey may).
     if (target.workflowId !== journeyId && err instanceof AppError && err.code === 'NOT_FOUND')
-      throw new AppError('NOT_FOUND', 'no such approval task', [{ path: 'task', message: 'not found' }]);
+      throw noTask();
     throw err;
   }
 }

@@ -15,13 +15,31 @@ import { queryLiteral } from './list.ts';
 const SEPARATOR = '>';
 const childPrefix = (journeyId: string) => `${journeyId}/call/`;
 
-/** Whether `raw` is a call-step descendant of `journeyId` (its parent is the journey or one of them). */
-export function isDescendant(journeyId: string, raw: proto.api.workflow.v1.IWorkflowExecutionInfo): boolean {
-  const id = raw.execution?.workflowId ?? '';
-  const parent = raw.parentExecution?.workflowId ?? '';
-  const prefix = childPrefix(journeyId);
-  // A top-level journey whose key happens to hold `/call/` has no parent: never taken for a child.
-  return id.startsWith(prefix) && (parent === journeyId || parent.startsWith(prefix));
+/**
+ * The call-step descendants of `journeyId` among `listed` (workflows whose id starts with its prefix): a
+ * workflow counts only if its parent is the journey or a descendant counted already, and its id is its
+ * parent's child id. A top-level journey whose key happens to hold `/call/` (`alice/call/x`) has no
+ * parent, so neither it nor its own children are ever taken for the journey `alice`'s.
+ */
+export function descendantsOf(
+  journeyId: string,
+  listed: proto.api.workflow.v1.IWorkflowExecutionInfo[],
+): string[] {
+  const accepted = new Set([journeyId]);
+  // Parents before children: a child's id is longer than its parent's.
+  const byLength = [...listed].sort(
+    (a, b) => (a.execution?.workflowId ?? '').length - (b.execution?.workflowId ?? '').length,
+  );
+  const out: string[] = [];
+  for (const raw of byLength) {
+    const id = raw.execution?.workflowId ?? '';
+    const parent = raw.parentExecution?.workflowId ?? '';
+    if (accepted.has(parent) && id.startsWith(childPrefix(parent))) {
+      accepted.add(id);
+      out.push(id);
+    }
+  }
+  return out;
 }
 
 /** The task id as the journey shows it: the child's place, then the child's own task id. */
@@ -66,6 +84,23 @@ export async function topJourney(
   return top;
 }
 
+/** Whether `workflowId` is a call-step descendant of `journeyId`, by its parents (Temporal's record). */
+export async function belongsTo(
+  temporal: Client,
+  deadline: number,
+  journeyId: string,
+  workflowId: string,
+): Promise<boolean> {
+  const d = await temporal.connection.withDeadline(deadline, () =>
+    temporal.workflow.getHandle(workflowId).describe(),
+  );
+  const raw = {
+    execution: { workflowId },
+    parentExecution: { workflowId: d.parentExecution?.workflowId ?? '' },
+  };
+  return (await topJourney(temporal, deadline, raw)) === journeyId;
+}
+
 /** Up to 50 call-step descendants of the caller's journey, from visibility (any status). */
 export async function listDescendants(
   temporal: Client,
@@ -80,9 +115,7 @@ export async function listDescendants(
       query: `client_id = ${queryLiteral(clientId)} AND WorkflowId STARTS_WITH ${queryLiteral(childPrefix(journeyId))}`,
     }),
   );
-  return (res.executions ?? [])
-    .filter((raw) => isDescendant(journeyId, raw))
-    .map((raw) => raw.execution?.workflowId ?? '');
+  return descendantsOf(journeyId, res.executions ?? []);
 }
 
 /** The approval tasks of the journey's children, as the journey shows them; a child not answering is left out. */

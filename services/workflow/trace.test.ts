@@ -501,6 +501,25 @@ describe('GET /v1/journeys/:campaignId/:journeyKey/trace and GET /v1/approvals (
       after.body.data.map((t) => [t.task, t.state]),
       [['outer/call/check>review', 'approved']],
     );
+
+    // A top-level journey whose key merely extends eve's with `/call/x` (a participant choosing such an
+    // id): its child's task is its own, never listed or decided as eve's.
+    const impostor = `${eve}/call/x`;
+    await route(clientA, 'kid_bonus_asked', impostor);
+    const planted = await until('the impostor’s task in the inbox', async () => {
+      const r = await inbox('?campaign_id=camp-kid');
+      return r.body.data?.find((x) => x.journey_key === impostor);
+    });
+    assert.equal(planted.approval.task, 'ask-review>review');
+    const eves = await get<{ data: { task: string; state: string }[] }>(
+      `/v1/journeys/camp-kid/${eve}/approvals`,
+    );
+    assert.deepEqual(
+      eves.body.data.map((t) => [t.task, t.state]),
+      [['ask-review>review', 'approved']],
+    );
+    assert.equal((await decide('camp-kid', eve, 'x/call/ask-review>review')).status, 404);
+    assert.equal((await decide('camp-kid', impostor, 'ask-review>review')).status, 200);
   });
 
   it('a child journey and continue-as-new: the step of the call, and the earlier run read by its id', async () => {

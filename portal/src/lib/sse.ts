@@ -102,8 +102,11 @@ async function readStream(
     throw new Error(problem.message);
   }
   // Anything but an event stream (a proxy's page, a cached answer) is a failed try, not a message source.
-  if (!res.body || !(res.headers.get('Content-Type') ?? '').startsWith('text/event-stream'))
+  if (!res.body || !(res.headers.get('Content-Type') ?? '').startsWith('text/event-stream')) {
+    // Not read, so closed here: the connection is not left open until the answer is collected.
+    await res.body?.cancel().catch(() => undefined);
     throw new Error('the answer is not an event stream');
+  }
   const parser = createParser({ onEvent: onMessage });
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
