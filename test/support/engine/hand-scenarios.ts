@@ -47,6 +47,18 @@ const child = handPlan(
   { id: 'child-plan', pulse: 'child', trigger: trigger(['child_started']) },
 );
 
+/** A call step whose child waits for an event routed to the parent, which forwards it. */
+function callScenario(name: string, who: string, amount: number): HandScenario {
+  return {
+    name,
+    plan: handPlan(
+      [{ id: 'sub', kind: 'call', plan: 'child-plan', input: { amount }, as: 'sub' }, metric('after-child')],
+      { trigger: trigger(), children: { 'child-plan': child } },
+    ),
+    script: { events: [start(who), { at: '1d', event: { event: 'child_go', participant_id: who } }] },
+  };
+}
+
 export const handScenarios: HandScenario[] = [
   {
     name: 'do-optional-retry',
@@ -228,42 +240,9 @@ export const handScenarios: HandScenario[] = [
     ),
     script: { events: [start('p-calendar')], horizon: '1200d' },
   },
-  {
-    name: 'call-child-forwarding',
-    plan: handPlan(
-      [
-        { id: 'sub', kind: 'call', plan: 'child-plan', input: { amount: 42 }, as: 'sub' },
-        metric('after-child'),
-      ],
-      {
-        trigger: trigger(),
-        children: { 'child-plan': child },
-      },
-    ),
-    script: {
-      events: [start('p-call'), { at: '1d', event: { event: 'child_go', participant_id: 'p-call' } }],
-    },
-  },
-  {
-    // Recorded once the child starts with the journey's attributes (patched('child-attributes')).
-    name: 'call-child-attributes',
-    plan: handPlan(
-      [
-        { id: 'sub', kind: 'call', plan: 'child-plan', input: { amount: 7 }, as: 'sub' },
-        metric('after-child'),
-      ],
-      {
-        trigger: trigger(),
-        children: { 'child-plan': child },
-      },
-    ),
-    script: {
-      events: [
-        start('p-call-attrs'),
-        { at: '1d', event: { event: 'child_go', participant_id: 'p-call-attrs' } },
-      ],
-    },
-  },
+  callScenario('call-child-forwarding', 'p-call', 42),
+  // Recorded once the child starts with the journey's attributes (patched('child-attributes')).
+  callScenario('call-child-attributes', 'p-call-attrs', 7),
   {
     name: 'continue-as-new',
     plan: handPlan(
